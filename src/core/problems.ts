@@ -1,0 +1,74 @@
+/** Problems found in input data are values, collected and reported; never thrown. */
+export type Severity = 'error' | 'warning';
+
+export type ProblemCode =
+  // file level
+  | 'unreadable_file'
+  | 'unsupported_format'
+  | 'encoding_guess'
+  | 'missing_column'
+  | 'duplicate_column'
+  | 'unknown_column'
+  | 'custom_field'
+  | 'date_format_inferred'
+  | 'stripe_dates_reformatted'
+  | 'empty_file'
+  // row level
+  | 'required'
+  | 'extra_cells'
+  | 'invalid_date'
+  | 'ambiguous_date'
+  | 'invalid_email'
+  | 'invalid_number'
+  | 'invalid_boolean'
+  | 'invalid_value'
+  | 'unknown_plan'
+  | 'unknown_payer'
+  | 'ambiguous_payer'
+  | 'payer_cycle'
+  | 'self_payer'
+  | 'duplicate_member'
+  | 'possible_duplicate'
+  | 'conflict_existing'
+  | 'company_variant'
+  | 'next_invoice_before_start'
+  | 'next_invoice_in_past'
+  | 'start_in_future'
+  | 'price_mismatch'
+  | 'name_looks_like_email'
+  | 'name_looks_like_phone'
+  | 'unsupported_status'
+  | 'unknown_customer'
+  | 'formula_without_value'
+  | 'unknown_member'
+  | 'cell_too_long'
+  | 'duplicate_name';
+
+export interface Problem {
+  /** Spreadsheet row number (the header is row 1), or null for a file-level problem. */
+  row: number | null;
+  /** The column as written in the file, or null. */
+  column: string | null;
+  value: string | null;
+  code: ProblemCode;
+  severity: Severity;
+  message: string;
+  suggestion: string | null;
+}
+
+export function problem(p: Omit<Problem, 'row' | 'column' | 'value' | 'suggestion'> & Partial<Problem>): Problem {
+  return {
+    row: p.row ?? null,
+    column: p.column ?? null,
+    value: p.value ?? null,
+    code: p.code,
+    severity: p.severity,
+    message: p.message,
+    suggestion: p.suggestion ?? null,
+  };
+}
+
+export const countBySeverity = (problems: readonly Problem[]) => ({
+  errors: problems.filter((p) => p.severity === 'error').length,
+  warnings: problems.filter((p) => p.severity === 'warning').length,
+});

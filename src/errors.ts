@@ -1,0 +1,30 @@
+/** Exit codes of the command-line contract (sysexits). `src/cli.ts` is the only place that turns them into a process exit. */
+export const ExitCode = {
+  ok: 0,
+  usage: 64,
+  dataError: 65,
+  noInput: 66,
+  internal: 70,
+  tempFail: 75,
+  config: 78,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A problem the user can fix: printed as one line (plus an optional hint), never with a stack trace. */
+export class UserError extends Error {
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { exitCode?: ExitCode; hint?: string } = {}) {
+    super(message);
+    this.name = 'UserError';
+    this.exitCode = options.exitCode ?? ExitCode.usage;
+    this.hint = options.hint;
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.usage, hint });
+export const dataError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.dataError, hint });
+export const inputError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.noInput, hint });
+export const configError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.config, hint });
+export const tempError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.tempFail, hint });
