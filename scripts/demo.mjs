@@ -1,0 +1,28 @@
+// `npm run demo`: runs memberctl on the bundled sample data with the default SQLite file (./memberctl.db).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'memberctl.js');
+if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) {
+  console.error('memberctl is not built yet: run `npm ci` (or `npm run build`) first');
+  process.exit(1);
+}
+
+/** Each step: the memberctl arguments and the exit codes that are expected of it. */
+const steps = [
+  { args: ['plans', 'import', 'fixtures/plans.csv', '--update'], ok: [0] },
+  { args: ['plans', 'list'], ok: [0] },
+];
+
+for (const step of steps) {
+  console.log(`\n$ memberctl ${step.args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`);
+  const result = spawnSync(process.execPath, [bin, ...step.args], { cwd: root, stdio: 'inherit', env: { ...process.env, MEMBERCTL_DB: process.env.MEMBERCTL_DB ?? 'memberctl.db' } });
+  if (!step.ok.includes(result.status ?? -1)) {
+    console.error(`\ndemo step failed with exit code ${result.status}`);
+    process.exit(result.status || 1);
+  }
+}
+console.log('\nThe demo database is ./memberctl.db; explore it with `npx memberctl --help`.');

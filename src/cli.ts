@@ -1,0 +1,79 @@
+import { Command, CommanderError, Option } from 'commander';
+import { type Action, makeAction, type RunState } from './command-kit.js';
+import { registerDb } from './commands/db.js';
+import { registerPlans } from './commands/plans.js';
+import { registerSettings } from './commands/settings.js';
+import { ExitCode, UserError } from './errors.js';
+import { colorEnabled } from './output.js';
+import { VERSION } from './version.js';
+
+/** Command groups, each in its own file under src/commands; handlers load their heavy modules lazily. */
+const groups: Array<(program: Command, action: Action) => void> = [registerDb, registerSettings, registerPlans];
+
+export function buildProgram(state: RunState): Command {
+  const program = new Command('memberctl')
+    .description('Admin and import toolkit for membership organisations: members, plans, invoices, renewals.')
+    .version(VERSION, '-V, --version')
+    .option('--db <url>', 'database: a file path, sqlite:PATH or postgres://user:pass@host:port/db (default: $MEMBERCTL_DB or ./memberctl.db)')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('-y, --yes', 'never prompt (implied without a terminal or with CI set)')
+    .option('--today <YYYY-MM-DD>', 'act as of this date (default: $MEMBERCTL_TODAY or today in the organisation time zone)')
+    .addOption(new Option('-q, --quiet', 'less on stderr').conflicts('verbose'))
+    .option('-v, --verbose', 'more on stderr, with stack traces of internal errors')
+    .option('--no-color', 'no ANSI colour (NO_COLOR and FORCE_COLOR are honoured too)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ memberctl plans add "Hot Desk" --price 200 --tax-rate 20
+  $ memberctl validate members.xlsx
+  $ memberctl --db postgres://admin:secret@db.example.org/members jobs run
+
+Exit codes: 0 ok, 64 usage, 65 data problems, 66 input file, 70 internal error, 75 busy (retry), 78 configuration.`,
+  );
+  const action = makeAction(state);
+  for (const register of groups) register(program, action);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. The only place that maps errors to exit codes. */
+export async function main(argv: string[]): Promise<number> {
+  const state: RunState = { exitCode: ExitCode.ok };
+  const program = buildProgram(state);
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const useColor = !argv.includes('--no-color') && colorEnabled(true);
+  const red = (s: string) => (useColor ? `\u001b[31m${s}\u001b[39m` : s);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed its message (with a suggestion for a typo)
+      if (error.exitCode === 0) return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`${red('error:')} ${error.message}\n`);
+      if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+      return error.exitCode;
+    }
+    const busy = sqliteBusy(error);
+    if (busy) {
+      process.stderr.write(`${red('error:')} the database is busy (another memberctl is writing); try again\n`);
+      return ExitCode.tempFail;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${red('internal error:')} ${message.split('\n')[0]}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    else process.stderr.write('  (run with --verbose for details; this is a bug in memberctl)\n');
+    return ExitCode.internal;
+  }
+}
+
+function sqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === '55P03' /* pg lock_not_available */;
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { Context, type GlobalOptions } from './context.js';
+import { usageError } from './errors.js';
+import { Output } from './output.js';
+
+/** A command handler returns its exit code (0 when omitted); user errors are thrown as UserError. */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing mean exit code 0
+export type Handler<A extends unknown[]> = (ctx: Context, ...args: A) => Promise<number | undefined | void>;
+
+export interface RunState {
+  exitCode: number;
+}
+
+/** Wraps a handler as a commander action: builds the context from the global options and closes the database. */
+export function makeAction(state: RunState) {
+  return <A extends unknown[]>(handler: Handler<A>) =>
+    async (...commanderArgs: unknown[]) => {
+      const command = commanderArgs.at(-1) as Command;
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const out = new Output({
+        json: Boolean(globals.json),
+        quiet: Boolean(globals.quiet),
+        verbose: Boolean(globals.verbose),
+        color: globals.color !== false,
+      });
+      const ctx = new Context({ ...globals, json: Boolean(globals.json), yes: Boolean(globals.yes) }, out);
+      // commander passes positional arguments first, then the command's options object, then the command
+      const args = commanderArgs.slice(0, -1) as A;
+      try {
+        const code = await handler(ctx, ...args);
+        state.exitCode = code ?? 0;
+      } finally {
+        await ctx.close();
+      }
+    };
+}
+
+export type Action = ReturnType<typeof makeAction>;
+
+/** Adds an Examples section to a command's --help. */
+export function examples(command: Command, lines: string[]): Command {
+  return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+/** Parses a whole number option, refusing anything else with a usage error naming the option. */
+export function parseWholeNumber(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw usageError(`${name}: "${value}" is not a whole number`);
+    const n = Number(value.trim());
+    if (n < min || n > max) throw usageError(`${name}: ${n} is out of range (${min} to ${max})`);
+    return n;
+  };
+}
+
+/** Parses yes/no style option values. */
+export function parseYesNo(name: string) {
+  return (value: string): boolean => {
+    const v = value.trim().toLowerCase();
+    if (['yes', 'y', 'true', '1', 'on', 'oui'].includes(v)) return true;
+    if (['no', 'n', 'false', '0', 'off', 'non'].includes(v)) return false;
+    throw usageError(`${name}: "${value}" must be yes or no`);
+  };
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { type Action, examples } from '../command-kit.js';
+import { renderTable } from '../output.js';
+
+export function registerDb(program: Command, action: Action): void {
+  const db = program.command('db').description('create, upgrade and inspect the database');
+
+  examples(
+    db
+      .command('migrate')
+      .description('create or upgrade the schema (safe to run again)')
+      .action(
+        action(async (ctx) => {
+          const { migrateToLatest, schemaState } = await import('../db/migrate.js');
+          const handle = await ctx.rawDb();
+          const applied = await migrateToLatest(handle);
+          const state = await schemaState(handle);
+          ctx.out.result({ database: handle.label, applied, version: state.version }, () =>
+            applied.length === 0
+              ? `${handle.label}: schema up to date (${state.version})`
+              : `${handle.label}: applied ${applied.join(', ')}`,
+          );
+        }),
+      ),
+    ['memberctl db migrate', 'memberctl --db postgres://admin:secret@localhost/members db migrate'],
+  );
+
+  examples(
+    db
+      .command('status')
+      .description('schema version, pending migrations and row counts')
+      .action(
+        action(async (ctx) => {
+          const { schemaState } = await import('../db/migrate.js');
+          const handle = await ctx.rawDb();
+          const state = await schemaState(handle);
+          const tables = (await handle.kysely.introspection.getTables())
+            .map((t) => t.name)
+            .filter((n) => !n.startsWith('kysely_'))
+            .sort();
+          const counts: Record<string, number> = {};
+          for (const table of tables) {
+            const row = await (handle.kysely as any)
+              .selectFrom(table)
+              .select((eb: any) => eb.fn.countAll().as('n'))
+              .executeTakeFirst();
+            counts[table] = Number(row?.n ?? 0);
+          }
+          const data = {
+            database: handle.label,
+            dialect: handle.dialect,
+            version: state.version,
+            pending: state.pending,
+            newerThanProgram: state.unknown,
+            rows: counts,
+          };
+          ctx.out.result(data, () => {
+            const lines = [
+              `database: ${handle.label} (${handle.dialect})`,
+              `schema:   ${state.version ?? 'empty'}${state.pending.length ? `, ${state.pending.length} pending (${state.pending.join(', ')}); run \`memberctl db migrate\`` : ', up to date'}`,
+            ];
+            if (state.unknown.length) lines.push(`newer than this program: ${state.unknown.join(', ')}`);
+            if (tables.length) {
+              lines.push('', renderTable(Object.entries(counts), [
+                { header: 'table', value: ([t]) => t },
+                { header: 'rows', value: ([, n]) => n, align: 'right' },
+              ]));
+            }
+            return lines.join('\n');
+          });
+        }),
+      ),
+    ['memberctl db status', 'memberctl db status --json'],
+  );
+}

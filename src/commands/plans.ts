@@ -1,0 +1,213 @@
+import type { Command } from 'commander';
+import { type Action, examples } from '../command-kit.js';
+import type { PlanInput } from '../core/plans.js';
+import type { Plan } from '../db/types.js';
+import { renderTable } from '../output.js';
+
+interface PlanFlags {
+  price?: string;
+  currency?: string;
+  interval?: string;
+  every?: string;
+  taxRate?: string;
+  credits?: string;
+  passes?: string;
+  autoRenew?: string;
+  name?: string;
+}
+
+const planOptions = (command: Command, forEdit: boolean) => {
+  if (forEdit) command.option('--name <name>', 'rename the plan');
+  return command
+    .option('--price <amount>', 'net price per cycle, e.g. 49, 49.50 or 49,50')
+    .option('--currency <code>', 'currency (default: the currency setting)')
+    .option('--interval <month|year>', 'billing interval (default month)')
+    .option('--every <n>', 'bill every N intervals (default 1)')
+    .option('--tax-rate <percent>', 'tax rate in percent, e.g. 20 or 5.5 (default 0)')
+    .option('--credits <amount>', 'credits granted per paid period')
+    .option('--passes <n>', 'passes granted per paid period')
+    .option('--auto-renew <yes|no>', 'renew automatically (default yes)');
+};
+
+const toInput = (flags: PlanFlags): PlanInput => ({
+  name: flags.name,
+  price: flags.price,
+  currency: flags.currency,
+  interval: flags.interval,
+  every: flags.every,
+  taxRate: flags.taxRate,
+  credits: flags.credits,
+  passes: flags.passes,
+  autoRenew: flags.autoRenew,
+});
+
+async function renderPlans(plans: Plan[]): Promise<string> {
+  const { formatAmount } = await import('../core/money.js');
+  if (plans.length === 0) return 'No plans yet. Add one with `memberctl plans add NAME --price AMOUNT`.';
+  return renderTable(plans, [
+    { header: 'name', value: (p) => p.name },
+    { header: 'price', value: (p) => formatAmount(p.price, p.currency), align: 'right' },
+    { header: 'currency', value: (p) => p.currency },
+    { header: 'every', value: (p) => (p.every === 1 ? p.interval : `${p.every} ${p.interval}s`) },
+    { header: 'tax %', value: (p) => p.tax_rate, align: 'right' },
+    { header: 'credits', value: (p) => (p.credits ? formatAmount(p.credits, p.currency) : ''), align: 'right' },
+    { header: 'passes', value: (p) => p.passes || '', align: 'right' },
+    { header: 'auto-renew', value: (p) => (p.auto_renew ? 'yes' : 'no') },
+    { header: 'archived', value: (p) => (p.archived ? 'yes' : '') },
+  ]);
+}
+
+export function registerPlans(program: Command, action: Action): void {
+  const plans = program.command('plans').description('membership plans: prices, intervals, tax, credits');
+
+  examples(
+    planOptions(plans.command('add').argument('<name>', 'unique plan name').description('add a plan'), false).action(
+      action(async (ctx, name: string, flags: PlanFlags) => {
+        const { addPlan, planJson } = await import('../core/plans.js');
+        const { getSetting } = await import('../core/settings.js');
+        const { auditSource } = await import('../core/audit.js');
+        const db = await ctx.db();
+        const plan = await db.kysely.transaction().execute(async (trx) =>
+          addPlan(trx, { ...toInput(flags), name, price: flags.price ?? '' }, await getSetting(trx, 'currency'), auditSource(ctx.env)),
+        );
+        ctx.out.result(planJson(plan), () => `Added plan "${plan.name}".`);
+      }),
+    ),
+    [
+      'memberctl plans add "Hot Desk" --price 200 --tax-rate 20',
+      'memberctl plans add "Association Annual" --price 120 --interval year --auto-renew no',
+      'memberctl plans add "Studio 10 classes" --price 90 --passes 10 --credits 15',
+    ],
+  );
+
+  examples(
+    plans
+      .command('list')
+      .description('list plans (archived ones with --all)')
+      .option('--all', 'include archived plans')
+      .option('--limit <n>', 'at most N plans')
+      .action(
+        action(async (ctx, flags: { all?: boolean; limit?: string }) => {
+          const { listPlans, planJson } = await import('../core/plans.js');
+          const { parseWholeNumber } = await import('../command-kit.js');
+          const db = await ctx.db();
+          let rows = await listPlans(db.kysely, { includeArchived: Boolean(flags.all) });
+          if (flags.limit !== undefined) rows = rows.slice(0, parseWholeNumber('--limit', 1)(flags.limit));
+          const text = await renderPlans(rows);
+          ctx.out.result(rows.map(planJson), () => text);
+        }),
+      ),
+    ['memberctl plans list', 'memberctl plans list --all --json'],
+  );
+
+  examples(
+    plans
+      .command('show')
+      .argument('<name>', 'exact plan name')
+      .description('show one plan')
+      .action(
+        action(async (ctx, name: string) => {
+          const { requirePlan, planJson } = await import('../core/plans.js');
+          const db = await ctx.db();
+          const plan = await requirePlan(db.kysely, name);
+          const json = planJson(plan);
+          ctx.out.result(json, () =>
+            Object.entries(json)
+              .map(([k, v]) => `${k.padEnd(10)} ${v}`)
+              .join('\n'),
+          );
+        }),
+      ),
+    ['memberctl plans show "Hot Desk"', 'memberctl plans show "Hot Desk" --json'],
+  );
+
+  examples(
+    planOptions(plans.command('edit').argument('<name>', 'exact plan name').description('change a plan (affects future invoices only)'), true).action(
+      action(async (ctx, name: string, flags: PlanFlags) => {
+        const { editPlan, planJson } = await import('../core/plans.js');
+        const { auditSource } = await import('../core/audit.js');
+        const db = await ctx.db();
+        const plan = await db.kysely.transaction().execute((trx) => editPlan(trx, name, toInput(flags), auditSource(ctx.env)));
+        ctx.out.result(planJson(plan), () => `Updated plan "${plan.name}".`);
+      }),
+    ),
+    ['memberctl plans edit "Hot Desk" --price 220', 'memberctl plans edit "Hot Desk" --name "Hot Desk (flex)"'],
+  );
+
+  examples(
+    plans
+      .command('archive')
+      .argument('<name>', 'exact plan name')
+      .description('hide a plan from lists and templates; existing memberships keep it')
+      .option('--undo', 'bring an archived plan back')
+      .action(
+        action(async (ctx, name: string, flags: { undo?: boolean }) => {
+          const { archivePlan, planJson } = await import('../core/plans.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const plan = await db.kysely.transaction().execute((trx) => archivePlan(trx, name, !flags.undo, auditSource(ctx.env)));
+          ctx.out.result(planJson(plan), () => `${flags.undo ? 'Restored' : 'Archived'} plan "${plan.name}".`);
+        }),
+      ),
+    ['memberctl plans archive "Old Plan"', 'memberctl plans archive "Old Plan" --undo'],
+  );
+
+  examples(
+    plans
+      .command('import')
+      .argument('<file>', 'CSV or xlsx with columns Name, Price, Currency, Interval, Every, Tax rate, Credits, Passes, Auto renew')
+      .description('add plans from a file, all or nothing; existing names are updated only with --update')
+      .option('--sheet <name>', 'xlsx sheet to read (default: the first)')
+      .option('--update', 'update plans whose name already exists')
+      .option('--dry-run', 'check and report without writing')
+      .action(
+        action(async (ctx, file: string, flags: { sheet?: string; update?: boolean; dryRun?: boolean }) => {
+          const { openTable } = await import('../importers/open-table.js');
+          const { applyPlanRows, readPlanRows } = await import('../core/plans-import.js');
+          const { getSetting } = await import('../core/settings.js');
+          const { auditSource } = await import('../core/audit.js');
+          const { renderProblems, summarizeProblems } = await import('../render-problems.js');
+          const table = await openTable(file, { sheet: flags.sheet });
+          const db = await ctx.db();
+          const { rows, problems } = await readPlanRows(table, await getSetting(db.kysely, 'currency'));
+          const hasErrors = () => problems.some((p) => p.severity === 'error');
+          let result = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
+          if (!hasErrors()) {
+            const rollback = new Error('rollback');
+            try {
+              await db.kysely.transaction().execute(async (trx) => {
+                const applied = await applyPlanRows(trx, rows, { update: Boolean(flags.update) }, auditSource(ctx.env));
+                problems.push(...applied.problems);
+                result = applied;
+                // nothing is written by a dry run or when a row conflicts
+                if (flags.dryRun || hasErrors()) throw rollback;
+              });
+            } catch (error) {
+              if (error !== rollback) throw error;
+            }
+          }
+          const written = !flags.dryRun && !hasErrors();
+          const data = {
+            file,
+            dryRun: Boolean(flags.dryRun),
+            rows: rows.length,
+            created: written || flags.dryRun ? result.created.length : 0,
+            updated: written || flags.dryRun ? result.updated.length : 0,
+            unchanged: result.unchanged.length,
+            problems,
+          };
+          ctx.out.result(data, () => {
+            const lines = problems.length ? [renderProblems(file, problems, ctx.out.color)] : [];
+            if (hasErrors()) lines.push(`${summarizeProblems(problems)}: nothing imported.`);
+            else {
+              const verb = flags.dryRun ? 'would be' : 'were';
+              lines.push(`${data.created} plan(s) ${verb} added, ${data.updated} updated, ${data.unchanged} unchanged.`);
+            }
+            return lines.join('\n');
+          });
+          return hasErrors() ? 65 : 0;
+        }),
+      ),
+    ['memberctl plans import plans.csv', 'memberctl plans import plans.xlsx --dry-run --json'],
+  );
+}

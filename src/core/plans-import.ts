@@ -1,0 +1,155 @@
+import type { Queryable } from '../db/connect.js';
+import type { Cell, Table } from '../importers/types.js';
+import type { AuditSource } from './audit.js';
+import {
+  defaultPlanValues,
+  findPlan,
+  insertPlan,
+  replacePlanValues,
+  type PlanField,
+  type PlanInput,
+  type PlanValues,
+  planValues,
+  validatePlanInput,
+} from './plans.js';
+import { type Problem, type ProblemCode, problem } from './problems.js';
+import { normalizeName } from './suggest.js';
+
+/** Columns of a plans file, with English and French headers. */
+const planColumns: Array<{ field: PlanField; header: string; aliases: string[]; required?: boolean }> = [
+  { field: 'name', header: 'Name', aliases: ['name', 'plan', 'plan name', 'nom', 'nom du forfait', 'forfait'], required: true },
+  { field: 'price', header: 'Price', aliases: ['price', 'amount', 'prix', 'montant', 'tarif'], required: true },
+  { field: 'currency', header: 'Currency', aliases: ['currency', 'devise', 'monnaie'] },
+  { field: 'interval', header: 'Interval', aliases: ['interval', 'intervalle', 'periodicite'] },
+  { field: 'every', header: 'Every', aliases: ['every', 'interval count', 'tous les'] },
+  { field: 'taxRate', header: 'Tax rate', aliases: ['tax rate', 'tax', 'vat', 'taux de tva', 'tva', 'taxe'] },
+  { field: 'credits', header: 'Credits', aliases: ['credits'] },
+  { field: 'passes', header: 'Passes', aliases: ['passes', 'pass'] },
+  { field: 'autoRenew', header: 'Auto renew', aliases: ['auto renew', 'auto-renew', 'renouvellement automatique'] },
+];
+
+const fieldCode: Record<PlanField, ProblemCode> = {
+  name: 'required',
+  price: 'invalid_number',
+  currency: 'invalid_value',
+  interval: 'invalid_value',
+  every: 'invalid_number',
+  taxRate: 'invalid_number',
+  credits: 'invalid_number',
+  passes: 'invalid_number',
+  autoRenew: 'invalid_boolean',
+};
+
+export interface PlanRow {
+  row: number;
+  values: PlanValues;
+  given: Set<PlanField>;
+}
+
+const cellText = (cell: Cell | undefined): string => {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'string') return cell;
+  return cell.kind === 'date' ? cell.date : '';
+};
+
+/** Reads and validates every row of a plans file. Never throws for bad data: problems are returned. */
+export async function readPlanRows(table: Table, defaultCurrency: string): Promise<{ rows: PlanRow[]; problems: Problem[] }> {
+  const problems: Problem[] = [...table.problems];
+  const columnOf = new Map<PlanField, number>();
+  table.headers.forEach((header, index) => {
+    const key = normalizeName(header);
+    const column = planColumns.find((c) => c.aliases.includes(key));
+    if (!column) {
+      if (header.trim() !== '') {
+        problems.push(problem({ row: table.headerRow, column: header, code: 'unknown_column', severity: 'warning', message: `column "${header}" is not a plan column and is ignored` }));
+      }
+      return;
+    }
+    if (columnOf.has(column.field)) {
+      problems.push(problem({ row: table.headerRow, column: header, code: 'duplicate_column', severity: 'error', message: `column ${column.header} appears twice` }));
+      return;
+    }
+    columnOf.set(column.field, index);
+  });
+  for (const column of planColumns) {
+    if (column.required && !columnOf.has(column.field)) {
+      problems.push(problem({ column: column.header, code: 'missing_column', severity: 'error', message: `the file has no ${column.header} column` }));
+    }
+  }
+  const rows: PlanRow[] = [];
+  if (problems.some((p) => p.severity === 'error')) return { rows, problems };
+
+  const seen = new Map<string, number>();
+  for await (const raw of table.rows) {
+    if (raw.cells.length > table.headers.length && raw.cells.slice(table.headers.length).some((c) => cellText(c) !== '')) {
+      problems.push(problem({ row: raw.row, code: 'extra_cells', severity: 'error', message: `row has ${raw.cells.length} cells but the header has ${table.headers.length}` }));
+      continue;
+    }
+    const input: PlanInput = {};
+    const given = new Set<PlanField>();
+    for (const [field, index] of columnOf) {
+      const text = cellText(raw.cells[index]);
+      if (text === '' && field !== 'name' && field !== 'price') continue;
+      input[field] = text;
+      given.add(field);
+    }
+    const { values, errors } = validatePlanInput(input, defaultPlanValues(defaultCurrency));
+    if (input.name?.trim() === '') errors.unshift({ field: 'name', value: '', message: 'a plan needs a name' });
+    if ((input.price ?? '').trim() === '' && input.name?.trim()) {
+      errors.push({ field: 'price', value: '', message: 'a plan needs a price' });
+    }
+    for (const e of errors) {
+      const header = table.headers[columnOf.get(e.field) ?? -1] ?? e.field;
+      problems.push(problem({ row: raw.row, column: header, value: e.value, code: e.value === '' ? 'required' : fieldCode[e.field], severity: 'error', message: e.message }));
+    }
+    if (errors.length > 0) continue;
+    const first = seen.get(values.name);
+    if (first !== undefined) {
+      problems.push(problem({ row: raw.row, column: table.headers[columnOf.get('name')!] ?? 'Name', value: values.name, code: 'duplicate_name', severity: 'error', message: `plan "${values.name}" is already on row ${first}` }));
+      continue;
+    }
+    seen.set(values.name, raw.row);
+    rows.push({ row: raw.row, values, given });
+  }
+  return { rows, problems };
+}
+
+export interface PlansImportResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  problems: Problem[];
+}
+
+const sameValues = (a: PlanValues, b: PlanValues) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Applies validated plan rows: new names are added; an existing name is unchanged when equal, updated with
+ * `update`, else a `conflict_existing` error. Call inside a transaction: the caller rolls back on errors.
+ */
+export async function applyPlanRows(db: Queryable, rows: PlanRow[], options: { update: boolean }, source: AuditSource): Promise<PlansImportResult> {
+  const result: PlansImportResult = { created: [], updated: [], unchanged: [], problems: [] };
+  for (const row of rows) {
+    const existing = await findPlan(db, row.values.name);
+    if (!existing) {
+      await insertPlan(db, row.values, source);
+      result.created.push(row.values.name);
+      continue;
+    }
+    // columns left empty keep the existing plan's value
+    const current = planValues(existing);
+    const merged: PlanValues = { ...current };
+    for (const field of row.given) Object.assign(merged, { [field]: row.values[field] });
+    if (sameValues(merged, current)) {
+      result.unchanged.push(row.values.name);
+      continue;
+    }
+    if (!options.update) {
+      result.problems.push(problem({ row: row.row, column: 'Name', value: row.values.name, code: 'conflict_existing', severity: 'error', message: `plan "${row.values.name}" exists with other values; use --update to change it` }));
+      continue;
+    }
+    await replacePlanValues(db, existing, merged, source);
+    result.updated.push(row.values.name);
+  }
+  return result;
+}

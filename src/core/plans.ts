@@ -1,0 +1,235 @@
+import type { Queryable } from '../db/connect.js';
+import type { Plan } from '../db/types.js';
+import { dataError, usageError } from '../errors.js';
+import { type AuditSource, recordAudit } from './audit.js';
+import { formatAmount, isCurrencyCode, parseAmount, parseRate } from './money.js';
+import { rankByCloseness } from './suggest.js';
+
+/** Plan fields as typed by a person (CLI flags or a plans file); every value is text until validated. */
+export interface PlanInput {
+  name?: string;
+  price?: string;
+  currency?: string;
+  interval?: string;
+  every?: string;
+  taxRate?: string;
+  credits?: string;
+  passes?: string;
+  autoRenew?: string;
+}
+
+export interface PlanValues {
+  name: string;
+  price: number;
+  currency: string;
+  interval: 'month' | 'year';
+  every: number;
+  taxRate: string;
+  credits: number;
+  passes: number;
+  autoRenew: boolean;
+}
+
+export type PlanField = keyof PlanInput;
+
+export interface FieldError {
+  field: PlanField;
+  value: string;
+  message: string;
+}
+
+const yes = ['yes', 'y', 'true', '1', 'oui', 'on'];
+const no = ['no', 'n', 'false', '0', 'non', 'off'];
+
+/** Validates plan fields; `base` supplies the values not given (defaults for a new plan, the plan itself for an edit). Never throws. */
+export function validatePlanInput(input: PlanInput, base: PlanValues): { values: PlanValues; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const values: PlanValues = { ...base };
+  const fail = (field: PlanField, value: string, message: string) => errors.push({ field, value, message });
+
+  if (input.name !== undefined) {
+    const name = input.name.trim();
+    if (name === '') fail('name', input.name, 'a plan needs a name');
+    else if (name.length > 200) fail('name', input.name, 'a plan name is at most 200 characters');
+    values.name = name;
+  }
+  if (input.currency !== undefined) {
+    const currency = input.currency.trim().toUpperCase();
+    if (!isCurrencyCode(currency)) fail('currency', input.currency, 'expected a 3-letter currency code such as EUR');
+    else values.currency = currency;
+  }
+  if (input.price !== undefined) {
+    const parsed = parseAmount(input.price, values.currency);
+    if (!parsed.ok) fail('price', input.price, `not an amount (${parsed.reason}); write it like 49, 49.50 or 49,50`);
+    else if (parsed.value < 0) fail('price', input.price, 'a price cannot be negative');
+    else values.price = parsed.value;
+  }
+  if (input.interval !== undefined) {
+    const interval = input.interval.trim().toLowerCase().replace(/ly$/, '').replace(/s$/, '');
+    const normal = interval === 'annual' || interval === 'annuel' ? 'year' : interval === 'mois' || interval === 'mensuel' ? 'month' : interval;
+    if (normal !== 'month' && normal !== 'year') fail('interval', input.interval, 'expected month or year');
+    else values.interval = normal;
+  }
+  if (input.every !== undefined) {
+    const text = input.every.trim();
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 1 || n > 120) fail('every', input.every, 'expected a whole number from 1 to 120');
+    else values.every = n;
+  }
+  if (input.taxRate !== undefined) {
+    const parsed = parseRate(input.taxRate.replace(/%\s*$/, ''));
+    if (!parsed.ok) fail('taxRate', input.taxRate, `expected a percentage from 0 to 100 such as 20 or 5.5 (${parsed.reason})`);
+    else values.taxRate = parsed.value;
+  }
+  if (input.credits !== undefined) {
+    const parsed = input.credits.trim() === '' ? ({ ok: true, value: 0 } as const) : parseAmount(input.credits, values.currency);
+    if (!parsed.ok) fail('credits', input.credits, `not an amount (${parsed.reason})`);
+    else if (parsed.value < 0) fail('credits', input.credits, 'credits cannot be negative');
+    else values.credits = parsed.value;
+  }
+  if (input.passes !== undefined) {
+    const text = input.passes.trim() === '' ? '0' : input.passes.trim();
+    if (!/^\d+$/.test(text) || Number(text) > 10_000) fail('passes', input.passes, 'expected a whole number from 0 to 10000');
+    else values.passes = Number(text);
+  }
+  if (input.autoRenew !== undefined) {
+    const v = input.autoRenew.trim().toLowerCase();
+    if (yes.includes(v)) values.autoRenew = true;
+    else if (no.includes(v)) values.autoRenew = false;
+    else fail('autoRenew', input.autoRenew, 'expected yes or no');
+  }
+  return { values, errors };
+}
+
+export function defaultPlanValues(currency: string): PlanValues {
+  return { name: '', price: 0, currency, interval: 'month', every: 1, taxRate: '0', credits: 0, passes: 0, autoRenew: true };
+}
+
+export function planValues(plan: Plan): PlanValues {
+  return {
+    name: plan.name,
+    price: plan.price,
+    currency: plan.currency,
+    interval: plan.interval,
+    every: plan.every,
+    taxRate: plan.tax_rate,
+    credits: plan.credits,
+    passes: plan.passes,
+    autoRenew: plan.auto_renew === 1,
+  };
+}
+
+/** The `--json` shape of a plan (cli.md). */
+export function planJson(plan: Plan) {
+  return {
+    name: plan.name,
+    price: formatAmount(plan.price, plan.currency),
+    currency: plan.currency,
+    interval: plan.interval,
+    every: plan.every,
+    taxRate: plan.tax_rate,
+    credits: formatAmount(plan.credits, plan.currency),
+    passes: plan.passes,
+    autoRenew: plan.auto_renew === 1,
+    archived: plan.archived === 1,
+  };
+}
+
+const toRow = (v: PlanValues) => ({
+  name: v.name,
+  price: v.price,
+  currency: v.currency,
+  interval: v.interval,
+  every: v.every,
+  tax_rate: v.taxRate,
+  credits: v.credits,
+  passes: v.passes,
+  auto_renew: v.autoRenew ? (1 as const) : (0 as const),
+});
+
+export async function listPlans(db: Queryable, options: { includeArchived?: boolean } = {}): Promise<Plan[]> {
+  let query = db.selectFrom('plans').selectAll().orderBy('name');
+  if (!options.includeArchived) query = query.where('archived', '=', 0);
+  return query.execute();
+}
+
+export async function findPlan(db: Queryable, name: string): Promise<Plan | undefined> {
+  return db.selectFrom('plans').selectAll().where('name', '=', name.trim()).executeTakeFirst();
+}
+
+/** The plan with exactly this name (after trimming), or a 65 naming the closest plans. */
+export async function requirePlan(db: Queryable, name: string): Promise<Plan> {
+  const plan = await findPlan(db, name);
+  if (plan) return plan;
+  const names = (await db.selectFrom('plans').select('name').execute()).map((p) => p.name);
+  const close = rankByCloseness(name, names, 3);
+  throw dataError(
+    `no plan named "${name.trim()}"`,
+    close.length > 0 ? `did you mean ${close.map((n) => `"${n}"`).join(' or ')}?` : 'see `memberctl plans list`',
+  );
+}
+
+function firstError(errors: FieldError[]): never {
+  const e = errors[0]!;
+  throw usageError(`${flagName(e.field)}: "${e.value}": ${e.message}`);
+}
+
+export function flagName(field: PlanField): string {
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+export async function addPlan(db: Queryable, input: PlanInput, defaultCurrency: string, source: AuditSource): Promise<Plan> {
+  const { values, errors } = validatePlanInput(input, defaultPlanValues(defaultCurrency));
+  if (errors.length > 0) firstError(errors);
+  return insertPlan(db, values, source);
+}
+
+export async function insertPlan(db: Queryable, values: PlanValues, source: AuditSource): Promise<Plan> {
+  if (await findPlan(db, values.name)) {
+    throw dataError(`a plan named "${values.name}" already exists`, 'use `memberctl plans edit` to change it');
+  }
+  const plan = await db
+    .insertInto('plans')
+    .values({ ...toRow(values), archived: 0, created_at: source.at, updated_at: source.at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(db, source, { action: 'insert', entity: 'plans', entityId: plan.id, after: plan, summary: `plan ${plan.name} added` });
+  return plan;
+}
+
+export async function editPlan(db: Queryable, name: string, input: PlanInput, source: AuditSource): Promise<Plan> {
+  const plan = await requirePlan(db, name);
+  const { values, errors } = validatePlanInput(input, planValues(plan));
+  if (errors.length > 0) firstError(errors);
+  if (values.name !== plan.name && (await findPlan(db, values.name))) {
+    throw dataError(`a plan named "${values.name}" already exists`);
+  }
+  return updatePlanRow(db, plan, toRow(values), source);
+}
+
+export async function replacePlanValues(db: Queryable, plan: Plan, values: PlanValues, source: AuditSource): Promise<Plan> {
+  return updatePlanRow(db, plan, toRow(values), source);
+}
+
+export async function archivePlan(db: Queryable, name: string, archived: boolean, source: AuditSource): Promise<Plan> {
+  const plan = await requirePlan(db, name);
+  return updatePlanRow(db, plan, { archived: archived ? 1 : 0 }, source);
+}
+
+async function updatePlanRow(db: Queryable, plan: Plan, changes: Partial<Plan>, source: AuditSource): Promise<Plan> {
+  const updated = await db
+    .updateTable('plans')
+    .set({ ...changes, updated_at: source.at })
+    .where('id', '=', plan.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(db, source, {
+    action: 'update',
+    entity: 'plans',
+    entityId: plan.id,
+    before: plan,
+    after: updated,
+    summary: `plan ${updated.name} changed`,
+  });
+  return updated;
+}

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, type Transaction } from 'kysely';
+import { configError } from '../errors.js';
+import type { Database } from './types.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type DbTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+
+/** Query functions take either the database or a transaction. */
+export type Queryable = Kysely<Database> | Transaction<Database>;
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  /** The URL as given, with any password hidden, for messages. */
+  label: string;
+  close(): Promise<void>;
+}
+
+/** Interprets `--db`: a plain path or `sqlite:PATH` is a SQLite file, `postgres://` or `postgresql://` a server. */
+export function parseDbUrl(url: string): DbTarget {
+  const trimmed = url.trim();
+  if (trimmed === '') throw configError('--db is empty: give a file path or a postgres:// URL');
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(trimmed);
+    } catch {
+      throw configError(`--db: "${redact(trimmed)}" is not a valid PostgreSQL URL (expected postgres://user:pass@host:port/db)`);
+    }
+    if (!parsed.hostname) throw configError(`--db: "${redact(trimmed)}" has no host`);
+    if (parsed.pathname.replace(/^\//, '') === '') throw configError(`--db: "${redact(trimmed)}" names no database`);
+    return { dialect: 'postgres', url: trimmed };
+  }
+  if (/^sqlite:/i.test(trimmed)) {
+    const file = trimmed.replace(/^sqlite:(\/\/)?/i, '');
+    if (file === '') throw configError('--db: sqlite: needs a file path, e.g. sqlite:./memberctl.db');
+    return { dialect: 'sqlite', file };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    throw configError(`--db: unsupported database URL "${redact(trimmed)}" (use a file path, sqlite:PATH or postgres://...)`);
+  }
+  return { dialect: 'sqlite', file: trimmed };
+}
+
+export function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+export async function openDb(url: string): Promise<Db> {
+  const target = parseDbUrl(url);
+  switch (target.dialect) {
+    case 'sqlite':
+      return openSqlite(target.file);
+    case 'postgres':
+      return openPostgres(target.url);
+  }
+}
+
+async function openSqlite(file: string): Promise<Db> {
+  const { default: SqliteDatabase } = await import('better-sqlite3');
+  const { SqliteDialect } = await import('kysely');
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) throw configError(`--db: folder ${dir} does not exist`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw configError(`--db: ${file} is a folder, not a database file`);
+  let database: InstanceType<typeof SqliteDatabase>;
+  try {
+    database = new SqliteDatabase(file, { timeout: 10_000 });
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+  } catch (error) {
+    throw configError(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
+  }
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { kysely, dialect: 'sqlite', label: file, close: () => kysely.destroy() };
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const { default: pg } = await import('pg');
+  const { PostgresDialect } = await import('kysely');
+  // Calendar dates stay `YYYY-MM-DD` strings; bigint aggregates (COUNT, SUM) become numbers.
+  pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value: string) => Number(value));
+  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw configError(`--db: cannot connect to PostgreSQL at ${redact(url)}: ${(error as Error).message}`);
+  }
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect: 'postgres', label: redact(url), close: () => kysely.destroy() };
+}

@@ -1,0 +1,171 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Booleans are stored as 0/1 integers on both SQLite and PostgreSQL, so one code path serves both. */
+export type Flag = 0 | 1;
+/** Calendar dates are `YYYY-MM-DD` strings on both databases. */
+export type DateColumn = string;
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface PlansTable {
+  id: Generated<number>;
+  name: string;
+  /** net price per cycle, in minor units */
+  price: number;
+  currency: string;
+  interval: 'month' | 'year';
+  every: number;
+  /** percent as a decimal string, e.g. "20" or "5.5" */
+  tax_rate: string;
+  /** credits granted per billed period, in minor units */
+  credits: number;
+  passes: number;
+  auto_renew: Flag;
+  archived: Flag;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  member_id: number | null;
+  batch_id: string | null;
+  job_id: string | null;
+  /** JSON of the row before the change */
+  before: string | null;
+  /** JSON of the row after the change */
+  after: string | null;
+  summary: string | null;
+}
+
+export interface JobLocksTable {
+  name: string;
+  holder: string;
+  pid: number;
+  host: string;
+  acquired_at: string;
+}
+
+export interface ImportBatchesTable {
+  id: string;
+  source: string;
+  file: string;
+  created_at: string;
+  status: 'applied' | 'undone';
+  rows: number;
+  /** JSON of the import's counts */
+  counts: string;
+  undone_at: string | null;
+}
+
+export interface CompaniesTable {
+  id: Generated<number>;
+  name: string;
+  parent_id: number | null;
+  billing_email: string | null;
+  address: string | null;
+  tax_id: string | null;
+  notes: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembersTable {
+  id: Generated<number>;
+  name: string;
+  email: string | null;
+  email_key: string | null;
+  phone: string | null;
+  address: string | null;
+  tax_id: string | null;
+  company_id: number | null;
+  paid_by_id: number | null;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MemberFieldsTable {
+  member_id: number;
+  key: string;
+  value: string;
+}
+
+export interface TagsTable {
+  id: Generated<number>;
+  name: string;
+}
+
+export interface MemberTagsTable {
+  member_id: number;
+  tag_id: number;
+}
+
+export interface NotesTable {
+  id: Generated<number>;
+  member_id: number;
+  body: string;
+  source: string;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  id: Generated<number>;
+  member_id: number;
+  plan_id: number;
+  quantity: number;
+  start_date: DateColumn;
+  next_invoice_date: DateColumn;
+  anchor_day: number;
+  covered_until: DateColumn | null;
+  end_date: DateColumn | null;
+  auto_renew: Flag;
+  auto_renew_until: DateColumn | null;
+  do_not_renew: Flag;
+  do_not_renew_reason: string | null;
+  intervention_required: Flag;
+  intervention_reason: string | null;
+  prorate_first: Flag;
+  external_id: string | null;
+  source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  plans: PlansTable;
+  audit_log: AuditLogTable;
+  job_locks: JobLocksTable;
+  import_batches: ImportBatchesTable;
+  companies: CompaniesTable;
+  members: MembersTable;
+  member_fields: MemberFieldsTable;
+  tags: TagsTable;
+  member_tags: MemberTagsTable;
+  notes: NotesTable;
+  memberships: MembershipsTable;
+}
+
+export type Plan = Selectable<PlansTable>;
+export type NewPlan = Insertable<PlansTable>;
+export type PlanUpdate = Updateable<PlansTable>;
+export type Company = Selectable<CompaniesTable>;
+export type NewCompany = Insertable<CompaniesTable>;
+export type Member = Selectable<MembersTable>;
+export type NewMember = Insertable<MembersTable>;
+export type MemberUpdate = Updateable<MembersTable>;
+export type Membership = Selectable<MembershipsTable>;
+export type NewMembership = Insertable<MembershipsTable>;
+export type MembershipUpdate = Updateable<MembershipsTable>;
+export type AuditEntry = Selectable<AuditLogTable>;
+export type ImportBatch = Selectable<ImportBatchesTable>;

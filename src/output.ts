@@ -1,0 +1,101 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  /** false with --no-color; otherwise decided from the terminal and NO_COLOR / FORCE_COLOR */
+  color: boolean;
+}
+
+/** Whether stderr may carry ANSI colour: --no-color and NO_COLOR win, then FORCE_COLOR, then a TTY. */
+export function colorEnabled(wanted: boolean, stream: NodeJS.WriteStream = process.stderr): boolean {
+  if (!wanted) return false;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return Boolean(stream.isTTY);
+}
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string | number | null | undefined;
+  align?: 'left' | 'right';
+}
+
+/**
+ * All output goes through here: results on stdout (one JSON document with --json), everything a person reads
+ * while it runs (progress, warnings, summaries under --json) on stderr.
+ */
+export class Output {
+  readonly options: OutputOptions;
+  readonly color: ChalkInstance;
+  private readonly stdout: NodeJS.WritableStream;
+  private readonly stderr: NodeJS.WriteStream;
+
+  constructor(
+    options: OutputOptions,
+    streams: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WriteStream } = {},
+  ) {
+    this.options = options;
+    this.stdout = streams.stdout ?? process.stdout;
+    this.stderr = streams.stderr ?? process.stderr;
+    this.color = new Chalk({ level: colorEnabled(options.color, this.stderr) ? 1 : 0 });
+  }
+
+  get json(): boolean {
+    return this.options.json;
+  }
+
+  /** The command's result: JSON with --json, else the human text. */
+  result(data: unknown, human: () => string | null): void {
+    if (this.options.json) {
+      this.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      return;
+    }
+    const text = human();
+    if (text !== null && text !== '') this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Human text for stdout that has no JSON counterpart (ignored under --json). */
+  print(text: string): void {
+    if (this.options.json) return;
+    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Informational line on stderr (silenced by --quiet). */
+  info(text: string): void {
+    if (this.options.quiet) return;
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** Extra detail on stderr with --verbose only. */
+  debug(text: string): void {
+    if (!this.options.verbose) return;
+    this.stderr.write(`${this.color.dim(text)}\n`);
+  }
+
+  warn(text: string): void {
+    this.stderr.write(`${this.color.yellow('warning:')} ${text}\n`);
+  }
+
+  error(text: string): void {
+    this.stderr.write(`${this.color.red('error:')} ${text}\n`);
+  }
+
+  get stderrStream(): NodeJS.WriteStream {
+    return this.stderr;
+  }
+}
+
+/** A plain-text table, columns padded to their widest cell. */
+export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+  const cells = rows.map((row) => columns.map((c) => String(c.value(row) ?? '')));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+}

@@ -1,0 +1,34 @@
+import type { ChalkInstance } from 'chalk';
+import type { Problem } from './core/problems.js';
+
+/** Problems grouped by row, file-level ones first, for a person reading a terminal. */
+export function renderProblems(file: string, problems: readonly Problem[], color: ChalkInstance): string {
+  const lines: string[] = [];
+  const mark = (p: Problem) => (p.severity === 'error' ? color.red('error  ') : color.yellow('warning'));
+  const detail = (p: Problem) => {
+    const where = p.column ? `${color.bold(p.column)}: ` : '';
+    const hint = p.suggestion ? color.dim(` (did you mean "${p.suggestion}"?)`) : '';
+    return `${mark(p)} ${where}${p.message}${hint} ${color.dim(`[${p.code}]`)}`;
+  };
+  const fileLevel = problems.filter((p) => p.row === null);
+  for (const p of fileLevel) lines.push(`${file}: ${detail(p)}`);
+  const byRow = new Map<number, Problem[]>();
+  for (const p of problems) {
+    if (p.row === null) continue;
+    const list = byRow.get(p.row) ?? [];
+    list.push(p);
+    byRow.set(p.row, list);
+  }
+  for (const row of [...byRow.keys()].sort((a, b) => a - b)) {
+    lines.push(color.bold(`${file}, row ${row}:`));
+    for (const p of byRow.get(row)!) lines.push(`  ${detail(p)}`);
+  }
+  return lines.join('\n');
+}
+
+export function summarizeProblems(problems: readonly Problem[]): string {
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+}

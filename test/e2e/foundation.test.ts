@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { openDb } from '../../src/db/connect.js';
+import { runCli } from '../helpers/cli.js';
+import { dialects, freshDbUrl } from '../helpers/db.js';
+
+const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+
+describe.each(dialects)('plans and settings from the built CLI on %s', (dialect) => {
+  it('adds, lists, shows, edits and archives plans with the documented JSON shape', async () => {
+    const db = await freshDbUrl(dialect);
+    const add = await runCli(['plans', 'add', '  Hot Desk ', '--price', '200', '--tax-rate', '20', '--credits', '10', '--passes', '2', '--json'], { db });
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.json()).toEqual({
+      name: 'Hot Desk',
+      price: '200.00',
+      currency: 'EUR',
+      interval: 'month',
+      every: 1,
+      taxRate: '20',
+      credits: '10.00',
+      passes: 2,
+      autoRenew: true,
+      archived: false,
+    });
+    expect((await runCli(['plans', 'add', 'Annual', '--price', '120,50', '--interval', 'year', '--auto-renew', 'no', '--currency', 'chf'], { db })).code).toBe(0);
+
+    const list = await runCli(['plans', 'list', '--json'], { db });
+    expect(list.code).toBe(0);
+    expect(list.json().map((p: { name: string; price: string; currency: string }) => [p.name, p.price, p.currency])).toEqual([
+      ['Annual', '120.50', 'CHF'],
+      ['Hot Desk', '200.00', 'EUR'],
+    ]);
+
+    const edit = await runCli(['plans', 'edit', 'Hot Desk', '--price', '220.5', '--json'], { db });
+    expect(edit.code, edit.stderr).toBe(0);
+    expect(edit.json().price).toBe('220.50');
+
+    expect((await runCli(['plans', 'archive', 'Annual'], { db })).code).toBe(0);
+    const visible = (await runCli(['plans', 'list', '--json'], { db })).json();
+    expect(visible.map((p: { name: string }) => p.name)).toEqual(['Hot Desk']);
+    const all = (await runCli(['plans', 'list', '--all', '--json'], { db })).json();
+    expect(all.find((p: { name: string }) => p.name === 'Annual').archived).toBe(true);
+
+    const show = await runCli(['plans', 'show', 'Hot Desk'], { db });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('220.50');
+  });
+
+  it('refuses a duplicate plan name with 65 and a malformed price with 64, one line each', async () => {
+    const db = await freshDbUrl(dialect);
+    expect((await runCli(['plans', 'add', 'Hot Desk', '--price', '200'], { db })).code).toBe(0);
+    const duplicate = await runCli(['plans', 'add', 'Hot Desk ', '--price', '150'], { db });
+    expect(duplicate.code).toBe(65);
+    expect(duplicate.stderr).toContain('already exists');
+    noStackTrace(duplicate.stderr);
+
+    const bad = await runCli(['plans', 'add', 'X', '--price', 'abc'], { db });
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/--price: "abc"/);
+    noStackTrace(bad.stderr);
+
+    const unknown = await runCli(['plans', 'show', 'hot desk'], { db });
+    expect(unknown.code).toBe(65);
+    expect(unknown.stderr).toContain('"Hot Desk"');
+  });
+
+  it('validates settings with their allowed range and keeps them', async () => {
+    const db = await freshDbUrl(dialect);
+    const list = await runCli(['settings', 'list', '--json'], { db });
+    expect(list.json()).toEqual({
+      currency: 'EUR',
+      timezone: 'UTC',
+      'billing-day': '1',
+      'payment-terms-days': '14',
+      'grace-days': '30',
+      'renewal-notice-days': '30',
+      'credit-validity-months': '12',
+      'invoice-prefix': 'INV-',
+      'credit-note-prefix': 'CN-',
+    });
+    const outOfRange = await runCli(['settings', 'set', 'billing-day', '31'], { db });
+    expect(outOfRange.code).toBe(64);
+    expect(outOfRange.stderr).toContain('1 to 28');
+    noStackTrace(outOfRange.stderr);
+    expect((await runCli(['settings', 'set', 'timezone', 'Mars/Base'], { db })).code).toBe(64);
+    expect((await runCli(['settings', 'set', 'no-such-key', '1'], { db })).code).toBe(64);
+
+    expect((await runCli(['settings', 'set', 'currency', 'chf'], { db })).code).toBe(0);
+    expect((await runCli(['settings', 'get', 'currency'], { db })).stdout.trim()).toBe('CHF');
+    // a new plan takes the currency setting
+    const plan = await runCli(['plans', 'add', 'Desk', '--price', '10', '--json'], { db });
+    expect(plan.json().currency).toBe('CHF');
+  });
+
+  it('reports schema status and refuses a database newer than the program with 78', async () => {
+    const url = await freshDbUrl(dialect);
+    const migrate = await runCli(['db', 'migrate', '--json'], { db: url });
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.json().applied.length).toBeGreaterThan(0);
+    const again = await runCli(['db', 'migrate', '--json'], { db: url });
+    expect(again.json().applied).toEqual([]);
+
+    expect((await runCli(['plans', 'add', 'A', '--price', '1'], { db: url })).code).toBe(0);
+    const status = await runCli(['db', 'status', '--json'], { db: url });
+    expect(status.code).toBe(0);
+    expect(status.json()).toMatchObject({ dialect, pending: [], rows: { plans: 1 } });
+
+    const db = await openDb(url);
+    await (db.kysely as any)
+      .insertInto('kysely_migration')
+      .values({ name: '9999_from_the_future', timestamp: new Date().toISOString() })
+      .execute();
+    await db.close();
+    const newer = await runCli(['plans', 'list'], { db: url });
+    expect(newer.code).toBe(78);
+    expect(newer.stderr).toContain('newer schema');
+    noStackTrace(newer.stderr);
+  });
+});
+
+describe('command line contract', () => {
+  it('suggests the closest command on a typo and exits 64', async () => {
+    const result = await runCli(['plan', 'list']);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("unknown command 'plan'");
+    expect(result.stderr).toContain('plans');
+  });
+
+  it('exits 64 on an unknown option', async () => {
+    const result = await runCli(['plans', 'list', '--colour']);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("unknown option '--colour'");
+  });
+
+  it('exits 78 with one line when the PostgreSQL server is unreachable', async () => {
+    const result = await runCli(['plans', 'list'], { db: 'postgres://nobody@127.0.0.1:1/x' });
+    expect(result.code).toBe(78);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('cannot connect to PostgreSQL');
+  });
+
+  it('exits 78 on a malformed or unsupported database URL', async () => {
+    expect((await runCli(['plans', 'list'], { db: 'mysql://x@y/z' })).code).toBe(78);
+    expect((await runCli(['plans', 'list'], { db: 'postgres://' })).code).toBe(78);
+    expect((await runCli(['plans', 'list'], { db: '/no/such/folder/m.db' })).code).toBe(78);
+  });
+
+  it('prints the version and help with examples', async () => {
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+  });
+});
