@@ -154,6 +154,12 @@ export interface Database {
   member_tags: MemberTagsTable;
   notes: NotesTable;
   memberships: MembershipsTable;
+  number_sequences: NumberSequencesTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  credit_notes: CreditNotesTable;
+  payments: PaymentsTable;
+  ledger_entries: LedgerEntriesTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -169,3 +175,101 @@ export type NewMembership = Insertable<MembershipsTable>;
 export type MembershipUpdate = Updateable<MembershipsTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
 export type ImportBatch = Selectable<ImportBatchesTable>;
+
+export interface NumberSequencesTable {
+  prefix: string;
+  year: number;
+  last: number;
+}
+
+export type InvoiceStatus = 'open' | 'paid' | 'void';
+
+export interface InvoicesTable {
+  id: Generated<number>;
+  number: string;
+  date: DateColumn;
+  due_date: DateColumn;
+  payer_id: number | null;
+  payer_name: string;
+  currency: string;
+  net: number;
+  tax: number;
+  total: number;
+  status: InvoiceStatus;
+  job_id: string | null;
+  void_reason: string | null;
+  created_at: string;
+}
+
+export interface InvoiceLinesTable {
+  id: Generated<number>;
+  invoice_id: number;
+  membership_id: number | null;
+  member_id: number | null;
+  member_name: string;
+  plan_name: string;
+  description: string;
+  period_start: DateColumn;
+  /** inclusive */
+  period_end: DateColumn;
+  quantity: number;
+  unit_price: number;
+  net: number;
+  tax_rate: string;
+  tax: number;
+  total: number;
+  voided: Flag;
+}
+
+export interface CreditNotesTable {
+  id: Generated<number>;
+  number: string;
+  invoice_id: number;
+  date: DateColumn;
+  currency: string;
+  net: number;
+  tax: number;
+  total: number;
+  reason: string;
+  created_at: string;
+}
+
+export type PaymentMethod = 'card' | 'cash' | 'transfer' | 'check' | 'other';
+
+export interface PaymentsTable {
+  id: Generated<number>;
+  invoice_id: number;
+  amount: number;
+  currency: string;
+  method: PaymentMethod;
+  date: DateColumn;
+  reference: string | null;
+  status: 'recorded' | 'cancelled';
+  cancel_reason: string | null;
+  created_at: string;
+}
+
+export type LedgerKind = 'grant' | 'use' | 'expire' | 'freeze' | 'unfreeze' | 'refund' | 'overpayment' | 'import';
+
+export interface LedgerEntriesTable {
+  id: Generated<number>;
+  member_id: number;
+  unit: 'credit' | 'pass';
+  kind: LedgerKind;
+  amount: number;
+  currency: string | null;
+  date: DateColumn;
+  expires_on: DateColumn | null;
+  grant_id: number | null;
+  invoice_id: number | null;
+  payment_id: number | null;
+  description: string | null;
+  job_id: string | null;
+  created_at: string;
+}
+
+export type Invoice = Selectable<InvoicesTable>;
+export type InvoiceLine = Selectable<InvoiceLinesTable>;
+export type Payment = Selectable<PaymentsTable>;
+export type CreditNote = Selectable<CreditNotesTable>;
+export type LedgerEntry = Selectable<LedgerEntriesTable>;
