@@ -159,7 +159,8 @@ function decimalSeparator(body: string, decimals: number): '.' | ',' | null {
  * Reads an amount typed by a person or exported by a tool into minor units of `currency`.
  * Accepts "49", "49.5", "49,50", "1 234,56", "1,234.56", "1.234,56", "1'234.50", "-12.00", "€ 49", "49 €",
  * "49.00 EUR"; a symbol or code for another currency is a `currency_mismatch`. More decimals than the
- * currency has is `too_many_decimals` (never rounded). Never throws.
+ * currency has is `too_many_decimals` (never rounded). Never throws on the text; an invalid `currency`
+ * code is a bug and throws RangeError.
  */
 export function parseAmount(text: string, currency: string): ParseResult<MinorAmount, AmountFailure> {
   const code = currency.toUpperCase();
