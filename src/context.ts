@@ -1,4 +1,4 @@
-import { type Db, openDb } from './db/connect.js';
+import type { Db } from './db/connect.js';
 import { usageError } from './errors.js';
 import type { Output } from './output.js';
 
@@ -33,6 +33,7 @@ export class Context {
   /** Opens the database and brings a new or older schema up to date; refuses a newer one (78). */
   db(): Promise<Db> {
     this.opened ??= (async () => {
+      const { openDb } = await import('./db/connect.js');
       const db = await openDb(this.dbUrl);
       try {
         const { migrateToLatest } = await import('./db/migrate.js');
@@ -49,7 +50,7 @@ export class Context {
 
   /** Opens the database without migrating it (for `db status`). */
   rawDb(): Promise<Db> {
-    this.opened ??= openDb(this.dbUrl);
+    this.opened ??= import('./db/connect.js').then(({ openDb }) => openDb(this.dbUrl));
     return this.opened;
   }
 
