@@ -1,0 +1,48 @@
+import type { Problem } from '../core/problems.js';
+
+/**
+ * One cell as read from the file. Text is trimmed (spaces, tabs, non-breaking spaces) and otherwise untouched;
+ * an empty cell is `null`, never `''`.
+ */
+export type Cell =
+  | string
+  | { kind: 'date'; /** YYYY-MM-DD */ date: string }
+  | { kind: 'formula'; /** the formula text; the file holds no cached value for it */ formula: string }
+  | null;
+
+export interface RawRow {
+  /** The row number the spreadsheet program shows (the first line of a CSV file is row 1). */
+  row: number;
+  /** Cells by column position; trailing empty cells are dropped, so a row may be shorter than the headers. */
+  cells: Cell[];
+}
+
+export interface Table {
+  file: string;
+  format: 'csv' | 'xlsx';
+  /** The encoding a CSV file was decoded with; null for xlsx. */
+  encoding: string | null;
+  /** The delimiter of a CSV file; null for xlsx. */
+  delimiter: string | null;
+  /** The worksheet read; null for CSV. */
+  sheet: string | null;
+  /** Row number of the header row: the first row that is not empty. */
+  headerRow: number;
+  /** Header cells as written (trimmed); an empty header cell is `''`. */
+  headers: string[];
+  /**
+   * File-level problems found while opening. Reading the rows may append one more (`encoding_guess` for bytes
+   * further down a UTF-8 file that are not UTF-8), so read it again after the rows.
+   */
+  problems: Problem[];
+  /**
+   * The data rows below the header, fully empty rows skipped. Reads the file again from disk each time it is
+   * iterated; breaking out of the loop closes the file.
+   */
+  rows: AsyncIterable<RawRow>;
+  /**
+   * Counts of the last (or current) pass over `rows`. `emptyRows` counts the empty rows between the header and
+   * the last data row; empty rows after the last data row are not counted.
+   */
+  stats: { emptyRows: number; dataRows: number };
+}

@@ -1,0 +1,208 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { CellValue, Row } from 'exceljs';
+import { dataError, inputError, UserError } from '../errors.js';
+import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
+import type { Cell, RawRow, Table } from './types.js';
+import { readZipEntry, reorderedZipStream } from './zip-directory.js';
+import type { ZipDirectory } from './zip-directory.js';
+
+export interface SheetInfo {
+  name: string;
+  /** The zip entry holding the sheet, e.g. `xl/worksheets/sheet1.xml`; null if the workbook does not say. */
+  path: string | null;
+  hidden: boolean;
+}
+
+interface Workbook {
+  sheets: SheetInfo[];
+  date1904: boolean;
+}
+
+/** Marks a cell whose value is an error or cannot be represented; the file does not say which error. */
+const unknownError = '#ERROR';
+
+// Excel shows at most 15 significant digits; more is binary noise such as 0.30000000000000004.
+const numberFormat = new Intl.NumberFormat('en-US', { useGrouping: false, maximumSignificantDigits: 15 });
+
+export const numberText = (value: number) => (Number.isFinite(value) ? numberFormat.format(value === 0 ? 0 : value) : unknownError);
+
+// The same test exceljs applies to plain numeric cells: a format with date or time parts, ignoring quoted text
+// and [colour]/[locale] sections.
+const isDateFormat = (format: string | undefined) =>
+  format !== undefined && /[ymdhMsb]/.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
+
+function isoDate(date: Date): Cell {
+  if (Number.isNaN(date.getTime())) return unknownError;
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999) return unknownError;
+  return { kind: 'date', date: date.toISOString().slice(0, 10) };
+}
+
+function serialDate(serial: number, date1904: boolean): Cell {
+  const days = serial - 25569 + (date1904 ? 1462 : 0);
+  return isoDate(new Date(Math.round(days * 86_400_000)));
+}
+
+const decodeXml = (text: string) =>
+  text.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(amp|lt|gt|quot|apos));/gi, (entity, hex: string, dec: string, name: string) => {
+    if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+    if (dec) return String.fromCodePoint(Number.parseInt(dec, 10));
+    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[name.toLowerCase()] ?? entity;
+  });
+
+function attributes(tag: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const match of tag.matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+    found.set(match[1]!, decodeXml(match[2] ?? match[3] ?? ''));
+  }
+  return found;
+}
+
+/** Sheet names in tab order with the zip entry of each, from `xl/workbook.xml` and its relationships. */
+export function parseWorkbook(workbookXml: string, relsXml: string | null): Workbook {
+  const targets = new Map<string, string>();
+  for (const [tag] of (relsXml ?? '').matchAll(/<(?:[\w.-]+:)?Relationship\b[^>]*>/g)) {
+    const attrs = attributes(tag);
+    const id = attrs.get('Id');
+    const target = attrs.get('Target');
+    if (id && target) targets.set(id, target.startsWith('/') ? target.slice(1) : `xl/${target.replace(/^\.\//, '')}`);
+  }
+  const sheets: SheetInfo[] = [];
+  for (const [tag] of workbookXml.matchAll(/<(?:[\w.-]+:)?sheet\b[^>]*>/g)) {
+    const attrs = attributes(tag);
+    const name = attrs.get('name');
+    if (name === undefined) continue;
+    const relation = [...attrs].find(([key]) => /(^|:)id$/.test(key) && key !== 'sheetId')?.[1];
+    sheets.push({ name, path: relation ? (targets.get(relation) ?? null) : null, hidden: (attrs.get('state') ?? 'visible') !== 'visible' });
+  }
+  const properties = /<(?:[\w.-]+:)?workbookPr\b[^>]*>/.exec(workbookXml)?.[0];
+  const date1904 = properties ? /^(1|true)$/.test(attributes(properties).get('date1904') ?? '') : false;
+  return { sheets, date1904 };
+}
+
+function richText(value: { richText: Array<{ text?: string | null }> }) {
+  return value.richText.map((run) => run.text ?? '').join('');
+}
+
+/** One exceljs cell value as a Cell: dates as calendar days, formulas by their cached result, errors as their text. */
+export function xlsxCell(value: CellValue, numFmt: string | undefined, date1904: boolean): Cell {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return textCell(value);
+  if (typeof value === 'number') return isDateFormat(numFmt) ? serialDate(value, date1904) : numberText(value);
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (value instanceof Date) return isoDate(value);
+  if ('richText' in value) return textCell(richText(value));
+  if ('error' in value) return value.error;
+  if ('formula' in value || 'sharedFormula' in value) {
+    const result = value.result;
+    if (result === undefined || result === null) {
+      return { kind: 'formula', formula: value.formula ?? ('sharedFormula' in value ? value.sharedFormula : '') };
+    }
+    // a cached error (t="e") reaches us as NaN: the error's name is lost
+    if (typeof result === 'number' && Number.isNaN(result)) return unknownError;
+    return xlsxCell(result, numFmt, date1904);
+  }
+  if ('hyperlink' in value) {
+    const text: unknown = value.text;
+    if (typeof text === 'string') return textCell(text);
+    if (text && typeof text === 'object' && 'richText' in text) return textCell(richText(text as { richText: Array<{ text?: string }> }));
+    return textCell(value.hyperlink);
+  }
+  return unknownError;
+}
+
+function rowCells(row: Row, date1904: boolean): Cell[] {
+  const cells: Cell[] = [];
+  row.eachCell({ includeEmpty: false }, (cell, column) => {
+    while (cells.length < column - 1) cells.push(null);
+    // `cell.value` drops a formula's cached result when it is falsy (0, "", FALSE): read the result itself
+    const value: CellValue = cell.formula ? { formula: cell.formula, result: cell.result } : cell.value;
+    cells[column - 1] = xlsxCell(value, cell.numFmt, date1904);
+  });
+  return withoutTrailingEmpty(cells);
+}
+
+async function* readSheet(file: string, directory: ZipDirectory, sheetPath: string, date1904: boolean): AsyncGenerator<RawRow> {
+  const { default: ExcelJS } = await import('exceljs');
+  // Only the parts needed, with the sheet last: exceljs then knows styles (hence dates) and shared strings before
+  // the first row, and never buffers a sheet in a temporary file.
+  const input = reorderedZipStream(file, directory, [
+    'xl/workbook.xml',
+    'xl/_rels/workbook.xml.rels',
+    'xl/styles.xml',
+    'xl/sharedStrings.xml',
+    sheetPath,
+  ]);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'cache',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  try {
+    for await (const worksheet of reader) {
+      for await (const row of worksheet) {
+        yield { row: row.number, cells: rowCells(row, date1904) };
+      }
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw inputError(`${file} cannot be read as an .xlsx workbook (${error instanceof Error ? error.message : String(error)})`);
+  } finally {
+    input.destroy();
+  }
+}
+
+function pickSheet(file: string, sheets: SheetInfo[], wanted: string | undefined): SheetInfo {
+  const list = sheets.map((sheet) => `"${sheet.name}"`).join(', ');
+  if (sheets.length === 0) throw inputError(`${file} has no worksheet`);
+  if (wanted === undefined) return sheets[0]!;
+  const sheet =
+    sheets.find((candidate) => candidate.name === wanted) ??
+    sheets.find((candidate) => candidate.name.toLowerCase() === wanted.trim().toLowerCase());
+  if (!sheet) throw inputError(`${file} has no sheet "${wanted}"; its sheets are ${list}`);
+  return sheet;
+}
+
+/**
+ * Opens the first sheet of an xlsx workbook (or the one named `sheet`, matched as Excel does: case-insensitively).
+ * `handle` and `directory` are the already opened file and its zip directory, which must hold `xl/workbook.xml`.
+ */
+export async function openXlsx(
+  file: string,
+  handle: FileHandle,
+  directory: ZipDirectory,
+  options: { sheet?: string | undefined } = {},
+): Promise<Table> {
+  const entry = (name: string) => directory.entries.find((candidate) => candidate.name === name);
+  const workbookEntry = entry('xl/workbook.xml');
+  const relsEntry = entry('xl/_rels/workbook.xml.rels');
+  const workbookXml = workbookEntry ? await readZipEntry(handle, workbookEntry) : null;
+  if (!workbookXml) throw inputError(`${file} cannot be read as an .xlsx workbook (its workbook part is missing or compressed in an unknown way)`);
+  const relsXml = relsEntry ? await readZipEntry(handle, relsEntry) : null;
+  const { sheets, date1904 } = parseWorkbook(workbookXml.toString('utf8'), relsXml?.toString('utf8') ?? null);
+  const sheet = pickSheet(file, sheets, options.sheet);
+  // exceljs only streams worksheets stored under this name pattern
+  if (!sheet.path || !/^xl\/worksheets\/sheet\d+\.xml$/.test(sheet.path) || !entry(sheet.path)) {
+    throw inputError(`${file}: sheet "${sheet.name}" is not a worksheet that can be read`, 'Choose another sheet with --sheet, or save the workbook again with Excel.');
+  }
+  const path = sheet.path;
+  const header = await findHeader(readSheet(file, directory, path, date1904));
+  if (!header) {
+    throw dataError(`${file}: sheet "${sheet.name}" is empty: it has no header row`, 'Start from the sheet written by `memberctl template`.');
+  }
+  const stats = { emptyRows: 0, dataRows: 0 };
+  return {
+    file,
+    format: 'xlsx',
+    encoding: null,
+    delimiter: null,
+    sheet: sheet.name,
+    headerRow: header.row,
+    headers: header.cells.map(headerText),
+    problems: [],
+    rows: { [Symbol.asyncIterator]: () => dataRows(readSheet(file, directory, path, date1904), header.row, stats) },
+    stats,
+  };
+}
