@@ -1,0 +1,250 @@
+/**
+ * The columns of the member import template (formats.md, "The member template"), as data: the template writer,
+ * its Instructions sheet and the header mapping of an imported file all read this one list.
+ */
+
+export const memberColumnKeys = [
+  'name',
+  'planName',
+  'startDate',
+  'nextInvoiceDate',
+  'email',
+  'phone',
+  'company',
+  'paidBy',
+  'address',
+  'quantity',
+  'prorate',
+  'autoRenew',
+  'endDate',
+  'tags',
+  'notes',
+  'externalId',
+] as const;
+export type MemberColumnKey = (typeof memberColumnKeys)[number];
+
+export type ColumnKind = 'text' | 'date' | 'email' | 'number' | 'boolean' | 'tags';
+
+/**
+ * - `always`: the header must be present and every row needs a value.
+ * - `withPlan`: a membership column. A file has all of them or none (then it is a file of contacts); in a row,
+ *   an empty plan name makes the person a contact, and a plan name needs the other `withPlan` values.
+ * - `no`: optional.
+ */
+export type ColumnRequirement = 'always' | 'withPlan' | 'no';
+
+export interface TemplateColumn<K extends string = MemberColumnKey> {
+  key: K;
+  /** The English header, as the template writes it. */
+  header: string;
+  /** French headers; the first is the one `template --lang fr` writes. */
+  frenchHeaders: readonly string[];
+  /** Other headers real exports use for the same column. */
+  aliases: readonly string[];
+  kind: ColumnKind;
+  required: ColumnRequirement;
+  /** One sentence for the template's Instructions sheet. */
+  instructions: { en: string; fr: string };
+}
+
+export const templateColumns: readonly TemplateColumn[] = [
+  {
+    key: 'name',
+    header: 'Name',
+    frenchHeaders: ['Nom'],
+    aliases: ['Full name', 'Member name', 'Contact name', 'Nom complet'],
+    kind: 'text',
+    required: 'always',
+    instructions: {
+      en: 'Required. The full name of the person, e.g. "Marie Curie".',
+      fr: 'Obligatoire. Le nom complet de la personne, par exemple « Marie Curie ».',
+    },
+  },
+  {
+    key: 'planName',
+    header: 'Plan name',
+    frenchHeaders: ['Nom du forfait'],
+    aliases: ['Plan', 'Membership', 'Membership plan', 'Forfait', 'Abonnement'],
+    kind: 'text',
+    required: 'withPlan',
+    instructions: {
+      en: 'The exact name of an existing plan (pick it from the list). Leave it empty to import the person as a contact without membership.',
+      fr: 'Le nom exact d’un forfait existant (choisissez-le dans la liste). Laissez vide pour importer la personne comme simple contact, sans abonnement.',
+    },
+  },
+  {
+    key: 'startDate',
+    header: 'Start date',
+    frenchHeaders: ['Date de début'],
+    aliases: ['Start', 'Member since', 'Membership start', "Date d'adhésion"],
+    kind: 'date',
+    required: 'withPlan',
+    instructions: {
+      en: 'Required when a plan is given. The day the membership started, as a date cell or YYYY-MM-DD.',
+      fr: 'Obligatoire si un forfait est indiqué. Le jour où l’abonnement a commencé, en cellule date ou AAAA-MM-JJ.',
+    },
+  },
+  {
+    key: 'nextInvoiceDate',
+    header: 'Next invoice date',
+    frenchHeaders: ['Date de la prochaine facture'],
+    aliases: ['Next billing date', 'Next invoice', 'Next payment date', 'Renewal date', 'Prochaine facture'],
+    kind: 'date',
+    required: 'withPlan',
+    instructions: {
+      en: 'Required when a plan is given. The date of the first invoice to issue; the period before it counts as already paid.',
+      fr: 'Obligatoire si un forfait est indiqué. La date de la première facture à émettre ; la période qui la précède est considérée comme payée.',
+    },
+  },
+  {
+    key: 'email',
+    header: 'Email',
+    frenchHeaders: ['E-mail', 'Courriel'],
+    aliases: ['Email address', 'Mail', 'Adresse e-mail', 'Adresse électronique'],
+    kind: 'email',
+    required: 'no',
+    instructions: {
+      en: 'Optional. Each e-mail address may appear only once in the file (capital letters do not matter).',
+      fr: 'Facultatif. Chaque adresse e-mail ne peut figurer qu’une fois dans le fichier (majuscules et minuscules confondues).',
+    },
+  },
+  {
+    key: 'phone',
+    header: 'Phone',
+    frenchHeaders: ['Téléphone'],
+    aliases: ['Phone number', 'Telephone', 'Mobile', 'Mobile phone', 'Portable'],
+    kind: 'text',
+    required: 'no',
+    instructions: {
+      en: 'Optional. Any format, kept as written.',
+      fr: 'Facultatif. Dans n’importe quel format, conservé tel quel.',
+    },
+  },
+  {
+    key: 'company',
+    header: 'Company',
+    frenchHeaders: ['Entreprise'],
+    aliases: ['Company name', 'Organisation', 'Organization', 'Société', "Nom de l'entreprise"],
+    kind: 'text',
+    required: 'no',
+    instructions: {
+      en: 'Optional. The company the person belongs to, written exactly the same way on every row; it is created once.',
+      fr: 'Facultatif. L’entreprise de la personne, écrite exactement de la même façon sur chaque ligne ; elle est créée une seule fois.',
+    },
+  },
+  {
+    key: 'paidBy',
+    header: 'Paid by',
+    frenchHeaders: ['Payé par'],
+    aliases: ['Payer', 'Billed to', 'Invoice to', 'Payeur', 'Facturé à'],
+    kind: 'text',
+    required: 'no',
+    instructions: {
+      en: 'Optional. The exact name or e-mail of the member who pays for this person, in this file or already in the database.',
+      fr: 'Facultatif. Le nom exact ou l’e-mail du membre qui paie pour cette personne, dans ce fichier ou déjà enregistré.',
+    },
+  },
+  {
+    key: 'address',
+    header: 'Address',
+    frenchHeaders: ['Adresse'],
+    aliases: ['Postal address', 'Street address', 'Adresse postale'],
+    kind: 'text',
+    required: 'no',
+    instructions: {
+      en: 'Optional. The postal address, on one or several lines.',
+      fr: 'Facultatif. L’adresse postale, sur une ou plusieurs lignes.',
+    },
+  },
+  {
+    key: 'quantity',
+    header: 'Quantity',
+    frenchHeaders: ['Quantité'],
+    aliases: ['Qty', 'Seats', 'Nombre'],
+    kind: 'number',
+    required: 'no',
+    instructions: {
+      en: 'Optional. How many units of the plan (e.g. desks) this membership covers; 1 when empty.',
+      fr: 'Facultatif. Le nombre d’unités du forfait (par exemple de postes) couvertes par l’abonnement ; 1 si vide.',
+    },
+  },
+  {
+    key: 'prorate',
+    header: 'Prorate first invoice',
+    frenchHeaders: ['Facture proratisée'],
+    aliases: ['Prorate', 'Prorated', 'Prorata'],
+    kind: 'boolean',
+    required: 'no',
+    instructions: {
+      en: 'Optional. yes/no (also oui/non, true/false, 1/0): whether the first invoice is prorated; no when empty.',
+      fr: 'Facultatif. oui/non (ou yes/no, true/false, 1/0) : la première facture est-elle calculée au prorata ; non si vide.',
+    },
+  },
+  {
+    key: 'autoRenew',
+    header: 'Auto renew',
+    frenchHeaders: ['Renouvellement automatique'],
+    aliases: ['Auto renewal', 'Renew automatically', 'Renouvellement auto'],
+    kind: 'boolean',
+    required: 'no',
+    instructions: {
+      en: 'Optional. yes/no: whether the membership renews by itself; the plan’s setting when empty.',
+      fr: 'Facultatif. oui/non : l’abonnement se renouvelle-t-il tout seul ; le réglage du forfait si vide.',
+    },
+  },
+  {
+    key: 'endDate',
+    header: 'End date',
+    frenchHeaders: ['Date de fin'],
+    aliases: ['End', 'Membership end', 'Expiry date', 'Expiration date', "Date d'expiration"],
+    kind: 'date',
+    required: 'no',
+    instructions: {
+      en: 'Optional. The last day of the membership, if it is already known.',
+      fr: 'Facultatif. Le dernier jour de l’abonnement, s’il est déjà connu.',
+    },
+  },
+  {
+    key: 'tags',
+    header: 'Tags',
+    frenchHeaders: ['Étiquettes'],
+    aliases: ['Tag', 'Labels', 'Étiquette'],
+    kind: 'tags',
+    required: 'no',
+    instructions: {
+      en: 'Optional. Tags separated by commas or semicolons, e.g. "board, volunteer".',
+      fr: 'Facultatif. Des étiquettes séparées par des virgules ou des points-virgules, par exemple « bureau, bénévole ».',
+    },
+  },
+  {
+    key: 'notes',
+    header: 'Notes',
+    frenchHeaders: ['Notes'],
+    aliases: ['Note', 'Comments', 'Comment', 'Remarques', 'Commentaires'],
+    kind: 'text',
+    required: 'no',
+    instructions: {
+      en: 'Optional. Free text kept with the member.',
+      fr: 'Facultatif. Texte libre conservé avec le membre.',
+    },
+  },
+  {
+    key: 'externalId',
+    header: 'External ID',
+    frenchHeaders: ['ID externe'],
+    aliases: ['ID', 'Member ID', 'Customer ID', 'Identifiant', 'Identifiant externe'],
+    kind: 'text',
+    required: 'no',
+    instructions: {
+      en: 'Optional. The member’s identifier in the previous system; a re-import matches members on it first.',
+      fr: 'Facultatif. L’identifiant du membre dans l’ancien système ; une nouvelle importation retrouve d’abord les membres grâce à lui.',
+    },
+  },
+];
+
+/** The header the template writes for `column` in `lang`. */
+export const templateHeader = (column: TemplateColumn<string>, lang: 'en' | 'fr') =>
+  lang === 'fr' ? (column.frenchHeaders[0] ?? column.header) : column.header;
+
+/** Every header that names `column`: English, French, then aliases. */
+export const knownHeaders = (column: TemplateColumn<string>): string[] => [column.header, ...column.frenchHeaders, ...column.aliases];
