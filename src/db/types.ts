@@ -135,6 +135,12 @@ export interface MembershipsTable {
   intervention_required: Flag;
   intervention_reason: string | null;
   prorate_first: Flag;
+  /**
+   * The first recurring invoice date (the anchor day is its day of month); null on rows written before it was
+   * kept, which are then always on their anchored schedule. While `next_invoice_date` is before it, the
+   * prorated first period [start_date, first_recurring_date) is still to be billed.
+   */
+  first_recurring_date: DateColumn | null;
   external_id: string | null;
   source: string;
   created_at: string;
