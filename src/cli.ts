@@ -3,12 +3,18 @@ import { type Action, makeAction, type RunState } from './command-kit.js';
 import { registerDb } from './commands/db.js';
 import { registerPlans } from './commands/plans.js';
 import { registerSettings } from './commands/settings.js';
+import { registerTemplate } from './commands/template.js';
 import { ExitCode, UserError } from './errors.js';
 import { colorEnabled } from './output.js';
 import { VERSION } from './version.js';
 
 /** Command groups, each in its own file under src/commands; handlers load their heavy modules lazily. */
-const groups: Array<(program: Command, action: Action) => void> = [registerDb, registerSettings, registerPlans];
+const groups: Array<(program: Command, action: Action) => void> = [
+  registerDb,
+  registerSettings,
+  registerPlans,
+  registerTemplate,
+];
 
 export function buildProgram(state: RunState): Command {
   const program = new Command('memberctl')

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { type Action, examples } from '../command-kit.js';
+import { usageError } from '../errors.js';
+
+interface TemplateFlags {
+  output?: string;
+  format?: string;
+  lang?: string;
+}
+
+export function registerTemplate(program: Command, action: Action): void {
+  examples(
+    program
+      .command('template')
+      .description('write the member import template (xlsx with a plan drop-down and instructions, or a CSV header)')
+      .option('-o, --output <file>', 'where to write it (default: members-template.xlsx, or .csv with --format csv)')
+      .option('--format <xlsx|csv>', 'file format (default: from the -o extension, else xlsx)')
+      .option('--lang <en|fr>', 'header language (default en)', 'en')
+      .action(
+        action(async (ctx, flags: TemplateFlags) => {
+          const lang = flags.lang?.toLowerCase();
+          if (lang !== 'en' && lang !== 'fr') throw usageError(`--lang: "${flags.lang}" must be en or fr`);
+          const fromName = flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : flags.output ? 'xlsx' : undefined;
+          const format = (flags.format?.toLowerCase() ?? fromName ?? 'xlsx') as string;
+          if (format !== 'xlsx' && format !== 'csv') throw usageError(`--format: "${flags.format}" must be xlsx or csv`);
+          const file = flags.output ?? (lang === 'fr' ? `modele-membres.${format}` : `members-template.${format}`);
+
+          const { listPlans } = await import('../core/plans.js');
+          const { formatAmount } = await import('../core/money.js');
+          const { writeTemplate, templateHeaders } = await import('../writers/template.js');
+          const db = await ctx.db();
+          const plans = (await listPlans(db.kysely)).map((p) => ({
+            name: p.name,
+            price: formatAmount(p.price, p.currency),
+            currency: p.currency,
+            interval: p.every === 1 ? p.interval : `${p.every} ${p.interval}s`,
+          }));
+          try {
+            await writeTemplate(file, { format, lang, plans });
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EROFS') {
+              throw usageError(`cannot write ${file}: ${(error as Error).message}`);
+            }
+            throw error;
+          }
+          const columns = templateHeaders(lang);
+          ctx.out.result({ file, format, lang, columns, plans: plans.map((p) => p.name) }, () =>
+            format === 'csv'
+              ? `Wrote ${file}: the ${columns.length} template headers.`
+              : `Wrote ${file}: ${columns.length} columns, ${plans.length} plan(s) in the drop-down, instructions on the Instructions sheet.`,
+          );
+        }),
+      ),
+    ['memberctl template', 'memberctl template --lang fr -o modele.xlsx', 'memberctl template --format csv -o members.csv'],
+  );
+}

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import { type TemplateColumn, templateColumns, templateHeader } from '../core/template-columns.js';
+
+export type TemplateLang = 'en' | 'fr';
+export type TemplateFormat = 'xlsx' | 'csv';
+
+export interface TemplatePlan {
+  name: string;
+  price: string;
+  currency: string;
+  interval: string;
+}
+
+const text = {
+  en: {
+    title: 'How to fill in this template',
+    rules: [
+      'One row per person. Row 1 holds the headers: keep them as they are (their order does not matter).',
+      'Yellow headers are required. A person without a plan name is imported as a contact (then start and next invoice dates may stay empty).',
+      'Dates: type them as dates (the cells are formatted), or as YYYY-MM-DD. DD/MM/YYYY and MM/DD/YYYY are understood when the file makes the convention clear, or with `memberctl validate --date-format DMY`.',
+      'Plan names must match an existing plan exactly: pick them from the drop-down (the list is on the Plans sheet).',
+      'Next invoice date is the first recurring invoice: the period before it counts as already paid. A date in the past means every missed period is billed at the next invoicing run.',
+      'Paid by: the exact name or e-mail of another person in this file or already in memberctl, who receives this person’s invoices.',
+      'Any extra column is kept as a custom field named after its header.',
+      'Check the file with `memberctl validate FILE` before `memberctl import FILE`: it lists every problem by row and column, with a fix.',
+    ],
+    column: 'Column',
+    required: 'Required',
+    meaning: 'What to write',
+    yes: 'yes',
+    withPlan: 'with a plan',
+    no: '',
+    plans: 'Plans',
+    price: 'Price',
+    currency: 'Currency',
+    interval: 'Interval',
+  },
+  fr: {
+    title: 'Comment remplir ce modèle',
+    rules: [
+      'Une ligne par personne. La ligne 1 contient les en-têtes : gardez-les tels quels (leur ordre n’a pas d’importance).',
+      'Les en-têtes jaunes sont obligatoires. Une personne sans forfait est importée comme contact (les dates de début et de prochaine facture peuvent alors rester vides).',
+      'Dates : saisissez-les comme des dates (les cellules sont au format date) ou en AAAA-MM-JJ. JJ/MM/AAAA est compris quand le fichier rend la convention claire, ou avec `memberctl validate --date-format DMY`.',
+      'Le nom du forfait doit correspondre exactement à un forfait existant : choisissez-le dans la liste déroulante (feuille Plans).',
+      'La date de la prochaine facture est celle de la première facture récurrente : la période qui la précède est considérée comme payée. Une date passée fait facturer chaque période manquée au prochain passage de la facturation.',
+      'Payé par : le nom exact ou l’e-mail d’une autre personne de ce fichier ou déjà dans memberctl, qui reçoit les factures de cette personne.',
+      'Toute autre colonne est conservée comme champ personnalisé portant le nom de son en-tête.',
+      'Vérifiez le fichier avec `memberctl validate FICHIER` avant `memberctl import FICHIER` : chaque problème est indiqué par ligne et colonne, avec une correction.',
+    ],
+    column: 'Colonne',
+    required: 'Obligatoire',
+    meaning: 'Quoi écrire',
+    yes: 'oui',
+    withPlan: 'avec un forfait',
+    no: '',
+    plans: 'Forfaits',
+    price: 'Prix',
+    currency: 'Devise',
+    interval: 'Périodicité',
+  },
+} as const;
+
+const requiredFill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFFF00' } } as const;
+/** Rows prepared with formats and the plan drop-down. */
+const preparedRows = 1000;
+
+const columnLetter = (index: number): string => {
+  let n = index + 1;
+  let letters = '';
+  while (n > 0) {
+    const rem = (n - 1) % 26;
+    letters = String.fromCharCode(65 + rem) + letters;
+    n = Math.floor((n - 1) / 26);
+  }
+  return letters;
+};
+
+const isRequired = (c: TemplateColumn<string>) => c.required !== 'no';
+
+/** The header line of the template in this language. */
+export function templateHeaders(lang: TemplateLang): string[] {
+  return templateColumns.map((c) => templateHeader(c, lang));
+}
+
+/**
+ * Writes the member import template. CSV: the header line only (UTF-8 with a BOM so Excel shows accents; `;`
+ * separated in French, as French Excel expects). xlsx: the Members sheet, a Plans sheet feeding the drop-down and an
+ * Instructions sheet.
+ */
+export async function writeTemplate(file: string, options: { format: TemplateFormat; lang: TemplateLang; plans: TemplatePlan[] }): Promise<void> {
+  const headers = templateHeaders(options.lang);
+  if (options.format === 'csv') {
+    const delimiter = options.lang === 'fr' ? ';' : ',';
+    const quote = (h: string) => (/[",;\n]/.test(h) ? `"${h.replace(/"/g, '""')}"` : h);
+    fs.writeFileSync(file, `\uFEFF${headers.map(quote).join(delimiter)}\r\n`);
+    return;
+  }
+  const { default: ExcelJS } = await import('exceljs');
+  const t = text[options.lang];
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = 'memberctl';
+
+  const members = workbook.addWorksheet('Members', { views: [{ state: 'frozen', ySplit: 1 }] });
+  members.columns = templateColumns.map((c, i) => ({
+    header: headers[i],
+    key: c.key,
+    width: Math.max(14, headers[i]!.length + 4),
+    style: c.kind === 'date' ? { numFmt: 'yyyy-mm-dd' } : c.kind === 'text' || c.kind === 'email' ? { numFmt: '@' } : {},
+  }));
+  const headerRow = members.getRow(1);
+  headerRow.font = { bold: true };
+  templateColumns.forEach((c, i) => {
+    const cell = headerRow.getCell(i + 1);
+    if (isRequired(c)) cell.fill = requiredFill;
+    cell.note = c.instructions[options.lang];
+  });
+  const planIndex = templateColumns.findIndex((c) => c.key === 'planName');
+  const planLetter = columnLetter(planIndex);
+  const lastPlanRow = Math.max(2, options.plans.length + 1);
+  // one range-wide validation (per-cell validations bloat the file and overlap after exceljs merges them)
+  (members as unknown as { dataValidations: { add(range: string, v: unknown): void } }).dataValidations.add(
+    `${planLetter}2:${planLetter}${preparedRows + 1}`,
+    {
+      type: 'list',
+      allowBlank: true,
+      showErrorMessage: true,
+      errorStyle: 'warning',
+      errorTitle: t.plans,
+      error: options.lang === 'fr' ? 'Choisissez un forfait de la liste.' : 'Pick a plan from the list.',
+      formulae: [`Plans!$A$2:$A$${lastPlanRow}`],
+    },
+  );
+
+  const plans = workbook.addWorksheet('Plans');
+  plans.columns = [
+    { header: t.plans, key: 'name', width: 30 },
+    { header: t.price, key: 'price', width: 12 },
+    { header: t.currency, key: 'currency', width: 10 },
+    { header: t.interval, key: 'interval', width: 12 },
+  ];
+  plans.getRow(1).font = { bold: true };
+  for (const plan of options.plans) plans.addRow(plan);
+
+  const instructions = workbook.addWorksheet('Instructions');
+  instructions.columns = [
+    { key: 'a', width: 32 },
+    { key: 'b', width: 16 },
+    { key: 'c', width: 100 },
+  ];
+  instructions.addRow([t.title]).font = { bold: true, size: 14 };
+  for (const rule of t.rules) instructions.addRow([`• ${rule}`]);
+  instructions.addRow([]);
+  instructions.addRow([t.column, t.required, t.meaning]).font = { bold: true };
+  templateColumns.forEach((c, i) => {
+    const row = instructions.addRow([headers[i], c.required === 'always' ? t.yes : c.required === 'withPlan' ? t.withPlan : t.no, c.instructions[options.lang]]);
+    if (isRequired(c)) row.getCell(1).fill = requiredFill;
+  });
+  await workbook.xlsx.writeFile(file);
+}

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { problem } from '../../src/core/problems.js';
+import { reportFormat, type ValidationReport, writeReport } from '../../src/importers/report.js';
+import { tempDir } from '../helpers/db.js';
+
+function sample(): { dir: string; source: string; report: ValidationReport } {
+  const dir = tempDir();
+  const source = path.join(dir, 'members.csv');
+  fs.writeFileSync(source, 'Name,Plan name,Email\nAda,Hot desk ,ada@example.org\nBob,Hot Desk,not-an-email\n=cmd,Hot Desk,\n');
+  const problems = [
+    problem({ row: 2, column: 'Plan name', value: 'Hot desk', code: 'unknown_plan', severity: 'error', message: 'no plan "Hot desk"', suggestion: 'Hot Desk' }),
+    problem({ row: 3, column: 'Email', value: 'not-an-email', code: 'invalid_email', severity: 'error', message: 'not an e-mail address' }),
+    problem({ row: 4, column: 'Name', value: '=cmd', code: 'possible_duplicate', severity: 'warning', message: 'looks odd' }),
+    problem({ code: 'encoding_guess', severity: 'warning', message: 'read as Windows-1252' }),
+  ];
+  return { dir, source, report: { file: source, source: 'template', rows: 3, valid: false, errors: 2, warnings: 2, problems } };
+}
+
+describe('validation reports', () => {
+  it('chooses the format from the extension and refuses others', () => {
+    expect(reportFormat('r.JSON')).toBe('json');
+    expect(reportFormat('r.xlsx')).toBe('xlsx');
+    expect(() => reportFormat('r.txt')).toThrow(/\.json, \.csv or \.xlsx/);
+  });
+
+  it('writes the JSON document and a CSV line per problem', async () => {
+    const { dir, source, report } = sample();
+    await writeReport(path.join(dir, 'r.json'), report, { file: source });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8'))).toEqual(report);
+    await writeReport(path.join(dir, 'r.csv'), report, { file: source });
+    const lines = fs.readFileSync(path.join(dir, 'r.csv'), 'utf8').replace(/^\uFEFF/, '').trim().split('\n');
+    expect(lines[0]).toBe('Row,Column,Value,Code,Severity,Message,Suggestion');
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toBe('2,Plan name,Hot desk,unknown_plan,error,"no plan ""Hot desk""",Hot Desk');
+    // a value a spreadsheet would run as a formula is written as text
+    expect(lines[3]).toContain("'=cmd");
+  });
+
+  it('writes an xlsx copy of the data with red error cells, yellow warning cells, comments and a Problems sheet', async () => {
+    const { dir, source, report } = sample();
+    const file = path.join(dir, 'r.xlsx');
+    await writeReport(file, report, { file: source });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    const data = workbook.getWorksheet('Data')!;
+    expect((data.getRow(1).values as unknown[]).slice(1)).toEqual(['Name', 'Plan name', 'Email']);
+    const fill = (cell: ExcelJS.Cell) => (cell.fill as { fgColor?: { argb?: string } } | undefined)?.fgColor?.argb;
+    expect(data.getCell('B2').value).toBe('Hot desk');
+    expect(fill(data.getCell('B2'))).toBe('FFFF9999');
+    expect(String((data.getCell('B2').note as any)?.texts?.map((t: { text: string }) => t.text).join('') ?? data.getCell('B2').note)).toContain('did you mean "Hot Desk"');
+    expect(fill(data.getCell('C3'))).toBe('FFFF9999');
+    expect(fill(data.getCell('A4'))).toBe('FFFFFF66');
+    expect(data.getCell('A4').value).toBe("'=cmd");
+    expect(fill(data.getCell('A2'))).toBeUndefined();
+    const problems = workbook.getWorksheet('Problems')!;
+    expect(problems.rowCount).toBe(5);
+    expect(problems.getCell('D5').value).toBe('encoding_guess');
+  });
+});
