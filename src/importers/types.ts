@@ -30,10 +30,7 @@ export interface Table {
   headerRow: number;
   /** Header cells as written (trimmed); an empty header cell is `''`. */
   headers: string[];
-  /**
-   * File-level problems found while opening. Reading the rows may append one more (`encoding_guess` for bytes
-   * further down a UTF-8 file that are not UTF-8), so read it again after the rows.
-   */
+  /** File-level problems found while opening (`encoding_guess`); complete once `openTable` has returned. */
   problems: Problem[];
   /**
    * The data rows below the header, fully empty rows skipped. Reads the file again from disk each time it is

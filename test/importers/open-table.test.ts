@@ -91,3 +91,61 @@ describe('the format comes from the content, not the extension', () => {
     expect(await readRows(await openTable(file))).toEqual([{ row: 2, cells: ['Ann', { kind: 'formula', formula: 'TODAY()' }] }]);
   });
 });
+
+async function bigWorkbook(name: string): Promise<string> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('Members');
+  sheet.addRow(['Name', 'Email', 'Notes']);
+  for (let i = 0; i < 3000; i += 1) sheet.addRow([`Person ${i}`, `person${i}@example.com`, `${i * 7919} notes ${i % 13}`]);
+  const file = folder.path(name);
+  await workbook.xlsx.writeFile(file);
+  return file;
+}
+
+describe('workbooks written by other programs, or damaged', () => {
+  const workbookXml =
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">' +
+    '<sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>';
+  const relsXml =
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>' +
+    '</Relationships>';
+  const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+
+  test('a minimal workbook (inline strings, no styles, the sheet stored before the workbook part) is read', async () => {
+    const sheetXml =
+      '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+      `<row r="1">${inline('A1', 'Name')}${inline('B1', 'Quantity')}</row>` +
+      `<row r="2">${inline('A2', 'Ann &amp; Bob')}<c r="B2"><v>2</v></c></row>` +
+      '</sheetData></worksheet>';
+    const file = folder.write(
+      'minimal.xlsx',
+      storedZip({ 'xl/worksheets/sheet1.xml': sheetXml, 'xl/workbook.xml': workbookXml, 'xl/_rels/workbook.xml.rels': relsXml }),
+    );
+    const table = await openTable(file);
+    expect(table).toMatchObject({ format: 'xlsx', sheet: 'Data', headers: ['Name', 'Quantity'] });
+    expect(await readRows(table)).toEqual([{ row: 2, cells: ['Ann & Bob', '2'] }]);
+  });
+
+  test('a workbook cut short (an interrupted download) is a damaged zip', async () => {
+    const file = await bigWorkbook('cut.xlsx');
+    fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
+    const error = await refusal(file);
+    expect(error.exitCode).toBe(66);
+    expect(error.message).toContain('damaged zip');
+  });
+
+  test('a workbook whose compressed sheet is corrupt is an input error while reading, not a crash', async () => {
+    const file = await bigWorkbook('corrupt.xlsx');
+    const bytes = fs.readFileSync(file);
+    const middle = Math.floor(bytes.length * 0.4);
+    bytes.fill(0xff, middle, middle + 256);
+    fs.writeFileSync(file, bytes);
+    const outcome = await openTable(file)
+      .then(readRows)
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(UserError);
+    expect((outcome as UserError).exitCode).toBe(66);
+    expect((outcome as UserError).message).toContain(file);
+  });
+});
