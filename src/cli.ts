@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type Action, makeAction, type RunState } from './command-kit.js';
 import { registerDb } from './commands/db.js';
+import { registerMembers } from './commands/members.js';
 import { registerPlans } from './commands/plans.js';
 import { registerSettings } from './commands/settings.js';
 import { registerTemplate } from './commands/template.js';
@@ -14,6 +15,7 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerSettings,
   registerPlans,
   registerTemplate,
+  registerMembers,
 ];
 
 export function buildProgram(state: RunState): Command {

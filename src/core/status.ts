@@ -60,7 +60,7 @@ export interface MembershipStatusDetail {
   reason: StatusReason;
   /** grace and suspended: the day the grace clock started (the unpaid period's start or the first uncovered day) */
   graceStart?: IsoDate;
-  /** grace: the first day of suspension if nothing changes */
+  /** grace and suspended: the first day of suspension (if nothing changes, for grace) */
   suspendedFrom?: IsoDate;
   /** the first day not covered by any invoice or imported coverage */
   coveredUntil: IsoDate;
@@ -126,7 +126,7 @@ function graceOrSuspended(
 ): MembershipStatusDetail {
   const suspendedFrom = addDays(graceStart, rules.graceDays);
   if (before(asOf, suspendedFrom)) return { status: 'grace', reason, graceStart, suspendedFrom, coveredUntil };
-  return { status: 'suspended', reason, graceStart, coveredUntil };
+  return { status: 'suspended', reason, graceStart, suspendedFrom, coveredUntil };
 }
 
 export function membershipStatus(m: MembershipFacts, asOf: IsoDate, rules: StatusRules): MembershipStatus {

@@ -1,0 +1,404 @@
+import type { Command } from 'commander';
+import { type Action, examples } from '../command-kit.js';
+import type { Context } from '../context.js';
+import type { MemberInput, MemberView } from '../core/members.js';
+import type { MembershipState } from '../core/member-status.js';
+import { usageError } from '../errors.js';
+import { renderTable } from '../output.js';
+
+export interface MemberFlags {
+  name?: string;
+  email?: string;
+  phone?: string;
+  address?: string;
+  taxId?: string;
+  company?: string;
+  paidBy?: string;
+  externalId?: string;
+  field?: string[];
+  tag?: string[];
+}
+
+export interface ListFlags {
+  status?: string;
+  plan?: string;
+  company?: string;
+  tag?: string[];
+  search?: string;
+  limit?: string;
+  format?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Options shared by `members add|edit` and `contacts add`. */
+export function memberOptions(command: Command, requireName: boolean): Command {
+  return (requireName ? command.requiredOption('--name <name>', 'full name') : command.option('--name <name>', 'full name'))
+    .option('--email <email>', 'e-mail, unique case-insensitively ("" removes it)')
+    .option('--phone <phone>', 'phone number ("" removes it)')
+    .option('--address <address>', 'postal address ("" removes it)')
+    .option('--tax-id <id>', 'tax or VAT id ("" removes it)')
+    .option('--company <name>', 'exact company name, created if new ("" removes it)')
+    .option('--paid-by <ref>', 'the member who receives this member\'s invoices ("" removes it)')
+    .option('--external-id <id>', 'a stable id from another system, e.g. a Stripe customer id')
+    .option('--field <key=value>', 'custom field, repeatable; KEY= removes it', collect)
+    .option('--tag <tag>', 'tag (Tag or Category/Tag), repeatable', collect);
+}
+
+/** Filter options shared by `members list` and `contacts list`. */
+export function listOptions(command: Command, withStatus: boolean): Command {
+  if (withStatus) {
+    command
+      .option('--status <status>', 'member, upcoming, grace, suspended, former or contact')
+      .option('--plan <name>', 'on this plan (a membership that has not ended; any with --status former)');
+  }
+  return command
+    .option('--company <name>', 'of this company (exact name)')
+    .option('--tag <tag>', 'with this tag, or any tag of this category; repeatable (all must match)', collect)
+    .option('--search <text>', 'text in the name, e-mail or company (ignores case and accents)')
+    .option('--limit <n>', 'at most N people')
+    .option('--format <table|csv|json>', 'output format (default table; --json is the same as --format json)');
+}
+
+export async function memberInput(flags: MemberFlags): Promise<MemberInput> {
+  const { parseFieldAssignments } = await import('../core/members.js');
+  return {
+    name: flags.name,
+    email: flags.email,
+    phone: flags.phone,
+    address: flags.address,
+    taxId: flags.taxId,
+    company: flags.company,
+    paidBy: flags.paidBy,
+    externalId: flags.externalId,
+    fields: flags.field ? parseFieldAssignments(flags.field) : undefined,
+    tags: flags.tag,
+  };
+}
+
+export function outputFormat(ctx: Context, format: string | undefined): 'table' | 'csv' | 'json' {
+  const wanted = format?.trim().toLowerCase();
+  if (wanted !== undefined && wanted !== 'table' && wanted !== 'csv' && wanted !== 'json') {
+    throw usageError(`--format: "${format}" must be table, csv or json`);
+  }
+  if (ctx.out.json) {
+    if (wanted !== undefined && wanted !== 'json') throw usageError(`--json and --format ${wanted} cannot be used together`);
+    return 'json';
+  }
+  return wanted ?? 'table';
+}
+
+/** Prints a list of members as a table, CSV or JSON. */
+export async function printMembers(ctx: Context, views: MemberView[], format: 'table' | 'csv' | 'json', empty: string): Promise<void> {
+  const { memberJson } = await import('../core/members.js');
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(views.map(memberJson), null, 2)}\n`);
+    return;
+  }
+  if (format === 'csv') {
+    const { stringify } = await import('csv-stringify/sync');
+    const keys = [...new Set(views.flatMap((v) => Object.keys(v.fields)))].sort();
+    const fixed = ['ID', 'Name', 'Email', 'Phone', 'Company', 'Paid by', 'Status', 'Plans', 'Tags', 'External ID'];
+    const header = [...fixed, ...keys.map((k) => (fixed.some((f) => f.toLowerCase() === k.toLowerCase()) ? `field:${k}` : k))];
+    const rows = views.map((v) => [
+      v.member.id,
+      v.member.name,
+      v.member.email ?? '',
+      v.member.phone ?? '',
+      v.company ?? '',
+      v.paidBy?.name ?? '',
+      v.state.status,
+      currentPlans(v.state.memberships).join('; '),
+      v.tags.join('; '),
+      v.member.external_id ?? '',
+      ...keys.map((k) => v.fields[k] ?? ''),
+    ]);
+    process.stdout.write(stringify([header, ...rows]));
+    return;
+  }
+  if (views.length === 0) {
+    ctx.out.print(empty);
+    return;
+  }
+  ctx.out.print(
+    renderTable(views, [
+      { header: 'id', value: (v) => v.member.id, align: 'right' },
+      { header: 'name', value: (v) => v.member.name },
+      { header: 'email', value: (v) => v.member.email },
+      { header: 'company', value: (v) => v.company },
+      { header: 'status', value: (v) => v.state.status },
+      { header: 'plans', value: (v) => currentPlans(v.state.memberships).join(', ') },
+      { header: 'tags', value: (v) => v.tags.join(', ') },
+    ]),
+  );
+  ctx.out.info(`${views.length} ${views.length === 1 ? 'person' : 'people'}`);
+}
+
+/** Plans of the memberships that have not ended. */
+function currentPlans(memberships: MembershipState[]): string[] {
+  return [...new Set(memberships.filter((m) => m.detail.status !== 'ended').map((m) => m.membership.plan_name))];
+}
+
+export async function parseLimit(limit: string | undefined): Promise<number | undefined> {
+  if (limit === undefined) return undefined;
+  const { parseWholeNumber } = await import('../command-kit.js');
+  return parseWholeNumber('--limit', 1)(limit);
+}
+
+function memberBlock(view: MemberView): string {
+  const m = view.member;
+  const rows: Array<[string, string | null]> = [
+    ['status', view.state.status],
+    ['email', m.email],
+    ['phone', m.phone],
+    ['address', m.address],
+    ['tax id', m.tax_id],
+    ['company', view.company],
+    ['paid by', view.paidBy ? `#${view.paidBy.id} ${view.paidBy.name}` : null],
+    ['external id', m.external_id],
+    ['tags', view.tags.join(', ') || null],
+    ...Object.entries(view.fields).map(([k, v]): [string, string] => [`field ${k}`, v]),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [`#${m.id} ${m.name}`, ...rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+}
+
+export function registerMembers(program: Command, action: Action): void {
+  const members = program.command('members').description('people: add, edit, list, tag, annotate, merge, history');
+
+  examples(
+    listOptions(members.command('list').description('list people (members and contacts) with their status'), true).action(
+      action(async (ctx, flags: ListFlags) => {
+        const { listMembers, parseMemberStatus } = await import('../core/members.js');
+        const format = outputFormat(ctx, flags.format);
+        const limit = await parseLimit(flags.limit);
+        const status = flags.status === undefined ? undefined : parseMemberStatus(flags.status);
+        const db = await ctx.db();
+        const views = await listMembers(db.kysely, await ctx.today(), {
+          status,
+          plan: flags.plan,
+          company: flags.company,
+          tags: flags.tag,
+          search: flags.search,
+          limit,
+        });
+        await printMembers(ctx, views, format, 'Nobody matches.');
+      }),
+    ),
+    [
+      'memberctl members list',
+      'memberctl members list --status grace --plan "Hot Desk"',
+      'memberctl members list --tag Sport --search muller --format csv > members.csv',
+      'memberctl members list --company "Acme SA" --json',
+    ],
+  );
+
+  examples(
+    members
+      .command('show')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .description('one person: details, memberships, notes and history')
+      .action(
+        action(async (ctx, ref: string) => {
+          const { resolveMember } = await import('../core/refs.js');
+          const { memberView, memberJson, membershipJson, notesOf } = await import('../core/members.js');
+          const { memberHistory, renderHistory } = await import('../core/history.js');
+          const db = await ctx.db();
+          const member = await resolveMember(db.kysely, ref);
+          const view = await memberView(db.kysely, member, await ctx.today());
+          const notes = await notesOf(db.kysely, member.id);
+          const history = await memberHistory(db.kysely, member.id);
+          const json = {
+            ...memberJson(view),
+            address: member.address,
+            taxId: member.tax_id,
+            memberships: view.state.memberships.map(membershipJson),
+            notes: notes.map((n) => ({ id: n.id, date: n.created_at.slice(0, 10), source: n.source, text: n.body })),
+            history,
+          };
+          ctx.out.result(json, () => {
+            const parts = [memberBlock(view)];
+            if (view.state.memberships.length > 0) {
+              parts.push(
+                `\nMemberships\n${renderTable(view.state.memberships, [
+                  { header: 'id', value: (s) => s.membership.id, align: 'right' },
+                  { header: 'plan', value: (s) => s.membership.plan_name },
+                  { header: 'qty', value: (s) => s.membership.quantity, align: 'right' },
+                  { header: 'start', value: (s) => s.membership.start_date },
+                  { header: 'next invoice', value: (s) => s.membership.next_invoice_date },
+                  { header: 'end', value: (s) => s.membership.end_date },
+                  { header: 'renew', value: (s) => (s.membership.do_not_renew ? 'no (do not renew)' : s.membership.auto_renew ? 'auto' : 'term') },
+                  { header: 'status', value: (s) => statusText(s) },
+                ])}`,
+              );
+            }
+            if (notes.length > 0) parts.push(`\nNotes\n${notes.map((n) => `  ${n.created_at.slice(0, 10)}  ${n.body}`).join('\n')}`);
+            const recent = history.slice(-10);
+            parts.push(
+              `\nHistory${history.length > recent.length ? ` (last ${recent.length} of ${history.length}; see \`memberctl members history ${member.id}\`)` : ''}\n${renderHistory(recent)}`,
+            );
+            return parts.join('\n');
+          });
+        }),
+      ),
+    ['memberctl members show jane@example.org', 'memberctl members show 42 --json'],
+  );
+
+  examples(
+    memberOptions(members.command('add').description('add a person (a contact until they get a membership)'), true).action(
+      action(async (ctx, flags: MemberFlags) => {
+        const { addMember, memberView, memberJson } = await import('../core/members.js');
+        const { auditSource } = await import('../core/audit.js');
+        const input = await memberInput(flags);
+        const db = await ctx.db();
+        const today = await ctx.today();
+        const { view, createdCompanies } = await db.kysely.transaction().execute(async (trx) => {
+          const written = await addMember(trx, { ...input, name: flags.name ?? '' }, auditSource(ctx.env));
+          return { view: await memberView(trx, written.member, today), createdCompanies: written.createdCompanies };
+        });
+        for (const c of createdCompanies) ctx.out.info(`Created company "${c}".`);
+        ctx.out.result(memberJson(view), () => `Added #${view.member.id} ${view.member.name}.`);
+      }),
+    ),
+    [
+      'memberctl members add --name "Jane Doe" --email jane@example.org --company "Acme SA"',
+      'memberctl members add --name "Tom Doe" --paid-by jane@example.org --field "T-shirt=M" --tag Sport/Yoga',
+    ],
+  );
+
+  examples(
+    memberOptions(members.command('edit').argument('<ref>', 'member id, e-mail or exact name').description('change a person; options not given are kept'), false).action(
+      action(async (ctx, ref: string, flags: MemberFlags) => {
+        const { editMember, memberView, memberJson } = await import('../core/members.js');
+        const { resolveMember } = await import('../core/refs.js');
+        const { auditSource } = await import('../core/audit.js');
+        const input = await memberInput(flags);
+        const db = await ctx.db();
+        const today = await ctx.today();
+        const { view, written } = await db.kysely.transaction().execute(async (trx) => {
+          const member = await resolveMember(trx, ref);
+          const result = await editMember(trx, member, input, auditSource(ctx.env));
+          return { view: await memberView(trx, result.member, today), written: result };
+        });
+        for (const c of written.createdCompanies) ctx.out.info(`Created company "${c}".`);
+        ctx.out.result(memberJson(view), () => (written.changed ? `Updated #${view.member.id} ${view.member.name}.` : `Nothing to change for #${view.member.id} ${view.member.name}.`));
+      }),
+    ),
+    [
+      'memberctl members edit jane@example.org --phone "+33 6 12 34 56 78" --field "T-shirt=L"',
+      'memberctl members edit 42 --company "" --paid-by "" --field Locker=',
+    ],
+  );
+
+  examples(
+    members
+      .command('tag')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .argument('<tags...>', 'tags, each Tag or Category/Tag')
+      .description('add tags to a person (new tags are created)')
+      .action(
+        action(async (ctx, ref: string, tags: string[]) => {
+          const { tagMember } = await import('../core/tags.js');
+          const { resolveMember } = await import('../core/refs.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const { member, change } = await db.kysely.transaction().execute(async (trx) => {
+            const member = await resolveMember(trx, ref);
+            return { member, change: await tagMember(trx, member.id, tags, auditSource(ctx.env)) };
+          });
+          ctx.out.result({ member: { id: member.id, name: member.name }, added: change.added, unchanged: change.unchanged }, () =>
+            [
+              change.added.length > 0 ? `Tagged #${member.id} ${member.name}: ${change.added.join(', ')}.` : '',
+              change.unchanged.length > 0 ? `Already tagged: ${change.unchanged.join(', ')}.` : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+        }),
+      ),
+    ['memberctl members tag jane@example.org VIP Sport/Yoga'],
+  );
+
+  examples(
+    members
+      .command('untag')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .argument('<tags...>', 'tags to remove')
+      .description('remove tags from a person')
+      .action(
+        action(async (ctx, ref: string, tags: string[]) => {
+          const { untagMember } = await import('../core/tags.js');
+          const { resolveMember } = await import('../core/refs.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const { member, change } = await db.kysely.transaction().execute(async (trx) => {
+            const member = await resolveMember(trx, ref);
+            return { member, change: await untagMember(trx, member.id, tags, auditSource(ctx.env)) };
+          });
+          if (change.unchanged.length > 0) ctx.out.warn(`#${member.id} ${member.name} did not have: ${change.unchanged.join(', ')}`);
+          ctx.out.result({ member: { id: member.id, name: member.name }, removed: change.removed, unchanged: change.unchanged }, () =>
+            change.removed.length > 0 ? `Untagged #${member.id} ${member.name}: ${change.removed.join(', ')}.` : null,
+          );
+        }),
+      ),
+    ['memberctl members untag jane@example.org Sport/Yoga'],
+  );
+
+  examples(
+    members
+      .command('note')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .argument('<text>', 'the note')
+      .description('attach a note to a person')
+      .action(
+        action(async (ctx, ref: string, text: string) => {
+          const { addNote } = await import('../core/members.js');
+          const { resolveMember } = await import('../core/refs.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const { member, note } = await db.kysely.transaction().execute(async (trx) => {
+            const member = await resolveMember(trx, ref);
+            return { member, note: await addNote(trx, member, text, auditSource(ctx.env)) };
+          });
+          ctx.out.result(
+            { id: note.id, member: { id: member.id, name: member.name }, date: note.created_at.slice(0, 10), source: note.source, text: note.body },
+            () => `Noted on #${member.id} ${member.name}.`,
+          );
+        }),
+      ),
+    ['memberctl members note jane@example.org "Wants a locker from March"'],
+  );
+
+  examples(
+    members
+      .command('history')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .description('every recorded change to a person: imports, edits, merges, jobs, payments')
+      .option('--limit <n>', 'only the last N changes')
+      .action(
+        action(async (ctx, ref: string, flags: { limit?: string }) => {
+          const { resolveMember } = await import('../core/refs.js');
+          const { memberHistory, renderHistory } = await import('../core/history.js');
+          const limit = await parseLimit(flags.limit);
+          const db = await ctx.db();
+          const member = await resolveMember(db.kysely, ref);
+          let history = await memberHistory(db.kysely, member.id);
+          if (limit !== undefined) history = history.slice(-limit);
+          ctx.out.result(history, () => `#${member.id} ${member.name}\n${renderHistory(history)}`);
+        }),
+      ),
+    ['memberctl members history jane@example.org', 'memberctl members history 42 --json'],
+  );
+}
+
+function statusText(s: MembershipState): string {
+  const d = s.detail;
+  switch (d.status) {
+    case 'grace':
+      return `grace (suspended from ${d.suspendedFrom})`;
+    case 'suspended':
+      return `suspended (since ${d.suspendedFrom})`;
+    default:
+      return d.status;
+  }
+}
