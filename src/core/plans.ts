@@ -3,7 +3,7 @@ import type { Plan } from '../db/types.js';
 import { dataError, usageError } from '../errors.js';
 import { type AuditSource, recordAudit } from './audit.js';
 import { formatAmount, isCurrencyCode, parseAmount, parseRate } from './money.js';
-import { rankByCloseness } from './suggest.js';
+import { normalizeName, rankByCloseness } from './suggest.js';
 
 /** Plan fields as typed by a person (CLI flags or a plans file); every value is text until validated. */
 export interface PlanInput {
@@ -38,6 +38,12 @@ export interface FieldError {
   message: string;
 }
 
+/** Interval words as people write them, in English and French (accents and case ignored). */
+const intervalWords: Record<string, 'month' | 'year'> = Object.fromEntries([
+  ...['month', 'months', 'monthly', 'mois', 'mensuel', 'mensuelle'].map((w) => [w, 'month'] as const),
+  ...['year', 'years', 'yearly', 'annual', 'annually', 'an', 'ans', 'annee', 'annuel', 'annuelle'].map((w) => [w, 'year'] as const),
+]);
+
 const yes = ['yes', 'y', 'true', '1', 'oui', 'on'];
 const no = ['no', 'n', 'false', '0', 'non', 'off'];
 
@@ -65,9 +71,8 @@ export function validatePlanInput(input: PlanInput, base: PlanValues): { values:
     else values.price = parsed.value;
   }
   if (input.interval !== undefined) {
-    const interval = input.interval.trim().toLowerCase().replace(/ly$/, '').replace(/s$/, '');
-    const normal = interval === 'annual' || interval === 'annuel' ? 'year' : interval === 'mois' || interval === 'mensuel' ? 'month' : interval;
-    if (normal !== 'month' && normal !== 'year') fail('interval', input.interval, 'expected month or year');
+    const normal = intervalWords[normalizeName(input.interval)];
+    if (!normal) fail('interval', input.interval, 'expected month or year');
     else values.interval = normal;
   }
   if (input.every !== undefined) {
