@@ -371,6 +371,37 @@ export function registerMembers(program: Command, action: Action): void {
 
   examples(
     members
+      .command('merge')
+      .argument('<keep-ref>', 'the member to keep')
+      .argument('<remove-ref>', 'the duplicate to merge into it and delete')
+      .description('merge two records of the same person: everything moves to the kept one, the other is deleted')
+      .option('--dry-run', 'show what would move, change nothing')
+      .action(
+        action(async (ctx, keepRef: string, removeRef: string, flags: { dryRun?: boolean }) => {
+          const { planMerge, applyMerge, mergeJson, describeMoves } = await import('../core/merge.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const plan = await db.kysely.transaction().execute(async (trx) => {
+            const planned = await planMerge(trx, keepRef, removeRef);
+            if (!flags.dryRun) await applyMerge(trx, planned, auditSource(ctx.env));
+            return planned;
+          });
+          const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+          ctx.out.result(mergeJson(plan, Boolean(flags.dryRun)), () => {
+            const who = `#${plan.remove.member.id} ${plan.remove.member.name} into #${plan.keep.member.id} ${plan.keep.member.name}`;
+            const lines = [`${flags.dryRun ? 'Would merge' : 'Merged'} ${who}: ${describeMoves(plan)}.`];
+            for (const f of plan.filled) lines.push(`  ${f.field}: taken from the removed record (${show(f.value)})`);
+            for (const c of plan.conflicts) lines.push(`  ${c.field}: kept ${show(c.kept)}, dropped ${show(c.dropped)} (kept in the audit log)`);
+            if (flags.dryRun) lines.push('Dry run: nothing was changed.');
+            return lines.join('\n');
+          });
+        }),
+      ),
+    ['memberctl members merge jane@example.org "Jane Doe (old)" --dry-run', 'memberctl members merge 12 57'],
+  );
+
+  examples(
+    members
       .command('history')
       .argument('<ref>', 'member id, e-mail or exact name')
       .description('every recorded change to a person: imports, edits, merges, jobs, payments')

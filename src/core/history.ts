@@ -60,12 +60,22 @@ export function diffImages(before: unknown, after: unknown): FieldChange[] {
   return changes;
 }
 
+/** A member snapshot (`{member, company, fields, ...}`) as one level of fields, so a diff names each field. */
+function flattenSnapshot(snapshot: unknown): unknown {
+  if (!isRecord(snapshot) || !isRecord(snapshot.member)) return snapshot;
+  const { member, ...rest } = snapshot;
+  const { company_id: _company, paid_by_id: _payer, ...fields } = member;
+  return { ...fields, ...rest };
+}
+
 export function historyEntry(row: AuditEntry): HistoryEntry {
   const before = parse(row.before);
   const after = parse(row.after);
   // a merge keeps both people's images: show how the kept person changed
   const changes =
-    row.action === 'merge' && row.entity === 'members' && isRecord(before) && isRecord(after) ? diffImages(before.keep, after.keep) : diffImages(before, after);
+    row.action === 'merge' && row.entity === 'members' && isRecord(before) && isRecord(after)
+      ? diffImages(flattenSnapshot(before.keep), flattenSnapshot(after.keep))
+      : diffImages(before, after);
   return {
     id: row.id,
     at: row.at,
