@@ -1,9 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type Action, makeAction, type RunState } from './command-kit.js';
+import { registerCompanies } from './commands/companies.js';
+import { registerContacts } from './commands/contacts.js';
 import { registerDb } from './commands/db.js';
 import { registerMembers } from './commands/members.js';
 import { registerPlans } from './commands/plans.js';
 import { registerSettings } from './commands/settings.js';
+import { registerTags } from './commands/tags.js';
 import { registerTemplate } from './commands/template.js';
 import { ExitCode, UserError } from './errors.js';
 import { colorEnabled } from './output.js';
@@ -16,6 +19,9 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerPlans,
   registerTemplate,
   registerMembers,
+  registerContacts,
+  registerCompanies,
+  registerTags,
 ];
 
 export function buildProgram(state: RunState): Command {

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { type Action, examples } from '../command-kit.js';
+import { type ListFlags, listOptions, type MemberFlags, memberInput, memberOptions, outputFormat, parseLimit, printMembers } from './members.js';
+
+export function registerContacts(program: Command, action: Action): void {
+  const contacts = program.command('contacts').description('people without a membership: add without duplicates, list, convert to members');
+
+  examples(
+    listOptions(contacts.command('list').description('list contacts (people who never had a membership)'), false).action(
+      action(async (ctx, flags: ListFlags) => {
+        const { listMembers } = await import('../core/members.js');
+        const format = outputFormat(ctx, flags.format);
+        const limit = await parseLimit(flags.limit);
+        const db = await ctx.db();
+        const views = await listMembers(db.kysely, await ctx.today(), {
+          contactsOnly: true,
+          company: flags.company,
+          tags: flags.tag,
+          search: flags.search,
+          limit,
+        });
+        await printMembers(ctx, views, format, 'No contacts match.');
+      }),
+    ),
+    ['memberctl contacts list', 'memberctl contacts list --tag Newsletter --format csv > contacts.csv'],
+  );
+
+  examples(
+    memberOptions(
+      contacts.command('add').description('add a contact; a person with the same e-mail (any case) is updated instead, never duplicated'),
+      true,
+    ).action(
+      action(async (ctx, flags: MemberFlags) => {
+        const { upsertContact } = await import('../core/contacts.js');
+        const { memberView, memberJson } = await import('../core/members.js');
+        const { auditSource } = await import('../core/audit.js');
+        const input = await memberInput(flags);
+        const db = await ctx.db();
+        const today = await ctx.today();
+        const { written, view } = await db.kysely.transaction().execute(async (trx) => {
+          const result = await upsertContact(trx, { ...input, name: flags.name ?? '' }, auditSource(ctx.env));
+          return { written: result, view: await memberView(trx, result.member, today) };
+        });
+        for (const c of written.createdCompanies) ctx.out.info(`Created company "${c}".`);
+        if (written.sameName.length > 0) {
+          ctx.out.warn(
+            `${written.sameName.map((m) => `#${m.id}`).join(', ')} also named "${view.member.name}" without an e-mail: if it is the same person, merge them with \`memberctl members merge ${written.sameName[0]!.id} ${view.member.id}\``,
+          );
+        }
+        if (written.hasMemberships) ctx.out.warn(`#${view.member.id} ${view.member.name} has memberships: updated, but not a contact`);
+        const verb = { created: 'Added contact', updated: 'Updated', unchanged: 'Nothing to change for' }[written.result];
+        ctx.out.result({ ...memberJson(view), result: written.result }, () => `${verb} #${view.member.id} ${view.member.name}.`);
+      }),
+    ),
+    [
+      'memberctl contacts add --name "Paul Martin" --email paul@example.org --tag Newsletter',
+      'memberctl contacts add --name "Paul Martin" --email PAUL@example.org --phone "+33 6 00 00 00 00"   # updates Paul',
+    ],
+  );
+}

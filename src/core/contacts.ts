@@ -1,0 +1,40 @@
+/**
+ * Contacts: people without a membership. Adding one whose e-mail is known (case-insensitive) updates that
+ * person instead of creating a duplicate.
+ */
+import type { Queryable } from '../db/connect.js';
+import type { Member } from '../db/types.js';
+import type { AuditSource } from './audit.js';
+import { addMember, editMember, findMemberByEmail, type MemberInput, normalizeEmail } from './members.js';
+
+export interface ContactWrite {
+  member: Member;
+  result: 'created' | 'updated' | 'unchanged';
+  createdCompanies: string[];
+  /** people without an e-mail who already have this exact name (a new contact without e-mail may be one of them) */
+  sameName: Member[];
+  /** the person found by e-mail already has memberships: they were updated, but are not a contact */
+  hasMemberships: boolean;
+}
+
+/** Adds a contact, or updates the person who already has this e-mail with the values given. */
+export async function upsertContact(db: Queryable, input: MemberInput & { name: string }, source: AuditSource): Promise<ContactWrite> {
+  const email = input.email?.trim() ? normalizeEmail(input.email) : null;
+  const existing = email ? await findMemberByEmail(db, email) : undefined;
+  if (existing) {
+    // the same e-mail in another case is the same address: keep the spelling on file
+    const written = await editMember(db, existing, { ...input, email: undefined }, source);
+    const memberships = await db.selectFrom('memberships').select('id').where('member_id', '=', existing.id).limit(1).execute();
+    return {
+      member: written.member,
+      result: written.changed ? 'updated' : 'unchanged',
+      createdCompanies: written.createdCompanies,
+      sameName: [],
+      hasMemberships: memberships.length > 0,
+    };
+  }
+  const name = input.name.replace(/\s+/g, ' ').trim();
+  const sameName = email ? [] : await db.selectFrom('members').selectAll().where('name', '=', name).where('email', 'is', null).orderBy('id').execute();
+  const written = await addMember(db, input, source);
+  return { member: written.member, result: 'created', createdCompanies: written.createdCompanies, sameName, hasMemberships: false };
+}
