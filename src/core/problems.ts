@@ -42,7 +42,9 @@ export type ProblemCode =
   | 'formula_without_value'
   | 'unknown_member'
   | 'cell_too_long'
-  | 'duplicate_name';
+  | 'duplicate_name'
+  // jobs
+  | 'already_billed';
 
 export interface Problem {
   /** Spreadsheet row number (the header is row 1), or null for a file-level problem. */

@@ -1,0 +1,313 @@
+/**
+ * Issued invoices: their `--json` shape, lookups, lists with filters, export rows, and voiding by credit note.
+ * An issued invoice is never deleted or renumbered; voiding it issues a credit note with its own gapless numbers.
+ */
+import type { Queryable } from '../db/connect.js';
+import type { CreditNote, Invoice, InvoiceLine, InvoiceStatus } from '../db/types.js';
+import { dataError } from '../errors.js';
+import { type AuditSource, recordAudit } from './audit.js';
+import type { IsoDate } from './dates.js';
+import { formatAmount, type MinorAmount } from './money.js';
+import { allocateNumbers, yearOf } from './numbering.js';
+import { paidAmounts, reconcileInvoice } from './invoice-balance.js';
+import { getSetting } from './settings.js';
+import { rankByCloseness } from './suggest.js';
+
+/** The part of an invoice its JSON is made of; `number` is null for an invoice a dry run would issue. */
+export interface InvoiceHead {
+  number: string | null;
+  date: IsoDate;
+  dueDate: IsoDate;
+  payerId: number | null;
+  payerName: string;
+  status: InvoiceStatus;
+  currency: string;
+  net: MinorAmount;
+  tax: MinorAmount;
+  total: MinorAmount;
+  /** sum of the recorded (not cancelled) payments */
+  paid: MinorAmount;
+}
+
+export interface InvoiceLineFacts {
+  memberId: number | null;
+  memberName: string;
+  planName: string;
+  description: string;
+  periodStart: IsoDate;
+  periodEnd: IsoDate;
+  quantity: number;
+  unitPrice: MinorAmount;
+  net: MinorAmount;
+  taxRate: string;
+  tax: MinorAmount;
+  total: MinorAmount;
+}
+
+/** The `--json` shape of an invoice (cli.md): money as decimal strings in the invoice currency. */
+export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[]) {
+  const money = (amount: MinorAmount) => formatAmount(amount, head.currency);
+  return {
+    number: head.number,
+    date: head.date,
+    dueDate: head.dueDate,
+    payer: { id: head.payerId, name: head.payerName },
+    status: head.status,
+    currency: head.currency,
+    net: money(head.net),
+    tax: money(head.tax),
+    total: money(head.total),
+    paid: money(head.paid),
+    lines: lines.map((l) => ({
+      member: { id: l.memberId, name: l.memberName },
+      plan: l.planName,
+      description: l.description,
+      periodStart: l.periodStart,
+      periodEnd: l.periodEnd,
+      quantity: l.quantity,
+      unitPrice: money(l.unitPrice),
+      net: money(l.net),
+      taxRate: l.taxRate,
+      tax: money(l.tax),
+      total: money(l.total),
+    })),
+  };
+}
+
+export type InvoiceJson = ReturnType<typeof invoiceJson>;
+
+export const invoiceHead = (invoice: Invoice, paid: MinorAmount): InvoiceHead => ({
+  number: invoice.number,
+  date: invoice.date,
+  dueDate: invoice.due_date,
+  payerId: invoice.payer_id,
+  payerName: invoice.payer_name,
+  status: invoice.status,
+  currency: invoice.currency,
+  net: invoice.net,
+  tax: invoice.tax,
+  total: invoice.total,
+  paid,
+});
+
+export const lineFacts = (line: InvoiceLine): InvoiceLineFacts => ({
+  memberId: line.member_id,
+  memberName: line.member_name,
+  planName: line.plan_name,
+  description: line.description,
+  periodStart: line.period_start,
+  periodEnd: line.period_end,
+  quantity: line.quantity,
+  unitPrice: line.unit_price,
+  net: line.net,
+  taxRate: line.tax_rate,
+  tax: line.tax,
+  total: line.total,
+});
+
+/** The invoice with this number (trimmed; `inv-2026-00001` finds `INV-2026-00001`), or a 65 naming the closest numbers. */
+export async function requireInvoice(db: Queryable, number: string): Promise<Invoice> {
+  const wanted = number.trim();
+  for (const candidate of new Set([wanted, wanted.toUpperCase()])) {
+    const invoice = await db.selectFrom('invoices').selectAll().where('number', '=', candidate).executeTakeFirst();
+    if (invoice) return invoice;
+  }
+  const numbers = (await db.selectFrom('invoices').select('number').execute()).map((r) => r.number);
+  const close = rankByCloseness(wanted, numbers, 3, { maxDistance: 2 });
+  throw dataError(
+    `no invoice numbered "${number.trim()}"`,
+    close.length > 0 ? `did you mean ${close.join(' or ')}?` : 'see `memberctl invoices list`',
+  );
+}
+
+async function linesOf(db: Queryable, invoiceIds: readonly number[]): Promise<Map<number, InvoiceLine[]>> {
+  const byInvoice = new Map<number, InvoiceLine[]>();
+  for (const chunk of chunks(invoiceIds, 500)) {
+    const rows = await db.selectFrom('invoice_lines').selectAll().where('invoice_id', 'in', chunk).orderBy('id').execute();
+    for (const row of rows) {
+      const list = byInvoice.get(row.invoice_id);
+      if (list) list.push(row);
+      else byInvoice.set(row.invoice_id, [row]);
+    }
+  }
+  return byInvoice;
+}
+
+export interface InvoiceFilter {
+  status?: InvoiceStatus;
+  /** invoices this member pays, or that carry a line of theirs */
+  memberId?: number;
+  /** invoice date on or after */
+  from?: IsoDate;
+  /** invoice date on or before */
+  to?: IsoDate;
+  limit?: number;
+}
+
+/** Invoices matching the filter, oldest number first. */
+export async function findInvoices(db: Queryable, filter: InvoiceFilter): Promise<Invoice[]> {
+  let query = db.selectFrom('invoices').selectAll().orderBy('date').orderBy('number');
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.from) query = query.where('date', '>=', filter.from);
+  if (filter.to) query = query.where('date', '<=', filter.to);
+  if (filter.memberId !== undefined) {
+    const memberId = filter.memberId;
+    query = query.where((eb) =>
+      eb.or([
+        eb('payer_id', '=', memberId),
+        eb('id', 'in', eb.selectFrom('invoice_lines').select('invoice_id').where('member_id', '=', memberId)),
+      ]),
+    );
+  }
+  if (filter.limit !== undefined) query = query.limit(filter.limit);
+  return query.execute();
+}
+
+/** Invoices with their lines and paid amounts, in their `--json` shape. */
+export async function invoicesJson(db: Queryable, invoices: readonly Invoice[]): Promise<InvoiceJson[]> {
+  const ids = invoices.map((i) => i.id);
+  const [lines, paid] = await Promise.all([linesOf(db, ids), paidAmounts(db, ids)]);
+  return invoices.map((i) => invoiceJson(invoiceHead(i, paid.get(i.id) ?? 0), (lines.get(i.id) ?? []).map(lineFacts)));
+}
+
+/** One export row per invoice line (cli.md `invoices export`). */
+export interface ExportRow {
+  number: string;
+  date: IsoDate;
+  dueDate: IsoDate;
+  payer: string;
+  company: string;
+  member: string;
+  plan: string;
+  description: string;
+  periodStart: IsoDate;
+  periodEnd: IsoDate;
+  quantity: number;
+  unitPrice: string;
+  net: string;
+  taxRate: string;
+  tax: string;
+  total: string;
+  currency: string;
+  status: InvoiceStatus;
+}
+
+/** The export rows of the invoices matching the filter; the company is the payer's company today. */
+export async function exportRows(db: Queryable, filter: InvoiceFilter): Promise<ExportRow[]> {
+  const invoices = await findInvoices(db, filter);
+  const lines = await linesOf(
+    db,
+    invoices.map((i) => i.id),
+  );
+  const payerIds = [...new Set(invoices.map((i) => i.payer_id).filter((id): id is number => id !== null))];
+  const companies = new Map<number, string>();
+  for (const chunk of chunks(payerIds, 500)) {
+    const rows = await db
+      .selectFrom('members')
+      .innerJoin('companies', 'companies.id', 'members.company_id')
+      .select(['members.id', 'companies.name'])
+      .where('members.id', 'in', chunk)
+      .execute();
+    for (const row of rows) companies.set(row.id, row.name);
+  }
+  const rows: ExportRow[] = [];
+  for (const invoice of invoices) {
+    const money = (amount: MinorAmount) => formatAmount(amount, invoice.currency);
+    for (const line of lines.get(invoice.id) ?? []) {
+      rows.push({
+        number: invoice.number,
+        date: invoice.date,
+        dueDate: invoice.due_date,
+        payer: invoice.payer_name,
+        company: (invoice.payer_id !== null && companies.get(invoice.payer_id)) || '',
+        member: line.member_name,
+        plan: line.plan_name,
+        description: line.description,
+        periodStart: line.period_start,
+        periodEnd: line.period_end,
+        quantity: line.quantity,
+        unitPrice: money(line.unit_price),
+        net: money(line.net),
+        taxRate: line.tax_rate,
+        tax: money(line.tax),
+        total: money(line.total),
+        currency: invoice.currency,
+        status: invoice.status,
+      });
+    }
+  }
+  return rows;
+}
+
+/** The `--json` shape of a credit note: amounts are negative, the opposite of the voided invoice's. */
+export function creditNoteJson(note: CreditNote, invoiceNumber: string) {
+  const money = (amount: MinorAmount) => formatAmount(amount, note.currency);
+  return {
+    number: note.number,
+    invoice: invoiceNumber,
+    date: note.date,
+    currency: note.currency,
+    net: money(note.net),
+    tax: money(note.tax),
+    total: money(note.total),
+    reason: note.reason,
+  };
+}
+
+/**
+ * Voids an invoice as of `asOf`: issues a credit note for its full amount (own gapless sequence, numbered in the
+ * year of `asOf`), marks the invoice `void` and its lines voided (so their periods may be billed again), and
+ * turns what was already paid on it into credit for the payer. Run it inside a transaction.
+ */
+export async function voidInvoice(
+  trx: Queryable,
+  number: string,
+  reason: string,
+  asOf: IsoDate,
+  source: AuditSource,
+): Promise<{ invoice: Invoice; creditNote: CreditNote }> {
+  const invoice = await requireInvoice(trx, number);
+  if (invoice.status === 'void') {
+    const existing = await trx.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).executeTakeFirst();
+    throw dataError(`invoice ${invoice.number} is already void${existing ? ` (credit note ${existing.number})` : ''}`);
+  }
+  const prefix = await getSetting(trx, 'credit-note-prefix');
+  const [creditNumber] = await allocateNumbers(trx, prefix, yearOf(asOf), 1);
+  const creditNote = await trx
+    .insertInto('credit_notes')
+    .values({
+      number: creditNumber!,
+      invoice_id: invoice.id,
+      date: asOf,
+      currency: invoice.currency,
+      net: -invoice.net,
+      tax: -invoice.tax,
+      total: -invoice.total,
+      reason,
+      created_at: source.at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const voided = await trx
+    .updateTable('invoices')
+    .set({ status: 'void', void_reason: reason })
+    .where('id', '=', invoice.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx.updateTable('invoice_lines').set({ voided: 1 }).where('invoice_id', '=', invoice.id).execute();
+  await reconcileInvoice(trx, voided, { date: asOf, paymentId: null, source });
+  await recordAudit(trx, source, {
+    action: 'void',
+    entity: 'invoices',
+    entityId: invoice.number,
+    memberId: invoice.payer_id,
+    before: invoice,
+    after: { ...voided, creditNote: creditNote.number },
+    summary: `invoice ${invoice.number} voided by credit note ${creditNote.number}: ${reason}`,
+  });
+  return { invoice: voided, creditNote };
+}
+
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
