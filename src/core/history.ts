@@ -30,7 +30,7 @@ export interface HistoryEntry {
 }
 
 // bookkeeping columns that change with every write and say nothing to a reader
-const ignored = new Set(['updated_at', 'created_at', 'email_key']);
+const ignored = new Set(['id', 'updated_at', 'created_at', 'email_key']);
 
 const parse = (text: string | null): unknown => {
   if (text === null) return null;
@@ -75,7 +75,7 @@ export function historyEntry(row: AuditEntry): HistoryEntry {
   const changes =
     row.action === 'merge' && row.entity === 'members' && isRecord(before) && isRecord(after)
       ? diffImages(flattenSnapshot(before.keep), flattenSnapshot(after.keep))
-      : diffImages(before, after);
+      : diffImages(flattenSnapshot(before), flattenSnapshot(after));
   return {
     id: row.id,
     at: row.at,
