@@ -3,7 +3,13 @@ import { type Action, makeAction, type RunState } from './command-kit.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerContacts } from './commands/contacts.js';
 import { registerDb } from './commands/db.js';
+import { registerImport } from './commands/import.js';
+import { registerInvoices } from './commands/invoices.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerMembers } from './commands/members.js';
+import { registerMembersUpdate } from './commands/members-update.js';
+import { registerMemberships } from './commands/memberships.js';
+import { registerPayments } from './commands/payments.js';
 import { registerPlans } from './commands/plans.js';
 import { registerSettings } from './commands/settings.js';
 import { registerTags } from './commands/tags.js';
@@ -18,10 +24,16 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerSettings,
   registerPlans,
   registerTemplate,
+  registerImport,
   registerMembers,
+  registerMembersUpdate,
   registerContacts,
   registerCompanies,
   registerTags,
+  registerMemberships,
+  registerInvoices,
+  registerPayments,
+  registerJobs,
 ];
 
 export function buildProgram(state: RunState): Command {

@@ -1,0 +1,263 @@
+import type { Command } from 'commander';
+import { type Action, examples, parseWholeNumber } from '../command-kit.js';
+import type { Context } from '../context.js';
+import type { InvoiceFilter, InvoiceJson } from '../core/invoices.js';
+import type { InvoiceRunResult } from '../core/invoicing.js';
+import type { Queryable } from '../db/connect.js';
+import type { InvoiceStatus } from '../db/types.js';
+import { usageError } from '../errors.js';
+import { renderTable } from '../output.js';
+import { parseDateOption } from './memberships.js';
+
+interface FilterFlags {
+  status?: string;
+  member?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+interface RunFlags {
+  dryRun?: boolean;
+  wait?: number;
+  batchSize?: number;
+}
+
+const statuses: InvoiceStatus[] = ['open', 'paid', 'void'];
+
+const filterOptions = (command: Command) =>
+  command
+    .option('--status <status>', 'open, paid or void')
+    .option('--member <ref>', 'invoices this member pays or is billed on (id, e-mail or exact name)')
+    .option('--from <date>', 'invoice date on or after', parseDateOption('--from'))
+    .option('--to <date>', 'invoice date on or before', parseDateOption('--to'))
+    .option('--limit <n>', 'at most N invoices', parseWholeNumber('--limit', 1));
+
+export const runOptions = (command: Command) =>
+  command
+    .option('--dry-run', 'show what would be issued; write nothing, take no number')
+    .option('--wait <seconds>', 'wait up to this long for another job to finish (default: exit 75 at once)', parseWholeNumber('--wait', 0, 86_400))
+    .option('--batch-size <n>', 'payers per transaction (default 500): a kill loses at most one batch', parseWholeNumber('--batch-size', 1, 100_000));
+
+async function toFilter(db: Queryable, flags: FilterFlags): Promise<InvoiceFilter> {
+  if (flags.status !== undefined && !statuses.includes(flags.status as InvoiceStatus)) {
+    throw usageError(`--status: "${flags.status}" is not a status; use open, paid or void`);
+  }
+  let memberId: number | undefined;
+  if (flags.member !== undefined) {
+    const { resolveMember } = await import('../core/refs.js');
+    memberId = (await resolveMember(db, flags.member)).id;
+  }
+  return { status: flags.status as InvoiceStatus | undefined, memberId, from: flags.from, to: flags.to, limit: flags.limit };
+}
+
+function invoiceTable(invoices: readonly InvoiceJson[]): string {
+  return renderTable(invoices, [
+    { header: 'number', value: (i) => i.number ?? '(dry run)' },
+    { header: 'date', value: (i) => i.date },
+    { header: 'due', value: (i) => i.dueDate },
+    { header: 'payer', value: (i) => i.payer.name },
+    { header: 'lines', value: (i) => i.lines.length, align: 'right' },
+    { header: 'total', value: (i) => i.total, align: 'right' },
+    { header: 'paid', value: (i) => i.paid, align: 'right' },
+    { header: 'currency', value: (i) => i.currency },
+    { header: 'status', value: (i) => i.status },
+  ]);
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const totalsText = (totals: Record<string, string>) =>
+  Object.entries(totals)
+    .map(([currency, amount]) => `${currency} ${amount}`)
+    .join(', ');
+
+/** stdout: the invoices issued (nothing when nothing was due); stderr: the summary and the problems. */
+export function reportInvoiceRun(ctx: Context, result: InvoiceRunResult): void {
+  for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
+  if (result.count > 0) ctx.out.print(invoiceTable(result.invoices));
+  const numbers = result.invoices.map((i) => i.number).filter((n): n is string => n !== null);
+  const range = numbers.length === 0 ? '' : numbers.length === 1 ? ` (${numbers[0]})` : ` (${numbers[0]} to ${numbers.at(-1)})`;
+  if (result.count === 0) ctx.out.info(`Nothing due as of ${result.asOf}.`);
+  else if (result.dryRun) ctx.out.info(`Dry run: ${plural(result.count, 'invoice')} would be issued as of ${result.asOf} (${totalsText(result.totals)}); nothing was written.`);
+  else ctx.out.info(`Issued ${plural(result.count, 'invoice')} as of ${result.asOf}${range}: ${totalsText(result.totals)}.`);
+  if (result.problems.length > 0) ctx.out.warn(`${plural(result.problems.length, 'membership')} could not be billed; the rest was billed (exit 65).`);
+}
+
+/** A progress bar over payers, shown only for long runs on a terminal. */
+export async function payerProgress(ctx: Context) {
+  const { startProgress } = await import('../progress.js');
+  let bar: Awaited<ReturnType<typeof startProgress>> | null = null;
+  let shown = 0;
+  return {
+    onProgress: async (done: number, total: number) => {
+      bar ??= await startProgress(ctx.out, 'Invoicing', total);
+      bar.tick(done - shown);
+      shown = done;
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null; voidReason: string | null; payments: string[] }): string {
+  const head = [
+    `${invoice.number}  ${invoice.status}${extra.creditNote ? ` (credit note ${extra.creditNote}: ${extra.voidReason})` : ''}`,
+    `date      ${invoice.date}, due ${invoice.dueDate}`,
+    `payer     ${invoice.payer.name}${invoice.payer.id === null ? '' : ` (#${invoice.payer.id})`}`,
+    `currency  ${invoice.currency}`,
+    '',
+    renderTable(invoice.lines, [
+      { header: 'member', value: (l) => l.member.name },
+      { header: 'description', value: (l) => l.description },
+      { header: 'qty', value: (l) => l.quantity, align: 'right' },
+      { header: 'unit price', value: (l) => l.unitPrice, align: 'right' },
+      { header: 'net', value: (l) => l.net, align: 'right' },
+      { header: 'tax %', value: (l) => l.taxRate, align: 'right' },
+      { header: 'tax', value: (l) => l.tax, align: 'right' },
+      { header: 'total', value: (l) => l.total, align: 'right' },
+    ]),
+    '',
+    `net ${invoice.net}   tax ${invoice.tax}   total ${invoice.total}   paid ${invoice.paid}`,
+  ];
+  if (extra.payments.length > 0) head.push('', 'payments:', ...extra.payments.map((p) => `  ${p}`));
+  return head.join('\n');
+}
+
+export function registerInvoices(program: Command, action: Action): void {
+  const invoices = program.command('invoices').description('invoices: the daily invoicing job, lists, exports, voiding');
+
+  examples(
+    runOptions(invoices.command('run').description('issue every invoice due as of --today (what cron runs, inside `jobs run`)')).action(
+      action(async (ctx, flags: RunFlags) => {
+        const { withJobLock } = await import('../core/lock.js');
+        const { jobLockName } = await import('../core/jobs.js');
+        const { runInvoicing } = await import('../core/invoicing.js');
+        const { auditSource } = await import('../core/audit.js');
+        const { randomUUID } = await import('node:crypto');
+        const db = await ctx.db();
+        const asOf = await ctx.today();
+        const progress = await payerProgress(ctx);
+        const result = await withJobLock(db, jobLockName, { waitSeconds: flags.wait ?? 0 }, () =>
+          runInvoicing(db.kysely, {
+            asOf,
+            dryRun: Boolean(flags.dryRun),
+            source: auditSource(ctx.env, { jobId: `invoices-${randomUUID()}` }),
+            batchSize: flags.batchSize,
+            onProgress: progress.onProgress,
+          }),
+        ).finally(() => progress.stop());
+        if (ctx.out.json) ctx.out.result(result, () => null);
+        reportInvoiceRun(ctx, result);
+        return result.problems.length > 0 ? 65 : 0;
+      }),
+    ),
+    ['memberctl invoices run', 'memberctl invoices run --dry-run --today 2026-03-01', 'memberctl invoices run --wait 600 --json'],
+  );
+
+  examples(
+    filterOptions(invoices.command('list').description('list invoices, oldest first')).action(
+      action(async (ctx, flags: FilterFlags) => {
+        const { findInvoices, invoicesJson } = await import('../core/invoices.js');
+        const db = await ctx.db();
+        const rows = await invoicesJson(db.kysely, await findInvoices(db.kysely, await toFilter(db.kysely, flags)));
+        ctx.out.result(rows, () => (rows.length === 0 ? 'No invoices match.' : invoiceTable(rows)));
+      }),
+    ),
+    ['memberctl invoices list --status open', 'memberctl invoices list --member jane@example.org --from 2026-01-01 --json'],
+  );
+
+  examples(
+    invoices
+      .command('show')
+      .argument('<number>', 'invoice number, e.g. INV-2026-00001')
+      .description('show one invoice with its lines and payments')
+      .action(
+        action(async (ctx, number: string) => {
+          const { requireInvoice, invoicesJson } = await import('../core/invoices.js');
+          const { listPayments, paymentJson } = await import('../core/payments.js');
+          const db = await ctx.db();
+          const invoice = await requireInvoice(db.kysely, number);
+          const [json] = await invoicesJson(db.kysely, [invoice]);
+          const creditNote = await db.kysely.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).executeTakeFirst();
+          const payments = await listPayments(db.kysely, { invoiceId: invoice.id });
+          ctx.out.result(json, () =>
+            renderInvoice(json!, {
+              creditNote: creditNote?.number ?? null,
+              voidReason: invoice.void_reason,
+              payments: payments
+                .map(paymentJson)
+                .map(
+                  (p) =>
+                    `#${p.id} ${p.date} ${p.method} ${p.amount} ${p.currency}${p.reference ? `, ref ${p.reference}` : ''}${p.status === 'cancelled' ? ` (cancelled: ${p.cancelReason})` : ''}`,
+                ),
+            }),
+          );
+        }),
+      ),
+    ['memberctl invoices show INV-2026-00001', 'memberctl invoices show INV-2026-00001 --json'],
+  );
+
+  examples(
+    filterOptions(
+      invoices
+        .command('export')
+        .description('one row per invoice line, for the bookkeeper: CSV (stdout or -o) or xlsx (-o)')
+        .option('--format <csv|xlsx>', 'file format (default: from the -o extension, else csv)')
+        .option('-o, --output <file>', 'write to this file (default for CSV: stdout)'),
+    ).action(
+      action(async (ctx, flags: FilterFlags & { format?: string; output?: string }) => {
+        const wanted = flags.format?.trim().toLowerCase() ?? (flags.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
+        if (wanted !== 'csv' && wanted !== 'xlsx') throw usageError(`--format: "${flags.format}" is not a format; use csv or xlsx`);
+        if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx export needs -o FILE');
+        if (ctx.out.json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
+        const { exportRows } = await import('../core/invoices.js');
+        const { exportCsv, exportXlsx } = await import('../writers/invoices-export.js');
+        const db = await ctx.db();
+        const rows = await exportRows(db.kysely, await toFilter(db.kysely, flags));
+        try {
+          if (wanted === 'xlsx') await exportXlsx(rows, flags.output!);
+          else await exportCsv(rows, flags.output ? { file: flags.output } : { stream: process.stdout });
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw usageError(`cannot write ${flags.output}: ${(error as Error).message}`);
+          throw error;
+        }
+        const invoiceCount = new Set(rows.map((r) => r.number)).size;
+        const summary = { file: flags.output ?? null, format: wanted, invoices: invoiceCount, rows: rows.length };
+        if (flags.output) ctx.out.result(summary, () => null);
+        ctx.out.info(`Exported ${plural(rows.length, 'line')} of ${plural(invoiceCount, 'invoice')}${flags.output ? ` to ${flags.output}` : ''}.`);
+      }),
+    ),
+    ['memberctl invoices export -o invoices-2026.xlsx --from 2026-01-01 --to 2026-12-31', 'memberctl invoices export --status open > open.csv'],
+  );
+
+  examples(
+    invoices
+      .command('void')
+      .argument('<number>', 'invoice number')
+      .description('cancel an invoice by issuing a credit note (the invoice keeps its number)')
+      .requiredOption('--reason <text>', 'why it is voided (printed on the credit note)')
+      .action(
+        action(async (ctx, number: string, flags: { reason: string }) => {
+          if (flags.reason.trim() === '') throw usageError('--reason needs some text');
+          const { voidInvoice, invoicesJson, creditNoteJson } = await import('../core/invoices.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const { invoice, creditNote } = await voidInvoice(trx, number, flags.reason.trim(), asOf, auditSource(ctx.env));
+            const [json] = await invoicesJson(trx, [invoice]);
+            return { invoice: json!, creditNote: creditNoteJson(creditNote, invoice.number) };
+          });
+          ctx.out.result(result, () => {
+            const lines = [`Voided ${result.invoice.number} with credit note ${result.creditNote.number} (${result.creditNote.total} ${result.creditNote.currency}).`];
+            if (Number(result.invoice.paid) !== 0) {
+              lines.push(`The ${result.invoice.paid} ${result.invoice.currency} already paid is now credit for ${result.invoice.payer.name}.`);
+            }
+            lines.push('Its periods may be billed again: `memberctl memberships set ID --next-invoice DATE`, then `memberctl invoices run`.');
+            return lines.join('\n');
+          });
+        }),
+      ),
+    ['memberctl invoices void INV-2026-00042 --reason "billed the wrong plan"'],
+  );
+}

@@ -1,0 +1,175 @@
+import type { Command } from 'commander';
+import { type Action, examples, parseWholeNumber, parseYesNo } from '../command-kit.js';
+import type { Queryable } from '../db/connect.js';
+import type { Membership } from '../db/types.js';
+import { usageError } from '../errors.js';
+
+interface AddFlags {
+  plan: string;
+  start: string;
+  nextInvoice?: string;
+  end?: string;
+  quantity?: number;
+  prorate?: boolean;
+  autoRenew?: boolean;
+  autoRenewUntil?: string;
+}
+
+interface SetFlags {
+  plan?: string;
+  quantity?: number;
+  autoRenew?: boolean;
+  autoRenewUntil?: string;
+  doNotRenew?: boolean;
+  reason?: string;
+  intervention?: string | false;
+  end?: string;
+  nextInvoice?: string;
+}
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A `YYYY-MM-DD` option value; anything else is a usage error naming the option. */
+export function parseDateOption(name: string) {
+  return (value: string): string => {
+    const text = value.trim();
+    const [year, month, day] = text.split('-').map(Number);
+    const real = isoDate.test(text) && month! >= 1 && month! <= 12 && day! >= 1 && day! <= new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+    if (!real) throw usageError(`${name}: "${value}" is not a date; use YYYY-MM-DD`);
+    return text;
+  };
+}
+
+/** A date option that `none` clears. */
+const parseDateOrNone = (name: string) => (value: string) => (value.trim().toLowerCase() === 'none' ? 'none' : parseDateOption(name)(value));
+const dateOrNull = (value: string | undefined) => (value === undefined ? undefined : value === 'none' ? null : value);
+
+/** The membership, its plan and its status, in the `--json` shape of `members show`. */
+async function membershipView(db: Queryable, membership: Membership, asOf: string) {
+  const { loadMemberState } = await import('../core/member-status.js');
+  const { membershipJson } = await import('../core/members.js');
+  const state = await loadMemberState(db, membership.member_id, asOf);
+  const own = state.memberships.find((m) => m.membership.id === membership.id)!;
+  return membershipJson(own);
+}
+
+function describe(json: { id: number; plan: string; startDate: string; nextInvoiceDate: string; endDate: string | null; status: string }): string {
+  const end = json.endDate ? `, ends ${json.endDate}` : '';
+  return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${json.status}`;
+}
+
+export function registerMemberships(program: Command, action: Action): void {
+  const memberships = program.command('memberships').description('memberships: who is on which plan, from when, billed how');
+
+  examples(
+    memberships
+      .command('add')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .description('put a member on a plan')
+      .requiredOption('--plan <name>', 'exact plan name')
+      .requiredOption('--start <date>', 'first day of the membership (YYYY-MM-DD)', parseDateOption('--start'))
+      .option(
+        '--next-invoice <date>',
+        'first recurring invoice date; the period before it counts as paid unless --prorate (default: billed from the start)',
+        parseDateOption('--next-invoice'),
+      )
+      .option('--end <date>', 'last day of the membership', parseDateOption('--end'))
+      .option('--quantity <n>', 'number of seats or units (default 1)', parseWholeNumber('--quantity', 1, 100_000))
+      .option('--prorate', 'bill the days from the start to the first recurring date, prorated (default: up to the next billing-day)')
+      .option('--auto-renew <yes|no>', 'renew automatically (default: the plan\'s)', parseYesNo('--auto-renew'))
+      .option('--auto-renew-until <date>', 'renew automatically only for periods starting up to this day', parseDateOption('--auto-renew-until'))
+      .action(
+        action(async (ctx, ref: string, flags: AddFlags) => {
+          const { resolveMember } = await import('../core/refs.js');
+          const { requirePlan } = await import('../core/plans.js');
+          const { addMembership } = await import('../core/memberships.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          // before the transaction: without --today, the date is read from the settings on the same connection
+          const asOf = await ctx.today();
+          const json = await db.kysely.transaction().execute(async (trx) => {
+            const member = await resolveMember(trx, ref);
+            const plan = await requirePlan(trx, flags.plan);
+            const membership = await addMembership(
+              trx,
+              {
+                memberId: member.id,
+                planId: plan.id,
+                startDate: flags.start,
+                nextInvoiceDate: flags.nextInvoice ?? null,
+                endDate: flags.end ?? null,
+                quantity: flags.quantity ?? 1,
+                prorateFirst: Boolean(flags.prorate),
+                autoRenew: flags.autoRenew ?? null,
+                autoRenewUntil: flags.autoRenewUntil ?? null,
+                origin: 'cli',
+              },
+              auditSource(ctx.env),
+            );
+            return { member, json: await membershipView(trx, membership, asOf) };
+          });
+          ctx.out.result(json.json, () => `Added ${describe(json.json)} for ${json.member.name}.`);
+        }),
+      ),
+    [
+      'memberctl memberships add jane@example.org --plan "Hot Desk" --start 2026-03-01',
+      'memberctl memberships add "Tom Martin" --plan "Hot Desk" --start 2026-03-15 --next-invoice 2026-04-01 --prorate',
+      'memberctl memberships add 12 --plan "Association Annual" --start 2026-01-01 --quantity 2 --auto-renew no',
+    ],
+  );
+
+  examples(
+    memberships
+      .command('set')
+      .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
+      .description('change a membership: renewal, end date, plan, quantity, next invoice date')
+      .option('--plan <name>', 'move to another plan (future invoices only)')
+      .option('--quantity <n>', 'number of seats or units', parseWholeNumber('--quantity', 1, 100_000))
+      .option('--auto-renew <yes|no>', 'renew automatically', parseYesNo('--auto-renew'))
+      .option('--auto-renew-until <date>', 'renew automatically only for periods starting up to this day (none: no limit)', parseDateOrNone('--auto-renew-until'))
+      .option('--do-not-renew', 'end the membership with its covered period (needs --reason)')
+      .option('--no-do-not-renew', 'renew it again')
+      .option('--reason <text>', 'why it is not renewed')
+      .option('--intervention <text>', 'a renewal needs someone to act first, for this reason')
+      .option('--no-intervention', 'no intervention needed any more')
+      .option('--end <date>', 'last day of the membership (none: no end)', parseDateOrNone('--end'))
+      .option('--next-invoice <date>', 'where billing resumes, e.g. to bill a voided period again', parseDateOption('--next-invoice'))
+      .action(
+        action(async (ctx, id: number, flags: SetFlags) => {
+          const { requirePlan } = await import('../core/plans.js');
+          const { setMembership } = await import('../core/memberships.js');
+          const { auditSource } = await import('../core/audit.js');
+          if (flags.doNotRenew === true && !flags.reason?.trim()) throw usageError('--do-not-renew needs --reason TEXT');
+          if (flags.reason !== undefined && flags.doNotRenew !== true) throw usageError('--reason goes with --do-not-renew');
+          if (typeof flags.intervention === 'string' && flags.intervention.trim() === '') throw usageError('--intervention needs a reason');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const membership = await setMembership(
+              trx,
+              id,
+              {
+                planId: flags.plan === undefined ? undefined : (await requirePlan(trx, flags.plan)).id,
+                quantity: flags.quantity,
+                autoRenew: flags.autoRenew,
+                autoRenewUntil: dateOrNull(flags.autoRenewUntil),
+                doNotRenew: flags.doNotRenew === undefined ? undefined : flags.doNotRenew ? { reason: flags.reason!.trim() } : false,
+                intervention: flags.intervention === undefined ? undefined : flags.intervention === false ? false : { reason: flags.intervention.trim() },
+                endDate: dateOrNull(flags.end),
+                nextInvoiceDate: flags.nextInvoice,
+              },
+              auditSource(ctx.env),
+            );
+            return membershipView(trx, membership, asOf);
+          });
+          ctx.out.result(result, () => `Updated ${describe(result)}.`);
+        }),
+      ),
+    [
+      'memberctl memberships set 12 --auto-renew-until 2026-12-31',
+      'memberctl memberships set 12 --do-not-renew --reason "moving abroad"',
+      'memberctl memberships set 12 --intervention "check the company still pays"',
+      'memberctl memberships set 12 --end 2026-06-30 --json',
+    ],
+  );
+}

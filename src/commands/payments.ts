@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import { type Action, examples, parseWholeNumber } from '../command-kit.js';
+import type { PaymentMethod } from '../db/types.js';
+import { usageError } from '../errors.js';
+import { renderTable } from '../output.js';
+import { parseDateOption } from './memberships.js';
+
+interface RecordFlags {
+  amount: string;
+  method: string;
+  date?: string;
+  reference?: string;
+}
+
+interface ListFlags {
+  invoice?: string;
+  member?: string;
+  from?: string;
+  to?: string;
+  status?: string;
+  limit?: number;
+}
+
+const methods = ['card', 'cash', 'transfer', 'check', 'other'];
+
+export function registerPayments(program: Command, action: Action): void {
+  const payments = program.command('payments').description('payments received against invoices');
+
+  examples(
+    payments
+      .command('record')
+      .argument('<invoice-number>', 'the invoice paid, e.g. INV-2026-00001')
+      .description('record a payment; the invoice is paid once fully paid, an overpayment becomes credit')
+      .requiredOption('--amount <amount>', 'amount in the invoice currency, e.g. 49, 49.50 or 49,50')
+      .requiredOption('--method <method>', 'card, cash, transfer, check or other')
+      .option('--date <date>', 'when it was received (default: today)', parseDateOption('--date'))
+      .option('--reference <text>', 'bank reference, cheque number, ...')
+      .action(
+        action(async (ctx, number: string, flags: RecordFlags) => {
+          const method = flags.method.trim().toLowerCase();
+          if (!methods.includes(method)) throw usageError(`--method: "${flags.method}" is not a method; use ${methods.join(', ')}`);
+          const { recordPayment, paymentJson, withInvoice } = await import('../core/payments.js');
+          const { invoicesJson } = await import('../core/invoices.js');
+          const { formatAmount } = await import('../core/money.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const recorded = await recordPayment(
+              trx,
+              number,
+              { amount: flags.amount, method: method as PaymentMethod, date: flags.date ?? asOf, reference: flags.reference?.trim() || null },
+              asOf,
+              auditSource(ctx.env),
+            );
+            const [invoice] = await invoicesJson(trx, [recorded.invoice]);
+            return { payment: paymentJson(withInvoice(recorded.payment, recorded.invoice)), invoice: invoice!, credit: recorded.creditChange };
+          });
+          ctx.out.result({ ...result.payment, invoiceStatus: result.invoice.status, credit: formatAmount(Math.max(0, result.credit), result.invoice.currency) }, () => {
+            const { payment, invoice } = result;
+            const lines = [`Recorded payment #${payment.id}: ${payment.amount} ${payment.currency} on ${invoice.number}, now ${invoice.status} (paid ${invoice.paid} of ${invoice.total}).`];
+            if (result.credit > 0) lines.push(`${formatAmount(result.credit, invoice.currency)} ${invoice.currency} beyond the total is now credit for ${invoice.payer.name}.`);
+            return lines.join('\n');
+          });
+        }),
+      ),
+    [
+      'memberctl payments record INV-2026-00001 --amount 240 --method transfer --reference "VIR 8812"',
+      'memberctl payments record INV-2026-00002 --amount 50,00 --method cash --date 2026-02-03',
+    ],
+  );
+
+  examples(
+    payments
+      .command('list')
+      .description('list payments, oldest first')
+      .option('--invoice <number>', 'payments of this invoice')
+      .option('--member <ref>', 'payments of invoices this member pays')
+      .option('--from <date>', 'received on or after', parseDateOption('--from'))
+      .option('--to <date>', 'received on or before', parseDateOption('--to'))
+      .option('--status <status>', 'recorded or cancelled')
+      .option('--limit <n>', 'at most N payments', parseWholeNumber('--limit', 1))
+      .action(
+        action(async (ctx, flags: ListFlags) => {
+          if (flags.status !== undefined && flags.status !== 'recorded' && flags.status !== 'cancelled') {
+            throw usageError(`--status: "${flags.status}" is not a status; use recorded or cancelled`);
+          }
+          const { listPayments, paymentJson } = await import('../core/payments.js');
+          const { requireInvoice } = await import('../core/invoices.js');
+          const { resolveMember } = await import('../core/refs.js');
+          const db = await ctx.db();
+          const rows = await listPayments(db.kysely, {
+            invoiceId: flags.invoice === undefined ? undefined : (await requireInvoice(db.kysely, flags.invoice)).id,
+            payerId: flags.member === undefined ? undefined : (await resolveMember(db.kysely, flags.member)).id,
+            from: flags.from,
+            to: flags.to,
+            status: flags.status as 'recorded' | 'cancelled' | undefined,
+            limit: flags.limit,
+          });
+          const json = rows.map(paymentJson);
+          ctx.out.result(json, () =>
+            json.length === 0
+              ? 'No payments match.'
+              : renderTable(json, [
+                  { header: 'id', value: (p) => p.id, align: 'right' },
+                  { header: 'date', value: (p) => p.date },
+                  { header: 'invoice', value: (p) => p.invoice },
+                  { header: 'payer', value: (p) => p.payer.name },
+                  { header: 'amount', value: (p) => p.amount, align: 'right' },
+                  { header: 'currency', value: (p) => p.currency },
+                  { header: 'method', value: (p) => p.method },
+                  { header: 'reference', value: (p) => p.reference },
+                  { header: 'status', value: (p) => (p.status === 'cancelled' ? `cancelled: ${p.cancelReason}` : p.status) },
+                ]),
+          );
+        }),
+      ),
+    ['memberctl payments list', 'memberctl payments list --invoice INV-2026-00001 --json'],
+  );
+
+  examples(
+    payments
+      .command('cancel')
+      .argument('<payment-id>', 'the payment id (see `memberctl payments list`)', parseWholeNumber('payment id', 1))
+      .description('cancel a payment recorded by mistake or bounced; its invoice is open again if no longer fully paid')
+      .requiredOption('--reason <text>', 'why it is cancelled')
+      .action(
+        action(async (ctx, id: number, flags: { reason: string }) => {
+          if (flags.reason.trim() === '') throw usageError('--reason needs some text');
+          const { cancelPayment, paymentJson, withInvoice } = await import('../core/payments.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const result = await db.kysely.transaction().execute((trx) => cancelPayment(trx, id, flags.reason.trim(), asOf, auditSource(ctx.env)));
+          const json = { ...paymentJson(withInvoice(result.payment, result.invoice)), invoiceStatus: result.invoice.status };
+          ctx.out.result(json, () => `Cancelled payment #${json.id} (${json.amount} ${json.currency}); invoice ${json.invoice} is ${result.invoice.status}.`);
+        }),
+      ),
+    ['memberctl payments cancel 17 --reason "cheque bounced"'],
+  );
+}

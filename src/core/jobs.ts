@@ -1,0 +1,45 @@
+/**
+ * `jobs run`, the cron entry point: the daily jobs in their order (renewals, then invoices, then expiries) under
+ * one database lock. Each job is a step that adds its own part to the result; a new job is one more step here.
+ */
+import type { Db } from '../db/connect.js';
+import type { AuditSource } from './audit.js';
+import type { IsoDate } from './dates.js';
+import { type InvoiceRunResult, runInvoicing } from './invoicing.js';
+import type { Problem } from './problems.js';
+
+/** The lock every job takes (`jobs run`, `invoices run`, `renewals run`): never two of them at once. */
+export const jobLockName = 'jobs';
+
+export interface JobOptions {
+  asOf: IsoDate;
+  dryRun: boolean;
+  source: AuditSource;
+  /** payers per invoicing transaction */
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The `jobs run --json` document (cli.md); `renewals` is null while no renewals step runs. */
+export interface JobsResult {
+  asOf: IsoDate;
+  dryRun: boolean;
+  renewals: unknown | null;
+  invoices: InvoiceRunResult;
+}
+
+/** Runs the daily jobs in order. The caller holds the `jobs` lock. */
+export async function runJobs(db: Db, options: JobOptions): Promise<JobsResult> {
+  const invoices = await runInvoicing(db.kysely, options);
+  return { asOf: options.asOf, dryRun: options.dryRun, renewals: null, invoices };
+}
+
+/** Every problem the jobs reported. */
+export function jobProblems(result: JobsResult): Problem[] {
+  return [...result.invoices.problems];
+}
+
+/** True when a job issued, changed or would change something (cron prints nothing otherwise). */
+export function jobsDidSomething(result: JobsResult): boolean {
+  return result.invoices.count > 0;
+}
