@@ -1,4 +1,5 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
+import { membersList } from './members-list.mjs';
 import { startup } from './startup.mjs';
 
-export const benchmarks = [startup];
+export const benchmarks = [startup, membersList];

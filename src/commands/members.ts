@@ -3,6 +3,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { MemberInput, MemberView } from '../core/members.js';
 import type { MembershipState } from '../core/member-status.js';
+import type { Member } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
 
@@ -145,8 +146,7 @@ export async function parseLimit(limit: string | undefined): Promise<number | un
   return parseWholeNumber('--limit', 1)(limit);
 }
 
-function memberBlock(view: MemberView): string {
-  const m = view.member;
+function memberBlock(view: MemberView, m: Member): string {
   const rows: Array<[string, string | null]> = [
     ['status', view.state.status],
     ['email', m.email],
@@ -217,7 +217,7 @@ export function registerMembers(program: Command, action: Action): void {
             history,
           };
           ctx.out.result(json, () => {
-            const parts = [memberBlock(view)];
+            const parts = [memberBlock(view, member)];
             if (view.state.memberships.length > 0) {
               parts.push(
                 `\nMemberships\n${renderTable(view.state.memberships, [

@@ -16,7 +16,24 @@ import {
   type StatusRules,
 } from './status.js';
 
-export interface MembershipWithPlan extends Membership {
+/** The membership columns statuses and lists need. */
+export const membershipColumns = [
+  'id',
+  'member_id',
+  'plan_id',
+  'quantity',
+  'start_date',
+  'next_invoice_date',
+  'covered_until',
+  'end_date',
+  'auto_renew',
+  'auto_renew_until',
+  'do_not_renew',
+] as const;
+
+export type MembershipRow = Pick<Membership, (typeof membershipColumns)[number]>;
+
+export interface MembershipWithPlan extends MembershipRow {
   plan_name: string;
 }
 
@@ -82,7 +99,7 @@ export async function loadMemberState(db: Queryable, memberId: number, asOf: Iso
   return states.get(memberId) ?? { status: 'contact', memberships: [] };
 }
 
-export function membershipFacts(m: Membership, billed: readonly BilledPeriod[], billedThrough: IsoDate | null): MembershipFacts {
+export function membershipFacts(m: MembershipRow, billed: readonly BilledPeriod[], billedThrough: IsoDate | null): MembershipFacts {
   return {
     startDate: m.start_date,
     endDate: m.end_date,
@@ -97,25 +114,23 @@ export function membershipFacts(m: Membership, billed: readonly BilledPeriod[], 
 }
 
 async function loadMemberships(db: Queryable, memberIds: readonly number[] | undefined): Promise<MembershipWithPlan[]> {
+  // no join or ORDER BY: SQLite would read the table in index order, far slower than sorting here
   const query = (ids?: number[]) => {
-    let q = db
-      .selectFrom('memberships')
-      .innerJoin('plans', 'plans.id', 'memberships.plan_id')
-      .selectAll('memberships')
-      .select('plans.name as plan_name')
-      .orderBy('memberships.start_date')
-      .orderBy('memberships.id');
+    let q = db.selectFrom('memberships').select(membershipColumns);
     if (ids) q = q.where('memberships.member_id', 'in', ids);
     return q.execute();
   };
-  if (memberIds === undefined) return query();
-  if (memberIds.length === 0) return [];
-  if (memberIds.length > loadAllAbove) {
+  let rows: MembershipRow[];
+  if (memberIds === undefined) rows = await query();
+  else if (memberIds.length === 0) return [];
+  else if (memberIds.length > loadAllAbove) {
     const wanted = new Set(memberIds);
-    return (await query()).filter((m) => wanted.has(m.member_id));
-  }
-  const rows = await inChunks(memberIds, query);
-  return rows.sort((a, b) => (a.start_date < b.start_date ? -1 : a.start_date > b.start_date ? 1 : a.id - b.id));
+    rows = (await query()).filter((m) => wanted.has(m.member_id));
+  } else rows = await inChunks(memberIds, query);
+  const plans = new Map((await db.selectFrom('plans').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+  return rows
+    .map((m) => ({ ...m, plan_name: plans.get(m.plan_id) ?? '' }))
+    .sort((a, b) => (a.start_date < b.start_date ? -1 : a.start_date > b.start_date ? 1 : a.id - b.id));
 }
 
 /**

@@ -250,8 +250,11 @@ export async function addNote(db: Queryable, member: Member, text: string, sourc
 
 // ---- reading ----
 
+/** The columns a list shows (a full row for one member works too). */
+export type MemberListRow = Pick<Member, 'id' | 'name' | 'email' | 'phone' | 'company_id' | 'paid_by_id' | 'external_id'>;
+
 export interface MemberView {
-  member: Member;
+  member: MemberListRow;
   company: string | null;
   paidBy: { id: number; name: string } | null;
   tags: string[];
@@ -285,9 +288,23 @@ export function parseMemberStatus(text: string): MemberStatus {
 /** Above this many members, side data (tags, fields, payers) is loaded whole instead of by chunks of ids. */
 const loadAllAbove = 5_000;
 
-/** Members matching the filters, by name then id, with everything `members list` shows. */
+/**
+ * Sorts people by name ignoring case and accents, then by id: the same order on SQLite and PostgreSQL
+ * (whose collations differ), computed once per row rather than in every comparison.
+ */
+export function sortByName<T extends { id: number; name: string }>(rows: T[]): T[] {
+  const keyed = rows.map((row) => ({ row, key: normalizeName(row.name) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.row.name < b.row.name ? -1 : a.row.name > b.row.name ? 1 : a.row.id - b.row.id));
+  return keyed.map((k) => k.row);
+}
+
+/**
+ * Members matching the filters, by name then id, with everything `members list` shows. A handful of queries
+ * whatever the number of people: no ORDER BY or join in the bulk queries (sorting and company names are
+ * cheaper here than in SQLite's random reads through an index).
+ */
 export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberFilters = {}): Promise<MemberView[]> {
-  let query = db.selectFrom('members').leftJoin('companies', 'companies.id', 'members.company_id').selectAll('members').select('companies.name as company_name');
+  let query = db.selectFrom('members').select(['members.id', 'members.name', 'members.email', 'members.phone', 'members.company_id', 'members.paid_by_id', 'members.external_id']);
   if (filters.company !== undefined) {
     const company = await requireCompany(db, filters.company);
     query = query.where('members.company_id', '=', company.id);
@@ -311,21 +328,23 @@ export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberF
       not(exists(selectFrom('memberships').select('memberships.id').whereRef('memberships.member_id', '=', 'members.id'))),
     );
   }
-  let rows = await query.orderBy('members.name').orderBy('members.id').execute();
+  let rows: MemberListRow[] = await query.execute();
+  const companies = await companyNames(db);
 
   if (filters.search !== undefined && filters.search.trim() !== '') {
     const needle = normalizeName(filters.search);
     const compactNeedle = needle.replace(/ /g, '');
+    const companyKeys = new Map([...companies].map(([id, name]) => [id, normalizeName(name)]));
     rows = rows.filter((r) => {
-      const haystack = normalizeName([r.name, r.email ?? '', r.company_name ?? ''].join(' | '));
+      const company = r.company_id === null ? '' : (companyKeys.get(r.company_id) ?? '');
+      const haystack = `${normalizeName(r.name)} | ${normalizeName(r.email ?? '')} | ${company}`;
       return haystack.includes(needle) || (compactNeedle !== '' && haystack.replace(/ /g, '').includes(compactNeedle));
     });
   }
 
   const all = rows.length > loadAllAbove || (filters.company === undefined && !filters.tags?.length && !filters.plan && !filters.search);
-  const ids = rows.map((r) => r.id);
   // contacts have no membership: nothing to load
-  const states = filters.contactsOnly ? new Map<number, MemberState>() : await loadMemberStates(db, asOf, all ? {} : { memberIds: ids });
+  const states = filters.contactsOnly ? new Map<number, MemberState>() : await loadMemberStates(db, asOf, all ? {} : { memberIds: rows.map((r) => r.id) });
   const stateOf = (id: number): MemberState => states.get(id) ?? { status: 'contact', memberships: [] };
 
   let selected = rows.filter((r) => {
@@ -338,13 +357,22 @@ export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberF
     }
     return true;
   });
+  selected = sortByName(selected);
   if (filters.limit !== undefined) selected = selected.slice(0, filters.limit);
-  return buildViews(db, selected, stateOf, selected.length > loadAllAbove);
+  return buildViews(db, selected, companies, stateOf);
 }
 
-type MemberRow = Member & { company_name: string | null };
+async function companyNames(db: Queryable): Promise<Map<number, string>> {
+  return new Map((await db.selectFrom('companies').select(['id', 'name']).execute()).map((c) => [c.id, c.name]));
+}
 
-async function buildViews(db: Queryable, rows: MemberRow[], stateOf: (id: number) => MemberState, loadAll: boolean): Promise<MemberView[]> {
+async function buildViews(
+  db: Queryable,
+  rows: MemberListRow[],
+  companies: Map<number, string>,
+  stateOf: (id: number) => MemberState,
+): Promise<MemberView[]> {
+  const loadAll = rows.length > loadAllAbove;
   const ids = rows.map((r) => r.id);
   const tags = await tagsOfMembers(db, loadAll ? undefined : ids);
   const fieldQuery = (chunk?: number[]) => {
@@ -363,9 +391,9 @@ async function buildViews(db: Queryable, rows: MemberRow[], stateOf: (id: number
   const payers = new Map(
     (await inChunks(payerIds, (chunk) => db.selectFrom('members').select(['id', 'name']).where('id', 'in', chunk).execute())).map((p) => [p.id, p]),
   );
-  return rows.map(({ company_name, ...member }) => ({
+  return rows.map((member) => ({
     member,
-    company: company_name,
+    company: member.company_id === null ? null : (companies.get(member.company_id) ?? null),
     paidBy: member.paid_by_id === null ? null : (payers.get(member.paid_by_id) ?? null),
     tags: tags.get(member.id) ?? [],
     fields: fields.get(member.id) ?? {},
@@ -375,9 +403,10 @@ async function buildViews(db: Queryable, rows: MemberRow[], stateOf: (id: number
 
 /** Everything `members list` shows about one member. */
 export async function memberView(db: Queryable, member: Member, asOf: IsoDate): Promise<MemberView> {
-  const company = member.company_id === null ? null : await db.selectFrom('companies').select('name').where('id', '=', member.company_id).executeTakeFirst();
+  const company = member.company_id === null ? undefined : await db.selectFrom('companies').select(['id', 'name']).where('id', '=', member.company_id).executeTakeFirst();
   const states = await loadMemberStates(db, asOf, { memberIds: [member.id] });
-  const [view] = await buildViews(db, [{ ...member, company_name: company?.name ?? null }], (id) => states.get(id) ?? { status: 'contact', memberships: [] }, false);
+  const companies = new Map(company ? [[company.id, company.name]] : []);
+  const [view] = await buildViews(db, [member], companies, (id) => states.get(id) ?? { status: 'contact', memberships: [] });
   return view!;
 }
 

@@ -2,7 +2,7 @@
  * Membership and member status as of a date T (domain.md "Membership status"): derived from the facts every
  * time, never stored. Pure functions: the loader in member-status.ts gathers the facts from the database.
  */
-import { addDays, compareDates, type IsoDate } from './dates.js';
+import { addDays, type IsoDate } from './dates.js';
 
 export const membershipStatuses = ['upcoming', 'active', 'grace', 'suspended', 'ended'] as const;
 export type MembershipStatus = (typeof membershipStatuses)[number];
@@ -66,7 +66,8 @@ export interface MembershipStatusDetail {
   coveredUntil: IsoDate;
 }
 
-const before = (a: IsoDate, b: IsoDate) => compareDates(a, b) < 0;
+// ISO dates order as strings; no parsing in a function called for every membership of a list
+const before = (a: IsoDate, b: IsoDate) => a < b;
 const maxDate = (a: IsoDate, b: IsoDate) => (before(a, b) ? b : a);
 
 /**
@@ -75,9 +76,9 @@ const maxDate = (a: IsoDate, b: IsoDate) => (before(a, b) ? b : a);
 export function firstUncoveredDay(m: MembershipFacts): IsoDate {
   let day = m.startDate;
   if (m.coveredUntil) day = maxDate(day, m.coveredUntil);
-  if (m.billedThrough) day = maxDate(day, addDays(m.billedThrough, 1));
-  for (const p of m.billed) day = maxDate(day, addDays(p.end, 1));
-  return day;
+  let lastBilled = m.billedThrough ?? null;
+  for (const p of m.billed) if (lastBilled === null || before(lastBilled, p.end)) lastBilled = p.end;
+  return lastBilled === null ? day : maxDate(day, addDays(lastBilled, 1));
 }
 
 /**
@@ -104,7 +105,7 @@ export function explainMembershipStatus(m: MembershipFacts, asOf: IsoDate, rules
   const overdue = m.billed
     .filter((p) => p.invoiceStatus === 'open' && before(p.dueDate, asOf) && !before(asOf, p.start))
     .map((p) => p.start)
-    .sort(compareDates)[0];
+    .sort()[0];
   if (overdue !== undefined) return graceOrSuspended(overdue, asOf, rules, 'unpaid_past_due', coveredUntil);
 
   const importedCover = m.coveredUntil !== null && before(asOf, m.coveredUntil);
