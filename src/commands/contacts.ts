@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { type Action, examples } from '../command-kit.js';
+import { type Action, examples, parseWholeNumber, parseYesNo } from '../command-kit.js';
+import { usageError } from '../errors.js';
 import { type ListFlags, listOptions, type MemberFlags, memberInput, memberOptions, outputFormat, parseLimit, printMembers } from './members.js';
 
 export function registerContacts(program: Command, action: Action): void {
@@ -55,6 +56,68 @@ export function registerContacts(program: Command, action: Action): void {
     [
       'memberctl contacts add --name "Paul Martin" --email paul@example.org --tag Newsletter',
       'memberctl contacts add --name "Paul Martin" --email PAUL@example.org --phone "+33 6 00 00 00 00"   # updates Paul',
+    ],
+  );
+
+  examples(
+    contacts
+      .command('convert')
+      .argument('<ref>', 'contact id, e-mail or exact name')
+      .description('give a contact their first membership: they become upcoming or a member')
+      .requiredOption('--plan <name>', 'exact plan name')
+      .requiredOption('--start <date>', 'membership start, YYYY-MM-DD')
+      .option('--next-invoice <date>', 'first recurring invoice date, YYYY-MM-DD (the period before it counts as paid unless --prorate)')
+      .option('--prorate', 'bill the first period prorated, from the start to the first recurring invoice date')
+      .option('--quantity <n>', 'quantity (default 1)', parseWholeNumber('--quantity', 1, 10_000))
+      .option('--auto-renew <yes|no>', 'renew automatically (default: the plan\'s)', parseYesNo('--auto-renew'))
+      .action(
+        action(
+          async (
+            ctx,
+            ref: string,
+            flags: { plan: string; start: string; nextInvoice?: string; prorate?: boolean; quantity?: number; autoRenew?: boolean },
+          ) => {
+            const { isIsoDate } = await import('../core/dates.js');
+            for (const [flag, value] of [
+              ['--start', flags.start],
+              ['--next-invoice', flags.nextInvoice],
+            ] as const) {
+              if (value !== undefined && !isIsoDate(value.trim())) throw usageError(`${flag}: "${value}" is not a date; use YYYY-MM-DD`);
+            }
+            const { convertContact } = await import('../core/contacts.js');
+            const { resolveMember } = await import('../core/refs.js');
+            const { memberView, memberJson, membershipJson } = await import('../core/members.js');
+            const { auditSource } = await import('../core/audit.js');
+            const db = await ctx.db();
+            const today = await ctx.today();
+            const { view, membershipId } = await db.kysely.transaction().execute(async (trx) => {
+              const contact = await resolveMember(trx, ref, 'contact');
+              const membership = await convertContact(
+                trx,
+                contact,
+                {
+                  plan: flags.plan,
+                  startDate: flags.start.trim(),
+                  nextInvoiceDate: flags.nextInvoice?.trim(),
+                  prorate: flags.prorate,
+                  quantity: flags.quantity,
+                  autoRenew: flags.autoRenew,
+                },
+                auditSource(ctx.env),
+              );
+              return { view: await memberView(trx, contact, today), membershipId: membership.id };
+            });
+            const memberships = view.state.memberships.map(membershipJson);
+            ctx.out.result({ ...memberJson(view), memberships }, () => {
+              const m = memberships.find((x) => x.id === membershipId)!;
+              return `#${view.member.id} ${view.member.name} is now ${view.state.status === 'member' ? 'a member' : view.state.status}: membership ${m.id} (${m.plan}) from ${m.startDate}, next invoice ${m.nextInvoiceDate}.`;
+            });
+          },
+        ),
+      ),
+    [
+      'memberctl contacts convert paul@example.org --plan "Hot Desk" --start 2026-03-01',
+      'memberctl contacts convert "Paul Martin" --plan "Hot Desk" --start 2026-03-15 --next-invoice 2026-04-01 --prorate',
     ],
   );
 }

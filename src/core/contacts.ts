@@ -3,9 +3,14 @@
  * person instead of creating a duplicate.
  */
 import type { Queryable } from '../db/connect.js';
-import type { Member } from '../db/types.js';
+import type { Member, Membership } from '../db/types.js';
+import { dataError } from '../errors.js';
 import type { AuditSource } from './audit.js';
+import type { IsoDate } from './dates.js';
 import { addMember, editMember, findMemberByEmail, type MemberInput, normalizeEmail } from './members.js';
+import { addMembership } from './memberships.js';
+import { requirePlan } from './plans.js';
+import { describeMember } from './refs.js';
 
 export interface ContactWrite {
   member: Member;
@@ -37,4 +42,42 @@ export async function upsertContact(db: Queryable, input: MemberInput & { name: 
   const sameName = email ? [] : await db.selectFrom('members').selectAll().where('name', '=', name).where('email', 'is', null).orderBy('id').execute();
   const written = await addMember(db, input, source);
   return { member: written.member, result: 'created', createdCompanies: written.createdCompanies, sameName, hasMemberships: false };
+}
+
+export interface ConvertInput {
+  plan: string;
+  startDate: IsoDate;
+  nextInvoiceDate?: IsoDate;
+  prorate?: boolean;
+  quantity?: number;
+  autoRenew?: boolean;
+}
+
+/**
+ * Gives a contact their first membership (through `addMembership`, the one way memberships are created); the
+ * person becomes `upcoming` or `member`. Refuses (65) someone who already has a membership.
+ */
+export async function convertContact(db: Queryable, contact: Member, input: ConvertInput, source: AuditSource): Promise<Membership> {
+  const existing = await db.selectFrom('memberships').select('id').where('member_id', '=', contact.id).orderBy('id').execute();
+  if (existing.length > 0) {
+    throw dataError(
+      `${describeMember(contact)} is not a contact: they already have membership ${existing.map((m) => m.id).join(', ')}`,
+      `add another one with \`memberctl memberships add ${contact.id} --plan NAME --start DATE\``,
+    );
+  }
+  const plan = await requirePlan(db, input.plan);
+  return addMembership(
+    db,
+    {
+      memberId: contact.id,
+      planId: plan.id,
+      startDate: input.startDate,
+      nextInvoiceDate: input.nextInvoiceDate ?? null,
+      prorateFirst: Boolean(input.prorate),
+      quantity: input.quantity,
+      autoRenew: input.autoRenew ?? null,
+      origin: 'convert',
+    },
+    source,
+  );
 }

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
 import { addCompany, companySummary, editCompany, listCompanies, setParent } from '../../src/core/companies.js';
-import { upsertContact } from '../../src/core/contacts.js';
+import { convertContact, upsertContact } from '../../src/core/contacts.js';
+import { loadMemberState } from '../../src/core/member-status.js';
 import { memberHistory } from '../../src/core/history.js';
 import { addMember, listMembers } from '../../src/core/members.js';
+import { resolveMember } from '../../src/core/refs.js';
 import { listTags, normalizeTag, renameCategory, renameTag, tagMember, untagMember } from '../../src/core/tags.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';
@@ -118,5 +120,23 @@ describe.each(dialects)('companies, tags and contacts on %s', (dialect) => {
     const plan = await seedPlan(k);
     await seedMembership(k, first.member.id, plan);
     expect((await upsertContact(k, { name: 'Paul Martin', email: 'paul@example.org', address: 'Lyon' }, source)).hasMemberships).toBe(true);
+  });
+
+  it('converts a contact with a first membership: upcoming before the start, a member from it; only once', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    await seedPlan(k, 'Hot Desk');
+    const paul = (await upsertContact(k, { name: 'Paul', email: 'paul@example.org' }, source)).member;
+    expect((await loadMemberState(k, paul.id, '2026-02-10')).status).toBe('contact');
+    const membership = await convertContact(k, await resolveMember(k, 'PAUL@example.org'), { plan: 'Hot Desk', startDate: '2026-03-01' }, source);
+    expect(membership).toMatchObject({ member_id: paul.id, start_date: '2026-03-01', source: 'convert' });
+    expect((await loadMemberState(k, paul.id, '2026-02-10')).status).toBe('upcoming');
+    expect((await loadMemberState(k, paul.id, '2026-03-01')).status).toBe('member');
+    expect((await listMembers(k, '2026-02-10', { contactsOnly: true })).map((v) => v.member.id)).toEqual([]);
+    expect(await exitCodeOf(convertContact(k, paul, { plan: 'Hot Desk', startDate: '2026-03-01' }, source))).toBe(65);
+    const lea = (await upsertContact(k, { name: 'Lea' }, source)).member;
+    expect(await exitCodeOf(convertContact(k, lea, { plan: 'Hot desk', startDate: '2026-03-01' }, source))).toBe(65);
+    const history = await k.selectFrom('audit_log').select(['entity', 'member_id']).where('entity', '=', 'memberships').execute();
+    expect(history).toEqual([{ entity: 'memberships', member_id: paul.id }]);
   });
 });

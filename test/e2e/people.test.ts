@@ -191,7 +191,16 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     expect(lyon.members.map((m: { name: string }) => m.name)).toEqual(['Paul Martin']);
 
     expect(renamed.json().renamed).toEqual([{ from: 'Sport/Yoga', to: 'Fitness/Yoga' }]);
-    const tags = (await cli(['tags', 'list', '--json'])).json();
+    expect((await cli(['plans', 'add', 'Hot Desk', '--price', '200'])).code).toBe(0);
+    const converted = await cli(['contacts', 'convert', 'paul@example.org', '--plan', 'Hot Desk', '--start', '2026-03-01', '--json']);
+    expect(converted.code, converted.stderr).toBe(0);
+    expect(converted.json()).toMatchObject({ status: 'upcoming', memberships: [{ plan: 'Hot Desk', startDate: '2026-03-01', status: 'upcoming' }] });
+    const [tagList, twice] = await Promise.all([
+      cli(['tags', 'list', '--json']),
+      cli(['contacts', 'convert', 'paul@example.org', '--plan', 'Hot Desk', '--start', '2026-03-01']),
+    ]);
+    expect(twice.code).toBe(65);
+    const tags = tagList.json();
     expect(tags).toEqual([
       { name: 'Newsletter', category: null, members: 1 },
       { name: 'Fitness/Yoga', category: 'Fitness', members: 1 },
