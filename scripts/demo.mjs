@@ -15,6 +15,10 @@ if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) {
 const steps = [
   { args: ['plans', 'import', 'fixtures/plans.csv', '--update'], ok: [0] },
   { args: ['plans', 'list'], ok: [0] },
+  { args: ['companies', 'list'], ok: [0] },
+  { args: ['contacts', 'add', '--name', 'Paul Martin', '--email', 'paul.martin@example.org', '--tag', 'Newsletter'], ok: [0] },
+  { args: ['members', 'list', '--limit', '15'], ok: [0] },
+  { args: ['tags', 'list'], ok: [0] },
 ];
 
 for (const step of steps) {
