@@ -147,6 +147,26 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     expect(table.stdout).not.toContain('Paid');
   });
 
+  it('follows real billing: grace when the invoice is past due, member once paid, all in the history', async () => {
+    const db = await freshDbUrl(dialect);
+    const cli = (args: string[], today = '2026-01-01') => runCli(args, { db, today });
+    expect((await cli(['plans', 'add', 'Hot Desk', '--price', '200'])).code).toBe(0);
+    expect((await cli(['members', 'add', '--name', 'Jane', '--email', 'jane@example.org'])).code).toBe(0);
+    expect((await cli(['memberships', 'add', 'jane@example.org', '--plan', 'Hot Desk', '--start', '2026-01-01'])).code).toBe(0);
+    const run = await cli(['invoices', 'run', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const number = run.json().invoices[0].number;
+    const [due, late] = await Promise.all([cli(['members', 'list', '--json'], '2026-01-15'), cli(['members', 'list', '--json'], '2026-01-16')]);
+    expect(due.json()[0].status).toBe('member');
+    expect(late.json()[0].status).toBe('grace');
+    expect((await cli(['payments', 'record', number, '--amount', '200', '--method', 'card', '--date', '2026-01-20'], '2026-01-20')).code).toBe(0);
+    const show = (await cli(['members', 'show', 'jane@example.org', '--json'], '2026-01-20')).json();
+    expect(show.status).toBe('member');
+    expect(show.memberships[0]).toMatchObject({ plan: 'Hot Desk', nextInvoiceDate: '2026-02-01', status: 'active' });
+    const sources = show.history.map((h: { source: string; entity: string }) => `${h.source} ${h.entity}`);
+    expect(sources).toEqual(expect.arrayContaining(['manual members', 'manual memberships', 'job memberships', 'manual payments']));
+  });
+
   it('merges duplicates, manages companies, tags and contacts', async () => {
     const db = await freshDbUrl(dialect);
     const cli = (args: string[]) => runCli(args, { db, today: '2026-02-10' });
