@@ -1,5 +1,6 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
+import { invoices } from './invoices.mjs';
 import { membersList } from './members-list.mjs';
 import { startup } from './startup.mjs';
 
-export const benchmarks = [startup, membersList];
+export const benchmarks = [startup, membersList, invoices];

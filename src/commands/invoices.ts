@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { type Action, examples, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
@@ -51,18 +52,97 @@ async function toFilter(db: Queryable, flags: FilterFlags): Promise<InvoiceFilte
   return { status: flags.status as InvoiceStatus | undefined, memberId, from: flags.from, to: flags.to, limit: flags.limit };
 }
 
+const invoiceColumns: Array<{ header: string; value: (i: InvoiceJson) => string | number; right?: boolean }> = [
+  { header: 'number', value: (i) => i.number ?? '(dry run)' },
+  { header: 'date', value: (i) => i.date },
+  { header: 'due', value: (i) => i.dueDate },
+  { header: 'payer', value: (i) => i.payer.name },
+  { header: 'lines', value: (i) => i.lines.length, right: true },
+  { header: 'total', value: (i) => i.total, right: true },
+  { header: 'paid', value: (i) => i.paid, right: true },
+  { header: 'currency', value: (i) => i.currency },
+  { header: 'status', value: (i) => i.status },
+];
+
 function invoiceTable(invoices: readonly InvoiceJson[]): string {
-  return renderTable(invoices, [
-    { header: 'number', value: (i) => i.number ?? '(dry run)' },
-    { header: 'date', value: (i) => i.date },
-    { header: 'due', value: (i) => i.dueDate },
-    { header: 'payer', value: (i) => i.payer.name },
-    { header: 'lines', value: (i) => i.lines.length, align: 'right' },
-    { header: 'total', value: (i) => i.total, align: 'right' },
-    { header: 'paid', value: (i) => i.paid, align: 'right' },
-    { header: 'currency', value: (i) => i.currency },
-    { header: 'status', value: (i) => i.status },
-  ]);
+  return renderTable(
+    invoices,
+    invoiceColumns.map((c) => ({ header: c.header, value: c.value, align: c.right ? ('right' as const) : ('left' as const) })),
+  );
+}
+
+/** The invoice table printed a slice at a time, so that a run of 100k invoices never builds one huge string. */
+function printInvoiceTable(ctx: Context, invoices: readonly InvoiceJson[]): void {
+  const widths = invoiceColumns.map((c) => c.header.length);
+  for (const invoice of invoices) {
+    invoiceColumns.forEach((c, i) => {
+      widths[i] = Math.max(widths[i]!, String(c.value(invoice)).length);
+    });
+  }
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (invoiceColumns[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  ctx.out.print(line(invoiceColumns.map((c) => c.header)));
+  for (let start = 0; start < invoices.length; start += 2000) {
+    ctx.out.print(
+      invoices
+        .slice(start, start + 2000)
+        .map((invoice) => line(invoiceColumns.map((c) => String(c.value(invoice)))))
+        .join('\n'),
+    );
+  }
+}
+
+/** Yields the text of `JSON.stringify(value, null, 2)` in pieces: long arrays one element at a time. */
+function* jsonPieces(value: unknown, indent: string): Generator<string> {
+  const inner = `${indent}  `;
+  if (Array.isArray(value) && value.length > 16) {
+    yield '[\n';
+    for (let i = 0; i < value.length; i += 1) {
+      yield inner;
+      yield* jsonPieces(value[i], inner);
+      yield i < value.length - 1 ? ',\n' : '\n';
+    }
+    yield `${indent}]`;
+    return;
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) {
+      yield '{}';
+      return;
+    }
+    yield '{\n';
+    for (let i = 0; i < entries.length; i += 1) {
+      const [key, v] = entries[i]!;
+      yield `${inner}${JSON.stringify(key)}: `;
+      yield* jsonPieces(v, inner);
+      yield i < entries.length - 1 ? ',\n' : '\n';
+    }
+    yield `${indent}}`;
+    return;
+  }
+  yield JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
+}
+
+/** `JSON.stringify(value, null, 2)`, built from the same pieces `printJsonDocument` writes. */
+export const jsonText = (value: unknown): string => [...jsonPieces(value, '')].join('');
+
+/** The `--json` document of a job on stdout, written in pieces (a run can hold 100k invoices). */
+export async function printJsonDocument(value: unknown): Promise<void> {
+  let buffer = '';
+  const flush = async () => {
+    if (!process.stdout.write(buffer)) await once(process.stdout, 'drain');
+    buffer = '';
+  };
+  for (const piece of jsonPieces(value, '')) {
+    buffer += piece;
+    if (buffer.length >= 1 << 16) await flush();
+  }
+  buffer += '\n';
+  await flush();
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -74,7 +154,7 @@ const totalsText = (totals: Record<string, string>) =>
 /** stdout: the invoices issued (nothing when nothing was due); stderr: the summary and the problems. */
 export function reportInvoiceRun(ctx: Context, result: InvoiceRunResult): void {
   for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
-  if (result.count > 0) ctx.out.print(invoiceTable(result.invoices));
+  if (result.count > 0) printInvoiceTable(ctx, result.invoices);
   const numbers = result.invoices.map((i) => i.number).filter((n): n is string => n !== null);
   const range = numbers.length === 0 ? '' : numbers.length === 1 ? ` (${numbers[0]})` : ` (${numbers[0]} to ${numbers.at(-1)})`;
   if (result.count === 0) ctx.out.info(`Nothing due as of ${result.asOf}.`);
@@ -145,7 +225,7 @@ export function registerInvoices(program: Command, action: Action): void {
             onProgress: progress.onProgress,
           }),
         ).finally(() => progress.stop());
-        if (ctx.out.json) ctx.out.result(result, () => null);
+        if (ctx.out.json) await printJsonDocument(result);
         reportInvoiceRun(ctx, result);
         return result.problems.length > 0 ? 65 : 0;
       }),

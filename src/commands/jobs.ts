@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
-import { payerProgress, reportInvoiceRun, runOptions } from './invoices.js';
+import { payerProgress, printJsonDocument, reportInvoiceRun, runOptions } from './invoices.js';
 
 interface RunFlags {
   dryRun?: boolean;
@@ -34,7 +34,7 @@ export function registerJobs(program: Command, action: Action): void {
             onProgress: progress.onProgress,
           }),
         ).finally(() => progress.stop());
-        if (ctx.out.json) ctx.out.result(result, () => null);
+        if (ctx.out.json) await printJsonDocument(result);
         reportInvoiceRun(ctx, result.invoices);
         return jobProblems(result).length > 0 ? 65 : 0;
       }),

@@ -390,6 +390,8 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
     }
     payersDone += batch.payers;
     options.onProgress?.(payersDone, totalPayers);
+    // better-sqlite3 never yields: let timers (the progress bar) run between batches
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   const sortedTotals = [...totals.entries()].sort(([a], [b]) => a.localeCompare(b));
