@@ -19,6 +19,9 @@ const steps = [
   { args: ['contacts', 'add', '--name', 'Paul Martin', '--email', 'paul.martin@example.org', '--tag', 'Newsletter'], ok: [0] },
   { args: ['members', 'list', '--limit', '15'], ok: [0] },
   { args: ['tags', 'list'], ok: [0] },
+  // the invoicing job as cron would run it on a fixed day: proration, catch-up, one invoice per payer
+  { args: ['invoices', 'run', '--today', '2027-01-31'], ok: [0] },
+  { args: ['invoices', 'list'], ok: [0] },
 ];
 
 for (const step of steps) {
