@@ -166,6 +166,9 @@ export interface Database {
   credit_notes: CreditNotesTable;
   payments: PaymentsTable;
   ledger_entries: LedgerEntriesTable;
+  renewals: RenewalsTable;
+  member_statuses: MemberStatusesTable;
+  job_state: JobStateTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -279,3 +282,40 @@ export type InvoiceLine = Selectable<InvoiceLinesTable>;
 export type Payment = Selectable<PaymentsTable>;
 export type CreditNote = Selectable<CreditNotesTable>;
 export type LedgerEntry = Selectable<LedgerEntriesTable>;
+
+export type RenewalStatus = 'open' | 'intervention' | 'accepted' | 'refused';
+
+export interface RenewalsTable {
+  id: Generated<number>;
+  membership_id: number;
+  /** the first day of the term this renewal decides */
+  term_start: DateColumn;
+  /** inclusive: the last day of that term */
+  term_end: DateColumn;
+  status: RenewalStatus;
+  created_on: DateColumn;
+  decided_on: DateColumn | null;
+  /** why it needs an intervention, or why it was refused */
+  reason: string | null;
+  /** the invoice that billed the term once accepted */
+  invoice_id: number | null;
+  job_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MemberStatusesTable {
+  member_id: number;
+  /** the member status (status.ts) the jobs last recorded */
+  status: string;
+  since: DateColumn;
+  updated_at: string;
+}
+
+export interface JobStateTable {
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
+export type Renewal = Selectable<RenewalsTable>;
