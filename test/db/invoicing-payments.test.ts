@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { voidInvoice } from '../../src/core/invoices.js';
+import { setMembership } from '../../src/core/memberships.js';
+import { cancelPayment, recordPayment } from '../../src/core/payments.js';
+import type { Db } from '../../src/db/connect.js';
+import { UserError } from '../../src/errors.js';
+import { dialects, freshDb } from '../helpers/db.js';
+import { addPerson, addPlan, bill, source, subscribe } from './invoicing-fixtures.js';
+
+async function rejection(promise: Promise<unknown>): Promise<UserError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UserError);
+  return error as UserError;
+}
+
+const pay = (amount: string, method: 'card' | 'cash' | 'transfer' | 'check' | 'other' = 'transfer', date = '2026-01-05') => ({ amount, method, date, reference: null });
+
+describe.each(dialects)('payments and voiding on %s', (dialect) => {
+  let db: Db;
+  afterEach(async () => db?.close());
+
+  async function billed() {
+    const k = db.kysely;
+    const desk = await addPlan(k, 'Desk', { price: 10000, taxRate: '20' });
+    const ann = await addPerson(k, 'Ann');
+    const membership = await subscribe(k, ann, desk, { startDate: '2026-01-01' });
+    await bill(db, '2026-01-01');
+    return { ann, membership };
+  }
+
+  const credit = async (memberId: number) =>
+    Number(
+      (await db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('sum')).where('member_id', '=', memberId).where('unit', '=', 'credit').executeTakeFirst())
+        ?.sum ?? 0,
+    );
+
+  it('an invoice is paid once its payments reach its total; the excess is credit; a cancelled payment reopens it', async () => {
+    db = await freshDb(dialect);
+    const { ann } = await billed();
+    const k = db.kysely;
+    // total 120.00
+    const first = await recordPayment(k, 'INV-2026-00001', pay('100'), '2026-01-10', source);
+    expect([first.invoice.status, first.paid, first.creditChange]).toEqual(['open', 10000, 0]);
+    const second = await recordPayment(k, 'INV-2026-00001', pay('30,50', 'cash'), '2026-01-10', source);
+    // 100.00 + 30.50 = 130.50: 10.50 beyond 120.00
+    expect([second.invoice.status, second.paid, second.creditChange]).toEqual(['paid', 13050, 1050]);
+    expect(await credit(ann)).toBe(1050);
+    const third = await recordPayment(k, 'INV-2026-00001', pay('5', 'check'), '2026-01-10', source);
+    expect(third.creditChange).toBe(500);
+    expect(await credit(ann)).toBe(1550);
+
+    const cancelled = await cancelPayment(k, first.payment.id, 'bounced', '2026-01-12', source);
+    // 30.50 + 5.00 = 35.50 of 120.00: open again, no credit left
+    expect([cancelled.invoice.status, cancelled.paid, cancelled.creditChange]).toEqual(['open', 3550, -1550]);
+    expect(await credit(ann)).toBe(0);
+    const entries = await k.selectFrom('ledger_entries').select(['kind', 'amount', 'payment_id']).orderBy('id').execute();
+    expect(entries.map((e) => [e.kind, e.amount])).toEqual([
+      ['overpayment', 1050],
+      ['overpayment', 500],
+      ['overpayment', -1550],
+    ]);
+    expect((await rejection(cancelPayment(k, first.payment.id, 'again', '2026-01-12', source))).exitCode).toBe(65);
+  });
+
+  it('refuses malformed and non-positive amounts (64), future dates (64), unknown and void invoices (65)', async () => {
+    db = await freshDb(dialect);
+    await billed();
+    const k = db.kysely;
+    expect((await rejection(recordPayment(k, 'INV-2026-00001', pay('abc'), '2026-01-10', source))).exitCode).toBe(64);
+    expect((await rejection(recordPayment(k, 'INV-2026-00001', pay('0'), '2026-01-10', source))).exitCode).toBe(64);
+    expect((await rejection(recordPayment(k, 'INV-2026-00001', pay('10.12345'), '2026-01-10', source))).exitCode).toBe(64);
+    expect((await rejection(recordPayment(k, 'INV-2026-00001', pay('10', 'card', '2026-01-11'), '2026-01-10', source))).exitCode).toBe(64);
+    const unknown = await rejection(recordPayment(k, 'INV-2026-00011', pay('10'), '2026-01-10', source));
+    expect(unknown.exitCode).toBe(65);
+    expect(unknown.hint).toContain('INV-2026-00001');
+    await voidInvoice(k, 'INV-2026-00001', 'test', '2026-01-10', source);
+    expect((await rejection(recordPayment(k, 'INV-2026-00001', pay('10'), '2026-01-10', source))).exitCode).toBe(65);
+    expect(await k.selectFrom('payments').selectAll().execute()).toEqual([]);
+  });
+
+  it('voiding issues a credit note in its own sequence and year, frees the periods, and credits what was paid', async () => {
+    db = await freshDb(dialect);
+    const { ann, membership } = await billed();
+    const k = db.kysely;
+    await recordPayment(k, 'INV-2026-00001', pay('40'), '2026-01-10', source);
+    const { invoice, creditNote } = await voidInvoice(k, 'inv-2026-00001', 'wrong plan', '2027-01-03', source);
+    expect(invoice.status).toBe('void');
+    expect(creditNote).toMatchObject({ number: 'CN-2027-00001', date: '2027-01-03', net: -10000, tax: -2000, total: -12000, reason: 'wrong plan' });
+    expect(await credit(ann)).toBe(4000);
+    expect(await k.selectFrom('invoice_lines').select('voided').execute()).toEqual([{ voided: 1 }]);
+    expect((await rejection(voidInvoice(k, 'INV-2026-00001', 'again', '2027-01-03', source))).message).toContain('CN-2027-00001');
+
+    // the freed period is billed again once the membership is moved back, under the next number
+    await setMembership(k, membership, { nextInvoiceDate: '2026-01-01' }, source);
+    const rebilled = await bill(db, '2026-01-20');
+    expect(rebilled.invoices.map((i) => [i.number, i.lines.map((l) => l.periodStart)])).toEqual([['INV-2026-00002', ['2026-01-01']]]);
+  });
+});
+
+describe.each(dialects)('changing a membership on %s', (dialect) => {
+  let db: Db;
+  afterEach(async () => db?.close());
+
+  it('moves the next invoice date on its anchored schedule, or re-anchors it, but never into a billed period', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const desk = await addPlan(k, 'Desk', { price: 1000 });
+    const ann = await addPerson(k, 'Ann');
+    const id = await subscribe(k, ann, desk, { startDate: '2026-01-31' });
+    await bill(db, '2026-01-31');
+    const refused = await rejection(setMembership(k, id, { nextInvoiceDate: '2026-02-20' }, source));
+    expect(refused.exitCode).toBe(65);
+    expect(refused.message).toContain('INV-2026-00001');
+
+    // skipping February to Mar 31 stays on the anchor-31 schedule: the anchor is kept
+    const onSchedule = await setMembership(k, id, { nextInvoiceDate: '2026-03-31' }, source);
+    expect(onSchedule.anchor_day).toBe(31);
+    expect((await bill(db, '2026-04-30')).invoices[0]!.lines.map((l) => [l.periodStart, l.periodEnd])).toEqual([
+      ['2026-03-31', '2026-04-29'],
+      ['2026-04-30', '2026-05-30'],
+    ]);
+
+    // skipping to another day makes it the new anchor
+    const moved = await setMembership(k, id, { nextInvoiceDate: '2026-06-10' }, source);
+    expect(moved.anchor_day).toBe(10);
+    expect((await bill(db, '2026-06-10')).invoices[0]!.lines.map((l) => [l.periodStart, l.periodEnd])).toEqual([['2026-06-10', '2026-07-09']]);
+
+    const audit = await k.selectFrom('audit_log').select(['before', 'after']).where('action', '=', 'update').where('entity_id', '=', String(id)).orderBy('id').execute();
+    expect(JSON.parse(audit.at(-1)!.before!)).toEqual({ next_invoice_date: '2026-05-31', anchor_day: 31, first_recurring_date: '2026-01-31' });
+  });
+
+  it('sets and clears renewal options, end date, plan and quantity, and checks them', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const desk = await addPlan(k, 'Desk', { price: 1000 });
+    const office = await addPlan(k, 'Office', { price: 5000 });
+    const id = await subscribe(k, await addPerson(k, 'Ann'), desk, { startDate: '2026-01-01' });
+    const set = await setMembership(
+      k,
+      id,
+      { autoRenew: false, autoRenewUntil: '2026-06-30', doNotRenew: { reason: 'moving' }, intervention: { reason: 'check' }, endDate: '2026-12-31', planId: office, quantity: 2 },
+      source,
+    );
+    expect(set).toMatchObject({
+      auto_renew: 0,
+      auto_renew_until: '2026-06-30',
+      do_not_renew: 1,
+      do_not_renew_reason: 'moving',
+      intervention_required: 1,
+      intervention_reason: 'check',
+      end_date: '2026-12-31',
+      plan_id: office,
+      quantity: 2,
+    });
+    const cleared = await setMembership(k, id, { autoRenewUntil: null, doNotRenew: false, intervention: false, endDate: null }, source);
+    expect(cleared).toMatchObject({ auto_renew_until: null, do_not_renew: 0, do_not_renew_reason: null, intervention_required: 0, intervention_reason: null, end_date: null });
+    expect((await rejection(setMembership(k, id, { endDate: '2025-12-31' }, source))).exitCode).toBe(65);
+    expect((await rejection(setMembership(k, id, { quantity: 0 }, source))).exitCode).toBe(65);
+    expect((await rejection(setMembership(k, 999, { quantity: 1 }, source))).exitCode).toBe(65);
+  });
+});
