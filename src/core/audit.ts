@@ -40,6 +40,23 @@ export async function recordAudit(db: Queryable, source: AuditSource, change: Au
   await recordAudits(db, source, [change]);
 }
 
+/** The audit_log row of one change (bulk writers such as imports insert these themselves). */
+export function auditRow(source: AuditSource, c: AuditChange) {
+  return {
+    at: source.at,
+    actor: source.actor,
+    action: c.action,
+    entity: c.entity,
+    entity_id: c.entityId === undefined || c.entityId === null ? null : String(c.entityId),
+    member_id: c.memberId ?? null,
+    batch_id: source.batchId ?? null,
+    job_id: source.jobId ?? null,
+    before: json(c.before),
+    after: json(c.after),
+    summary: c.summary ?? null,
+  };
+}
+
 /** Writes several entries in one statement (imports write thousands). */
 export async function recordAudits(db: Queryable, source: AuditSource, changes: readonly AuditChange[]): Promise<void> {
   // stay well below SQLite's and PostgreSQL's bound-parameter limits
@@ -47,21 +64,7 @@ export async function recordAudits(db: Queryable, source: AuditSource, changes: 
   for (let i = 0; i < changes.length; i += chunk) {
     await db
       .insertInto('audit_log')
-      .values(
-        changes.slice(i, i + chunk).map((c) => ({
-          at: source.at,
-          actor: source.actor,
-          action: c.action,
-          entity: c.entity,
-          entity_id: c.entityId === undefined || c.entityId === null ? null : String(c.entityId),
-          member_id: c.memberId ?? null,
-          batch_id: source.batchId ?? null,
-          job_id: source.jobId ?? null,
-          before: json(c.before),
-          after: json(c.after),
-          summary: c.summary ?? null,
-        })),
-      )
+      .values(changes.slice(i, i + chunk).map((c) => auditRow(source, c)))
       .execute();
   }
 }

@@ -26,6 +26,7 @@ export type ProblemCode =
   | 'unknown_payer'
   | 'ambiguous_payer'
   | 'payer_cycle'
+  | 'payer_rejected'
   | 'self_payer'
   | 'duplicate_member'
   | 'possible_duplicate'

@@ -1,0 +1,243 @@
+/**
+ * One row of a member file read into typed values, with the problems that the row alone shows (required
+ * values, dates, e-mails, numbers, yes/no, cells without a header, formulas without a value, huge cells).
+ * Problems that need the rest of the file or the database are added by `validate-rows.ts`.
+ */
+import type { Cell, RawRow } from '../../importers/types.js';
+import type { DateConvention } from '../dates.js';
+import { cellsWithoutHeader, columnLetter, type HeaderMapping, mapHeaders } from '../header-mapping.js';
+import { type Problem, problem } from '../problems.js';
+import { emailKey } from '../refs.js';
+import { type MemberColumnKey, templateColumns } from '../template-columns.js';
+import { errorColumn } from './rejects.js';
+import { cellText, isEmail, looksLikePhone, maxCellLength, type Read, readBoolean, readDate, readEmail, readQuantity, readTags, shownValue } from './values.js';
+
+/** `import` reads whole members; `update` (members update FILE) edits existing ones, keyed by e-mail or external id. */
+export type ImportMode = 'import' | 'update';
+
+/** Where each column of the template sits in this file, and the headers as written (problems name them). */
+export interface Layout {
+  headers: readonly string[];
+  index: Partial<Record<MemberColumnKey, number>>;
+  /** Custom field columns: position and key (the header as written). */
+  custom: ReadonlyArray<{ index: number; key: string }>;
+  /** The file has the membership columns (Plan name, Start date, Next invoice date). */
+  hasPlanColumns: boolean;
+  mapping: HeaderMapping;
+  /** every column read: template and custom, with its header */
+  used: ReadonlyArray<{ position: number; column: string }>;
+}
+
+export interface DateReading {
+  convention: DateConvention | null;
+  /** true when the convention is --date-format, false when inferred (or none) */
+  given: boolean;
+}
+
+/** The values of one row; null for an empty cell. */
+export interface MemberValues {
+  name: string | null;
+  planName: string | null;
+  startDate: string | null;
+  nextInvoiceDate: string | null;
+  email: string | null;
+  /** lower-cased e-mail: members are unique on it */
+  emailKey: string | null;
+  phone: string | null;
+  company: string | null;
+  paidBy: string | null;
+  address: string | null;
+  quantity: number | null;
+  prorate: boolean | null;
+  autoRenew: boolean | null;
+  endDate: string | null;
+  tags: string[];
+  notes: string | null;
+  externalId: string | null;
+  custom: Array<[key: string, value: string]>;
+}
+
+const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;
+
+/**
+ * Maps the header row to the template. In `update` mode no column is required but the key: an Email or an
+ * External ID column.
+ */
+export function buildLayout(headers: readonly string[], headerRow: number, mode: ImportMode): { layout: Layout; problems: Problem[] } {
+  const mapping = mapHeaders(headers, templateColumns, { headerRow });
+  const index: Partial<Record<MemberColumnKey, number>> = {};
+  for (const [position, key] of mapping.columns) index[key] = position;
+  // the Error column of a rejects file: a fixed rejects file is imported as it is
+  const custom = [...mapping.customFields].filter(([, key]) => key !== errorColumn).map(([position, key]) => ({ index: position, key }));
+  let problems = mapping.problems.filter((p) => !(p.code === 'custom_field' && p.column === errorColumn));
+  if (mode === 'update') {
+    problems = problems.filter((p) => p.code !== 'missing_column');
+    if (index.email === undefined && index.externalId === undefined) {
+      problems.push(
+        problem({
+          row: null,
+          column: 'Email',
+          code: 'missing_column',
+          severity: 'error',
+          message: 'No "Email" or "External ID" column: `members update` finds each member by one of them',
+        }),
+      );
+    }
+  }
+  const hasPlanColumns = index.planName !== undefined || index.startDate !== undefined || index.nextInvoiceDate !== undefined;
+  const used = [
+    ...Object.values(index).map((position) => ({ position, column: headers[position] ?? '' })),
+    ...custom.map((c) => ({ position: c.index, column: c.key })),
+  ];
+  return { layout: { headers, index, custom, hasPlanColumns, mapping, used }, problems };
+}
+
+/** The header of a column as written in the file (what problems name). */
+export function headerOf(layout: Layout, key: MemberColumnKey): string {
+  const position = layout.index[key];
+  return position === undefined ? templateColumns.find((c) => c.key === key)!.header : (layout.headers[position] ?? '');
+}
+
+/** The text of a template column in a row, null when empty or the file has no such column. */
+export function columnText(layout: Layout, cells: readonly Cell[], key: MemberColumnKey): string | null {
+  const position = layout.index[key];
+  return position === undefined ? null : cellText(cells[position]);
+}
+
+export interface ReadRow {
+  values: MemberValues;
+  problems: Problem[];
+}
+
+/** Reads one row. Never throws: what cannot be read is a problem and its value is null. */
+export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, mode: ImportMode): ReadRow {
+  const { row, cells } = raw;
+  const problems: Problem[] = [];
+  const header = (key: MemberColumnKey) => headerOf(layout, key);
+  const report = (key: MemberColumnKey, code: Problem['code'], message: string, suggestion: string | null = null, severity: Problem['severity'] = 'error') =>
+    problems.push(problem({ row, column: header(key), value: shownValue(cells[layout.index[key] ?? -1]), code, severity, message, suggestion }));
+
+  const stray = cells.length > layout.headers.length || layout.mapping.unnamed.length > 0 ? cellsWithoutHeader(cells, layout.headers) : [];
+  if (stray.length > 0) {
+    const where = stray.map(columnLetter).join(', ');
+    problems.push(
+      problem({
+        row,
+        value: shownValue(cells[stray[0]!]),
+        code: 'extra_cells',
+        severity: 'error',
+        message: `${stray.length === 1 ? 'cell' : 'cells'} ${where} ${stray.length === 1 ? 'has' : 'have'} a value but no header (the header has ${layout.headers.length} columns): add a header or move the value`,
+      }),
+    );
+  }
+  // cells that cannot be read at all, in any used column
+  const unusable = new Set<number>();
+  for (const { position, column } of layout.used) {
+    const cell = cells[position];
+    if (cell === null || cell === undefined || (typeof cell === 'string' && cell.length <= maxCellLength)) continue;
+    if (typeof cell === 'object' && cell.kind === 'formula') {
+      unusable.add(position);
+      problems.push(
+        problem({
+          row,
+          column,
+          value: shownValue(cell),
+          code: 'formula_without_value',
+          severity: 'error',
+          message: `the formula =${cell.formula} has no saved result: open the file in a spreadsheet program, let it calculate, and save it again`,
+        }),
+      );
+    } else if (typeof cell === 'string' && cell.length > maxCellLength) {
+      unusable.add(position);
+      problems.push(
+        problem({
+          row,
+          column,
+          value: shownValue(cell),
+          code: 'cell_too_long',
+          severity: 'error',
+          message: `the cell holds ${cell.length.toLocaleString('en-US')} characters; at most ${maxCellLength.toLocaleString('en-US')} are accepted`,
+        }),
+      );
+    }
+  }
+  const text = (key: MemberColumnKey): string | null => {
+    const position = layout.index[key];
+    return position === undefined || unusable.has(position) ? null : cellText(cells[position]);
+  };
+  const take = <T>(key: MemberColumnKey, read: Read<T>, empty: T): T => {
+    if (read.ok) return read.value;
+    report(key, read.issue.code, read.issue.message, read.issue.suggestion ?? null);
+    return empty;
+  };
+  const date = (key: (typeof dateKeys)[number]) => {
+    const position = layout.index[key];
+    if (position === undefined || unusable.has(position)) return null;
+    return take(key, readDate(cells[position], dates.convention, dates.given), null);
+  };
+
+  const email = take('email', readEmail(text('email')), null);
+  const values: MemberValues = {
+    name: text('name'),
+    planName: text('planName'),
+    startDate: date('startDate'),
+    nextInvoiceDate: date('nextInvoiceDate'),
+    email,
+    emailKey: email === null ? null : emailKey(email),
+    phone: text('phone'),
+    company: text('company'),
+    paidBy: text('paidBy'),
+    address: text('address'),
+    quantity: take('quantity', readQuantity(text('quantity')), null),
+    prorate: take('prorate', readBoolean(text('prorate')), null),
+    autoRenew: take('autoRenew', readBoolean(text('autoRenew')), null),
+    endDate: date('endDate'),
+    tags: readTags(text('tags')),
+    notes: text('notes'),
+    externalId: text('externalId'),
+    custom: [],
+  };
+  for (const { index: position, key } of layout.custom) {
+    const value = unusable.has(position) ? null : cellText(cells[position]);
+    if (value !== null) values.custom.push([key, value]);
+  }
+
+  const given = (key: MemberColumnKey) => {
+    const position = layout.index[key];
+    return position !== undefined && cells[position] !== null && cells[position] !== undefined;
+  };
+  if (mode === 'import' && !given('name')) report('name', 'required', 'a name is required');
+  if (mode === 'update' && values.emailKey === null && values.externalId === null && !given('email') && !given('externalId')) {
+    problems.push(
+      problem({ row, column: header(layout.index.email !== undefined ? 'email' : 'externalId'), code: 'required', severity: 'error', message: 'an e-mail or an external id is needed to find the member' }),
+    );
+  }
+  if (values.name !== null) {
+    if (isEmail(values.name)) report('name', 'name_looks_like_email', `the name "${values.name}" is an e-mail address`, null, 'warning');
+    else if (looksLikePhone(values.name)) report('name', 'name_looks_like_phone', `the name "${values.name}" is a phone number`, null, 'warning');
+  }
+  if (layout.hasPlanColumns) {
+    const hasPlan = given('planName');
+    if (hasPlan && mode === 'import') {
+      for (const key of ['startDate', 'nextInvoiceDate'] as const) {
+        if (!given(key)) report(key, 'required', `a ${header(key)} is required with a plan`);
+      }
+    } else if (!hasPlan && mode === 'import') {
+      const dated = (['startDate', 'nextInvoiceDate'] as const).filter(given);
+      if (dated.length > 0) {
+        report('planName', 'required', `${dated.map(header).join(' and ')} ${dated.length === 1 ? 'is' : 'are'} given but no plan: give the plan, or leave the dates empty to import a contact`);
+      }
+    }
+  }
+  if (values.startDate !== null && values.nextInvoiceDate !== null && values.nextInvoiceDate < values.startDate) {
+    report(
+      'nextInvoiceDate',
+      'next_invoice_before_start',
+      `the next invoice date ${values.nextInvoiceDate} is before the start date ${values.startDate}`,
+    );
+  }
+  if (values.startDate !== null && values.endDate !== null && values.endDate < values.startDate) {
+    report('endDate', 'invalid_date', `the end date ${values.endDate} is before the start date ${values.startDate}`);
+  }
+  return { values, problems };
+}

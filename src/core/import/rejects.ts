@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import { usageError } from '../../errors.js';
+import type { Cell } from '../../importers/types.js';
+import type { Problem } from '../problems.js';
+
+/** The column added to a rejects file; a file with it can be fixed and imported again as it is (the column is ignored). */
+export const errorColumn = 'Error';
+
+const cellCsv = (cell: Cell | undefined): string => {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'string') return cell;
+  return cell.kind === 'date' ? cell.date : `=${cell.formula}`;
+};
+
+/** What went wrong with a row, in one cell: every error, with the column it concerns. */
+export function rejectReason(problems: readonly Problem[]): string {
+  return problems
+    .filter((p) => p.severity === 'error')
+    .map((p) => `${p.column ? `${p.column}: ` : ''}${p.message}${p.suggestion ? ` (did you mean "${p.suggestion}"?)` : ''}`)
+    .join('; ');
+}
+
+/**
+ * The rejected rows of an import, as a UTF-8 CSV (with a BOM, for spreadsheet programs) with the original
+ * headers and cells plus an `Error` column. Written to a temporary file and moved into place by `commit`, so a
+ * failed import leaves no half-written rejects file.
+ */
+export class RejectsFile {
+  readonly file: string;
+  private readonly temp: string;
+  private readonly width: number;
+  private fd: number | null = null;
+  private readonly headers: readonly string[];
+  count = 0;
+
+  constructor(file: string, headers: readonly string[], width: number) {
+    this.file = file;
+    this.temp = `${file}.${process.pid}.tmp`;
+    this.headers = headers;
+    this.width = Math.max(width, headers.length);
+  }
+
+  add(cells: readonly Cell[], reason: string): void {
+    if (this.fd === null) {
+      try {
+        this.fd = fs.openSync(this.temp, 'w');
+      } catch (error) {
+        throw usageError(`--rejects: cannot write ${this.file}: ${(error as Error).message}`);
+      }
+      const header = [...this.headers, ...Array.from({ length: this.width - this.headers.length }, () => ''), errorColumn];
+      fs.writeSync(this.fd, `\uFEFF${stringify([header])}`);
+    }
+    const row = Array.from({ length: this.width }, (_, i) => cellCsv(cells[i]));
+    fs.writeSync(this.fd, stringify([[...row, reason]]));
+    this.count += 1;
+  }
+
+  /** Moves the file into place; returns its name, or null when no row was rejected. */
+  commit(): string | null {
+    if (this.fd === null) return null;
+    fs.closeSync(this.fd);
+    this.fd = null;
+    fs.renameSync(this.temp, this.file);
+    return this.file;
+  }
+
+  discard(): void {
+    if (this.fd === null) return;
+    fs.closeSync(this.fd);
+    this.fd = null;
+    fs.rmSync(this.temp, { force: true });
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * Validating and importing a member file, in two passes over its rows: the first collects compact keys
+ * (scan.ts), the second validates each row (validate-rows.ts) and, for an import, writes it (write-import.ts),
+ * all in one transaction. A file small enough is kept in memory between the passes; a large one is read twice,
+ * so memory stays bounded by the keys, not the rows.
+ */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, Queryable } from '../../db/connect.js';
+import { openTable } from '../../importers/open-table.js';
+import type { RawRow, Table } from '../../importers/types.js';
+import { auditSource } from '../audit.js';
+import type { DateConvention } from '../dates.js';
+import { withJobLock } from '../lock.js';
+import { type Problem, problem } from '../problems.js';
+import { getSetting } from '../settings.js';
+import { bulkTarget } from './bulk.js';
+import { type Existing, loadExisting } from './existing.js';
+import { buildLayout, type DateReading, type ImportMode, type Layout } from './member-row.js';
+import { type PayerResolution, resolvePayers } from './resolve-payers.js';
+import { RejectsFile, rejectReason } from './rejects.js';
+import { emptyIndex, type FileIndex, inferredConvention, scanRow } from './scan.js';
+import { type CheckedRow, checkRow, findCompanyVariants, planSuggester, type RowChecks } from './validate-rows.js';
+import { type ImportCounts, ImportWriter } from './write-import.js';
+
+export type Phase = 'scan' | 'check';
+
+export interface ReadOptions {
+  file: string;
+  sheet?: string | undefined;
+  /** --date-format; null infers the convention from the file */
+  dateFormat?: DateConvention | null;
+  mode: ImportMode;
+  /** the date the import acts as of */
+  today: string;
+  /** plan names of the file -> existing plan names */
+  planMap?: ReadonlyMap<string, string>;
+  /** called every few thousand rows of each pass, and at the end of it */
+  onRows?: (phase: Phase, rows: number) => void;
+}
+
+export interface Analysis {
+  table: Table;
+  layout: Layout;
+  /** problems of the whole file: reading, headers, dates */
+  fileProblems: Problem[];
+  /** the headers have an error: rows are not checked */
+  fatal: boolean;
+  index: FileIndex;
+  existing: Existing;
+  payers: PayerResolution;
+  checks: RowChecks;
+  /** the widest row, in cells */
+  width: number;
+  rows: () => AsyncIterable<RawRow>;
+}
+
+/** Characters of cells kept in memory between the passes before falling back to reading the file again. */
+const memoryBudget = 40_000_000;
+const progressEvery = 2000;
+
+/** Keeps the rows of the first pass while they fit in the budget. */
+class RowMemory {
+  rows: RawRow[] | null = [];
+  private size = 0;
+
+  keep(row: RawRow): void {
+    if (this.rows === null) return;
+    for (const cell of row.cells) this.size += 16 + (typeof cell === 'string' ? cell.length : 16);
+    if (this.size > memoryBudget) this.rows = null;
+    else this.rows.push(row);
+  }
+}
+
+async function* replay(rows: RawRow[]): AsyncGenerator<RawRow> {
+  yield* rows;
+}
+
+/** Reads the file's headers and first pass, and prepares the checks of the second one. Opens the file (66 when it cannot). */
+export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<Analysis> {
+  const table = await openTable(options.file, { sheet: options.sheet });
+  const { layout, problems: headerProblems } = buildLayout(table.headers, table.headerRow, options.mode);
+  const fatal = headerProblems.some((p) => p.severity === 'error');
+  const existing = await loadExisting(db);
+  const index = emptyIndex();
+  const memory = new RowMemory();
+  let width = table.headers.length;
+  for await (const raw of table.rows) {
+    if (!fatal) scanRow(index, raw, layout, existing, options.mode);
+    else index.dataRows += 1;
+    memory.keep(raw);
+    if (raw.cells.length > width) width = raw.cells.length;
+    if (index.dataRows % progressEvery === 0) options.onRows?.('scan', index.dataRows);
+  }
+  options.onRows?.('scan', index.dataRows);
+
+  const fileProblems = [...table.problems, ...headerProblems];
+  const dates: DateReading = { convention: options.dateFormat ?? null, given: Boolean(options.dateFormat) };
+  if (!dates.convention) {
+    dates.convention = inferredConvention(index.dates);
+    const proof = index.dates.provesDMY ?? index.dates.provesMDY;
+    if (dates.convention && proof && index.dates.ambiguous > 0) {
+      const shape = dates.convention === 'DMY' ? 'DD/MM/YYYY (day first)' : 'MM/DD/YYYY (month first)';
+      fileProblems.push(
+        problem({
+          code: 'date_format_inferred',
+          severity: 'warning',
+          value: proof.text,
+          message: `dates are read as ${shape}: "${proof.text}" (row ${proof.row}, ${proof.column}) can only be read that way and no date contradicts it; give --date-format to read them otherwise`,
+        }),
+      );
+    }
+  }
+  if (index.dataRows === 0 && !fatal) {
+    fileProblems.push(problem({ code: 'empty_file', severity: 'warning', message: `${options.file} has a header row but no data rows: nothing to import` }));
+  }
+  const payers = fatal ? { targets: new Map(), problems: new Map(), payerRows: new Set<number>() } : resolvePayers(index, existing, layout);
+  const checks: RowChecks = {
+    layout,
+    mode: options.mode,
+    dates,
+    index,
+    payers,
+    existing,
+    today: options.today,
+    planMap: options.planMap ?? new Map(),
+    companyVariants: fatal ? new Map() : findCompanyVariants(index, existing),
+    suggestPlan: planSuggester(existing),
+    billingDay: await getSetting(db, 'billing-day'),
+  };
+  const kept = memory.rows;
+  return { table, layout, fileProblems, fatal, index, existing, payers, checks, width, rows: () => (kept ? replay(kept) : table.rows) };
+}
+
+/** The second pass: every row checked, in file order. */
+export async function* checkedRows(analysis: Analysis, onRows?: ReadOptions['onRows']): AsyncGenerator<CheckedRow> {
+  if (analysis.fatal) return;
+  let count = 0;
+  for await (const raw of analysis.rows()) {
+    yield checkRow(raw, analysis.checks);
+    count += 1;
+    if (count % progressEvery === 0) onRows?.('check', count);
+  }
+  onRows?.('check', count);
+}
+
+export interface ValidationResult {
+  file: string;
+  source: 'template';
+  rows: number;
+  valid: boolean;
+  errors: number;
+  warnings: number;
+  problems: Problem[];
+  /** fully empty rows skipped */
+  emptyRows: number;
+}
+
+const countProblems = (problems: readonly Problem[]) => {
+  let errors = 0;
+  for (const p of problems) if (p.severity === 'error') errors += 1;
+  return { errors, warnings: problems.length - errors };
+};
+
+/** Validates a member file against the database without writing anything. Problems are returned, never thrown. */
+export async function validateFile(db: Queryable, options: ReadOptions): Promise<ValidationResult> {
+  const analysis = await analyzeFile(db, options);
+  const rowProblems: Problem[] = [];
+  for await (const row of checkedRows(analysis, options.onRows)) for (const p of row.problems) rowProblems.push(p);
+  const problems = [...analysis.fileProblems, ...rowProblems];
+  const { errors, warnings } = countProblems(problems);
+  return { file: options.file, source: 'template', rows: analysis.index.dataRows, valid: errors === 0, errors, warnings, problems, emptyRows: analysis.table.stats.emptyRows };
+}
+
+export interface ImportOptions extends ReadOptions {
+  dryRun: boolean;
+  onError: 'abort' | 'skip';
+  /** change existing members that differ from their row */
+  update: boolean;
+  /** where --on-error skip writes the rejected rows */
+  rejectsFile: string;
+  /** the batch's source, shown by `import list` */
+  source: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ImportResult extends ImportCounts {
+  batch: string | null;
+  dryRun: boolean;
+  rows: number;
+  rejected: number;
+  problems: Problem[];
+  /** the rejects file written, if any */
+  rejects: string | null;
+  emptyRows: number;
+  /** whether the database was changed */
+  written: boolean;
+}
+
+/** Thrown out of the transaction to roll it back while keeping the result. */
+class Rollback {
+  constructor(readonly outcome: Outcome) {}
+}
+
+interface Outcome {
+  result: ImportResult;
+  /** the rejects file to move into place once the transaction is over */
+  rejects: RejectsFile | null;
+}
+
+/** `YYYYMMDD-HHMMSS-xxxx` (UTC time of the import and a random suffix): sorts by time, short enough to type. */
+export function newBatchId(at: string): string {
+  const stamp = at.replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Imports a member file in one transaction: nothing is written when any row has an error (`abort`), or the
+ * rows without errors are (`skip`; the others go to the rejects file). A dry run, or an import that would change
+ * nothing, rolls back. A crash at any moment leaves the database as before the import.
+ */
+export async function importFile(db: Db, options: ImportOptions): Promise<ImportResult> {
+  const run = async (): Promise<Outcome> => {
+    try {
+      return await db.kysely.transaction().execute((trx) => importInTransaction(db, trx, options));
+    } catch (error) {
+      if (error instanceof Rollback) return error.outcome;
+      throw error;
+    }
+  };
+  const { result, rejects } = options.dryRun ? await run() : await withJobLock(db, 'import', { waitSeconds: 0 }, run);
+  result.rejects = rejects?.commit() ?? null;
+  return result;
+}
+
+async function importInTransaction(db: Db, trx: Queryable, options: ImportOptions): Promise<Outcome> {
+  // a large import touches more index pages than SQLite's default 2 MB cache holds
+  if (db.dialect === 'sqlite') await sql.raw('pragma cache_size = -65536').execute(trx);
+  const analysis = await analyzeFile(trx, options);
+  const problems: Problem[] = [...analysis.fileProblems];
+  const source = { ...auditSource(options.env), batchId: '' };
+  source.batchId = newBatchId(source.at);
+  const skip = options.onError === 'skip';
+  const result: ImportResult = {
+    batch: null,
+    dryRun: options.dryRun,
+    rows: analysis.index.dataRows,
+    created: { members: 0, companies: 0, memberships: 0 },
+    updated: { members: 0, memberships: 0 },
+    unchanged: 0,
+    rejected: 0,
+    problems,
+    rejects: null,
+    emptyRows: analysis.table.stats.emptyRows,
+    written: false,
+  };
+  if (analysis.fatal) {
+    result.rejected = result.rows;
+    throw new Rollback({ result, rejects: null });
+  }
+  const rejects = skip && !options.dryRun ? new RejectsFile(options.rejectsFile, analysis.table.headers, analysis.width) : null;
+  try {
+    return await writeRows(db, trx, options, analysis, result, source, rejects);
+  } catch (error) {
+    if (!(error instanceof Rollback)) rejects?.discard();
+    throw error;
+  }
+}
+
+async function writeRows(
+  db: Db,
+  trx: Queryable,
+  options: ImportOptions,
+  analysis: Analysis,
+  result: ImportResult,
+  source: ReturnType<typeof auditSource> & { batchId: string },
+  rejects: RejectsFile | null,
+): Promise<Outcome> {
+  const problems = result.problems;
+  const skip = options.onError === 'skip';
+  let failed = false;
+  const reject = (row: CheckedRow, extra: Problem | null) => {
+    if (extra) problems.push(extra);
+    result.rejected += 1;
+    failed = true;
+    rejects?.add(row.cells, rejectReason(extra ? [...row.problems, extra] : row.problems));
+  };
+  const writer = new ImportWriter(trx, analysis.existing, {
+    bulk: bulkTarget(db, trx),
+    source,
+    update: options.update,
+    layout: analysis.layout,
+    matches: analysis.index.matches,
+    payerRows: analysis.payers.payerRows,
+    onReject: (row, p) => reject(row, p),
+  });
+
+  // A payee is written only once its payer row is: a payer rejected takes its payees with it.
+  const payerStatus = new Map<number, { ok: true } | { ok: false; reason: string }>();
+  const waiting = new Map<number, CheckedRow[]>();
+  const settle = async (first: CheckedRow, accepted: boolean) => {
+    if (!analysis.payers.payerRows.has(first.row)) return;
+    const queue: Array<{ row: CheckedRow; accepted: boolean }> = [{ row: first, accepted }];
+    while (queue.length > 0) {
+      const { row, accepted: ok } = queue.shift()!;
+      if (!analysis.payers.payerRows.has(row.row)) continue;
+      payerStatus.set(row.row, ok ? { ok: true } : { ok: false, reason: rejectReason(row.problems) || 'rejected' });
+      for (const payee of waiting.get(row.row) ?? []) {
+        const done = await decide(payee);
+        if (done !== null) queue.push({ row: payee, accepted: done });
+      }
+      waiting.delete(row.row);
+    }
+  };
+  /** Writes or rejects a row; null when it waits for its payer row. */
+  const decide = async (row: CheckedRow): Promise<boolean | null> => {
+    if (row.hasErrors) {
+      reject(row, null);
+      return false;
+    }
+    if (row.payer?.kind === 'row') {
+      const status = payerStatus.get(row.payer.row);
+      if (status === undefined) {
+        const list = waiting.get(row.payer.row);
+        if (list) list.push(row);
+        else waiting.set(row.payer.row, [row]);
+        return null;
+      }
+      if (!status.ok) {
+        const cascade = problem({
+          row: row.row,
+          column: analysis.layout.headers[analysis.layout.index.paidBy!] ?? 'Paid by',
+          value: row.values.paidBy,
+          code: 'payer_rejected',
+          severity: 'error',
+          message: `the payer "${row.values.paidBy}" (row ${row.payer.row}) is not imported: ${status.reason}`,
+        });
+        row.problems.push(cascade);
+        reject(row, null);
+        problems.push(cascade);
+        return false;
+      }
+    }
+    if (!failed || skip) await writer.add(row);
+    return true;
+  };
+
+  for await (const row of checkedRows(analysis, options.onRows)) {
+    for (const p of row.problems) problems.push(p);
+    const done = await decide(row);
+    if (done !== null) await settle(row, done);
+  }
+  if (waiting.size > 0) throw new Error(`payer rows never settled: ${[...waiting.keys()].join(', ')}`);
+  if (!failed || skip) await writer.finish();
+  problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+
+  const aborted = failed && !skip;
+  if (!aborted) {
+    result.created = writer.counts.created;
+    result.updated = writer.counts.updated;
+    result.unchanged = writer.counts.unchanged;
+  }
+  const changes =
+    result.created.members + result.created.companies + result.created.memberships + result.updated.members + result.updated.memberships;
+  if (aborted || options.dryRun || changes === 0) {
+    // rejected rows are still worth a file when nothing else was to be written
+    if (aborted) rejects?.discard();
+    throw new Rollback({ result, rejects: aborted ? null : rejects });
+  }
+  await trx
+    .insertInto('import_batches')
+    .values({
+      id: source.batchId,
+      source: options.source,
+      file: options.file,
+      created_at: source.at,
+      status: 'applied',
+      rows: result.rows,
+      counts: JSON.stringify({ created: result.created, updated: result.updated, unchanged: result.unchanged, rejected: result.rejected }),
+      undone_at: null,
+    })
+    .execute();
+  result.batch = source.batchId;
+  result.written = true;
+  return { result, rejects };
+}

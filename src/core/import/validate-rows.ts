@@ -1,0 +1,259 @@
+/**
+ * The second pass: every rule of formats.md for one row, given the index of the whole file (first pass), the
+ * resolved payers and what the database holds. Never throws: problems are returned with the row.
+ */
+import type { Plan } from '../../db/types.js';
+import type { Cell, RawRow } from '../../importers/types.js';
+import { duePeriods } from '../billing.js';
+import { type MembershipIssue, type MembershipSchedule, planMembership } from '../memberships.js';
+import { normalizeTag } from '../tags.js';
+import { type Problem, problem } from '../problems.js';
+import { compactName, nameMatcher } from '../suggest.js';
+import { type Existing, membersNamed } from './existing.js';
+import { type DateReading, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
+import type { PayerResolution, PayerTarget } from './resolve-payers.js';
+import type { FileIndex } from './scan.js';
+
+export interface RowChecks {
+  layout: Layout;
+  mode: ImportMode;
+  dates: DateReading;
+  index: FileIndex;
+  payers: PayerResolution;
+  existing: Existing;
+  /** the date the import acts as of (--today) */
+  today: string;
+  /** plan names of the file -> existing plan names (--map and the answers to prompts) */
+  planMap: ReadonlyMap<string, string>;
+  /** company name -> its variant warning, on the first row that writes it */
+  companyVariants: ReadonlyMap<string, { row: number; other: string }>;
+  suggestPlan: (name: string) => string | null;
+  /** the billing-day setting: where a prorated membership without next invoice date starts billing */
+  billingDay: number;
+}
+
+export interface CheckedRow {
+  row: number;
+  cells: Cell[];
+  values: MemberValues;
+  plan: Plan | null;
+  /** the billing schedule of the row's membership, when it has a plan and dates */
+  schedule: MembershipSchedule | null;
+  /** tags in their canonical spelling */
+  tags: string[];
+  problems: Problem[];
+  hasErrors: boolean;
+  /** id of the existing member this row stands for */
+  match: number | null;
+  payer: PayerTarget | null;
+}
+
+export function planSuggester(existing: Existing): (name: string) => string | null {
+  const matcher = nameMatcher([...existing.plans.values()].filter((p) => !p.archived).map((p) => p.name));
+  const known = new Map<string, string | null>();
+  return (name) => {
+    if (!known.has(name)) known.set(name, matcher.closest(name));
+    return known.get(name)!;
+  };
+}
+
+/**
+ * Company names that differ from another one (in the file or the database) only by case, accents,
+ * punctuation or spacing. The database's spelling wins, else the one written first in the file.
+ */
+export function findCompanyVariants(index: FileIndex, existing: Existing): Map<string, { row: number; other: string }> {
+  const groups = new Map<string, string[]>();
+  const add = (name: string) => {
+    const key = compactName(name);
+    if (key === '') return;
+    const group = groups.get(key);
+    if (!group) groups.set(key, [name]);
+    else if (!group.includes(name)) group.push(name);
+  };
+  for (const name of existing.companies.keys()) add(name);
+  const inFile = [...index.companies].sort((a, b) => a[1] - b[1]);
+  for (const [name] of inFile) add(name);
+  const variants = new Map<string, { row: number; other: string }>();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const main = group[0]!;
+    for (const name of group.slice(1)) {
+      const row = index.companies.get(name);
+      if (row !== undefined) variants.set(name, { row, other: main });
+    }
+  }
+  return variants;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
+  const { layout, index, existing, today } = checks;
+  const { row } = raw;
+  const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode);
+  problems.push(...(index.problems.get(row) ?? []));
+  const payerProblem = checks.payers.problems.get(row);
+  if (payerProblem) problems.push(payerProblem);
+  const column = (key: Parameters<typeof headerOf>[1]) => headerOf(layout, key);
+
+  let plan: Plan | null = null;
+  if (values.planName !== null) {
+    const name = checks.planMap.get(values.planName) ?? values.planName;
+    plan = existing.plans.get(name) ?? null;
+    if (plan === null) {
+      const suggestion = checks.suggestPlan(values.planName);
+      problems.push(
+        problem({
+          row,
+          column: column('planName'),
+          value: values.planName,
+          code: 'unknown_plan',
+          severity: 'error',
+          message: `no plan named "${name}"${name !== values.planName ? ` (mapped from "${values.planName}")` : ''}`,
+          suggestion,
+        }),
+      );
+    }
+  }
+  let schedule: MembershipSchedule | null = null;
+  if (plan !== null && values.startDate !== null) {
+    const planned = planMembership(
+      {
+        memberId: 0,
+        planId: plan.id,
+        startDate: values.startDate,
+        nextInvoiceDate: values.nextInvoiceDate,
+        endDate: values.endDate,
+        quantity: values.quantity ?? 1,
+        prorateFirst: values.prorate ?? false,
+        autoRenew: values.autoRenew,
+      },
+      plan,
+      checks.billingDay,
+    );
+    for (const issue of planned.issues) {
+      const at = issueColumn(issue);
+      // the row reader has already said it in its own words
+      if (problems.some((p) => p.column === column(at) && p.severity === 'error')) continue;
+      problems.push(problem({ row, column: column(at), value: values[at] === null ? null : String(values[at]), code: issue.code, severity: 'error', message: issue.message }));
+    }
+    schedule = planned.issues.length === 0 ? planned.schedule : null;
+  }
+  if (plan !== null && schedule !== null && values.nextInvoiceDate !== null && values.nextInvoiceDate < today) {
+    const autoRenew = values.autoRenew ?? plan.auto_renew === 1;
+    const due = duePeriods(
+      {
+        startDate: values.startDate!,
+        nextInvoiceDate: schedule.next_invoice_date,
+        firstRecurringDate: schedule.first_recurring_date ?? null,
+        anchorDay: schedule.anchor_day,
+        endDate: values.endDate,
+        autoRenew,
+        autoRenewUntil: null,
+        doNotRenew: false,
+        interval: plan.interval,
+        every: plan.every,
+      },
+      today,
+    );
+    const count = due.periods.length;
+    if (count > 0) {
+      problems.push(
+        problem({
+          row,
+          column: column('nextInvoiceDate'),
+          value: values.nextInvoiceDate,
+          code: 'next_invoice_in_past',
+          severity: 'warning',
+          message: `the next invoice date ${values.nextInvoiceDate} is in the past: the next \`invoices run\` would bill ${plural(count, 'period')} at once (up to ${due.periods.at(-1)!.start})`,
+        }),
+      );
+    }
+  }
+  if (plan !== null && values.startDate !== null && values.startDate > today) {
+    problems.push(
+      problem({ row, column: column('startDate'), value: values.startDate, code: 'start_in_future', severity: 'warning', message: `the membership starts on ${values.startDate}: the member is upcoming until then` }),
+    );
+  }
+  if (values.company !== null) {
+    const variant = checks.companyVariants.get(values.company);
+    if (variant && variant.row === row) {
+      problems.push(
+        problem({
+          row,
+          column: column('company'),
+          value: values.company,
+          code: 'company_variant',
+          severity: 'warning',
+          message: `"${values.company}" and "${variant.other}" differ only by case, accents, punctuation or spacing: they would be two companies; write them the same way if they are one`,
+          suggestion: variant.other,
+        }),
+      );
+    }
+  }
+  const tags: string[] = [];
+  for (const tag of values.tags) {
+    try {
+      const name = normalizeTag(tag);
+      if (!tags.some((t) => t.toLowerCase() === name.toLowerCase())) tags.push(name);
+    } catch (error) {
+      problems.push(problem({ row, column: column('tags'), value: tag, code: 'invalid_value', severity: 'error', message: (error as Error).message }));
+    }
+  }
+  const match = index.matches.get(row) ?? null;
+  if (values.name !== null && values.emailKey === null && checks.mode === 'import') {
+    const first = index.byName.get(values.name);
+    if (first !== undefined && first !== row) {
+      problems.push(
+        problem({
+          row,
+          column: column('name'),
+          value: values.name,
+          code: 'possible_duplicate',
+          severity: 'warning',
+          message: `row ${first} has the same name and no e-mail tells them apart: they are imported as two people`,
+        }),
+      );
+    } else if (match === null) {
+      const named = membersNamed(existing.members, values.name);
+      if (named.length > 0) {
+        problems.push(
+          problem({
+            row,
+            column: column('name'),
+            value: values.name,
+            code: 'possible_duplicate',
+            severity: 'warning',
+            message: `a member named "${values.name}" already exists (${named.map((m) => `#${m.id}`).join(', ')}) with another company, e-mail or external id: this row is imported as a new person`,
+          }),
+        );
+      }
+    }
+  }
+  return {
+    row,
+    cells: raw.cells,
+    values,
+    plan,
+    schedule,
+    tags,
+    problems,
+    hasErrors: problems.some((p) => p.severity === 'error'),
+    match,
+    payer: checks.payers.targets.get(row) ?? null,
+  };
+}
+
+function issueColumn(issue: MembershipIssue): 'startDate' | 'nextInvoiceDate' | 'endDate' | 'quantity' | 'planName' {
+  switch (issue.field) {
+    case 'startDate':
+    case 'nextInvoiceDate':
+    case 'endDate':
+    case 'quantity':
+      return issue.field;
+    case 'memberId':
+    case 'planId':
+    case 'autoRenewUntil':
+      return 'planName';
+  }
+}

@@ -1,0 +1,583 @@
+/**
+ * Writes validated rows inside the import's transaction, a chunk of rows at a time: new people with multi-row
+ * inserts, existing ones (matched by the first pass) compared with what the database holds and updated only when
+ * something differs (with --update; otherwise the row is a `conflict_existing` error). Every write goes to the
+ * audit log with the batch id and the values before it, which is what `import undo` reverses.
+ */
+import type { Queryable } from '../../db/connect.js';
+import type { Member, Membership } from '../../db/types.js';
+import { type AuditChange, type AuditSource, auditRow } from '../audit.js';
+import { type Problem, problem } from '../problems.js';
+import { type BulkTarget, inChunks, insertRows, type SqlValue, updateColumnById } from './bulk.js';
+import type { Existing } from './existing.js';
+import { headerOf, type Layout } from './member-row.js';
+import type { CheckedRow } from './validate-rows.js';
+
+/**
+ * Rows per chunk. Small on purpose: what a chunk holds outlives a young-generation GC or two and gets
+ * promoted, and the old generation is collected lazily, so bigger chunks grow the process by hundreds of MB.
+ */
+const chunkRows = 250;
+
+export interface ImportCounts {
+  created: { members: number; companies: number; memberships: number };
+  updated: { members: number; memberships: number };
+  unchanged: number;
+}
+
+export interface WriterOptions {
+  bulk: BulkTarget;
+  source: AuditSource & { batchId: string };
+  /** change existing members that differ from their row (--update, and always for `members update`) */
+  update: boolean;
+  layout: Layout;
+  /** row -> existing member id (first pass) */
+  matches: ReadonlyMap<number, number>;
+  /** rows that pay for another row: their member id is kept */
+  payerRows: ReadonlySet<number>;
+  /** a row found in conflict with the database while writing */
+  onReject: (row: CheckedRow, problem: Problem) => void;
+}
+
+interface Snapshot {
+  member: Member;
+  companyName: string | null;
+  memberships: Membership[];
+  fields: Map<string, string>;
+  /** lower-cased tag names */
+  tags: Set<string>;
+  notes: Set<string>;
+}
+
+type MemberColumns = Pick<Member, 'name' | 'email' | 'email_key' | 'phone' | 'address' | 'company_id' | 'paid_by_id' | 'external_id'>;
+
+interface MembershipChange {
+  kind: 'create' | 'update';
+  /** the membership updated */
+  id?: number;
+  before?: Partial<Membership>;
+  after: Partial<Membership>;
+}
+
+/** What applying a row to its existing member changes; empty when the row is unchanged. */
+export interface MemberDiff {
+  /** for messages: "Email: a@x -> b@x" */
+  labels: string[];
+  member: Partial<MemberColumns>;
+  memberBefore: Partial<MemberColumns>;
+  /** a company to set by name (created if needed) */
+  company: string | null;
+  /** a payer row whose member does not exist yet: set once it is written */
+  payerRow: number | null;
+  fields: Array<{ key: string; before: string | null; after: string }>;
+  tags: string[];
+  note: string | null;
+  membership: MembershipChange | null;
+  error: string | null;
+}
+
+const show = (value: unknown) => (value === null || value === undefined || value === '' ? '(empty)' : `"${String(value)}"`);
+
+/** Chooses the membership a row stands for: same plan, the same start date if one has it, else the latest. */
+function membershipFor(snapshot: Snapshot, row: CheckedRow): Membership | null {
+  const plan = row.plan;
+  if (!plan) return null;
+  const same = snapshot.memberships.filter((m) => m.plan_id === plan.id);
+  if (same.length === 0) return null;
+  return same.find((m) => m.start_date === row.values.startDate) ?? same.sort((a, b) => (a.start_date < b.start_date ? 1 : -1))[0]!;
+}
+
+/**
+ * Compares a row with its existing member. An empty cell keeps what the database holds; tags and notes are
+ * added, never removed. `payerId`: the payer's member id, `'pending'` for a payer row not written yet.
+ */
+export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, payerId: number | 'pending' | null): MemberDiff {
+  const v = row.values;
+  const m = snapshot.member;
+  const diff: MemberDiff = {
+    labels: [],
+    member: {},
+    memberBefore: {},
+    company: null,
+    payerRow: null,
+    fields: [],
+    tags: [],
+    note: null,
+    membership: null,
+    error: null,
+  };
+  const label = (key: Parameters<typeof headerOf>[1], before: unknown, after: unknown) =>
+    diff.labels.push(`${headerOf(layout, key)}: ${show(before)} -> ${show(after)}`);
+  const set = <K extends keyof MemberColumns>(column: K, value: MemberColumns[K]) => {
+    diff.member[column] = value;
+    diff.memberBefore[column] = m[column];
+  };
+  if (v.name !== null && v.name !== m.name) {
+    set('name', v.name);
+    label('name', m.name, v.name);
+  }
+  if (v.email !== null && v.email !== m.email) {
+    set('email', v.email);
+    set('email_key', v.emailKey);
+    label('email', m.email, v.email);
+  }
+  for (const key of ['phone', 'address'] as const) {
+    if (v[key] !== null && v[key] !== m[key]) {
+      set(key, v[key]);
+      label(key, m[key], v[key]);
+    }
+  }
+  if (v.externalId !== null && v.externalId !== m.external_id) {
+    set('external_id', v.externalId);
+    label('externalId', m.external_id, v.externalId);
+  }
+  if (v.company !== null && v.company !== snapshot.companyName) {
+    diff.company = v.company;
+    diff.memberBefore.company_id = m.company_id;
+    label('company', snapshot.companyName, v.company);
+  }
+  if (payerId !== null && payerId !== m.paid_by_id) {
+    if (payerId === 'pending') diff.payerRow = row.payer?.kind === 'row' ? row.payer.row : null;
+    else set('paid_by_id', payerId);
+    diff.memberBefore.paid_by_id = m.paid_by_id;
+    label('paidBy', m.paid_by_id === null ? null : `#${m.paid_by_id}`, v.paidBy);
+  }
+  for (const [key, value] of v.custom) {
+    const before = snapshot.fields.get(key) ?? null;
+    if (before !== value) {
+      diff.fields.push({ key, before, after: value });
+      diff.labels.push(`${key}: ${show(before)} -> ${show(value)}`);
+    }
+  }
+  diff.tags = row.tags.filter((t) => !snapshot.tags.has(t.toLowerCase()));
+  if (diff.tags.length > 0) diff.labels.push(`${headerOf(layout, 'tags')}: adds ${diff.tags.join(', ')}`);
+  if (v.notes !== null && !snapshot.notes.has(v.notes)) {
+    diff.note = v.notes;
+    diff.labels.push(`${headerOf(layout, 'notes')}: adds a note`);
+  }
+  if (row.plan) {
+    const current = membershipFor(snapshot, row);
+    if (!current) {
+      if (row.schedule === null) {
+        diff.error = `member #${m.id} has no membership on "${row.plan.name}" to change: give a ${headerOf(layout, 'startDate')} and a ${headerOf(layout, 'nextInvoiceDate')} to add one`;
+      } else {
+        diff.membership = { kind: 'create', after: newMembershipValues(row, m.id) };
+        diff.labels.push(`${headerOf(layout, 'planName')}: adds a membership on "${row.plan.name}"`);
+      }
+    } else {
+      const before: Partial<Membership> = {};
+      const after: Partial<Membership> = {};
+      const change = <K extends keyof Membership>(column: K, value: Membership[K], key: Parameters<typeof headerOf>[1]) => {
+        if (current[column] === value) return;
+        before[column] = current[column];
+        after[column] = value;
+        label(key, current[column], value);
+      };
+      const firstRecurring = current.first_recurring_date ?? current.next_invoice_date;
+      const rescheduled =
+        row.schedule !== null &&
+        (current.start_date !== v.startDate || (v.nextInvoiceDate !== null && firstRecurring !== v.nextInvoiceDate) || (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)));
+      if (rescheduled && row.schedule) {
+        change('start_date', v.startDate!, 'startDate');
+        if (firstRecurring !== row.schedule.first_recurring_date) {
+          before.first_recurring_date = current.first_recurring_date;
+          after.first_recurring_date = row.schedule.first_recurring_date ?? null;
+          label('nextInvoiceDate', firstRecurring, row.schedule.first_recurring_date);
+        }
+        for (const column of ['next_invoice_date', 'anchor_day', 'covered_until', 'prorate_first'] as const) {
+          const value = row.schedule[column] ?? null;
+          if (current[column] !== value) {
+            before[column] = current[column] as never;
+            after[column] = value as never;
+          }
+        }
+        if (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)) label('prorate', current.prorate_first ? 'yes' : 'no', v.prorate ? 'yes' : 'no');
+      }
+      if (v.quantity !== null) change('quantity', v.quantity, 'quantity');
+      if (v.endDate !== null) change('end_date', v.endDate, 'endDate');
+      if (v.autoRenew !== null) change('auto_renew', v.autoRenew ? 1 : 0, 'autoRenew');
+      if (Object.keys(after).length > 0) diff.membership = { kind: 'update', id: current.id, before, after };
+    }
+  }
+  return diff;
+}
+
+function newMembershipValues(row: CheckedRow, memberId: number): Partial<Membership> {
+  const v = row.values;
+  const schedule = row.schedule!;
+  return {
+    member_id: memberId,
+    plan_id: row.plan!.id,
+    quantity: v.quantity ?? 1,
+    start_date: v.startDate!,
+    next_invoice_date: schedule.next_invoice_date,
+    first_recurring_date: schedule.first_recurring_date ?? null,
+    anchor_day: schedule.anchor_day,
+    covered_until: schedule.covered_until ?? null,
+    end_date: v.endDate,
+    auto_renew: (v.autoRenew ?? row.plan!.auto_renew === 1) ? 1 : 0,
+    auto_renew_until: null,
+    do_not_renew: 0,
+    do_not_renew_reason: null,
+    intervention_required: 0,
+    intervention_reason: null,
+    prorate_first: schedule.prorate_first ?? 0,
+    external_id: null,
+    source: 'import',
+  };
+}
+
+const membershipColumns = [
+  'member_id',
+  'plan_id',
+  'quantity',
+  'start_date',
+  'next_invoice_date',
+  'first_recurring_date',
+  'anchor_day',
+  'covered_until',
+  'end_date',
+  'auto_renew',
+  'auto_renew_until',
+  'do_not_renew',
+  'do_not_renew_reason',
+  'intervention_required',
+  'intervention_reason',
+  'prorate_first',
+  'external_id',
+  'source',
+  'created_at',
+  'updated_at',
+] as const;
+
+const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id', 'created_at', 'updated_at'] as const;
+
+const auditColumns = ['at', 'actor', 'action', 'entity', 'entity_id', 'member_id', 'batch_id', 'job_id', 'before', 'after', 'summary'] as const;
+
+export class ImportWriter {
+  readonly counts: ImportCounts = { created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 };
+  private readonly db: Queryable;
+  private readonly options: WriterOptions;
+  private readonly companies: Map<string, number>;
+  private tags: Map<string, { id: number; name: string }> | null = null;
+  private chunk: CheckedRow[] = [];
+  /** member ids of rows that pay for others */
+  private readonly memberOfRow = new Map<number, number>();
+  /** [member id, payer row, whether the member existed before (its old payer is audited)] */
+  private readonly pendingPayers: Array<{ memberId: number; payerRow: number; before: number | null | undefined; name: string }> = [];
+  private audits: AuditChange[] = [];
+
+  constructor(db: Queryable, existing: Existing, options: WriterOptions) {
+    this.db = db;
+    this.options = options;
+    this.companies = new Map(existing.companies);
+    for (const [row, id] of options.matches) if (options.payerRows.has(row)) this.memberOfRow.set(row, id);
+  }
+
+  async add(row: CheckedRow): Promise<void> {
+    this.chunk.push(row);
+    if (this.chunk.length >= chunkRows) await this.flush();
+  }
+
+  /** Writes what is buffered, then links payees to payers written after them. */
+  async finish(): Promise<void> {
+    await this.flush();
+    const { source } = this.options;
+    const pairs: Array<[number, number]> = [];
+    for (const pending of this.pendingPayers) {
+      const payer = this.memberOfRow.get(pending.payerRow);
+      // the payer row was not written (rejected): its payee was rejected with it
+      if (payer === undefined) continue;
+      pairs.push([pending.memberId, payer]);
+      if (pending.before !== undefined) {
+        this.audits.push({
+          action: 'update',
+          entity: 'members',
+          entityId: pending.memberId,
+          memberId: pending.memberId,
+          before: { paid_by_id: pending.before },
+          after: { paid_by_id: payer },
+          summary: `paid by #${payer} (import ${source.batchId})`,
+        });
+      }
+    }
+    await updateColumnById(this.options.bulk, 'members', 'paid_by_id', pairs);
+    await this.writeAudits();
+  }
+
+  private payerOf(row: CheckedRow): number | 'pending' | null {
+    const payer = row.payer;
+    if (payer === null) return null;
+    if (payer.kind === 'member') return payer.id;
+    return this.memberOfRow.get(payer.row) ?? 'pending';
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.chunk;
+    this.chunk = [];
+    if (rows.length === 0) return;
+    const matched = rows.filter((r) => r.match !== null);
+    const fresh = rows.filter((r) => r.match === null);
+    const diffs = await this.diffExisting(matched);
+    const changed: Array<{ row: CheckedRow; diff: MemberDiff }> = [];
+    for (const row of matched) {
+      const diff = diffs.get(row.row)!;
+      if (diff.error !== null) {
+        this.options.onReject(row, problem({ row: row.row, column: headerOf(this.options.layout, 'planName'), value: row.values.planName, code: 'required', severity: 'error', message: diff.error }));
+      } else if (diff.labels.length === 0) {
+        this.counts.unchanged += 1;
+      } else if (!this.options.update) {
+        this.options.onReject(
+          row,
+          problem({
+            row: row.row,
+            column: headerOf(this.options.layout, row.match !== null && row.values.externalId !== null ? 'externalId' : row.values.email !== null ? 'email' : 'name'),
+            value: row.values.externalId ?? row.values.email ?? row.values.name,
+            code: 'conflict_existing',
+            severity: 'error',
+            message: `member #${row.match} exists with other values (${diff.labels.join('; ')}): use --update to change it`,
+          }),
+        );
+      } else changed.push({ row, diff });
+    }
+    await this.ensureCompanies([...fresh.map((r) => r.values.company), ...changed.map((c) => c.diff.company)]);
+    await this.ensureTags([...fresh.flatMap((r) => r.tags), ...changed.flatMap((c) => c.diff.tags)]);
+    await this.insertMembers(fresh);
+    await this.updateMembers(changed);
+    await this.writeAudits();
+  }
+
+  private async diffExisting(rows: CheckedRow[]): Promise<Map<number, MemberDiff>> {
+    const diffs = new Map<number, MemberDiff>();
+    if (rows.length === 0) return diffs;
+    const ids = rows.map((r) => r.match!);
+    const snapshots = new Map<number, Snapshot>();
+    await inChunks(ids, async (chunk) => {
+      const members = await this.db
+        .selectFrom('members')
+        .leftJoin('companies', 'companies.id', 'members.company_id')
+        .selectAll('members')
+        .select('companies.name as company_name')
+        .where('members.id', 'in', chunk)
+        .execute();
+      for (const { company_name, ...member } of members) {
+        snapshots.set(member.id, { member, companyName: company_name, memberships: [], fields: new Map(), tags: new Set(), notes: new Set() });
+      }
+      for (const m of await this.db.selectFrom('memberships').selectAll().where('member_id', 'in', chunk).execute()) snapshots.get(m.member_id)?.memberships.push(m);
+      for (const f of await this.db.selectFrom('member_fields').selectAll().where('member_id', 'in', chunk).execute()) snapshots.get(f.member_id)?.fields.set(f.key, f.value);
+      const tags = await this.db
+        .selectFrom('member_tags')
+        .innerJoin('tags', 'tags.id', 'member_tags.tag_id')
+        .select(['member_tags.member_id', 'tags.name'])
+        .where('member_tags.member_id', 'in', chunk)
+        .execute();
+      for (const t of tags) snapshots.get(t.member_id)?.tags.add(t.name.toLowerCase());
+      for (const n of await this.db.selectFrom('notes').select(['member_id', 'body']).where('member_id', 'in', chunk).execute()) snapshots.get(n.member_id)?.notes.add(n.body);
+    });
+    for (const row of rows) {
+      const snapshot = snapshots.get(row.match!);
+      if (!snapshot) throw new Error(`member #${row.match} vanished during the import`);
+      diffs.set(row.row, diffMember(snapshot, row, this.options.layout, this.payerOf(row)));
+    }
+    return diffs;
+  }
+
+  private async ensureCompanies(names: Array<string | null>): Promise<void> {
+    const missing = [...new Set(names.filter((n): n is string => n !== null && !this.companies.has(n)))];
+    if (missing.length === 0) return;
+    const { at } = this.options.source;
+    const ids = await insertRows(this.options.bulk, 'companies', ['name', 'created_at', 'updated_at'], missing.map((name) => [name, at, at]), true);
+    missing.forEach((name, i) => {
+      this.companies.set(name, ids[i]!);
+      this.audits.push({ action: 'insert', entity: 'companies', entityId: ids[i]!, after: { id: ids[i]!, name }, summary: `company ${name} added` });
+    });
+    this.counts.created.companies += missing.length;
+  }
+
+  private async ensureTags(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    if (!this.tags) {
+      const all = await this.db.selectFrom('tags').select(['id', 'name']).execute();
+      this.tags = new Map(all.map((t) => [t.name.toLowerCase(), t]));
+    }
+    const tags = this.tags;
+    const missing = [...new Map(names.filter((n) => !tags.has(n.toLowerCase())).map((n) => [n.toLowerCase(), n])).values()];
+    if (missing.length === 0) return;
+    const ids = await insertRows(this.options.bulk, 'tags', ['name'], missing.map((name) => [name]), true);
+    missing.forEach((name, i) => {
+      tags.set(name.toLowerCase(), { id: ids[i]!, name });
+      this.audits.push({ action: 'insert', entity: 'tags', entityId: ids[i]!, after: { id: ids[i]!, name }, summary: `tag ${name} added` });
+    });
+  }
+
+  private tagId(name: string): number {
+    return this.tags!.get(name.toLowerCase())!.id;
+  }
+
+  private async insertMembers(rows: CheckedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const { source } = this.options;
+    const at = source.at;
+    const memberValues = (r: CheckedRow, payer: number | 'pending' | null): SqlValue[] => {
+      const v = r.values;
+      return [
+        v.name,
+        v.email,
+        v.emailKey,
+        v.phone,
+        v.address,
+        null,
+        v.company === null ? null : this.companies.get(v.company)!,
+        typeof payer === 'number' ? payer : null,
+        v.externalId,
+        at,
+        at,
+      ];
+    };
+    const payers: Array<number | 'pending' | null> = [];
+    const values: SqlValue[][] = [];
+    let ids: number[] = [];
+    if (this.options.bulk.sqlite) {
+      // one row at a time (no round trips on SQLite): a payer a few rows above is already written and linked at once
+      for (const row of rows) {
+        const payer = this.payerOf(row);
+        const rowValues = memberValues(row, payer);
+        const [id] = await insertRows(this.options.bulk, 'members', memberColumns, [rowValues], true);
+        payers.push(payer);
+        values.push(rowValues);
+        ids.push(id!);
+        if (this.options.payerRows.has(row.row)) this.memberOfRow.set(row.row, id!);
+      }
+    } else {
+      for (const row of rows) {
+        const payer = this.payerOf(row);
+        payers.push(payer);
+        values.push(memberValues(row, payer));
+      }
+      ids = await insertRows(this.options.bulk, 'members', memberColumns, values, true);
+    }
+    const fields: SqlValue[][] = [];
+    const memberTags: SqlValue[][] = [];
+    const notes: SqlValue[][] = [];
+    const memberships: SqlValue[][] = [];
+    const membershipOwners: number[] = [];
+    rows.forEach((row, i) => {
+      const id = ids[i]!;
+      const v = row.values;
+      if (this.options.payerRows.has(row.row)) this.memberOfRow.set(row.row, id);
+      if (payers[i] === 'pending') this.pendingPayers.push({ memberId: id, payerRow: (row.payer as { row: number }).row, before: undefined, name: v.name ?? '' });
+      for (const [key, value] of v.custom) fields.push([id, key, value]);
+      for (const tag of row.tags) memberTags.push([id, this.tagId(tag)]);
+      if (v.notes !== null) notes.push([id, v.notes, `import ${source.batchId}`, at]);
+      if (row.plan && row.schedule) {
+        const m = newMembershipValues(row, id);
+        memberships.push(membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))));
+        membershipOwners.push(i);
+      }
+    });
+    this.counts.created.members += rows.length;
+    await insertRows(this.options.bulk, 'member_fields', ['member_id', 'key', 'value'], fields);
+    await insertRows(this.options.bulk, 'member_tags', ['member_id', 'tag_id'], memberTags);
+    await insertRows(this.options.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], notes);
+    const membershipIds = await insertRows(this.options.bulk, 'memberships', membershipColumns, memberships, true);
+    const membershipOf = new Map(membershipOwners.map((owner, k) => [owner, k]));
+    this.counts.created.memberships += membershipIds.length;
+    // One entry per person, with the ids created for them. The image is short on purpose: imports write
+    // hundreds of thousands of these, the values are in the rows themselves, and an insert has no before-values.
+    rows.forEach((row, i) => {
+      const v = row.values;
+      const image: Record<string, unknown> = { name: v.name };
+      if (v.email !== null) image.email = v.email;
+      if (v.externalId !== null) image.external_id = v.externalId;
+      const k = membershipOf.get(i);
+      if (k !== undefined) image.membership = { id: membershipIds[k]!, plan: row.plan!.name };
+      this.audits.push({
+        action: 'insert',
+        entity: 'members',
+        entityId: ids[i]!,
+        memberId: ids[i]!,
+        after: image,
+        summary: k === undefined ? 'imported as a contact' : `imported: ${row.plan!.name} from ${v.startDate}, next invoice ${row.schedule!.first_recurring_date}`,
+      });
+    });
+  }
+
+  private async updateMembers(changes: Array<{ row: CheckedRow; diff: MemberDiff }>): Promise<void> {
+    if (changes.length === 0) return;
+    const { source } = this.options;
+    const at = source.at;
+    for (const { row, diff } of changes) {
+      const id = row.match!;
+      const memberChanges: Record<string, unknown> = { ...diff.member };
+      if (diff.company !== null) memberChanges.company_id = this.companies.get(diff.company)!;
+      let memberChanged = Object.keys(memberChanges).length > 0;
+      if (memberChanged) {
+        await this.db
+          .updateTable('members')
+          .set({ ...memberChanges, updated_at: at })
+          .where('id', '=', id)
+          .execute();
+      }
+      if (diff.payerRow !== null) {
+        this.pendingPayers.push({ memberId: id, payerRow: diff.payerRow, before: diff.memberBefore.paid_by_id ?? null, name: row.values.name ?? '' });
+        memberChanged = true;
+      }
+      const fieldsBefore: Record<string, string | null> = {};
+      const fieldsAfter: Record<string, string> = {};
+      for (const f of diff.fields) {
+        fieldsBefore[f.key] = f.before;
+        fieldsAfter[f.key] = f.after;
+        if (f.before === null) await this.db.insertInto('member_fields').values({ member_id: id, key: f.key, value: f.after }).execute();
+        else await this.db.updateTable('member_fields').set({ value: f.after }).where('member_id', '=', id).where('key', '=', f.key).execute();
+      }
+      if (diff.tags.length > 0) {
+        await insertRows(this.options.bulk, 'member_tags', ['member_id', 'tag_id'], diff.tags.map((t) => [id, this.tagId(t)]));
+      }
+      let noteId: number | null = null;
+      if (diff.note !== null) {
+        const ids = await insertRows(this.options.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], [[id, diff.note, `import ${source.batchId}`, at]], true);
+        noteId = ids[0] ?? null;
+      }
+      if (memberChanged || diff.fields.length > 0 || diff.tags.length > 0 || noteId !== null) {
+        this.counts.updated.members += 1;
+        const before: Record<string, unknown> = { ...diff.memberBefore };
+        const after: Record<string, unknown> = { ...memberChanges };
+        if (diff.fields.length > 0) {
+          before.fields = fieldsBefore;
+          after.fields = fieldsAfter;
+        }
+        if (diff.tags.length > 0) after.tags_added = diff.tags.map((t) => this.tagId(t));
+        if (noteId !== null) after.note_id = noteId;
+        this.audits.push({ action: 'update', entity: 'members', entityId: id, memberId: id, before, after, summary: diff.labels.filter((l) => !l.startsWith(`${headerOf(this.options.layout, 'planName')}:`)).join('; ') });
+      }
+      const membership = diff.membership;
+      if (membership?.kind === 'create') {
+        const m = membership.after;
+        const [membershipId] = await insertRows(this.options.bulk, 'memberships', membershipColumns, [
+          membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))),
+        ], true);
+        this.counts.created.memberships += 1;
+        this.audits.push({ action: 'insert', entity: 'memberships', entityId: membershipId!, memberId: id, after: { ...m, id: membershipId }, summary: `membership ${membershipId} (${row.plan!.name}) imported` });
+      } else if (membership?.kind === 'update') {
+        await this.db
+          .updateTable('memberships')
+          .set({ ...membership.after, updated_at: at })
+          .where('id', '=', membership.id!)
+          .execute();
+        this.counts.updated.memberships += 1;
+        this.audits.push({ action: 'update', entity: 'memberships', entityId: membership.id!, memberId: id, before: membership.before, after: membership.after, summary: `membership ${membership.id} changed by import` });
+      }
+    }
+  }
+
+  private async writeAudits(): Promise<void> {
+    const audits = this.audits;
+    if (audits.length === 0) return;
+    this.audits = [];
+    const rows = audits.map((change) => {
+      const row = auditRow(this.options.source, change);
+      return auditColumns.map((c) => row[c]) as SqlValue[];
+    });
+    await insertRows(this.options.bulk, 'audit_log', auditColumns, rows);
+  }
+}
