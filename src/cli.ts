@@ -3,9 +3,11 @@ import { type Action, makeAction, type RunState } from './command-kit.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerContacts } from './commands/contacts.js';
 import { registerDb } from './commands/db.js';
+import { registerImport } from './commands/import.js';
 import { registerInvoices } from './commands/invoices.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMembers } from './commands/members.js';
+import { registerMembersUpdate } from './commands/members-update.js';
 import { registerMemberships } from './commands/memberships.js';
 import { registerPayments } from './commands/payments.js';
 import { registerPlans } from './commands/plans.js';
@@ -22,7 +24,9 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerSettings,
   registerPlans,
   registerTemplate,
+  registerImport,
   registerMembers,
+  registerMembersUpdate,
   registerContacts,
   registerCompanies,
   registerTags,

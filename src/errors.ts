@@ -7,6 +7,8 @@ export const ExitCode = {
   internal: 70,
   tempFail: 75,
   config: 78,
+  /** cancelled at a prompt with Ctrl-C (128 + SIGINT, as shells report it) */
+  cancelled: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

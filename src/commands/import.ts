@@ -1,0 +1,391 @@
+import type { Command } from 'commander';
+import { type Action, examples } from '../command-kit.js';
+import type { Context } from '../context.js';
+import type { DateConvention } from '../core/dates.js';
+import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
+import type { Problem } from '../core/problems.js';
+import { usageError } from '../errors.js';
+
+interface ReadFlags {
+  sheet?: string;
+  dateFormat?: string;
+}
+
+interface ValidateFlags extends ReadFlags {
+  source?: string;
+  report?: string;
+  failOnWarnings?: boolean;
+}
+
+export interface ImportFlags extends ReadFlags {
+  dryRun?: boolean;
+  onError?: string;
+  update?: boolean;
+  rejects?: string;
+  map?: string;
+}
+
+export function parseDateFormat(text: string | undefined): DateConvention | null {
+  if (text === undefined) return null;
+  const value = text.trim().toUpperCase();
+  if (value === 'DMY' || value === 'MDY' || value === 'YMD') return value;
+  throw usageError(`--date-format: "${text}" must be DMY (25/12/2026), MDY (12/25/2026) or YMD (26/12/25)`);
+}
+
+function parseOnError(text: string | undefined): 'abort' | 'skip' {
+  const value = (text ?? 'abort').trim().toLowerCase();
+  if (value === 'abort' || value === 'skip') return value;
+  throw usageError(`--on-error: "${text}" must be abort or skip`);
+}
+
+const readOptions = (command: Command) =>
+  command
+    .option('--sheet <name>', 'xlsx sheet to read (default: the first)')
+    .option('--date-format <DMY|MDY|YMD>', 'how to read dates like 04/03/2026 (default: inferred from the file; ISO dates always work)');
+
+/**
+ * A progress bar per pass on a terminal (reading, then checking and writing); nothing otherwise. The bars
+ * are created lazily so that small files and non-terminals load nothing.
+ */
+async function progressFor(ctx: Context): Promise<{ onRows: (phase: Phase, rows: number) => void; stop: () => void }> {
+  if (!ctx.out.stderrStream.isTTY || ctx.out.json || ctx.out.options.quiet) return { onRows: () => {}, stop: () => {} };
+  const { startProgress } = await import('../progress.js');
+  let current: { phase: Phase; bar: Promise<{ tick(n?: number): void; stop(): void }>; seen: number } | null = null;
+  let total: number | null = null;
+  const stop = () => {
+    const bar = current?.bar;
+    void bar?.then((b) => b.stop());
+  };
+  return {
+    onRows(phase, rows) {
+      if (current?.phase !== phase) {
+        stop();
+        if (phase === 'check') total = current?.seen ?? null;
+        current = { phase, bar: startProgress(ctx.out, phase === 'scan' ? 'Reading ' : 'Checking', phase === 'scan' ? null : total), seen: 0 };
+      }
+      const state = current;
+      const delta = rows - state.seen;
+      state.seen = rows;
+      if (delta > 0) void state.bar.then((b) => b.tick(delta));
+    },
+    stop,
+  };
+}
+
+const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+
+/** "3 members and 2 memberships created, 1 member updated, 4 unchanged, 1 rejected": the counts that are not zero. */
+function importSummary(result: ImportResult): string {
+  const list = (parts: string[]) => (parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`);
+  const counted = (entries: Array<[number, string, string]>) => entries.filter(([n]) => n > 0).map(([n, one, many]) => plural(n, one, many));
+  const created = counted([
+    [result.created.members, 'member', 'members'],
+    [result.created.memberships, 'membership', 'memberships'],
+    [result.created.companies, 'company', 'companies'],
+  ]);
+  const updated = counted([
+    [result.updated.members, 'member', 'members'],
+    [result.updated.memberships, 'membership', 'memberships'],
+  ]);
+  const parts: string[] = [];
+  if (created.length > 0) parts.push(`${list(created)} created`);
+  if (updated.length > 0) parts.push(`${list(updated)} updated`);
+  if (result.unchanged > 0) parts.push(`${result.unchanged} unchanged`);
+  if (result.rejected > 0) parts.push(`${result.rejected} rejected`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing to do';
+}
+
+/** The human result of an import: its problems grouped by row, then what was (or would be) written. */
+async function renderImport(ctx: Context, file: string, result: ImportResult, onError: 'abort' | 'skip', verb: string, preview = false): Promise<string> {
+  const { renderProblems, summarizeProblems } = await import('../render-problems.js');
+  const color = ctx.out.color;
+  const lines: string[] = [];
+  if (result.problems.length > 0) lines.push(renderProblems(file, result.problems, color), '');
+  const rows = `${plural(result.rows, 'row')}${result.emptyRows > 0 ? `, ${plural(result.emptyRows, 'empty row')} skipped` : ''}`;
+  if (result.rejected > 0 && onError === 'abort') {
+    lines.push(
+      color.red(`${file} (${rows}): ${summarizeProblems(result.problems)}: nothing was written.`),
+      result.problems.some((p) => p.row === null && p.severity === 'error')
+        ? 'Fix the file, then run the same command again.'
+        : verb === 'import'
+          ? 'Fix the rows above and run it again, or import the valid rows now with --on-error skip (the others go to a rejects file).'
+          : 'Fix the rows above and run it again.',
+    );
+    return lines.join('\n');
+  }
+  if (preview) lines.push(`Ready to ${verb} ${file} (${rows}): ${importSummary(result)}.`);
+  else if (result.dryRun) lines.push(`Dry run of ${file} (${rows}): ${importSummary(result)}. Nothing was written.`);
+  else if (result.written) {
+    lines.push(color.green(`Imported ${file} (${rows}): ${importSummary(result)}.`));
+    lines.push(`Batch ${result.batch}: listed by \`memberctl import list\`, undone by \`memberctl import undo ${result.batch}\`.`);
+  } else lines.push(`${file} (${rows}): ${importSummary(result)}; nothing was written.`);
+  if (result.rejects) {
+    lines.push(color.yellow(`The ${plural(result.rejected, 'rejected row')} ${result.rejected === 1 ? 'is' : 'are'} in ${result.rejects} with an Error column: fix them there and ${verb} that file.`));
+  }
+  return lines.join('\n');
+}
+
+/** `import --json` (cli.md), plus the rejects file and the empty rows skipped. */
+export function importJson(result: ImportResult) {
+  return {
+    batch: result.batch,
+    dryRun: result.dryRun,
+    rows: result.rows,
+    created: result.created,
+    updated: result.updated,
+    unchanged: result.unchanged,
+    rejected: result.rejected,
+    problems: result.problems,
+    rejects: result.rejects,
+    emptyRows: result.emptyRows,
+  };
+}
+
+/** Unknown plan names, each with how many rows use it. */
+function unknownPlans(problems: readonly Problem[]): Map<string, number> {
+  const names = new Map<string, number>();
+  for (const p of problems) if (p.code === 'unknown_plan' && p.value !== null) names.set(p.value, (names.get(p.value) ?? 0) + 1);
+  return names;
+}
+
+/**
+ * Asks, for each plan name of the file that matches no plan, which existing plan it means (closest first),
+ * and saves the answers to the map file. Returns whether anything was mapped.
+ */
+async function askPlanMappings(ctx: Context, names: Map<string, number>, map: Map<string, string>, mapFile: string): Promise<boolean> {
+  const { listPlans } = await import('../core/plans.js');
+  const { rankByCloseness } = await import('../core/suggest.js');
+  const { choose } = await import('../prompt.js');
+  const { savePlanMap } = await import('../core/import/plan-map.js');
+  const db = await ctx.db();
+  const plans = (await listPlans(db.kysely)).map((p) => p.name);
+  if (plans.length === 0) return false;
+  let mapped = false;
+  for (const [name, count] of names) {
+    const close = rankByCloseness(name, plans, plans.length);
+    const ordered = [...close, ...plans.filter((p) => !close.includes(p)).sort((a, b) => a.localeCompare(b))];
+    const answer = await choose<string | null>({ interactive: ctx.interactive }, `The file's plan "${name}" (${plural(count, 'row')}) is not a plan. Which plan is it?`, [
+      ...ordered.map((plan) => ({ name: plan, value: plan })),
+      { name: '(none of these: leave those rows rejected)', value: null },
+    ]);
+    if (answer !== null) {
+      map.set(name, answer);
+      mapped = true;
+    }
+  }
+  if (mapped) {
+    savePlanMap(mapFile, map);
+    ctx.out.info(`Saved the plan names to ${mapFile}; pass --map ${mapFile} next time.`);
+  }
+  return mapped;
+}
+
+export interface RunImportSettings {
+  file: string;
+  flags: ImportFlags;
+  mode: 'import' | 'update';
+  /** the batch source shown by `import list` */
+  source: string;
+  /** update existing members that differ (--update; always for members update) */
+  update: boolean;
+  onError: 'abort' | 'skip';
+  verb: string;
+}
+
+/** The whole `import` (and `members update`) command: validate, ask on a terminal, write, report. */
+export async function runImport(ctx: Context, settings: RunImportSettings): Promise<number> {
+  const { importFile } = await import('../core/import/run.js');
+  const { readPlanMap } = await import('../core/import/plan-map.js');
+  const { file, flags } = settings;
+  const interactive = ctx.interactive && !flags.dryRun;
+  const mapFile = flags.map ?? `${file}.plans.json`;
+  const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
+  const db = await ctx.db();
+  const today = await ctx.today();
+  const progress = await progressFor(ctx);
+  const base = {
+    file,
+    sheet: flags.sheet,
+    dateFormat: parseDateFormat(flags.dateFormat),
+    mode: settings.mode,
+    today,
+    planMap,
+    onRows: progress.onRows,
+    onError: settings.onError,
+    update: settings.update,
+    rejectsFile: flags.rejects ?? `${file}.rejects.csv`,
+    source: settings.source,
+    env: ctx.env,
+  } satisfies Omit<Parameters<typeof importFile>[1], 'dryRun'> & ReadOptions;
+
+  let result: ImportResult;
+  try {
+    if (interactive) {
+      let preview = await importFile(db, { ...base, dryRun: true });
+      progress.stop();
+      const unknown = unknownPlans(preview.problems);
+      if (unknown.size > 0 && (await askPlanMappings(ctx, unknown, planMap, mapFile))) {
+        preview = await importFile(db, { ...base, dryRun: true });
+        progress.stop();
+      }
+      const { confirm } = await import('../prompt.js');
+      process.stderr.write(`${await renderImport(ctx, file, preview, settings.onError, settings.verb, true)}\n`);
+      if ((preview.rejected > 0 && settings.onError === 'abort') || !needsWrite(preview)) return preview.rejected > 0 ? 65 : 0;
+      if (!(await confirm({ interactive: true }, 'Write these changes to the database?', false))) {
+        ctx.out.info('Nothing was written.');
+        return 0;
+      }
+    }
+    result = await importFile(db, { ...base, dryRun: Boolean(flags.dryRun) });
+  } finally {
+    progress.stop();
+  }
+  const text = await renderImport(ctx, file, result, settings.onError, settings.verb);
+  ctx.out.result(importJson(result), () => text);
+  return result.rejected > 0 ? 65 : 0;
+}
+
+function needsWrite(result: ImportResult): boolean {
+  return result.created.members + result.created.memberships + result.created.companies + result.updated.members + result.updated.memberships > 0;
+}
+
+export function registerImport(program: Command, action: Action): void {
+  examples(
+    readOptions(
+      program
+        .command('validate')
+        .argument('<file>', 'member file (.xlsx or .csv)')
+        .description('check a member file and report every problem; reads nothing into the database'),
+    )
+      .option('--source <template|stripe>', 'the kind of file (default template)', 'template')
+      .option('--report <file>', 'also write the problems to a .json, .csv or .xlsx report (xlsx: the data with problem cells coloured)')
+      .option('--fail-on-warnings', 'exit 65 when there are warnings too')
+      .action(
+        action(async (ctx, file: string, flags: ValidateFlags) => {
+          const source = (flags.source ?? 'template').trim().toLowerCase();
+          if (source !== 'template' && source !== 'stripe') throw usageError(`--source: "${flags.source}" must be template or stripe`);
+          if (source === 'stripe') throw usageError('--source stripe: validate Stripe exports with `memberctl import stripe --dry-run`');
+          const dateFormat = parseDateFormat(flags.dateFormat);
+          const { reportFormat, writeReport } = await import('../importers/report.js');
+          if (flags.report !== undefined) reportFormat(flags.report);
+          const { validateFile } = await import('../core/import/run.js');
+          const { renderProblems, summarizeProblems } = await import('../render-problems.js');
+          const db = await ctx.db();
+          const progress = await progressFor(ctx);
+          let result: Awaited<ReturnType<typeof validateFile>>;
+          try {
+            result = await validateFile(db.kysely, { file, sheet: flags.sheet, dateFormat, mode: 'import', today: await ctx.today(), onRows: progress.onRows });
+          } finally {
+            progress.stop();
+          }
+          const { emptyRows, ...json } = result;
+          if (flags.report !== undefined) {
+            await writeReport(flags.report, json, { file, sheet: flags.sheet });
+            ctx.out.info(`Report written to ${flags.report}.`);
+          }
+          const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
+          ctx.out.result(json, () => {
+            const color = ctx.out.color;
+            const lines: string[] = [];
+            if (result.problems.length > 0) lines.push(renderProblems(file, result.problems, color), '');
+            const rows = `${plural(result.rows, 'row')}${emptyRows > 0 ? ` (${plural(emptyRows, 'empty row')} skipped)` : ''}`;
+            if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`memberctl import ${file}\`.`));
+            else if (failed) lines.push(color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`));
+            else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import ${file}\`.`));
+            return lines.join('\n');
+          });
+          return failed ? 65 : 0;
+        }),
+      ),
+    ['memberctl validate members.xlsx', 'memberctl validate membres.csv --date-format DMY --report problems.xlsx', 'memberctl validate members.csv --json'],
+  );
+
+  const importCommand = readOptions(
+    program
+      .command('import')
+      .argument('<file>', 'member file (.xlsx or .csv) in the template layout (`memberctl template`)')
+      .description('import members, contacts, companies and memberships from a file, in one transaction'),
+  )
+    .option('--dry-run', 'check and count everything, write nothing')
+    .option('--on-error <abort|skip>', 'abort: write nothing if a row has an error (default); skip: import the valid rows, write the others to --rejects', 'abort')
+    .option('--update', 'update existing members (matched by External ID, e-mail, or name and company) whose row differs')
+    .option('--rejects <file>', 'where --on-error skip writes the rejected rows, with an Error column (default: FILE.rejects.csv)')
+    .option('--map <file>', 'JSON file mapping plan names of the file to existing plans; answers to the plan prompts are saved there')
+    .action(
+      action(async (ctx, file: string, flags: ImportFlags) => {
+        const onError = parseOnError(flags.onError);
+        return runImport(ctx, { file, flags, mode: 'import', source: 'template', update: Boolean(flags.update), onError, verb: 'import' });
+      }),
+    );
+  examples(importCommand, [
+    'memberctl import members.xlsx --dry-run',
+    'memberctl import members.csv --on-error skip --rejects rejected.csv',
+    'memberctl import members.csv --update --map plans.json',
+    'memberctl import list',
+    'memberctl import undo 20260314-093012-a1b2',
+  ]);
+
+  examples(
+    importCommand
+      .command('list')
+      .description('import batches, newest first, with their counts')
+      .option('--limit <n>', 'at most N batches')
+      .action(
+        action(async (ctx, flags: { limit?: string }) => {
+          const { listBatches } = await import('../core/import/undo.js');
+          const { parseWholeNumber } = await import('../command-kit.js');
+          const { renderTable } = await import('../output.js');
+          const db = await ctx.db();
+          let batches = await listBatches(db.kysely);
+          if (flags.limit !== undefined) batches = batches.slice(0, parseWholeNumber('--limit', 1)(flags.limit));
+          ctx.out.result(batches, () =>
+            batches.length === 0
+              ? 'No imports yet.'
+              : renderTable(batches, [
+                  { header: 'batch', value: (b) => b.batch },
+                  { header: 'date', value: (b) => b.date.slice(0, 16).replace('T', ' ') },
+                  { header: 'source', value: (b) => b.source },
+                  { header: 'file', value: (b) => b.file },
+                  { header: 'rows', value: (b) => b.rows, align: 'right' },
+                  { header: 'created', value: (b) => b.created.members, align: 'right' },
+                  { header: 'updated', value: (b) => b.updated.members + b.updated.memberships, align: 'right' },
+                  { header: 'unchanged', value: (b) => b.unchanged, align: 'right' },
+                  { header: 'rejected', value: (b) => b.rejected, align: 'right' },
+                  { header: 'status', value: (b) => (b.status === 'undone' ? `undone ${b.undoneAt?.slice(0, 10) ?? ''}` : 'applied') },
+                ]),
+          );
+        }),
+      ),
+    ['memberctl import list', 'memberctl import list --limit 5 --json'],
+  );
+
+  examples(
+    importCommand
+      .command('undo')
+      .argument('<batch>', 'batch id, as shown by the import and by `memberctl import list`')
+      .description('remove what a batch created and restore what it updated; refused while later data depends on it')
+      .action(
+        action(async (ctx, batchId: string) => {
+          const { requireBatch, batchSummary, undoBatch } = await import('../core/import/undo.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          if (ctx.interactive) {
+            const batch = batchSummary(await requireBatch(db.kysely, batchId));
+            const { confirm } = await import('../prompt.js');
+            const question = `Undo import ${batch.batch} of ${batch.file} (${plural(batch.created.members, 'member')} created, ${plural(batch.updated.members, 'member')} updated)?`;
+            if (!(await confirm({ interactive: true }, question, false))) {
+              ctx.out.info('Nothing was changed.');
+              return 0;
+            }
+          }
+          const result = await undoBatch(db, batchId, auditSource(ctx.env));
+          ctx.out.result(result, () => {
+            const r = result.removed;
+            return `Undid import ${result.batch}: removed ${plural(r.members, 'member')}, ${plural(r.memberships, 'membership')}, ${plural(r.companies, 'company', 'companies')}, ${plural(r.tags, 'tag')}; restored ${plural(result.restored.members, 'member')} and ${plural(result.restored.memberships, 'membership')}.`;
+          });
+          return 0;
+        }),
+      ),
+    ['memberctl import undo 20260314-093012-a1b2'],
+  );
+}
