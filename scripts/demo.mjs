@@ -15,6 +15,8 @@ if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) {
 const steps = [
   { args: ['plans', 'import', 'fixtures/plans.csv', '--update'], ok: [0] },
   { args: ['plans', 'list'], ok: [0] },
+  // the sample members: English headers, payers listed after the people they pay for, a custom column
+  { args: ['import', 'fixtures/members-en.csv', '--yes'], ok: [0] },
   { args: ['companies', 'list'], ok: [0] },
   { args: ['contacts', 'add', '--name', 'Paul Martin', '--email', 'paul.martin@example.org', '--tag', 'Newsletter'], ok: [0] },
   { args: ['members', 'list', '--limit', '15'], ok: [0] },
