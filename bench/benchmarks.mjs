@@ -1,6 +1,7 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
+import { importBench, importBigBench } from './import.mjs';
 import { invoices } from './invoices.mjs';
 import { membersList } from './members-list.mjs';
 import { startup } from './startup.mjs';
 
-export const benchmarks = [startup, membersList, invoices];
+export const benchmarks = [startup, membersList, invoices, importBench, importBigBench];
