@@ -40,6 +40,7 @@ export type ProblemCode =
   | 'name_looks_like_phone'
   | 'unsupported_status'
   | 'unknown_customer'
+  | 'balance_owed'
   | 'formula_without_value'
   | 'unknown_member'
   | 'cell_too_long'

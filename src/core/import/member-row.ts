@@ -55,6 +55,8 @@ export interface MemberValues {
   notes: string | null;
   externalId: string | null;
   custom: Array<[key: string, value: string]>;
+  /** a VAT or company number (Stripe's Business Vat ID; the template has no column for it) */
+  taxId?: string | null;
 }
 
 const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import type { Db, Queryable } from '../../db/connect.js';
 import { openTable } from '../../importers/open-table.js';
 import type { RawRow, Table } from '../../importers/types.js';
-import { auditSource } from '../audit.js';
+import { type AuditSource, auditSource } from '../audit.js';
 import type { DateConvention } from '../dates.js';
 import { withJobLock } from '../lock.js';
 import { type Problem, problem } from '../problems.js';
@@ -199,7 +199,7 @@ export interface ImportResult extends ImportCounts {
 
 /** Thrown out of the transaction to roll it back while keeping the result. */
 class Rollback {
-  constructor(readonly outcome: Outcome) {}
+  constructor(readonly outcome: unknown) {}
 }
 
 interface Outcome {
@@ -215,31 +215,72 @@ export function newBatchId(at: string): string {
 }
 
 /**
- * Imports a member file in one transaction: nothing is written when any row has an error (`abort`), or the
- * rows without errors are (`skip`; the others go to the rejects file). A dry run, or an import that would change
- * nothing, rolls back. A crash at any moment leaves the database as before the import.
+ * Runs an import (of a template file, of Stripe exports) in one transaction, under the import lock unless it is a
+ * dry run. `rollback(outcome)` rolls the transaction back and makes `outcome` the result. A crash at any moment
+ * leaves the database as before the import.
  */
-export async function importFile(db: Db, options: ImportOptions): Promise<ImportResult> {
-  const run = async (): Promise<Outcome> => {
+export async function inImportTransaction<T>(db: Db, dryRun: boolean, body: (trx: Queryable, rollback: (outcome: T) => never) => Promise<T>): Promise<T> {
+  const rollback = (outcome: T): never => {
+    throw new Rollback(outcome);
+  };
+  const run = async (): Promise<T> => {
     try {
-      return await db.kysely.transaction().execute((trx) => importInTransaction(db, trx, options));
+      return await db.kysely.transaction().execute(async (trx) => {
+        // a large import touches more index pages than SQLite's default 2 MB cache holds
+        if (db.dialect === 'sqlite') await sql.raw('pragma cache_size = -65536').execute(trx);
+        return body(trx, rollback);
+      });
     } catch (error) {
-      if (error instanceof Rollback) return error.outcome;
+      if (error instanceof Rollback) return error.outcome as T;
       throw error;
     }
   };
-  const { result, rejects } = options.dryRun ? await run() : await withJobLock(db, 'import', { waitSeconds: 0 }, run);
+  return dryRun ? run() : withJobLock(db, 'import', { waitSeconds: 0 }, run);
+}
+
+/** Who writes an import, with a new batch id: every audit entry of the import carries it. */
+export function importSource(env: NodeJS.ProcessEnv): AuditSource & { batchId: string } {
+  const source = auditSource(env);
+  return { ...source, batchId: newBatchId(source.at) };
+}
+
+/** Records an import that changed the database, for `import list` and `import undo`. */
+export async function recordBatch(
+  trx: Queryable,
+  source: AuditSource & { batchId: string },
+  batch: { source: string; file: string; rows: number; counts: ImportCounts & { rejected: number } },
+): Promise<void> {
+  const { created, updated, unchanged, rejected } = batch.counts;
+  await trx
+    .insertInto('import_batches')
+    .values({
+      id: source.batchId,
+      source: batch.source,
+      file: batch.file,
+      created_at: source.at,
+      status: 'applied',
+      rows: batch.rows,
+      counts: JSON.stringify({ created, updated, unchanged, rejected }),
+      undone_at: null,
+    })
+    .execute();
+}
+
+/**
+ * Imports a member file in one transaction: nothing is written when any row has an error (`abort`), or the
+ * rows without errors are (`skip`; the others go to the rejects file). A dry run, or an import that would change
+ * nothing, rolls back.
+ */
+export async function importFile(db: Db, options: ImportOptions): Promise<ImportResult> {
+  const { result, rejects } = await inImportTransaction<Outcome>(db, options.dryRun, (trx, rollback) => importInTransaction(db, trx, options, rollback));
   result.rejects = rejects?.commit() ?? null;
   return result;
 }
 
-async function importInTransaction(db: Db, trx: Queryable, options: ImportOptions): Promise<Outcome> {
-  // a large import touches more index pages than SQLite's default 2 MB cache holds
-  if (db.dialect === 'sqlite') await sql.raw('pragma cache_size = -65536').execute(trx);
+async function importInTransaction(db: Db, trx: Queryable, options: ImportOptions, rollback: (outcome: Outcome) => never): Promise<Outcome> {
   const analysis = await analyzeFile(trx, options);
   const problems: Problem[] = [...analysis.fileProblems];
-  const source = { ...auditSource(options.env), batchId: '' };
-  source.batchId = newBatchId(source.at);
+  const source = importSource(options.env);
   const skip = options.onError === 'skip';
   const result: ImportResult = {
     batch: null,
@@ -256,11 +297,11 @@ async function importInTransaction(db: Db, trx: Queryable, options: ImportOption
   };
   if (analysis.fatal) {
     result.rejected = result.rows;
-    throw new Rollback({ result, rejects: null });
+    rollback({ result, rejects: null });
   }
   const rejects = skip && !options.dryRun ? new RejectsFile(options.rejectsFile, analysis.table.headers, analysis.width) : null;
   try {
-    return await writeRows(db, trx, options, analysis, result, source, rejects);
+    return await writeRows(db, trx, options, analysis, result, source, rejects, rollback);
   } catch (error) {
     if (!(error instanceof Rollback)) rejects?.discard();
     throw error;
@@ -275,6 +316,7 @@ async function writeRows(
   result: ImportResult,
   source: ReturnType<typeof auditSource> & { batchId: string },
   rejects: RejectsFile | null,
+  rollback: (outcome: Outcome) => never,
 ): Promise<Outcome> {
   const problems = result.problems;
   const skip = options.onError === 'skip';
@@ -365,21 +407,9 @@ async function writeRows(
   if (aborted || options.dryRun || changes === 0) {
     // rejected rows are still worth a file when nothing else was to be written
     if (aborted) rejects?.discard();
-    throw new Rollback({ result, rejects: aborted ? null : rejects });
+    rollback({ result, rejects: aborted ? null : rejects });
   }
-  await trx
-    .insertInto('import_batches')
-    .values({
-      id: source.batchId,
-      source: options.source,
-      file: options.file,
-      created_at: source.at,
-      status: 'applied',
-      rows: result.rows,
-      counts: JSON.stringify({ created: result.created, updated: result.updated, unchanged: result.unchanged, rejected: result.rejected }),
-      undone_at: null,
-    })
-    .execute();
+  await recordBatch(trx, source, { source: options.source, file: options.file, rows: result.rows, counts: result });
   result.batch = source.batchId;
   result.written = true;
   return { result, rejects };

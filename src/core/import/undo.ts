@@ -77,6 +77,7 @@ const membershipColumns = new Set([
   'intervention_required',
   'intervention_reason',
   'prorate_first',
+  'external_id',
 ]);
 
 const parse = (text: string | null): Record<string, unknown> => {
@@ -105,6 +106,8 @@ interface Touched {
   createdMemberships: number[];
   createdCompanies: number[];
   createdTags: number[];
+  /** credit imported with a person (a Stripe balance) */
+  createdLedger: number[];
   updatedMembers: number[];
   updatedMemberships: number[];
 }
@@ -125,6 +128,7 @@ function touched(entries: readonly AuditEntry[]): Touched {
     ],
     createdCompanies: ids('companies', 'insert'),
     createdTags: ids('tags', 'insert'),
+    createdLedger: ids('ledger_entries', 'insert'),
     updatedMembers: ids('members', 'update'),
     updatedMemberships: ids('memberships', 'update'),
   };
@@ -139,6 +143,7 @@ export async function undoBlockers(db: Queryable, entries: readonly AuditEntry[]
   const blockers: string[] = [];
   const created = new Set(t.createdMembers);
   const createdMemberships = new Set(t.createdMemberships);
+  const createdLedger = new Set(t.createdLedger);
   await inChunks(t.createdMembers, async (ids) => {
     const lines = await db
       .selectFrom('invoice_lines')
@@ -149,8 +154,8 @@ export async function undoBlockers(db: Queryable, entries: readonly AuditEntry[]
     for (const l of lines) blockers.push(`invoice ${l.number} bills ${l.member_name}`);
     const invoices = await db.selectFrom('invoices').select(['number', 'payer_name']).where('payer_id', 'in', ids).execute();
     for (const i of invoices) blockers.push(`invoice ${i.number} is addressed to ${i.payer_name}`);
-    const ledger = await db.selectFrom('ledger_entries').select(['member_id', 'kind']).where('member_id', 'in', ids).execute();
-    for (const l of ledger) blockers.push(`member #${l.member_id} has a ${l.kind} in the credits ledger`);
+    const ledger = await db.selectFrom('ledger_entries').select(['id', 'member_id', 'kind']).where('member_id', 'in', ids).execute();
+    for (const l of ledger) if (!createdLedger.has(l.id)) blockers.push(`member #${l.member_id} has a ${l.kind} in the credits ledger`);
     const payees = await db.selectFrom('members').select(['id', 'name', 'paid_by_id']).where('paid_by_id', 'in', ids).execute();
     for (const p of payees) if (!created.has(p.id) && !updatedHere.has(p.id)) blockers.push(`${p.name} (#${p.id}) is now paid by member #${p.paid_by_id}, who this import created`);
     const memberships = await db.selectFrom('memberships').select(['id', 'member_id']).where('member_id', 'in', ids).execute();
@@ -251,6 +256,9 @@ export async function undoBatch(db: Db, id: string, source: AuditSource): Promis
       }
       audits.push({ action: 'undo', entity: entry.entity, entityId, memberId: entry.member_id, before: after, after: before, summary });
     }
+    await inChunks(t.createdLedger, async (ids) => {
+      await trx.deleteFrom('ledger_entries').where('id', 'in', ids).execute();
+    });
     await inChunks(t.createdMemberships, async (ids) => {
       await trx.deleteFrom('memberships').where('id', 'in', ids).execute();
     });

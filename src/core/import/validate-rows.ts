@@ -46,6 +46,25 @@ export interface CheckedRow {
   /** id of the existing member this row stands for */
   match: number | null;
   payer: PayerTarget | null;
+  /**
+   * The memberships the row stands for, when it gives them itself rather than through `plan`, `schedule` and the
+   * date columns: a Stripe customer with several subscriptions.
+   */
+  memberships?: PlannedMembership[];
+  /** credit owed to the person, written to the credits ledger when the row creates them (a Stripe balance) */
+  credit?: { amount: number; currency: string; date: string; description: string } | null;
+}
+
+/** One membership of a row that gives its memberships itself (`CheckedRow.memberships`). */
+export interface PlannedMembership {
+  plan: Plan;
+  schedule: MembershipSchedule;
+  startDate: string;
+  quantity: number;
+  doNotRenew: boolean;
+  doNotRenewReason: string | null;
+  /** its id in the system it comes from (a Stripe subscription id): a re-import finds the membership by it */
+  externalId: string | null;
 }
 
 export function planSuggester(existing: Existing): (name: string) => string | null {

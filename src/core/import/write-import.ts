@@ -11,7 +11,7 @@ import { type Problem, problem } from '../problems.js';
 import { type BulkTarget, inChunks, insertRows, type SqlValue, updateColumnById } from './bulk.js';
 import type { Existing } from './existing.js';
 import { headerOf, type Layout } from './member-row.js';
-import type { CheckedRow } from './validate-rows.js';
+import type { CheckedRow, PlannedMembership } from './validate-rows.js';
 
 /**
  * Rows per chunk. Small on purpose: what a chunk holds outlives a young-generation GC or two and gets
@@ -49,10 +49,12 @@ interface Snapshot {
   notes: Set<string>;
 }
 
-type MemberColumns = Pick<Member, 'name' | 'email' | 'email_key' | 'phone' | 'address' | 'company_id' | 'paid_by_id' | 'external_id'>;
+type MemberColumns = Pick<Member, 'name' | 'email' | 'email_key' | 'phone' | 'address' | 'tax_id' | 'company_id' | 'paid_by_id' | 'external_id'>;
 
 interface MembershipChange {
   kind: 'create' | 'update';
+  /** the plan's name, for the audit log */
+  plan: string;
   /** the membership updated */
   id?: number;
   before?: Partial<Membership>;
@@ -72,7 +74,7 @@ export interface MemberDiff {
   fields: Array<{ key: string; before: string | null; after: string }>;
   tags: string[];
   note: string | null;
-  membership: MembershipChange | null;
+  memberships: MembershipChange[];
   error: string | null;
 }
 
@@ -103,7 +105,7 @@ export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, 
     fields: [],
     tags: [],
     note: null,
-    membership: null,
+    memberships: [],
     error: null,
   };
   const label = (key: Parameters<typeof headerOf>[1], before: unknown, after: unknown) =>
@@ -131,6 +133,10 @@ export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, 
     set('external_id', v.externalId);
     label('externalId', m.external_id, v.externalId);
   }
+  if (v.taxId !== undefined && v.taxId !== null && v.taxId !== m.tax_id) {
+    set('tax_id', v.taxId);
+    diff.labels.push(`Tax ID: ${show(m.tax_id)} -> ${show(v.taxId)}`);
+  }
   if (v.company !== null && v.company !== snapshot.companyName) {
     diff.company = v.company;
     diff.memberBefore.company_id = m.company_id;
@@ -155,13 +161,18 @@ export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, 
     diff.note = v.notes;
     diff.labels.push(`${headerOf(layout, 'notes')}: adds a note`);
   }
-  if (row.plan) {
+  if (row.memberships) {
+    for (const planned of row.memberships) {
+      const change = diffPlanned(snapshot, planned, layout, diff.labels);
+      if (change) diff.memberships.push(change);
+    }
+  } else if (row.plan) {
     const current = membershipFor(snapshot, row);
     if (!current) {
       if (row.schedule === null) {
         diff.error = `member #${m.id} has no membership on "${row.plan.name}" to change: give a ${headerOf(layout, 'startDate')} and a ${headerOf(layout, 'nextInvoiceDate')} to add one`;
       } else {
-        diff.membership = { kind: 'create', after: newMembershipValues(row, m.id) };
+        diff.memberships.push({ kind: 'create', plan: row.plan.name, after: newMembershipValues(row, m.id) });
         diff.labels.push(`${headerOf(layout, 'planName')}: adds a membership on "${row.plan.name}"`);
       }
     } else {
@@ -196,10 +207,78 @@ export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, 
       if (v.quantity !== null) change('quantity', v.quantity, 'quantity');
       if (v.endDate !== null) change('end_date', v.endDate, 'endDate');
       if (v.autoRenew !== null) change('auto_renew', v.autoRenew ? 1 : 0, 'autoRenew');
-      if (Object.keys(after).length > 0) diff.membership = { kind: 'update', id: current.id, before, after };
+      if (Object.keys(after).length > 0) diff.memberships.push({ kind: 'update', plan: row.plan.name, id: current.id, before, after });
     }
   }
   return diff;
+}
+
+/**
+ * The change one membership of a row that gives its memberships itself makes: found by its external id, else
+ * by plan and start date among those without one; created when there is none.
+ */
+function diffPlanned(snapshot: Snapshot, planned: PlannedMembership, layout: Layout, labels: string[]): MembershipChange | null {
+  const current =
+    (planned.externalId === null ? undefined : snapshot.memberships.find((m) => m.external_id === planned.externalId)) ??
+    snapshot.memberships.find((m) => m.external_id === null && m.plan_id === planned.plan.id && m.start_date === planned.startDate);
+  if (!current) {
+    labels.push(`${headerOf(layout, 'planName')}: adds a membership on "${planned.plan.name}"`);
+    return { kind: 'create', plan: planned.plan.name, after: plannedMembershipValues(planned, snapshot.member.id) };
+  }
+  const wanted = plannedMembershipValues(planned, snapshot.member.id);
+  const before: Partial<Membership> = {};
+  const after: Partial<Membership> = {};
+  const change = <K extends keyof Membership>(column: K, label: string | null) => {
+    const value = wanted[column] as Membership[K];
+    if (current[column] === value) return;
+    before[column] = current[column];
+    after[column] = value;
+    if (label !== null) labels.push(`${label}: ${show(current[column])} -> ${show(value)}`);
+  };
+  change('plan_id', null);
+  if (after.plan_id !== undefined) labels.push(`${headerOf(layout, 'planName')}: membership ${current.id} moves to "${planned.plan.name}"`);
+  change('start_date', headerOf(layout, 'startDate'));
+  // billing moves next_invoice_date on; what the import gave is the first recurring date
+  const firstRecurring = current.first_recurring_date ?? current.next_invoice_date;
+  if (firstRecurring !== wanted.first_recurring_date) {
+    for (const column of ['next_invoice_date', 'first_recurring_date', 'anchor_day', 'covered_until'] as const) change(column, null);
+    labels.push(`${headerOf(layout, 'nextInvoiceDate')}: ${show(firstRecurring)} -> ${show(wanted.first_recurring_date)}`);
+  }
+  change('quantity', headerOf(layout, 'quantity'));
+  change('do_not_renew', 'Do not renew');
+  if (planned.doNotRenew) change('do_not_renew_reason', null);
+  change('external_id', null);
+  return Object.keys(after).length === 0 ? null : { kind: 'update', plan: planned.plan.name, id: current.id, before, after };
+}
+
+function plannedMembershipValues(planned: PlannedMembership, memberId: number): Partial<Membership> {
+  const { plan, schedule } = planned;
+  return {
+    member_id: memberId,
+    plan_id: plan.id,
+    quantity: planned.quantity,
+    start_date: planned.startDate,
+    next_invoice_date: schedule.next_invoice_date,
+    first_recurring_date: schedule.first_recurring_date ?? null,
+    anchor_day: schedule.anchor_day,
+    covered_until: schedule.covered_until ?? null,
+    end_date: null,
+    auto_renew: plan.auto_renew,
+    auto_renew_until: null,
+    do_not_renew: planned.doNotRenew ? 1 : 0,
+    do_not_renew_reason: planned.doNotRenew ? planned.doNotRenewReason : null,
+    intervention_required: 0,
+    intervention_reason: null,
+    prorate_first: schedule.prorate_first ?? 0,
+    external_id: planned.externalId,
+    source: 'import',
+  };
+}
+
+/** The memberships a new row's person gets: those it gives itself, else the one of its plan columns. */
+function membershipValuesOf(row: CheckedRow, memberId: number): Array<{ plan: string; values: Partial<Membership> }> {
+  if (row.memberships) return row.memberships.map((planned) => ({ plan: planned.plan.name, values: plannedMembershipValues(planned, memberId) }));
+  return row.plan && row.schedule ? [{ plan: row.plan.name, values: newMembershipValues(row, memberId) }] : [];
 }
 
 function newMembershipValues(row: CheckedRow, memberId: number): Partial<Membership> {
@@ -251,6 +330,8 @@ const membershipColumns = [
 ] as const;
 
 const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id', 'created_at', 'updated_at'] as const;
+
+const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'grant_id', 'invoice_id', 'payment_id', 'description', 'job_id', 'created_at'] as const;
 
 const auditColumns = ['at', 'actor', 'action', 'entity', 'entity_id', 'member_id', 'batch_id', 'job_id', 'before', 'after', 'summary'] as const;
 
@@ -426,7 +507,7 @@ export class ImportWriter {
         v.emailKey,
         v.phone,
         v.address,
-        null,
+        v.taxId ?? null,
         v.company === null ? null : this.companies.get(v.company)!,
         typeof payer === 'number' ? payer : null,
         v.externalId,
@@ -461,6 +542,9 @@ export class ImportWriter {
     const notes: SqlValue[][] = [];
     const memberships: SqlValue[][] = [];
     const membershipOwners: number[] = [];
+    const membershipPlans: string[] = [];
+    const credits: SqlValue[][] = [];
+    const creditOwners: number[] = [];
     rows.forEach((row, i) => {
       const id = ids[i]!;
       const v = row.values;
@@ -469,10 +553,15 @@ export class ImportWriter {
       for (const [key, value] of v.custom) fields.push([id, key, value]);
       for (const tag of row.tags) memberTags.push([id, this.tagId(tag)]);
       if (v.notes !== null) notes.push([id, v.notes, `import ${source.batchId}`, at]);
-      if (row.plan && row.schedule) {
-        const m = newMembershipValues(row, id);
+      for (const { plan, values: m } of membershipValuesOf(row, id)) {
         memberships.push(membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))));
         membershipOwners.push(i);
+        membershipPlans.push(plan);
+      }
+      if (row.credit) {
+        const c = row.credit;
+        credits.push([id, 'credit', 'import', c.amount, c.currency, c.date, null, null, null, null, c.description, null, at]);
+        creditOwners.push(i);
       }
     });
     this.counts.created.members += rows.length;
@@ -480,8 +569,28 @@ export class ImportWriter {
     await insertRows(this.options.bulk, 'member_tags', ['member_id', 'tag_id'], memberTags);
     await insertRows(this.options.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], notes);
     const membershipIds = await insertRows(this.options.bulk, 'memberships', membershipColumns, memberships, true);
-    const membershipOf = new Map(membershipOwners.map((owner, k) => [owner, k]));
+    // a person's first membership goes in their own audit entry; others (Stripe) get entries of their own
+    const membershipOf = new Map<number, number>();
+    membershipOwners.forEach((owner, k) => {
+      if (!membershipOf.has(owner)) membershipOf.set(owner, k);
+      else {
+        this.audits.push({
+          action: 'insert',
+          entity: 'memberships',
+          entityId: membershipIds[k]!,
+          memberId: ids[owner]!,
+          after: { id: membershipIds[k]!, plan: membershipPlans[k]! },
+          summary: `membership ${membershipIds[k]} (${membershipPlans[k]}) imported`,
+        });
+      }
+    });
     this.counts.created.memberships += membershipIds.length;
+    const creditIds = await insertRows(this.options.bulk, 'ledger_entries', ledgerColumns, credits, true);
+    creditIds.forEach((entryId, k) => {
+      const owner = creditOwners[k]!;
+      const c = rows[owner]!.credit!;
+      this.audits.push({ action: 'insert', entity: 'ledger_entries', entityId: entryId, memberId: ids[owner]!, after: { id: entryId, unit: 'credit', kind: 'import', amount: c.amount, currency: c.currency }, summary: c.description });
+    });
     // One entry per person, with the ids created for them. The image is short on purpose: imports write
     // hundreds of thousands of these, the values are in the rows themselves, and an insert has no before-values.
     rows.forEach((row, i) => {
@@ -490,14 +599,14 @@ export class ImportWriter {
       if (v.email !== null) image.email = v.email;
       if (v.externalId !== null) image.external_id = v.externalId;
       const k = membershipOf.get(i);
-      if (k !== undefined) image.membership = { id: membershipIds[k]!, plan: row.plan!.name };
+      if (k !== undefined) image.membership = { id: membershipIds[k]!, plan: membershipPlans[k]! };
       this.audits.push({
         action: 'insert',
         entity: 'members',
         entityId: ids[i]!,
         memberId: ids[i]!,
         after: image,
-        summary: k === undefined ? 'imported as a contact' : `imported: ${row.plan!.name} from ${v.startDate}, next invoice ${row.schedule!.first_recurring_date}`,
+        summary: k === undefined ? 'imported as a contact' : `imported: ${membershipPlans[k]} from ${memberships[k]![membershipColumns.indexOf('start_date')]}, next invoice ${memberships[k]![membershipColumns.indexOf('first_recurring_date')]}`,
       });
     });
   }
@@ -550,22 +659,23 @@ export class ImportWriter {
         if (noteId !== null) after.note_id = noteId;
         this.audits.push({ action: 'update', entity: 'members', entityId: id, memberId: id, before, after, summary: diff.labels.filter((l) => !l.startsWith(`${headerOf(this.options.layout, 'planName')}:`)).join('; ') });
       }
-      const membership = diff.membership;
-      if (membership?.kind === 'create') {
-        const m = membership.after;
-        const [membershipId] = await insertRows(this.options.bulk, 'memberships', membershipColumns, [
-          membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))),
-        ], true);
-        this.counts.created.memberships += 1;
-        this.audits.push({ action: 'insert', entity: 'memberships', entityId: membershipId!, memberId: id, after: { ...m, id: membershipId }, summary: `membership ${membershipId} (${row.plan!.name}) imported` });
-      } else if (membership?.kind === 'update') {
-        await this.db
-          .updateTable('memberships')
-          .set({ ...membership.after, updated_at: at })
-          .where('id', '=', membership.id!)
-          .execute();
-        this.counts.updated.memberships += 1;
-        this.audits.push({ action: 'update', entity: 'memberships', entityId: membership.id!, memberId: id, before: membership.before, after: membership.after, summary: `membership ${membership.id} changed by import` });
+      for (const membership of diff.memberships) {
+        if (membership.kind === 'create') {
+          const m = membership.after;
+          const [membershipId] = await insertRows(this.options.bulk, 'memberships', membershipColumns, [
+            membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))),
+          ], true);
+          this.counts.created.memberships += 1;
+          this.audits.push({ action: 'insert', entity: 'memberships', entityId: membershipId!, memberId: id, after: { ...m, id: membershipId }, summary: `membership ${membershipId} (${membership.plan}) imported` });
+        } else {
+          await this.db
+            .updateTable('memberships')
+            .set({ ...membership.after, updated_at: at })
+            .where('id', '=', membership.id!)
+            .execute();
+          this.counts.updated.memberships += 1;
+          this.audits.push({ action: 'update', entity: 'memberships', entityId: membership.id!, memberId: id, before: membership.before, after: membership.after, summary: `membership ${membership.id} changed by import` });
+        }
       }
     }
   }
