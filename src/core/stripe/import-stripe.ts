@@ -1,0 +1,262 @@
+/**
+ * `import stripe`: the Stripe exports written through the import writer of template files (write-import.ts), so
+ * a Stripe import has the same guarantees: one transaction, all or nothing (or `--on-error skip` with rejects
+ * files), a batch in `import list` that `import undo` reverses, the audit log, dry runs, and re-imports that
+ * change nothing (people are matched on the Stripe customer id, memberships on the subscription id).
+ */
+import fs from 'node:fs';
+import type { Db } from '../../db/connect.js';
+import type { StripeExport } from '../../importers/stripe/export-table.js';
+import type { Cell } from '../../importers/types.js';
+import { buildLayout, type Layout, type MemberValues } from '../import/member-row.js';
+import { bulkTarget } from '../import/bulk.js';
+import { RejectsFile, rejectReason } from '../import/rejects.js';
+import { importSource, inImportTransaction, recordBatch } from '../import/run.js';
+import type { CheckedRow, PlannedMembership } from '../import/validate-rows.js';
+import { type ImportCounts, ImportWriter } from '../import/write-import.js';
+import { allProblems, analyzeStripe, type StripeAnalysis, type StripeReadRequest } from './analyze.js';
+import type { StripeProblem, StripeUnit } from './mapping.js';
+
+export interface StripeImportOptions extends StripeReadRequest {
+  dryRun: boolean;
+  onError: 'abort' | 'skip';
+  /** change existing members whose data differs (--update) */
+  update: boolean;
+  /** where `--on-error skip` writes the rejected rows of each export */
+  rejects: { customers: string; subscriptions: string | null };
+  /** --cancel-list: where the imported subscriptions are listed */
+  cancelListFile: string | null;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface CancelEntry {
+  subscriptionId: string;
+  customerId: string;
+  email: string | null;
+  plan: string;
+  /** the date Stripe would bill next */
+  nextInvoiceDate: string;
+}
+
+export interface StripeImportResult extends ImportCounts {
+  batch: string | null;
+  dryRun: boolean;
+  /** data rows read, all files together */
+  rows: number;
+  /** units (a customer with its subscriptions, or a subscription without its customer) kept out */
+  rejected: number;
+  /** whether the database was changed */
+  written: boolean;
+  /** an error kept everything out (--on-error abort), or a file could not be read */
+  aborted: boolean;
+  problems: StripeProblem[];
+  /** subscriptions not imported, by status */
+  notImported: Record<string, number>;
+  /** the rejects files written: customers, subscriptions */
+  rejectsFiles: string[];
+  /** the subscriptions now in memberctl (created or already there): to cancel in Stripe */
+  toCancel: CancelEntry[];
+  /** the cancel list written, if any */
+  cancelList: string | null;
+}
+
+// Template columns each Stripe column stands for, so the writer's messages ("Email: a -> b") name Stripe's headers.
+const layoutHeaders = ['Name', 'Email', 'Phone', 'Address', 'id', 'Description', 'Plan', 'Start Date (UTC)', 'Current Period End (UTC)', 'Quantity'];
+
+function stripeLayout(): Layout {
+  const { layout } = buildLayout(['Name', 'Email', 'Phone', 'Address', 'External ID', 'Notes', 'Plan name', 'Start date', 'Next invoice date', 'Quantity'], 1, 'import');
+  return { ...layout, headers: layoutHeaders };
+}
+
+const doNotRenewReason = 'Cancel at period end in Stripe';
+
+/** The writer's row for one unit: the person, their memberships, their credit. */
+export function unitRow(unit: StripeUnit, match: number | null, today: string): CheckedRow {
+  const member = unit.member!;
+  const first = unit.memberships[0];
+  const values: MemberValues = {
+    name: member.name,
+    planName: first?.plan.name ?? null,
+    startDate: first?.startDate ?? null,
+    nextInvoiceDate: first?.nextInvoiceDate ?? null,
+    email: member.email,
+    emailKey: member.emailKey,
+    phone: member.phone,
+    company: null,
+    paidBy: null,
+    address: member.address,
+    quantity: first?.quantity ?? null,
+    prorate: false,
+    autoRenew: null,
+    endDate: null,
+    tags: member.tags,
+    notes: member.note,
+    externalId: member.externalId,
+    custom: member.custom,
+    taxId: member.taxId,
+  };
+  const memberships: PlannedMembership[] = unit.memberships.map((m) => ({
+    plan: m.plan,
+    schedule: m.schedule,
+    startDate: m.startDate,
+    quantity: m.quantity,
+    endDate: null,
+    autoRenew: null,
+    doNotRenew: m.doNotRenew,
+    doNotRenewReason: m.doNotRenew ? doNotRenewReason : null,
+    externalId: m.subscriptionId,
+  }));
+  return {
+    row: unit.customerRow!,
+    cells: [],
+    values,
+    plan: first?.plan ?? null,
+    schedule: first?.schedule ?? null,
+    tags: member.tags,
+    problems: unit.problems,
+    hasErrors: unit.hasErrors,
+    match,
+    payer: null,
+    memberships,
+    credit: member.credit === null ? null : { ...member.credit, date: today, description: 'credit from the Stripe account balance' },
+  };
+}
+
+/** Writes the rows of `rows` (row numbers) of a Stripe export to a rejects file, each with its reason. */
+async function writeRejects(source: StripeExport, file: string, reasons: ReadonlyMap<number, string>): Promise<RejectsFile | null> {
+  if (reasons.size === 0) return null;
+  const rejects = new RejectsFile(file, source.table.headers, source.table.headers.length);
+  for await (const raw of source.table.rows) {
+    const reason = reasons.get(raw.row);
+    if (reason !== undefined) rejects.add(raw.cells as Cell[], reason);
+  }
+  return rejects;
+}
+
+/** The imported subscriptions, as a CSV for the admin to cancel them in Stripe. */
+export function writeCancelList(file: string, entries: readonly CancelEntry[]): void {
+  const quote = (value: string | null) => {
+    const text = value ?? '';
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const lines = [
+    'Subscription ID,Customer ID,Customer Email,Plan,Next Stripe Billing Date',
+    ...entries.map((e) => [e.subscriptionId, e.customerId, e.email, e.plan, e.nextInvoiceDate].map(quote).join(',')),
+  ];
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** What the transaction ends with. */
+interface Outcome {
+  result: StripeImportResult;
+  analysis: StripeAnalysis;
+  /** units written (or that would be, in a dry run) */
+  accepted: StripeUnit[];
+  rejected: Set<StripeUnit>;
+}
+
+const zeroCounts = () => ({ created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 });
+
+/**
+ * Imports the Stripe exports in one transaction (see the file comment). A dry run, an aborted import or one that
+ * would change nothing rolls back; the rejects files and the cancel list are written only for a real import.
+ */
+export async function importStripe(db: Db, options: StripeImportOptions): Promise<StripeImportResult> {
+  const skip = options.onError === 'skip';
+  const outcome = await inImportTransaction<Outcome>(db, options.dryRun, async (trx, rollback) => {
+    const analysis = await analyzeStripe(trx, options);
+    const problems = allProblems(analysis);
+    const result: StripeImportResult = {
+      batch: null,
+      dryRun: options.dryRun,
+      rows: analysis.rows,
+      ...zeroCounts(),
+      rejected: 0,
+      problems,
+      written: false,
+      aborted: false,
+      notImported: analysis.mapping.notImported,
+      rejectsFiles: [],
+      toCancel: [],
+      cancelList: null,
+    };
+    const accepted: StripeUnit[] = [];
+    const rejected = new Set<StripeUnit>();
+    if (analysis.fatal) {
+      result.rejected = analysis.mapping.units.length;
+      result.aborted = true;
+      rollback({ result, analysis, accepted, rejected });
+    }
+    const source = importSource(options.env);
+    const byRow = new Map<number, StripeUnit>();
+    const file = analysis.customers.file;
+    let failed = false;
+    const writer = new ImportWriter(trx, analysis.existing, {
+      bulk: bulkTarget(db, trx),
+      source,
+      update: options.update,
+      layout: stripeLayout(),
+      matches: analysis.matches,
+      payerRows: new Set(),
+      // a conflict with the database found while writing (a changed customer without --update)
+      onReject: (row, p) => {
+        const unit = byRow.get(row.row)!;
+        const found: StripeProblem = { ...p, file };
+        unit.problems.push(found);
+        problems.push(found);
+        rejected.add(unit);
+        failed = true;
+      },
+    });
+    for (const unit of analysis.mapping.units) {
+      if (unit.hasErrors || unit.member === null || unit.customerRow === null) {
+        rejected.add(unit);
+        failed = true;
+        continue;
+      }
+      byRow.set(unit.customerRow, unit);
+      accepted.push(unit);
+      if (!failed || skip) await writer.add(unitRow(unit, analysis.matches.get(unit.customerRow) ?? null, options.today));
+    }
+    if (!failed || skip) await writer.finish();
+    result.rejected = rejected.size;
+    result.aborted = failed && !skip;
+    if (!result.aborted) Object.assign(result, writer.counts);
+    const changes = result.created.members + result.created.memberships + result.updated.members + result.updated.memberships;
+    if (result.aborted || options.dryRun || changes === 0) rollback({ result, analysis, accepted, rejected });
+    await recordBatch(trx, source, { source: 'stripe', file: options.files.customers, rows: result.rows, counts: result });
+    result.batch = source.batchId;
+    result.written = true;
+    return { result, analysis, accepted, rejected };
+  });
+
+  const { result, analysis, accepted, rejected } = outcome;
+  if (result.aborted) return result;
+  for (const unit of accepted) {
+    if (rejected.has(unit)) continue;
+    for (const m of unit.memberships) {
+      result.toCancel.push({ subscriptionId: m.subscriptionId, customerId: unit.member!.externalId ?? '', email: unit.member!.email, plan: m.plan.name, nextInvoiceDate: m.nextInvoiceDate });
+    }
+  }
+  if (options.dryRun) return result;
+  if (skip && rejected.size > 0) {
+    const customers = new Map<number, string>();
+    const subscriptions = new Map<number, string>();
+    for (const unit of rejected) {
+      const reason = rejectReason(unit.problems);
+      if (unit.customerRow !== null) customers.set(unit.customerRow, reason);
+      for (const row of unit.subscriptionRows) subscriptions.set(row, reason);
+    }
+    const files = [await writeRejects(analysis.customers.export, options.rejects.customers, customers)];
+    if (analysis.subscriptions && options.rejects.subscriptions) files.push(await writeRejects(analysis.subscriptions.export, options.rejects.subscriptions, subscriptions));
+    for (const f of files) {
+      const written = f?.commit();
+      if (written) result.rejectsFiles.push(written);
+    }
+  }
+  if (options.cancelListFile !== null && result.toCancel.length > 0) {
+    writeCancelList(options.cancelListFile, result.toCancel);
+    result.cancelList = options.cancelListFile;
+  }
+  return result;
+}
