@@ -161,25 +161,67 @@ describe('validate and import from the command line', () => {
     expect(unknown.stdout).toContain('unknown_member');
   });
 
-  it.each(dialects)('a kill during an import on %s leaves the database as before; rerunning completes it', async (dialect) => {
+  it.each(dialects)('a kill while an import is writing on %s leaves the database as before; rerunning completes it', async (dialect) => {
     const db = await withPlans(dialect);
     const lines = ['Name,Email,Company,Plan name,Start date,Next invoice date,Paid by'];
     for (let i = 1; i <= 30_000; i += 1) lines.push(`Member ${i},m${i}@example.org,Company ${i % 300},Hot Desk,2025-01-01,2027-01-01,${i % 10 === 0 ? `m${i - 1}@example.org` : ''}`);
     const file = files.write('big.csv', `${lines.join('\n')}\n`);
     const before = await tableCounts(db);
     const child = spawn(process.execPath, [bin, '--db', db, '--today', today, 'import', file], { cwd: root, stdio: 'ignore', env: { ...process.env, MEMBERCTL_DB: undefined } });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // let it get well into writing, then kill it without warning
-    await new Promise((resolve) => setTimeout(resolve, dialect === 'sqlite' ? 2500 : 3500));
+    let exited = false;
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    void exit.then(() => {
+      exited = true;
+    });
+    // wait until the import holds the database's write lock with rows written, then kill it without warning
+    const writing = await isWriting(dialect, db);
+    // twice in a row: the import's lock row is also written, but in an instant
+    for (let busy = 0; !exited && busy < 2; ) {
+      busy = (await writing()) ? busy + 1 : 0;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(exited).toBe(false);
     child.kill('SIGKILL');
-    const code = await exited;
-    expect(code).toBeNull();
+    expect(await exit).toBeNull();
     expect(await tableCounts(db)).toEqual(before);
     const rerun = await runCli(['--json', 'import', file], { db, today });
     expect(rerun.code).toBe(0);
     expect(rerun.json()).toMatchObject({ created: { members: 30_000, companies: 300, memberships: 30_000 } });
   });
 });
+
+/** A probe telling whether another process is in the middle of writing members. */
+async function isWriting(dialect: (typeof dialects)[number], url: string): Promise<() => Promise<boolean>> {
+  if (dialect === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    return async () => {
+      const probe = new Database(url, { timeout: 0 });
+      try {
+        probe.exec('begin immediate');
+        probe.exec('rollback');
+        return false;
+      } catch {
+        // busy: a writer holds the lock (the import, or its lock row for an instant)
+        return true;
+      } finally {
+        probe.close();
+      }
+    };
+  }
+  const { default: pg } = await import('pg');
+  return async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const result = await client.query(
+        "select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'members' and l.mode = 'RowExclusiveLock' and l.pid <> pg_backend_pid()",
+      );
+      return result.rows[0].n > 0;
+    } finally {
+      await client.end();
+    }
+  };
+}
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
@@ -192,7 +234,7 @@ function onTerminal(args: string[], answers: Array<[RegExp, string]>): Promise<{
   child.stdout.on('data', (data: Buffer) => {
     output += data.toString('utf8');
     const next = pending[0];
-    if (next && next[0].test(output)) {
+    if (next?.[0].test(output)) {
       pending.shift();
       output += '\n';
       setTimeout(() => child.stdin.write(next[1]), 150);
