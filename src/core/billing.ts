@@ -41,6 +41,10 @@ export interface BillingSchedule {
   doNotRenew: boolean;
   interval: Interval;
   every: number;
+  /** terms whose renewal was accepted: billed like automatic renewals (renewals.ts) */
+  acceptedTerms?: readonly IsoDate[];
+  /** terms whose renewal was refused: never billed, whatever the auto-renew settings say */
+  refusedTerms?: readonly IsoDate[];
 }
 
 /** One billable period `[start, end)`; a prorated one bills `days / fullDays` of the price. */
@@ -77,10 +81,13 @@ export function periodAt(schedule: BillingSchedule, start: IsoDate): Period {
 
 /**
  * The first period (the one starting on the start date) is the membership's first term and is always billed;
- * every later one is a renewal, billed by the job only when the membership renews automatically up to it.
+ * every later one is a renewal, billed by the job only when the membership renews automatically up to it, or
+ * when its renewal was accepted. A refused renewal is never billed.
  */
 export function renewsAutomatically(schedule: BillingSchedule, periodStart: IsoDate): boolean {
   if (periodStart === schedule.startDate) return true;
+  if (schedule.refusedTerms?.includes(periodStart)) return false;
+  if (schedule.acceptedTerms?.includes(periodStart)) return !schedule.doNotRenew;
   if (!schedule.autoRenew || schedule.doNotRenew) return false;
   return schedule.autoRenewUntil === null || !before(schedule.autoRenewUntil, periodStart);
 }

@@ -7,6 +7,7 @@
 import type { Queryable } from '../db/connect.js';
 import type { Invoice } from '../db/types.js';
 import type { AuditSource } from './audit.js';
+import { settleInvoiceGrants } from './credits.js';
 import type { IsoDate } from './dates.js';
 import { formatAmount, type MinorAmount } from './money.js';
 
@@ -88,5 +89,7 @@ export async function reconcileInvoice(
       })
       .execute();
   }
+  // the plans' credits and passes are granted while the invoice is paid, and what remains is taken back otherwise
+  await settleInvoiceGrants(trx, current, { date: context.date, source: context.source });
   return { invoice: current, paid, creditChange: current.payer_id === null ? 0 : change };
 }

@@ -21,6 +21,7 @@ import { formatAmount } from './money.js';
 import { allocateNumbers, yearOf } from './numbering.js';
 import { type Problem, problem } from './problems.js';
 import { getSetting } from './settings.js';
+import { grantForPaidInvoices } from './credits.js';
 
 export interface InvoiceRunOptions {
   asOf: IsoDate;
@@ -68,16 +69,28 @@ export async function findDueMemberships(db: Queryable, asOf: IsoDate): Promise<
     .select((eb) => ['ms.id', eb.fn.coalesce('m.paid_by_id', 'm.id').as('payer_id')])
     .where('ms.next_invoice_date', '<=', asOf)
     .where((eb) => eb.or([eb('ms.end_date', 'is', null), eb('ms.end_date', '>=', eb.ref('ms.next_invoice_date'))]))
-    .where((eb) =>
-      eb.or([
+    .where((eb) => {
+      // the renewal decided for the period starting on the next invoice date (renewals.ts)
+      const decided = (status: 'accepted' | 'refused') =>
+        eb.exists(
+          eb
+            .selectFrom('renewals as r')
+            .select('r.id')
+            .whereRef('r.membership_id', '=', 'ms.id')
+            .whereRef('r.term_start', '=', 'ms.next_invoice_date')
+            .where('r.status', '=', status),
+        );
+      return eb.or([
         eb('ms.next_invoice_date', '=', eb.ref('ms.start_date')),
         eb.and([
           eb('ms.auto_renew', '=', 1),
           eb('ms.do_not_renew', '=', 0),
           eb.or([eb('ms.auto_renew_until', 'is', null), eb('ms.auto_renew_until', '>=', eb.ref('ms.next_invoice_date'))]),
+          eb.not(decided('refused')),
         ]),
-      ]),
-    )
+        eb.and([eb('ms.do_not_renew', '=', 0), decided('accepted')]),
+      ]);
+    })
     .orderBy('payer_id')
     .orderBy('ms.id')
     .execute();
@@ -118,8 +131,11 @@ interface BatchPlan {
   problems: Problem[];
 }
 
-/** Reads a batch's memberships, payers and billed periods, and plans its invoices. Writes nothing. */
-async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: IsoDate): Promise<BatchPlan> {
+/**
+ * Reads a batch's memberships, payers and billed periods, and plans its invoices dated `asOf` for the periods
+ * due by `through` (later than `asOf` when an accepted renewal bills its term at once). Writes nothing.
+ */
+async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: IsoDate, through: IsoDate = asOf): Promise<BatchPlan> {
   const rows = [];
   for (const chunk of chunks(membershipIds, 500)) {
     rows.push(
@@ -178,6 +194,25 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: 
       }
     }
   }
+  const decided = { accepted: new Map<number, IsoDate[]>(), refused: new Map<number, IsoDate[]>() };
+  if (billedFrom !== null) {
+    for (const chunk of chunks(
+      rows.map((r) => r.id),
+      500,
+    )) {
+      const renewals = await db
+        .selectFrom('renewals')
+        .select(['membership_id', 'term_start', 'status'])
+        .where('membership_id', 'in', chunk)
+        .where('status', 'in', ['accepted', 'refused'])
+        .where('term_start', '>=', billedFrom)
+        .execute();
+      for (const r of renewals) {
+        const terms = decided[r.status as 'accepted' | 'refused'];
+        terms.set(r.membership_id, [...(terms.get(r.membership_id) ?? []), r.term_start]);
+      }
+    }
+  }
 
   const problems: Problem[] = [];
   const memberships: PlannedMembership[] = [];
@@ -219,8 +254,10 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: 
       doNotRenew: row.do_not_renew === 1,
       interval: row.interval,
       every: row.every,
+      acceptedTerms: decided.accepted.get(row.id),
+      refusedTerms: decided.refused.get(row.id),
     };
-    const due = duePeriods(schedule, asOf);
+    const due = duePeriods(schedule, through);
     if (due.periods.length === 0) continue;
     const plan = { name: row.plan_name, price: row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
     const drafted = draftLines(
@@ -240,100 +277,160 @@ const isUniqueViolation = (error: unknown) => {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 };
 
-/** Writes a planned batch in one transaction; returns the invoice numbers in the order of `plan.invoices`. */
-async function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: { asOf: IsoDate; dueDate: IsoDate; prefix: string; source: AuditSource }): Promise<string[]> {
-  const { asOf, dueDate, prefix, source } = context;
-  return db.transaction().execute(async (trx) => {
-    const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
-    const invoiceRows: Insertable<InvoicesTable>[] = plan.invoices.map((invoice, i) => ({
-      number: numbers[i]!,
-      date: asOf,
-      due_date: dueDate,
-      payer_id: invoice.payerId,
-      payer_name: invoice.payerName,
-      currency: invoice.currency,
-      net: invoice.net,
-      tax: invoice.tax,
-      total: invoice.total,
-      status: invoice.total <= 0 ? 'paid' : 'open',
-      job_id: source.jobId ?? null,
-      void_reason: null,
-      created_at: source.at,
-    }));
-    const idOf = new Map<string, number>();
-    for (const chunk of chunks(invoiceRows, 500)) {
-      for (const row of await trx.insertInto('invoices').values(chunk).returning(['id', 'number']).execute()) idOf.set(row.number, row.id);
-    }
-    const lineRows: Insertable<InvoiceLinesTable>[] = plan.invoices.flatMap((invoice, i) =>
-      invoice.lines.map((line) => ({
-        invoice_id: idOf.get(numbers[i]!)!,
-        membership_id: line.membershipId,
-        member_id: line.memberId,
-        member_name: line.memberName,
-        plan_name: line.planName,
-        description: line.description,
-        period_start: line.periodStart,
-        period_end: line.periodEnd,
-        quantity: line.quantity,
-        unit_price: line.unitPrice,
-        net: line.net,
-        tax_rate: line.taxRate,
-        tax: line.tax,
-        total: line.total,
-        voided: 0,
-      })),
-    );
-    for (const chunk of chunks(lineRows, 1000)) await trx.insertInto('invoice_lines').values(chunk).execute();
-
-    // Advance next_invoice_date only from the value the plan was made with; anything else is a concurrent change.
-    const moves = new Map<string, number[]>();
-    for (const m of plan.memberships) {
-      const key = `${m.from}|${m.to}`;
-      const ids = moves.get(key);
-      if (ids) ids.push(m.id);
-      else moves.set(key, [m.id]);
-    }
-    for (const [key, ids] of moves) {
-      const [from, to] = key.split('|') as [IsoDate, IsoDate];
-      for (const chunk of chunks(ids, 500)) {
-        const result = await trx
-          .updateTable('memberships')
-          .set({ next_invoice_date: to, updated_at: source.at })
-          .where('id', 'in', chunk)
-          .where('next_invoice_date', '=', from)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
-      }
-    }
-
-    const numberOfMembership = new Map<number, string>();
-    plan.invoices.forEach((invoice, i) => {
-      for (const line of invoice.lines) numberOfMembership.set(line.membershipId, numbers[i]!);
-    });
-    const changes: AuditChange[] = plan.invoices.map((invoice, i) => ({
-      action: 'issue',
-      entity: 'invoices',
-      entityId: numbers[i]!,
-      memberId: invoice.payerId,
-      after: { number: numbers[i], date: asOf, dueDate, currency: invoice.currency, total: invoice.total, lines: invoice.lines.length },
-      summary: `invoice ${numbers[i]} issued to ${invoice.payerName}: ${formatAmount(invoice.total, invoice.currency)} ${invoice.currency}`,
-    }));
-    for (const m of plan.memberships) {
-      const number = numberOfMembership.get(m.id)!;
-      changes.push({
-        action: 'bill',
-        entity: 'memberships',
-        entityId: m.id,
-        memberId: m.memberId,
-        before: { next_invoice_date: m.from },
-        after: { next_invoice_date: m.to, invoice: number },
-        summary: `membership ${m.id} billed from ${m.from} to ${addDays(m.to, -1)} on ${number}`,
-      });
-    }
-    await recordAudits(trx, source, changes);
-    return numbers;
-  });
+interface WriteContext {
+  asOf: IsoDate;
+  dueDate: IsoDate;
+  prefix: string;
+  source: AuditSource;
 }
+
+/** Writes a planned batch in one transaction; returns the invoice numbers in the order of `plan.invoices`. */
+function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: WriteContext): Promise<string[]> {
+  return db.transaction().execute((trx) => writeBatchIn(trx, plan, context));
+}
+
+/** Writes a planned batch inside the caller's transaction. */
+async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteContext): Promise<string[]> {
+  const { asOf, dueDate, prefix, source } = context;
+  const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
+  const invoiceRows: Insertable<InvoicesTable>[] = plan.invoices.map((invoice, i) => ({
+    number: numbers[i]!,
+    date: asOf,
+    due_date: dueDate,
+    payer_id: invoice.payerId,
+    payer_name: invoice.payerName,
+    currency: invoice.currency,
+    net: invoice.net,
+    tax: invoice.tax,
+    total: invoice.total,
+    status: invoice.total <= 0 ? 'paid' : 'open',
+    job_id: source.jobId ?? null,
+    void_reason: null,
+    created_at: source.at,
+  }));
+  const idOf = new Map<string, number>();
+  for (const chunk of chunks(invoiceRows, 500)) {
+    for (const row of await trx.insertInto('invoices').values(chunk).returning(['id', 'number']).execute()) idOf.set(row.number, row.id);
+  }
+  const lineRows: Insertable<InvoiceLinesTable>[] = plan.invoices.flatMap((invoice, i) =>
+    invoice.lines.map((line) => ({
+      invoice_id: idOf.get(numbers[i]!)!,
+      membership_id: line.membershipId,
+      member_id: line.memberId,
+      member_name: line.memberName,
+      plan_name: line.planName,
+      description: line.description,
+      period_start: line.periodStart,
+      period_end: line.periodEnd,
+      quantity: line.quantity,
+      unit_price: line.unitPrice,
+      net: line.net,
+      tax_rate: line.taxRate,
+      tax: line.tax,
+      total: line.total,
+      voided: 0,
+    })),
+  );
+  for (const chunk of chunks(lineRows, 1000)) await trx.insertInto('invoice_lines').values(chunk).execute();
+
+  // Advance next_invoice_date only from the value the plan was made with; anything else is a concurrent change.
+  const moves = new Map<string, number[]>();
+  for (const m of plan.memberships) {
+    const key = `${m.from}|${m.to}`;
+    const ids = moves.get(key);
+    if (ids) ids.push(m.id);
+    else moves.set(key, [m.id]);
+  }
+  for (const [key, ids] of moves) {
+    const [from, to] = key.split('|') as [IsoDate, IsoDate];
+    for (const chunk of chunks(ids, 500)) {
+      const result = await trx
+        .updateTable('memberships')
+        .set({ next_invoice_date: to, updated_at: source.at })
+        .where('id', 'in', chunk)
+        .where('next_invoice_date', '=', from)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
+    }
+  }
+
+  const numberOfMembership = new Map<number, string>();
+  plan.invoices.forEach((invoice, i) => {
+    for (const line of invoice.lines) numberOfMembership.set(line.membershipId, numbers[i]!);
+  });
+  const changes: AuditChange[] = plan.invoices.map((invoice, i) => ({
+    action: 'issue',
+    entity: 'invoices',
+    entityId: numbers[i]!,
+    memberId: invoice.payerId,
+    after: { number: numbers[i], date: asOf, dueDate, currency: invoice.currency, total: invoice.total, lines: invoice.lines.length },
+    summary: `invoice ${numbers[i]} issued to ${invoice.payerName}: ${formatAmount(invoice.total, invoice.currency)} ${invoice.currency}`,
+  }));
+  for (const m of plan.memberships) {
+    const number = numberOfMembership.get(m.id)!;
+    changes.push({
+      action: 'bill',
+      entity: 'memberships',
+      entityId: m.id,
+      memberId: m.memberId,
+      before: { next_invoice_date: m.from },
+      after: { next_invoice_date: m.to, invoice: number },
+      summary: `membership ${m.id} billed from ${m.from} to ${addDays(m.to, -1)} on ${number}`,
+    });
+  }
+  await recordAudits(trx, source, changes);
+  // nothing to pay: paid on issue, so the plans' credits and passes are granted now
+  const paidIds = invoiceRows.filter((row) => row.status === 'paid').map((row) => idOf.get(row.number)!);
+  if (paidIds.length > 0) await grantForPaidInvoices(trx, paidIds, { date: asOf, source });
+  return numbers;
+}
+
+export interface MembershipBilling {
+  invoices: InvoiceJson[];
+  problems: Problem[];
+}
+
+/**
+ * Bills the given memberships inside the caller's transaction, with the job's rules (`planBatch`, `writeBatch`):
+ * invoices dated `asOf` for the periods due by `through`. How an accepted renewal bills its term at once.
+ * A concurrent change of these memberships throws an error `isBillingConflict` recognises: the caller may retry.
+ */
+export async function billMembershipsIn(
+  trx: Queryable,
+  membershipIds: readonly number[],
+  options: { asOf: IsoDate; through: IsoDate; source: AuditSource; dryRun?: boolean },
+): Promise<MembershipBilling> {
+  const { asOf, source } = options;
+  const plan = await planBatch(trx, membershipIds, asOf, options.through);
+  const dueDate = addDays(asOf, await getSetting(trx, 'payment-terms-days'));
+  const prefix = await getSetting(trx, 'invoice-prefix');
+  const write = plan.invoices.length > 0 && !options.dryRun;
+  const numbers = write ? await writeBatchIn(trx, plan, { asOf, dueDate, prefix, source }) : [];
+  return {
+    invoices: plan.invoices.map((invoice, i) =>
+      invoiceJson(
+        {
+          number: numbers[i] ?? null,
+          date: asOf,
+          dueDate,
+          payerId: invoice.payerId,
+          payerName: invoice.payerName,
+          status: invoice.total <= 0 ? 'paid' : 'open',
+          currency: invoice.currency,
+          net: invoice.net,
+          tax: invoice.tax,
+          total: invoice.total,
+          paid: 0,
+        },
+        invoice.lines,
+      ),
+    ),
+    problems: plan.problems,
+  };
+}
+
+/** True for the errors a concurrent change of the memberships being billed causes: retrying replans from fresh data. */
+export const isBillingConflict = (error: unknown) => error instanceof BatchConflict || isUniqueViolation(error);
 
 /**
  * Issues every invoice due as of `options.asOf`. Memberships that cannot be billed are returned as problems

@@ -77,11 +77,13 @@ export async function loadMemberStates(
   const memberships = await loadMemberships(db, options.memberIds);
   const membershipIds = options.memberIds === undefined || options.memberIds.length > loadAllAbove ? undefined : memberships.map((m) => m.id);
   const { billed, through } = await loadBilling(db, asOf, membershipIds);
+  const decisions = await loadRenewalDecisions(db, membershipIds);
 
   const states = new Map<number, MemberState>();
   for (const id of options.memberIds ?? []) states.set(id, { status: 'contact', memberships: [] });
   for (const membership of memberships) {
-    const detail = explainMembershipStatus(membershipFacts(membership, billed.get(membership.id) ?? [], through.get(membership.id) ?? null), asOf, rules);
+    const facts = membershipFacts(membership, billed.get(membership.id) ?? [], through.get(membership.id) ?? null, decisions.get(membership.id));
+    const detail = explainMembershipStatus(facts, asOf, rules);
     let state = states.get(membership.member_id);
     if (!state) {
       state = { status: 'contact', memberships: [] };
@@ -99,8 +101,22 @@ export async function loadMemberState(db: Queryable, memberId: number, asOf: Iso
   return states.get(memberId) ?? { status: 'contact', memberships: [] };
 }
 
-export function membershipFacts(m: MembershipRow, billed: readonly BilledPeriod[], billedThrough: IsoDate | null): MembershipFacts {
+/** The renewals decided for a membership's terms: only those not billed yet (from the next invoice date on) matter. */
+export interface RenewalDecisions {
+  refusedTerms: IsoDate[];
+  acceptedTerms: IsoDate[];
+}
+
+export function membershipFacts(
+  m: MembershipRow,
+  billed: readonly BilledPeriod[],
+  billedThrough: IsoDate | null,
+  decisions?: RenewalDecisions,
+): MembershipFacts {
+  const pending = (terms: readonly IsoDate[] | undefined) => (terms ?? []).some((t) => t >= m.next_invoice_date);
   return {
+    renewalRefused: pending(decisions?.refusedTerms),
+    renewalAccepted: (decisions?.acceptedTerms ?? []).includes(m.next_invoice_date),
     startDate: m.start_date,
     endDate: m.end_date,
     autoRenew: m.auto_renew === 1,
@@ -131,6 +147,31 @@ async function loadMemberships(db: Queryable, memberIds: readonly number[] | und
   return rows
     .map((m) => ({ ...m, plan_name: plans.get(m.plan_id) ?? '' }))
     .sort((a, b) => (a.start_date < b.start_date ? -1 : a.start_date > b.start_date ? 1 : a.id - b.id));
+}
+
+/** Accepted and refused renewals of terms not billed yet, by membership. */
+async function loadRenewalDecisions(db: Queryable, membershipIds: number[] | undefined): Promise<Map<number, RenewalDecisions>> {
+  const query = (ids?: number[]) => {
+    let q = db
+      .selectFrom('renewals as r')
+      .innerJoin('memberships as ms', 'ms.id', 'r.membership_id')
+      .select(['r.membership_id', 'r.term_start', 'r.status'])
+      .where('r.status', 'in', ['accepted', 'refused'])
+      .whereRef('r.term_start', '>=', 'ms.next_invoice_date');
+    if (ids) q = q.where('r.membership_id', 'in', ids);
+    return q.execute();
+  };
+  const rows = membershipIds ? await inChunks(membershipIds, query) : await query();
+  const decisions = new Map<number, RenewalDecisions>();
+  for (const row of rows) {
+    let d = decisions.get(row.membership_id);
+    if (!d) {
+      d = { refusedTerms: [], acceptedTerms: [] };
+      decisions.set(row.membership_id, d);
+    }
+    (row.status === 'refused' ? d.refusedTerms : d.acceptedTerms).push(row.term_start);
+  }
+  return decisions;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface MembershipFacts {
   billedThrough?: IsoDate | null;
   /** a renewal of this membership was refused: it ends with its covered period, like do-not-renew */
   renewalRefused?: boolean;
+  /** the renewal of the term after the covered period was accepted: the invoicing job bills it */
+  renewalAccepted?: boolean;
 }
 
 export interface StatusRules {
@@ -89,8 +91,9 @@ export function firstUncoveredDay(m: MembershipFacts): IsoDate {
  * - an invoice of the membership unpaid past its due date: `grace` for `graceDays` days from the start of the
  *   oldest such period, then `suspended` (a later paid period does not settle an older debt);
  * - T covered by an invoice (paid, or not yet due) or by imported coverage: `active`;
- * - not covered but the invoicing job will bill it (auto-renew, `autoRenewUntil` not before the next period, or
- *   the first term of a membership that was never billed): `active`, so nobody drops to grace before cron runs;
+ * - not covered but the invoicing job will bill it (auto-renew, `autoRenewUntil` not before the next period, an
+ *   accepted renewal, or the first term of a membership that was never billed): `active`, so nobody drops to grace
+ *   before cron runs;
  * - otherwise a term awaiting renewal: `grace` for `graceDays` days from the first uncovered day, then `suspended`.
  */
 export function explainMembershipStatus(m: MembershipFacts, asOf: IsoDate, rules: StatusRules): MembershipStatusDetail {
@@ -113,7 +116,8 @@ export function explainMembershipStatus(m: MembershipFacts, asOf: IsoDate, rules
   if (importedCover || billedCover) return { status: 'active', reason: 'covered', coveredUntil };
 
   if (!everCovered) return { status: 'active', reason: 'first_term', coveredUntil };
-  const renews = !stopsRenewing && m.autoRenew && (m.autoRenewUntil === null || !before(m.autoRenewUntil, coveredUntil));
+  const renews =
+    !stopsRenewing && (Boolean(m.renewalAccepted) || (m.autoRenew && (m.autoRenewUntil === null || !before(m.autoRenewUntil, coveredUntil))));
   if (renews) return { status: 'active', reason: 'renews_automatically', coveredUntil };
   return graceOrSuspended(coveredUntil, asOf, rules, 'awaiting_renewal', coveredUntil);
 }
