@@ -2,15 +2,19 @@ import { Command, CommanderError, Option } from 'commander';
 import { type Action, makeAction, type RunState } from './command-kit.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerContacts } from './commands/contacts.js';
+import { registerCredits } from './commands/credits.js';
 import { registerDb } from './commands/db.js';
 import { registerImport } from './commands/import.js';
+import { registerImportStripe } from './commands/import-stripe.js';
 import { registerInvoices } from './commands/invoices.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMembers } from './commands/members.js';
 import { registerMembersUpdate } from './commands/members-update.js';
 import { registerMemberships } from './commands/memberships.js';
 import { registerPayments } from './commands/payments.js';
+import { registerPasses } from './commands/passes.js';
 import { registerPlans } from './commands/plans.js';
+import { registerRenewals } from './commands/renewals.js';
 import { registerSettings } from './commands/settings.js';
 import { registerTags } from './commands/tags.js';
 import { registerTemplate } from './commands/template.js';
@@ -25,6 +29,7 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerPlans,
   registerTemplate,
   registerImport,
+  registerImportStripe,
   registerMembers,
   registerMembersUpdate,
   registerContacts,
@@ -33,6 +38,9 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerMemberships,
   registerInvoices,
   registerPayments,
+  registerRenewals,
+  registerCredits,
+  registerPasses,
   registerJobs,
 ];
 

@@ -35,6 +35,8 @@ export function registerJobs(program: Command, action: Action): void {
           }),
         ).finally(() => progress.stop());
         if (ctx.out.json) await printJsonDocument(result);
+        const { reportRenewalRun } = await import('./renewals.js');
+        reportRenewalRun(ctx, result.renewals);
         reportInvoiceRun(ctx, result.invoices);
         return jobProblems(result).length > 0 ? 65 : 0;
       }),

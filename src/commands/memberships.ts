@@ -138,6 +138,7 @@ export function registerMemberships(program: Command, action: Action): void {
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/plans.js');
           const { setMembership } = await import('../core/memberships.js');
+          const { syncInterventions } = await import('../core/renewals.js');
           const { auditSource } = await import('../core/audit.js');
           if (flags.doNotRenew === true && !flags.reason?.trim()) throw usageError('--do-not-renew needs --reason TEXT');
           if (flags.reason !== undefined && flags.doNotRenew !== true) throw usageError('--reason goes with --do-not-renew');
@@ -160,6 +161,8 @@ export function registerMemberships(program: Command, action: Action): void {
               },
               auditSource(ctx.env),
             );
+            // pending renewals follow the intervention flag: `intervention` while one is required, `open` after
+            if (flags.intervention !== undefined) await syncInterventions(trx, id, auditSource(ctx.env));
             return membershipView(trx, membership, asOf);
           });
           ctx.out.result(result, () => `Updated ${describe(result)}.`);
@@ -171,5 +174,25 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships set 12 --intervention "check the company still pays"',
       'memberctl memberships set 12 --end 2026-06-30 --json',
     ],
+  );
+
+  examples(
+    memberships
+      .command('renew-now')
+      .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
+      .description('open the renewal of the next term today, whatever the notice window (reopens a refused one)')
+      .action(
+        action(async (ctx, id: number) => {
+          const { renewNow, renewalJson } = await import('../core/renewals.js');
+          const { auditSource } = await import('../core/audit.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const { renewal, change } = await db.kysely.transaction().execute((trx) => renewNow(trx, id, asOf, auditSource(ctx.env)));
+          const json = { ...renewalJson(renewal), change };
+          const verb = { opened: 'Opened', reopened: 'Reopened', unchanged: 'Already open:' }[change];
+          ctx.out.result(json, () => `${verb} renewal ${json.id} of ${json.member.name} (${json.plan}, ${json.termStart} to ${json.termEnd}), ${json.status}${json.reason ? `: ${json.reason}` : ''}. Decide with \`memberctl renewals accept ${json.id}\` or \`memberctl renewals refuse ${json.id} --reason TEXT\`.`);
+        }),
+      ),
+    ['memberctl memberships renew-now 12', 'memberctl memberships renew-now 12 --json'],
   );
 }

@@ -7,6 +7,7 @@ import type { AuditSource } from './audit.js';
 import type { IsoDate } from './dates.js';
 import { type InvoiceRunResult, runInvoicing } from './invoicing.js';
 import type { Problem } from './problems.js';
+import { type RenewalRunResult, renewalsDidSomething, runExpiries, runRenewalNotices } from './renewals-job.js';
 
 /** The lock every job takes (`jobs run`, `invoices run`, `renewals run`): never two of them at once. */
 export const jobLockName = 'jobs';
@@ -20,26 +21,31 @@ export interface JobOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The `jobs run --json` document (cli.md); `renewals` is null while no renewals step runs. */
+/** The `jobs run --json` document (cli.md): `renewals` holds the notices, transitions and expiries. */
 export interface JobsResult {
   asOf: IsoDate;
   dryRun: boolean;
-  renewals: unknown | null;
+  renewals: RenewalRunResult;
   invoices: InvoiceRunResult;
 }
 
-/** Runs the daily jobs in order. The caller holds the `jobs` lock. */
+/**
+ * Runs the daily jobs in order: renewal notices (and accepted renewals left to bill), invoices, then status
+ * transitions and expiries. The caller holds the `jobs` lock.
+ */
 export async function runJobs(db: Db, options: JobOptions): Promise<JobsResult> {
+  const notices = await runRenewalNotices(db.kysely, options);
   const invoices = await runInvoicing(db.kysely, options);
-  return { asOf: options.asOf, dryRun: options.dryRun, renewals: null, invoices };
+  const renewals = await runExpiries(db.kysely, options, notices);
+  return { asOf: options.asOf, dryRun: options.dryRun, renewals, invoices };
 }
 
 /** Every problem the jobs reported. */
 export function jobProblems(result: JobsResult): Problem[] {
-  return [...result.invoices.problems];
+  return [...result.renewals.problems, ...result.invoices.problems];
 }
 
 /** True when a job issued, changed or would change something (cron prints nothing otherwise). */
 export function jobsDidSomething(result: JobsResult): boolean {
-  return result.invoices.count > 0;
+  return result.invoices.count > 0 || renewalsDidSomething(result.renewals);
 }

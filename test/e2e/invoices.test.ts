@@ -100,7 +100,17 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
     expect(cronJson.json()).toEqual({
       asOf: '2025-11-20',
       dryRun: false,
-      renewals: null,
+      renewals: {
+        asOf: '2025-11-20',
+        dryRun: false,
+        notices: 0,
+        invoiced: 0,
+        transitions: [],
+        expired: { credits: 0, passes: 0 },
+        problems: [],
+        renewals: [],
+        invoices: [],
+      },
       invoices: { asOf: '2025-11-20', dryRun: false, count: 0, invoices: [], totals: {}, problems: [] },
     });
 
