@@ -259,6 +259,17 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     expect(refused).toMatchObject({ written: false, rejected: 1 });
     expect((await member(db, 'alice@brightlabs.io')).phone).toBe('+33 1');
 
+    // membership columns without a plan name change the person's one membership
+    const renew = await importFile(db, options(write(['Email,Auto renew,Quantity', 'bruno@brightlabs.io,no,3', 'emma@nordlicht.de,no,']), { mode: 'update', update: true }));
+    expect(renew).toMatchObject({ written: false, rejected: 1 });
+    expect(renew.problems.find((p) => p.row === 3)!.message).toContain('no membership');
+    const bruno = await importFile(db, options(write(['Email,Auto renew,Quantity', 'bruno@brightlabs.io,no,3']), { mode: 'update', update: true }));
+    expect(bruno).toMatchObject({ updated: { members: 0, memberships: 1 } });
+    const brunoId = (await member(db, 'bruno@brightlabs.io')).id;
+    expect(await db.kysely.selectFrom('memberships').select(['auto_renew', 'quantity']).where('member_id', '=', brunoId).executeTakeFirstOrThrow()).toEqual({ auto_renew: 0, quantity: 3 });
+
+    await undoBatch(db, bruno.batch!, source);
+    expect(await db.kysely.selectFrom('memberships').select(['auto_renew', 'quantity']).where('member_id', '=', brunoId).executeTakeFirstOrThrow()).toEqual({ auto_renew: 1, quantity: 1 });
     await undoBatch(db, result.batch!, source);
     expect((await member(db, 'alice@brightlabs.io')).phone).toBeNull();
     const tags = await db.kysely.selectFrom('tags').select('name').execute();

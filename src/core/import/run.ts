@@ -335,6 +335,7 @@ async function writeRows(
     matches: analysis.index.matches,
     payerRows: analysis.payers.payerRows,
     onReject: (row, p) => reject(row, p),
+    mode: options.mode,
   });
 
   // A payee is written only once its payer row is: a payer rejected takes its payees with it.

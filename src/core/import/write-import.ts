@@ -10,7 +10,7 @@ import { type AuditChange, type AuditSource, auditRow } from '../audit.js';
 import { type Problem, problem } from '../problems.js';
 import { type BulkTarget, inChunks, insertRows, type SqlValue, updateColumnById } from './bulk.js';
 import type { Existing } from './existing.js';
-import { headerOf, type Layout } from './member-row.js';
+import { headerOf, type ImportMode, type Layout } from './member-row.js';
 import type { CheckedRow, PlannedMembership } from './validate-rows.js';
 
 /**
@@ -37,6 +37,8 @@ export interface WriterOptions {
   payerRows: ReadonlySet<number>;
   /** a row found in conflict with the database while writing */
   onReject: (row: CheckedRow, problem: Problem) => void;
+  /** `update` (members update): membership values without a plan name change the person's one membership */
+  mode?: ImportMode;
 }
 
 interface Snapshot {
@@ -93,7 +95,7 @@ function membershipFor(snapshot: Snapshot, row: CheckedRow): Membership | null {
  * Compares a row with its existing member. An empty cell keeps what the database holds; tags and notes are
  * added, never removed. `payerId`: the payer's member id, `'pending'` for a payer row not written yet.
  */
-export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, payerId: number | 'pending' | null): MemberDiff {
+export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, payerId: number | 'pending' | null, mode: ImportMode = 'import'): MemberDiff {
   const v = row.values;
   const m = snapshot.member;
   const diff: MemberDiff = {
@@ -176,41 +178,69 @@ export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, 
         diff.labels.push(`${headerOf(layout, 'planName')}: adds a membership on "${row.plan.name}"`);
       }
     } else {
-      const before: Partial<Membership> = {};
-      const after: Partial<Membership> = {};
-      const change = <K extends keyof Membership>(column: K, value: Membership[K], key: Parameters<typeof headerOf>[1]) => {
-        if (current[column] === value) return;
-        before[column] = current[column];
-        after[column] = value;
-        label(key, current[column], value);
-      };
-      const firstRecurring = current.first_recurring_date ?? current.next_invoice_date;
-      const rescheduled =
-        row.schedule !== null &&
-        (current.start_date !== v.startDate || (v.nextInvoiceDate !== null && firstRecurring !== v.nextInvoiceDate) || (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)));
-      if (rescheduled && row.schedule) {
-        change('start_date', v.startDate!, 'startDate');
-        if (firstRecurring !== row.schedule.first_recurring_date) {
-          before.first_recurring_date = current.first_recurring_date;
-          after.first_recurring_date = row.schedule.first_recurring_date ?? null;
-          label('nextInvoiceDate', firstRecurring, row.schedule.first_recurring_date);
-        }
-        for (const column of ['next_invoice_date', 'anchor_day', 'covered_until', 'prorate_first'] as const) {
-          const value = row.schedule[column] ?? null;
-          if (current[column] !== value) {
-            before[column] = current[column] as never;
-            after[column] = value as never;
-          }
-        }
-        if (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)) label('prorate', current.prorate_first ? 'yes' : 'no', v.prorate ? 'yes' : 'no');
-      }
-      if (v.quantity !== null) change('quantity', v.quantity, 'quantity');
-      if (v.endDate !== null) change('end_date', v.endDate, 'endDate');
-      if (v.autoRenew !== null) change('auto_renew', v.autoRenew ? 1 : 0, 'autoRenew');
-      if (Object.keys(after).length > 0) diff.memberships.push({ kind: 'update', plan: row.plan.name, id: current.id, before, after });
+      const change = membershipChange(current, row, label);
+      if (change) diff.memberships.push({ ...change, plan: row.plan.name });
+    }
+  } else if (mode === 'update' && (v.quantity !== null || v.endDate !== null || v.autoRenew !== null || v.startDate !== null || v.nextInvoiceDate !== null || v.prorate !== null)) {
+    // membership values without a plan name: the person's one membership (members update)
+    const plan = headerOf(layout, 'planName');
+    if (snapshot.memberships.length !== 1) {
+      diff.error =
+        snapshot.memberships.length === 0
+          ? `member #${m.id} has no membership to change: give a ${plan}, a ${headerOf(layout, 'startDate')} and a ${headerOf(layout, 'nextInvoiceDate')} to add one`
+          : `member #${m.id} has ${snapshot.memberships.length} memberships: give the ${plan} of the one to change`;
+    } else if (v.startDate !== null || v.nextInvoiceDate !== null || v.prorate !== null) {
+      diff.error = `give the ${plan} of the membership whose dates change`;
+    } else {
+      const current = snapshot.memberships[0]!;
+      const change = membershipChange(current, row, label);
+      if (change) diff.memberships.push({ ...change, plan: `#${current.plan_id}` });
     }
   }
   return diff;
+}
+
+/** The changes a row makes to one existing membership; null when there are none. */
+function membershipChange(
+  current: Membership,
+  row: CheckedRow,
+  label: (key: Parameters<typeof headerOf>[1], before: unknown, after: unknown) => void,
+): Omit<MembershipChange, 'plan'> | null {
+  const v = row.values;
+  const before: Partial<Membership> = {};
+  const after: Partial<Membership> = {};
+  const change = <K extends keyof Membership>(column: K, value: Membership[K], key: Parameters<typeof headerOf>[1]) => {
+    if (current[column] === value) return;
+    before[column] = current[column];
+    after[column] = value;
+    label(key, current[column], value);
+  };
+  // billing moves next_invoice_date on; what an import gave is the first recurring date
+  const firstRecurring = current.first_recurring_date ?? current.next_invoice_date;
+  const schedule = row.schedule;
+  const rescheduled =
+    schedule !== null &&
+    (current.start_date !== v.startDate || (v.nextInvoiceDate !== null && firstRecurring !== v.nextInvoiceDate) || (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)));
+  if (rescheduled && schedule) {
+    change('start_date', v.startDate!, 'startDate');
+    if (firstRecurring !== schedule.first_recurring_date) {
+      before.first_recurring_date = current.first_recurring_date;
+      after.first_recurring_date = schedule.first_recurring_date ?? null;
+      label('nextInvoiceDate', firstRecurring, schedule.first_recurring_date);
+    }
+    for (const column of ['next_invoice_date', 'anchor_day', 'covered_until', 'prorate_first'] as const) {
+      const value = schedule[column] ?? null;
+      if (current[column] !== value) {
+        before[column] = current[column] as never;
+        after[column] = value as never;
+      }
+    }
+    if (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)) label('prorate', current.prorate_first ? 'yes' : 'no', v.prorate ? 'yes' : 'no');
+  }
+  if (v.quantity !== null) change('quantity', v.quantity, 'quantity');
+  if (v.endDate !== null) change('end_date', v.endDate, 'endDate');
+  if (v.autoRenew !== null) change('auto_renew', v.autoRenew ? 1 : 0, 'autoRenew');
+  return Object.keys(after).length > 0 ? { kind: 'update', id: current.id, before, after } : null;
 }
 
 /**
@@ -458,7 +488,7 @@ export class ImportWriter {
     for (const row of rows) {
       const snapshot = snapshots.get(row.match!);
       if (!snapshot) throw new Error(`member #${row.match} vanished during the import`);
-      diffs.set(row.row, diffMember(snapshot, row, this.options.layout, this.payerOf(row)));
+      diffs.set(row.row, diffMember(snapshot, row, this.options.layout, this.payerOf(row), this.options.mode));
     }
     return diffs;
   }
