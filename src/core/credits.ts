@@ -103,7 +103,7 @@ export function closingEntries(lot: GrantLot, kind: 'expire' | 'refund', date: I
   const base = { memberId: lot.memberId, unit: lot.unit, currency: lot.currency, date, grantId: lot.id };
   const entries: EntryDraft[] = [];
   if (lot.frozen > 0) entries.push({ ...base, kind: 'unfreeze', amount: lot.frozen, description: `released: ${description}` });
-  if (kind === 'expire' || lot.live > 0) entries.push({ ...base, kind, amount: -Math.max(0, lot.live), description });
+  if (kind === 'expire' || lot.live > 0) entries.push({ ...base, kind, amount: lot.live > 0 ? -lot.live : 0, description });
   return entries;
 }
 
