@@ -38,7 +38,7 @@ export const runOptions = (command: Command) =>
   command
     .option('--dry-run', 'show what would be issued; write nothing, take no number')
     .option('--wait <seconds>', 'wait up to this long for another job to finish (default: exit 75 at once)', parseWholeNumber('--wait', 0, 86_400))
-    .option('--batch-size <n>', 'payers per transaction (default 500): a kill loses at most one batch', parseWholeNumber('--batch-size', 1, 100_000));
+    .option('--batch-size <n>', 'payers per transaction (default 1000): a kill loses at most one batch', parseWholeNumber('--batch-size', 1, 100_000));
 
 async function toFilter(db: Queryable, flags: FilterFlags): Promise<InvoiceFilter> {
   if (flags.status !== undefined && !statuses.includes(flags.status as InvoiceStatus)) {
@@ -222,6 +222,7 @@ export function registerInvoices(program: Command, action: Action): void {
             dryRun: Boolean(flags.dryRun),
             source: auditSource(ctx.env, { jobId: `invoices-${randomUUID()}` }),
             batchSize: flags.batchSize,
+            sqlite: db.sqlite,
             onProgress: progress.onProgress,
           }),
         ).finally(() => progress.stop());

@@ -31,6 +31,7 @@ export function registerJobs(program: Command, action: Action): void {
             dryRun: Boolean(flags.dryRun),
             source: auditSource(ctx.env, { jobId: `jobs-${randomUUID()}` }),
             batchSize: flags.batchSize,
+            sqlite: db.sqlite,
             onProgress: progress.onProgress,
           }),
         ).finally(() => progress.stop());

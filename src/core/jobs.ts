@@ -2,7 +2,7 @@
  * `jobs run`, the cron entry point: the daily jobs in their order (renewals, then invoices, then expiries) under
  * one database lock. Each job is a step that adds its own part to the result; a new job is one more step here.
  */
-import type { Db } from '../db/connect.js';
+import type { Db, SqliteStatements } from '../db/connect.js';
 import type { AuditSource } from './audit.js';
 import type { IsoDate } from './dates.js';
 import { type InvoiceRunResult, runInvoicing } from './invoicing.js';
@@ -19,6 +19,8 @@ export interface JobOptions {
   /** payers per invoicing transaction */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** SQLite: the connection kysely runs on, for bulk inserts (`Db.sqlite`) */
+  sqlite?: SqliteStatements | undefined;
 }
 
 /** The `jobs run --json` document (cli.md): `renewals` holds the notices, transitions and expiries. */

@@ -56,7 +56,7 @@ export async function subscribe(
 }
 
 export function bill(db: Db, asOf: string, options: { dryRun?: boolean; batchSize?: number } = {}) {
-  return runInvoicing(db.kysely, { asOf, dryRun: options.dryRun ?? false, source, batchSize: options.batchSize });
+  return runInvoicing(db.kysely, { asOf, dryRun: options.dryRun ?? false, source, batchSize: options.batchSize, sqlite: db.sqlite });
 }
 
 /** Every invoice number in the database, in order. */
