@@ -5,6 +5,7 @@ import type { DateConvention } from '../core/dates.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
 import type { Problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
+import type { StripeFlags } from './import-stripe.js';
 
 interface ReadFlags {
   sheet?: string;
@@ -142,7 +143,7 @@ export function importJson(result: ImportResult) {
 }
 
 /** Unknown plan names, each with how many rows use it. */
-function unknownPlans(problems: readonly Problem[]): Map<string, number> {
+export function unknownPlans(problems: readonly Problem[]): Map<string, number> {
   const names = new Map<string, number>();
   for (const p of problems) if (p.code === 'unknown_plan' && p.value !== null) names.set(p.value, (names.get(p.value) ?? 0) + 1);
   return names;
@@ -152,7 +153,7 @@ function unknownPlans(problems: readonly Problem[]): Map<string, number> {
  * Asks, for each plan name of the file that matches no plan, which existing plan it means (closest first),
  * and saves the answers to the map file. Returns whether anything was mapped.
  */
-async function askPlanMappings(ctx: Context, names: Map<string, number>, map: Map<string, string>, mapFile: string): Promise<boolean> {
+export async function askPlanMappings(ctx: Context, names: Map<string, number>, map: Map<string, string>, mapFile: string): Promise<boolean> {
   const { listPlans } = await import('../core/plans.js');
   const { rankByCloseness } = await import('../core/suggest.js');
   const { choose } = await import('../prompt.js');
@@ -264,7 +265,10 @@ export function registerImport(program: Command, action: Action): void {
         action(async (ctx, file: string, flags: ValidateFlags) => {
           const source = (flags.source ?? 'template').trim().toLowerCase();
           if (source !== 'template' && source !== 'stripe') throw usageError(`--source: "${flags.source}" must be template or stripe`);
-          if (source === 'stripe') throw usageError('--source stripe: validate Stripe exports with `memberctl import stripe --dry-run`');
+          if (source === 'stripe') {
+            const { validateStripeCommand } = await import('./import-stripe.js');
+            return validateStripeCommand(ctx, file, flags as ValidateFlags & StripeFlags);
+          }
           const dateFormat = parseDateFormat(flags.dateFormat);
           const { reportFormat, writeReport } = await import('../importers/report.js');
           if (flags.report !== undefined) reportFormat(flags.report);

@@ -183,7 +183,8 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
     const accepted: StripeUnit[] = [];
     const rejected = new Set<StripeUnit>();
     if (analysis.fatal) {
-      result.rejected = analysis.mapping.units.length;
+      // a file without the columns it needs keeps every customer out
+      result.rejected = analysis.customers.rows;
       result.aborted = true;
       rollback({ result, analysis, accepted, rejected });
     }

@@ -26,7 +26,7 @@ const column = <K extends string>(key: K, headers: readonly string[], kind: Colu
 });
 
 export const customerColumns = [
-  column('id', ['id', 'Customer ID'], 'text', true),
+  column('id', ['id'], 'text', true),
   column('name', ['Name']),
   column('email', ['Email'], 'text', true),
   column('description', ['Description']),

@@ -1,0 +1,243 @@
+import type { Command } from 'commander';
+import { type Action, examples } from '../command-kit.js';
+import type { Context } from '../context.js';
+import type { StripeProblem } from '../core/stripe/mapping.js';
+import type { StripeImportResult } from '../core/stripe/import-stripe.js';
+import type { StripeReadRequest } from '../core/stripe/analyze.js';
+import { usageError } from '../errors.js';
+
+export interface StripeFlags {
+  customers?: string;
+  subscriptions?: string;
+  prices?: string;
+  map?: string;
+  dateFormat?: string;
+}
+
+interface StripeImportFlags extends StripeFlags {
+  dryRun?: boolean;
+  onError?: string;
+  update?: boolean;
+  rejects?: string;
+  cancelList?: string;
+}
+
+const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+
+async function readRequest(ctx: Context, customers: string, flags: StripeFlags, mayBeNewMap: boolean): Promise<StripeReadRequest> {
+  const { readPlanMap } = await import('../core/import/plan-map.js');
+  const { parseDateFormat } = await import('./import.js');
+  return {
+    files: { customers, subscriptions: flags.subscriptions ?? null, prices: flags.prices ?? null },
+    priceMap: flags.map === undefined ? new Map() : readPlanMap(flags.map, mayBeNewMap),
+    dateFormat: parseDateFormat(flags.dateFormat),
+    today: await ctx.today(),
+  };
+}
+
+/** Problems grouped by file (file-level ones first, then by row), for a person at a terminal. */
+async function renderStripeProblems(ctx: Context, problems: readonly StripeProblem[]): Promise<string> {
+  const { renderProblems } = await import('../render-problems.js');
+  const files = [...new Set(problems.map((p) => p.file))];
+  return files.map((file) => renderProblems(file, problems.filter((p) => p.file === file), ctx.out.color)).join('\n');
+}
+
+function notImportedLine(notImported: Record<string, number>): string | null {
+  const parts = Object.entries(notImported).map(([status, n]) => `${n} ${status.replace('_', ' ')}`);
+  return parts.length === 0 ? null : `Not imported: ${parts.join(', ')} ${Object.values(notImported).reduce((a, b) => a + b, 0) === 1 ? 'subscription' : 'subscriptions'}.`;
+}
+
+function counts(result: StripeImportResult): string {
+  return [
+    `${plural(result.created.members, 'member')} created`,
+    `${plural(result.created.memberships, 'membership')} created`,
+    `${plural(result.updated.members, 'member')} updated`,
+    `${plural(result.updated.memberships, 'membership')} updated`,
+    `${result.unchanged} unchanged`,
+    `${result.rejected} rejected`,
+  ].join(', ');
+}
+
+/** The reminder that Stripe keeps billing until the subscriptions are cancelled there. */
+function cancelReminder(result: StripeImportResult, cancelListFlag: string | undefined): string | null {
+  const n = result.toCancel.length;
+  if (n === 0) return null;
+  const earliest = result.toCancel.map((e) => e.nextInvoiceDate).sort()[0]!;
+  let list = 'Write their list with --cancel-list FILE.';
+  if (result.cancelList) list = `The list is in ${result.cancelList}.`;
+  else if (cancelListFlag !== undefined && result.dryRun) list = `The import would write the list to ${cancelListFlag}.`;
+  const here = result.dryRun ? (n === 1 ? 'it would be a membership here' : 'they would be memberships here') : n === 1 ? 'it is a membership here' : 'they are memberships here';
+  return `Cancel ${plural(n, 'subscription')} in Stripe: ${here}, and Stripe bills again from ${earliest} (members would pay twice). ${list}`;
+}
+
+async function renderStripeImport(ctx: Context, result: StripeImportResult, flags: StripeImportFlags): Promise<string> {
+  const { summarizeProblems } = await import('../render-problems.js');
+  const color = ctx.out.color;
+  const lines: string[] = [];
+  if (result.problems.length > 0) lines.push(await renderStripeProblems(ctx, result.problems), '');
+  const rows = plural(result.rows, 'row');
+  const skipped = notImportedLine(result.notImported);
+  if (result.aborted) {
+    lines.push(
+      color.red(`Stripe import: ${rows}, ${summarizeProblems(result.problems)}: nothing was written.`),
+      result.problems.some((p) => p.row === null && p.severity === 'error')
+        ? 'Fix the files, then run the same command again.'
+        : 'Fix the rows above (or map the prices with --map) and run it again, or import the others now with --on-error skip.',
+    );
+    return lines.join('\n');
+  }
+  if (result.dryRun) lines.push(`Dry run of the Stripe import: ${rows}; would be: ${counts(result)}. Nothing was written.`);
+  else if (result.written) {
+    lines.push(color.green(`Imported from Stripe: ${rows}; ${counts(result)}.`));
+    lines.push(`Batch ${result.batch}: see it with \`memberctl import list\`, undo it with \`memberctl import undo ${result.batch}\`.`);
+  } else lines.push(`Stripe import: ${rows}; ${counts(result)}: nothing to change.`);
+  if (skipped) lines.push(skipped);
+  for (const file of result.rejectsFiles) lines.push(color.yellow(`Rejected rows written to ${file} with an Error column: fix them there and import that file again.`));
+  const reminder = cancelReminder(result, flags.cancelList);
+  if (reminder) lines.push(color.yellow(reminder));
+  return lines.join('\n');
+}
+
+/** `import stripe --json`: the import document plus the cancel list, the subscriptions not imported and the rejects files. */
+export function stripeImportJson(result: StripeImportResult) {
+  return {
+    batch: result.batch,
+    dryRun: result.dryRun,
+    rows: result.rows,
+    created: result.created,
+    updated: result.updated,
+    unchanged: result.unchanged,
+    rejected: result.rejected,
+    problems: result.problems,
+    cancelList: result.cancelList,
+    notImported: result.notImported,
+    rejects: result.rejectsFiles,
+  };
+}
+
+/** Defaults as for template imports (FILE.rejects.csv next to each export); --rejects FILE names the customers' one. */
+function rejectsFiles(customers: string, flags: StripeImportFlags): { customers: string; subscriptions: string | null } {
+  const subscriptions = flags.subscriptions ?? null;
+  if (flags.rejects === undefined) return { customers: `${customers}.rejects.csv`, subscriptions: subscriptions && `${subscriptions}.rejects.csv` };
+  return { customers: flags.rejects, subscriptions: subscriptions && flags.rejects.replace(/(\.csv)?$/i, '.subscriptions.csv') };
+}
+
+async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Promise<number> {
+  const onError = (flags.onError ?? 'abort').trim().toLowerCase();
+  if (onError !== 'abort' && onError !== 'skip') throw usageError(`--on-error: "${flags.onError}" must be abort or skip`);
+  const customers = flags.customers!;
+  const interactive = ctx.interactive && !flags.dryRun;
+  const request = await readRequest(ctx, customers, flags, interactive);
+  const { importStripe } = await import('../core/stripe/import-stripe.js');
+  const db = await ctx.db();
+  const options = {
+    ...request,
+    onError,
+    update: Boolean(flags.update),
+    rejects: rejectsFiles(customers, flags),
+    cancelListFile: flags.cancelList ?? null,
+    env: ctx.env,
+  } as const;
+  if (interactive) {
+    let preview = await importStripe(db, { ...options, dryRun: true });
+    const { askPlanMappings, unknownPlans } = await import('./import.js');
+    const unknown = unknownPlans(preview.problems);
+    const mapFile = flags.map ?? customers.replace(/(\.csv)?$/i, '.prices.json');
+    if (unknown.size > 0 && (await askPlanMappings(ctx, unknown, request.priceMap as Map<string, string>, mapFile))) {
+      preview = await importStripe(db, { ...options, dryRun: true });
+    }
+    process.stderr.write(`${await renderStripeImport(ctx, preview, flags)}\n`);
+    const changes = preview.created.members + preview.created.memberships + preview.updated.members + preview.updated.memberships;
+    if (preview.aborted || changes === 0) return preview.aborted || preview.rejected > 0 ? 65 : 0;
+    const { confirm } = await import('../prompt.js');
+    if (!(await confirm({ interactive: true }, 'Write these changes to the database?', false))) {
+      ctx.out.info('Nothing was written.');
+      return 0;
+    }
+  }
+  const result = await importStripe(db, { ...options, dryRun: Boolean(flags.dryRun) });
+  const text = await renderStripeImport(ctx, result, flags);
+  ctx.out.result(stripeImportJson(result), () => text);
+  // the one line a script's log must not lose: the subscriptions still bill in Stripe
+  const reminder = cancelReminder(result, flags.cancelList);
+  if (ctx.out.json && reminder && !result.aborted) ctx.out.warn(reminder);
+  return result.aborted || result.rejected > 0 ? 65 : 0;
+}
+
+/** `validate <customers file> --source stripe [--subscriptions FILE] [--prices FILE] [--map FILE]`. */
+export async function validateStripeCommand(ctx: Context, file: string, flags: StripeFlags & { report?: string; failOnWarnings?: boolean }): Promise<number> {
+  const { validateStripe } = await import('../core/stripe/analyze.js');
+  const { reportFormat, writeReport } = await import('../importers/report.js');
+  if (flags.report !== undefined) reportFormat(flags.report);
+  const request = await readRequest(ctx, file, flags, false);
+  const db = await ctx.db();
+  const result = await validateStripe(db.kysely, request);
+  if (flags.report !== undefined) {
+    const { files: _, notImported: __, ...report } = result;
+    await writeReport(flags.report, report, { file });
+    ctx.out.info(`Report written to ${flags.report}.`);
+  }
+  const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
+  const text = await renderStripeProblems(ctx, result.problems);
+  ctx.out.result(result, () => {
+    const summarizeProblems = (r: typeof result) => `${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}`;
+    const color = ctx.out.color;
+    const lines = text === '' ? [] : [text, ''];
+    const skipped = notImportedLine(result.notImported);
+    if (skipped) lines.push(skipped);
+    const rows = plural(result.rows, 'row');
+    if (result.errors > 0) lines.push(color.red(`Stripe exports: ${rows}, ${summarizeProblems(result)}: fix the errors, then run \`memberctl import stripe\`.`));
+    else if (failed) lines.push(color.yellow(`Stripe exports: ${rows}, ${summarizeProblems(result)} (--fail-on-warnings).`));
+    else lines.push(color.green(`Stripe exports: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import stripe\`.`));
+    return lines.join('\n');
+  });
+  return failed ? 65 : 0;
+}
+
+/**
+ * Adds `import stripe` under the `import` command, and the Stripe options to `validate`; both commands must be
+ * registered first (src/cli.ts lists this after registerImport).
+ */
+export function registerImportStripe(program: Command, action: Action): void {
+  const find = (name: string) => {
+    const command = program.commands.find((c) => c.name() === name);
+    if (!command) throw new Error(`registerImportStripe: the "${name}" command is not registered yet`);
+    return command;
+  };
+  find('validate')
+    .option('--subscriptions <file>', 'with --source stripe: the Stripe subscriptions export (subscriptions.csv)')
+    .option('--prices <file>', 'with --source stripe: the Stripe prices export (prices.csv), to find the plan of each price')
+    .option('--map <file>', 'with --source stripe: JSON file mapping Stripe price ids to plan names, {"price_...": "Hot Desk"}');
+
+  const importCommand = find('import');
+  // `import` has --map, --dry-run, --on-error, --update, --rejects and --date-format too, and commander lets a
+  // parent take its options after a subcommand's name: whichever command parsed one, it counts
+  const merged = (flags: StripeImportFlags): StripeImportFlags => {
+    const parent = importCommand.opts() as StripeImportFlags;
+    const keys = ['map', 'dryRun', 'onError', 'update', 'rejects', 'dateFormat'] as const;
+    const result: StripeImportFlags = { ...flags };
+    for (const key of keys) if (result[key] === undefined && parent[key] !== undefined) (result as Record<string, unknown>)[key] = parent[key];
+    return result;
+  };
+  examples(
+    importCommand
+      .command('stripe')
+      .description('import customers and subscriptions from Stripe Dashboard exports (card columns are dropped unread)')
+      .requiredOption('--customers <file>', 'the Stripe customers export (unified_customers.csv)')
+      .option('--subscriptions <file>', 'the Stripe subscriptions export (subscriptions.csv): active, trialing and past due ones become memberships')
+      .option('--prices <file>', 'the Stripe prices export (prices.csv): a price becomes the plan named like its nickname or product')
+      .option('--map <file>', 'JSON file mapping Stripe price ids to plan names, {"price_...": "Hot Desk"}; it wins over --prices')
+      .option('--date-format <DMY|MDY>', 'how to read dates of exports re-saved by a spreadsheet, like 04/03/26 10:00 (default: inferred)')
+      .option('--dry-run', 'check and count everything, write nothing')
+      .option('--on-error <abort|skip>', 'abort: write nothing if a row has an error (default); skip: import the others, write the rejected rows to rejects files')
+      .option('--update', 'update members already imported whose Stripe data changed')
+      .option('--rejects <file>', 'with --on-error skip: where rejected customers go (default: CUSTOMERS.rejects.csv; their subscriptions: SUBSCRIPTIONS.rejects.csv, or FILE.subscriptions.csv with this option)')
+      .option('--cancel-list <file>', 'write the imported subscriptions (id, customer, e-mail, plan) to cancel them in Stripe')
+      .action(action(async (ctx, flags: StripeImportFlags) => importStripeCommand(ctx, merged(flags)))),
+    [
+      'memberctl import stripe --customers unified_customers.csv --subscriptions subscriptions.csv --prices prices.csv --dry-run',
+      'memberctl import stripe --customers unified_customers.csv --subscriptions subscriptions.csv --map prices.json --cancel-list to-cancel.csv',
+      'memberctl validate unified_customers.csv --source stripe --subscriptions subscriptions.csv --prices prices.csv',
+    ],
+  );
+}
