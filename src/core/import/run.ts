@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, Queryable } from '../../db/connect.js';
 import { openTable } from '../../importers/open-table.js';
-import type { RawRow, Table } from '../../importers/types.js';
+import type { Cell, RawRow, Table } from '../../importers/types.js';
 import { type AuditSource, auditSource } from '../audit.js';
 import type { DateConvention } from '../dates.js';
 import { withJobLock } from '../lock.js';
@@ -59,21 +59,73 @@ export interface Analysis {
 const memoryBudget = 40_000_000;
 const progressEvery = 2000;
 
+// A kept row is one string: its cells joined by a separator, a date cell and a formula cell marked by their first
+// character, an empty cell empty (the readers never give ''). A hundred thousand strings cost a fraction of a
+// hundred thousand arrays of cells, and survive garbage collections without growing the heap.
+const separator = '\u0000';
+const dateMark = '\u0001';
+const formulaMark = '\u0002';
+const special = /[\u0000-\u0002]/;
+
+function pack(cells: readonly Cell[]): string | null {
+  const parts: string[] = [];
+  for (const cell of cells) {
+    if (cell === null || cell === undefined) parts.push('');
+    else if (typeof cell === 'string') {
+      if (special.test(cell)) return null;
+      parts.push(cell);
+    } else if (cell.kind === 'date') parts.push(dateMark + cell.date);
+    else {
+      if (special.test(cell.formula)) return null;
+      parts.push(formulaMark + cell.formula);
+    }
+  }
+  // join gives one flat string; appending with += would keep a rope of every cell alive
+  return parts.join(separator);
+}
+
+function unpack(packed: string): Cell[] {
+  if (packed === '') return [];
+  return packed.split(separator).map((text): Cell => {
+    if (text === '') return null;
+    if (text[0] === dateMark) return { kind: 'date', date: text.slice(1) };
+    if (text[0] === formulaMark) return { kind: 'formula', formula: text.slice(1) };
+    return text;
+  });
+}
+
 /** Keeps the rows of the first pass while they fit in the budget. */
 class RowMemory {
-  rows: RawRow[] | null = [];
+  private numbers: number[] | null = [];
+  /** packed cells, or the row itself when its text holds a separator */
+  private rows: Array<string | RawRow> = [];
   private size = 0;
 
   keep(row: RawRow): void {
-    if (this.rows === null) return;
-    for (const cell of row.cells) this.size += 16 + (typeof cell === 'string' ? cell.length : 16);
-    if (this.size > memoryBudget) this.rows = null;
-    else this.rows.push(row);
+    if (this.numbers === null) return;
+    const packed = pack(row.cells);
+    this.size += 16 + (packed?.length ?? 1000);
+    if (this.size > memoryBudget) {
+      this.numbers = null;
+      this.rows = [];
+      return;
+    }
+    this.numbers.push(row.row);
+    this.rows.push(packed ?? row);
   }
-}
 
-async function* replay(rows: RawRow[]): AsyncGenerator<RawRow> {
-  yield* rows;
+  /** The rows again, or null when they did not fit. */
+  replay(): (() => AsyncIterable<RawRow>) | null {
+    const numbers = this.numbers;
+    const rows = this.rows;
+    if (numbers === null) return null;
+    return async function* () {
+      for (let i = 0; i < rows.length; i += 1) {
+        const kept = rows[i]!;
+        yield typeof kept === 'string' ? { row: numbers[i]!, cells: unpack(kept) } : kept;
+      }
+    };
+  }
 }
 
 /** Reads the file's headers and first pass, and prepares the checks of the second one. Opens the file (66 when it cannot). */
@@ -128,8 +180,8 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
     suggestPlan: planSuggester(existing),
     billingDay: await getSetting(db, 'billing-day'),
   };
-  const kept = memory.rows;
-  return { table, layout, fileProblems, fatal, index, existing, payers, checks, width, rows: () => (kept ? replay(kept) : table.rows) };
+  const kept = memory.replay();
+  return { table, layout, fileProblems, fatal, index, existing, payers, checks, width, rows: kept ?? (() => table.rows) };
 }
 
 /** The second pass: every row checked, in file order. */

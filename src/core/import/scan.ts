@@ -52,6 +52,14 @@ const isoShape = /^\d{4}-\d{2}-\d{2}$/;
 const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;
 const keptRows = 5;
 
+/**
+ * A copy of a cell's text that does not keep the text it was cut from alive: a reader may hand out slices of a
+ * whole chunk of the file, and the index keeps a few strings of every row until the import ends.
+ */
+function own(text: string): string {
+  return (` ${text}`).slice(1);
+}
+
 export function emptyIndex(): FileIndex {
   return {
     dataRows: 0,
@@ -89,7 +97,7 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   let duplicate = false;
   if (externalId !== null) {
     const first = index.byExternalId.get(externalId);
-    if (first === undefined) index.byExternalId.set(externalId, row);
+    if (first === undefined) index.byExternalId.set(own(externalId), row);
     else {
       duplicate = true;
       add(
@@ -106,7 +114,7 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   }
   if (key !== null) {
     const first = index.byEmail.get(key);
-    if (first === undefined) index.byEmail.set(key, row);
+    if (first === undefined) index.byEmail.set(own(key), row);
     else if (!duplicate) {
       duplicate = true;
       add(
@@ -123,20 +131,20 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   }
   if (name !== null) {
     const first = index.byName.get(name);
-    if (first === undefined) index.byName.set(name, row);
+    if (first === undefined) index.byName.set(own(name), row);
     else {
       const repeated = index.repeatedNames.get(name);
       if (repeated) {
         repeated.count += 1;
         if (repeated.rows.length < keptRows) repeated.rows.push(row);
-      } else index.repeatedNames.set(name, { rows: [first, row], count: 2 });
+      } else index.repeatedNames.set(own(name), { rows: [first, row], count: 2 });
     }
   }
   if (paidBy !== null) {
-    index.payerRefs.set(row, paidBy);
-    index.payerOwnKeys.set(row, { name, emailKey: key });
+    index.payerRefs.set(row, own(paidBy));
+    index.payerOwnKeys.set(row, { name: name === null ? null : own(name), emailKey: key === null ? null : own(key) });
   }
-  if (company !== null && !index.companies.has(company)) index.companies.set(company, row);
+  if (company !== null && !index.companies.has(company)) index.companies.set(own(company), row);
 
   if (!duplicate) {
     const match = matchExisting({ externalId, emailKey: key, name, company }, existing, mode === 'update');
