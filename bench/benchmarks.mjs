@@ -2,6 +2,7 @@
 import { importBench, importBigBench } from './import.mjs';
 import { invoices } from './invoices.mjs';
 import { membersList } from './members-list.mjs';
+import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
 
-export const benchmarks = [startup, membersList, invoices, importBench, importBigBench];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench];

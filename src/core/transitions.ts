@@ -1,13 +1,13 @@
 /**
  * The status step of the daily jobs: member statuses are derived (status.ts), but a move caused by the passing
  * of time (to grace, suspended or former) must be reported once, and written once to the audit log. The status
- * each member had at the last run is kept in `member_statuses`; a run compares today's statuses with it,
- * reports and records the differences, and freezes or releases credits and passes on moves to and from
- * `suspended` (credits.ts).
+ * each member had at the last run is kept in `member_statuses`, except `member`, the status of most people, which
+ * is what a missing row means; a run compares today's statuses with it, reports and records the differences, and
+ * freezes or releases credits and passes on moves to and from `suspended` (credits.ts).
  *
- * A member seen for the first time (a first run, or someone new) is compared with their status the day before,
- * so only what today changed is reported. A same-day rerun reads nothing when nothing was written since the last
- * run (no new audit entry, no settings change): its statuses cannot have changed.
+ * Someone without a row who is not a `member` today is compared with their status on the day of the last run (a
+ * `member` then, or someone new), or the day before on a first run, so only what changed since is reported. A same-day rerun reads nothing when nothing was written
+ * since the last run (no new audit entry, no settings change): its statuses cannot have changed.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Queryable } from '../db/connect.js';
@@ -23,7 +23,7 @@ export const reportedStatuses: readonly MemberStatus[] = ['grace', 'suspended', 
 
 export interface Transition {
   member: { id: number; name: string };
-  /** the status recorded at the last run, or the day before for someone seen for the first time */
+  /** the status recorded at the last run (`member` when none was), or on the last run's day for someone new */
   from: MemberStatus;
   to: MemberStatus;
 }
@@ -61,10 +61,10 @@ async function currentMarker(db: Queryable, asOf: IsoDate): Promise<string> {
  */
 export async function recordTransitions(db: Kysely<Database>, asOf: IsoDate, options: TransitionOptions): Promise<Transition[]> {
   const scoped = options.memberIds !== undefined;
-  if (!scoped && !options.dryRun) {
-    const marker = await db.selectFrom('job_state').select('value').where('name', '=', markerName).executeTakeFirst();
-    if (marker?.value === (await currentMarker(db, asOf))) return [];
-  }
+  const marker = (await db.selectFrom('job_state').select('value').where('name', '=', markerName).executeTakeFirst())?.value ?? null;
+  if (!scoped && !options.dryRun && marker === (await currentMarker(db, asOf))) return [];
+  const lastRun: IsoDate | null = marker === null ? null : JSON.parse(marker).asOf;
+  const baselineDay = lastRun !== null && lastRun < asOf ? lastRun : addDays(asOf, -1);
 
   const states = await loadMemberStates(db, asOf, scoped ? { memberIds: options.memberIds } : {});
   const storedQuery = (ids?: number[]) => {
@@ -80,11 +80,12 @@ export async function recordTransitions(db: Kysely<Database>, asOf: IsoDate, opt
   for (const [memberId, state] of states) {
     if (state.status === 'contact') continue;
     const recorded = stored.get(memberId);
-    if (recorded === undefined) unrecorded.push(memberId);
-    else if (recorded !== state.status) changes.push({ memberId, from: recorded as MemberStatus, to: state.status, recorded });
+    if (recorded === undefined) {
+      if (state.status !== 'member') unrecorded.push(memberId);
+    } else if (recorded !== state.status) changes.push({ memberId, from: recorded as MemberStatus, to: state.status, recorded });
   }
   if (unrecorded.length > 0) {
-    const before = await loadMemberStates(db, addDays(asOf, -1), { memberIds: unrecorded });
+    const before = await loadMemberStates(db, baselineDay, { memberIds: unrecorded });
     for (const memberId of unrecorded) {
       changes.push({ memberId, from: before.get(memberId)?.status ?? 'contact', to: states.get(memberId)!.status, recorded: null });
     }
@@ -103,17 +104,22 @@ export async function recordTransitions(db: Kysely<Database>, asOf: IsoDate, opt
   for (let i = 0; i < changes.length; i += batchSize) {
     const batch = changes.slice(i, i + batchSize);
     await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('member_statuses')
-        .values(batch.map((c) => ({ member_id: c.memberId, status: c.to, since: asOf, updated_at: source.at })))
-        .onConflict((oc) =>
-          oc.column('member_id').doUpdateSet({
-            status: sql.ref('excluded.status'),
-            since: sql.ref('excluded.since'),
-            updated_at: sql.ref('excluded.updated_at'),
-          }),
-        )
-        .execute();
+      const members = batch.filter((c) => c.to === 'member').map((c) => c.memberId);
+      if (members.length > 0) await trx.deleteFrom('member_statuses').where('member_id', 'in', members).execute();
+      const others = batch.filter((c) => c.to !== 'member');
+      if (others.length > 0) {
+        await trx
+          .insertInto('member_statuses')
+          .values(others.map((c) => ({ member_id: c.memberId, status: c.to, since: asOf, updated_at: source.at })))
+          .onConflict((oc) =>
+            oc.column('member_id').doUpdateSet({
+              status: sql.ref('excluded.status'),
+              since: sql.ref('excluded.since'),
+              updated_at: sql.ref('excluded.updated_at'),
+            }),
+          )
+          .execute();
+      }
       const audits: AuditChange[] = batch
         .filter((c) => c.from !== c.to && reportedStatuses.includes(c.to))
         .map((c) => ({

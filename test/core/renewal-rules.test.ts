@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { renewsByDecision, termEnd } from '../../src/core/renewals.js';
 
-const term = { start_date: '2025-01-01', end_date: null, auto_renew: 0, auto_renew_until: null, do_not_renew: 0 };
+type Facts = Parameters<typeof renewsByDecision>[0];
+const term: Facts = { start_date: '2025-01-01', end_date: null, auto_renew: 0, auto_renew_until: null, do_not_renew: 0 };
 
 describe('which terms are renewed by decision', () => {
-  const rows: Array<[string, Partial<typeof term> & { auto_renew_until?: string | null; end_date?: string | null }, string, boolean]> = [
+  const rows: Array<[string, Partial<Facts>, string, boolean]> = [
     ['a term membership after its first term', {}, '2026-01-01', true],
     ['never the first term: the invoicing job bills it', {}, '2025-01-01', false],
     ['not an auto-renew membership', { auto_renew: 1 }, '2026-01-01', false],
