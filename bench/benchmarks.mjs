@@ -4,5 +4,6 @@ import { invoices } from './invoices.mjs';
 import { membersList } from './members-list.mjs';
 import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
+import { stripeBench } from './stripe.mjs';
 
-export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, stripeBench];

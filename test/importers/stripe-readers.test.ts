@@ -4,7 +4,9 @@ import { describe, expect, test } from 'vitest';
 import { isCardColumn, isPaymentMethodId } from '../../src/importers/stripe/columns.js';
 import { openStripeExport } from '../../src/importers/stripe/export-table.js';
 import { readCustomers, readPrices, readSubscriptions, type StripeReadOptions } from '../../src/importers/stripe/records.js';
-import { readTimestamp } from '../../src/importers/stripe/timestamps.js';
+import { LocalDates, readTimestamp } from '../../src/importers/stripe/timestamps.js';
+import { formatIsoDate, utcDateTimeToLocalDate } from '../../src/core/dates.js';
+import fc from 'fast-check';
 import { root } from '../helpers/cli.js';
 import { readRows, tempFolder } from './files.js';
 
@@ -191,7 +193,7 @@ describe('dates', () => {
     ['2026-02-30 10:00', 'UTC', null],
     ['yesterday', 'UTC', null],
   ])('%s in %s', (text, timeZone, expected) => {
-    const read = readTimestamp(text, { timeZone, convention: null, given: false });
+    const read = readTimestamp(text, { local: new LocalDates(timeZone), convention: null, given: false });
     if (expected === null) expect(read.ok).toBe(false);
     else expect(read).toEqual({ ok: true, value: expected });
   });
@@ -207,5 +209,38 @@ describe('cells', () => {
       ['invalid_number', 'Amount', 2],
       ['invalid_boolean', 'Cancel At Period End', 2],
     ]);
+  });
+});
+
+describe('local dates of UTC times', () => {
+  const zones = ['UTC', 'Europe/Paris', 'America/New_York', 'America/St_Johns', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Pacific/Apia', 'America/Sao_Paulo'];
+  test.each(zones)('the per-day offset shortcut gives the exact date in %s', (zone) => {
+    const local = new LocalDates(zone);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2000, max: 2035 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 28 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 0, max: 59 }),
+        fc.integer({ min: 0, max: 59 }),
+        (year, month, day, hour, minute, second) => {
+          const date = formatIsoDate(year, month, day);
+          const time = { hour, minute, second };
+          expect(local.of(date, time)).toBe(utcDateTimeToLocalDate(date, time, zone));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  test('around a daylight saving change, each time is converted on its own', () => {
+    const local = new LocalDates('America/New_York');
+    // 2026-03-08 07:00 UTC is 03:00 EDT (the clocks went forward at 2:00 EST = 07:00 UTC)
+    for (const [hour, minute] of [[4, 59], [5, 0], [6, 59], [7, 0], [23, 59]] as const) {
+      expect(local.of('2026-03-08', { hour, minute, second: 0 })).toBe(utcDateTimeToLocalDate('2026-03-08', { hour, minute, second: 0 }, 'America/New_York'));
+    }
+    expect(local.of('2026-03-08', { hour: 4, minute: 59, second: 0 })).toBe('2026-03-07');
+    expect(local.of('2026-03-08', { hour: 5, minute: 0, second: 0 })).toBe('2026-03-08');
   });
 });

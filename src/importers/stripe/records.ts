@@ -8,7 +8,7 @@ import { type Problem, type ProblemCode, problem } from '../../core/problems.js'
 import type { Cell } from '../types.js';
 import type { CustomerKey, PriceKey, StripeExportKind, SubscriptionKey } from './columns.js';
 import { openStripeExport, type StripeExport, type StripeRawRow } from './export-table.js';
-import { emptySurvey, readTimestamp, surveyTimestamp, type TimestampReading, timestampReading } from './timestamps.js';
+import { emptySurvey, LocalDates, readTimestamp, surveyTimestamp, type TimestampReading, timestampReading } from './timestamps.js';
 import { cellText, readAmount, readCount, readCurrency, readFlag, type ValueRead } from './values.js';
 
 export interface StripeReadOptions {
@@ -174,24 +174,31 @@ async function readExport<R, K extends string>(
   const problems = [...source.problems];
   const unreadable = problems.some((p) => p.severity === 'error');
   const timestampColumns = source.columns.filter((c) => c.kind === 'timestamp' && source.index[c.key] !== undefined);
+  const local = new LocalDates(options.timeZone);
   const survey = emptySurvey();
-  if (!unreadable && timestampColumns.length > 0) {
+  const pass = async (reading: TimestampReading, surveying: boolean): Promise<{ rows: number; records: R[] }> => {
+    const records: R[] = [];
+    let rows = 0;
     for await (const raw of source.table.rows) {
-      for (const c of timestampColumns) {
-        const position = source.index[c.key]!;
-        surveyTimestamp(survey, raw.cells[position], raw.row, source.table.headers[position]!);
+      rows += 1;
+      if (unreadable) continue;
+      if (surveying) {
+        for (const c of timestampColumns) {
+          const position = source.index[c.key]!;
+          surveyTimestamp(survey, raw.cells[position], raw.row, source.table.headers[position]!);
+        }
       }
+      records.push(read(new RowReader(source, raw, reading), raw.row));
     }
-  }
-  const { reading, problems: dateProblems } = timestampReading(survey, { timeZone: options.timeZone, dateFormat: options.dateFormat, file });
+    return { rows, records };
+  };
+  // A file as Stripe wrote it is read once. One a spreadsheet re-saved is read again when the first pass
+  // proved the day/month order of its dates.
+  const first = { local, convention: options.dateFormat, given: options.dateFormat !== null };
+  let { rows, records } = await pass(first, true);
+  const { reading, problems: dateProblems } = timestampReading(survey, { local, dateFormat: options.dateFormat, file });
   problems.push(...dateProblems);
-  const records: R[] = [];
-  let rows = 0;
-  for await (const raw of source.table.rows) {
-    rows += 1;
-    if (unreadable) continue;
-    records.push(read(new RowReader(source, raw, reading), raw.row));
-  }
+  if (survey.reformatted && reading.convention !== first.convention) ({ rows, records } = await pass(reading, false));
   return { file, kind, export: source, rows, records, problems, unreadable };
 }
 

@@ -7,12 +7,14 @@
 import {
   classifyDateText,
   type DateConvention,
+  formatIsoDate,
   type IsoDate,
   isIsoDate,
+  parseIsoDate,
   parseLooseDate,
   splitDateTime,
+  type TimeOfDay,
   utcDateTimeToLocalDate,
-  utcTimestampToLocalDate,
 } from '../../core/dates.js';
 import { type Problem, problem } from '../../core/problems.js';
 import type { Cell } from '../types.js';
@@ -51,8 +53,60 @@ export function surveyTimestamp(survey: TimestampSurvey, cell: Cell | undefined,
   if (fits.MDY && !fits.DMY) survey.provesMDY ??= { row, column, text: cell };
 }
 
+/**
+ * The date in one time zone of UTC dates and times, fast enough for a file with a few hundred thousand of them:
+ * the zone's offset is looked up once per UTC day and applied to every time of a day it does not change in; on a
+ * day it changes (daylight saving), each time is converted on its own.
+ */
+export class LocalDates {
+  readonly timeZone: string;
+  private readonly formatter: Intl.DateTimeFormat;
+  /** UTC date -> the zone's offset in ms all that day, or null when it changes during the day */
+  private readonly offsets = new Map<string, number | null>();
+
+  /** Throws a RangeError for a zone the runtime does not know. */
+  constructor(timeZone: string) {
+    this.timeZone = timeZone;
+    this.formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+    });
+  }
+
+  private offsetAt(instant: number): number {
+    const parts = this.formatter.formatToParts(instant);
+    const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+    return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second')) - instant;
+  }
+
+  /** The local date of `time` (UTC) on `date`. */
+  of(date: IsoDate, time: TimeOfDay): IsoDate {
+    const parts = parseIsoDate(date);
+    // Date.UTC reads years below 100 as 19xx: leave those to the exact conversion
+    if (parts === null || parts.year < 100) return utcDateTimeToLocalDate(date, time, this.timeZone);
+    const midnight = Date.UTC(parts.year, parts.month - 1, parts.day);
+    let offset = this.offsets.get(date);
+    if (offset === undefined) {
+      const first = this.offsetAt(midnight);
+      offset = first === this.offsetAt(midnight + 86_399_000) ? first : null;
+      this.offsets.set(date, offset);
+    }
+    if (offset === null) return utcDateTimeToLocalDate(date, time, this.timeZone);
+    const local = new Date(midnight + ((time.hour * 60 + time.minute) * 60 + time.second) * 1000 + offset);
+    return formatIsoDate(local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate());
+  }
+}
+
 export interface TimestampReading {
-  timeZone: string;
+  local: LocalDates;
   /** The day/month order of reformatted values: `--date-format`, else the one the file proves, else null. */
   convention: DateConvention | null;
   /** true when the convention is `--date-format` */
@@ -67,9 +121,9 @@ const shapes: Record<DateConvention, string> = { DMY: 'DD/MM/YYYY', MDY: 'MM/DD/
  */
 export function timestampReading(
   survey: TimestampSurvey,
-  options: { timeZone: string; dateFormat: DateConvention | null; file: string },
+  options: { local: LocalDates; dateFormat: DateConvention | null; file: string },
 ): { reading: TimestampReading; problems: Problem[] } {
-  const { timeZone, dateFormat } = options;
+  const { local, dateFormat } = options;
   let convention: DateConvention | null = dateFormat;
   if (convention === null) {
     if (survey.provesDMY && !survey.provesMDY) convention = 'DMY';
@@ -96,7 +150,7 @@ export function timestampReading(
       }),
     );
   }
-  return { reading: { timeZone, convention, given: dateFormat !== null }, problems };
+  return { reading: { local, convention, given: dateFormat !== null }, problems };
 }
 
 export type Read<T> = { ok: true; value: T } | { ok: false; code: 'invalid_date' | 'ambiguous_date'; message: string };
@@ -116,8 +170,8 @@ export function readTimestamp(cell: Cell | undefined, reading: TimestampReading)
   if (cell === null || cell === undefined) return { ok: true, value: null };
   if (typeof cell !== 'string') return { ok: true, value: cell.kind === 'date' ? cell.date : null };
   if (stripeShape.test(cell)) {
-    const date = utcTimestampToLocalDate(cell, reading.timeZone);
-    if (date !== null) return { ok: true, value: date };
+    const split = splitDateTime(cell);
+    if (split?.time && isIsoDate(split.date)) return { ok: true, value: reading.local.of(split.date, split.time) };
     return { ok: false, code: 'invalid_date', message: `"${cell}" is not a real date and time` };
   }
   const split = splitDateTime(cell);
@@ -125,7 +179,7 @@ export function readTimestamp(cell: Cell | undefined, reading: TimestampReading)
   const loose = parseLooseDate(split.date, reading.convention);
   switch (loose.kind) {
     case 'date':
-      return { ok: true, value: split.time === null ? loose.date : utcDateTimeToLocalDate(loose.date, split.time, reading.timeZone) };
+      return { ok: true, value: split.time === null ? loose.date : reading.local.of(loose.date, split.time) };
     case 'ambiguous':
       return {
         ok: false,
