@@ -36,7 +36,7 @@ function row(i, count) {
   ];
 }
 
-function writeCsv(file, count) {
+export function writeCsv(file, count) {
   const fd = fs.openSync(file, 'w');
   let chunk = `${header.join(',')}\n`;
   for (let i = 1; i <= count; i += 1) {
@@ -86,7 +86,7 @@ async function sqliteImport(dir, csv) {
   return best;
 }
 
-async function importFile(dir, name, file, rows) {
+export async function importFile(dir, name, file, rows) {
   const db = await freshDb(dir, name);
   const run = await measureCli(['--db', db, '--today', today, '--json', 'import', file]);
   if (run.code !== 0) throw new Error(`import ${path.basename(file)} exited ${run.code}: ${run.stderr.slice(0, 500)}`);
