@@ -274,11 +274,15 @@ export function registerImport(program: Command, action: Action): void {
           if (flags.report !== undefined) reportFormat(flags.report);
           const { validateFile } = await import('../core/import/run.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
+          // the plan names an import would map (--map is described with the Stripe options, it serves both)
+          const map = (flags as { map?: string }).map;
+          const { readPlanMap } = await import('../core/import/plan-map.js');
+          const planMap = map === undefined ? undefined : readPlanMap(map, false);
           const db = await ctx.db();
           const progress = await progressFor(ctx);
           let result: Awaited<ReturnType<typeof validateFile>>;
           try {
-            result = await validateFile(db.kysely, { file, sheet: flags.sheet, dateFormat, mode: 'import', today: await ctx.today(), onRows: progress.onRows });
+            result = await validateFile(db.kysely, { file, sheet: flags.sheet, dateFormat, mode: 'import', today: await ctx.today(), planMap, onRows: progress.onRows });
           } finally {
             progress.stop();
           }

@@ -45,6 +45,12 @@ describe('validate and import from the command line', () => {
 
     const warned = await runCli(['validate', fixture('members-en.csv'), '--fail-on-warnings'], { db, today });
     expect(warned.code).toBe(65);
+
+    // --map names the plan a file's plan name stands for
+    const mapped = files.write('mapped.csv', 'Name,Plan name,Start date,Next invoice date\nAda,Hotdesk,2025-01-01,2027-01-01\n');
+    expect((await runCli(['validate', mapped], { db, today })).code).toBe(65);
+    const map = files.write('map.json', JSON.stringify({ Hotdesk: 'Hot Desk' }));
+    expect((await runCli(['validate', mapped, '--map', map], { db, today })).code).toBe(0);
   });
 
   it('validate --report writes the same document as --json, or one CSV line per problem', async () => {
