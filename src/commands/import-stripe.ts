@@ -92,13 +92,15 @@ async function renderStripeImport(ctx: Context, result: StripeImportResult, flag
     lines.push(`Batch ${result.batch}: see it with \`memberctl import list\`, undo it with \`memberctl import undo ${result.batch}\`.`);
   } else lines.push(`Stripe import: ${rows}; ${counts(result)}: nothing to change.`);
   if (skipped) lines.push(skipped);
-  for (const file of result.rejectsFiles) lines.push(color.yellow(`Rejected rows written to ${file} with an Error column: fix them there and import that file again.`));
+  for (const file of [result.rejects?.customers, result.rejects?.subscriptions]) {
+    if (file) lines.push(color.yellow(`Rejected rows written to ${file} with an Error column: fix them there and import that file again.`));
+  }
   const reminder = cancelReminder(result, flags.cancelList);
   if (reminder) lines.push(color.yellow(reminder));
   return lines.join('\n');
 }
 
-/** `import stripe --json`: the import document plus the cancel list, the subscriptions not imported and the rejects files. */
+/** `import stripe --json`: the import document plus the cancel list, the subscriptions not imported and the rejects files (one per export). */
 export function stripeImportJson(result: StripeImportResult) {
   return {
     batch: result.batch,
@@ -111,7 +113,7 @@ export function stripeImportJson(result: StripeImportResult) {
     problems: result.problems,
     cancelList: result.cancelList,
     notImported: result.notImported,
-    rejects: result.rejectsFiles,
+    rejects: result.rejects,
   };
 }
 

@@ -52,8 +52,8 @@ export interface StripeImportResult extends ImportCounts {
   problems: StripeProblem[];
   /** subscriptions not imported, by status */
   notImported: Record<string, number>;
-  /** the rejects files written: customers, subscriptions */
-  rejectsFiles: string[];
+  /** the rejects files written, one per export (null: nothing rejected from it), or null when none was */
+  rejects: { customers: string | null; subscriptions: string | null } | null;
   /** the subscriptions now in memberctl (created or already there): to cancel in Stripe */
   toCancel: CancelEntry[];
   /** the cancel list written, if any */
@@ -176,7 +176,7 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       written: false,
       aborted: false,
       notImported: analysis.mapping.notImported,
-      rejectsFiles: [],
+      rejects: null,
       toCancel: [],
       cancelList: null,
     };
@@ -248,12 +248,12 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       if (unit.customerRow !== null) customers.set(unit.customerRow, reason);
       for (const row of unit.subscriptionRows) subscriptions.set(row, reason);
     }
-    const files = [await writeRejects(analysis.customers.export, options.rejects.customers, customers)];
-    if (analysis.subscriptions && options.rejects.subscriptions) files.push(await writeRejects(analysis.subscriptions.export, options.rejects.subscriptions, subscriptions));
-    for (const f of files) {
-      const written = f?.commit();
-      if (written) result.rejectsFiles.push(written);
+    const customersFile = (await writeRejects(analysis.customers.export, options.rejects.customers, customers))?.commit() ?? null;
+    let subscriptionsFile: string | null = null;
+    if (analysis.subscriptions && options.rejects.subscriptions) {
+      subscriptionsFile = (await writeRejects(analysis.subscriptions.export, options.rejects.subscriptions, subscriptions))?.commit() ?? null;
     }
+    result.rejects = { customers: customersFile, subscriptions: subscriptionsFile };
   }
   if (options.cancelListFile !== null && result.toCancel.length > 0) {
     writeCancelList(options.cancelListFile, result.toCancel);
