@@ -144,7 +144,7 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
     let preview = await importStripe(db, { ...options, dryRun: true });
     const { askPlanMappings, unknownPlans } = await import('./import.js');
     const unknown = unknownPlans(preview.problems);
-    const mapFile = flags.map ?? customers.replace(/(\.csv)?$/i, '.prices.json');
+    const mapFile = flags.map ?? `${customers}.prices.json`;
     if (unknown.size > 0 && (await askPlanMappings(ctx, unknown, request.priceMap as Map<string, string>, mapFile))) {
       preview = await importStripe(db, { ...options, dryRun: true });
     }
