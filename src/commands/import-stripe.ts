@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
@@ -170,13 +171,18 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
 export async function validateStripeCommand(ctx: Context, file: string, flags: StripeFlags & { report?: string; failOnWarnings?: boolean }): Promise<number> {
   const { validateStripe } = await import('../core/stripe/analyze.js');
   const { reportFormat, writeReport } = await import('../importers/report.js');
-  if (flags.report !== undefined) reportFormat(flags.report);
+  // an xlsx report copies the file's cells, card columns included: Stripe reports are problems only
+  if (flags.report !== undefined && reportFormat(flags.report) === 'xlsx') {
+    throw usageError(`--report ${flags.report}: a report on Stripe exports is .json or .csv (an .xlsx report would copy the card columns)`);
+  }
   const request = await readRequest(ctx, file, flags, false);
   const db = await ctx.db();
   const result = await validateStripe(db.kysely, request);
   if (flags.report !== undefined) {
     const { files: _, notImported: __, ...report } = result;
-    await writeReport(flags.report, report, { file });
+    // the CSV report has no file column: the export goes in front of the column
+    const problems = reportFormat(flags.report) === 'csv' ? result.problems.map((p) => ({ ...p, column: `${basename(p.file)}${p.column === null ? '' : `: ${p.column}`}` })) : result.problems;
+    await writeReport(flags.report, { ...report, problems }, { file });
     ctx.out.info(`Report written to ${flags.report}.`);
   }
   const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);

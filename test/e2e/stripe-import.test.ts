@@ -110,6 +110,17 @@ describe.each(dialects)('import stripe on %s', (dialect) => {
     const missingFile = await runCli(['import', 'stripe', '--customers', stripe('nope.csv')], { db, today });
     expect(missingFile.code).toBe(66);
     expect(missingFile.stderr).toContain('nope.csv');
+    const dir = tempDir();
+    const xlsx = await runCli(['validate', stripe('customers.csv'), '--source', 'stripe', '--report', path.join(dir, 'report.xlsx')], { db, today });
+    expect(xlsx.code).toBe(64);
+    expect(xlsx.stderr).toContain('.json or .csv');
+    const csvReport = path.join(dir, 'report.csv');
+    const validated = await runCli(['validate', stripe('customers-2019.csv'), '--source', 'stripe', '--subscriptions', stripe('subscriptions-2019.csv'), '--report', csvReport], { db, today });
+    expect(validated.code).toBe(65);
+    const report = fs.readFileSync(csvReport, 'utf8');
+    expect(report).toContain('customers-2019.csv: Email');
+    expect(report).toContain('subscriptions-2019.csv: Customer ID');
+    for (const secret of cardValues()) expect(report).not.toContain(secret);
     const swapped = await runCli(['import', 'stripe', '--customers', stripe('subscriptions.csv'), '--json'], { db, today });
     expect(swapped.code).toBe(65);
     const missing = swapped.json().problems.filter((p: { code: string }) => p.code === 'missing_column');
