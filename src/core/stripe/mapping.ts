@@ -92,7 +92,8 @@ export interface StripeMapping {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const listRows = (rows: readonly number[]) => (rows.length <= 10 ? rows.join(', ') : `${rows.slice(0, 10).join(', ')}… and ${rows.length - 10} more`);
+const listRows = (rows: readonly number[]) =>
+  `${rows.length === 1 ? 'row' : 'rows'} ${rows.length <= 10 ? rows.join(', ') : `${rows.slice(0, 10).join(', ')}… and ${rows.length - 10} more`}`;
 
 function withFile(file: string, problems: readonly Problem[]): StripeProblem[] {
   return problems.map((p) => ({ ...p, file }));
@@ -162,7 +163,7 @@ export function mapStripe(input: StripeMappingInput): StripeMapping {
         value: status,
         code: 'unsupported_status',
         severity: 'warning',
-        message: `${plural(rows.length, 'subscription')} ${rows.length === 1 ? 'is' : 'are'} ${status.replace('_', ' ')}: not imported (rows ${listRows(rows)})`,
+        message: `${plural(rows.length, 'subscription')} ${rows.length === 1 ? 'is' : 'are'} ${status.replace('_', ' ')}: not imported (${listRows(rows)})`,
       }),
       file: subscriptionFile,
     });

@@ -196,7 +196,7 @@ async function readExport<R, K extends string>(
   // proved the day/month order of its dates.
   const first = { local, convention: options.dateFormat, given: options.dateFormat !== null };
   let { rows, records } = await pass(first, true);
-  const { reading, problems: dateProblems } = timestampReading(survey, { local, dateFormat: options.dateFormat, file });
+  const { reading, problems: dateProblems } = timestampReading(survey, { local, dateFormat: options.dateFormat });
   problems.push(...dateProblems);
   if (survey.reformatted && reading.convention !== first.convention) ({ rows, records } = await pass(reading, false));
   return { file, kind, export: source, rows, records, problems, unreadable };

@@ -121,7 +121,7 @@ const shapes: Record<DateConvention, string> = { DMY: 'DD/MM/YYYY', MDY: 'MM/DD/
  */
 export function timestampReading(
   survey: TimestampSurvey,
-  options: { local: LocalDates; dateFormat: DateConvention | null; file: string },
+  options: { local: LocalDates; dateFormat: DateConvention | null },
 ): { reading: TimestampReading; problems: Problem[] } {
   const { local, dateFormat } = options;
   let convention: DateConvention | null = dateFormat;
@@ -146,7 +146,7 @@ export function timestampReading(
         value: sample.text,
         code: 'stripe_dates_reformatted',
         severity: 'warning',
-        message: `${options.file}: dates are not in Stripe's "YYYY-MM-DD HH:MM" shape (row ${sample.row}: "${sample.text}"): the file was re-saved by a spreadsheet program; its dates are ${how}; a value without a time of day is taken as written`,
+        message: `dates are not in Stripe's "YYYY-MM-DD HH:MM" shape (row ${sample.row}: "${sample.text}"): the file was re-saved by a spreadsheet program; its dates are ${how}; a value without a time of day is taken as written`,
       }),
     );
   }
