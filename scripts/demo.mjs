@@ -24,6 +24,19 @@ const steps = [
   // the invoicing job as cron would run it on a fixed day: proration, catch-up, one invoice per payer
   { args: ['invoices', 'run', '--today', '2027-01-31'], ok: [0] },
   { args: ['invoices', 'list'], ok: [0] },
+  // a renewal cycle: David pays his Hot Desk invoice (credits and passes granted) and uses a pass; a month before
+  // Julia's yearly term ends, the renewals job opens her renewal (and those of terms already over); Julia accepts
+  // (invoiced at once), Rachel refuses; once the new term starts, the job reports who moved to grace or former.
+  // Decisions already taken by an earlier demo run are refused (65) and leave things as they are.
+  { args: ['payments', 'record', 'INV-2027-00002', '--amount', '240', '--method', 'card', '--today', '2027-02-10'], ok: [0] },
+  { args: ['credits', 'show', 'David Okafor', '--today', '2027-02-10'], ok: [0] },
+  { args: ['passes', 'use', 'David Okafor', '--description', 'guest day', '--today', '2027-02-12'], ok: [0, 65] },
+  { args: ['renewals', 'run', '--today', '2027-03-02'], ok: [0] },
+  { args: ['renewals', 'accept', '4', '--today', '2027-03-05'], ok: [0, 65] },
+  { args: ['renewals', 'refuse', '1', '--reason', 'moved to Lyon', '--today', '2027-03-05'], ok: [0, 65] },
+  { args: ['renewals', 'list'], ok: [0] },
+  { args: ['renewals', 'run', '--today', '2027-04-01'], ok: [0] },
+  { args: ['members', 'list', '--status', 'former', '--today', '2027-04-01'], ok: [0] },
 ];
 
 for (const step of steps) {
