@@ -8,6 +8,7 @@ import type { Member, MemberUpdate } from '../db/types.js';
 import { dataError } from '../errors.js';
 import { type AuditSource, recordAudits } from './audit.js';
 import { describeMember, resolveMember } from './refs.js';
+import { mergeRecordedStatuses } from './transitions.js';
 
 export interface MemberSnapshot {
   member: Member;
@@ -184,6 +185,7 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
   await db.updateTable('invoices').set({ payer_id: keepId }).where('payer_id', '=', removeId).execute();
   await db.updateTable('invoice_lines').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('ledger_entries').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
+  await mergeRecordedStatuses(db, keepId, removeId, source.at.slice(0, 10), source);
   await db.updateTable('notes').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
 
   const tagIds = (

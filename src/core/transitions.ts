@@ -172,3 +172,15 @@ async function memberNames(db: Queryable, ids: readonly number[]): Promise<Map<n
   const rows = await inChunks(ids, (chunk) => db.selectFrom('members').select(['id', 'name']).where('id', 'in', chunk).execute());
   return new Map(rows.map((r) => [r.id, r.name]));
 }
+
+/**
+ * `members merge`: the removed member's ledger now belongs to the kept one, so its grants must be frozen exactly
+ * when the kept member is recorded as suspended (entries dated `date`, the day of the merge). The removed member's
+ * recorded status goes.
+ */
+export async function mergeRecordedStatuses(db: Queryable, keepId: number, removeId: number, date: IsoDate, source: AuditSource): Promise<void> {
+  const rows = await db.selectFrom('member_statuses').select(['member_id', 'status']).where('member_id', 'in', [keepId, removeId]).execute();
+  const suspended = (id: number) => rows.some((r) => r.member_id === id && r.status === 'suspended');
+  await db.deleteFrom('member_statuses').where('member_id', '=', removeId).execute();
+  if (suspended(keepId) !== suspended(removeId)) await setFrozen(db, [keepId], suspended(keepId), date, source);
+}

@@ -174,6 +174,40 @@ describe.each(dialects)('credits and passes on %s', (dialect) => {
     expect(await ledgerSum(k, bob, 'credit')).toBe(3000);
   });
 
+  it('merging a suspended member into one who is not releases the grants that move; into a suspended one, freezes them', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const annual = await addGrantingPlan(k, 'Annual', { price: 12000, credits: 3000 });
+    const people: Record<string, number> = {};
+    for (const name of ['Ann', 'Ann D.', 'Bob', 'Bob D.']) {
+      people[name] = await addPerson(k, name);
+      await subscribe(k, people[name]!, annual, { startDate: name.endsWith('D.') ? '2026-01-01' : '2026-02-01' });
+    }
+    await bill(db, '2026-01-01');
+    // the duplicates pay January late and are recorded as suspended first; Ann pays February, Bob never does
+    expect((await renew(db, '2026-01-31')).transitions.map((t) => t.to)).toEqual(['suspended', 'suspended']);
+    await bill(db, '2026-02-01');
+    for (const name of ['Ann D.', 'Bob D.', 'Ann']) {
+      const membership = await k.selectFrom('memberships').select('id').where('member_id', '=', people[name]!).executeTakeFirstOrThrow();
+      await payInFull(db, await invoiceOf(k, membership.id, name === 'Ann' ? '2026-02-01' : '2026-01-01'), '2026-02-05');
+    }
+    const { applyMerge, planMerge } = await import('../../src/core/merge.js');
+    const merge = async (keep: string, remove: string) => {
+      const plan = await planMerge(k, String(people[keep]), String(people[remove]));
+      await k.transaction().execute((trx) => applyMerge(trx, plan, source));
+    };
+    // Ann D. is still recorded as suspended, her grant frozen: it is released as it moves to Ann
+    expect((await creditsView(k, { id: people['Ann D.']!, name: 'Ann D.' })).credits.frozen).toBe('30.00');
+    await merge('Ann', 'Ann D.');
+    // Bob D. is a member again, Bob is suspended: Bob D.'s grant is frozen as it moves to Bob
+    expect((await renew(db, '2026-03-03')).transitions.map((t) => [t.member.name, t.to])).toEqual([['Bob', 'suspended']]);
+    await merge('Bob', 'Bob D.');
+    const ann = await creditsView(k, { id: people.Ann!, name: 'Ann' });
+    const bob = await creditsView(k, { id: people.Bob!, name: 'Bob' });
+    expect([ann.credits.balance, ann.credits.frozen, bob.credits.balance, bob.credits.frozen]).toEqual(['60.00', '0.00', '0.00', '30.00']);
+    expect(await k.selectFrom('member_statuses').select(['member_id', 'status']).execute()).toEqual([{ member_id: people.Bob, status: 'suspended' }]);
+  });
+
   it('imported coverage grants nothing', async () => {
     db = await freshDb(dialect);
     const k = db.kysely;
