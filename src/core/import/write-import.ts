@@ -601,26 +601,13 @@ export class ImportWriter {
     const membershipIds = await insertRows(this.options.bulk, 'memberships', membershipColumns, memberships, true);
     // a person's first membership goes in their own audit entry; others (Stripe) get entries of their own
     const membershipOf = new Map<number, number>();
+    const moreMemberships: number[] = [];
     membershipOwners.forEach((owner, k) => {
       if (!membershipOf.has(owner)) membershipOf.set(owner, k);
-      else {
-        this.audits.push({
-          action: 'insert',
-          entity: 'memberships',
-          entityId: membershipIds[k]!,
-          memberId: ids[owner]!,
-          after: { id: membershipIds[k]!, plan: membershipPlans[k]! },
-          summary: `membership ${membershipIds[k]} (${membershipPlans[k]}) imported`,
-        });
-      }
+      else moreMemberships.push(k);
     });
     this.counts.created.memberships += membershipIds.length;
     const creditIds = await insertRows(this.options.bulk, 'ledger_entries', ledgerColumns, credits, true);
-    creditIds.forEach((entryId, k) => {
-      const owner = creditOwners[k]!;
-      const c = rows[owner]!.credit!;
-      this.audits.push({ action: 'insert', entity: 'ledger_entries', entityId: entryId, memberId: ids[owner]!, after: { id: entryId, unit: 'credit', kind: 'import', amount: c.amount, currency: c.currency }, summary: c.description });
-    });
     // One entry per person, with the ids created for them. The image is short on purpose: imports write
     // hundreds of thousands of these, the values are in the rows themselves, and an insert has no before-values.
     rows.forEach((row, i) => {
@@ -638,6 +625,22 @@ export class ImportWriter {
         after: image,
         summary: k === undefined ? 'imported as a contact' : `imported: ${membershipPlans[k]} from ${memberships[k]![membershipColumns.indexOf('start_date')]}, next invoice ${memberships[k]![membershipColumns.indexOf('first_recurring_date')]}`,
       });
+    });
+    // after the people's own entries, so a person's history shows them first
+    for (const k of moreMemberships) {
+      this.audits.push({
+        action: 'insert',
+        entity: 'memberships',
+        entityId: membershipIds[k]!,
+        memberId: ids[membershipOwners[k]!]!,
+        after: { id: membershipIds[k]!, plan: membershipPlans[k]! },
+        summary: `membership ${membershipIds[k]} (${membershipPlans[k]}) imported`,
+      });
+    }
+    creditIds.forEach((entryId, k) => {
+      const owner = creditOwners[k]!;
+      const c = rows[owner]!.credit!;
+      this.audits.push({ action: 'insert', entity: 'ledger_entries', entityId: entryId, memberId: ids[owner]!, after: { id: entryId, unit: 'credit', kind: 'import', amount: c.amount, currency: c.currency }, summary: c.description });
     });
   }
 
