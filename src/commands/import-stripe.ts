@@ -215,7 +215,7 @@ export function registerImportStripe(program: Command, action: Action): void {
   find('validate')
     .option('--subscriptions <file>', 'with --source stripe: the Stripe subscriptions export (subscriptions.csv)')
     .option('--prices <file>', 'with --source stripe: the Stripe prices export (prices.csv), to find the plan of each price')
-    .option('--map <file>', 'with --source stripe: JSON file mapping Stripe price ids to plan names, {"price_...": "Hot Desk"}');
+    .option('--map <file>', 'JSON file mapping the file\'s plan names (with --source stripe: Stripe price ids) to existing plans, {"Hot desk": "Hot Desk"}');
 
   const importCommand = find('import');
   // `import` has --map, --dry-run, --on-error, --update, --rejects and --date-format too, and commander lets a
