@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Migration, type MigrationInfo, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { configError } from '../errors.js';
 import type { Db } from './connect.js';
 
+const migrationFile = /\.(js|ts)$/;
 const migrationFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /**
@@ -16,9 +17,9 @@ export class MigrationFolderProvider implements MigrationProvider {
 
   async getMigrations(): Promise<Record<string, Migration>> {
     const migrations: Record<string, Migration> = {};
-    const files = (await fs.readdir(this.folder)).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort();
+    const files = (await fs.readdir(this.folder)).filter((f) => migrationFile.test(f) && !f.endsWith('.d.ts')).sort();
     for (const file of files) {
-      const name = file.replace(/\.(js|ts)$/, '');
+      const name = file.replace(migrationFile, '');
       if (!/^\d{4}_[a-z0-9_]+$/.test(name)) throw new Error(`migration file ${file} is not named NNNN_name`);
       const module = await import(pathToFileURL(path.join(this.folder, file)).href);
       if (typeof module.up !== 'function') throw new Error(`migration ${file} has no up() function`);
@@ -41,23 +42,34 @@ export interface SchemaState {
   unknown: string[];
 }
 
+/** Migration names from the folder's file names, without loading the files (checked on every command). */
+async function knownNames(folder: string = migrationFolder): Promise<string[]> {
+  return (await fs.readdir(folder))
+    .filter((f) => migrationFile.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(migrationFile, ''))
+    .sort();
+}
+
 async function appliedNames(db: Db): Promise<string[]> {
-  const tables = await db.kysely.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
-  const rows = await (db.kysely as any).selectFrom('kysely_migration').select('name').orderBy('name').execute();
-  return rows.map((r: { name: string }) => r.name);
+  const exists =
+    db.dialect === 'postgres'
+      ? (await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db.kysely)).rows[0]?.t
+      : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db.kysely)).rows[0];
+  if (!exists) return [];
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db.kysely);
+  return rows.map((r) => r.name);
 }
 
 export async function schemaState(db: Db): Promise<SchemaState> {
-  const known: readonly MigrationInfo[] = await migrator(db).getMigrations();
-  const knownNames = new Set(known.map((m) => m.name));
+  const known = await knownNames();
+  const knownSet = new Set(known);
   const applied = await appliedNames(db);
   const appliedSet = new Set(applied);
   return {
     version: applied.at(-1) ?? null,
     applied,
-    pending: known.filter((m) => !appliedSet.has(m.name)).map((m) => m.name),
-    unknown: applied.filter((name) => !knownNames.has(name)),
+    pending: known.filter((name) => !appliedSet.has(name)),
+    unknown: applied.filter((name) => !knownSet.has(name)),
   };
 }
 
