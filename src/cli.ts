@@ -6,7 +6,6 @@ import { registerCredits } from './commands/credits.js';
 import { registerDb } from './commands/db.js';
 import { registerImport } from './commands/import.js';
 import { registerImportStripe } from './commands/import-stripe.js';
-import { registerImportStripe } from './commands/import-stripe.js';
 import { registerInvoices } from './commands/invoices.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMembers } from './commands/members.js';
@@ -30,7 +29,6 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerPlans,
   registerTemplate,
   registerImport,
-  registerImportStripe,
   registerImportStripe,
   registerMembers,
   registerMembersUpdate,
