@@ -153,7 +153,7 @@ export function mapHeaders<K extends string>(
           value: header,
           code: 'unknown_column',
           severity: 'warning',
-          message: `Column ${columnLetter(index)} "${header}" is not a template column and is ignored (did you mean "${suggestion}"?)`,
+          message: `Column ${columnLetter(index)} "${header}" is not a template column and is ignored`,
           suggestion,
         }),
       );
