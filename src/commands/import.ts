@@ -115,7 +115,7 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
     return lines.join('\n');
   }
   if (preview) lines.push(`Ready to ${verb} ${file} (${rows}): ${importSummary(result)}.`);
-  else if (result.dryRun) lines.push(`Dry run of ${file} (${rows}): ${importSummary(result)}. Nothing was written.`);
+  else if (result.dryRun) lines.push(`Dry run of ${file} (${rows}) would give: ${importSummary(result)}. Nothing was written.`);
   else if (result.written) {
     lines.push(color.green(`Imported ${file} (${rows}): ${importSummary(result)}.`));
     lines.push(`Batch ${result.batch}: listed by \`memberctl import list\`, undone by \`memberctl import undo ${result.batch}\`.`);
