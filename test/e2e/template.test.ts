@@ -3,7 +3,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { templateColumns } from '../../src/core/template-columns.js';
-import { runCli } from '../helpers/cli.js';
+import { root, runCli } from '../helpers/cli.js';
 import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
 
 describe.each(dialects)('template on %s', (dialect) => {
@@ -60,5 +60,18 @@ describe.each(dialects)('template on %s', (dialect) => {
     const db = await freshDbUrl(dialect);
     expect((await runCli(['template', '--lang', 'de'], { db })).code).toBe(64);
     expect((await runCli(['template', '--format', 'ods'], { db })).code).toBe(64);
+  });
+});
+
+describe('bundled blank templates', () => {
+  it.each([
+    ['members-template.csv', 'en'],
+    ['modele-membres.csv', 'fr'],
+  ])('templates/%s is what `template --format csv --lang %s` writes', async (name, lang) => {
+    const dir = tempDir();
+    const file = path.join(dir, name);
+    const result = await runCli(['template', '--format', 'csv', '--lang', lang, '-o', file], { db: path.join(dir, 'm.db') });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'templates', name), 'utf8')).toBe(fs.readFileSync(file, 'utf8'));
   });
 });
