@@ -80,6 +80,11 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const useColor = !argv.includes('--no-color') && colorEnabled(true);
   const red = (s: string) => (useColor ? `\u001b[31m${s}\u001b[39m` : s);
+  // `memberctl members list | head`: the reader has gone, stop quietly as other command-line tools do
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(state.exitCode);
+    throw error;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
@@ -109,5 +114,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function sqliteBusy(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === '55P03' /* pg lock_not_available */;
+  // SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT... are extended codes of SQLITE_BUSY
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) return true;
+  return code === '55P03' /* pg lock_not_available */;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, type Transaction } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, type SqliteDialectConfig, type Transaction } from 'kysely';
 import { configError } from '../errors.js';
 import type { Database } from './types.js';
 
@@ -70,7 +70,22 @@ export async function openDb(url: string): Promise<Db> {
 
 async function openSqlite(file: string): Promise<Db> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
-  const { SqliteDialect } = await import('kysely');
+  const { CompiledQuery, SqliteDialect, SqliteDriver } = await import('kysely');
+  // A transaction takes SQLite's write lock when it begins (`begin immediate`), so a second memberctl writing at the
+  // same time waits for it (busy timeout) instead of failing when its read would have to turn into a write.
+  class ImmediateSqliteDriver extends SqliteDriver {
+    override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    }
+  }
+  class ImmediateSqliteDialect extends SqliteDialect {
+    constructor(private readonly config: SqliteDialectConfig) {
+      super(config);
+    }
+    override createDriver(): Driver {
+      return new ImmediateSqliteDriver(this.config);
+    }
+  }
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw configError(`--db: folder ${dir} does not exist`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw configError(`--db: ${file} is a folder, not a database file`);
@@ -83,7 +98,7 @@ async function openSqlite(file: string): Promise<Db> {
   } catch (error) {
     throw configError(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
   return { kysely, dialect: 'sqlite', label: file, close: () => kysely.destroy(), sqlite: database };
 }
 

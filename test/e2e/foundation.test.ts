@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/connect.js';
-import { runCli } from '../helpers/cli.js';
-import { dialects, freshDbUrl } from '../helpers/db.js';
+import { bin, runCli } from '../helpers/cli.js';
+import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
 
 const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
 
@@ -115,6 +118,45 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
     expect(newer.code).toBe(78);
     expect(newer.stderr).toContain('newer schema');
     noStackTrace(newer.stderr);
+  });
+
+  it('lets several memberctl processes write at the same time: each waits its turn, none fails', async () => {
+    const db = await freshDbUrl(dialect);
+    expect((await runCli(['members', 'add', '--name', 'Jane Doe', '--email', 'jane@example.org'], { db })).code).toBe(0);
+    // each command reads the member, then writes: on SQLite two such transactions would deadlock if the write lock
+    // were only taken at the first write
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        i % 2 === 0
+          ? runCli(['members', 'tag', 'jane@example.org', `Tag ${i}`], { db })
+          : runCli(['members', 'note', 'jane@example.org', `Note ${i}`], { db }),
+      ),
+    );
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const show = await runCli(['members', 'show', 'jane@example.org', '--json'], { db });
+    expect(show.json().tags).toEqual(['Tag 0', 'Tag 2', 'Tag 4', 'Tag 6']);
+    expect(show.json().notes.map((n: { text: string }) => n.text).sort()).toEqual(['Note 1', 'Note 3', 'Note 5', 'Note 7']);
+  });
+
+  it('stops quietly with 0 when the reader of its output goes away (`| head`)', async () => {
+    const db = await freshDbUrl(dialect);
+    const dir = tempDir();
+    const file = path.join(dir, 'members.csv');
+    const rows = Array.from({ length: 3000 }, (_, i) => `Member ${i},member${i}@example.org`);
+    fs.writeFileSync(file, `Name,Email\n${rows.join('\n')}\n`);
+    expect((await runCli(['import', file], { db })).code).toBe(0);
+    // the shell's pipe, as a user types it: head reads a few bytes and exits
+    const child = spawn('bash', ['-c', 'node "$0" --db "$1" members list --format csv | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"', bin, db], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    const code = Number(stdout.trim());
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
 
