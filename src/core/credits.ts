@@ -137,8 +137,9 @@ export function allocate(lots: readonly GrantLot[], pool: number, amount: number
   return parts.filter((p) => p.amount > 0);
 }
 
-export async function writeEntries(db: Queryable, drafts: readonly EntryDraft[], source: AuditSource): Promise<void> {
-  const rows: Insertable<LedgerEntriesTable>[] = drafts.map((d) => ({
+/** The columns a draft gives its entry, whether it is written or only planned (`draftFacts`). */
+function draftColumns(d: EntryDraft) {
+  return {
     member_id: d.memberId,
     unit: d.unit,
     kind: d.kind,
@@ -148,11 +149,16 @@ export async function writeEntries(db: Queryable, drafts: readonly EntryDraft[],
     expires_on: d.expiresOn ?? null,
     grant_id: d.grantId,
     invoice_id: d.invoiceId ?? null,
-    payment_id: null,
     description: d.description,
-    job_id: source.jobId ?? null,
-    created_at: source.at,
-  }));
+  };
+}
+
+function entryRow(d: EntryDraft, source: AuditSource): Insertable<LedgerEntriesTable> {
+  return { ...draftColumns(d), payment_id: null, job_id: source.jobId ?? null, created_at: source.at };
+}
+
+export async function writeEntries(db: Queryable, drafts: readonly EntryDraft[], source: AuditSource): Promise<void> {
+  const rows = drafts.map((d) => entryRow(d, source));
   for (const chunk of chunks(rows, 500)) await db.insertInto('ledger_entries').values(chunk).execute();
 }
 
@@ -324,21 +330,7 @@ async function insertEntries(db: Queryable, drafts: readonly EntryDraft[], sourc
   for (const d of drafts) {
     const row = await db
       .insertInto('ledger_entries')
-      .values({
-        member_id: d.memberId,
-        unit: d.unit,
-        kind: d.kind,
-        amount: d.amount,
-        currency: d.currency,
-        date: d.date,
-        expires_on: d.expiresOn ?? null,
-        grant_id: d.grantId,
-        invoice_id: d.invoiceId ?? null,
-        payment_id: null,
-        description: d.description,
-        job_id: source.jobId ?? null,
-        created_at: source.at,
-      })
+      .values(entryRow(d, source))
       .returning('id')
       .executeTakeFirstOrThrow();
     ids.push(row.id);
@@ -511,19 +503,7 @@ export function formatUnits(unit: LedgerUnit, amount: number, currency: string |
 
 /** Entries not written yet, as facts `lotsOf` can apply (their ids are never those of grants). */
 export function draftFacts(drafts: readonly EntryDraft[]): EntryFacts[] {
-  return drafts.map((d, i) => ({
-    id: -(i + 1),
-    member_id: d.memberId,
-    unit: d.unit,
-    kind: d.kind,
-    amount: d.amount,
-    currency: d.currency,
-    date: d.date,
-    expires_on: d.expiresOn ?? null,
-    grant_id: d.grantId,
-    invoice_id: d.invoiceId ?? null,
-    description: d.description,
-  }));
+  return drafts.map((d, i) => ({ id: -(i + 1), ...draftColumns(d) }));
 }
 
 /** The entries the jobs would write for this member before a spending as of `asOf`: expiries, and a release when not suspended. */
