@@ -137,6 +137,28 @@ interface BatchPlan {
   problems: Problem[];
 }
 
+type PlannedInvoice = BatchPlan['invoices'][number];
+
+/** The JSON of a planned invoice dated `asOf`, with its number once written (null in a dry run); nothing paid yet. */
+function plannedInvoiceJson(invoice: PlannedInvoice, number: string | null, asOf: IsoDate, dueDate: IsoDate): InvoiceJson {
+  return invoiceJson(
+    {
+      number,
+      date: asOf,
+      dueDate,
+      payerId: invoice.payerId,
+      payerName: invoice.payerName,
+      status: invoice.total <= 0 ? 'paid' : 'open',
+      currency: invoice.currency,
+      net: invoice.net,
+      tax: invoice.tax,
+      total: invoice.total,
+      paid: 0,
+    },
+    invoice.lines,
+  );
+}
+
 /**
  * Reads a batch's memberships, payers and billed periods, and plans its invoices dated `asOf` for the periods
  * due by `through` (later than `asOf` when an accepted renewal bills its term at once). Writes nothing.
@@ -438,24 +460,7 @@ export async function billMembershipsIn(
   const write = plan.invoices.length > 0 && !options.dryRun;
   const numbers = write ? await writeBatchIn(trx, plan, { asOf, dueDate, prefix, source }) : [];
   return {
-    invoices: plan.invoices.map((invoice, i) =>
-      invoiceJson(
-        {
-          number: numbers[i] ?? null,
-          date: asOf,
-          dueDate,
-          payerId: invoice.payerId,
-          payerName: invoice.payerName,
-          status: invoice.total <= 0 ? 'paid' : 'open',
-          currency: invoice.currency,
-          net: invoice.net,
-          tax: invoice.tax,
-          total: invoice.total,
-          paid: 0,
-        },
-        invoice.lines,
-      ),
-    ),
+    invoices: plan.invoices.map((invoice, i) => plannedInvoiceJson(invoice, numbers[i] ?? null, asOf, dueDate)),
     problems: plan.problems,
   };
 }
@@ -489,30 +494,13 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
       try {
         numbers = dryRun || plan.invoices.length === 0 ? plan.invoices.map(() => null) : await writeBatch(db, plan, { asOf, dueDate, prefix, source, sqlite: options.sqlite });
       } catch (error) {
-        if ((error instanceof BatchConflict || isUniqueViolation(error)) && attempt < maxAttempts) continue;
+        if (isBillingConflict(error) && attempt < maxAttempts) continue;
         throw error;
       }
       problems.push(...plan.problems);
       plan.invoices.forEach((invoice, i) => {
         totals.set(invoice.currency, (totals.get(invoice.currency) ?? 0) + invoice.total);
-        invoices.push(
-          invoiceJson(
-            {
-              number: numbers[i] ?? null,
-              date: asOf,
-              dueDate,
-              payerId: invoice.payerId,
-              payerName: invoice.payerName,
-              status: invoice.total <= 0 ? 'paid' : 'open',
-              currency: invoice.currency,
-              net: invoice.net,
-              tax: invoice.tax,
-              total: invoice.total,
-              paid: 0,
-            },
-            invoice.lines,
-          ),
-        );
+        invoices.push(plannedInvoiceJson(invoice, numbers[i] ?? null, asOf, dueDate));
       });
       break;
     }
