@@ -113,26 +113,36 @@ export interface TagChange {
   removed: string[];
 }
 
+async function tagIdsOf(db: Queryable, memberId: number): Promise<Set<number>> {
+  return new Set((await db.selectFrom('member_tags').select('tag_id').where('member_id', '=', memberId).execute()).map((r) => r.tag_id));
+}
+
+/** One audit entry for the tags a member gained (`tag`: they are after the change) or lost (`untag`: before it). */
+async function auditTagging(db: Queryable, source: AuditSource, memberId: number, action: 'tag' | 'untag', tags: readonly Tag[]): Promise<void> {
+  const names = tags.map((t) => t.name);
+  await recordAudits(db, source, [
+    {
+      action,
+      entity: 'member_tags',
+      entityId: memberId,
+      memberId,
+      ...(action === 'tag' ? { after: { tags: names } } : { before: { tags: names } }),
+      summary: `${action === 'tag' ? 'tagged' : 'untagged'} ${names.join(', ')}`,
+    },
+  ]);
+}
+
 /** Adds tags to a member (creating new tags); a tag the member already has is left alone. */
 export async function tagMember(db: Queryable, memberId: number, names: readonly string[], source: AuditSource): Promise<TagChange> {
   const tags = await ensureTags(db, names);
-  const current = new Set((await db.selectFrom('member_tags').select('tag_id').where('member_id', '=', memberId).execute()).map((r) => r.tag_id));
+  const current = await tagIdsOf(db, memberId);
   const added = tags.filter((t) => !current.has(t.id));
   if (added.length > 0) {
     await db
       .insertInto('member_tags')
       .values(added.map((t) => ({ member_id: memberId, tag_id: t.id })))
       .execute();
-    await recordAudits(db, source, [
-      {
-        action: 'tag',
-        entity: 'member_tags',
-        entityId: memberId,
-        memberId,
-        after: { tags: added.map((t) => t.name) },
-        summary: `tagged ${added.map((t) => t.name).join(', ')}`,
-      },
-    ]);
+    await auditTagging(db, source, memberId, 'tag', added);
   }
   return { added: added.map((t) => t.name), unchanged: tags.filter((t) => current.has(t.id)).map((t) => t.name), removed: [] };
 }
@@ -140,7 +150,7 @@ export async function tagMember(db: Queryable, memberId: number, names: readonly
 /** Removes tags from a member; a tag the member does not have (or that does not exist) is reported unchanged. */
 export async function untagMember(db: Queryable, memberId: number, names: readonly string[], source: AuditSource): Promise<TagChange> {
   const tags = await allTags(db);
-  const current = new Set((await db.selectFrom('member_tags').select('tag_id').where('member_id', '=', memberId).execute()).map((r) => r.tag_id));
+  const current = await tagIdsOf(db, memberId);
   const removed: Tag[] = [];
   const unchanged: string[] = [];
   for (const raw of names) {
@@ -160,16 +170,7 @@ export async function untagMember(db: Queryable, memberId: number, names: readon
         removed.map((t) => t.id),
       )
       .execute();
-    await recordAudits(db, source, [
-      {
-        action: 'untag',
-        entity: 'member_tags',
-        entityId: memberId,
-        memberId,
-        before: { tags: removed.map((t) => t.name) },
-        summary: `untagged ${removed.map((t) => t.name).join(', ')}`,
-      },
-    ]);
+    await auditTagging(db, source, memberId, 'untag', removed);
   }
   return { added: [], unchanged, removed: removed.map((t) => t.name) };
 }
