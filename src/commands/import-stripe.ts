@@ -6,6 +6,7 @@ import type { StripeProblem } from '../core/stripe/mapping.js';
 import type { StripeImportResult } from '../core/stripe/import-stripe.js';
 import type { StripeReadRequest } from '../core/stripe/analyze.js';
 import { usageError } from '../errors.js';
+import { importDocument } from './import-result.js';
 
 export interface StripeFlags {
   customers?: string;
@@ -103,19 +104,7 @@ async function renderStripeImport(ctx: Context, result: StripeImportResult, flag
 
 /** `import stripe --json`: the import document plus the cancel list, the subscriptions not imported and the rejects files (one per export). */
 export function stripeImportJson(result: StripeImportResult) {
-  return {
-    batch: result.batch,
-    dryRun: result.dryRun,
-    rows: result.rows,
-    created: result.created,
-    updated: result.updated,
-    unchanged: result.unchanged,
-    rejected: result.rejected,
-    problems: result.problems,
-    cancelList: result.cancelList,
-    notImported: result.notImported,
-    rejects: result.rejects,
-  };
+  return { ...importDocument(result), cancelList: result.cancelList, notImported: result.notImported, rejects: result.rejects };
 }
 
 /** Defaults as for template imports (FILE.rejects.csv next to each export); --rejects FILE names the customers' one. */

@@ -5,6 +5,7 @@ import type { DateConvention } from '../core/dates.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
 import type { Problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
+import { importDocument } from './import-result.js';
 import type { StripeFlags } from './import-stripe.js';
 
 interface ReadFlags {
@@ -128,18 +129,7 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
 
 /** `import --json` (cli.md), plus the rejects file and the empty rows skipped. */
 export function importJson(result: ImportResult) {
-  return {
-    batch: result.batch,
-    dryRun: result.dryRun,
-    rows: result.rows,
-    created: result.created,
-    updated: result.updated,
-    unchanged: result.unchanged,
-    rejected: result.rejected,
-    problems: result.problems,
-    rejects: result.rejects,
-    emptyRows: result.emptyRows,
-  };
+  return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows };
 }
 
 /** Unknown plan names, each with how many rows use it. */
