@@ -4,7 +4,8 @@ import { type Action, examples, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { InvoiceFilter, InvoiceJson } from '../core/invoices.js';
 import type { InvoiceRunResult } from '../core/invoicing.js';
-import type { Queryable } from '../db/connect.js';
+import type { JobOptions } from '../core/jobs.js';
+import type { Db, Queryable } from '../db/connect.js';
 import type { InvoiceStatus } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
@@ -18,7 +19,7 @@ interface FilterFlags {
   limit?: number;
 }
 
-interface RunFlags {
+export interface RunFlags {
   dryRun?: boolean;
   wait?: number;
   batchSize?: number;
@@ -164,7 +165,7 @@ export function reportInvoiceRun(ctx: Context, result: InvoiceRunResult): void {
 }
 
 /** A progress bar over payers, shown only for long runs on a terminal. */
-export async function payerProgress(ctx: Context) {
+async function payerProgress(ctx: Context) {
   const { startProgress } = await import('../progress.js');
   let bar: Awaited<ReturnType<typeof startProgress>> | null = null;
   let shown = 0;
@@ -176,6 +177,30 @@ export async function payerProgress(ctx: Context) {
     },
     stop: () => bar?.stop(),
   };
+}
+
+/**
+ * Runs a job that bills (`invoices run`, `jobs run`) under the job lock, with the payer progress bar and an audit
+ * source whose job id starts with `name`.
+ */
+export async function runLockedJob<T>(ctx: Context, flags: RunFlags, name: string, run: (db: Db, options: JobOptions) => Promise<T>): Promise<T> {
+  const { withJobLock } = await import('../core/lock.js');
+  const { jobLockName } = await import('../core/jobs.js');
+  const { auditSource } = await import('../core/audit.js');
+  const { randomUUID } = await import('node:crypto');
+  const db = await ctx.db();
+  const asOf = await ctx.today();
+  const progress = await payerProgress(ctx);
+  return withJobLock(db, jobLockName, { waitSeconds: flags.wait ?? 0 }, () =>
+    run(db, {
+      asOf,
+      dryRun: Boolean(flags.dryRun),
+      source: auditSource(ctx.env, { jobId: `${name}-${randomUUID()}` }),
+      batchSize: flags.batchSize,
+      sqlite: db.sqlite,
+      onProgress: progress.onProgress,
+    }),
+  ).finally(() => progress.stop());
 }
 
 function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null; voidReason: string | null; payments: string[] }): string {
@@ -208,24 +233,8 @@ export function registerInvoices(program: Command, action: Action): void {
   examples(
     runOptions(invoices.command('run').description('issue every invoice due as of --today (what cron runs, inside `jobs run`)')).action(
       action(async (ctx, flags: RunFlags) => {
-        const { withJobLock } = await import('../core/lock.js');
-        const { jobLockName } = await import('../core/jobs.js');
         const { runInvoicing } = await import('../core/invoicing.js');
-        const { auditSource } = await import('../core/audit.js');
-        const { randomUUID } = await import('node:crypto');
-        const db = await ctx.db();
-        const asOf = await ctx.today();
-        const progress = await payerProgress(ctx);
-        const result = await withJobLock(db, jobLockName, { waitSeconds: flags.wait ?? 0 }, () =>
-          runInvoicing(db.kysely, {
-            asOf,
-            dryRun: Boolean(flags.dryRun),
-            source: auditSource(ctx.env, { jobId: `invoices-${randomUUID()}` }),
-            batchSize: flags.batchSize,
-            sqlite: db.sqlite,
-            onProgress: progress.onProgress,
-          }),
-        ).finally(() => progress.stop());
+        const result = await runLockedJob(ctx, flags, 'invoices', (db, options) => runInvoicing(db.kysely, options));
         if (ctx.out.json) await printJsonDocument(result);
         reportInvoiceRun(ctx, result);
         return result.problems.length > 0 ? 65 : 0;
