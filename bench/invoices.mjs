@@ -3,10 +3,7 @@
 // membership on the day they all fall due, and runs again the same day.
 // Targets: the run at most 3x the import, at most 500 MB peak RSS; the same-day rerun at most 0.2x the run.
 // SQLite always; PostgreSQL too when MEMBERCTL_BENCH_PG names an empty database. Rows: MEMBERCTL_BENCH_MEMBERSHIPS.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fmt, measureCli } from './lib.mjs';
+import { fmt, mark, measureCliOk, measureDialects, writeCsvLines } from './lib.mjs';
 
 const count = Number(process.env.MEMBERCTL_BENCH_MEMBERSHIPS ?? 100_000);
 const importedOn = '2025-12-15';
@@ -14,36 +11,19 @@ const asOf = '2026-01-01';
 
 /** Every tenth member is paid for by the one before; all start on Dec 1 and are next billed on Jan 1. */
 function writeCsv(file) {
-  const fd = fs.openSync(file, 'w');
-  let chunk = 'Name,Email,Plan name,Start date,Next invoice date,Paid by\n';
-  for (let i = 1; i <= count; i += 1) {
-    chunk += `Member ${i},member${i}@example.org,Desk,2025-12-01,${asOf},${i % 10 === 0 ? `member${i - 1}@example.org` : ''}\n`;
-    if (chunk.length > 1 << 20) {
-      fs.writeSync(fd, chunk);
-      chunk = '';
-    }
-  }
-  fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
-}
-
-async function cli(args, what) {
-  const result = await measureCli(args);
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr.slice(0, 2000)}`);
-  return result;
+  writeCsvLines(file, 'Name,Email,Plan name,Start date,Next invoice date,Paid by', count, (i) => `Member ${i},member${i}@example.org,Desk,2025-12-01,${asOf},${i % 10 === 0 ? `member${i - 1}@example.org` : ''}`);
 }
 
 async function measureDialect(dialect, db, csv) {
-  await cli(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90', '--tax-rate', '20'], 'plans add');
-  const imported = await cli(['--db', db, '--today', importedOn, 'import', csv, '--yes'], 'import');
-  const run = await cli(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
+  await measureCliOk(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90', '--tax-rate', '20'], 'plans add');
+  const imported = await measureCliOk(['--db', db, '--today', importedOn, 'import', csv, '--yes'], 'import');
+  const run = await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
   const issued = run.stdout.split('\n').filter((line) => line.startsWith('INV-')).length;
-  const rerun = await cli(['--db', db, '--today', asOf, 'invoices', 'run'], 'the rerun');
+  const rerun = await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'the rerun');
   const expected = count - Math.floor(count / 10);
   const vsImport = run.ms / imported.ms;
   const ratio = rerun.ms / run.ms;
   const ok = issued === expected && rerun.stdout === '' && vsImport <= 3 && run.peakRssMb <= 500 && ratio <= 0.2;
-  const mark = (pass) => (pass ? 'OK' : 'MISSED');
   return {
     ok,
     lines: [
@@ -59,16 +39,6 @@ export const invoices = {
   name: 'invoices',
   description: `invoicing ${count} due monthly memberships against importing them (targets: run <= 3x import, <= 500 MB; rerun <= 0.2x run)`,
   async run() {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-bench-'));
-    const csv = path.join(dir, 'members.csv');
-    writeCsv(csv);
-    try {
-      const results = [await measureDialect('sqlite', path.join(dir, 'bench.db'), csv)];
-      if (process.env.MEMBERCTL_BENCH_PG) results.push(await measureDialect('postgres', process.env.MEMBERCTL_BENCH_PG, csv));
-      else results.push({ ok: true, lines: ['postgres: skipped (set MEMBERCTL_BENCH_PG=postgres://... naming an empty database)'] });
-      return { ok: results.every((r) => r.ok), lines: results.flatMap((r) => r.lines) };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return measureDialects(writeCsv, measureDialect);
   },
 };

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,3 +40,45 @@ export async function best(times, fn) {
 }
 
 export const fmt = (n, digits = 2) => Number(n).toFixed(digits);
+
+/** Runs the built memberctl like measureCli, and fails the benchmark when the command does not succeed. */
+export async function measureCliOk(args, what) {
+  const result = await measureCli(args);
+  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr.slice(0, 2000)}`);
+  return result;
+}
+
+export const mark = (pass) => (pass ? 'OK' : 'MISSED');
+
+/**
+ * Writes the CSV (`writeCsv(file)`) in a temporary folder, then measures with `measureDialect(dialect, db, csv)`
+ * on SQLite, and on PostgreSQL when MEMBERCTL_BENCH_PG names an empty database.
+ */
+export async function measureDialects(writeCsv, measureDialect) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-bench-'));
+  const csv = path.join(dir, 'members.csv');
+  writeCsv(csv);
+  try {
+    const results = [await measureDialect('sqlite', path.join(dir, 'bench.db'), csv)];
+    if (process.env.MEMBERCTL_BENCH_PG) results.push(await measureDialect('postgres', process.env.MEMBERCTL_BENCH_PG, csv));
+    else results.push({ ok: true, lines: ['postgres: skipped (set MEMBERCTL_BENCH_PG=postgres://... naming an empty database)'] });
+    return { ok: results.every((r) => r.ok), lines: results.flatMap((r) => r.lines) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes a CSV of a header and `count` lines, `line(i)` for i = 1..count, a MB at a time. */
+export function writeCsvLines(file, header, count, line) {
+  const fd = fs.openSync(file, 'w');
+  let chunk = `${header}\n`;
+  for (let i = 1; i <= count; i += 1) {
+    chunk += `${line(i)}\n`;
+    if (chunk.length > 1 << 20) {
+      fs.writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+}

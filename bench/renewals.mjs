@@ -4,10 +4,7 @@
 // member's status, and runs again the same day.
 // Targets: the run at most 3x the import; the same-day rerun at most 0.2x the run.
 // SQLite always; PostgreSQL too when MEMBERCTL_BENCH_PG names an empty database. Rows: MEMBERCTL_BENCH_MEMBERSHIPS.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fmt, measureCli } from './lib.mjs';
+import { fmt, mark, measureCliOk, measureDialects, writeCsvLines } from './lib.mjs';
 
 const count = Number(process.env.MEMBERCTL_BENCH_MEMBERSHIPS ?? 100_000);
 const importedOn = '2025-12-15';
@@ -19,18 +16,10 @@ const yearBefore = (date) => `${Number(date.slice(0, 4)) - 1}${date.slice(4)}`;
 
 /** Member i's next term starts i % 365 + 1 days after the run day; the current term started a year before. */
 function writeCsv(file) {
-  const fd = fs.openSync(file, 'w');
-  let chunk = 'Name,Email,Plan name,Start date,Next invoice date\n';
-  for (let i = 1; i <= count; i += 1) {
+  writeCsvLines(file, 'Name,Email,Plan name,Start date,Next invoice date', count, (i) => {
     const next = day((i % 365) + 1);
-    chunk += `Member ${i},member${i}@example.org,Association,${yearBefore(next)},${next}\n`;
-    if (chunk.length > 1 << 20) {
-      fs.writeSync(fd, chunk);
-      chunk = '';
-    }
-  }
-  fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
+    return `Member ${i},member${i}@example.org,Association,${yearBefore(next)},${next}`;
+  });
 }
 
 /** How many renewals the run must open: terms starting at most noticeDays + 1 days after the run day. */
@@ -40,25 +29,18 @@ function expectedNotices() {
   return n;
 }
 
-async function cli(args, what) {
-  const result = await measureCli(args);
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr.slice(0, 2000)}`);
-  return result;
-}
-
 async function measureDialect(dialect, db, csv) {
-  await cli(['--db', db, 'plans', 'add', 'Association', '--price', '120', '--interval', 'year', '--auto-renew', 'no', '--credits', '30', '--passes', '2'], 'plans add');
-  const imported = await cli(['--db', db, '--today', importedOn, 'import', csv, '--yes'], 'import');
-  const run = await cli(['--db', db, '--today', asOf, '--json', 'renewals', 'run'], 'renewals run');
+  await measureCliOk(['--db', db, 'plans', 'add', 'Association', '--price', '120', '--interval', 'year', '--auto-renew', 'no', '--credits', '30', '--passes', '2'], 'plans add');
+  const imported = await measureCliOk(['--db', db, '--today', importedOn, 'import', csv, '--yes'], 'import');
+  const run = await measureCliOk(['--db', db, '--today', asOf, '--json', 'renewals', 'run'], 'renewals run');
   const result = JSON.parse(run.stdout);
-  const rerun = await cli(['--db', db, '--today', asOf, '--json', 'renewals', 'run'], 'the rerun');
+  const rerun = await measureCliOk(['--db', db, '--today', asOf, '--json', 'renewals', 'run'], 'the rerun');
   const again = JSON.parse(rerun.stdout);
   const expected = expectedNotices();
   const quiet = again.notices === 0 && again.transitions.length === 0;
   const vsImport = run.ms / imported.ms;
   const ratio = rerun.ms / run.ms;
   const ok = result.notices === expected && quiet && vsImport <= 3 && ratio <= 0.2;
-  const mark = (pass) => (pass ? 'OK' : 'MISSED');
   return {
     ok,
     lines: [
@@ -74,16 +56,6 @@ export const renewals = {
   name: 'renewals',
   description: `the renewals job on ${count} yearly term memberships ending across the year against importing them (targets: run <= 3x import; rerun <= 0.2x run)`,
   async run() {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-bench-'));
-    const csv = path.join(dir, 'members.csv');
-    writeCsv(csv);
-    try {
-      const results = [await measureDialect('sqlite', path.join(dir, 'bench.db'), csv)];
-      if (process.env.MEMBERCTL_BENCH_PG) results.push(await measureDialect('postgres', process.env.MEMBERCTL_BENCH_PG, csv));
-      else results.push({ ok: true, lines: ['postgres: skipped (set MEMBERCTL_BENCH_PG=postgres://... naming an empty database)'] });
-      return { ok: results.every((r) => r.ok), lines: results.flatMap((r) => r.lines) };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return measureDialects(writeCsv, measureDialect);
   },
 };
