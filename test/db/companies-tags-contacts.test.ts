@@ -9,16 +9,10 @@ import { resolveMember } from '../../src/core/refs.js';
 import { listTags, normalizeTag, renameCategory, renameTag, tagMember, untagMember } from '../../src/core/tags.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';
+import { rejection } from '../helpers/errors.js';
 import { seedMembership, seedPlan, source } from './people-fixtures.js';
 
-const exitCodeOf = async (promise: Promise<unknown>) => {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return (error as UserError).exitCode;
-};
+const exitCodeOf = async (promise: Promise<unknown>) => (await rejection(promise)).exitCode;
 
 describe('tag names', () => {
   it.each([

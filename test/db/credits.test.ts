@@ -5,19 +5,10 @@ import { cancelPayment, recordPayment } from '../../src/core/payments.js';
 import { spend } from '../../src/core/spending.js';
 import { recordTransitions } from '../../src/core/transitions.js';
 import type { Db } from '../../src/db/connect.js';
-import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';
+import { rejection } from '../helpers/errors.js';
 import { addPerson, bill, source, subscribe } from './invoicing-fixtures.js';
 import { addGrantingPlan, invoiceOf, ledgerSum, payInFull, renew, renewalSnapshot } from './renewals-fixtures.js';
-
-async function rejection(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
-}
 
 describe.each(dialects)('credits and passes on %s', (dialect) => {
   let db: Db;

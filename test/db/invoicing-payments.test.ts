@@ -3,18 +3,9 @@ import { voidInvoice } from '../../src/core/invoices.js';
 import { setMembership } from '../../src/core/memberships.js';
 import { cancelPayment, recordPayment } from '../../src/core/payments.js';
 import type { Db } from '../../src/db/connect.js';
-import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';
+import { rejection } from '../helpers/errors.js';
 import { addPerson, addPlan, bill, source, subscribe } from './invoicing-fixtures.js';
-
-async function rejection(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
-}
 
 const pay = (amount: string, method: 'card' | 'cash' | 'transfer' | 'check' | 'other' = 'transfer', date = '2026-01-05') => ({ amount, method, date, reference: null });
 

@@ -3,18 +3,9 @@ import type { Db } from '../../src/db/connect.js';
 import { addMember, addNote, editMember, listMembers, memberJson, memberView } from '../../src/core/members.js';
 import { loadMemberState, loadMemberStates } from '../../src/core/member-status.js';
 import { resolveMember } from '../../src/core/refs.js';
-import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';
+import { rejection } from '../helpers/errors.js';
 import { seedInvoice, seedMembership, seedPlan, source } from './people-fixtures.js';
-
-async function rejection(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
-}
 
 describe.each(dialects)('people on %s', (dialect) => {
   let db: Db;

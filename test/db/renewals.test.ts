@@ -5,17 +5,9 @@ import { acceptRenewal, listRenewals, refuseRenewal, renewNow, syncInterventions
 import type { Db } from '../../src/db/connect.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';
+import { rejection } from '../helpers/errors.js';
 import { addPerson, bill, source, subscribe } from './invoicing-fixtures.js';
 import { addGrantingPlan, invoiceOf, payInFull, renew, statuses } from './renewals-fixtures.js';
-
-async function rejection(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
-}
 
 describe.each(dialects)('renewals on %s', (dialect) => {
   let db: Db;
