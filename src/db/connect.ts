@@ -25,7 +25,7 @@ export interface Db {
 
 /** The part of a better-sqlite3 connection that bulk writers use. */
 export interface SqliteStatements {
-  prepare(sql: string): { run(...params: unknown[]): { lastInsertRowid: number | bigint } };
+  prepare(sql: string): { run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint } };
 }
 
 /** Interprets `--db`: a plain path or `sqlite:PATH` is a SQLite file, `postgres://` or `postgresql://` a server. */

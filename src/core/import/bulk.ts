@@ -1,8 +1,8 @@
 /**
  * Bulk INSERT and UPDATE for imports, inside the caller's transaction. PostgreSQL: multi-row statements of a
  * few hundred rows, values bound as parameters (well below its 65535-parameter limit), so 100k rows take a few
- * hundred round trips. SQLite: one prepared statement per table run for every row on the very connection the
- * kysely transaction holds (no round trips there; compiling multi-row statements would cost twice the CPU).
+ * hundred round trips. SQLite: prepared multi-row statements of a few dozen rows, run on the very connection the
+ * kysely transaction holds (no round trips there; each statement is compiled once, not once per use).
  */
 import { CompiledQuery } from 'kysely';
 import type { Db, Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
@@ -60,6 +60,16 @@ function insertText(table: string, columns: readonly string[]): string {
   return text;
 }
 
+/** Rows per prepared multi-row INSERT on SQLite: fewer steps than one per row, shorter statements than a long one. */
+const sqliteGroupRows = 16;
+const sqliteMaxParameters = 32_000;
+
+/** `insert into t (a, b) values (?, ?), (?, ?), ...` for `rows` rows. */
+function groupInsertText(table: string, columns: readonly string[], rows: number): string {
+  const one = `(${columns.map(() => '?').join(', ')})`;
+  return `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${new Array(rows).fill(one).join(', ')}`;
+}
+
 const statements = new WeakMap<SqliteStatements, Map<string, ReturnType<SqliteStatements['prepare']>>>();
 
 function cachedStatement(sqlite: SqliteStatements, text: string) {
@@ -90,9 +100,33 @@ export async function insertRows(
   const ids: number[] = [];
   if (rows.length === 0) return ids;
   if (target.sqlite) {
+    // groups of rows through one prepared multi-row statement (a step per group, not per row), the rest one by one
+    const group = Math.max(1, Math.min(sqliteGroupRows, Math.floor(sqliteMaxParameters / columns.length)));
+    let start = 0;
+    if (rows.length >= group && group > 1) {
+      const grouped = cachedStatement(target.sqlite, groupInsertText(table, columns, group));
+      const values: SqlValue[] = new Array(group * columns.length);
+      for (; start + group <= rows.length; start += group) {
+        let n = 0;
+        for (let r = start; r < start + group; r += 1) {
+          const row = rows[r]!;
+          // a short or long row would shift every value after it into the wrong column
+          if (row.length !== columns.length) throw new Error(`insert into ${table}: a row has ${row.length} values for ${columns.length} columns`);
+          for (const value of row) values[n++] = value;
+        }
+        const info = grouped.run(values);
+        if (returnIds) {
+          // one statement, under the write lock the transaction holds, numbers its rows one after the other in the
+          // order of its VALUES (each takes the largest id so far plus one): the last id gives them all
+          if (info.changes !== group) throw new Error(`insert into ${table}: ${info.changes} rows inserted of ${group}`);
+          const last = Number(info.lastInsertRowid);
+          for (let id = last - group + 1; id <= last; id += 1) ids.push(id);
+        }
+      }
+    }
     const statement = cachedStatement(target.sqlite, insertText(table, columns));
-    for (const row of rows) {
-      const info = statement.run(row);
+    for (let r = start; r < rows.length; r += 1) {
+      const info = statement.run(rows[r]!);
       if (returnIds) ids.push(Number(info.lastInsertRowid));
     }
     return ids;
@@ -137,4 +171,36 @@ export async function updateColumnById(target: BulkTarget, table: string, column
 /** Runs `fn` over `ids` in chunks small enough for an `in (...)` list. */
 export async function inChunks<T>(ids: readonly T[], fn: (chunk: T[]) => Promise<void>, size = 5000): Promise<void> {
   for (let i = 0; i < ids.length; i += size) await fn(ids.slice(i, i + size));
+}
+
+/** Below this many rows to write, indexes are kept up row by row. */
+const deferIndexRows = 10_000;
+
+/**
+ * SQLite, for a large load: drops the secondary indexes of each of `tables` that will receive at least as many rows
+ * as it holds, and returns what builds them again, to run before the transaction commits. Building an index once
+ * from sorted keys costs a fraction of inserting the same keys one by one in random order. A crash or a rollback
+ * in between takes the drop back with the rest of the transaction; a unique index that no longer holds fails its
+ * build, and with it the transaction. Does nothing on PostgreSQL or for a small load.
+ */
+export async function deferIndexes(target: BulkTarget, tables: ReadonlyArray<{ table: string; rows: number }>): Promise<() => Promise<void>> {
+  const restore: string[] = [];
+  if (target.dialect === 'sqlite') {
+    for (const { table, rows } of tables) {
+      if (rows < deferIndexRows) continue;
+      const count = await target.query.executeQuery<{ n: number }>(CompiledQuery.raw(`select count(*) as n from ${quote(table)}`));
+      if (Number(count.rows[0]?.n ?? 0) > rows) continue;
+      // automatic indexes (primary keys, unique constraints) have no sql and stay
+      const indexes = await target.query.executeQuery<{ name: string; sql: string }>(
+        CompiledQuery.raw(`select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null`, [table]),
+      );
+      for (const { name, sql } of indexes.rows) {
+        await target.query.executeQuery(CompiledQuery.raw(`drop index ${quote(name)}`));
+        restore.push(sql);
+      }
+    }
+  }
+  return async () => {
+    for (const sql of restore.splice(0)) await target.query.executeQuery(CompiledQuery.raw(sql));
+  };
 }

@@ -547,26 +547,12 @@ export class ImportWriter {
     };
     const payers: Array<number | 'pending' | null> = [];
     const values: SqlValue[][] = [];
-    let ids: number[] = [];
-    if (this.options.bulk.sqlite) {
-      // one row at a time (no round trips on SQLite): a payer a few rows above is already written and linked at once
-      for (const row of rows) {
-        const payer = this.payerOf(row);
-        const rowValues = memberValues(row, payer);
-        const [id] = await insertRows(this.options.bulk, 'members', memberColumns, [rowValues], true);
-        payers.push(payer);
-        values.push(rowValues);
-        ids.push(id!);
-        if (this.options.payerRows.has(row.row)) this.memberOfRow.set(row.row, id!);
-      }
-    } else {
-      for (const row of rows) {
-        const payer = this.payerOf(row);
-        payers.push(payer);
-        values.push(memberValues(row, payer));
-      }
-      ids = await insertRows(this.options.bulk, 'members', memberColumns, values, true);
+    for (const row of rows) {
+      const payer = this.payerOf(row);
+      payers.push(payer);
+      values.push(memberValues(row, payer));
     }
+    const ids = await insertRows(this.options.bulk, 'members', memberColumns, values, true);
     const fields: SqlValue[][] = [];
     const memberTags: SqlValue[][] = [];
     const notes: SqlValue[][] = [];

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Db, Queryable } from '../../src/db/connect.js';
+import { bulkTarget, deferIndexes, insertRows } from '../../src/core/import/bulk.js';
+import { dialects, freshDb } from '../helpers/db.js';
+
+const at = '2026-11-23T10:00:00.000Z';
+
+describe.each(dialects)('bulk writes of imports on %s', (dialect) => {
+  let db: Db;
+  afterEach(async () => db?.close());
+
+  const indexNames = async (query: Queryable = db.kysely) =>
+    dialect === 'sqlite'
+      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'members' and sql is not null order by name`.execute(query)).rows.map((r) => r.name)
+      : (await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'members' and indexname not like '%pkey' order by indexname`.execute(query)).rows.map((r) => r.name);
+
+  it('inserts every row in order with the ids it gives back, whatever the number of rows per statement', async () => {
+    db = await freshDb(dialect);
+    await db.kysely.transaction().execute(async (trx) => {
+      const target = bulkTarget(db, trx);
+      // 37 and 1 are not multiples of any group size; 1000 spans many groups and a remainder
+      for (const count of [1, 37, 1000]) {
+        const rows = Array.from({ length: count }, (_, i) => [`Member ${count}-${i}`, `m${count}-${i}@example.org`, at, at]);
+        const ids = await insertRows(target, 'members', ['name', 'email_key', 'created_at', 'updated_at'], rows, true);
+        expect(ids).toHaveLength(count);
+        const stored = await trx.selectFrom('members').select(['id', 'name']).where('id', 'in', ids).execute();
+        const nameOf = new Map(stored.map((m) => [m.id, m.name]));
+        expect(ids.map((id) => nameOf.get(id))).toEqual(rows.map((r) => r[0]));
+      }
+      const [member] = await insertRows(target, 'members', ['name', 'created_at', 'updated_at'], [['Owner', at, at]], true);
+      const fields = Array.from({ length: 53 }, (_, i) => [member!, `key ${i}`, `value ${i}`]);
+      expect(await insertRows(target, 'member_fields', ['member_id', 'key', 'value'], fields)).toEqual([]);
+      const stored = await trx.selectFrom('member_fields').select(['key', 'value']).where('member_id', '=', member!).orderBy('key').execute();
+      expect(stored.map((f) => [f.key, f.value])).toEqual(fields.map((f) => [f[1], f[2]]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+    });
+  });
+
+  it('refuses a row with the wrong number of values rather than shifting the ones after it', async () => {
+    db = await freshDb(dialect);
+    const rows = Array.from({ length: 40 }, (_, i) => [`Member ${i}`, at, at]);
+    rows[20] = ['Short', at];
+    await expect(db.kysely.transaction().execute((trx) => insertRows(bulkTarget(db, trx), 'members', ['name', 'created_at', 'updated_at'], rows))).rejects.toThrow();
+    expect(await db.kysely.selectFrom('members').select('id').execute()).toEqual([]);
+  });
+
+  it('drops the indexes of a table about to receive a large load and builds the same ones again', async () => {
+    db = await freshDb(dialect);
+    const before = await indexNames();
+    expect(before.length).toBeGreaterThan(2);
+    await db.kysely.transaction().execute(async (trx) => {
+      const target = bulkTarget(db, trx);
+      const small = await deferIndexes(target, [{ table: 'members', rows: 50 }]);
+      expect(await indexNames(trx)).toEqual(before);
+      await small();
+      const rebuild = await deferIndexes(target, [{ table: 'members', rows: 20_000 }]);
+      // PostgreSQL keeps its indexes; SQLite builds them once after the load
+      expect(await indexNames(trx)).toEqual(dialect === 'sqlite' ? [] : before);
+      await insertRows(target, 'members', ['name', 'email_key', 'created_at', 'updated_at'], [['A', 'same@example.org', at, at]]);
+      await rebuild();
+      expect(await indexNames(trx)).toEqual(before);
+    });
+    expect(await indexNames()).toEqual(before);
+  });
+
+  it('a unique index broken during the load fails its build, and the transaction with it', async () => {
+    db = await freshDb(dialect);
+    const before = await indexNames();
+    const load = db.kysely.transaction().execute(async (trx) => {
+      const target = bulkTarget(db, trx);
+      const rebuild = await deferIndexes(target, [{ table: 'members', rows: 20_000 }]);
+      const twice = [
+        ['A', 'same@example.org', at, at],
+        ['B', 'same@example.org', at, at],
+      ];
+      await insertRows(target, 'members', ['name', 'email_key', 'created_at', 'updated_at'], twice);
+      await rebuild();
+    });
+    await expect(load).rejects.toThrow(/unique|duplicate/i);
+    expect(await db.kysely.selectFrom('members').select('id').execute()).toEqual([]);
+    expect(await indexNames()).toEqual(before);
+  });
+});
