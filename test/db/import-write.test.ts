@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ImportOptions, importFile } from '../../src/core/import/run.js';
 import { listBatches, undoBatch } from '../../src/core/import/undo.js';
@@ -275,4 +276,41 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     const tags = await db.kysely.selectFrom('tags').select('name').execute();
     expect(tags.map((t) => t.name)).not.toContain('vip');
   });
+
+  it('a first load of many rows writes them all, payers included, and leaves every index in place', async () => {
+    await start();
+    const count = 12_000;
+    const lines = ['Name,Email,Company,Plan name,Start date,Next invoice date,Paid by,External ID'];
+    for (let i = 1; i <= count; i += 1) {
+      // every tenth person is paid for by the next one down, written after them
+      const payer = i % 10 === 0 && i < count ? `member${i + 1}@example.org` : '';
+      lines.push(`Member ${i},member${i}@example.org,Company ${i % 40},${i % 2 ? 'Hot Desk' : 'Fixed Desk'},2025-01-01,2027-01-01,${payer},crm-${i}`);
+    }
+    const indexes = async () => {
+      const query =
+        dialect === 'sqlite'
+          ? sql<{ name: string }>`select name from sqlite_master where type = 'index' and sql is not null order by name`
+          : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`;
+      return (await query.execute(db.kysely)).rows.map((r) => r.name);
+    };
+    const before = await indexes();
+    const result = await importFile(db, options(write(lines, 'many.csv')));
+    expect(result.created).toEqual({ members: count, companies: 40, memberships: count });
+    expect(await indexes()).toEqual(before);
+    const stored = await db.kysely
+      .selectFrom('members as m')
+      .leftJoin('members as p', 'p.id', 'm.paid_by_id')
+      .innerJoin('memberships as s', 's.member_id', 'm.id')
+      .select(['m.name', 'm.external_id', 'p.email as payer'])
+      .orderBy('m.id')
+      .execute();
+    expect(stored).toHaveLength(count);
+    const byName = new Map(stored.map((m) => [m.name, m]));
+    for (let n = 1; n <= count; n += 1) {
+      expect(byName.get(`Member ${n}`)).toEqual({ name: `Member ${n}`, external_id: `crm-${n}`, payer: n % 10 === 0 && n < count ? `member${n + 1}@example.org` : null });
+    }
+    // a second file with the same people matches them through the rebuilt indexes
+    const again = await importFile(db, options(write(lines, 'many.csv')));
+    expect(again.unchanged).toBe(count);
+  }, 120_000);
 });

@@ -14,7 +14,7 @@ import type { DateConvention } from '../dates.js';
 import { withJobLock } from '../lock.js';
 import { type Problem, problem } from '../problems.js';
 import { getSetting } from '../settings.js';
-import { bulkTarget } from './bulk.js';
+import { bulkTarget, deferIndexes } from './bulk.js';
 import { type Existing, loadExisting } from './existing.js';
 import { buildLayout, type DateReading, type ImportMode, type Layout } from './member-row.js';
 import { type PayerResolution, resolvePayers } from './resolve-payers.js';
@@ -379,8 +379,20 @@ async function writeRows(
     failed = true;
     rejects?.add(row.cells, rejectReason(extra ? [...row.problems, extra] : row.problems));
   };
+  const bulk = bulkTarget(db, trx);
+  // a first load into a database (no row matches a member) builds the indexes once at the end: the writer looks
+  // nothing up through them
+  const rows = analysis.index.dataRows;
+  const rebuildIndexes =
+    analysis.index.matches.size === 0 && !options.dryRun
+      ? await deferIndexes(bulk, [
+          { table: 'members', rows },
+          { table: 'memberships', rows },
+          { table: 'audit_log', rows },
+        ])
+      : null;
   const writer = new ImportWriter(trx, analysis.existing, {
-    bulk: bulkTarget(db, trx),
+    bulk,
     source,
     update: options.update,
     layout: analysis.layout,
@@ -447,6 +459,7 @@ async function writeRows(
   }
   if (waiting.size > 0) throw new Error(`payer rows never settled: ${[...waiting.keys()].join(', ')}`);
   if (!failed || skip) await writer.finish();
+  await rebuildIndexes?.();
   problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
 
   const aborted = failed && !skip;
