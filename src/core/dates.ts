@@ -48,10 +48,27 @@ function isValidCalendarDate(year: number, month: number, day: number): boolean 
 
 /** The parts of a `YYYY-MM-DD` string, or null when it is malformed or not a real day (2026-02-29). */
 export function parseIsoDate(text: string): CalendarDate | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // read by character codes: imports check hundreds of thousands of dates, a regular expression costs several times more
+  if (text.length !== 10 || text.charCodeAt(4) !== dash || text.charCodeAt(7) !== dash) return null;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  if (year < 0 || month < 0 || day < 0) return null;
   return isValidCalendarDate(year, month, day) ? { year, month, day } : null;
+}
+
+const dash = 45;
+const zero = 48;
+
+/** The number written by the ASCII digits text[from..to), or -1 when one is not a digit. */
+function digitsAt(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i += 1) {
+    const digit = text.charCodeAt(i) - zero;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 export function isIsoDate(value: unknown): value is IsoDate {
