@@ -145,6 +145,15 @@ describe.each(dialects)('validating member files on %s', (dialect) => {
       [3, 'Fixd Desk', 'Fixed Desk'],
       [4, 'Yoga', null],
     ]);
+    expect(only(problems, 'unknown_plan')[0]?.message).not.toContain('no plans yet');
+  });
+
+  it('unknown_plan in a database without plans says to add the plans first', async () => {
+    db = await freshDb(dialect);
+    const { problems } = await validate(db, [header, 'A,a@example.org,Hot Desk,2025-01-01,2027-01-01']);
+    expect(only(problems, 'unknown_plan').map((p) => p.message)).toEqual([
+      'no plan named "Hot Desk": the database has no plans yet; add them first with `memberctl plans import FILE` or `memberctl plans add`',
+    ]);
   });
 
   it('Paid by: resolved in any order by name or e-mail; unknown_payer, ambiguous_payer, self_payer', async () => {

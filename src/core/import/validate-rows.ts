@@ -128,7 +128,9 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
           value: values.planName,
           code: 'unknown_plan',
           severity: 'error',
-          message: `no plan named "${name}"${name !== values.planName ? ` (mapped from "${values.planName}")` : ''}`,
+          message: `no plan named "${name}"${name !== values.planName ? ` (mapped from "${values.planName}")` : ''}${
+            checks.existing.plans.size === 0 ? ': the database has no plans yet; add them first with `memberctl plans import FILE` or `memberctl plans add`' : ''
+          }`,
           suggestion,
         }),
       );
