@@ -13,6 +13,9 @@ export interface PlanSpec {
   every?: number;
   taxRate?: string;
   autoRenew?: boolean;
+  /** granted per billed period once its invoice is paid */
+  credits?: number;
+  passes?: number;
 }
 
 export async function addPlan(db: Queryable, name: string, spec: PlanSpec): Promise<number> {
@@ -25,8 +28,8 @@ export async function addPlan(db: Queryable, name: string, spec: PlanSpec): Prom
       interval: spec.interval ?? 'month',
       every: spec.every ?? 1,
       tax_rate: spec.taxRate ?? '0',
-      credits: 0,
-      passes: 0,
+      credits: spec.credits ?? 0,
+      passes: spec.passes ?? 0,
       auto_renew: spec.autoRenew === false ? 0 : 1,
       archived: 0,
       created_at: at,

@@ -4,7 +4,7 @@ import { memberEntries } from '../../src/core/credits.js';
 import { loadMemberStates } from '../../src/core/member-status.js';
 import { recordPayment } from '../../src/core/payments.js';
 import { runRenewals } from '../../src/core/renewals-job.js';
-import { at, source } from './invoicing-fixtures.js';
+import { addPlan, source } from './invoicing-fixtures.js';
 
 export interface GrantingPlan {
   price: number;
@@ -14,26 +14,9 @@ export interface GrantingPlan {
   passes?: number;
 }
 
-export async function addGrantingPlan(db: Queryable, name: string, spec: GrantingPlan): Promise<number> {
-  const row = await db
-    .insertInto('plans')
-    .values({
-      name,
-      price: spec.price,
-      currency: 'EUR',
-      interval: spec.interval ?? 'year',
-      every: 1,
-      tax_rate: '0',
-      credits: spec.credits ?? 0,
-      passes: spec.passes ?? 0,
-      auto_renew: spec.autoRenew ? 1 : 0,
-      archived: 0,
-      created_at: at,
-      updated_at: at,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+/** A plan in EUR without tax, yearly and not renewing unless told otherwise. */
+export function addGrantingPlan(db: Queryable, name: string, spec: GrantingPlan): Promise<number> {
+  return addPlan(db, name, { ...spec, interval: spec.interval ?? 'year', autoRenew: spec.autoRenew ?? false });
 }
 
 export function renew(db: Db, asOf: string, dryRun = false) {
