@@ -14,29 +14,50 @@ export async function seedPlan(db: Queryable, name = 'Hot Desk', price = 20_000)
   return plan.id;
 }
 
-export async function seedMembership(db: Queryable, memberId: number, planId: number, values: Partial<NewMembership> = {}): Promise<number> {
+/** A membership row from 2026-01-01 (or `values.start_date`), next billed on its start, renewing. */
+function membershipRow(memberId: number, planId: number, values: Partial<NewMembership>): NewMembership {
   const start = values.start_date ?? '2026-01-01';
-  const row = await db
-    .insertInto('memberships')
-    .values({
-      member_id: memberId,
-      plan_id: planId,
-      quantity: 1,
-      start_date: start,
-      next_invoice_date: start,
-      anchor_day: Number(start.slice(8, 10)),
-      auto_renew: 1,
-      do_not_renew: 0,
-      intervention_required: 0,
-      prorate_first: 0,
-      source: 'test',
-      created_at: at,
-      updated_at: at,
-      ...values,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  return {
+    member_id: memberId,
+    plan_id: planId,
+    quantity: 1,
+    start_date: start,
+    next_invoice_date: start,
+    anchor_day: Number(start.slice(8, 10)),
+    auto_renew: 1,
+    do_not_renew: 0,
+    intervention_required: 0,
+    prorate_first: 0,
+    source: 'test',
+    created_at: at,
+    updated_at: at,
+    ...values,
+  };
+}
+
+export async function seedMembership(db: Queryable, memberId: number, planId: number, values: Partial<NewMembership> = {}): Promise<number> {
+  const row = await db.insertInto('memberships').values(membershipRow(memberId, planId, values)).returning('id').executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** `count` members named "Member 0", "Member 1", ..., 500 a statement; their ids in that order. */
+export async function seedMembers(db: Queryable, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const rows = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({ name: `Member ${i + j}`, created_at: at, updated_at: at }));
+    ids.push(...(await db.insertInto('members').values(rows).returning('id').execute()).map((r) => r.id));
+  }
+  return ids;
+}
+
+/** One membership of the plan for each member, all alike (as `seedMembership` makes them), 500 a statement. */
+export async function seedMemberships(db: Queryable, memberIds: readonly number[], planId: number, values: Partial<NewMembership> = {}): Promise<void> {
+  for (let i = 0; i < memberIds.length; i += 500) {
+    await db
+      .insertInto('memberships')
+      .values(memberIds.slice(i, i + 500).map((id) => membershipRow(id, planId, values)))
+      .execute();
+  }
 }
 
 let invoiceCounter = 0;

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { type Db, openDb } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { bin, root, runCli } from '../helpers/cli.js';
-import { dialects, freshDbUrl } from '../helpers/db.js';
-import { at, gapless } from '../db/invoicing-fixtures.js';
+import type { Db } from '../../src/db/connect.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { dialects, withFreshDb } from '../helpers/db.js';
+import { gapless } from '../db/invoicing-fixtures.js';
+import { seedMembers, seedMemberships, seedPlan } from '../db/people-fixtures.js';
 
 const asOf = '2026-03-01';
 /** January, February and March are due for every membership */
@@ -13,51 +12,14 @@ const periodsEach = 3;
 /** `count` members on a monthly plan from 2026-01-01; every tenth is paid for by the member before them. */
 async function seedMany(db: Db, count: number): Promise<{ payers: number }> {
   const k = db.kysely;
-  const plan = await k
-    .insertInto('plans')
-    .values({ name: 'Desk', price: 1000, currency: 'EUR', interval: 'month', every: 1, tax_rate: '20', credits: 0, passes: 0, auto_renew: 1, archived: 0, created_at: at, updated_at: at })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const ids: number[] = [];
-  for (let i = 0; i < count; i += 500) {
-    const rows = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({ name: `Member ${i + j}`, created_at: at, updated_at: at }));
-    ids.push(...(await k.insertInto('members').values(rows).returning('id').execute()).map((r) => r.id));
-  }
+  const plan = await seedPlan(k, 'Desk', 1000);
+  const ids = await seedMembers(k, count);
   for (let i = 9; i < ids.length; i += 10) await k.updateTable('members').set({ paid_by_id: ids[i - 1]! }).where('id', '=', ids[i]!).execute();
-  for (let i = 0; i < ids.length; i += 500) {
-    await k
-      .insertInto('memberships')
-      .values(
-        ids.slice(i, i + 500).map((id) => ({
-          member_id: id,
-          plan_id: plan.id,
-          quantity: 1,
-          start_date: '2026-01-01',
-          next_invoice_date: '2026-01-01',
-          first_recurring_date: '2026-01-01',
-          anchor_day: 1,
-          auto_renew: 1 as const,
-          do_not_renew: 0 as const,
-          intervention_required: 0 as const,
-          prorate_first: 0 as const,
-          source: 'test',
-          created_at: at,
-          updated_at: at,
-        })),
-      )
-      .execute();
-  }
+  await seedMemberships(k, ids, plan, { first_recurring_date: '2026-01-01' });
   return { payers: count - Math.floor(count / 10) };
 }
 
-function startRun(url: string, args: string[]): { child: ChildProcess; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, '--db', url, '--today', asOf, 'invoices', 'run', ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1', MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined },
-    stdio: 'ignore',
-  });
-  return { child, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
+const startRun = (url: string, args: string[]) => startCli(['--today', asOf, 'invoices', 'run', ...args], { db: url });
 
 const invoiceCount = async (db: Db) => Number((await db.kysely.selectFrom('invoices').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
@@ -95,10 +57,7 @@ async function expectConsistent(db: Db): Promise<{ invoices: number; billedMembe
 
 describe.each(dialects)('invoicing processes on %s', (dialect) => {
   it('a run killed with SIGKILL half-way loses only the batch in flight, and the rerun issues exactly the rest', async () => {
-    const url = await freshDbUrl(dialect);
-    const db = await openDb(url);
-    try {
-      await migrateToLatest(db);
+    await withFreshDb(dialect, async (db, url) => {
       const { payers } = await seedMany(db, 1500);
       const run = startRun(url, ['--batch-size', '5']);
       await waitFor(async () => (await invoiceCount(db)) >= 50);
@@ -117,16 +76,11 @@ describe.each(dialects)('invoicing processes on %s', (dialect) => {
       const final = await expectConsistent(db);
       expect(final).toEqual({ invoices: payers, billedMemberships: 1500 });
       expect((await runCli(['--today', asOf, 'invoices', 'run', '--json'], { db: url })).json().count).toBe(0);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('two concurrent runs: the second exits 75 at once, a third waits and then finds nothing left to do', async () => {
-    const url = await freshDbUrl(dialect);
-    const db = await openDb(url);
-    try {
-      await migrateToLatest(db);
+    await withFreshDb(dialect, async (db, url) => {
       const { payers } = await seedMany(db, 1000);
       // one payer per transaction: long enough for the other processes to start while it runs
       const first = startRun(url, ['--batch-size', '1']);
@@ -141,8 +95,6 @@ describe.each(dialects)('invoicing processes on %s', (dialect) => {
       expect(third.code, third.stderr).toBe(0);
       expect(third.json().invoices.count).toBe(0);
       expect(await expectConsistent(db)).toEqual({ invoices: payers, billedMemberships: 1000 });
-    } finally {
-      await db.close();
-    }
+    });
   });
 });

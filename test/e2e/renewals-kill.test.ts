@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { jobLockName } from '../../src/core/jobs.js';
 import { withJobLock } from '../../src/core/lock.js';
-import { type Db, openDb } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { at } from '../db/invoicing-fixtures.js';
-import { bin, root, runCli } from '../helpers/cli.js';
-import { dialects, freshDbUrl } from '../helpers/db.js';
+import type { Db } from '../../src/db/connect.js';
+import { seedMembers, seedMemberships } from '../db/people-fixtures.js';
+import { addGrantingPlan } from '../db/renewals-fixtures.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { dialects, withFreshDb } from '../helpers/db.js';
 
 const count = 12_000;
 const asOf = '2026-03-05';
@@ -14,47 +13,18 @@ const asOf = '2026-03-05';
 /** `count` yearly term memberships imported as covered until 2026-03-01. */
 async function seedTerms(db: Db): Promise<void> {
   const k = db.kysely;
-  const plan = await k
-    .insertInto('plans')
-    .values({ name: 'Annual', price: 12000, currency: 'EUR', interval: 'year', every: 1, tax_rate: '0', credits: 0, passes: 0, auto_renew: 0, archived: 0, created_at: at, updated_at: at })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  for (let i = 0; i < count; i += 500) {
-    const rows = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({ name: `Member ${i + j}`, created_at: at, updated_at: at }));
-    const ids = (await k.insertInto('members').values(rows).returning('id').execute()).map((r) => r.id);
-    await k
-      .insertInto('memberships')
-      .values(
-        ids.map((id) => ({
-          member_id: id,
-          plan_id: plan.id,
-          quantity: 1,
-          start_date: '2025-03-01',
-          next_invoice_date: '2026-03-01',
-          first_recurring_date: '2026-03-01',
-          anchor_day: 1,
-          covered_until: '2026-03-01',
-          auto_renew: 0 as const,
-          do_not_renew: 0 as const,
-          intervention_required: 0 as const,
-          prorate_first: 0 as const,
-          source: 'test',
-          created_at: at,
-          updated_at: at,
-        })),
-      )
-      .execute();
-  }
+  const plan = await addGrantingPlan(k, 'Annual', { price: 12000 });
+  const renewsOn = '2026-03-01';
+  await seedMemberships(k, await seedMembers(k, count), plan, {
+    start_date: '2025-03-01',
+    next_invoice_date: renewsOn,
+    first_recurring_date: renewsOn,
+    covered_until: renewsOn,
+    auto_renew: 0,
+  });
 }
 
-function startRun(url: string): { child: ChildProcess; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, '--db', url, '--today', asOf, 'renewals', 'run'], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1', MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined },
-    stdio: 'ignore',
-  });
-  return { child, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
+const startRun = (url: string) => startCli(['--today', asOf, 'renewals', 'run'], { db: url });
 
 const countOf = async (db: Db, table: 'renewals' | 'member_statuses') => Number((await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 const audited = async (db: Db, action: 'insert' | 'status') =>
@@ -71,10 +41,7 @@ const audited = async (db: Db, action: 'insert' | 'status') =>
 
 describe.each(dialects)('the renewals job as a process on %s', (dialect) => {
   it('killed half-way, it leaves every renewal and status with its audit entry, and the rerun does exactly the rest, once', { timeout: 180_000 }, async () => {
-    const url = await freshDbUrl(dialect);
-    const db = await openDb(url);
-    try {
-      await migrateToLatest(db);
+    await withFreshDb(dialect, async (db, url) => {
       await seedTerms(db);
       // a first run while everyone is covered: nothing to open, everyone a member
       const quiet = await runCli(['--today', '2026-01-15', 'renewals', 'run', '--json'], { db: url });
@@ -100,16 +67,11 @@ describe.each(dialects)('the renewals job as a process on %s', (dialect) => {
       expect([await countOf(db, 'renewals'), await audited(db, 'insert'), await countOf(db, 'member_statuses'), await audited(db, 'status')]).toEqual([count, count, count, count]);
       const again = (await runCli(['--today', asOf, 'renewals', 'run', '--json'], { db: url })).json();
       expect([again.notices, again.transitions]).toEqual([0, []]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('exits 75 at once while another job holds the lock, or after waiting --wait seconds', async () => {
-    const url = await freshDbUrl(dialect);
-    const db = await openDb(url);
-    try {
-      await migrateToLatest(db);
+    await withFreshDb(dialect, async (db, url) => {
       await withJobLock(db, jobLockName, {}, async () => {
         const [now, waited] = await Promise.all([
           runCli(['renewals', 'run', '--json'], { db: url, today: asOf }),
@@ -120,8 +82,6 @@ describe.each(dialects)('the renewals job as a process on %s', (dialect) => {
         expect(waited.code).toBe(75);
         expect(waited.stderr).toContain('waited 1s');
       });
-    } finally {
-      await db.close();
-    }
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,19 +21,31 @@ export interface CliOptions {
   input?: string;
 }
 
-/** Runs the built `bin/memberctl` as a user would, without a terminal. */
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/** The arguments (after node) and spawn options of the built CLI, as every test runs it. */
+function cliSpawn(args: string[], options: CliOptions): [string[], { cwd: string; env: NodeJS.ProcessEnv }] {
   const fullArgs = [
     ...(options.db ? ['--db', options.db] : []),
     ...(options.today ? ['--today', options.today] : []),
     ...args,
   ];
+  return [
+    [bin, ...fullArgs],
+    { cwd: options.cwd ?? root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined, ...options.env } },
+  ];
+}
+
+/** Starts the built `bin/memberctl` without waiting for it, its output ignored: for tests that kill it or race it. */
+export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; exit: Promise<number | null> } {
+  const [argv, spawnOptions] = cliSpawn(args, options);
+  const child = spawn(process.execPath, argv, { ...spawnOptions, stdio: 'ignore' });
+  return { child, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+}
+
+/** Runs the built `bin/memberctl` as a user would, without a terminal. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...fullArgs], {
-      cwd: options.cwd ?? root,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const [argv, spawnOptions] = cliSpawn(args, options);
+    const child = spawn(process.execPath, argv, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));

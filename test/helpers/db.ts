@@ -37,3 +37,18 @@ export async function freshDb(dialect: Dialect): Promise<Db> {
   await migrateToLatest(db);
   return db;
 }
+
+/**
+ * Runs `use` on a fresh database with the schema applied, given both a connection and its URL (for the CLI
+ * processes the test starts on it); closes the connection after.
+ */
+export async function withFreshDb<T>(dialect: Dialect, use: (db: Db, url: string) => Promise<T>): Promise<T> {
+  const url = await freshDbUrl(dialect);
+  const db = await openDb(url);
+  try {
+    await migrateToLatest(db);
+    return await use(db, url);
+  } finally {
+    await db.close();
+  }
+}
