@@ -1,18 +1,10 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
-import type { CompanySummary } from '../core/companies.js';
+import type { CompanyInput, CompanySummary } from '../core/companies.js';
 import { renderTable } from '../output.js';
 
-interface CompanyFlags {
-  name?: string;
-  parent?: string;
-  billingEmail?: string;
-  address?: string;
-  taxId?: string;
-  notes?: string;
-}
-
+// commander names these options as the fields of CompanyInput, so a command's flags are its input
 function companyOptions(command: Command, edit: boolean): Command {
   if (edit) command.option('--name <name>', 'new exact name');
   return command
@@ -105,7 +97,7 @@ export function registerCompanies(program: Command, action: Action): void {
 
   examples(
     companyOptions(companies.command('add').argument('<name>', 'unique exact name').description('add a company'), false).action(
-      action(async (ctx, name: string, flags: CompanyFlags) => {
+      action(async (ctx, name: string, flags: CompanyInput) => {
         const { addCompany, companySummary, companyJson } = await import('../core/companies.js');
         const { auditSource } = await import('../core/audit.js');
         const db = await ctx.db();
@@ -122,7 +114,7 @@ export function registerCompanies(program: Command, action: Action): void {
 
   examples(
     companyOptions(companies.command('edit').argument('<name>', 'exact company name').description('change a company; options not given are kept'), true).action(
-      action(async (ctx, name: string, flags: CompanyFlags) => {
+      action(async (ctx, name: string, flags: CompanyInput) => {
         const { editCompany, companySummary, companyJson } = await import('../core/companies.js');
         const { auditSource } = await import('../core/audit.js');
         const db = await ctx.db();

@@ -4,18 +4,7 @@ import type { PlanInput } from '../core/plans.js';
 import type { Plan } from '../db/types.js';
 import { renderTable } from '../output.js';
 
-interface PlanFlags {
-  price?: string;
-  currency?: string;
-  interval?: string;
-  every?: string;
-  taxRate?: string;
-  credits?: string;
-  passes?: string;
-  autoRenew?: string;
-  name?: string;
-}
-
+// commander names these options as the fields of PlanInput, so a command's flags are its input
 const planOptions = (command: Command, forEdit: boolean) => {
   if (forEdit) command.option('--name <name>', 'rename the plan');
   return command
@@ -28,18 +17,6 @@ const planOptions = (command: Command, forEdit: boolean) => {
     .option('--passes <n>', 'passes granted per paid period')
     .option('--auto-renew <yes|no>', 'renew automatically (default yes)');
 };
-
-const toInput = (flags: PlanFlags): PlanInput => ({
-  name: flags.name,
-  price: flags.price,
-  currency: flags.currency,
-  interval: flags.interval,
-  every: flags.every,
-  taxRate: flags.taxRate,
-  credits: flags.credits,
-  passes: flags.passes,
-  autoRenew: flags.autoRenew,
-});
 
 async function renderPlans(plans: Plan[]): Promise<string> {
   const { formatAmount } = await import('../core/money.js');
@@ -62,13 +39,13 @@ export function registerPlans(program: Command, action: Action): void {
 
   examples(
     planOptions(plans.command('add').argument('<name>', 'unique plan name').description('add a plan'), false).action(
-      action(async (ctx, name: string, flags: PlanFlags) => {
+      action(async (ctx, name: string, flags: PlanInput) => {
         const { addPlan, planJson } = await import('../core/plans.js');
         const { getSetting } = await import('../core/settings.js');
         const { auditSource } = await import('../core/audit.js');
         const db = await ctx.db();
         const plan = await db.kysely.transaction().execute(async (trx) =>
-          addPlan(trx, { ...toInput(flags), name, price: flags.price ?? '' }, await getSetting(trx, 'currency'), auditSource(ctx.env)),
+          addPlan(trx, { ...flags, name, price: flags.price ?? '' }, await getSetting(trx, 'currency'), auditSource(ctx.env)),
         );
         ctx.out.result(planJson(plan), () => `Added plan "${plan.name}".`);
       }),
@@ -123,11 +100,11 @@ export function registerPlans(program: Command, action: Action): void {
 
   examples(
     planOptions(plans.command('edit').argument('<name>', 'exact plan name').description('change a plan (affects future invoices only)'), true).action(
-      action(async (ctx, name: string, flags: PlanFlags) => {
+      action(async (ctx, name: string, flags: PlanInput) => {
         const { editPlan, planJson } = await import('../core/plans.js');
         const { auditSource } = await import('../core/audit.js');
         const db = await ctx.db();
-        const plan = await db.kysely.transaction().execute((trx) => editPlan(trx, name, toInput(flags), auditSource(ctx.env)));
+        const plan = await db.kysely.transaction().execute((trx) => editPlan(trx, name, flags, auditSource(ctx.env)));
         ctx.out.result(planJson(plan), () => `Updated plan "${plan.name}".`);
       }),
     ),
