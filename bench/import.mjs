@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fmt, measure, measureCli } from './lib.mjs';
+import { fmt, measure, measureCli, writeCsvLines } from './lib.mjs';
 
 const today = '2026-11-23';
 const plans = ['Hot Desk', 'Fixed Desk', 'Private Office'];
@@ -37,17 +37,7 @@ function row(i, count) {
 }
 
 export function writeCsv(file, count) {
-  const fd = fs.openSync(file, 'w');
-  let chunk = `${header.join(',')}\n`;
-  for (let i = 1; i <= count; i += 1) {
-    chunk += `${row(i, count).join(',')}\n`;
-    if (chunk.length > 1 << 20) {
-      fs.writeSync(fd, chunk);
-      chunk = '';
-    }
-  }
-  fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
+  writeCsvLines(file, header.join(','), count, (i) => row(i, count).join(','));
 }
 
 async function writeXlsx(file, count) {

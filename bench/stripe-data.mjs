@@ -1,7 +1,7 @@
 // Generates Stripe Dashboard exports of any size for the Stripe import benchmark: customers (with card columns
 // and metadata), one subscription each (mostly active, some trialing, past due or canceled), and the prices export.
-import fs from 'node:fs';
 import path from 'node:path';
+import { writeCsvLines } from './lib.mjs';
 
 const customerHeaders = [
   'id',
@@ -71,18 +71,9 @@ const pad = (n, width) => String(n).padStart(width, '0');
 const stamp = (year, month, day, hour, minute) => `${year}-${pad(month, 2)}-${pad(day, 2)} ${pad(hour, 2)}:${pad(minute, 2)}`;
 const field = (value) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
+/** Rows `row(0)` to `row(count - 1)`, their fields quoted where CSV needs it. */
 function writeLines(file, headers, count, row) {
-  const fd = fs.openSync(file, 'w');
-  let buffer = `${headers.join(',')}\n`;
-  for (let i = 0; i < count; i += 1) {
-    buffer += `${row(i).map(field).join(',')}\n`;
-    if (buffer.length > 1 << 20) {
-      fs.writeSync(fd, buffer);
-      buffer = '';
-    }
-  }
-  fs.writeSync(fd, buffer);
-  fs.closeSync(fd);
+  writeCsvLines(file, headers.join(','), count, (i) => row(i - 1).map(field).join(','));
 }
 
 /** Writes customers.csv, subscriptions.csv and prices.csv for `count` customers into `dir`; returns their paths. */
