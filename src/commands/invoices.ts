@@ -153,14 +153,24 @@ const totalsText = (totals: Record<string, string>) =>
     .join(', ');
 
 /** stdout: the invoices issued (nothing when nothing was due); stderr: the summary and the problems. */
-export function reportInvoiceRun(ctx: Context, result: InvoiceRunResult): void {
-  for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
-  if (result.count > 0) printInvoiceTable(ctx, result.invoices);
+/** The invoices a run issued, in a few words ("3 invoices issued (INV-1 to INV-3): EUR 120.00"); null when none. */
+export function invoiceRunSummary(result: InvoiceRunResult): string | null {
+  if (result.count === 0) return null;
   const numbers = result.invoices.map((i) => i.number).filter((n): n is string => n !== null);
   const range = numbers.length === 0 ? '' : numbers.length === 1 ? ` (${numbers[0]})` : ` (${numbers[0]} to ${numbers.at(-1)})`;
-  if (result.count === 0) ctx.out.info(`Nothing due as of ${result.asOf}.`);
-  else if (result.dryRun) ctx.out.info(`Dry run: ${plural(result.count, 'invoice')} would be issued as of ${result.asOf} (${totalsText(result.totals)}); nothing was written.`);
-  else ctx.out.info(`Issued ${plural(result.count, 'invoice')} as of ${result.asOf}${range}: ${totalsText(result.totals)}.`);
+  return `${plural(result.count, 'invoice')} issued${range}: ${totalsText(result.totals)}`;
+}
+
+/** Prints what an invoicing run did: the invoices on stdout, problems and (unless `summary` is false) a summary line on stderr. */
+export function reportInvoiceRun(ctx: Context, result: InvoiceRunResult, summary = true): void {
+  for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
+  if (result.count > 0) printInvoiceTable(ctx, result.invoices);
+  if (summary) {
+    const issued = invoiceRunSummary(result);
+    if (issued === null) ctx.out.info(`Nothing due as of ${result.asOf}.`);
+    else if (result.dryRun) ctx.out.info(`Dry run: ${plural(result.count, 'invoice')} would be issued as of ${result.asOf} (${totalsText(result.totals)}); nothing was written.`);
+    else ctx.out.info(`As of ${result.asOf}: ${issued}.`);
+  }
   if (result.problems.length > 0) ctx.out.warn(`${plural(result.problems.length, 'membership')} could not be billed; the rest was billed (exit 65).`);
 }
 

@@ -36,7 +36,21 @@ export function renewalTable(renewals: readonly RenewalJson[]): string {
 }
 
 /** stdout: the renewals opened, the invoices of accepted renewals and the status changes; stderr: the summary. */
-export function reportRenewalRun(ctx: Context, result: RenewalRunResult): void {
+/** What a renewals run did, in a few words; null when it did nothing. */
+export function renewalRunSummary(result: RenewalRunResult): string | null {
+  const interventions = result.renewals.filter((r) => r.status === 'intervention').length;
+  const parts = [
+    result.notices > 0 ? `${plural(result.notices, 'renewal')} opened${interventions > 0 ? ` (${interventions} needing an intervention)` : ''}` : null,
+    result.invoiced > 0 ? `${plural(result.invoiced, 'accepted renewal')} billed` : null,
+    result.transitions.length > 0 ? plural(result.transitions.length, 'status change') : null,
+    result.expired.credits > 0 ? `${plural(result.expired.credits, 'credit grant')} expired` : null,
+    result.expired.passes > 0 ? `${plural(result.expired.passes, 'pass grant')} expired` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length === 0 ? null : parts.join(', ');
+}
+
+/** Prints what a renewals run did: its tables on stdout, problems and (unless `summary` is false) a summary line on stderr. */
+export function reportRenewalRun(ctx: Context, result: RenewalRunResult, summary = true): void {
   for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
   const sections: string[] = [];
   if (result.renewals.length > 0) sections.push(renewalTable(result.renewals));
@@ -62,17 +76,12 @@ export function reportRenewalRun(ctx: Context, result: RenewalRunResult): void {
     );
   }
   if (sections.length > 0) ctx.out.print(sections.join('\n\n'));
-  const interventions = result.renewals.filter((r) => r.status === 'intervention').length;
-  const parts = [
-    result.notices > 0 ? `${plural(result.notices, 'renewal')} opened${interventions > 0 ? ` (${interventions} needing an intervention)` : ''}` : null,
-    result.invoiced > 0 ? `${plural(result.invoiced, 'accepted renewal')} billed` : null,
-    result.transitions.length > 0 ? plural(result.transitions.length, 'status change') : null,
-    result.expired.credits > 0 ? `${plural(result.expired.credits, 'credit grant')} expired` : null,
-    result.expired.passes > 0 ? `${plural(result.expired.passes, 'pass grant')} expired` : null,
-  ].filter((p): p is string => p !== null);
-  if (parts.length === 0) ctx.out.info(`Nothing to renew, report or expire as of ${result.asOf}.`);
-  else if (result.dryRun) ctx.out.info(`Dry run as of ${result.asOf}: ${parts.join(', ')} (would be); nothing was written.`);
-  else ctx.out.info(`As of ${result.asOf}: ${parts.join(', ')}.`);
+  if (summary) {
+    const done = renewalRunSummary(result);
+    if (done === null) ctx.out.info(`Nothing to renew, report or expire as of ${result.asOf}.`);
+    else if (result.dryRun) ctx.out.info(`Dry run as of ${result.asOf}: ${done} (would be); nothing was written.`);
+    else ctx.out.info(`As of ${result.asOf}: ${done}.`);
+  }
   if (result.problems.length > 0) ctx.out.warn(`${plural(result.problems.length, 'accepted renewal')} could not be billed; the rest was done (exit 65).`);
 }
 

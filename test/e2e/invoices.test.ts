@@ -96,6 +96,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
     expect(again.stderr).toContain('Nothing due as of 2025-11-02');
     const cron = await ok(db, ['--today', '2025-11-20', 'jobs', 'run']);
     expect(cron.stdout).toBe('');
+    expect(cron.stderr.trim()).toBe('Nothing due as of 2025-11-20: no renewal, invoice, status change or expiry.');
     const cronJson = await ok(db, ['--today', '2025-11-20', 'jobs', 'run', '--json']);
     expect(cronJson.json()).toEqual({
       asOf: '2025-11-20',
@@ -127,6 +128,8 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
     const december = await ok(db, ['--today', '2025-12-01', 'jobs', 'run']);
     expect(december.stdout).toContain('INV-2025-00002');
     expect(december.stdout).toContain('360.00');
+    // one summary line for the renewals job (Ann's November invoice is past due: she moves to grace) and the invoices
+    expect(december.stderr.trim()).toBe('As of 2025-12-01: 1 status change; 1 invoice issued (INV-2025-00002): EUR 360.00.');
   });
 
   it('records payments, credits an overpayment, reopens on cancel, and voids with credit notes numbered apart', async () => {
