@@ -459,7 +459,6 @@ async function writeRows(
   }
   if (waiting.size > 0) throw new Error(`payer rows never settled: ${[...waiting.keys()].join(', ')}`);
   if (!failed || skip) await writer.finish();
-  await rebuildIndexes?.();
   problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
 
   const aborted = failed && !skip;
@@ -475,6 +474,8 @@ async function writeRows(
     if (aborted) rejects?.discard();
     rollback({ result, rejects: aborted ? null : rejects });
   }
+  // only for a transaction that commits: a rollback brings the dropped indexes back by itself
+  await rebuildIndexes?.();
   await recordBatch(trx, source, { source: options.source, file: options.file, rows: result.rows, counts: result });
   result.batch = source.batchId;
   result.written = true;
