@@ -152,7 +152,6 @@ const totalsText = (totals: Record<string, string>) =>
     .map(([currency, amount]) => `${currency} ${amount}`)
     .join(', ');
 
-/** stdout: the invoices issued (nothing when nothing was due); stderr: the summary and the problems. */
 /** The invoices a run issued, in a few words ("3 invoices issued (INV-1 to INV-3): EUR 120.00"); null when none. */
 export function invoiceRunSummary(result: InvoiceRunResult): string | null {
   if (result.count === 0) return null;
@@ -161,7 +160,7 @@ export function invoiceRunSummary(result: InvoiceRunResult): string | null {
   return `${plural(result.count, 'invoice')} issued${range}: ${totalsText(result.totals)}`;
 }
 
-/** Prints what an invoicing run did: the invoices on stdout, problems and (unless `summary` is false) a summary line on stderr. */
+/** stdout: the invoices issued (nothing when nothing was due); stderr: the problems and, unless `summary` is false, the summary. */
 export function reportInvoiceRun(ctx: Context, result: InvoiceRunResult, summary = true): void {
   for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
   if (result.count > 0) printInvoiceTable(ctx, result.invoices);

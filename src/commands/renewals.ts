@@ -35,7 +35,6 @@ export function renewalTable(renewals: readonly RenewalJson[]): string {
   ]);
 }
 
-/** stdout: the renewals opened, the invoices of accepted renewals and the status changes; stderr: the summary. */
 /** What a renewals run did, in a few words; null when it did nothing. */
 export function renewalRunSummary(result: RenewalRunResult): string | null {
   const interventions = result.renewals.filter((r) => r.status === 'intervention').length;
@@ -49,7 +48,7 @@ export function renewalRunSummary(result: RenewalRunResult): string | null {
   return parts.length === 0 ? null : parts.join(', ');
 }
 
-/** Prints what a renewals run did: its tables on stdout, problems and (unless `summary` is false) a summary line on stderr. */
+/** stdout: the renewals opened, the invoices of accepted renewals and the status changes; stderr: the problems and, unless `summary` is false, the summary. */
 export function reportRenewalRun(ctx: Context, result: RenewalRunResult, summary = true): void {
   for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
   const sections: string[] = [];

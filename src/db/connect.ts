@@ -17,8 +17,8 @@ export interface Db {
   label: string;
   close(): Promise<void>;
   /**
-   * SQLite only: the connection kysely runs on, for bulk inserts inside a kysely transaction (imports): one
-   * prepared statement run per row costs half the CPU of multi-row statements compiled by kysely.
+   * SQLite only: the connection kysely runs on, for bulk inserts inside a kysely transaction (imports, jobs):
+   * statements prepared once and run again for every few rows cost a fraction of statements kysely compiles each time.
    */
   sqlite?: SqliteStatements;
 }
