@@ -9,6 +9,7 @@ import { dataError } from '../../errors.js';
 import { type AuditChange, type AuditSource, auditRow } from '../audit.js';
 import { rankByCloseness } from '../suggest.js';
 import { bulkTarget, inChunks, insertRows, type SqlValue } from './bulk.js';
+import { memberColumns as importedMemberColumns, membershipColumns as importedMembershipColumns } from './write-import.js';
 
 export interface BatchSummary {
   batch: string;
@@ -60,25 +61,11 @@ export interface UndoResult {
   restored: { members: number; memberships: number };
 }
 
-const memberColumns = new Set(['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id']);
-const membershipColumns = new Set([
-  'plan_id',
-  'quantity',
-  'start_date',
-  'next_invoice_date',
-  'first_recurring_date',
-  'anchor_day',
-  'covered_until',
-  'end_date',
-  'auto_renew',
-  'auto_renew_until',
-  'do_not_renew',
-  'do_not_renew_reason',
-  'intervention_required',
-  'intervention_reason',
-  'prorate_first',
-  'external_id',
-]);
+// what an undo may set back: the columns an import writes, but the row's owner and bookkeeping
+const bookkeeping = new Set<string>(['member_id', 'source', 'created_at', 'updated_at']);
+const restorable = (columns: readonly string[]) => new Set(columns.filter((c) => !bookkeeping.has(c)));
+const memberColumns = restorable(importedMemberColumns);
+const membershipColumns = restorable(importedMembershipColumns);
 
 const parse = (text: string | null): Record<string, unknown> => {
   if (text === null) return {};

@@ -336,7 +336,7 @@ function newMembershipValues(row: CheckedRow, memberId: number): Partial<Members
   };
 }
 
-const membershipColumns = [
+export const membershipColumns = [
   'member_id',
   'plan_id',
   'quantity',
@@ -359,7 +359,7 @@ const membershipColumns = [
   'updated_at',
 ] as const;
 
-const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id', 'created_at', 'updated_at'] as const;
+export const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id', 'created_at', 'updated_at'] as const;
 
 const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'grant_id', 'invoice_id', 'payment_id', 'description', 'job_id', 'created_at'] as const;
 
