@@ -141,6 +141,36 @@ describe('validate and import from the command line', () => {
     expect(second.json().problems.map((p: { column: string }) => p.column)).not.toContain('Error');
   });
 
+  it('--rejects into a symbolic link writes the file it points to, and into a pipe writes through it', async () => {
+    const db = await withPlans('sqlite');
+    const real = files.path('rejects-real.csv');
+    const link = files.path('rejects-link.csv');
+    fs.writeFileSync(real, 'old\n');
+    fs.symlinkSync(real, link);
+    const viaLink = await runCli(['--json', 'import', fixture('members-broken.csv'), '--on-error', 'skip', '--rejects', link], { db, today });
+    expect(viaLink.code).toBe(65);
+    const rejected = viaLink.json().rejected;
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    const written = fs.readFileSync(real, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(written[0]!.endsWith(',Error')).toBe(true);
+    expect(written).toHaveLength(rejected + 1);
+
+    // a FIFO stands for /dev/null or /dev/stdout: it must stay what it is and receive the rows
+    const fifo = files.path('rejects.fifo');
+    spawnSync('mkfifo', [fifo]);
+    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const again = await runCli(['--json', 'import', fixture('members-broken.csv'), '--on-error', 'skip', '--rejects', fifo], { db: await withPlans('sqlite'), today });
+      expect(again.code).toBe(65);
+      expect(fs.statSync(fifo).isFIFO()).toBe(true);
+      const buffer = Buffer.alloc(1 << 16);
+      const text = buffer.subarray(0, fs.readSync(reader, buffer)).toString('utf8').replace(/^\uFEFF/, '');
+      expect(text.trim().split(/\r?\n/)).toHaveLength(again.json().rejected + 1);
+    } finally {
+      fs.closeSync(reader);
+    }
+  });
+
   it('--dry-run and --on-error abort write nothing', async () => {
     const url = await withPlans('sqlite');
     const before = await tableCounts(url);

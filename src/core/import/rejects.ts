@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { usageError } from '../../errors.js';
 import type { Cell } from '../../importers/types.js';
@@ -22,12 +24,43 @@ export function rejectReason(problems: readonly Problem[]): string {
 }
 
 /**
+ * Where a file given by the user really is, and whether it is a plain file: a symbolic link is followed (the file
+ * it points to is the one replaced), and a device or a pipe (/dev/null, /dev/stdout, a FIFO) is written into, never
+ * replaced by a file of the same name.
+ */
+function destination(file: string): { file: string; plain: boolean } {
+  try {
+    const real = fs.realpathSync(file);
+    return { file: real, plain: fs.statSync(real).isFile() };
+  } catch {
+    return { file, plain: true };
+  }
+}
+
+/** Copies `from` into the existing `to` a chunk at a time (a rejects file can be larger than the memory to spare). */
+function copyInto(from: string, to: string): void {
+  const input = fs.openSync(from, 'r');
+  try {
+    const output = fs.openSync(to, 'w');
+    try {
+      const buffer = Buffer.alloc(1 << 20);
+      for (let n = fs.readSync(input, buffer); n > 0; n = fs.readSync(input, buffer)) fs.writeSync(output, buffer, 0, n);
+    } finally {
+      fs.closeSync(output);
+    }
+  } finally {
+    fs.closeSync(input);
+  }
+}
+
+/**
  * The rejected rows of an import, as a UTF-8 CSV (with a BOM, for spreadsheet programs) with the original
  * headers and cells plus an `Error` column. Written to a temporary file and moved into place by `commit`, so a
- * failed import leaves no half-written rejects file.
+ * failed import leaves no half-written rejects file; into a device or a pipe it is copied by `commit` instead.
  */
 export class RejectsFile {
   readonly file: string;
+  private readonly target: { file: string; plain: boolean };
   private readonly temp: string;
   private readonly width: number;
   private fd: number | null = null;
@@ -36,7 +69,8 @@ export class RejectsFile {
 
   constructor(file: string, headers: readonly string[], width: number) {
     this.file = file;
-    this.temp = `${file}.${process.pid}.tmp`;
+    this.target = destination(file);
+    this.temp = this.target.plain ? `${this.target.file}.${process.pid}.tmp` : path.join(os.tmpdir(), `memberctl-rejects-${process.pid}.csv`);
     this.headers = headers;
     this.width = Math.max(width, headers.length);
   }
@@ -61,7 +95,14 @@ export class RejectsFile {
     if (this.fd === null) return null;
     fs.closeSync(this.fd);
     this.fd = null;
-    fs.renameSync(this.temp, this.file);
+    if (this.target.plain) fs.renameSync(this.temp, this.target.file);
+    else {
+      try {
+        copyInto(this.temp, this.target.file);
+      } finally {
+        fs.rmSync(this.temp, { force: true });
+      }
+    }
     return this.file;
   }
 
