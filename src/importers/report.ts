@@ -65,11 +65,14 @@ const fills = {
   warning: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFFF66' } },
 } as const;
 
+// An xlsx cell given a string is a text cell, never a formula, so values are copied as they are (an apostrophe,
+// as in the CSV report, would end up in the data when the report is fixed and imported); a formula without a value
+// is shown as its text.
 const cellValue = (cell: Cell | undefined): string | Date | null => {
   if (cell === null || cell === undefined) return null;
-  if (typeof cell === 'string') return safeText(cell);
+  if (typeof cell === 'string') return cell;
   if (cell.kind === 'date') return new Date(`${cell.date}T00:00:00Z`);
-  return `=${cell.formula}`.replace(/^=/, "'=");
+  return `=${cell.formula}`;
 };
 
 async function writeXlsxReport(reportFile: string, report: ValidationReport, source: { file: string; sheet?: string | undefined }): Promise<void> {
@@ -122,7 +125,7 @@ async function writeXlsxReport(reportFile: string, report: ValidationReport, sou
   sheet.columns = problemColumns.map((header) => ({ header, width: header === 'Message' ? 70 : 14 }));
   sheet.getRow(1).font = { bold: true };
   for (const p of report.problems) {
-    const row = sheet.addRow(problemCells(p).map((v) => (typeof v === 'string' ? safeText(v) : v)));
+    const row = sheet.addRow(problemCells(p));
     row.getCell(5).fill = fills[p.severity];
     row.commit();
   }
