@@ -177,6 +177,7 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     expect(blocked).toBeInstanceOf(UserError);
     expect((blocked as UserError).exitCode).toBe(65);
     expect((blocked as UserError).message).toContain(`import ${second.batch}`);
+    expect((blocked as UserError).hint).toContain('undo that one first');
 
     const undone = await undoBatch(db, second.batch!, { ...source, at: '2026-11-24T00:00:00.000Z' });
     expect(undone).toMatchObject({ removed: { members: 0, memberships: 1 }, restored: { members: 1 } });
@@ -200,6 +201,8 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     const error = await undoBatch(db, result.batch!, source).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(/invoice T-\d+/);
+    // voiding would not help: an issued invoice is kept for good, and the hint says so
+    expect((error as UserError).hint).toContain('can no longer be undone');
     expect(await counts(db)).toEqual(before);
   });
 

@@ -194,7 +194,9 @@ export async function undoBatch(db: Db, id: string, source: AuditSource): Promis
       if (blockers.length > maxBlockers) shown.push(`  - and ${blockers.length - maxBlockers} more`);
       throw dataError(
         `import batch ${batch.id} cannot be undone: ${blockers.length === 1 ? 'one thing depends' : `${blockers.length} things depend`} on it:\n${shown.join('\n')}`,
-        'void or remove what depends on it first (for a later import: undo that one first)',
+        blockers.some((b) => b.startsWith('invoice '))
+          ? 'an issued invoice stays for good, voided or not, so this batch can no longer be undone: correct its members with `members edit` or `memberships set` instead'
+          : 'undo or change back what depends on it first (for a later import: undo that one first)',
       );
     }
     const t = touched(entries);
