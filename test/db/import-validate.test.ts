@@ -106,14 +106,27 @@ describe.each(dialects)('validating member files on %s', (dialect) => {
     expect(only(forced.problems, 'date_format_inferred')).toEqual([]);
   });
 
-  it('contradicting conventions decide nothing: the ambiguous values stay errors', async () => {
+  it('contradicting conventions decide nothing: no day/month date of the file is read, each naming both proofs', async () => {
     await start();
-    const { problems } = await validate(db, [
+    const lines = [
       header,
       'A,a@example.org,Hot Desk,25/12/2025,12/25/2026',
       'B,b@example.org,Hot Desk,04/03/2025,05/03/2027',
+      'C,c@example.org,Hot Desk,2025/03/04,2027-03-04',
+    ];
+    const { problems } = await validate(db, lines);
+    const ambiguous = only(problems, 'ambiguous_date');
+    expect(ambiguous.map((p) => [p.row, p.column])).toEqual([
+      [2, 'Start date'],
+      [2, 'Next invoice date'],
+      [3, 'Start date'],
+      [3, 'Next invoice date'],
     ]);
-    expect(only(problems, 'ambiguous_date').map((p) => p.row)).toEqual([3, 3]);
+    for (const p of ambiguous) expect(p.message).toContain('"25/12/2025" (row 2, Start date) and month-first dates such as "12/25/2026" (row 2, Next invoice date)');
+    // --date-format decides: what the other convention alone reads is then invalid
+    const forced = await validate(db, lines, { dateFormat: 'DMY' });
+    expect(only(forced.problems, 'ambiguous_date')).toEqual([]);
+    expect(only(forced.problems, 'invalid_date').map((p) => [p.row, p.value])).toEqual([[2, '12/25/2026']]);
   });
 
   it('invalid_email, invalid_number, invalid_boolean', async () => {

@@ -10,7 +10,7 @@ import { type Problem, problem } from '../problems.js';
 import { emailKey } from '../refs.js';
 import { type MemberColumnKey, templateColumns } from '../template-columns.js';
 import { errorColumn } from './rejects.js';
-import { cellText, isEmail, looksLikePhone, maxCellLength, type Read, readBoolean, readDate, readEmail, readQuantity, readTags, shownValue } from './values.js';
+import { cellText, isEmail, looksLikePhone, type MixedDates, maxCellLength, type Read, readBoolean, readDate, readEmail, readQuantity, readTags, shownValue } from './values.js';
 
 /** `import` reads whole members; `update` (members update FILE) edits existing ones, keyed by e-mail or external id. */
 export type ImportMode = 'import' | 'update';
@@ -32,6 +32,8 @@ export interface DateReading {
   convention: DateConvention | null;
   /** true when the convention is --date-format, false when inferred (or none) */
   given: boolean;
+  /** without --date-format, the first values proving each reading when the file holds both: no day/month date is read */
+  mixed?: MixedDates | null;
 }
 
 /** The values of one row; null for an empty cell. */
@@ -175,7 +177,7 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
   const date = (key: (typeof dateKeys)[number]) => {
     const position = layout.index[key];
     if (position === undefined || unusable.has(position)) return null;
-    return take(key, readDate(cells[position], dates.convention, dates.given), null);
+    return take(key, readDate(cells[position], dates.convention, dates.given, dates.mixed), null);
   };
 
   const email = take('email', readEmail(text('email')), null);

@@ -150,6 +150,8 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
   const dates: DateReading = { convention: options.dateFormat ?? null, given: Boolean(options.dateFormat) };
   if (!dates.convention) {
     dates.convention = inferredConvention(index.dates);
+    const { provesDMY, provesMDY } = index.dates;
+    if (provesDMY && provesMDY) dates.mixed = { DMY: provesDMY, MDY: provesMDY };
     const proof = index.dates.provesDMY ?? index.dates.provesMDY;
     if (dates.convention && proof && index.dates.ambiguous > 0) {
       const shape = dates.convention === 'DMY' ? 'DD/MM/YYYY (day first)' : 'MM/DD/YYYY (month first)';

@@ -42,12 +42,19 @@ export function spellDate(date: string): string {
   return `${day} ${monthNames[(month ?? 1) - 1]} ${year}`;
 }
 
+/** The first value of a file that only day-first reads, and the first that only month-first reads. */
+export interface MixedDates {
+  DMY: { row: number; column: string; text: string };
+  MDY: { row: number; column: string; text: string };
+}
+
 /**
  * A date column's value. `convention` is `--date-format` or the one inferred for the file; `given` says which,
- * for the messages. Spreadsheet date cells and ISO dates are always read; a bare number that is a spreadsheet
+ * for the messages. In a file whose dates prove both readings (`mixed`, without --date-format), no day/month value
+ * is read: each cell read its own way would mix up days and months without a word. Spreadsheet date cells and ISO dates are always read; a bare number that is a spreadsheet
  * serial (a date column formatted as text) is refused with the date it stands for as the suggestion.
  */
-export function readDate(cell: Cell | undefined, convention: DateConvention | null, given: boolean): Read<string | null> {
+export function readDate(cell: Cell | undefined, convention: DateConvention | null, given: boolean, mixed: MixedDates | null = null): Read<string | null> {
   if (cell === null || cell === undefined) return ok(null);
   if (typeof cell !== 'string') return cell.kind === 'date' ? ok(cell.date) : ok(null);
   if (cell.length === 10 && isIsoDate(cell)) return ok(cell);
@@ -64,6 +71,13 @@ export function readDate(cell: Cell | undefined, convention: DateConvention | nu
     return fail('invalid_date', `"${cell}" is not a date: write it as YYYY-MM-DD`);
   }
   const read = parseLooseDate(cell, convention);
+  if (mixed && convention === null && read.kind !== 'invalid' && !/^\d{4}\D/.test(cell)) {
+    const proof = (c: 'DMY' | 'MDY') => `"${mixed[c].text}" (row ${mixed[c].row}, ${mixed[c].column})`;
+    return fail(
+      'ambiguous_date',
+      `"${cell}" is not read: this file has both day-first dates such as ${proof('DMY')} and month-first dates such as ${proof('MDY')}; give --date-format DMY or --date-format MDY, or write YYYY-MM-DD`,
+    );
+  }
   switch (read.kind) {
     case 'date':
       return ok(read.date);
