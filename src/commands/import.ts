@@ -17,6 +17,7 @@ interface ValidateFlags extends ReadFlags {
   source?: string;
   report?: string;
   failOnWarnings?: boolean;
+  update?: boolean;
 }
 
 export interface ImportFlags extends ReadFlags {
@@ -251,6 +252,7 @@ export function registerImport(program: Command, action: Action): void {
       .option('--source <template|stripe>', 'the kind of file (default template)', 'template')
       .option('--report <file>', 'also write the problems to a .json, .csv or .xlsx report (xlsx: the data with problem cells coloured)')
       .option('--fail-on-warnings', 'exit 65 when there are warnings too')
+      .option('--update', 'check as `import --update` would: a row that differs from its existing member is an update, not a conflict')
       .action(
         action(async (ctx, file: string, flags: ValidateFlags) => {
           const source = (flags.source ?? 'template').trim().toLowerCase();
@@ -272,7 +274,7 @@ export function registerImport(program: Command, action: Action): void {
           const progress = await progressFor(ctx);
           let result: Awaited<ReturnType<typeof validateFile>>;
           try {
-            result = await validateFile(db.kysely, { file, sheet: flags.sheet, dateFormat, mode: 'import', today: await ctx.today(), planMap, onRows: progress.onRows });
+            result = await validateFile(db.kysely, { file, sheet: flags.sheet, dateFormat, mode: 'import', today: await ctx.today(), planMap, onRows: progress.onRows, update: Boolean(flags.update) });
           } finally {
             progress.stop();
           }

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateFile } from '../../src/core/import/run.js';
+import { importFile, validateFile } from '../../src/core/import/run.js';
 import type { Problem, ProblemCode } from '../../src/core/problems.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
@@ -21,10 +21,10 @@ async function seed(db: Db): Promise<void> {
     .execute();
 }
 
-async function validate(db: Db, lines: string[] | string | Buffer, options: { dateFormat?: 'DMY' | 'MDY'; name?: string } = {}) {
+async function validate(db: Db, lines: string[] | string | Buffer, options: { dateFormat?: 'DMY' | 'MDY'; name?: string; update?: boolean } = {}) {
   const content = Array.isArray(lines) ? `${lines.join('\n')}\n` : lines;
   const file = files.write(options.name ?? 'members.csv', content);
-  return validateFile(db.kysely, { file, mode: 'import', today, dateFormat: options.dateFormat ?? null });
+  return validateFile(db.kysely, { file, mode: 'import', today, dateFormat: options.dateFormat ?? null, update: options.update });
 }
 
 const only = (problems: Problem[], code: ProblemCode) => problems.filter((p) => p.code === code);
@@ -127,6 +127,23 @@ describe.each(dialects)('validating member files on %s', (dialect) => {
     const forced = await validate(db, lines, { dateFormat: 'DMY' });
     expect(only(forced.problems, 'ambiguous_date')).toEqual([]);
     expect(only(forced.problems, 'invalid_date').map((p) => [p.row, p.value])).toEqual([[2, '12/25/2026']]);
+  });
+
+  it('conflict_existing: a row that differs from its existing member, unless --update; other errors hide nothing', async () => {
+    await start();
+    const file = files.write('first.csv', `${header},Phone\nAda Lovelace,ada@example.org,Hot Desk,2025-01-10,2026-12-10,111\n`);
+    await importFile(db, { file, mode: 'import', today, dryRun: false, onError: 'abort', update: false, rejectsFile: `${file}.rejects.csv`, source: 'template', env: {} });
+    const lines = [`${header},Phone`, 'Ada Lovelace,ADA@example.org,Hot Desk,2025-01-10,2026-12-10,222', 'Bad Mail,bad@@example.org,,,,'];
+    const { problems } = await validate(db, lines);
+    expect(problems.filter((p) => p.severity === 'error').map((p) => [p.row, p.code])).toEqual([
+      [2, 'conflict_existing'],
+      [3, 'invalid_email'],
+    ]);
+    expect(only(problems, 'conflict_existing')[0]!.message).toContain('Phone: "111" -> "222"');
+    const updating = await validate(db, lines, { update: true });
+    expect(only(updating.problems, 'conflict_existing')).toEqual([]);
+    // the same file as it is in the database is valid
+    expect((await validate(db, [`${header},Phone`, 'Ada Lovelace,ada@example.org,Hot Desk,2025-01-10,2026-12-10,111'])).valid).toBe(true);
   });
 
   it('invalid_email, invalid_number, invalid_boolean', async () => {

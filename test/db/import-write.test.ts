@@ -206,6 +206,30 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     expect(await counts(db)).toEqual(before);
   });
 
+  it('an aborted import still reports every conflict with existing members, before and after the failing row', async () => {
+    await start();
+    await importFile(db, options(write(members)));
+    const before = await counts(db);
+    const changed = [
+      members[0]!,
+      members[1]!.replace('CRM-2,L2', 'CRM-2,L7'),
+      'Broken,broken@example.org,,Yoga,2025-01-01,2027-01-01,,,,,',
+      members[3]!,
+      members[4]!.replace('CRM-9,', 'CRM-9,L9'),
+    ];
+    for (const dryRun of [false, true]) {
+      const result = await importFile(db, options(write(changed), { dryRun }));
+      expect(result.written).toBe(false);
+      expect(result.problems.filter((p) => p.severity === 'error').map((p) => [p.row, p.code])).toEqual([
+        [2, 'conflict_existing'],
+        [3, 'unknown_plan'],
+        [5, 'conflict_existing'],
+      ]);
+      expect(result.rejected).toBe(3);
+    }
+    expect(await counts(db)).toEqual(before);
+  });
+
   it('--on-error abort writes nothing when a row has an error', async () => {
     await start();
     const result = await importFile(db, options(write([...members, 'Broken,broken@example.org,,Yoga,2025-01-01,2027-01-01,,,,,'])));

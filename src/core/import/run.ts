@@ -217,10 +217,27 @@ const countProblems = (problems: readonly Problem[]) => {
 };
 
 /** Validates a member file against the database without writing anything. Problems are returned, never thrown. */
-export async function validateFile(db: Queryable, options: ReadOptions): Promise<ValidationResult> {
+export async function validateFile(db: Queryable, options: ReadOptions & { update?: boolean }): Promise<ValidationResult> {
   const analysis = await analyzeFile(db, options);
   const rowProblems: Problem[] = [];
-  for await (const row of checkedRows(analysis, options.onRows)) for (const p of row.problems) rowProblems.push(p);
+  // rows standing for existing members are compared with them, as the import does: a row that differs is a
+  // conflict_existing error without --update
+  const compare = new ImportWriter(db, analysis.existing, {
+    bulk: null,
+    source: { ...auditSource({}), batchId: '' },
+    update: options.update ?? options.mode === 'update',
+    layout: analysis.layout,
+    matches: analysis.index.matches,
+    payerRows: analysis.payers.payerRows,
+    onReject: (_row, p) => rowProblems.push(p),
+    mode: options.mode,
+  });
+  for await (const row of checkedRows(analysis, options.onRows)) {
+    for (const p of row.problems) rowProblems.push(p);
+    if (row.match !== null && !row.hasErrors) await compare.add(row);
+  }
+  await compare.finish();
+  rowProblems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
   const problems = [...analysis.fileProblems, ...rowProblems];
   const { errors, warnings } = countProblems(problems);
   return { file: options.file, source: 'template', rows: analysis.index.dataRows, valid: errors === 0, errors, warnings, problems, emptyRows: analysis.table.stats.emptyRows };
@@ -450,7 +467,9 @@ async function writeRows(
         return false;
       }
     }
-    if (!failed || skip) await writer.add(row);
+    // once a row has failed an aborting import, the rest is only compared with the database, for its conflicts
+    if (failed && !skip) writer.stopWriting();
+    await writer.add(row);
     return true;
   };
 
@@ -460,7 +479,8 @@ async function writeRows(
     if (done !== null) await settle(row, done);
   }
   if (waiting.size > 0) throw new Error(`payer rows never settled: ${[...waiting.keys()].join(', ')}`);
-  if (!failed || skip) await writer.finish();
+  if (failed && !skip) writer.stopWriting();
+  await writer.finish();
   problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
 
   const aborted = failed && !skip;

@@ -26,7 +26,8 @@ export interface ImportCounts {
 }
 
 export interface WriterOptions {
-  bulk: BulkTarget;
+  /** where to write; null compares the rows with the database and reports the conflicts, writing nothing (validate) */
+  bulk: BulkTarget | null;
   source: AuditSource & { batchId: string };
   /** change existing members that differ from their row (--update, and always for `members update`) */
   update: boolean;
@@ -377,12 +378,28 @@ export class ImportWriter {
   /** [member id, payer row, whether the member existed before (its old payer is audited)] */
   private readonly pendingPayers: Array<{ memberId: number; payerRow: number; before: number | null | undefined; name: string }> = [];
   private audits: AuditChange[] = [];
+  /** false once nothing more is to be written: rows are then only compared with the database */
+  private writing: boolean;
 
   constructor(db: Queryable, existing: Existing, options: WriterOptions) {
     this.db = db;
     this.options = options;
+    this.writing = options.bulk !== null;
     this.companies = new Map(existing.companies);
     for (const [row, id] of options.matches) if (options.payerRows.has(row)) this.memberOfRow.set(row, id);
+  }
+
+  /**
+   * From now on, rows are only compared with the database, so that an import that will roll back (a row has an
+   * error, --on-error abort) still reports every conflict with existing members, as validate does.
+   */
+  stopWriting(): void {
+    this.writing = false;
+  }
+
+  private get bulk(): BulkTarget {
+    if (!this.options.bulk || !this.writing) throw new Error('this import writer only compares rows with the database');
+    return this.options.bulk;
   }
 
   async add(row: CheckedRow): Promise<void> {
@@ -393,6 +410,7 @@ export class ImportWriter {
   /** Writes what is buffered, then links payees to payers written after them. */
   async finish(): Promise<void> {
     await this.flush();
+    if (!this.writing) return;
     const { source } = this.options;
     const pairs: Array<[number, number]> = [];
     for (const pending of this.pendingPayers) {
@@ -412,7 +430,7 @@ export class ImportWriter {
         });
       }
     }
-    await updateColumnById(this.options.bulk, 'members', 'paid_by_id', pairs);
+    await updateColumnById(this.bulk, 'members', 'paid_by_id', pairs);
     await this.writeAudits();
   }
 
@@ -451,6 +469,7 @@ export class ImportWriter {
         );
       } else changed.push({ row, diff });
     }
+    if (!this.writing) return;
     await this.ensureCompanies([...fresh.map((r) => r.values.company), ...changed.map((c) => c.diff.company)]);
     await this.ensureTags([...fresh.flatMap((r) => r.tags), ...changed.flatMap((c) => c.diff.tags)]);
     await this.insertMembers(fresh);
@@ -497,7 +516,7 @@ export class ImportWriter {
     const missing = [...new Set(names.filter((n): n is string => n !== null && !this.companies.has(n)))];
     if (missing.length === 0) return;
     const { at } = this.options.source;
-    const ids = await insertRows(this.options.bulk, 'companies', ['name', 'created_at', 'updated_at'], missing.map((name) => [name, at, at]), true);
+    const ids = await insertRows(this.bulk, 'companies', ['name', 'created_at', 'updated_at'], missing.map((name) => [name, at, at]), true);
     missing.forEach((name, i) => {
       this.companies.set(name, ids[i]!);
       this.audits.push({ action: 'insert', entity: 'companies', entityId: ids[i]!, after: { id: ids[i]!, name }, summary: `company ${name} added` });
@@ -514,7 +533,7 @@ export class ImportWriter {
     const tags = this.tags;
     const missing = [...new Map(names.filter((n) => !tags.has(n.toLowerCase())).map((n) => [n.toLowerCase(), n])).values()];
     if (missing.length === 0) return;
-    const ids = await insertRows(this.options.bulk, 'tags', ['name'], missing.map((name) => [name]), true);
+    const ids = await insertRows(this.bulk, 'tags', ['name'], missing.map((name) => [name]), true);
     missing.forEach((name, i) => {
       tags.set(name.toLowerCase(), { id: ids[i]!, name });
       this.audits.push({ action: 'insert', entity: 'tags', entityId: ids[i]!, after: { id: ids[i]!, name }, summary: `tag ${name} added` });
@@ -552,7 +571,7 @@ export class ImportWriter {
       payers.push(payer);
       values.push(memberValues(row, payer));
     }
-    const ids = await insertRows(this.options.bulk, 'members', memberColumns, values, true);
+    const ids = await insertRows(this.bulk, 'members', memberColumns, values, true);
     const fields: SqlValue[][] = [];
     const memberTags: SqlValue[][] = [];
     const notes: SqlValue[][] = [];
@@ -581,10 +600,10 @@ export class ImportWriter {
       }
     });
     this.counts.created.members += rows.length;
-    await insertRows(this.options.bulk, 'member_fields', ['member_id', 'key', 'value'], fields);
-    await insertRows(this.options.bulk, 'member_tags', ['member_id', 'tag_id'], memberTags);
-    await insertRows(this.options.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], notes);
-    const membershipIds = await insertRows(this.options.bulk, 'memberships', membershipColumns, memberships, true);
+    await insertRows(this.bulk, 'member_fields', ['member_id', 'key', 'value'], fields);
+    await insertRows(this.bulk, 'member_tags', ['member_id', 'tag_id'], memberTags);
+    await insertRows(this.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], notes);
+    const membershipIds = await insertRows(this.bulk, 'memberships', membershipColumns, memberships, true);
     // a person's first membership goes in their own audit entry; others (Stripe) get entries of their own
     const membershipOf = new Map<number, number>();
     const moreMemberships: number[] = [];
@@ -593,7 +612,7 @@ export class ImportWriter {
       else moreMemberships.push(k);
     });
     this.counts.created.memberships += membershipIds.length;
-    const creditIds = await insertRows(this.options.bulk, 'ledger_entries', ledgerColumns, credits, true);
+    const creditIds = await insertRows(this.bulk, 'ledger_entries', ledgerColumns, credits, true);
     // One entry per person, with the ids created for them. The image is short on purpose: imports write
     // hundreds of thousands of these, the values are in the rows themselves, and an insert has no before-values.
     rows.forEach((row, i) => {
@@ -659,11 +678,11 @@ export class ImportWriter {
         else await this.db.updateTable('member_fields').set({ value: f.after }).where('member_id', '=', id).where('key', '=', f.key).execute();
       }
       if (diff.tags.length > 0) {
-        await insertRows(this.options.bulk, 'member_tags', ['member_id', 'tag_id'], diff.tags.map((t) => [id, this.tagId(t)]));
+        await insertRows(this.bulk, 'member_tags', ['member_id', 'tag_id'], diff.tags.map((t) => [id, this.tagId(t)]));
       }
       let noteId: number | null = null;
       if (diff.note !== null) {
-        const ids = await insertRows(this.options.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], [[id, diff.note, `import ${source.batchId}`, at]], true);
+        const ids = await insertRows(this.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], [[id, diff.note, `import ${source.batchId}`, at]], true);
         noteId = ids[0] ?? null;
       }
       if (memberChanged || diff.fields.length > 0 || diff.tags.length > 0 || noteId !== null) {
@@ -681,7 +700,7 @@ export class ImportWriter {
       for (const membership of diff.memberships) {
         if (membership.kind === 'create') {
           const m = membership.after;
-          const [membershipId] = await insertRows(this.options.bulk, 'memberships', membershipColumns, [
+          const [membershipId] = await insertRows(this.bulk, 'memberships', membershipColumns, [
             membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))),
           ], true);
           this.counts.created.memberships += 1;
@@ -707,6 +726,6 @@ export class ImportWriter {
       const row = auditRow(this.options.source, change);
       return auditColumns.map((c) => row[c]) as SqlValue[];
     });
-    await insertRows(this.options.bulk, 'audit_log', auditColumns, rows);
+    await insertRows(this.bulk, 'audit_log', auditColumns, rows);
   }
 }

@@ -217,9 +217,12 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       }
       byRow.set(unit.customerRow, unit);
       accepted.push(unit);
-      if (!failed || skip) await writer.add(unitRow(unit, analysis.matches.get(unit.customerRow) ?? null, options.today));
+      // once a customer has failed an aborting import, the rest is only compared with the database, for its conflicts
+      if (failed && !skip) writer.stopWriting();
+      await writer.add(unitRow(unit, analysis.matches.get(unit.customerRow) ?? null, options.today));
     }
-    if (!failed || skip) await writer.finish();
+    if (failed && !skip) writer.stopWriting();
+    await writer.finish();
     result.rejected = rejected.size;
     result.aborted = failed && !skip;
     if (!result.aborted) Object.assign(result, writer.counts);
