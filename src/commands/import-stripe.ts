@@ -6,6 +6,7 @@ import type { StripeProblem } from '../core/stripe/mapping.js';
 import type { StripeImportResult } from '../core/stripe/import-stripe.js';
 import type { StripeReadRequest } from '../core/stripe/analyze.js';
 import { usageError } from '../errors.js';
+import { assertWritable } from '../output-file.js';
 import { importDocument } from './import-result.js';
 
 export interface StripeFlags {
@@ -27,11 +28,11 @@ interface StripeImportFlags extends StripeFlags {
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 async function readRequest(ctx: Context, customers: string, flags: StripeFlags, mayBeNewMap: boolean): Promise<StripeReadRequest> {
-  const { readPlanMap } = await import('../core/import/plan-map.js');
+  const { readPriceMap } = await import('../core/stripe/price-plans.js');
   const { parseDateFormat } = await import('./import.js');
   return {
     files: { customers, subscriptions: flags.subscriptions ?? null, prices: flags.prices ?? null },
-    priceMap: flags.map === undefined ? new Map() : readPlanMap(flags.map, mayBeNewMap),
+    priceMap: flags.map === undefined ? new Map() : readPriceMap(flags.map, mayBeNewMap),
     dateFormat: parseDateFormat(flags.dateFormat),
     today: await ctx.today(),
   };
@@ -118,6 +119,14 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
   const onError = (flags.onError ?? 'abort').trim().toLowerCase();
   if (onError !== 'abort' && onError !== 'skip') throw usageError(`--on-error: "${flags.onError}" must be abort or skip`);
   const customers = flags.customers!;
+  const rejects = rejectsFiles(customers, flags);
+  if (!flags.dryRun) {
+    if (onError === 'skip') {
+      assertWritable(rejects.customers, '--rejects');
+      if (rejects.subscriptions) assertWritable(rejects.subscriptions, '--rejects');
+    }
+    if (flags.cancelList !== undefined) assertWritable(flags.cancelList, '--cancel-list');
+  }
   const interactive = ctx.interactive && !flags.dryRun;
   const request = await readRequest(ctx, customers, flags, interactive);
   const { importStripe } = await import('../core/stripe/import-stripe.js');
@@ -126,7 +135,7 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
     ...request,
     onError,
     update: Boolean(flags.update),
-    rejects: rejectsFiles(customers, flags),
+    rejects,
     cancelListFile: flags.cancelList ?? null,
     env: ctx.env,
   } as const;
@@ -224,7 +233,7 @@ export function registerImportStripe(program: Command, action: Action): void {
       .option('--subscriptions <file>', 'the Stripe subscriptions export (subscriptions.csv): active, trialing and past due ones become memberships')
       .option('--prices <file>', 'the Stripe prices export (prices.csv): a price becomes the plan named like its nickname or product')
       .option('--map <file>', 'JSON file mapping Stripe price ids to plan names, {"price_...": "Hot Desk"}; it wins over --prices')
-      .option('--date-format <DMY|MDY>', 'how to read dates of exports re-saved by a spreadsheet, like 04/03/26 10:00 (default: inferred)')
+      .option('--date-format <DMY|MDY|YMD>', 'how to read the dates of exports a spreadsheet re-saved: DMY (04/03/26 10:00 is 4 March), MDY (3 April) or YMD (26/03/04) (default: inferred from the file)')
       .option('--dry-run', 'check and count everything, write nothing')
       .option('--on-error <abort|skip>', 'abort: write nothing if a row has an error (default); skip: import the others, write the rejected rows to rejects files')
       .option('--update', 'update members already imported whose Stripe data changed')

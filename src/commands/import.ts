@@ -5,6 +5,7 @@ import type { DateConvention } from '../core/dates.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
 import type { Problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
+import { assertWritable } from '../output-file.js';
 import { importDocument } from './import-result.js';
 import type { StripeFlags } from './import-stripe.js';
 
@@ -189,6 +190,8 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
   const { importFile } = await import('../core/import/run.js');
   const { readPlanMap } = await import('../core/import/plan-map.js');
   const { file, flags } = settings;
+  const rejectsFile = flags.rejects ?? `${file}.rejects.csv`;
+  if (settings.onError === 'skip' && !flags.dryRun) assertWritable(rejectsFile, '--rejects');
   const interactive = ctx.interactive && !flags.dryRun;
   const mapFile = flags.map ?? `${file}.plans.json`;
   const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
@@ -205,7 +208,7 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
     onRows: progress.onRows,
     onError: settings.onError,
     update: settings.update,
-    rejectsFile: flags.rejects ?? `${file}.rejects.csv`,
+    rejectsFile,
     source: settings.source,
     env: ctx.env,
   } satisfies Omit<Parameters<typeof importFile>[1], 'dryRun'> & ReadOptions;
