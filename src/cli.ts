@@ -104,6 +104,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red('error:')} the database is busy (another memberctl is writing); try again\n`);
       return ExitCode.tempFail;
     }
+    if ((error as { code?: unknown })?.code === '23505') {
+      // PostgreSQL's unique_violation: another process wrote the same record between this one's check and its write
+      process.stderr.write(`${red('error:')} another memberctl wrote the same record at the same time; try again\n`);
+      return ExitCode.tempFail;
+    }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`${red('internal error:')} ${message.split('\n')[0]}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

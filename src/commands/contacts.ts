@@ -38,7 +38,8 @@ export function registerContacts(program: Command, action: Action): void {
         const input = await memberInput(flags);
         const db = await ctx.db();
         const today = await ctx.today();
-        const { written, view } = await db.kysely.transaction().execute(async (trx) => {
+        const { retryingUniqueRace } = await import('../db/connect.js');
+        const { written, view } = await retryingUniqueRace(db, async (trx) => {
           const result = await upsertContact(trx, { ...input, name: flags.name ?? '' }, auditSource(ctx.env));
           return { written: result, view: await memberView(trx, result.member, today) };
         });

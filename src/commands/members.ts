@@ -252,7 +252,8 @@ export function registerMembers(program: Command, action: Action): void {
         const input = await memberInput(flags);
         const db = await ctx.db();
         const today = await ctx.today();
-        const { view, createdCompanies } = await db.kysely.transaction().execute(async (trx) => {
+        const { retryingUniqueRace } = await import('../db/connect.js');
+        const { view, createdCompanies } = await retryingUniqueRace(db, async (trx) => {
           const written = await addMember(trx, { ...input, name: flags.name ?? '' }, auditSource(ctx.env));
           return { view: await memberView(trx, written.member, today), createdCompanies: written.createdCompanies };
         });

@@ -5,7 +5,7 @@ import type { Db } from '../db/connect.js';
 import { tempError } from '../errors.js';
 
 export interface LockOptions {
-  /** seconds to wait for a lock another process holds; 0 gives up at once */
+  /** seconds to wait for a lock another process holds (--wait); 0 gives up at once; undefined: the command has no --wait */
   waitSeconds?: number;
   /** poll interval while waiting, in ms */
   pollMs?: number;
@@ -34,7 +34,11 @@ export async function withJobLock<T>(db: Db, name: string, options: LockOptions,
   const busy = () =>
     tempError(
       `another memberctl job holds the "${name}" lock`,
-      options.waitSeconds ? `waited ${options.waitSeconds}s; try again later` : 'try again later, or pass --wait SECONDS',
+      options.waitSeconds === undefined
+        ? 'try again once it has finished'
+        : options.waitSeconds
+          ? `waited ${options.waitSeconds}s; try again later`
+          : 'try again later, or pass --wait SECONDS',
     );
 
   if (db.dialect === 'postgres') {

@@ -29,6 +29,21 @@ export interface SqliteStatements {
   prepare(sql: string): { run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint } };
 }
 
+/**
+ * Runs a transaction, and runs it once more if it lost a race on a unique key (PostgreSQL's unique_violation): two
+ * processes that each found no row with an e-mail or a company name, then both inserted it. The second run sees the
+ * row the other process committed and takes it into account (a contact updated, an e-mail refused as taken). SQLite
+ * never needs it: its transactions take the write lock when they begin.
+ */
+export async function retryingUniqueRace<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  try {
+    return await db.kysely.transaction().execute(fn);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '23505') throw error;
+    return db.kysely.transaction().execute(fn);
+  }
+}
+
 /** Interprets `--db`: a plain path or `sqlite:PATH` is a SQLite file, `postgres://` or `postgresql://` a server. */
 export function parseDbUrl(url: string): DbTarget {
   const trimmed = url.trim();

@@ -30,6 +30,22 @@ describe.each(dialects)('job lock on %s', (dialect) => {
     await expect(withJobLock(second, 'jobs', {}, async () => 'ran')).resolves.toBe('ran');
   });
 
+  it('suggests --wait only to a command that has it', async () => {
+    const url = await freshDbUrl(dialect);
+    const first = await connect(url);
+    await migrateToLatest(first);
+    const second = await connect(url);
+    const hints: Array<string | undefined> = [];
+    await withJobLock(first, 'import', {}, async () => {
+      for (const options of [{}, { waitSeconds: 0 }]) {
+        const refused = await withJobLock(second, 'import', options, async () => 'ran').catch((e: unknown) => e);
+        hints.push((refused as UserError).hint);
+      }
+    });
+    expect(hints[0]).not.toContain('--wait');
+    expect(hints[1]).toContain('--wait SECONDS');
+  });
+
   it('waits for the lock when asked to', async () => {
     const url = await freshDbUrl(dialect);
     const first = await connect(url);

@@ -138,6 +138,23 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
     expect(show.json().notes.map((n: { text: string }) => n.text).sort()).toEqual(['Note 1', 'Note 3', 'Note 5', 'Note 7']);
   });
 
+  it('adds the same e-mail from several processes at once: one contact updated, one member added, the others refused', async () => {
+    const db = await freshDbUrl(dialect);
+    expect((await runCli(['db', 'migrate'], { db })).code).toBe(0);
+    for (let round = 0; round < 2; round += 1) {
+      const email = `race${round}@example.org`;
+      const contacts = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => runCli(['contacts', 'add', '--name', `Racer ${i}`, '--email', i % 2 ? email.toUpperCase() : email, '--company', `Race Co ${round}`], { db })),
+      );
+      for (const run of contacts) expect(run.code, run.stderr).toBe(0);
+      const added = await Promise.all(Array.from({ length: 6 }, (_, i) => runCli(['members', 'add', '--name', `Member ${i}`, '--email', `member${round}@example.org`], { db })));
+      expect(added.map((run) => run.code).sort()).toEqual([0, 65, 65, 65, 65, 65]);
+      for (const run of added) noStackTrace(run.stderr);
+    }
+    const list = await runCli(['members', 'list', '--json'], { db });
+    expect(list.json().map((m: { email: string }) => m.email.toLowerCase()).sort()).toEqual(['member0@example.org', 'member1@example.org', 'race0@example.org', 'race1@example.org']);
+  });
+
   it('stops quietly with 0 when the reader of its output goes away (`| head`)', async () => {
     const db = await freshDbUrl(dialect);
     const dir = tempDir();

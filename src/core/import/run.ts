@@ -306,7 +306,7 @@ export async function inImportTransaction<T>(db: Db, dryRun: boolean, body: (trx
       throw error;
     }
   };
-  return dryRun ? run() : withJobLock(db, 'import', { waitSeconds: 0 }, run);
+  return dryRun ? run() : withJobLock(db, 'import', {}, run);
 }
 
 /** Who writes an import, with a new batch id: every audit entry of the import carries it. */
