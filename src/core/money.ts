@@ -22,7 +22,7 @@ export type ParseResult<T, Reason extends string> =
   | { ok: true; value: T }
   | { ok: false; reason: Reason; message: string };
 
-export type AmountFailure = 'empty' | 'invalid' | 'too_many_decimals' | 'currency_mismatch' | 'out_of_range';
+export type AmountFailure = 'empty' | 'invalid' | 'too_many_decimals' | 'ambiguous' | 'currency_mismatch' | 'out_of_range';
 export type RateFailure = 'empty' | 'invalid' | 'too_many_decimals' | 'out_of_range';
 
 // ISO 4217 exponents that differ from 2; every other code (listed or not) has 2.
@@ -135,15 +135,16 @@ function ungroup(integerPart: string): string | null {
 }
 
 /**
- * Finds the decimal separator of a number body, or null when it has none.
+ * Finds the decimal separator of a number body: null when it has none, 'ambiguous' when it cannot tell.
  * - both `.` and `,`: the last one is the decimal separator ("1,234.56", "1.234,56");
  * - one of them, several times: thousands separators ("1.234.567");
- * - one of them, once: decimals, except that a separator followed by exactly 3 digits whose left side is a
- *   valid thousands group is a thousands separator when the currency has 0 or 2 decimals ("1,234" EUR =
- *   1234.00, "1.234" JPY = 1234), since 3 decimals could not be valid there anyway. In a 3-decimal currency
- *   (KWD) it stays the decimal separator.
+ * - one of them, once: decimals, except when it is followed by exactly 3 digits and its left side is a valid
+ *   thousands group ("1.005", "1,234"). Then it is a thousands separator in a currency without decimals
+ *   ("1.234" JPY = 1234), the decimal separator in a 3-decimal currency ("1,234" KWD = 1.234), and ambiguous
+ *   in any other currency: "1.005" EUR is as likely 1005 as a mistyped 1.01, and reading it wrongly is off by
+ *   a factor of 1000.
  */
-function decimalSeparator(body: string, decimals: number): '.' | ',' | null {
+function decimalSeparator(body: string, decimals: number): '.' | ',' | 'ambiguous' | null {
   const lastDot = body.lastIndexOf('.');
   const lastComma = body.lastIndexOf(',');
   if (lastDot >= 0 && lastComma >= 0) return lastDot > lastComma ? '.' : ',';
@@ -151,16 +152,39 @@ function decimalSeparator(body: string, decimals: number): '.' | ',' | null {
   if (separator === null) return null;
   if (body.indexOf(separator) !== body.lastIndexOf(separator)) return null;
   const after = body.slice(body.indexOf(separator) + 1);
-  if (after.length === 3 && decimals !== 3 && ungroup(body) !== null) return null;
-  return separator;
+  if (after.length !== 3 || decimals === 3 || ungroup(body) === null) return separator;
+  return decimals === 0 ? null : 'ambiguous';
+}
+
+/**
+ * The failure for a body such as "1.005" that is either a whole number with a thousands separator or a number
+ * with 3 decimals: it names both readings the currency allows ("1005" or "1.01", rounded half up).
+ */
+function ambiguousAmount(text: string, body: string, negative: boolean, code: string, decimals: number): ParseResult<MinorAmount, AmountFailure> {
+  const separator = body.includes('.') ? '.' : ',';
+  const digits = body.replace(/[^0-9]/g, '');
+  const sign = negative && /[1-9]/.test(digits) ? '-' : '';
+  const rounded = divideRounded(BigInt(digits), 10n ** BigInt(3 - decimals))
+    .toString()
+    .padStart(decimals + 1, '0');
+  const decimal = `${rounded.slice(0, -decimals)}${separator}${rounded.slice(-decimals)}`;
+  const whole = BigInt(digits).toString();
+  return {
+    ok: false,
+    reason: 'ambiguous',
+    message:
+      `"${text.trim()}" is ambiguous: "${separator}" may separate thousands or decimals; ` +
+      `write ${sign}${whole} or ${sign}${decimal} (${code} amounts have at most ${decimals} decimals)`,
+  };
 }
 
 /**
  * Reads an amount typed by a person or exported by a tool into minor units of `currency`.
  * Accepts "49", "49.5", "49,50", "1 234,56", "1,234.56", "1.234,56", "1'234.50", "-12.00", "€ 49", "49 €",
  * "49.00 EUR"; a symbol or code for another currency is a `currency_mismatch`. More decimals than the
- * currency has is `too_many_decimals` (never rounded). Never throws on the text; an invalid `currency`
- * code is a bug and throws RangeError.
+ * currency has is `too_many_decimals` (never rounded). A single `.` or `,` before exactly 3 digits ("1.005",
+ * "1,234") is `ambiguous` in a currency with 1 or 2 decimals: the message says how to write either reading.
+ * Never throws on the text; an invalid `currency` code is a bug and throws RangeError.
  */
 export function parseAmount(text: string, currency: string): ParseResult<MinorAmount, AmountFailure> {
   const code = currency.toUpperCase();
@@ -190,6 +214,9 @@ export function parseAmount(text: string, currency: string): ParseResult<MinorAm
     rest = suffix.rest;
   }
 
+  if (/^[0-9.,'\u2019 ]+ ?%$/.test(rest)) {
+    return { ok: false, reason: 'invalid', message: `"${text.trim()}" is a percentage, not an amount` };
+  }
   if (!/^[0-9](?:[0-9.,'\u2019 ]*[0-9])?$/.test(rest)) return invalid;
   const mismatch = tokens.find((token) => !tokenMatches(token, code));
   if (mismatch !== undefined) {
@@ -197,6 +224,7 @@ export function parseAmount(text: string, currency: string): ParseResult<MinorAm
   }
 
   const separator = decimalSeparator(rest, decimals);
+  if (separator === 'ambiguous') return ambiguousAmount(text, rest, negative, code, decimals);
   const integerPart = separator === null ? rest : rest.slice(0, rest.lastIndexOf(separator));
   const fraction = separator === null ? '' : rest.slice(rest.lastIndexOf(separator) + 1);
   if (separator !== null && !DIGITS_ONLY.test(fraction)) return invalid;

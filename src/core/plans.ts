@@ -66,7 +66,8 @@ export function validatePlanInput(input: PlanInput, base: PlanValues): { values:
   }
   if (input.price !== undefined) {
     const parsed = parseAmount(input.price, values.currency);
-    if (!parsed.ok) fail('price', input.price, `not an amount (${parsed.reason}); write it like 49, 49.50 or 49,50`);
+    if (!parsed.ok && parsed.reason === 'ambiguous') fail('price', input.price, parsed.message);
+    else if (!parsed.ok) fail('price', input.price, `not an amount (${parsed.reason}); write it like 49, 49.50 or 49,50`);
     else if (parsed.value < 0) fail('price', input.price, 'a price cannot be negative');
     else values.price = parsed.value;
   }
@@ -88,7 +89,7 @@ export function validatePlanInput(input: PlanInput, base: PlanValues): { values:
   }
   if (input.credits !== undefined) {
     const parsed = input.credits.trim() === '' ? ({ ok: true, value: 0 } as const) : parseAmount(input.credits, values.currency);
-    if (!parsed.ok) fail('credits', input.credits, `not an amount (${parsed.reason})`);
+    if (!parsed.ok) fail('credits', input.credits, parsed.reason === 'ambiguous' ? parsed.message : `not an amount (${parsed.reason})`);
     else if (parsed.value < 0) fail('credits', input.credits, 'credits cannot be negative');
     else values.credits = parsed.value;
   }

@@ -90,11 +90,14 @@ describe('parseAmount', () => {
     ['  49  ', 'EUR', 4900],
     ['007', 'EUR', 700],
     ['-0', 'EUR', 0],
-    // a single separator followed by exactly three digits is a thousands separator in 0- and 2-decimal currencies
-    ['1,234', 'EUR', 123400],
-    ['1.234', 'EUR', 123400],
+    // thousands separators that cannot be decimals
+    ['1.005,50', 'EUR', 100550],
+    ['1,005.50', 'USD', 100550],
+    ['12.345.678', 'EUR', 1234567800],
+    ['1 005', 'EUR', 100500],
+    ["1'005", 'CHF', 100500],
+    // a single separator followed by exactly three digits is a thousands separator in a currency without decimals
     ['1.234', 'JPY', 1234],
-    ['1,000', 'USD', 100000],
     // ... and the decimal separator in a 3-decimal currency
     ['1,234', 'KWD', 1234],
     ['1.5', 'KWD', 1500],
@@ -128,6 +131,17 @@ describe('parseAmount', () => {
     ['1.5', 'JPY', 'too_many_decimals'],
     ['49.00', 'JPY', 'too_many_decimals'],
     ['1.2345', 'KWD', 'too_many_decimals'],
+    ['0.125', 'EUR', 'too_many_decimals'],
+    ['1200.005', 'EUR', 'too_many_decimals'],
+    // a single separator followed by exactly three digits: thousands, or a mistyped third decimal?
+    ['1.005', 'EUR', 'ambiguous'],
+    ['1,005', 'EUR', 'ambiguous'],
+    ['1,234', 'EUR', 'ambiguous'],
+    ['1.234', 'EUR', 'ambiguous'],
+    ['1,000', 'USD', 'ambiguous'],
+    ['-1.005', 'EUR', 'ambiguous'],
+    ['€ 1.005', 'EUR', 'ambiguous'],
+    ['1.005 EUR', 'EUR', 'ambiguous'],
     ['49 USD', 'EUR', 'currency_mismatch'],
     ['$49', 'EUR', 'currency_mismatch'],
     ['€ 49', 'USD', 'currency_mismatch'],
@@ -139,6 +153,26 @@ describe('parseAmount', () => {
       expect(result.reason).toBe(reason);
       expect(result.message).not.toBe('');
     }
+  });
+
+  it.each([
+    ['1.005', 'EUR', '1005', '1.01'],
+    ['1,005', 'EUR', '1005', '1,01'],
+    ['1.234', 'USD', '1234', '1.23'],
+    ['999,999', 'EUR', '999999', '1000,00'],
+    ['-12.340', 'EUR', '-12340', '-12.34'],
+    ['$1,000', 'USD', '1000', '1,00'],
+  ])('says how to write %j in %s without ambiguity: %s or %s', (text, currency, whole, decimal) => {
+    const result = parseAmount(text, currency);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toBe('ambiguous');
+    expect(result.message).toContain(`write ${whole} or ${decimal} `);
+    expect(result.message).toContain(`${currency} amounts have at most 2 decimals`);
+  });
+
+  it.each(['20%', '5,5 %', '€ 20%'])('says that %j is a percentage, not an amount', (text) => {
+    expect(parseAmount(text, 'EUR')).toEqual({ ok: false, reason: 'invalid', message: `"${text}" is a percentage, not an amount` });
   });
 
   it('round-trips formatted EUR and JPY amounts', () => {
@@ -268,6 +302,9 @@ describe('tax rates', () => {
     ['05.50', '5.5'],
     ['20%', '20'],
     [' 20 % ', '20'],
+    ['5,5 %', '5.5'],
+    ['5,5\u202f%', '5.5'],
+    ['5.5%', '5.5'],
     ['0', '0'],
     ['0.0', '0'],
     ['-0', '0'],
