@@ -31,6 +31,30 @@ export const numberText = (value: number) => (Number.isFinite(value) ? numberFor
 const isDateFormat = (format: string | undefined) =>
   format !== undefined && /[ymdhMsb]/.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
 
+/** The section of a number format that displays `value`: `positive;negative;zero;text`. */
+function formatSection(format: string, value: number): string {
+  const sections = format.split(';');
+  if (value < 0 && sections.length > 1) return sections[1]!;
+  if (value === 0 && sections.length > 2) return sections[2]!;
+  return sections[0]!;
+}
+
+// A percent format shows its number times 100 followed by `%`; a `%` in quotes, after `\` or in [brackets] is only text.
+const isPercentFormat = (format: string | undefined, value: number) =>
+  format !== undefined && formatSection(format.replace(/\[[^\]]*]|"[^"]*"|\\.|[_*]./g, ''), value).includes('%');
+
+/** A number as its percent format shows it, up to 15 significant digits and without rounding to the format: 0.055 -> "5.5%". */
+export function percentText(value: number): string {
+  const text = numberText(value);
+  if (text === unknownError) return text;
+  const negative = text.startsWith('-');
+  const [whole = '', fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  const padded = fraction.padEnd(2, '0');
+  const digits = `${whole}${padded.slice(0, 2)}`.replace(/^0+(?=[0-9])/, '');
+  const rest = padded.slice(2);
+  return `${negative ? '-' : ''}${digits}${rest === '' ? '' : `.${rest}`}%`;
+}
+
 function isoDate(date: Date): Cell {
   if (Number.isNaN(date.getTime())) return unknownError;
   const year = date.getUTCFullYear();
@@ -88,7 +112,11 @@ function richText(value: { richText: Array<{ text?: string | null }> }) {
 export function xlsxCell(value: CellValue, numFmt: string | undefined, date1904: boolean): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return textCell(value);
-  if (typeof value === 'number') return isDateFormat(numFmt) ? serialDate(value, date1904) : numberText(value);
+  if (typeof value === 'number') {
+    if (isDateFormat(numFmt)) return serialDate(value, date1904);
+    // the text Excel shows: 0.2 formatted 0% is "20%", as a person typed it
+    return isPercentFormat(numFmt, value) ? percentText(value) : numberText(value);
+  }
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (value instanceof Date) return isoDate(value);
   if ('richText' in value) return textCell(richText(value));

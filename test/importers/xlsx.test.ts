@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { openTable } from '../../src/importers/open-table.js';
-import { numberText, parseWorkbook, xlsxCell } from '../../src/importers/xlsx.js';
+import { numberText, parseWorkbook, percentText, xlsxCell } from '../../src/importers/xlsx.js';
 import { readRows, tempFolder } from './files.js';
 
 const folder = tempFolder('xlsx');
@@ -101,6 +101,50 @@ describe('cell values', () => {
     expect(numberText(1e21)).toBe('1000000000000000000000');
     expect(numberText(0.0000001)).toBe('0.0000001');
     expect(numberText(200.00000000000003)).toBe('200');
+  });
+
+  test('a number in a percent format is read as Excel shows it, with the % sign and every significant digit', async () => {
+    const file = await workbookFile('percent.xlsx', (workbook) => {
+      const sheet = workbook.addWorksheet('Forfaits');
+      sheet.addRow(['Nom', 'TVA', 'Two decimals', 'French', 'Sections', 'Quoted', 'Formula', 'Plain']);
+      sheet.addRow(['Hot desk', 0.2, 0.055, 0.2, -0.015, 0.2, { formula: 'B2/4', result: 0.05 }, 0.2]);
+      sheet.getCell('B2').numFmt = '0%';
+      sheet.getCell('C2').numFmt = '0.00%';
+      sheet.getCell('D2').numFmt = '0\\ %';
+      sheet.getCell('E2').numFmt = '#,##0.0 %;[Red]-#,##0.0 %';
+      // a % in quotes is literal text: the number is not scaled
+      sheet.getCell('F2').numFmt = '"%"0.00';
+      sheet.getCell('G2').numFmt = '0%';
+    });
+    expect(await readRows(await openTable(file))).toEqual([
+      { row: 2, cells: ['Hot desk', '20%', '5.5%', '20%', '-1.5%', '0.2', '5%', '0.2'] },
+    ]);
+  });
+
+  test.each([
+    [0.2, '20%'],
+    [0.055, '5.5%'],
+    [0.07, '7%'],
+    [0.1 + 0.2, '30%'],
+    [1, '100%'],
+    [12.5, '1250%'],
+    [0, '0%'],
+    [-0, '0%'],
+    [-0.2, '-20%'],
+    [0.0000001, '0.00001%'],
+    [0.12345678901234568, '12.3456789012346%'],
+  ])('percentText(%d) is %j', (value, text) => {
+    expect(percentText(value)).toBe(text);
+  });
+
+  test('a percent format applies per section and never to a date', () => {
+    expect(xlsxCell(0.2, '0%', false)).toBe('20%');
+    expect(xlsxCell(-0.2, '0.0;0%', false)).toBe('-20%');
+    expect(xlsxCell(0.2, '0.0;0%', false)).toBe('0.2');
+    expect(xlsxCell(0.2, '0.0\\%', false)).toBe('0.2');
+    expect(xlsxCell(0.2, '[$%-409]0.0', false)).toBe('0.2');
+    expect(xlsxCell(Number.POSITIVE_INFINITY, '0%', false)).toBe('#ERROR');
+    expect(xlsxCell(45000, 'yyyy-mm-dd', false)).toEqual({ kind: 'date', date: '2023-03-15' });
   });
 
   test('an error cached by a formula is an error marker, not an empty cell', () => {
