@@ -77,8 +77,9 @@ function matchUnits(units: readonly StripeUnit[], existing: Existing, customers:
       unit.problems.push({ ...problem({ row, column: headerIn(customers, key), value, code, severity: 'error', message }), file } satisfies StripeProblem);
       unit.hasErrors = true;
     };
-    // a duplicate in the file is already an error: it must not also take the first one's match
-    if (unit.problems.some((p) => p.code === 'duplicate_member')) continue;
+    // a customer repeated in the file is already an error: it must not also take the first one's match (a
+    // repeated subscription is not: its customer is matched like any other, for every error to be told)
+    if (unit.problems.some((p) => p.code === 'duplicate_member' && p.file === file && p.row === row)) continue;
     const match = matchExisting({ externalId: member.externalId, emailKey: member.emailKey, name: member.name, company: null }, existing);
     switch (match.kind) {
       case 'existing': {

@@ -123,8 +123,12 @@ export function mapStripe(input: StripeMappingInput): StripeMapping {
   const skipped = new Map<string, number[]>();
   const orphans: StripeUnit[] = [];
   const customerIds = new Set(customers.records.map((c) => c.id).filter((id): id is string => id !== null));
+  // subscription id -> its first row, whatever its status: a subscription id is its membership's external id
+  const firstBySubscription = new Map<string, number>();
   for (const s of subscriptions?.records ?? []) {
     const status = s.status;
+    const earlier = s.id === null ? undefined : firstBySubscription.get(s.id);
+    if (s.id !== null && earlier === undefined) firstBySubscription.set(s.id, s.row);
     if (status !== null && (skippedStatuses as readonly string[]).includes(status)) {
       const rows = skipped.get(status) ?? [];
       rows.push(s.row);
@@ -138,6 +142,9 @@ export function mapStripe(input: StripeMappingInput): StripeMapping {
     if (status === null) fail(column('status'), 'required', 'the subscription has no status');
     else if (!(importedStatuses as readonly string[]).includes(status)) {
       fail(column('status'), 'invalid_value', `"${status}" is not a Stripe subscription status (${[...importedStatuses, ...skippedStatuses].join(', ')})`, status);
+    }
+    if (earlier !== undefined) {
+      fail(column('id'), 'duplicate_member', `subscription ${s.id} is already on row ${earlier}: one subscription is one membership; remove the repeated row`, s.id);
     }
     if (s.customerId === null) fail(column('customerId'), 'required', 'the subscription has no customer id');
     else if (!customerIds.has(s.customerId)) {
