@@ -1,8 +1,9 @@
 /**
  * Reading the cells of a Stripe export: amounts in major units (`49.00`, or `49,00` after a European
- * spreadsheet), lowercase currency codes, `true`/`false`, whole numbers. Pure; a value that cannot be read is
- * an issue the record reader turns into a problem.
+ * spreadsheet), lowercase currency codes, `true`/`false` (or a spreadsheet's words for them), whole numbers.
+ * Pure; a value that cannot be read is an issue the record reader turns into a problem.
  */
+import { readBoolean } from '../../core/import/values.js';
 import { type MinorAmount, normalizeCurrency, parseAmount } from '../../core/money.js';
 import type { ProblemCode } from '../../core/problems.js';
 import type { Cell } from '../types.js';
@@ -34,16 +35,13 @@ export function readAmount(text: string | null, currency: string): ValueRead<Min
   return read.ok ? ok(read.value) : fail('invalid_number', `"${text}" is not an amount in ${currency}: ${read.message}`);
 }
 
-const truthy = new Set(['true', 'yes', '1']);
-const falsy = new Set(['false', 'no', '0']);
-
-/** `true` / `false` as Stripe writes them (a spreadsheet writes TRUE / FALSE). */
+/**
+ * `true` / `false` as Stripe writes them, and the words a spreadsheet re-saves them as (TRUE / FALSE, French
+ * Excel's VRAI / FAUX): the yes/no words of template files, in any case.
+ */
 export function readFlag(text: string | null): ValueRead<boolean | null> {
-  if (text === null) return ok(null);
-  const key = text.toLowerCase();
-  if (truthy.has(key)) return ok(true);
-  if (falsy.has(key)) return ok(false);
-  return fail('invalid_boolean', `"${text}" is not true or false`);
+  const read = readBoolean(text);
+  return read.ok ? ok(read.value) : fail('invalid_boolean', `"${text}" is not true or false (also accepted: vrai/faux, yes/no, oui/non, 1/0)`);
 }
 
 /** A whole number of at least `min` (a spreadsheet may write `2.0`). */
