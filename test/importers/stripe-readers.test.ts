@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { isCardColumn, isPaymentMethodId } from '../../src/importers/stripe/columns.js';
 import { openStripeExport } from '../../src/importers/stripe/export-table.js';
 import { readCustomers, readPrices, readSubscriptions, type StripeReadOptions } from '../../src/importers/stripe/records.js';
-import { LocalDates, readTimestamp } from '../../src/importers/stripe/timestamps.js';
+import { LocalDates, readTimestamp, timestampReading } from '../../src/importers/stripe/timestamps.js';
 import { formatIsoDate, utcDateTimeToLocalDate } from '../../src/core/dates.js';
 import fc from 'fast-check';
 import { root } from '../helpers/cli.js';
@@ -175,6 +175,8 @@ describe('dates', () => {
     const file = folder.write('ambiguous.csv', text);
     const guessed = await readSubscriptions(file, utc);
     expect(guessed.problems[0]!.message).toContain('--date-format');
+    // one sentence: "its dates are" only comes before how they are read
+    expect(guessed.problems[0]!.message).not.toMatch(/its dates are (dates|some)/);
     expect(guessed.records[0]!.problems.map((p) => [p.code, p.column])).toEqual([
       ['ambiguous_date', 'Start (UTC)'],
       ['ambiguous_date', 'Current Period End (UTC)'],
@@ -184,6 +186,27 @@ describe('dates', () => {
     const semicolons = folder.write('fr.csv', 'id;Customer ID;Plan;Status;Start (UTC);Current Period End (UTC);Amount\nsub_1;cus_1;price_1;active;25/12/2025 23:30;03/01/2026 10:00;"49,00"\n');
     const french = await readSubscriptions(semicolons, { ...utc, timeZone: 'Europe/Paris' });
     expect(french.records[0]).toMatchObject({ startDate: '2025-12-26', currentPeriodEnd: '2026-01-03', amount: 4900, problems: [] });
+  });
+
+  test('the re-saved warning reads as one sentence whatever decides the dates', () => {
+    const local = new LocalDates('UTC');
+    const sample = (text: string, row: number) => ({ row, column: 'Start (UTC)', text });
+    const surveys = [
+      { reformatted: sample('03/04/25 10:00', 2), provesDMY: null, provesMDY: null },
+      { reformatted: sample('03/04/25 10:00', 2), provesDMY: sample('25/12/25 10:00', 3), provesMDY: null },
+      { reformatted: sample('03/04/25 10:00', 2), provesDMY: sample('25/12/25 10:00', 3), provesMDY: sample('12/25/25 10:00', 4) },
+    ];
+    const messages = [
+      ...surveys.map((survey) => timestampReading(survey, { local, dateFormat: null }).problems[0]!.message),
+      timestampReading(surveys[0]!, { local, dateFormat: 'YMD' }).problems[0]!.message,
+    ];
+    for (const message of messages) {
+      expect(message).toContain('03/04/25 10:00');
+      expect(message).not.toMatch(/its dates are (dates|some)|dates are dates/);
+    }
+    expect(messages[0]).toMatch(/--date-format DMY or MDY/);
+    expect(messages[2]).toContain('25/12/25 10:00');
+    expect(messages[2]).toContain('12/25/25 10:00');
   });
 
   test.each([
@@ -201,14 +224,63 @@ describe('dates', () => {
 
 describe('cells', () => {
   test('an unreadable amount, boolean, quantity or currency is a problem on its row and column', async () => {
-    const text = 'id,Customer ID,Plan,Status,Start (UTC),Current Period End (UTC),Quantity,Amount,Currency,Cancel At Period End\nsub_1,cus_1,price_1,active,2025-01-01 10:00,2026-02-01 10:00,two,abc,euro,maybe\n';
+    const text = 'id,Customer ID,Plan,Status,Start (UTC),Current Period End (UTC),Quantity,Cancel At Period End\nsub_1,cus_1,price_1,active,2025-01-01 10:00,2026-02-01 10:00,two,maybe\n';
     const read = await readSubscriptions(folder.write('cells.csv', text), utc);
     expect(read.records[0]!.problems.map((p) => [p.code, p.column, p.row])).toEqual([
-      ['invalid_value', 'Currency', 2],
       ['invalid_number', 'Quantity', 2],
-      ['invalid_number', 'Amount', 2],
       ['invalid_boolean', 'Cancel At Period End', 2],
     ]);
+    const customers = await readCustomers(folder.write('balance.csv', 'id,Email,Account Balance,Currency\ncus_1,a@example.org,abc,euro\n'), utc);
+    expect(customers.records[0]!.problems.map((p) => [p.code, p.column, p.row])).toEqual([
+      ['invalid_value', 'Currency', 2],
+      ['invalid_number', 'Account Balance', 2],
+    ]);
+  });
+
+  test.each([
+    ['true', true],
+    ['FALSE', false],
+    ['VRAI', true],
+    ['Faux', false],
+    ['yes', true],
+    ['No', false],
+    ['OUI', true],
+    ['non', false],
+    ['1', true],
+    ['0', false],
+  ])('the boolean %s is %s', async (word, value) => {
+    const read = await readCustomers(folder.write(`flag-${word}.csv`, `id;Email;Delinquent;Cancel At Period End\r\ncus_1;a@example.org;${word};${word}\r\n`), utc);
+    expect(read.records[0]).toMatchObject({ delinquent: value, cancelAtPeriodEnd: value, problems: [] });
+  });
+
+  test('a word that is no boolean is an invalid_boolean that lists the accepted ones', async () => {
+    const read = await readCustomers(folder.write('flag-bad.csv', 'id,Email,Delinquent\ncus_1,a@example.org,peut-être\n'), utc);
+    expect(read.records[0]!.problems).toMatchObject([{ code: 'invalid_boolean', column: 'Delinquent', value: 'peut-être' }]);
+    expect(read.records[0]!.problems[0]!.message).toMatch(/vrai\/faux/);
+  });
+
+  test('a column the import does not keep never gives a row a problem; its readable values are still read', async () => {
+    const customers = await readCustomers(folder.write('created.csv', 'id,Email,Created (UTC),Currency\ncus_1,a@example.org,1/5/26 10:00,euro\ncus_2,b@example.org,2022-03-15 09:00,\n'), utc);
+    // the file-level warning still says the file was re-saved
+    expect(customers.problems.map((p) => [p.code, p.severity])).toEqual([['stripe_dates_reformatted', 'warning']]);
+    expect(customers.records.map((c) => [c.created, c.problems])).toEqual([
+      [null, []],
+      ['2022-03-15', []],
+    ]);
+    const text =
+      'id,Customer ID,Plan,Status,Start (UTC),Current Period Start (UTC),Current Period End (UTC),Canceled At (UTC),Amount,Currency\n' +
+      'sub_1,cus_1,price_1,active,2025-01-01 10:00,1/5/26 10:00,2026-02-01 10:00,never,abc,euro\n';
+    const subscriptions = await readSubscriptions(folder.write('unused.csv', text), utc);
+    expect(subscriptions.problems.map((p) => p.code)).toEqual(['stripe_dates_reformatted']);
+    expect(subscriptions.records[0]).toMatchObject({ currentPeriodStart: null, canceledAt: null, amount: null, currency: null, startDate: '2025-01-01', problems: [] });
+  });
+
+  test('a column the import does not keep still tells the day/month order of the file', async () => {
+    const text = 'id,Customer ID,Plan,Status,Start (UTC),Current Period End (UTC),Canceled At (UTC)\nsub_1,cus_1,price_1,active,03/04/2025 10:00,04/05/2026 10:00,25/12/2025 10:00\n';
+    const read = await readSubscriptions(folder.write('proof.csv', text), utc);
+    expect(read.records[0]).toMatchObject({ startDate: '2025-04-03', currentPeriodEnd: '2026-05-04', problems: [] });
+    expect(read.problems.map((p) => p.code)).toEqual(['stripe_dates_reformatted']);
+    expect(read.problems[0]!.message).toContain('25/12/2025');
   });
 });
 

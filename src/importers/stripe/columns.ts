@@ -16,22 +16,31 @@ export interface StripeColumn<K extends string = string> {
   kind: ColumnKind;
   /** The export is refused (missing_column) without it. */
   required: boolean;
+  /**
+   * false for a column the import does not keep (only reads for a warning, or not at all): a value of it that
+   * cannot be read is left out, never a problem, since only what is imported may keep a row out.
+   */
+  imported: boolean;
 }
 
-const column = <K extends string>(key: K, headers: readonly string[], kind: ColumnKind = 'text', required = false): StripeColumn<K> => ({
+/** `required`: the export is refused without it; `optional`: imported when there; `informative`: not imported. */
+type ColumnRole = 'required' | 'optional' | 'informative';
+
+const column = <K extends string>(key: K, headers: readonly string[], kind: ColumnKind = 'text', role: ColumnRole = 'optional'): StripeColumn<K> => ({
   key,
   headers,
   kind,
-  required,
+  required: role === 'required',
+  imported: role !== 'informative',
 });
 
 export const customerColumns = [
-  column('id', ['id'], 'text', true),
+  column('id', ['id'], 'text', 'required'),
   column('name', ['Name']),
-  column('email', ['Email'], 'text', true),
+  column('email', ['Email'], 'text', 'required'),
   column('description', ['Description']),
   column('phone', ['Phone']),
-  column('created', ['Created (UTC)'], 'timestamp'),
+  column('created', ['Created (UTC)'], 'timestamp', 'informative'),
   column('taxId', ['Business Vat ID', 'Tax ID']),
   column('balance', ['Account Balance', 'Balance'], 'amount'),
   column('currency', ['Currency'], 'currency'),
@@ -47,27 +56,27 @@ export const customerColumns = [
 export type CustomerKey = (typeof customerColumns)[number]['key'];
 
 export const subscriptionColumns = [
-  column('id', ['id', 'Subscription ID'], 'text', true),
-  column('customerId', ['Customer ID', 'Customer'], 'text', true),
+  column('id', ['id', 'Subscription ID'], 'text', 'required'),
+  column('customerId', ['Customer ID', 'Customer'], 'text', 'required'),
   column('customerEmail', ['Customer Email']),
   column('customerName', ['Customer Name']),
-  column('priceId', ['Plan', 'Price ID', 'Plan ID', 'Price'], 'text', true),
+  column('priceId', ['Plan', 'Price ID', 'Plan ID', 'Price'], 'text', 'required'),
   column('quantity', ['Quantity'], 'number'),
-  column('currency', ['Currency'], 'currency'),
+  column('currency', ['Currency'], 'currency', 'informative'),
   column('interval', ['Interval']),
-  column('amount', ['Amount'], 'amount'),
-  column('status', ['Status'], 'text', true),
-  column('startDate', ['Start Date (UTC)', 'Start (UTC)'], 'timestamp', true),
-  column('currentPeriodStart', ['Current Period Start (UTC)'], 'timestamp'),
-  column('currentPeriodEnd', ['Current Period End (UTC)'], 'timestamp', true),
+  column('amount', ['Amount'], 'amount', 'informative'),
+  column('status', ['Status'], 'text', 'required'),
+  column('startDate', ['Start Date (UTC)', 'Start (UTC)'], 'timestamp', 'required'),
+  column('currentPeriodStart', ['Current Period Start (UTC)'], 'timestamp', 'informative'),
+  column('currentPeriodEnd', ['Current Period End (UTC)'], 'timestamp', 'required'),
   column('trialEnd', ['Trial End (UTC)'], 'timestamp'),
-  column('canceledAt', ['Canceled At (UTC)'], 'timestamp'),
+  column('canceledAt', ['Canceled At (UTC)'], 'timestamp', 'informative'),
   column('cancelAtPeriodEnd', ['Cancel At Period End'], 'boolean'),
 ] as const;
 export type SubscriptionKey = (typeof subscriptionColumns)[number]['key'];
 
 export const priceColumns = [
-  column('id', ['Price ID', 'id', 'Plan ID'], 'text', true),
+  column('id', ['Price ID', 'id', 'Plan ID'], 'text', 'required'),
   column('productName', ['Product Name']),
   column('description', ['Description', 'Nickname']),
   column('amount', ['Amount'], 'amount'),

@@ -121,9 +121,14 @@ class RowReader<K extends string> {
     this.problems.push(problem({ row: this.raw.row, column: this.header(key), value: cellText(this.cell(key)), code, severity, message }));
   }
 
+  /** A value of a column the import does not keep that cannot be read is left out: it must not keep the row out. */
+  private imported(key: K): boolean {
+    return this.source.columns.find((c) => c.key === key)?.imported ?? true;
+  }
+
   private take<T>(key: K, read: ValueRead<T>): T | null {
     if (read.ok) return read.value;
-    this.report(key, read.issue.code, read.issue.message);
+    if (this.imported(key)) this.report(key, read.issue.code, read.issue.message);
     return null;
   }
 
@@ -134,7 +139,7 @@ class RowReader<K extends string> {
   timestamp(key: K): IsoDate | null {
     const read = readTimestamp(this.cell(key), this.reading);
     if (read.ok) return read.value;
-    this.report(key, read.code, read.message);
+    if (this.imported(key)) this.report(key, read.code, read.message);
     return null;
   }
 
@@ -213,7 +218,8 @@ function joinAddress(parts: Array<string | null>): string | null {
 /** Reads the customers export (`unified_customers.csv`). Throws only when the file cannot be opened. */
 export function readCustomers(file: string, options: StripeReadOptions): Promise<StripeFile<StripeCustomer, CustomerKey>> {
   return readExport<StripeCustomer, CustomerKey>(file, 'customers', options, (r, row) => {
-    const currency = r.currency('currency') ?? options.defaultCurrency;
+    // the currency is only the balance's: without a balance it is not imported
+    const currency = (r.text('balance') === null ? null : r.currency('currency')) ?? options.defaultCurrency;
     const balance = r.amount('balance', currency);
     return {
       row,

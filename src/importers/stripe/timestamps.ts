@@ -37,7 +37,10 @@ export interface TimestampSurvey {
 
 export const emptySurvey = (): TimestampSurvey => ({ reformatted: null, provesDMY: null, provesMDY: null });
 
-/** Adds one timestamp cell to the survey of its file. */
+/**
+ * Adds one timestamp cell to the survey of its file. Every timestamp column counts, imported or not: they were
+ * all re-saved by the same program, so any of them tells the day/month order of the file.
+ */
 export function surveyTimestamp(survey: TimestampSurvey, cell: Cell | undefined, row: number, column: string): void {
   if (cell === null || cell === undefined) return;
   if (typeof cell !== 'string') {
@@ -133,20 +136,20 @@ export function timestampReading(
   const sample = survey.reformatted;
   if (sample) {
     let how: string;
-    if (dateFormat !== null) how = `read as ${shapes[dateFormat]} (--date-format ${dateFormat})`;
+    if (dateFormat !== null) how = `its dates are read as ${shapes[dateFormat]} (--date-format ${dateFormat})`;
     else if (convention !== null) {
       const proof = (convention === 'DMY' ? survey.provesDMY : survey.provesMDY)!;
-      how = `read as ${shapes[convention]}, as "${proof.text}" (row ${proof.row}) shows`;
+      how = `its dates are read as ${shapes[convention]}, as "${proof.text}" (row ${proof.row}) shows`;
     } else if (survey.provesDMY && survey.provesMDY) {
-      how = `some read only as day first ("${survey.provesDMY.text}", row ${survey.provesDMY.row}), others only as month first ("${survey.provesMDY.text}", row ${survey.provesMDY.row}): give --date-format DMY or MDY`;
-    } else how = 'dates that could be day first or month first are refused: give --date-format DMY or MDY';
+      how = `some of its dates can only be day first ("${survey.provesDMY.text}", row ${survey.provesDMY.row}), others only month first ("${survey.provesMDY.text}", row ${survey.provesMDY.row}): give --date-format DMY or MDY`;
+    } else how = 'a date that could be day first or month first is refused until --date-format DMY or MDY says which';
     problems.push(
       problem({
         column: sample.column,
         value: sample.text,
         code: 'stripe_dates_reformatted',
         severity: 'warning',
-        message: `dates are not in Stripe's "YYYY-MM-DD HH:MM" shape (row ${sample.row}: "${sample.text}"): the file was re-saved by a spreadsheet program; its dates are ${how}; a value without a time of day is taken as written`,
+        message: `dates are not in Stripe's "YYYY-MM-DD HH:MM" shape (row ${sample.row}: "${sample.text}"): the file was re-saved by a spreadsheet program; ${how}; a value without a time of day is taken as written`,
       }),
     );
   }
