@@ -33,7 +33,7 @@ export function registerPayments(program: Command, action: Action): void {
       .description('record a payment; the invoice is paid once fully paid, an overpayment becomes credit')
       .requiredOption('--amount <amount>', 'amount in the invoice currency, e.g. 49, 49.50 or 49,50')
       .requiredOption('--method <method>', 'card, cash, transfer, check or other')
-      .option('--date <date>', 'when it was received (default: today)', parseDateOption('--date'))
+      .option('--date <date>', 'when it was received, from the invoice date to today (default: today)', parseDateOption('--date'))
       .option('--reference <text>', 'bank reference, cheque number, ...')
       .action(
         action(async (ctx, number: string, flags: RecordFlags) => {

@@ -38,7 +38,8 @@ export interface PaymentResult extends Settlement {
 }
 
 /**
- * Records a payment on an invoice as of `asOf` (its date may not be later). Refuses (65) a void invoice.
+ * Records a payment on an invoice as of `asOf` (its date may not be later, 64). Refuses (65) a void invoice and a
+ * payment dated before the invoice.
  * Run it inside a transaction.
  */
 export async function recordPayment(
@@ -52,6 +53,13 @@ export async function recordPayment(
   if (invoice.status === 'void') throw dataError(`invoice ${invoice.number} is void: it takes no payment`);
   const amount = parsePaymentAmount(input.amount, invoice.currency);
   if (compareDates(input.date, asOf) > 0) throw usageError(`--date: ${input.date} is after today (${asOf})`);
+  // a well-formed date that the invoice contradicts is a data problem; credits it released would be born expired
+  if (compareDates(input.date, invoice.date) < 0) {
+    throw dataError(
+      `--date: the payment date ${input.date} is before the date of invoice ${invoice.number} (${invoice.date})`,
+      `a payment is dated on or after its invoice: give a date from ${invoice.date} to ${asOf}`,
+    );
+  }
   const payment = await trx
     .insertInto('payments')
     .values({

@@ -72,6 +72,44 @@ describe.each(dialects)('payments and voiding on %s', (dialect) => {
     expect(await k.selectFrom('payments').selectAll().execute()).toEqual([]);
   });
 
+  it('refuses (65) a payment dated before its invoice, naming both dates; the invoice date itself is fine', async () => {
+    db = await freshDb(dialect);
+    await billed();
+    const k = db.kysely;
+    const invoice = await k.selectFrom('invoices').select('date').where('number', '=', 'INV-2026-00001').executeTakeFirstOrThrow();
+    expect(invoice.date).toBe('2026-01-01');
+    const early = await rejection(recordPayment(k, 'INV-2026-00001', pay('120', 'transfer', '2025-12-31'), '2026-01-10', source));
+    expect(early.exitCode).toBe(65);
+    expect(early.message).toContain('2025-12-31');
+    expect(early.message).toContain('2026-01-01');
+    expect(early.message).toContain('INV-2026-00001');
+    expect((await rejection(recordPayment(k, 'INV-2026-00001', pay('120', 'transfer', '2019-01-01'), '2026-01-10', source))).exitCode).toBe(65);
+    expect(await k.selectFrom('payments').selectAll().execute()).toEqual([]);
+    expect(await k.selectFrom('ledger_entries').selectAll().execute()).toEqual([]);
+
+    const onTheDay = await recordPayment(k, 'INV-2026-00001', pay('120', 'transfer', '2026-01-01'), '2026-01-10', source);
+    expect([onTheDay.invoice.status, onTheDay.payment.date]).toEqual(['paid', '2026-01-01']);
+  });
+
+  it('refuses (64) an amount with one separator before three digits in a 2-decimal currency, saying how to write it', async () => {
+    db = await freshDb(dialect);
+    await billed();
+    const k = db.kysely;
+    for (const [text, whole, decimal] of [
+      ['1.005', '1005', '1.01'],
+      ['1,200', '1200', '1,20'],
+    ]) {
+      const refused = await rejection(recordPayment(k, 'INV-2026-00001', pay(text!), '2026-01-10', source));
+      expect(refused.exitCode).toBe(64);
+      expect(refused.message).toContain(`write ${whole} or ${decimal}`);
+    }
+    expect(await k.selectFrom('payments').selectAll().execute()).toEqual([]);
+    // unambiguous grouped amounts are still read
+    const { total } = await k.selectFrom('invoices').select('total').where('number', '=', 'INV-2026-00001').executeTakeFirstOrThrow();
+    const paid = await recordPayment(k, 'INV-2026-00001', pay('1.005,50'), '2026-01-10', source);
+    expect([paid.payment.amount, paid.creditChange]).toEqual([100550, 100550 - total]);
+  });
+
   it('voiding issues a credit note in its own sequence and year, frees the periods, and credits what was paid', async () => {
     db = await freshDb(dialect);
     const { ann, membership } = await billed();
