@@ -176,7 +176,7 @@ async function loadRenewalDecisions(db: Queryable, membershipIds: number[] | und
 
 /**
  * Billed periods that can decide a status as of `asOf` (open invoices, and lines ending on or after it),
- * and for every membership the last day any of its non-void lines covers.
+ * and for every membership the last day before `asOf` its other non-void lines cover.
  */
 async function loadBilling(
   db: Queryable,
@@ -203,6 +203,7 @@ async function loadBilling(
       .where('l.voided', '=', 0)
       .where('i.status', '<>', 'void')
       .where('l.membership_id', 'is not', null)
+      .where('l.period_end', '<', asOf)
       .groupBy('l.membership_id');
     if (ids) q = q.where('l.membership_id', 'in', ids);
     return q.execute();

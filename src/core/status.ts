@@ -35,7 +35,10 @@ export interface MembershipFacts {
    * are needed: the open ones and those ending on or after T; older paid ones only move `billedThrough`.
    */
   billed: readonly BilledPeriod[];
-  /** the last day covered by any billed period, when `billed` leaves older ones out */
+  /**
+   * the last day before T covered by a billed period, when `billed` leaves older ones out (where the stretch of
+   * uncovered days containing T begins, when a void invoice left a gap)
+   */
   billedThrough?: IsoDate | null;
   /** a renewal of this membership was refused: it ends with its covered period, like do-not-renew */
   renewalRefused?: boolean;
@@ -84,17 +87,35 @@ export function firstUncoveredDay(m: MembershipFacts): IsoDate {
 }
 
 /**
+ * The last day before `asOf` covered by a billed period or imported coverage, null when none is: the day before
+ * the uncovered stretch containing `asOf` starts.
+ */
+function lastCoveredBefore(m: MembershipFacts, asOf: IsoDate): IsoDate | null {
+  let last: IsoDate | null = null;
+  const consider = (day: IsoDate) => {
+    if (before(day, asOf) && (last === null || before(last, day))) last = day;
+  };
+  if (m.billedThrough) consider(m.billedThrough);
+  for (const p of m.billed) consider(p.end);
+  if (m.coveredUntil !== null && before(m.startDate, m.coveredUntil)) consider(addDays(m.coveredUntil, -1));
+  return last;
+}
+
+/**
  * Status of one membership as of `asOf`, with the rule that decided it. In order:
  * - `upcoming` before the start date;
  * - `ended` after the end date (the last day), or once the covered period is over for a do-not-renew membership
  *   or one whose renewal was refused (a membership never billed still has its first term to come);
- * - an invoice of the membership unpaid past its due date: `grace` for `graceDays` days from the start of the
- *   oldest such period, then `suspended` (a later paid period does not settle an older debt);
- * - T covered by an invoice (paid, or not yet due) or by imported coverage: `active`;
- * - not covered but the invoicing job will bill it (auto-renew, `autoRenewUntil` not before the next period, an
- *   accepted renewal, or the first term of a membership that was never billed): `active`, so nobody drops to grace
- *   before cron runs;
- * - otherwise a term awaiting renewal: `grace` for `graceDays` days from the first uncovered day, then `suspended`.
+ * - otherwise only the period covering T decides, never an older one:
+ *   - covered by an invoice that is paid or not yet past its due date, or by imported coverage: `active`;
+ *   - covered by an invoice unpaid past its due date: `grace` for `graceDays` days from that period's start,
+ *     then `suspended`;
+ *   - not covered but the invoicing job will bill it (T on or after the next invoice date, and the first term, an
+ *     automatic renewal within `autoRenewUntil` or an accepted renewal): `active`, so nobody drops to grace
+ *     before cron runs;
+ *   - otherwise (a term awaiting renewal, or a period freed by a void invoice or skipped, which the job does not
+ *     bill again): `grace` for `graceDays` days from the first uncovered day of the stretch containing T, then
+ *     `suspended`.
  */
 export function explainMembershipStatus(m: MembershipFacts, asOf: IsoDate, rules: StatusRules): MembershipStatusDetail {
   const coveredUntil = firstUncoveredDay(m);
@@ -105,21 +126,24 @@ export function explainMembershipStatus(m: MembershipFacts, asOf: IsoDate, rules
   // the first term of a membership never billed is still to be billed, whatever happens after it
   if (stopsRenewing && everCovered && !before(asOf, coveredUntil)) return { status: 'ended', reason: 'not_renewed', coveredUntil };
 
-  const overdue = m.billed
-    .filter((p) => p.invoiceStatus === 'open' && before(p.dueDate, asOf) && !before(asOf, p.start))
-    .map((p) => p.start)
-    .sort()[0];
+  const importedCover = m.coveredUntil !== null && before(asOf, m.coveredUntil);
+  const covering = m.billed.filter((p) => !before(asOf, p.start) && !before(p.end, asOf));
+  const settled = covering.some((p) => p.invoiceStatus === 'paid' || !before(p.dueDate, asOf));
+  if (importedCover || settled) return { status: 'active', reason: 'covered', coveredUntil };
+  const overdue = covering.map((p) => p.start).sort()[0];
   if (overdue !== undefined) return graceOrSuspended(overdue, asOf, rules, 'unpaid_past_due', coveredUntil);
 
-  const importedCover = m.coveredUntil !== null && before(asOf, m.coveredUntil);
-  const billedCover = m.billed.some((p) => !before(asOf, p.start) && !before(p.end, asOf));
-  if (importedCover || billedCover) return { status: 'active', reason: 'covered', coveredUntil };
-
-  if (!everCovered) return { status: 'active', reason: 'first_term', coveredUntil };
+  // not covered: the invoicing job bills from the next invoice date on, never a period before it (a period freed
+  // by a void invoice, or skipped, stays uncovered until the next invoice date is moved back)
+  const nextBilled = maxDate(m.nextInvoiceDate, coveredUntil);
+  const billable = !before(asOf, nextBilled);
+  if (billable && !everCovered && m.nextInvoiceDate === m.startDate) return { status: 'active', reason: 'first_term', coveredUntil };
   const renews =
-    !stopsRenewing && (Boolean(m.renewalAccepted) || (m.autoRenew && (m.autoRenewUntil === null || !before(m.autoRenewUntil, coveredUntil))));
-  if (renews) return { status: 'active', reason: 'renews_automatically', coveredUntil };
-  return graceOrSuspended(coveredUntil, asOf, rules, 'awaiting_renewal', coveredUntil);
+    !stopsRenewing && (Boolean(m.renewalAccepted) || (m.autoRenew && (m.autoRenewUntil === null || !before(m.autoRenewUntil, nextBilled))));
+  if (billable && renews) return { status: 'active', reason: 'renews_automatically', coveredUntil };
+  const last = lastCoveredBefore(m, asOf);
+  const graceStart = last === null ? m.startDate : addDays(last, 1);
+  return graceOrSuspended(graceStart, asOf, rules, 'awaiting_renewal', coveredUntil);
 }
 
 function graceOrSuspended(

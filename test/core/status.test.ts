@@ -29,6 +29,13 @@ const paid = (start: string, end: string): BilledPeriod => ({ start, end, invoic
 const open = (start: string, end: string, dueDate = addDays(start, 14)): BilledPeriod => ({ start, end, invoiceStatus: 'open', dueDate });
 
 const january = paid('2026-01-01', '2026-01-31');
+/** Six months billed at once on 2026-06-01 and due 2026-06-15 (catch-up), all unpaid. */
+const catchUp = [0, 1, 2, 3, 4, 5].map((i) => {
+  const start = `2026-0${i + 1}-01`;
+  return open(start, addDays(`2026-0${i + 2}-01`, -1), '2026-06-15');
+});
+/** January paid, February and March voided (the job will not bill them again), April paid. */
+const gap: Partial<MembershipFacts> = { billed: [paid('2026-04-01', '2026-04-30')], billedThrough: '2026-01-31', nextInvoiceDate: '2026-05-01' };
 const termFacts: Partial<MembershipFacts> = { autoRenew: false, billed: [january], nextInvoiceDate: '2026-02-01' };
 
 describe('membership status as of T', () => {
@@ -48,11 +55,31 @@ describe('membership status as of T', () => {
     ['unpaid past due on the last day of grace', { billed: [open('2026-01-01', '2026-01-31')] }, '2026-01-30', 'grace'],
     ['unpaid past due beyond grace-days', { billed: [open('2026-01-01', '2026-01-31')] }, '2026-01-31', 'suspended'],
     [
-      'an older unpaid period is not settled by a paid newer one',
-      { billed: [open('2026-01-01', '2026-01-31'), paid('2026-02-01', '2026-02-28')] },
+      'only the period covering T decides: a paid one with an older one unpaid',
+      { billed: [open('2026-01-01', '2026-01-31'), paid('2026-02-01', '2026-02-28')], nextInvoiceDate: '2026-03-01' },
       '2026-02-10',
-      'suspended',
+      'active',
     ],
+    [
+      'only the period covering T decides: one not yet due with an older one unpaid',
+      { billed: [open('2026-01-01', '2026-01-31'), open('2026-02-01', '2026-02-28')], nextInvoiceDate: '2026-03-01' },
+      '2026-02-10',
+      'active',
+    ],
+    [
+      'a catch-up invoice unpaid past due: grace counted from the start of the period covering T',
+      { billed: catchUp, nextInvoiceDate: '2026-07-01' },
+      '2026-06-16',
+      'grace',
+    ],
+    ['a catch-up invoice unpaid: grace on the last day of the period', { billed: catchUp, nextInvoiceDate: '2026-07-01' }, '2026-06-30', 'grace'],
+    ['a voided first period the job will not bill again: grace from the start', { nextInvoiceDate: '2026-02-01' }, '2026-01-20', 'grace'],
+    ['a voided first period: suspended grace-days after the start', { nextInvoiceDate: '2026-02-01' }, '2026-01-31', 'suspended'],
+    ['a voided first period: the next one is billed automatically', { nextInvoiceDate: '2026-02-01' }, '2026-02-01', 'active'],
+    ['a voided first term of a term membership: still uncovered after it', { nextInvoiceDate: '2026-02-01', autoRenew: false }, '2026-02-10', 'suspended'],
+    ['voided periods between two paid ones: grace from the day after the last covered day', gap, '2026-03-02', 'grace'],
+    ['voided periods between two paid ones: suspended beyond grace-days', gap, '2026-03-03', 'suspended'],
+    ['voided periods between two paid ones: the later paid one covers its period', gap, '2026-04-10', 'active'],
     ['never drops to grace because cron has not run yet today', { billed: [january], nextInvoiceDate: '2026-02-01' }, '2026-02-01', 'active'],
     ['auto-renew still billable weeks later when cron missed days', { billed: [january], nextInvoiceDate: '2026-02-01' }, '2026-03-20', 'active'],
     ['auto-renew until a date on or after the next period', { billed: [january], autoRenewUntil: '2026-02-01' }, '2026-02-05', 'active'],
@@ -81,6 +108,18 @@ describe('membership status as of T', () => {
     expect(detail).toMatchObject({ status: 'grace', reason: 'awaiting_renewal', graceStart: '2026-02-01', suspendedFrom: '2026-03-03' });
   });
 
+  it('counts grace from the start of the unpaid period covering T, not from an older one', () => {
+    const detail = explainMembershipStatus({ ...base, billed: catchUp, nextInvoiceDate: '2026-07-01' }, '2026-06-16', rules);
+    expect(detail).toMatchObject({ status: 'grace', reason: 'unpaid_past_due', graceStart: '2026-06-01', suspendedFrom: '2026-07-01' });
+    const shorter = explainMembershipStatus({ ...base, billed: catchUp, nextInvoiceDate: '2026-07-01' }, '2026-06-16', { graceDays: 10 });
+    expect(shorter).toMatchObject({ status: 'suspended', graceStart: '2026-06-01', suspendedFrom: '2026-06-11' });
+  });
+
+  it('counts grace for a voided period from its first uncovered day', () => {
+    const detail = explainMembershipStatus({ ...base, nextInvoiceDate: '2026-02-01' }, '2026-01-03', { graceDays: 5 });
+    expect(detail).toMatchObject({ status: 'grace', reason: 'awaiting_renewal', graceStart: '2026-01-01', suspendedFrom: '2026-01-06' });
+  });
+
   it('takes the first uncovered day from billed periods, the summary of older ones and imported coverage', () => {
     expect(firstUncoveredDay(base)).toBe('2026-01-01');
     expect(firstUncoveredDay({ ...base, billed: [january] })).toBe('2026-02-01');
@@ -106,7 +145,7 @@ describe('membership status as of T', () => {
         const asOf = addDays('2026-01-01', offset);
         const full = { ...base, autoRenew, billed };
         const kept = billed.filter((p) => p.invoiceStatus === 'open' || p.end >= asOf);
-        const through = billed.map((p) => p.end).sort().at(-1) ?? null;
+        const through = billed.map((p) => p.end).filter((end) => end < asOf).sort().at(-1) ?? null;
         const reduced = { ...full, billed: kept, billedThrough: through };
         expect(explainMembershipStatus(reduced, asOf, rules)).toEqual(explainMembershipStatus(full, asOf, rules));
       }),

@@ -173,7 +173,7 @@ describe.each(dialects)('people on %s', (dialect) => {
     const m3 = await seedMembership(k, longUnpaid, plan, { next_invoice_date: '2026-03-01' });
     await seedInvoice(k, m3, [['2026-01-01', '2026-01-31']], { status: 'open', dueDate: '2026-01-15' });
     await seedInvoice(k, m3, [['2026-02-01', '2026-02-28']], { status: 'paid', dueDate: '2026-02-15' });
-    // a voided invoice covers nothing: the period is still to be billed, and auto-renew keeps the member active
+    // a voided invoice covers nothing, and the job does not bill its period again (the next invoice date is past it)
     const m4 = await seedMembership(k, voided, plan, { next_invoice_date: '2026-03-01' });
     await seedInvoice(k, m4, [['2026-01-01', '2026-01-31']], { status: 'paid' });
     await seedInvoice(k, m4, [['2026-02-01', '2026-02-28']], { status: 'void', dueDate: '2026-02-02' });
@@ -185,12 +185,13 @@ describe.each(dialects)('people on %s', (dialect) => {
     const status = (id: number) => states.get(id)?.status ?? 'contact';
     expect(status(paid)).toBe('member');
     expect(status(unpaid)).toBe('grace');
-    expect(status(longUnpaid)).toBe('suspended');
-    expect(status(voided)).toBe('member');
+    // only the period covering the day decides: February is paid, January's debt stays on its invoice
+    expect(status(longUnpaid)).toBe('member');
+    expect(status(voided)).toBe('grace');
     expect(status(term)).toBe('grace');
     expect(status(imported)).toBe('member');
     expect(status(contact)).toBe('contact');
-    // grace runs from the start of the oldest unpaid period, even when a later one is paid
+    // while January covers the day, its unpaid invoice gives grace from its start, then suspension
     expect((await loadMemberStates(k, '2026-01-30', { rules: { graceDays: 30 } })).get(longUnpaid)?.status).toBe('grace');
     expect((await loadMemberStates(k, '2026-01-31', { rules: { graceDays: 30 } })).get(longUnpaid)?.status).toBe('suspended');
 

@@ -107,8 +107,9 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     const ids = Object.fromEntries((await conn.kysely.selectFrom('members').select(['id', 'name']).execute()).map((m) => [m.name, m.id]));
     const paid = await seedMembership(conn.kysely, ids.Paid!, plan, { next_invoice_date: '2026-03-01', auto_renew_until: '2026-12-31' });
     await seedInvoice(conn.kysely, paid, [['2026-02-01', '2026-02-28']], { status: 'paid', dueDate: '2026-02-15' });
-    const late = await seedMembership(conn.kysely, ids.Late!, plan, { next_invoice_date: '2026-03-01' });
-    await seedInvoice(conn.kysely, late, [['2026-02-01', '2026-02-28']], { status: 'open', dueDate: '2026-02-15' });
+    // one unpaid period from Feb 1 to Apr 30: in grace from Feb 16, suspended from Mar 3 (30 grace days)
+    const late = await seedMembership(conn.kysely, ids.Late!, plan, { next_invoice_date: '2026-05-01' });
+    await seedInvoice(conn.kysely, late, [['2026-02-01', '2026-04-30']], { status: 'open', dueDate: '2026-02-15' });
     await conn.close();
 
     const [list, grace, suspended, show, contacts, table] = await Promise.all([

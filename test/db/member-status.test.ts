@@ -1,0 +1,73 @@
+// Statuses as the loader computes them from the database: only the period covering the day decides, and a void
+// invoice covers nothing.
+import { afterEach, describe, expect, it } from 'vitest';
+import { voidInvoice } from '../../src/core/invoices.js';
+import { loadMemberState } from '../../src/core/member-status.js';
+import { setSetting } from '../../src/core/settings.js';
+import type { Db } from '../../src/db/connect.js';
+import { dialects, freshDb } from '../helpers/db.js';
+import { addPerson, addPlan, at, bill, source, subscribe } from './invoicing-fixtures.js';
+import { invoiceOf, payInFull, renew } from './renewals-fixtures.js';
+
+describe.each(dialects)('member statuses on %s', (dialect) => {
+  let db: Db;
+  afterEach(async () => db?.close());
+
+  /** A monthly auto-renew desk at 100.00 and one person on it from 2026-01-01. */
+  async function desk(name: string) {
+    db = await freshDb(dialect);
+    const plan = await addPlan(db.kysely, 'Desk', { price: 10000 });
+    const member = await addPerson(db.kysely, name);
+    const membership = await subscribe(db.kysely, member, plan, { startDate: '2026-01-01' });
+    return { member, membership };
+  }
+
+  async function state(member: number, asOf: string) {
+    const s = await loadMemberState(db.kysely, member, asOf);
+    return { status: s.status, detail: s.memberships[0]?.detail };
+  }
+
+  it('an unpaid catch-up invoice gives grace counted from the start of the period covering the day', async () => {
+    const { member } = await desk('Ann');
+    const run = await bill(db, '2026-06-01');
+    expect(run.invoices.map((i) => [i.dueDate, i.lines.length])).toEqual([['2026-06-15', 6]]);
+    expect((await state(member, '2026-06-15')).status).toBe('member');
+    expect(await state(member, '2026-06-16')).toMatchObject({ status: 'grace', detail: { graceStart: '2026-06-01', suspendedFrom: '2026-07-01' } });
+    expect((await state(member, '2026-06-30')).status).toBe('grace');
+    expect((await renew(db, '2026-06-16')).transitions.map((t) => [t.member.name, t.from, t.to])).toEqual([['Ann', 'member', 'grace']]);
+  });
+
+  it('an older unpaid invoice does not decide the status: the invoice of the period covering the day does', async () => {
+    const { member, membership } = await desk('Ann');
+    await bill(db, '2026-01-01');
+    await bill(db, '2026-02-01');
+    // January unpaid since Jan 15; February not due before Feb 15
+    expect((await state(member, '2026-02-10')).status).toBe('member');
+    expect(await state(member, '2026-02-16')).toMatchObject({ status: 'grace', detail: { graceStart: '2026-02-01' } });
+    await payInFull(db, await invoiceOf(db.kysely, membership, '2026-02-01'), '2026-02-16');
+    expect((await state(member, '2026-02-20')).status).toBe('member');
+  });
+
+  it('a void invoice covers nothing: its period goes to grace, then suspended, until the next period is billed', async () => {
+    const { member, membership } = await desk('Bob');
+    await setSetting(db.kysely, 'grace-days', '5', at);
+    await bill(db, '2026-01-01');
+    const january = await invoiceOf(db.kysely, membership, '2026-01-01');
+    await db.kysely.transaction().execute((trx) => voidInvoice(trx, january, 'test', '2026-01-02', source));
+    expect(await state(member, '2026-01-03')).toMatchObject({ status: 'grace', detail: { graceStart: '2026-01-01', suspendedFrom: '2026-01-06' } });
+    expect((await state(member, '2026-01-20')).status).toBe('suspended');
+    // February is billed by the job (auto-renew): nobody waits for cron in grace
+    expect((await state(member, '2026-02-01')).status).toBe('member');
+  });
+
+  it('voided periods between paid ones: grace counts from the day after the last covered day', async () => {
+    const { member, membership } = await desk('Cid');
+    for (const day of ['2026-01-01', '2026-02-01', '2026-03-01']) await bill(db, day);
+    await payInFull(db, await invoiceOf(db.kysely, membership, '2026-01-01'), '2026-01-05');
+    await payInFull(db, await invoiceOf(db.kysely, membership, '2026-03-01'), '2026-03-05');
+    const february = await invoiceOf(db.kysely, membership, '2026-02-01');
+    await db.kysely.transaction().execute((trx) => voidInvoice(trx, february, 'test', '2026-03-06', source));
+    expect(await state(member, '2026-02-10')).toMatchObject({ status: 'grace', detail: { graceStart: '2026-02-01', suspendedFrom: '2026-03-03' } });
+    expect((await state(member, '2026-03-10')).status).toBe('member');
+  });
+});
