@@ -128,3 +128,65 @@ describe.each(dialects)('import stripe on %s', (dialect) => {
     expect(missing[0].message).toContain('subscriptions export');
   });
 });
+
+describe.each(dialects)('a repeated subscription on %s', (dialect) => {
+  it('is refused with the row of the first, so the member is not billed twice', async () => {
+    const db = await prepared(dialect);
+    const dir = tempDir();
+    const customers = path.join(dir, 'customers.csv');
+    fs.writeFileSync(customers, 'id,Name,Email\ncus_1,Ann,ann@x.org\n');
+    const subscriptions = path.join(dir, 's-dup.csv');
+    const row = 'sub_1,cus_1,price_HD,1,active,2025-01-01 10:00,2026-02-10 10:00\n';
+    fs.writeFileSync(subscriptions, `id,Customer ID,Plan,Quantity,Status,Start Date (UTC),Current Period End (UTC)\n${row}${row}`);
+    const map = path.join(dir, 'map.json');
+    fs.writeFileSync(map, '{"price_HD":"Hot Desk"}');
+    const args = ['import', 'stripe', '--customers', customers, '--subscriptions', subscriptions, '--map', map, '--json'];
+    for (const extra of [[], ['--on-error', 'skip']]) {
+      const imported = await runCli([...args, ...extra], { db, today: '2026-01-20' });
+      expect(imported.code, imported.stderr).toBe(65);
+      expect(imported.json().problems).toMatchObject([{ code: 'duplicate_member', severity: 'error', file: subscriptions, row: 3 }]);
+      expect(imported.json().problems[0].message).toContain('row 2');
+    }
+    expect((await runCli(['members', 'list', '--json'], { db, today: '2026-01-20' })).json()).toEqual([]);
+  });
+});
+
+describe('the options of import stripe', () => {
+  it('a bad --map shows a Stripe price id example', async () => {
+    const dir = tempDir();
+    const customers = path.join(dir, 'customers.csv');
+    fs.writeFileSync(customers, 'id,Name,Email\ncus_1,Ann,ann@x.org\n');
+    for (const [name, text] of [
+      ['list.json', '["price_HD"]'],
+      ['broken.json', '{"price_HD": '],
+      ['number.json', '{"price_HD": 3}'],
+    ]) {
+      const map = path.join(dir, name!);
+      fs.writeFileSync(map, text!);
+      for (const command of [
+        ['import', 'stripe', '--customers', customers, '--map', map],
+        ['validate', customers, '--source', 'stripe', '--map', map],
+      ]) {
+        const result = await runCli(command, { db: path.join(dir, 'x.db') });
+        expect(result.code, result.stderr).toBe(66);
+        expect(result.stderr).toMatch(/\{"price_\w+\.*": "[^"]+"\}/);
+        expect(result.stderr).not.toContain('Plan name in the file');
+      }
+    }
+  });
+
+  it('--date-format: the help lists exactly the values the option accepts', async () => {
+    const help = await runCli(['import', 'stripe', '--help']);
+    const listed = /--date-format <([A-Z|]+)>/.exec(help.stdout)![1]!.split('|');
+    const refused = await runCli(['import', 'stripe', '--customers', 'nope.csv', '--date-format', 'DYM']);
+    expect(refused.code).toBe(64);
+    expect(new Set(refused.stderr.match(/\b[DMY]{3}\b/g)!.filter((v) => v !== 'DYM'))).toEqual(new Set(listed));
+    const dir = tempDir();
+    const customers = path.join(dir, 'customers.csv');
+    fs.writeFileSync(customers, 'id,Name,Email,Created (UTC)\ncus_1,Ann,ann@x.org,26/03/04 10:00\n');
+    for (const value of listed) {
+      const result = await runCli(['import', 'stripe', '--customers', customers, '--date-format', value, '--dry-run', '--json'], { db: path.join(dir, 'x.db') });
+      expect(result.code, `${value}: ${result.stderr}`).toBe(0);
+    }
+  });
+});
