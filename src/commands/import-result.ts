@@ -1,7 +1,8 @@
 import type { ImportCounts } from '../core/import/write-import.js';
+import { documented, type Problem } from '../core/problems.js';
 
 /** What every import (template file or Stripe exports) reports. */
-export interface ImportOutcome<P> extends ImportCounts {
+export interface ImportOutcome<P extends Problem> extends ImportCounts {
   batch: string | null;
   dryRun: boolean;
   rows: number;
@@ -10,7 +11,7 @@ export interface ImportOutcome<P> extends ImportCounts {
 }
 
 /** The part of the `import --json` document (cli.md) that `import stripe` shares; each command adds its own keys after it. */
-export function importDocument<P>(result: ImportOutcome<P>) {
+export function importDocument<P extends Problem>(result: ImportOutcome<P>) {
   return {
     batch: result.batch,
     dryRun: result.dryRun,
@@ -19,6 +20,6 @@ export function importDocument<P>(result: ImportOutcome<P>) {
     updated: result.updated,
     unchanged: result.unchanged,
     rejected: result.rejected,
-    problems: result.problems,
+    problems: result.problems.map(documented),
   };
 }

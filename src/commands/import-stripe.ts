@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import type { StripeProblem } from '../core/stripe/mapping.js';
 import type { StripeImportResult } from '../core/stripe/import-stripe.js';
 import type { StripeReadRequest } from '../core/stripe/analyze.js';
+import { documented } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { assertWritable } from '../output-file.js';
 import { importDocument } from './import-result.js';
@@ -175,7 +176,8 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
   }
   const request = await readRequest(ctx, file, flags, false);
   const db = await ctx.db();
-  const result = await validateStripe(db.kysely, request);
+  const validation = await validateStripe(db.kysely, request);
+  const result = { ...validation, problems: validation.problems.map(documented) };
   if (flags.report !== undefined) {
     const { files: _, notImported: __, ...report } = result;
     // the CSV report has no file column: the export goes in front of the column

@@ -3,7 +3,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { DateConvention } from '../core/dates.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
-import type { Problem } from '../core/problems.js';
+import { documented, type Problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { assertWritable } from '../output-file.js';
 import { importDocument } from './import-result.js';
@@ -281,11 +281,12 @@ export function registerImport(program: Command, action: Action): void {
           } finally {
             progress.stop();
           }
-          const { emptyRows, ...json } = result;
+          const { emptyRows, ...report } = result;
           if (flags.report !== undefined) {
-            await writeReport(flags.report, json, { file, sheet: flags.sheet });
+            await writeReport(flags.report, report, { file, sheet: flags.sheet });
             ctx.out.info(`Report written to ${flags.report}.`);
           }
+          const json = { ...report, problems: report.problems.map(documented) };
           const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
           ctx.out.result(json, () => {
             const color = ctx.out.color;

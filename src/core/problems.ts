@@ -72,6 +72,30 @@ export function problem(p: Omit<Problem, 'row' | 'column' | 'value' | 'suggestio
   };
 }
 
+/** The codes formats.md lists as file level. */
+const fileLevelCodes: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+  'unreadable_file',
+  'unsupported_format',
+  'encoding_guess',
+  'missing_column',
+  'duplicate_column',
+  'unknown_column',
+  'custom_field',
+  'date_format_inferred',
+  'stripe_dates_reformatted',
+  'empty_file',
+]);
+
+/**
+ * A problem as the `--json` documents and reports give it (cli.md): a file-level one has a null row and column,
+ * the header it concerns (missing, repeated, unknown) being its value. Inside, header problems keep the header's
+ * row and column, which the xlsx report colours.
+ */
+export function documented<P extends Problem>(p: P): P {
+  if (!fileLevelCodes.has(p.code) || p.row === null) return p;
+  return { ...p, row: null, column: null, value: p.value ?? p.column };
+}
+
 export const countBySeverity = (problems: readonly Problem[]) => ({
   errors: problems.filter((p) => p.severity === 'error').length,
   warnings: problems.filter((p) => p.severity === 'warning').length,

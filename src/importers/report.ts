@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { Problem } from '../core/problems.js';
+import { documented, type Problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { openTable } from './open-table.js';
 import type { Cell } from './types.js';
@@ -44,10 +44,10 @@ export async function writeReport(reportFile: string, report: ValidationReport, 
   try {
     switch (format) {
       case 'json':
-        fs.writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+        fs.writeFileSync(reportFile, `${JSON.stringify({ ...report, problems: report.problems.map(documented) }, null, 2)}\n`);
         return;
       case 'csv':
-        fs.writeFileSync(reportFile, `\uFEFF${stringify([[...problemColumns], ...report.problems.map((p) => problemCells(p).map((v) => (typeof v === 'string' ? safeText(v) : v)))])}`);
+        fs.writeFileSync(reportFile, `\uFEFF${stringify([[...problemColumns], ...report.problems.map((p) => problemCells(documented(p)).map((v) => (typeof v === 'string' ? safeText(v) : v)))])}`);
         return;
       case 'xlsx':
         await writeXlsxReport(reportFile, report, source);

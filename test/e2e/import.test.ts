@@ -141,6 +141,23 @@ describe('validate and import from the command line', () => {
     expect(second.json().problems.map((p: { column: string }) => p.column)).not.toContain('Error');
   });
 
+  it('--json gives header problems as file-level problems: no row or column, the header as the value', async () => {
+    const db = await withPlans('sqlite');
+    const file = files.write('headers.csv', 'Name,Emial,Locker,Name,Plan name\nAnn,a@x.org,L1,Ann,\n');
+    const result = await runCli(['--json', 'validate', file], { db, today });
+    expect(result.code).toBe(65);
+    const shown = result.json().problems.map((p: { code: string; row: unknown; column: unknown; value: unknown }) => [p.code, p.row, p.column, p.value]);
+    expect(shown).toEqual([
+      ['unknown_column', null, null, 'Emial'],
+      ['custom_field', null, null, 'Locker'],
+      ['duplicate_column', null, null, 'Name'],
+      ['missing_column', null, null, 'Start date'],
+      ['missing_column', null, null, 'Next invoice date'],
+    ]);
+    const imported = await runCli(['--json', 'import', file], { db, today });
+    expect(imported.json().problems.map((p: { code: string; row: unknown; column: unknown; value: unknown }) => [p.code, p.row, p.column, p.value])).toEqual(shown);
+  });
+
   it('--rejects into a symbolic link writes the file it points to, and into a pipe writes through it', async () => {
     const db = await withPlans('sqlite');
     const real = files.path('rejects-real.csv');

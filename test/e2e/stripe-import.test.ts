@@ -124,7 +124,7 @@ describe.each(dialects)('import stripe on %s', (dialect) => {
     const swapped = await runCli(['import', 'stripe', '--customers', stripe('subscriptions.csv'), '--json'], { db, today });
     expect(swapped.code).toBe(65);
     const missing = swapped.json().problems.filter((p: { code: string }) => p.code === 'missing_column');
-    expect(missing).toMatchObject([{ column: 'Email', row: 1, severity: 'error' }]);
+    expect(missing).toMatchObject([{ row: null, column: null, value: 'Email', severity: 'error' }]);
     expect(missing[0].message).toContain('subscriptions export');
   });
 });
