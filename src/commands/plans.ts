@@ -18,6 +18,10 @@ const planOptions = (command: Command, forEdit: boolean) => {
     .option('--auto-renew <yes|no>', 'renew automatically (default yes)');
 };
 
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const editFlags = ['--name', '--price', '--currency', '--interval', '--every', '--tax-rate', '--credits', '--passes', '--auto-renew'];
+
 async function renderPlans(plans: Plan[]): Promise<string> {
   const { formatAmount } = await import('../core/money.js');
   if (plans.length === 0) return 'No plans yet. Add one with `memberctl plans add NAME --price AMOUNT`.';
@@ -141,33 +145,38 @@ export function registerPlans(program: Command, action: Action): void {
         action(async (ctx, file: string, flags: { sheet?: string; update?: boolean; dryRun?: boolean }) => {
           const { openTable } = await import('../importers/open-table.js');
           const { applyPlanRows, readPlanRows } = await import('../core/plans-import.js');
+          const { listPlans, planValues } = await import('../core/plans.js');
           const { getSetting } = await import('../core/settings.js');
           const { auditSource } = await import('../core/audit.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
           const table = await openTable(file, { sheet: flags.sheet });
           const db = await ctx.db();
-          const { rows, problems } = await readPlanRows(table, await getSetting(db.kysely, 'currency'));
+          const existing = new Map((await listPlans(db.kysely, { includeArchived: true })).map((p) => [p.name, planValues(p)]));
+          const read = await readPlanRows(table, await getSetting(db.kysely, 'currency'), existing);
+          const problems = read.problems;
           const hasErrors = () => problems.some((p) => p.severity === 'error');
           let result = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
-          if (!hasErrors()) {
-            const rollback = new Error('rollback');
-            try {
-              await db.kysely.transaction().execute(async (trx) => {
-                const applied = await applyPlanRows(trx, rows, { update: Boolean(flags.update) }, auditSource(ctx.env));
-                problems.push(...applied.problems);
-                result = applied;
-                // nothing is written by a dry run or when a row conflicts
-                if (flags.dryRun || hasErrors()) throw rollback;
-              });
-            } catch (error) {
-              if (error !== rollback) throw error;
-            }
+          // the valid rows are applied even when others have errors, so that conflicts with existing plans are
+          // reported in the same run; nothing is kept then
+          const rollback = new Error('rollback');
+          try {
+            await db.kysely.transaction().execute(async (trx) => {
+              const applied = await applyPlanRows(trx, read.rows, { update: Boolean(flags.update) }, auditSource(ctx.env));
+              problems.push(...applied.problems);
+              result = applied;
+              if (flags.dryRun || hasErrors()) throw rollback;
+            });
+          } catch (error) {
+            if (error !== rollback) throw error;
           }
+          // file-level problems first, then by row (stable: a row keeps its problems in column order)
+          problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
           const written = !flags.dryRun && !hasErrors();
           const data = {
             file,
             dryRun: Boolean(flags.dryRun),
-            rows: rows.length,
+            rows: read.dataRows,
+            emptyRows: read.emptyRows,
             created: written || flags.dryRun ? result.created.length : 0,
             updated: written || flags.dryRun ? result.updated.length : 0,
             unchanged: result.unchanged.length,
@@ -175,10 +184,11 @@ export function registerPlans(program: Command, action: Action): void {
           };
           ctx.out.result(data, () => {
             const lines = problems.length ? [renderProblems(file, problems, ctx.out.color)] : [];
-            if (hasErrors()) lines.push(`${summarizeProblems(problems)}: nothing imported.`);
+            const rows = `${count(data.rows, 'row')}${data.emptyRows > 0 ? `, ${count(data.emptyRows, 'empty row')} skipped` : ''}`;
+            if (hasErrors()) lines.push(`${file} (${rows}): ${summarizeProblems(problems)}: nothing imported.`);
             else {
               const verb = flags.dryRun ? 'would be' : 'were';
-              lines.push(`${data.created} plan(s) ${verb} added, ${data.updated} updated, ${data.unchanged} unchanged.`);
+              lines.push(`${file} (${rows}): ${data.created} plan(s) ${verb} added, ${data.updated} updated, ${data.unchanged} unchanged.`);
             }
             return lines.join('\n');
           });

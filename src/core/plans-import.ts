@@ -29,7 +29,7 @@ const planColumns: Array<{ field: PlanField; header: string; aliases: string[]; 
 ];
 
 const fieldCode: Record<PlanField, ProblemCode> = {
-  name: 'required',
+  name: 'invalid_value',
   price: 'invalid_number',
   currency: 'invalid_value',
   interval: 'invalid_value',
@@ -44,6 +44,18 @@ export interface PlanRow {
   row: number;
   values: PlanValues;
   given: Set<PlanField>;
+  /** the Name column as headed in the file */
+  nameColumn: string;
+}
+
+export interface PlanRows {
+  /** the rows without an error, ready for `applyPlanRows` */
+  rows: PlanRow[];
+  problems: Problem[];
+  /** every data row read, rejected ones included */
+  dataRows: number;
+  /** fully empty rows skipped between the header and the last data row */
+  emptyRows: number;
 }
 
 const cellText = (cell: Cell | undefined): string => {
@@ -52,8 +64,12 @@ const cellText = (cell: Cell | undefined): string => {
   return cell.kind === 'date' ? cell.date : '';
 };
 
-/** Reads and validates every row of a plans file. Never throws for bad data: problems are returned. */
-export async function readPlanRows(table: Table, defaultCurrency: string): Promise<{ rows: PlanRow[]; problems: Problem[] }> {
+/**
+ * Reads and validates every row of a plans file. A row naming a plan in `existing` is read against that plan:
+ * its empty cells keep the plan's values (so an empty Price is no error) and amounts use its currency.
+ * Never throws for bad data: every problem of every row is returned.
+ */
+export async function readPlanRows(table: Table, defaultCurrency: string, existing: ReadonlyMap<string, PlanValues> = new Map()): Promise<PlanRows> {
   const problems: Problem[] = [...table.problems];
   const columnOf = new Map<PlanField, number>();
   table.headers.forEach((header, index) => {
@@ -77,41 +93,47 @@ export async function readPlanRows(table: Table, defaultCurrency: string): Promi
     }
   }
   const rows: PlanRow[] = [];
-  if (problems.some((p) => p.severity === 'error')) return { rows, problems };
+  if (problems.some((p) => p.severity === 'error')) return { rows, problems, dataRows: 0, emptyRows: 0 };
 
+  const headerOf = (field: PlanField) => table.headers[columnOf.get(field) ?? -1] ?? planColumns.find((c) => c.field === field)!.header;
   const seen = new Map<string, number>();
   for await (const raw of table.rows) {
     if (raw.cells.length > table.headers.length && raw.cells.slice(table.headers.length).some((c) => cellText(c) !== '')) {
       problems.push(problem({ row: raw.row, code: 'extra_cells', severity: 'error', message: `row has ${raw.cells.length} cells but the header has ${table.headers.length}` }));
       continue;
     }
+    const rowProblems: Problem[] = [];
+    const fail = (field: PlanField, value: string, code: ProblemCode, message: string) =>
+      rowProblems.push(problem({ row: raw.row, column: headerOf(field), value, code, severity: 'error', message }));
+    // an empty cell is not given: a new plan gets the default, an existing plan keeps its value
     const input: PlanInput = {};
     const given = new Set<PlanField>();
     for (const [field, index] of columnOf) {
-      const text = cellText(raw.cells[index]);
-      if (text === '' && field !== 'name' && field !== 'price') continue;
+      const cell = raw.cells[index];
+      if (typeof cell === 'object' && cell?.kind === 'formula') {
+        fail(field, `=${cell.formula}`, 'formula_without_value', `the formula =${cell.formula} has no saved result: open the file in a spreadsheet program, let it calculate, and save it again`);
+        continue;
+      }
+      const text = cellText(cell);
+      if (text === '') continue;
       input[field] = text;
       given.add(field);
     }
-    const { values, errors } = validatePlanInput(input, defaultPlanValues(defaultCurrency));
-    if (input.name?.trim() === '') errors.unshift({ field: 'name', value: '', message: 'a plan needs a name' });
-    if ((input.price ?? '').trim() === '' && input.name?.trim()) {
-      errors.push({ field: 'price', value: '', message: 'a plan needs a price' });
-    }
-    for (const e of errors) {
-      const header = table.headers[columnOf.get(e.field) ?? -1] ?? e.field;
-      problems.push(problem({ row: raw.row, column: header, value: e.value, code: e.value === '' ? 'required' : fieldCode[e.field], severity: 'error', message: e.message }));
-    }
-    if (errors.length > 0) continue;
-    const first = seen.get(values.name);
+    const name = input.name?.trim() ?? '';
+    const current = name === '' ? undefined : existing.get(name);
+    const { values, errors } = validatePlanInput(input, current ?? defaultPlanValues(defaultCurrency));
+    if (!given.has('name') && !rowProblems.some((p) => p.column === headerOf('name'))) fail('name', '', 'required', 'a plan needs a name');
+    for (const e of errors) fail(e.field, e.value, fieldCode[e.field], e.message);
+    if (!given.has('price') && !current && !rowProblems.some((p) => p.column === headerOf('price'))) fail('price', '', 'required', 'a new plan needs a price');
+    const validName = given.has('name') && !errors.some((e) => e.field === 'name');
+    const first = validName ? seen.get(values.name) : undefined;
     if (first !== undefined) {
-      problems.push(problem({ row: raw.row, column: table.headers[columnOf.get('name')!] ?? 'Name', value: values.name, code: 'duplicate_name', severity: 'error', message: `plan "${values.name}" is already on row ${first}` }));
-      continue;
-    }
-    seen.set(values.name, raw.row);
-    rows.push({ row: raw.row, values, given });
+      fail('name', values.name, 'duplicate_name', `plan "${values.name}" is already on row ${first}`);
+    } else if (validName) seen.set(values.name, raw.row);
+    problems.push(...rowProblems);
+    if (rowProblems.length === 0) rows.push({ row: raw.row, values, given, nameColumn: headerOf('name') });
   }
-  return { rows, problems };
+  return { rows, problems, dataRows: table.stats.dataRows, emptyRows: table.stats.emptyRows };
 }
 
 export interface PlansImportResult {
@@ -145,7 +167,7 @@ export async function applyPlanRows(db: Queryable, rows: PlanRow[], options: { u
       continue;
     }
     if (!options.update) {
-      result.problems.push(problem({ row: row.row, column: 'Name', value: row.values.name, code: 'conflict_existing', severity: 'error', message: `plan "${row.values.name}" exists with other values; use --update to change it` }));
+      result.problems.push(problem({ row: row.row, column: row.nameColumn, value: row.values.name, code: 'conflict_existing', severity: 'error', message: `plan "${row.values.name}" exists with other values; use --update to change it` }));
       continue;
     }
     await replacePlanValues(db, existing, merged, source);
