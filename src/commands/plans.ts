@@ -105,10 +105,31 @@ export function registerPlans(program: Command, action: Action): void {
   examples(
     planOptions(plans.command('edit').argument('<name>', 'exact plan name').description('change a plan (affects future invoices only)'), true).action(
       action(async (ctx, name: string, flags: PlanInput) => {
-        const { editPlan, planJson } = await import('../core/plans.js');
+        const { billingTermsChange, editPlan, planJson, preparePlanEdit } = await import('../core/plans.js');
         const { auditSource } = await import('../core/audit.js');
         const db = await ctx.db();
-        const plan = await db.kysely.transaction().execute((trx) => editPlan(trx, name, flags, auditSource(ctx.env)));
+        const edit = await preparePlanEdit(db.kysely, name, flags);
+        if (edit.changed.length === 0) {
+          // like `members edit`: an edit that changes nothing is done, not a usage error, so scripts can run it again
+          if (Object.values(flags).every((v) => v === undefined)) ctx.out.info(`Give what to change: ${editFlags.join(', ')}.`);
+          ctx.out.result(planJson(edit.plan), () => `Nothing to change for plan "${edit.plan.name}".`);
+          return 0;
+        }
+        const impact = await billingTermsChange(db.kysely, edit, await ctx.today());
+        if (impact) {
+          const one = impact.memberships === 1;
+          ctx.out.warn(
+            `${count(impact.memberships, 'membership')} on plan "${edit.plan.name}" that ${one ? 'has' : 'have'} not ended will be billed ${impact.after} instead of ${impact.before} from ${one ? 'its' : 'their'} next invoice (the first on ${impact.firstInvoiceDate}).`,
+          );
+          if (ctx.interactive) {
+            const { confirm } = await import('../prompt.js');
+            if (!(await confirm({ interactive: true }, `Change plan "${edit.plan.name}" anyway?`, false))) {
+              ctx.out.info('Nothing was changed.');
+              return 0;
+            }
+          }
+        }
+        const { plan } = await db.kysely.transaction().execute((trx) => editPlan(trx, name, flags, auditSource(ctx.env)));
         ctx.out.result(planJson(plan), () => `Updated plan "${plan.name}".`);
       }),
     ),

@@ -2,6 +2,8 @@ import type { Queryable } from '../db/connect.js';
 import type { Plan } from '../db/types.js';
 import { dataError, usageError } from '../errors.js';
 import { type AuditSource, recordAudit } from './audit.js';
+import type { IsoDate } from './dates.js';
+import { loadMemberStates } from './member-status.js';
 import { formatAmount, isCurrencyCode, parseAmount, parseRate } from './money.js';
 import { normalizeName, rankByCloseness } from './suggest.js';
 
@@ -203,14 +205,67 @@ export async function insertPlan(db: Queryable, values: PlanValues, source: Audi
   return plan;
 }
 
-export async function editPlan(db: Queryable, name: string, input: PlanInput, source: AuditSource): Promise<Plan> {
+export interface PlanEdit {
+  plan: Plan;
+  /** the plan's values once edited */
+  values: PlanValues;
+  /** the fields whose value the edit changes; none when it changes nothing */
+  changed: PlanField[];
+}
+
+/** Validates an edit without writing it: a 64 for a bad value, a 65 for an unknown plan or a name taken. */
+export async function preparePlanEdit(db: Queryable, name: string, input: PlanInput): Promise<PlanEdit> {
   const plan = await requirePlan(db, name);
-  const { values, errors } = validatePlanInput(input, planValues(plan));
+  const before = planValues(plan);
+  const { values, errors } = validatePlanInput(input, before);
   if (errors.length > 0) firstError(errors);
   if (values.name !== plan.name && (await findPlan(db, values.name))) {
     throw dataError(`a plan named "${values.name}" already exists`);
   }
-  return updatePlanRow(db, plan, toRow(values), source);
+  const changed = (Object.keys(values) as PlanField[]).filter((field) => values[field] !== before[field]);
+  return { plan, values, changed };
+}
+
+/** Applies an edit; a plan the edit would not change is not written (nor audited). */
+export async function editPlan(db: Queryable, name: string, input: PlanInput, source: AuditSource): Promise<{ plan: Plan; changed: boolean }> {
+  const edit = await preparePlanEdit(db, name, input);
+  if (edit.changed.length === 0) return { plan: edit.plan, changed: false };
+  return { plan: await updatePlanRow(db, edit.plan, toRow(edit.values), source), changed: true };
+}
+
+/** The fields that decide what a membership's next invoice bills, apart from the price. */
+const billingTermFields: readonly PlanField[] = ['currency', 'interval', 'every'];
+
+export interface BillingTermsChange {
+  /** memberships on the plan that have not ended as of the given day: their next invoice uses the new terms */
+  memberships: number;
+  /** the earliest next invoice date among them */
+  firstInvoiceDate: IsoDate;
+  before: string;
+  after: string;
+}
+
+/**
+ * What an edit that changes the plan's currency, interval or every does to the memberships already on it, as of
+ * `asOf`; null when the edit changes none of those or no membership that has not ended uses the plan.
+ */
+export async function billingTermsChange(db: Queryable, edit: PlanEdit, asOf: IsoDate): Promise<BillingTermsChange | null> {
+  if (!edit.changed.some((field) => billingTermFields.includes(field))) return null;
+  const memberIds = (await db.selectFrom('memberships').select('member_id').distinct().where('plan_id', '=', edit.plan.id).execute()).map((m) => m.member_id);
+  const states = await loadMemberStates(db, asOf, { memberIds });
+  const current = [...states.values()]
+    .flatMap((state) => state.memberships)
+    .filter((m) => m.membership.plan_id === edit.plan.id && m.detail.status !== 'ended')
+    .map((m) => m.membership);
+  if (current.length === 0) return null;
+  const firstInvoiceDate = current.map((m) => m.next_invoice_date).sort()[0]!;
+  return { memberships: current.length, firstInvoiceDate, before: billingTerms(planValues(edit.plan)), after: billingTerms(edit.values) };
+}
+
+/** `110.00 EUR every month`, `300.00 CHF every 3 years` */
+function billingTerms(values: PlanValues): string {
+  const cycle = values.every === 1 ? values.interval : `${values.every} ${values.interval}s`;
+  return `${formatAmount(values.price, values.currency)} ${values.currency} every ${cycle}`;
 }
 
 export async function replacePlanValues(db: Queryable, plan: Plan, values: PlanValues, source: AuditSource): Promise<Plan> {
