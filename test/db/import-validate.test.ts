@@ -146,6 +146,22 @@ describe.each(dialects)('validating member files on %s', (dialect) => {
     expect((await validate(db, [`${header},Phone`, 'Ada Lovelace,ada@example.org,Hot Desk,2025-01-10,2026-12-10,111'])).valid).toBe(true);
   });
 
+  it('next_invoice_in_past: not for the unchanged membership of an existing member, only for a new membership', async () => {
+    await start();
+    const lines = [header, 'Ada Lovelace,ada@example.org,Hot Desk,2025-01-10,2026-12-10'];
+    const file = files.write('first.csv', `${lines.join('\n')}\n`);
+    await importFile(db, { file, mode: 'import', today, dryRun: false, onError: 'abort', update: false, rejectsFile: `${file}.rejects.csv`, source: 'template', env: {} });
+    const later = '2027-03-02';
+    const again = files.write('again.csv', `${lines.join('\n')}\n`);
+    const unchanged = await validateFile(db.kysely, { file: again, mode: 'import', today: later, dateFormat: null });
+    expect(only(unchanged.problems, 'next_invoice_in_past')).toEqual([]);
+    // a new person, and a new membership of the same person, would both bill the months since December at once
+    const added = files.write('added.csv', `${[header, 'Ada Lovelace,ada@example.org,Fixed Desk,2025-01-10,2026-12-10', 'Alan Turing,alan@example.org,Hot Desk,2025-01-10,2026-12-10'].join('\n')}\n`);
+    const withNew = await validateFile(db.kysely, { file: added, mode: 'import', today: later, dateFormat: null, update: true });
+    expect(withNew.errors).toBe(0);
+    expect(only(withNew.problems, 'next_invoice_in_past').map((p) => p.row)).toEqual([2, 3]);
+  });
+
   it('invalid_email, invalid_number, invalid_boolean', async () => {
     await start();
     const { problems } = await validate(db, [

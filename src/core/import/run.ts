@@ -230,6 +230,7 @@ export async function validateFile(db: Queryable, options: ReadOptions & { updat
     matches: analysis.index.matches,
     payerRows: analysis.payers.payerRows,
     onReject: (_row, p) => rowProblems.push(p),
+    onWarning: (_row, p) => rowProblems.push(p),
     mode: options.mode,
   });
   for await (const row of checkedRows(analysis, options.onRows)) {
@@ -418,6 +419,7 @@ async function writeRows(
     matches: analysis.index.matches,
     payerRows: analysis.payers.payerRows,
     onReject: (row, p) => reject(row, p),
+    onWarning: (_row, p) => problems.push(p),
     mode: options.mode,
   });
 

@@ -45,6 +45,11 @@ export interface CheckedRow {
   hasErrors: boolean;
   /** id of the existing member this row stands for */
   match: number | null;
+  /**
+   * For a row of an existing member, the `next_invoice_in_past` warning, given by the writer only if the row's
+   * membership is a new one: an existing membership keeps the schedule billing gave it.
+   */
+  pastNextInvoice?: Problem | null;
   payer: PayerTarget | null;
   /**
    * The memberships the row stands for, when it gives them itself rather than through `plan`, `schedule` and the
@@ -160,6 +165,7 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
     }
     schedule = planned.issues.length === 0 ? planned.schedule : null;
   }
+  let pastNextInvoice: Problem | null = null;
   if (plan !== null && schedule !== null && values.nextInvoiceDate !== null && values.nextInvoiceDate < today) {
     const autoRenew = values.autoRenew ?? plan.auto_renew === 1;
     const due = duePeriods(
@@ -179,16 +185,14 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
     );
     const count = due.periods.length;
     if (count > 0) {
-      problems.push(
-        problem({
-          row,
-          column: column('nextInvoiceDate'),
-          value: values.nextInvoiceDate,
-          code: 'next_invoice_in_past',
-          severity: 'warning',
-          message: `the next invoice date ${values.nextInvoiceDate} is in the past: the next \`invoices run\` would bill ${plural(count, 'period')} at once (up to ${due.periods.at(-1)!.start})`,
-        }),
-      );
+      pastNextInvoice = problem({
+        row,
+        column: column('nextInvoiceDate'),
+        value: values.nextInvoiceDate,
+        code: 'next_invoice_in_past',
+        severity: 'warning',
+        message: `the next invoice date ${values.nextInvoiceDate} is in the past: the next \`invoices run\` would bill ${plural(count, 'period')} at once (up to ${due.periods.at(-1)!.start})`,
+      });
     }
   }
   if (plan !== null && values.startDate !== null && values.startDate > today) {
@@ -222,6 +226,7 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
     }
   }
   const match = index.matches.get(row) ?? null;
+  if (pastNextInvoice && match === null) problems.push(pastNextInvoice);
   if (values.name !== null && values.emailKey === null && checks.mode === 'import') {
     const first = index.byName.get(values.name);
     if (first !== undefined && first !== row) {
@@ -262,6 +267,7 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
     hasErrors: problems.some((p) => p.severity === 'error'),
     match,
     payer: checks.payers.targets.get(row) ?? null,
+    pastNextInvoice: match === null ? null : pastNextInvoice,
   };
 }
 

@@ -38,6 +38,8 @@ export interface WriterOptions {
   payerRows: ReadonlySet<number>;
   /** a row found in conflict with the database while writing */
   onReject: (row: CheckedRow, problem: Problem) => void;
+  /** a warning that only the comparison with the database gives (a new membership billing past periods) */
+  onWarning?: (row: CheckedRow, problem: Problem) => void;
   /** `update` (members update): membership values without a plan name change the person's one membership */
   mode?: ImportMode;
 }
@@ -451,6 +453,7 @@ export class ImportWriter {
     const changed: Array<{ row: CheckedRow; diff: MemberDiff }> = [];
     for (const row of matched) {
       const diff = diffs.get(row.row)!;
+      if (row.pastNextInvoice && diff.error === null && diff.memberships.some((m) => m.kind === 'create')) this.options.onWarning?.(row, row.pastNextInvoice);
       if (diff.error !== null) {
         this.options.onReject(row, problem({ row: row.row, column: headerOf(this.options.layout, 'planName'), value: row.values.planName, code: 'required', severity: 'error', message: diff.error }));
       } else if (diff.labels.length === 0) {
