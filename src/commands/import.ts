@@ -157,10 +157,14 @@ export async function askPlanMappings(ctx: Context, names: Map<string, number>, 
   for (const [name, count] of names) {
     const close = rankByCloseness(name, plans, plans.length);
     const ordered = [...close, ...plans.filter((p) => !close.includes(p)).sort((a, b) => a.localeCompare(b))];
-    const answer = await choose<string | null>({ interactive: ctx.interactive }, `The file's plan "${name}" (${plural(count, 'row')}) is not a plan. Which plan is it?`, [
-      ...ordered.map((plan) => ({ name: plan, value: plan })),
-      { name: '(none of these: leave those rows rejected)', value: null },
-    ]);
+    const choices = ordered.map((plan): { name: string; value: string | null } => ({ name: plan, value: plan }));
+    const none = { name: '(none of these: leave those rows rejected)', value: null };
+    // Enter takes the first choice: the closest plan, or none when no plan is close (never an unrelated one)
+    const answer = await choose<string | null>(
+      { interactive: ctx.interactive },
+      `The file's plan "${name}" (${plural(count, 'row')}) is not a plan. Which plan is it?`,
+      close.length > 0 ? [...choices, none] : [none, ...choices],
+    );
     if (answer !== null) {
       map.set(name, answer);
       mapped = true;

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import { usageError } from '../errors.js';
@@ -23,7 +25,19 @@ export function registerTemplate(program: Command, action: Action): void {
           const fromName = flags.output?.toLowerCase().endsWith('.csv') ? 'csv' : flags.output ? 'xlsx' : undefined;
           const format = (flags.format?.toLowerCase() ?? fromName ?? 'xlsx') as string;
           if (format !== 'xlsx' && format !== 'csv') throw usageError(`--format: "${flags.format}" must be xlsx or csv`);
+          const extension = flags.output === undefined ? null : path.extname(flags.output).toLowerCase();
+          if (extension === '.csv' || extension === '.xlsx') {
+            if (extension !== `.${format}`) throw usageError(`--format ${format} does not fit the name ${flags.output}: name it .${format}, or leave --format out`);
+          }
           const file = flags.output ?? (lang === 'fr' ? `modele-membres.${format}` : `members-template.${format}`);
+          // a template filled in at the same place is work nobody wants to lose: at a terminal, ask first
+          if (ctx.interactive && fs.existsSync(file)) {
+            const { confirm } = await import('../prompt.js');
+            if (!(await confirm({ interactive: true }, `${file} exists already (it may be a filled-in copy). Replace it with an empty template?`, false))) {
+              ctx.out.info(`Kept ${file}; write the template elsewhere with -o FILE.`);
+              return 0;
+            }
+          }
 
           const { listPlans } = await import('../core/plans.js');
           const { formatAmount } = await import('../core/money.js');

@@ -333,6 +333,29 @@ describe.skipIf(!hasScript)('import on a terminal', () => {
     expect(again.json()).toMatchObject({ unchanged: 2 });
   });
 
+  it('offers no plan as the default answer when no plan is close to the unknown name', async () => {
+    const db = await withPlans('sqlite');
+    const file = files.write('far.csv', 'Name,Email,Plan name,Start date,Next invoice date\nAda,ada@example.org,Zebra Lounge,2025-01-01,2027-01-01\n');
+    const map = files.path('far-plans.json');
+    const result = await onTerminal(['--db', db, '--today', today, 'import', file, '--map', map], [[/Which plan is it\?/, '\r']]);
+    expect(result.code).toBe(65);
+    expect(fs.existsSync(map)).toBe(false);
+    expect(await tableCounts(db)).toMatchObject({ members: 0 });
+  });
+
+  it('template asks before replacing an existing file, and keeps it when told no', async () => {
+    const db = await withPlans('sqlite');
+    const file = files.write('filled.xlsx', 'a filled-in copy');
+    const kept = await onTerminal(['--db', db, 'template', '-o', file], [[/Replace it with an empty template\?/, 'n\r']]);
+    expect(kept.code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe('a filled-in copy');
+    const replaced = await onTerminal(['--db', db, 'template', '-o', file], [[/Replace it with an empty template\?/, 'y\r']]);
+    expect(replaced.code).toBe(0);
+    expect(fs.readFileSync(file).subarray(0, 2).toString()).toBe('PK');
+    // without a terminal (scripts, --yes) the template is written as asked
+    expect((await runCli(['template', '-o', file], { db })).code).toBe(0);
+  });
+
   it('Ctrl-C at the confirmation cancels: exit 130 and nothing written', async () => {
     const db = await withPlans('sqlite');
     const result = await onTerminal(['--db', db, '--today', today, 'import', fixture('members-en.csv')], [[/Write these changes to the database\?/, '\u0003']]);

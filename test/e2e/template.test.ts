@@ -60,6 +60,12 @@ describe.each(dialects)('template on %s', (dialect) => {
     const db = await freshDbUrl(dialect);
     expect((await runCli(['template', '--lang', 'de'], { db })).code).toBe(64);
     expect((await runCli(['template', '--format', 'ods'], { db })).code).toBe(64);
+    // a zip in a .csv file would be read as garbage text later
+    const dir = tempDir();
+    const mismatch = await runCli(['template', '-o', path.join(dir, 'out.csv'), '--format', 'xlsx'], { db });
+    expect(mismatch.code).toBe(64);
+    expect(mismatch.stderr).toContain('--format xlsx does not fit the name');
+    expect(fs.existsSync(path.join(dir, 'out.csv'))).toBe(false);
   });
 });
 
