@@ -74,17 +74,21 @@ function cancelReminder(result: StripeImportResult, cancelListFlag: string | und
   return `Cancel ${plural(n, 'subscription')} in Stripe: ${here}, and Stripe bills again from ${earliest} (members would pay twice). ${list}`;
 }
 
+/** "12 rows (1 empty row skipped)": the rows of every export read, and the empty ones left out. */
+const rowsRead = (result: { rows: number; emptyRows: number }) =>
+  `${plural(result.rows, 'row')}${result.emptyRows > 0 ? ` (${plural(result.emptyRows, 'empty row')} skipped)` : ''}`;
+
 async function renderStripeImport(ctx: Context, result: StripeImportResult, flags: StripeImportFlags): Promise<string> {
   const { summarizeProblems } = await import('../render-problems.js');
   const color = ctx.out.color;
   const lines: string[] = [];
   if (result.problems.length > 0) lines.push(await renderStripeProblems(ctx, result.problems), '');
-  const rows = plural(result.rows, 'row');
+  const rows = rowsRead(result);
   const skipped = notImportedLine(result.notImported);
   if (result.aborted) {
     lines.push(
       color.red(`Stripe import: ${rows}, ${summarizeProblems(result.problems)}: nothing was written.`),
-      result.problems.some((p) => p.row === null && p.severity === 'error')
+      result.problems.some((p) => documented(p).row === null && p.severity === 'error')
         ? 'Fix the files, then run the same command again.'
         : 'Fix the rows above (or map the prices with --map) and run it again, or import the others now with --on-error skip.',
     );
@@ -106,7 +110,7 @@ async function renderStripeImport(ctx: Context, result: StripeImportResult, flag
 
 /** `import stripe --json`: the import document plus the cancel list, the subscriptions not imported and the rejects files (one per export). */
 export function stripeImportJson(result: StripeImportResult) {
-  return { ...importDocument(result), cancelList: result.cancelList, notImported: result.notImported, rejects: result.rejects };
+  return { ...importDocument(result), cancelList: result.cancelList, notImported: result.notImported, rejects: result.rejects, emptyRows: result.emptyRows };
 }
 
 /** Defaults as for template imports (FILE.rejects.csv next to each export); --rejects FILE names the customers' one. */
@@ -167,8 +171,8 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
 }
 
 /** `validate <customers file> --source stripe [--subscriptions FILE] [--prices FILE] [--map FILE]`. */
-export async function validateStripeCommand(ctx: Context, file: string, flags: StripeFlags & { report?: string; failOnWarnings?: boolean }): Promise<number> {
-  const { validateStripe } = await import('../core/stripe/analyze.js');
+export async function validateStripeCommand(ctx: Context, file: string, flags: StripeFlags & { report?: string; failOnWarnings?: boolean; update?: boolean }): Promise<number> {
+  const { validateStripe } = await import('../core/stripe/import-stripe.js');
   const { reportFormat, writeReport } = await import('../importers/report.js');
   // an xlsx report copies the file's cells, card columns included: Stripe reports are problems only
   if (flags.report !== undefined && reportFormat(flags.report) === 'xlsx') {
@@ -176,7 +180,7 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
   }
   const request = await readRequest(ctx, file, flags, false);
   const db = await ctx.db();
-  const validation = await validateStripe(db.kysely, request);
+  const validation = await validateStripe(db.kysely, request, Boolean(flags.update));
   const result = { ...validation, problems: validation.problems.map(documented) };
   if (flags.report !== undefined) {
     const { files: _, notImported: __, ...report } = result;
@@ -193,7 +197,7 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
     const lines = text === '' ? [] : [text, ''];
     const skipped = notImportedLine(result.notImported);
     if (skipped) lines.push(skipped);
-    const rows = plural(result.rows, 'row');
+    const rows = rowsRead(result);
     if (result.errors > 0) lines.push(color.red(`Stripe exports: ${rows}, ${summarizeProblems(result)}: fix the errors, then run \`memberctl import stripe\`.`));
     else if (failed) lines.push(color.yellow(`Stripe exports: ${rows}, ${summarizeProblems(result)} (--fail-on-warnings).`));
     else lines.push(color.green(`Stripe exports: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import stripe\`.`));

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateStripe } from '../../src/core/stripe/analyze.js';
-import { importStripe, type StripeImportOptions } from '../../src/core/stripe/import-stripe.js';
+import { importStripe, type StripeImportOptions, validateStripe } from '../../src/core/stripe/import-stripe.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { tempFolder } from '../importers/files.js';
@@ -43,6 +42,23 @@ describe.each(dialects)('Stripe import checks on %s', (dialect) => {
       .execute();
   };
   const memberships = () => db.kysely.selectFrom('memberships').innerJoin('members', 'members.id', 'memberships.member_id').select(['members.external_id as customer', 'memberships.external_id as subscription', 'memberships.do_not_renew']).orderBy('memberships.id').execute();
+
+  it('validate compares customers with the members they stand for, like the import, and empty rows are counted', async () => {
+    await start();
+    await db.kysely.insertInto('members').values({ name: 'Ann Original', email: 'ann@x.org', email_key: 'ann@x.org', created_at: at, updated_at: at }).execute();
+    const files = exports('id,Name,Email\ncus_1,Ann,ann@x.org\n,,\ncus_2,Bob,bob@\n', null);
+    const validation = await validateStripe(db.kysely, options(files));
+    expect(validation.problems.filter((p) => p.severity === 'error').map((p) => [p.row, p.code])).toEqual([
+      [2, 'conflict_existing'],
+      [4, 'invalid_email'],
+    ]);
+    expect(validation).toMatchObject({ rows: 2, emptyRows: 1, valid: false });
+    const updating = await validateStripe(db.kysely, options(files), true);
+    expect(updating.problems.map((p) => p.code)).not.toContain('conflict_existing');
+    const imported = await importStripe(db, options(files, { dryRun: true }));
+    expect(imported).toMatchObject({ rows: 2, emptyRows: 1 });
+    expect(imported.problems.filter((p) => p.severity === 'error').map((p) => [p.row, p.code])).toEqual(validation.problems.filter((p) => p.severity === 'error').map((p) => [p.row, p.code]));
+  });
 
   describe('a subscription id twice in the subscriptions export', () => {
     const twice = subscriptionsHeader + subscription('sub_1', 'cus_1') + subscription('sub_2', 'cus_2') + subscription('sub_1', 'cus_1');

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPlanMap } from '../../src/core/import/plan-map.js';
 import { listBatches, undoBatch } from '../../src/core/import/undo.js';
-import { validateStripe } from '../../src/core/stripe/analyze.js';
+import { validateStripe } from '../../src/core/stripe/import-stripe.js';
 import { importStripe, type StripeImportOptions } from '../../src/core/stripe/import-stripe.js';
 import { type Db, openDb } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';

@@ -40,6 +40,8 @@ export interface StripeAnalysis {
   fatal: boolean;
   /** data rows read, all files together */
   rows: number;
+  /** fully empty rows skipped, all files together */
+  emptyRows: number;
 }
 
 /** Reads and checks everything, writes nothing. Throws a UserError only when a file cannot be opened (66). */
@@ -61,7 +63,8 @@ export async function analyzeStripe(db: Queryable, request: StripeReadRequest): 
   const fatal = [customers, subscriptions, prices].some((f) => f?.unreadable === true);
   const matches = matchUnits(mapping.units, existing, customers);
   const rows = customers.rows + (subscriptions?.rows ?? 0) + (prices?.rows ?? 0);
-  return { customers, subscriptions, prices, mapping, existing, matches, fatal, rows };
+  const emptyRows = [customers, subscriptions, prices].reduce((sum, read) => sum + (read?.export.table.stats.emptyRows ?? 0), 0);
+  return { customers, subscriptions, prices, mapping, existing, matches, fatal, rows, emptyRows };
 }
 
 /** Finds the existing member of each unit; a unit that conflicts with the database gets an error. */
@@ -119,6 +122,8 @@ export interface StripeValidation {
   problems: StripeProblem[];
   /** data rows of each file */
   files: { customers: number; subscriptions: number | null; prices: number | null };
+  /** fully empty rows skipped, all files together */
+  emptyRows: number;
   /** subscriptions not imported, by status */
   notImported: Record<string, number>;
 }
@@ -131,20 +136,3 @@ export function allProblems(analysis: StripeAnalysis): StripeProblem[] {
   return [...analysis.mapping.fileProblems, ...rowProblems];
 }
 
-/** `validate --source stripe`: the problems an import would meet, nothing written. */
-export async function validateStripe(db: Queryable, request: StripeReadRequest): Promise<StripeValidation> {
-  const analysis = await analyzeStripe(db, request);
-  const problems = allProblems(analysis);
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  return {
-    file: request.files.customers,
-    source: 'stripe',
-    rows: analysis.rows,
-    valid: errors === 0,
-    errors,
-    warnings: problems.length - errors,
-    problems,
-    files: { customers: analysis.customers.rows, subscriptions: analysis.subscriptions?.rows ?? null, prices: analysis.prices?.rows ?? null },
-    notImported: analysis.mapping.notImported,
-  };
-}

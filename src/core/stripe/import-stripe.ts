@@ -5,16 +5,17 @@
  * change nothing (people are matched on the Stripe customer id, memberships on the subscription id).
  */
 import fs from 'node:fs';
-import type { Db } from '../../db/connect.js';
+import type { Db, Queryable } from '../../db/connect.js';
 import type { StripeExport } from '../../importers/stripe/export-table.js';
 import type { Cell } from '../../importers/types.js';
+import { auditSource } from '../audit.js';
 import { buildLayout, type Layout, type MemberValues } from '../import/member-row.js';
 import { bulkTarget } from '../import/bulk.js';
 import { RejectsFile, rejectReason } from '../import/rejects.js';
 import { importSource, inImportTransaction, recordBatch } from '../import/run.js';
 import type { CheckedRow, PlannedMembership } from '../import/validate-rows.js';
 import { type ImportCounts, ImportWriter } from '../import/write-import.js';
-import { allProblems, analyzeStripe, type StripeAnalysis, type StripeReadRequest } from './analyze.js';
+import { allProblems, analyzeStripe, type StripeAnalysis, type StripeReadRequest, type StripeValidation } from './analyze.js';
 import type { StripeProblem, StripeUnit } from './mapping.js';
 
 export interface StripeImportOptions extends StripeReadRequest {
@@ -43,6 +44,8 @@ export interface StripeImportResult extends ImportCounts {
   dryRun: boolean;
   /** data rows read, all files together */
   rows: number;
+  /** fully empty rows skipped, all files together */
+  emptyRows: number;
   /** units (a customer with its subscriptions, or a subscription without its customer) kept out */
   rejected: number;
   /** whether the database was changed */
@@ -146,6 +149,47 @@ export function writeCancelList(file: string, entries: readonly CancelEntry[]): 
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
+/**
+ * `validate --source stripe`: the problems an import would meet, nothing written. Customers standing for existing
+ * members are compared with them as the import does (`update`: as `import stripe --update` would).
+ */
+export async function validateStripe(db: Queryable, request: StripeReadRequest, update = false): Promise<StripeValidation> {
+  const analysis = await analyzeStripe(db, request);
+  const file = analysis.customers.file;
+  const byRow = new Map<number, StripeUnit>();
+  const compare = new ImportWriter(db, analysis.existing, {
+    bulk: null,
+    source: { ...auditSource({}), batchId: '' },
+    update,
+    layout: stripeLayout(),
+    matches: analysis.matches,
+    payerRows: new Set(),
+    onReject: (row, p) => byRow.get(row.row)!.problems.push({ ...p, file }),
+  });
+  for (const unit of analysis.fatal ? [] : analysis.mapping.units) {
+    if (unit.hasErrors || unit.member === null || unit.customerRow === null) continue;
+    const match = analysis.matches.get(unit.customerRow) ?? null;
+    if (match === null) continue;
+    byRow.set(unit.customerRow, unit);
+    await compare.add(unitRow(unit, match, request.today));
+  }
+  await compare.finish();
+  const problems = allProblems(analysis);
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  return {
+    file: request.files.customers,
+    source: 'stripe',
+    rows: analysis.rows,
+    valid: errors === 0,
+    errors,
+    warnings: problems.length - errors,
+    problems,
+    files: { customers: analysis.customers.rows, subscriptions: analysis.subscriptions?.rows ?? null, prices: analysis.prices?.rows ?? null },
+    emptyRows: analysis.emptyRows,
+    notImported: analysis.mapping.notImported,
+  };
+}
+
 /** What the transaction ends with. */
 interface Outcome {
   result: StripeImportResult;
@@ -170,6 +214,7 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       batch: null,
       dryRun: options.dryRun,
       rows: analysis.rows,
+      emptyRows: analysis.emptyRows,
       ...zeroCounts(),
       rejected: 0,
       problems,
@@ -202,9 +247,7 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       // a conflict with the database found while writing (a changed customer without --update)
       onReject: (row, p) => {
         const unit = byRow.get(row.row)!;
-        const found: StripeProblem = { ...p, file };
-        unit.problems.push(found);
-        problems.push(found);
+        unit.problems.push({ ...p, file });
         rejected.add(unit);
         failed = true;
       },
@@ -223,6 +266,8 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
     }
     if (failed && !skip) writer.stopWriting();
     await writer.finish();
+    // with the conflicts the comparison found, in file and row order
+    result.problems = allProblems(analysis);
     result.rejected = rejected.size;
     result.aborted = failed && !skip;
     if (!result.aborted) Object.assign(result, writer.counts);
