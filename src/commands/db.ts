@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import { renderTable } from '../output.js';
+import { ExitCode } from '../errors.js';
 
 export function registerDb(program: Command, action: Action): void {
   const db = program.command('db').description('create, upgrade and inspect the database');
@@ -57,9 +58,9 @@ export function registerDb(program: Command, action: Action): void {
           ctx.out.result(data, () => {
             const lines = [
               `database: ${handle.label} (${handle.dialect})`,
-              `schema:   ${state.version ?? 'empty'}${state.pending.length ? `, ${state.pending.length} pending (${state.pending.join(', ')}); run \`memberctl db migrate\`` : ', up to date'}`,
+              `schema:   ${state.version ?? 'empty'}${state.pending.length ? `, ${state.pending.length} pending (${state.pending.join(', ')}); run \`memberctl db migrate\`` : state.unknown.length ? '' : ', up to date'}`,
             ];
-            if (state.unknown.length) lines.push(`newer than this program: ${state.unknown.join(', ')}`);
+            if (state.unknown.length) lines.push(`newer than this program: ${state.unknown.join(', ')}; upgrade memberctl before using this database`);
             if (tables.length) {
               lines.push('', renderTable(Object.entries(counts), [
                 { header: 'table', value: ([t]) => t },
@@ -68,6 +69,8 @@ export function registerDb(program: Command, action: Action): void {
             }
             return lines.join('\n');
           });
+          // every other command refuses such a database (78): so does its status, after showing it
+          return state.unknown.length > 0 ? ExitCode.config : 0;
         }),
       ),
     ['memberctl db status', 'memberctl db status --json'],

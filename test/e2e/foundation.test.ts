@@ -118,6 +118,13 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
     expect(newer.code).toBe(78);
     expect(newer.stderr).toContain('newer schema');
     noStackTrace(newer.stderr);
+    // db status shows such a database, and exits 78 as the other commands do
+    const newerStatus = await runCli(['db', 'status', '--json'], { db: url });
+    expect(newerStatus.code).toBe(78);
+    expect(newerStatus.json()).toMatchObject({ newerThanProgram: ['9999_from_the_future'] });
+    const human = await runCli(['db', 'status'], { db: url });
+    expect(human.stdout).not.toContain('up to date');
+    expect(human.stdout).toContain('upgrade memberctl');
   });
 
   it('lets several memberctl processes write at the same time: each waits its turn, none fails', async () => {
