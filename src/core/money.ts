@@ -51,10 +51,18 @@ export function isCurrencyCode(text: string): boolean {
   return /^[A-Za-z]{3}$/.test(text);
 }
 
-/** The upper-case code, or null when `text` (trimmed) is not three letters. */
+let isoCodes: ReadonlySet<string> | null = null;
+
+/** True for a currency of ISO 4217 (as the runtime's ICU data lists them), in either case: EUR, chf; not XYZ. */
+export function isIsoCurrency(text: string): boolean {
+  isoCodes ??= new Set(Intl.supportedValuesOf('currency'));
+  return isCurrencyCode(text) && isoCodes.has(text.toUpperCase());
+}
+
+/** The upper-case code, or null when `text` (trimmed) is not an ISO 4217 currency. */
 export function normalizeCurrency(text: string): CurrencyCode | null {
   const trimmed = text.trim();
-  return isCurrencyCode(trimmed) ? trimmed.toUpperCase() : null;
+  return isIsoCurrency(trimmed) ? trimmed.toUpperCase() : null;
 }
 
 /** Number of decimals of a currency: 0 for JPY/KRW, 3 for KWD/BHD/..., 2 for EUR/USD/... and any unknown code. */

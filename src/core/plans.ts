@@ -4,7 +4,7 @@ import { dataError, usageError } from '../errors.js';
 import { type AuditSource, recordAudit } from './audit.js';
 import type { IsoDate } from './dates.js';
 import { loadMemberStates } from './member-status.js';
-import { formatAmount, isCurrencyCode, parseAmount, parseRate } from './money.js';
+import { formatAmount, isIsoCurrency, parseAmount, parseRate } from './money.js';
 import { normalizeName, rankByCloseness } from './suggest.js';
 
 /** Plan fields as typed by a person (CLI flags or a plans file); every value is text until validated. */
@@ -63,7 +63,7 @@ export function validatePlanInput(input: PlanInput, base: PlanValues): { values:
   }
   if (input.currency !== undefined) {
     const currency = input.currency.trim().toUpperCase();
-    if (!isCurrencyCode(currency)) fail('currency', input.currency, 'expected a 3-letter currency code such as EUR');
+    if (!isIsoCurrency(currency)) fail('currency', input.currency, 'expected an ISO 4217 currency code such as EUR, USD, GBP or CHF');
     else values.currency = currency;
   }
   if (input.price !== undefined) {

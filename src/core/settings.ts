@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../db/connect.js';
 import { usageError } from '../errors.js';
 import { isValidTimeZone } from './dates.js';
+import { isIsoCurrency } from './money.js';
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -22,13 +23,18 @@ export const settingDefinitions = {
     schema: z
       .string()
       .trim()
-      .regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO 4217 code such as EUR, USD, GBP, CHF or JPY')
+      .refine(isIsoCurrency, 'a 3-letter ISO 4217 code such as EUR, USD, GBP, CHF or JPY')
       .transform((s) => s.toUpperCase()),
     default: 'EUR',
     description: 'default currency of new plans',
   },
   timezone: {
-    schema: z.string().trim().refine(isValidTimeZone, 'an IANA time zone such as Europe/Paris or UTC'),
+    schema: z
+      .string()
+      .trim()
+      .refine(isValidTimeZone, 'an IANA time zone such as Europe/Paris or UTC')
+      // stored as the zone is named (europe/paris -> Europe/Paris)
+      .transform((zone) => new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone),
     default: 'UTC',
     description: 'time zone of the organisation; "today" and Stripe timestamps are read in it',
   },

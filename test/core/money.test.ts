@@ -5,6 +5,7 @@ import {
   formatAmount,
   formatRate,
   isCurrencyCode,
+  isIsoCurrency,
   minorUnits,
   multiplyRatio,
   normalizeCurrency,
@@ -55,6 +56,17 @@ describe('currency codes', () => {
   it('normalizes to upper case', () => {
     expect(normalizeCurrency(' usd ')).toBe('USD');
     expect(normalizeCurrency('dollars')).toBeNull();
+  });
+
+  it.each([
+    ['EUR', true],
+    ['chf', true],
+    ['JPY', true],
+    ['XYZ', false],
+    ['EUO', false],
+  ])('isIsoCurrency(%j) is %s: three letters are not enough', (text, expected) => {
+    expect(isIsoCurrency(text)).toBe(expected);
+    expect(normalizeCurrency(text) !== null).toBe(expected);
   });
 });
 

@@ -88,6 +88,10 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
     expect((await runCli(['settings', 'set', 'timezone', 'Mars/Base'], { db })).code).toBe(64);
     expect((await runCli(['settings', 'set', 'no-such-key', '1'], { db })).code).toBe(64);
 
+    expect((await runCli(['settings', 'set', 'currency', 'XYZ'], { db })).code).toBe(64);
+    expect((await runCli(['settings', 'set', 'timezone', 'europe/paris'], { db })).code).toBe(0);
+    expect((await runCli(['settings', 'get', 'timezone'], { db })).stdout.trim()).toBe('Europe/Paris');
+    expect((await runCli(['settings', 'set', 'timezone', 'UTC'], { db })).code).toBe(0);
     expect((await runCli(['settings', 'set', 'currency', 'chf'], { db })).code).toBe(0);
     expect((await runCli(['settings', 'get', 'currency'], { db })).stdout.trim()).toBe('CHF');
     // a new plan takes the currency setting
