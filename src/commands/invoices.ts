@@ -267,19 +267,29 @@ export function registerInvoices(program: Command, action: Action): void {
   examples(
     invoices
       .command('show')
-      .argument('<number>', 'invoice number, e.g. INV-2026-00001')
-      .description('show one invoice with its lines and payments')
+      .argument('<number>', 'invoice number, e.g. INV-2026-00001, or credit note number, e.g. CN-2026-00001')
+      .description('show one invoice with its lines and payments, or a credit note')
       .action(
         action(async (ctx, number: string) => {
-          const { requireInvoice, invoicesJson } = await import('../core/invoices.js');
+          const { requireInvoice, invoicesJson, findCreditNote, creditNoteJson } = await import('../core/invoices.js');
           const { listPayments, paymentJson } = await import('../core/payments.js');
           const db = await ctx.db();
+          const note = await findCreditNote(db.kysely, number);
+          if (note) {
+            const json = creditNoteJson(note.note, note.invoice);
+            ctx.out.result(json, () =>
+              [`${json.number}  credit note of ${json.date} voiding invoice ${json.invoice}: ${json.reason}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'),
+            );
+            return;
+          }
           const invoice = await requireInvoice(db.kysely, number);
-          const [json] = await invoicesJson(db.kysely, [invoice]);
           const creditNote = await db.kysely.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).executeTakeFirst();
+          const [shown] = await invoicesJson(db.kysely, [invoice]);
+          // a void invoice names the credit note that voided it
+          const json = { ...shown!, creditNote: creditNote?.number ?? null };
           const payments = await listPayments(db.kysely, { invoiceId: invoice.id });
           ctx.out.result(json, () =>
-            renderInvoice(json!, {
+            renderInvoice(json, {
               creditNote: creditNote?.number ?? null,
               voidReason: invoice.void_reason,
               payments: payments
@@ -292,7 +302,7 @@ export function registerInvoices(program: Command, action: Action): void {
           );
         }),
       ),
-    ['memberctl invoices show INV-2026-00001', 'memberctl invoices show INV-2026-00001 --json'],
+    ['memberctl invoices show INV-2026-00001', 'memberctl invoices show INV-2026-00001 --json', 'memberctl invoices show CN-2026-00001'],
   );
 
   examples(

@@ -189,7 +189,7 @@ export interface ExportRow {
   tax: string;
   total: string;
   currency: string;
-  status: InvoiceStatus;
+  status: InvoiceStatus | 'credit note';
 }
 
 /** The export rows of the invoices matching the filter; the company is the payer's company today. */
@@ -236,7 +236,86 @@ export async function exportRows(db: Queryable, filter: InvoiceFilter): Promise<
       });
     }
   }
+  if (filter.status === undefined || filter.status === 'void') rows.push(...(await creditNoteRows(db, filter, companies)));
+  // documents in date order: a credit note comes on its own date, after the invoices of that day
+  return rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/**
+ * The credit notes dated within the filter's dates, of invoices the member filter keeps: a row per line of the
+ * voided invoice, amounts negated, status `credit note`, so that an export sums to what is really owed.
+ */
+async function creditNoteRows(db: Queryable, filter: InvoiceFilter, companies: Map<number, string>): Promise<ExportRow[]> {
+  let query = db
+    .selectFrom('credit_notes')
+    .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
+    .select(['credit_notes.number', 'credit_notes.date', 'credit_notes.reason', 'invoices.id as invoice_id', 'invoices.number as invoice_number', 'invoices.payer_id', 'invoices.payer_name', 'invoices.currency'])
+    .orderBy('credit_notes.date')
+    .orderBy('credit_notes.number');
+  if (filter.from) query = query.where('credit_notes.date', '>=', filter.from);
+  if (filter.to) query = query.where('credit_notes.date', '<=', filter.to);
+  if (filter.memberId !== undefined) {
+    const memberId = filter.memberId;
+    query = query.where((eb) =>
+      eb.or([eb('invoices.payer_id', '=', memberId), eb('invoices.id', 'in', eb.selectFrom('invoice_lines').select('invoice_id').where('member_id', '=', memberId))]),
+    );
+  }
+  const notes = await query.execute();
+  const lines = await linesOf(
+    db,
+    notes.map((n) => n.invoice_id),
+  );
+  const missing = [...new Set(notes.map((n) => n.payer_id).filter((id): id is number => id !== null && !companies.has(id)))];
+  for (const chunk of chunks(missing, 500)) {
+    const rows = await db.selectFrom('members').innerJoin('companies', 'companies.id', 'members.company_id').select(['members.id', 'companies.name']).where('members.id', 'in', chunk).execute();
+    for (const row of rows) companies.set(row.id, row.name);
+  }
+  const rows: ExportRow[] = [];
+  for (const note of notes) {
+    const money = (amount: MinorAmount) => formatAmount(-amount, note.currency);
+    for (const line of lines.get(note.invoice_id) ?? []) {
+      rows.push({
+        number: note.number,
+        date: note.date,
+        dueDate: note.date,
+        payer: note.payer_name,
+        company: (note.payer_id !== null && companies.get(note.payer_id)) || '',
+        member: line.member_name,
+        plan: line.plan_name,
+        description: `credit note for ${note.invoice_number} (${note.reason}): ${line.description}`,
+        periodStart: line.period_start,
+        periodEnd: line.period_end,
+        quantity: line.quantity,
+        unitPrice: money(line.unit_price),
+        net: money(line.net),
+        taxRate: line.tax_rate,
+        tax: money(line.tax),
+        total: money(line.total),
+        currency: note.currency,
+        status: 'credit note',
+      });
+    }
+  }
   return rows;
+}
+
+/** The credit note numbered `number` (any case) with the number of the invoice it voids, or undefined. */
+export async function findCreditNote(db: Queryable, number: string): Promise<{ note: CreditNote; invoice: string } | undefined> {
+  const wanted = number.trim();
+  for (const candidate of new Set([wanted, wanted.toUpperCase()])) {
+    const found = await db
+      .selectFrom('credit_notes')
+      .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
+      .selectAll('credit_notes')
+      .select('invoices.number as invoice_number')
+      .where('credit_notes.number', '=', candidate)
+      .executeTakeFirst();
+    if (found) {
+      const { invoice_number, ...note } = found;
+      return { note, invoice: invoice_number };
+    }
+  }
+  return undefined;
 }
 
 /** The `--json` shape of a credit note: amounts are negative, the opposite of the voided invoice's. */

@@ -128,8 +128,9 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
     const december = await ok(db, ['--today', '2025-12-01', 'jobs', 'run']);
     expect(december.stdout).toContain('INV-2025-00002');
     expect(december.stdout).toContain('360.00');
-    // one summary line for the renewals job (Ann's November invoice is past due: she moves to grace) and the invoices
-    expect(december.stderr.trim()).toBe('As of 2025-12-01: 1 status change; 1 invoice issued (INV-2025-00002): EUR 360.00.');
+    // one summary line: the November invoice is still unpaid, but the December period covering the day is billed
+    // and not yet due, so nobody changes status (only the period covering the day decides)
+    expect(december.stderr.trim()).toBe('As of 2025-12-01: 1 invoice issued (INV-2025-00002): EUR 360.00.');
   });
 
   it('records payments, credits an overpayment, reopens on cancel, and voids with credit notes numbered apart', async () => {
@@ -188,6 +189,25 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       ]);
       const intoBilled = await ok(db, ['memberships', 'set', String(bobMembership), '--next-invoice', '2026-01-15'], 65);
       expect(intoBilled.stderr).toContain('INV-2026-00003');
+
+      // credit notes can be looked up, are named by the invoices they void, and are exported with negative amounts
+      const note = (await ok(db, ['invoices', 'show', 'cn-2026-00001', '--json'])).json();
+      expect(note).toEqual(voided.creditNote);
+      expect((await ok(db, ['invoices', 'show', 'INV-2026-00002', '--json'])).json().creditNote).toBe('CN-2026-00001');
+      expect((await ok(db, ['invoices', 'show', 'INV-2026-00003', '--json'])).json().creditNote).toBeNull();
+      const exported: string[][] = parse((await ok(db, ['invoices', 'export', '--format', 'csv'])).stdout).slice(1);
+      const documents = exported.map((cells) => [cells[0], cells[1], cells[15], cells[17]]);
+      // in date order, a day's credit notes after its invoices
+      expect(documents).toEqual([
+        ['INV-2026-00001', '2026-01-01', '100.00', 'void'],
+        ['INV-2026-00002', '2026-01-01', '100.00', 'void'],
+        ['INV-2026-00003', '2026-01-12', '100.00', 'open'],
+        ['CN-2026-00001', '2026-01-12', '-100.00', 'credit note'],
+        ['CN-2026-00002', '2026-01-12', '-100.00', 'credit note'],
+      ]);
+      expect(exported[3]![7]).toContain('credit note for INV-2026-00002 (wrong plan)');
+      const paidOnly = (await ok(db, ['invoices', 'export', '--format', 'csv', '--status', 'open'])).stdout;
+      expect(paidOnly).not.toContain('CN-2026');
     } finally {
       await handle.close();
     }
