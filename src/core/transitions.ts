@@ -5,9 +5,13 @@
  * is what a missing row means; a run compares today's statuses with it, reports and records the differences, and
  * freezes or releases credits and passes on moves to and from `suspended` (credits.ts).
  *
- * Someone without a row who is not a `member` today is compared with their status on the day of the last run (a
- * `member` then, or someone new), or the day before on a first run, so only what changed since is reported. A same-day rerun reads nothing when nothing was written
- * since the last run (no new audit entry, no settings change): its statuses cannot have changed.
+ * Someone without a row who is not a `member` today was a `member` at the last run when they had a membership
+ * then (the last run keeps the highest membership id it saw), whatever made them change since (the passing of
+ * time, a cancelled payment, a void invoice). Only someone whose memberships are all newer (an import, a new
+ * membership), or anyone on a first run, is compared with their status on the day of the last run (or the day
+ * before on a first run) computed from today's facts, so that a base imported already in grace is recorded without
+ * being reported. A same-day rerun reads nothing when nothing was written since the last run (no new audit entry,
+ * no settings change, no new membership): its statuses cannot have changed.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Queryable } from '../db/connect.js';
@@ -15,7 +19,7 @@ import type { Database } from '../db/types.js';
 import { type AuditChange, type AuditSource, recordAudits } from './audit.js';
 import { setFrozen } from './credits.js';
 import { addDays, type IsoDate } from './dates.js';
-import { inChunks, loadMemberStates } from './member-status.js';
+import { inChunks, loadMemberStates, type MemberState } from './member-status.js';
 import type { MemberStatus } from './status.js';
 
 /** The moves a run reports: those the passing of time causes. */
@@ -47,11 +51,30 @@ interface Change {
 const markerName = 'statuses-checked';
 const batchSize = 500;
 
-/** What must not have changed for a same-day rerun to be skipped: the date, the audit log and the settings. */
-async function currentMarker(db: Queryable, asOf: IsoDate): Promise<string> {
+/** What a run leaves for the next one. */
+interface Marker {
+  asOf: IsoDate;
+  audit: number;
+  settings: string | null;
+  /** the highest membership id when the run read the statuses: everyone with one of these was assessed */
+  memberships?: number;
+}
+
+/** The highest membership id (ids are never reused: SQLite AUTOINCREMENT, PostgreSQL serial). */
+async function lastMembershipId(db: Queryable): Promise<number> {
+  const row = await db.selectFrom('memberships').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+/**
+ * What must not have changed for a same-day rerun to be skipped: the date, the audit log, the settings and the
+ * memberships (`membershipsThrough`, read before the statuses).
+ */
+async function currentMarker(db: Queryable, asOf: IsoDate, membershipsThrough: number): Promise<string> {
   const audit = await db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
   const settings = await db.selectFrom('settings').select((eb) => eb.fn.max('updated_at').as('at')).executeTakeFirst();
-  return JSON.stringify({ asOf, audit: Number(audit?.id ?? 0), settings: settings?.at ?? null });
+  const marker: Marker = { asOf, audit: Number(audit?.id ?? 0), settings: settings?.at ?? null, memberships: membershipsThrough };
+  return JSON.stringify(marker);
 }
 
 /**
@@ -62,9 +85,12 @@ async function currentMarker(db: Queryable, asOf: IsoDate): Promise<string> {
 export async function recordTransitions(db: Kysely<Database>, asOf: IsoDate, options: TransitionOptions): Promise<Transition[]> {
   const scoped = options.memberIds !== undefined;
   const marker = (await db.selectFrom('job_state').select('value').where('name', '=', markerName).executeTakeFirst())?.value ?? null;
-  if (!scoped && !options.dryRun && marker === (await currentMarker(db, asOf))) return [];
-  const lastRun: IsoDate | null = marker === null ? null : JSON.parse(marker).asOf;
-  const baselineDay = lastRun !== null && lastRun < asOf ? lastRun : addDays(asOf, -1);
+  const membershipsThrough = await lastMembershipId(db);
+  if (!scoped && !options.dryRun && marker === (await currentMarker(db, asOf, membershipsThrough))) return [];
+  const last: Marker | null = marker === null ? null : JSON.parse(marker);
+  const baselineDay = last !== null && last.asOf < asOf ? last.asOf : addDays(asOf, -1);
+  // a marker written before memberships were kept in it: everyone without a row is compared as someone new
+  const assessedThrough = last?.memberships ?? 0;
 
   const states = await loadMemberStates(db, asOf, scoped ? { memberIds: options.memberIds } : {});
   const storedQuery = (ids?: number[]) => {
@@ -84,11 +110,13 @@ export async function recordTransitions(db: Kysely<Database>, asOf: IsoDate, opt
       if (state.status !== 'member') unrecorded.push(memberId);
     } else if (recorded !== state.status) changes.push({ memberId, from: recorded as MemberStatus, to: state.status, recorded });
   }
-  if (unrecorded.length > 0) {
-    const before = await loadMemberStates(db, baselineDay, { memberIds: unrecorded });
-    for (const memberId of unrecorded) {
-      changes.push({ memberId, from: before.get(memberId)?.status ?? 'contact', to: states.get(memberId)!.status, recorded: null });
-    }
+  // without a row, someone who had a membership at the last run was a `member` then
+  const assessed = (memberId: number) => states.get(memberId)!.memberships.some((m) => m.membership.id <= assessedThrough);
+  const newcomers = unrecorded.filter((memberId) => !assessed(memberId));
+  const before = newcomers.length > 0 ? await loadMemberStates(db, baselineDay, { memberIds: newcomers }) : new Map<number, MemberState>();
+  for (const memberId of unrecorded) {
+    const from: MemberStatus = assessed(memberId) ? 'member' : (before.get(memberId)?.status ?? 'contact');
+    changes.push({ memberId, from, to: states.get(memberId)!.status, recorded: null });
   }
   // rows of people who are gone (merged, undone) or have no membership any more
   const stale = storedRows.filter((r) => (states.get(r.member_id)?.status ?? 'contact') === 'contact');
@@ -158,7 +186,7 @@ export async function recordTransitions(db: Kysely<Database>, asOf: IsoDate, opt
   }
 
   if (!scoped) {
-    const value = await currentMarker(db, asOf);
+    const value = await currentMarker(db, asOf, membershipsThrough);
     await db
       .insertInto('job_state')
       .values({ name: markerName, value, updated_at: source.at })
@@ -176,11 +204,18 @@ async function memberNames(db: Queryable, ids: readonly number[]): Promise<Map<n
 /**
  * `members merge`: the removed member's ledger now belongs to the kept one, so its grants must be frozen exactly
  * when the kept member is recorded as suspended (entries dated `date`, the day of the merge). The removed member's
- * recorded status goes.
+ * recorded status goes, or becomes the kept member's when they have none and it is not `suspended` (which would
+ * freeze the kept member's own grants): the memberships it was recorded for are now theirs, so the next run
+ * compares with it rather than with `member`.
  */
 export async function mergeRecordedStatuses(db: Queryable, keepId: number, removeId: number, date: IsoDate, source: AuditSource): Promise<void> {
   const rows = await db.selectFrom('member_statuses').select(['member_id', 'status']).where('member_id', 'in', [keepId, removeId]).execute();
   const suspended = (id: number) => rows.some((r) => r.member_id === id && r.status === 'suspended');
+  const keepRecorded = rows.some((r) => r.member_id === keepId);
+  if (!keepRecorded && rows.some((r) => r.member_id === removeId) && !suspended(removeId)) {
+    await db.updateTable('member_statuses').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
+    return;
+  }
   await db.deleteFrom('member_statuses').where('member_id', '=', removeId).execute();
   if (suspended(keepId) !== suspended(removeId)) await setFrozen(db, [keepId], suspended(keepId), date, source);
 }

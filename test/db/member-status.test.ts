@@ -1,8 +1,11 @@
 // Statuses as the loader computes them from the database: only the period covering the day decides, and a void
 // invoice covers nothing.
 import { afterEach, describe, expect, it } from 'vitest';
+import { memberHistory } from '../../src/core/history.js';
 import { voidInvoice } from '../../src/core/invoices.js';
+import { applyMerge, planMerge } from '../../src/core/merge.js';
 import { loadMemberState } from '../../src/core/member-status.js';
+import { cancelPayment } from '../../src/core/payments.js';
 import { setSetting } from '../../src/core/settings.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
@@ -69,5 +72,67 @@ describe.each(dialects)('member statuses on %s', (dialect) => {
     await db.kysely.transaction().execute((trx) => voidInvoice(trx, february, 'test', '2026-03-06', source));
     expect(await state(member, '2026-02-10')).toMatchObject({ status: 'grace', detail: { graceStart: '2026-02-01', suspendedFrom: '2026-03-03' } });
     expect((await state(member, '2026-03-10')).status).toBe('member');
+  });
+
+  describe('status transitions compare with the status last recorded', () => {
+    const moves = async (asOf: string) => (await renew(db, asOf)).transitions.map((t) => [t.member.name, t.from, t.to]);
+    const audited = async (member: number) =>
+      (await memberHistory(db.kysely, member)).filter((e) => e.action === 'status').map((e) => e.summary);
+    const recorded = () => db.kysely.selectFrom('member_statuses').select(['member_id', 'status', 'since']).execute();
+
+    it('a cancelled payment that puts a member back in grace is reported and audited', async () => {
+      const { member, membership } = await desk('Ann');
+      await bill(db, '2026-01-01');
+      expect(await moves('2026-01-01')).toEqual([]);
+      expect(await moves('2026-01-20')).toEqual([['Ann', 'member', 'grace']]);
+      await payInFull(db, await invoiceOf(db.kysely, membership, '2026-01-01'), '2026-01-21');
+      expect(await moves('2026-01-22')).toEqual([]);
+      expect(await recorded()).toEqual([]);
+      const payment = await db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow();
+      await db.kysely.transaction().execute((trx) => cancelPayment(trx, payment.id, 'bounced', '2026-01-23', source));
+      expect(await moves('2026-01-25')).toEqual([['Ann', 'member', 'grace']]);
+      expect(await recorded()).toEqual([{ member_id: member, status: 'grace', since: '2026-01-25' }]);
+      expect(await audited(member)).toEqual(['status member -> grace as of 2026-01-20', 'status member -> grace as of 2026-01-25']);
+      expect(await moves('2026-01-25')).toEqual([]);
+    });
+
+    it('a member whose payment is cancelled after the due date is reported on the next run', async () => {
+      const { member, membership } = await desk('Ann');
+      await bill(db, '2026-01-01');
+      await payInFull(db, await invoiceOf(db.kysely, membership, '2026-01-01'), '2026-01-05');
+      expect(await moves('2026-01-16')).toEqual([]);
+      const payment = await db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow();
+      await db.kysely.transaction().execute((trx) => cancelPayment(trx, payment.id, 'bounced', '2026-01-20', source));
+      expect(await moves('2026-01-20')).toEqual([['Ann', 'member', 'grace']]);
+      expect(await audited(member)).toEqual(['status member -> grace as of 2026-01-20']);
+    });
+
+    it('a merge hands the removed member\'s recorded grace to a kept member who had none', async () => {
+      const { member } = await desk('Ann');
+      const keep = await addPerson(db.kysely, 'Ann Doe');
+      await bill(db, '2026-01-01');
+      expect(await moves('2026-01-01')).toEqual([]);
+      expect(await moves('2026-01-20')).toEqual([['Ann', 'member', 'grace']]);
+      const plan = await planMerge(db.kysely, String(keep), String(member));
+      await db.kysely.transaction().execute((trx) => applyMerge(trx, plan, source));
+      expect(await moves('2026-01-21')).toEqual([]);
+      expect((await recorded()).map((r) => [r.member_id, r.status])).toEqual([[keep, 'grace']]);
+    });
+
+    it('someone new since the last run who is already in grace is recorded without being reported', async () => {
+      const { member } = await desk('Ann');
+      await bill(db, '2026-01-01');
+      expect(await moves('2026-01-01')).toEqual([]);
+      expect(await moves('2026-01-20')).toEqual([['Ann', 'member', 'grace']]);
+      const plan = await db.kysely.selectFrom('plans').select('id').executeTakeFirstOrThrow();
+      const bob = await addPerson(db.kysely, 'Bob');
+      // imported: paid until Jan 10, a term not renewed, so already in grace on the day of the last run
+      await subscribe(db.kysely, bob, plan.id, { startDate: '2025-06-01', nextInvoiceDate: '2026-01-10', autoRenew: false });
+      // Ann is back to `member` (February is billed automatically): recorded, not reported
+      expect(await moves('2026-02-05')).toEqual([]);
+      expect((await recorded()).map((r) => [r.member_id, r.status])).toEqual([[bob, 'grace']]);
+      expect(await audited(bob)).toEqual([]);
+      expect(await audited(member)).toEqual(['status member -> grace as of 2026-01-20']);
+    });
   });
 });
