@@ -230,6 +230,18 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     expect(await counts(db)).toEqual(before);
   });
 
+  it('an e-mail written in other capitals is the same address: no conflict, and only --update respells it', async () => {
+    await start();
+    await importFile(db, options(write(members)));
+    const shouting = members.map((line) => line.replace('alice@brightlabs.io', 'Alice@BrightLabs.io'));
+    const again = await importFile(db, options(write(shouting)));
+    expect(again).toMatchObject({ rejected: 0, unchanged: 4, updated: { members: 0 } });
+    expect((await member(db, 'alice@brightlabs.io')).email).toBe('alice@brightlabs.io');
+    const respelt = await importFile(db, options(write(shouting), { update: true }));
+    expect(respelt).toMatchObject({ rejected: 0, unchanged: 3, updated: { members: 1 } });
+    expect((await member(db, 'alice@brightlabs.io')).email).toBe('Alice@BrightLabs.io');
+  });
+
   it('--on-error abort writes nothing when a row has an error', async () => {
     await start();
     const result = await importFile(db, options(write([...members, 'Broken,broken@example.org,,Yoga,2025-01-01,2027-01-01,,,,,'])));

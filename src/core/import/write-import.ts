@@ -98,7 +98,14 @@ function membershipFor(snapshot: Snapshot, row: CheckedRow): Membership | null {
  * Compares a row with its existing member. An empty cell keeps what the database holds; tags and notes are
  * added, never removed. `payerId`: the payer's member id, `'pending'` for a payer row not written yet.
  */
-export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, payerId: number | 'pending' | null, mode: ImportMode = 'import'): MemberDiff {
+export function diffMember(
+  snapshot: Snapshot,
+  row: CheckedRow,
+  layout: Layout,
+  payerId: number | 'pending' | null,
+  mode: ImportMode = 'import',
+  update = mode === 'update',
+): MemberDiff {
   const v = row.values;
   const m = snapshot.member;
   const diff: MemberDiff = {
@@ -123,7 +130,8 @@ export function diffMember(snapshot: Snapshot, row: CheckedRow, layout: Layout, 
     set('name', v.name);
     label('name', m.name, v.name);
   }
-  if (v.email !== null && v.email !== m.email) {
+  // capital letters alone do not make another address: they are no conflict, and only --update respells it
+  if (v.email !== null && v.email !== m.email && (update || v.emailKey !== m.email_key)) {
     set('email', v.email);
     set('email_key', v.emailKey);
     label('email', m.email, v.email);
@@ -510,7 +518,7 @@ export class ImportWriter {
     for (const row of rows) {
       const snapshot = snapshots.get(row.match!);
       if (!snapshot) throw new Error(`member #${row.match} vanished during the import`);
-      diffs.set(row.row, diffMember(snapshot, row, this.options.layout, this.payerOf(row), this.options.mode));
+      diffs.set(row.row, diffMember(snapshot, row, this.options.layout, this.payerOf(row), this.options.mode, this.options.update));
     }
     return diffs;
   }
