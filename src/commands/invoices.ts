@@ -284,12 +284,10 @@ export function registerInvoices(program: Command, action: Action): void {
           }
           const invoice = await requireInvoice(db.kysely, number);
           const creditNote = await db.kysely.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).executeTakeFirst();
-          const [shown] = await invoicesJson(db.kysely, [invoice]);
-          // a void invoice names the credit note that voided it
-          const json = { ...shown!, creditNote: creditNote?.number ?? null };
+          const [json] = await invoicesJson(db.kysely, [invoice]);
           const payments = await listPayments(db.kysely, { invoiceId: invoice.id });
           ctx.out.result(json, () =>
-            renderInvoice(json, {
+            renderInvoice(json!, {
               creditNote: creditNote?.number ?? null,
               voidReason: invoice.void_reason,
               payments: payments

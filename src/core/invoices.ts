@@ -27,6 +27,8 @@ export interface InvoiceHead {
   total: MinorAmount;
   /** sum of the recorded (not cancelled) payments */
   paid: MinorAmount;
+  /** the credit note that voided the invoice */
+  creditNote?: string | null;
 }
 
 export interface InvoiceLineFacts {
@@ -58,6 +60,7 @@ export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[
     tax: money(head.tax),
     total: money(head.total),
     paid: money(head.paid),
+    creditNote: head.creditNote ?? null,
     lines: lines.map((l) => ({
       member: { id: l.memberId, name: l.memberName },
       plan: l.planName,
@@ -167,7 +170,11 @@ export async function findInvoices(db: Queryable, filter: InvoiceFilter): Promis
 export async function invoicesJson(db: Queryable, invoices: readonly Invoice[]): Promise<InvoiceJson[]> {
   const ids = invoices.map((i) => i.id);
   const [lines, paid] = await Promise.all([linesOf(db, ids), paidAmounts(db, ids)]);
-  return invoices.map((i) => invoiceJson(invoiceHead(i, paid.get(i.id) ?? 0), (lines.get(i.id) ?? []).map(lineFacts)));
+  const notes = new Map<number, string>();
+  for (const chunk of chunks(invoices.filter((i) => i.status === 'void').map((i) => i.id), 500)) {
+    for (const note of await db.selectFrom('credit_notes').select(['invoice_id', 'number']).where('invoice_id', 'in', chunk).execute()) notes.set(note.invoice_id, note.number);
+  }
+  return invoices.map((i) => invoiceJson({ ...invoiceHead(i, paid.get(i.id) ?? 0), creditNote: notes.get(i.id) ?? null }, (lines.get(i.id) ?? []).map(lineFacts)));
 }
 
 /** One export row per invoice line (cli.md `invoices export`). */

@@ -83,6 +83,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       tax: '70.97',
       total: '425.81',
       paid: '0.00',
+      creditNote: null,
       lines: [
         line([ann, 'Ann Smith'], 'Hot Desk, 2025-10-15 to 2025-10-31 (prorated 17/31 days)', '2025-10-15', '2025-10-31', 1, '54.84', '10.97', '65.81'),
         line([ann, 'Ann Smith'], 'Hot Desk, 2025-11-01 to 2025-11-30', '2025-11-01', '2025-11-30', 1, '100.00', '20.00', '120.00'),
