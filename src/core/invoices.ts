@@ -199,16 +199,26 @@ export interface ExportRow {
   status: InvoiceStatus | 'credit note';
 }
 
-/** The export rows of the invoices matching the filter; the company is the payer's company today. */
-export async function exportRows(db: Queryable, filter: InvoiceFilter): Promise<ExportRow[]> {
-  const invoices = await findInvoices(db, filter);
-  const lines = await linesOf(
-    db,
-    invoices.map((i) => i.id),
-  );
-  const payerIds = [...new Set(invoices.map((i) => i.payer_id).filter((id): id is number => id !== null))];
+/** A document of the export: an invoice, or a credit note (whose amounts are the voided invoice's, negated). */
+interface ExportDocument {
+  number: string;
+  date: IsoDate;
+  dueDate: IsoDate;
+  payerId: number | null;
+  payerName: string;
+  currency: string;
+  status: ExportRow['status'];
+  /** 1 for an invoice, -1 for a credit note */
+  sign: 1 | -1;
+  /** put before each line's description */
+  describe: (description: string) => string;
+}
+
+/** The companies of these payers today, by member id. */
+async function payerCompanies(db: Queryable, payerIds: Iterable<number | null>): Promise<Map<number, string>> {
+  const ids = [...new Set([...payerIds].filter((id): id is number => id !== null))];
   const companies = new Map<number, string>();
-  for (const chunk of chunks(payerIds, 500)) {
+  for (const chunk of chunks(ids, 500)) {
     const rows = await db
       .selectFrom('members')
       .innerJoin('companies', 'companies.id', 'members.company_id')
@@ -217,19 +227,32 @@ export async function exportRows(db: Queryable, filter: InvoiceFilter): Promise<
       .execute();
     for (const row of rows) companies.set(row.id, row.name);
   }
+  return companies;
+}
+
+/** One export row per line of each document, the lines read from `invoiceId`. */
+async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocument & { invoiceId: number }>): Promise<ExportRow[]> {
+  const lines = await linesOf(
+    db,
+    documents.map((d) => d.invoiceId),
+  );
+  const companies = await payerCompanies(
+    db,
+    documents.map((d) => d.payerId),
+  );
   const rows: ExportRow[] = [];
-  for (const invoice of invoices) {
-    const money = (amount: MinorAmount) => formatAmount(amount, invoice.currency);
-    for (const line of lines.get(invoice.id) ?? []) {
+  for (const doc of documents) {
+    const money = (amount: MinorAmount) => formatAmount(doc.sign * amount, doc.currency);
+    for (const line of lines.get(doc.invoiceId) ?? []) {
       rows.push({
-        number: invoice.number,
-        date: invoice.date,
-        dueDate: invoice.due_date,
-        payer: invoice.payer_name,
-        company: (invoice.payer_id !== null && companies.get(invoice.payer_id)) || '',
+        number: doc.number,
+        date: doc.date,
+        dueDate: doc.dueDate,
+        payer: doc.payerName,
+        company: (doc.payerId !== null && companies.get(doc.payerId)) || '',
         member: line.member_name,
         plan: line.plan_name,
-        description: line.description,
+        description: doc.describe(line.description),
         periodStart: line.period_start,
         periodEnd: line.period_end,
         quantity: line.quantity,
@@ -238,21 +261,39 @@ export async function exportRows(db: Queryable, filter: InvoiceFilter): Promise<
         taxRate: line.tax_rate,
         tax: money(line.tax),
         total: money(line.total),
-        currency: invoice.currency,
-        status: invoice.status,
+        currency: doc.currency,
+        status: doc.status,
       });
     }
   }
-  if (filter.status === undefined || filter.status === 'void') rows.push(...(await creditNoteRows(db, filter, companies)));
-  // documents in date order: a credit note comes on its own date, after the invoices of that day
-  return rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  return rows;
 }
 
 /**
- * The credit notes dated within the filter's dates, of invoices the member filter keeps: a row per line of the
- * voided invoice, amounts negated, status `credit note`, so that an export sums to what is really owed.
+ * The export rows of the invoices matching the filter, and of the credit notes dated within its dates (of invoices
+ * the member filter keeps; not with --status open or paid): a row per line of the voided invoice, amounts negated,
+ * so that an export sums to what is really owed. Documents come in date order, a day's credit notes after its
+ * invoices; the company is the payer's company today.
  */
-async function creditNoteRows(db: Queryable, filter: InvoiceFilter, companies: Map<number, string>): Promise<ExportRow[]> {
+export async function exportRows(db: Queryable, filter: InvoiceFilter): Promise<ExportRow[]> {
+  const invoices = (await findInvoices(db, filter)).map((invoice) => ({
+    invoiceId: invoice.id,
+    number: invoice.number,
+    date: invoice.date,
+    dueDate: invoice.due_date,
+    payerId: invoice.payer_id,
+    payerName: invoice.payer_name,
+    currency: invoice.currency,
+    status: invoice.status,
+    sign: 1 as const,
+    describe: (description: string) => description,
+  }));
+  const notes = filter.status === undefined || filter.status === 'void' ? await creditNoteDocuments(db, filter) : [];
+  const rows = await documentRows(db, [...invoices, ...notes]);
+  return rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+async function creditNoteDocuments(db: Queryable, filter: InvoiceFilter): Promise<Array<ExportDocument & { invoiceId: number }>> {
   let query = db
     .selectFrom('credit_notes')
     .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
@@ -267,43 +308,18 @@ async function creditNoteRows(db: Queryable, filter: InvoiceFilter, companies: M
       eb.or([eb('invoices.payer_id', '=', memberId), eb('invoices.id', 'in', eb.selectFrom('invoice_lines').select('invoice_id').where('member_id', '=', memberId))]),
     );
   }
-  const notes = await query.execute();
-  const lines = await linesOf(
-    db,
-    notes.map((n) => n.invoice_id),
-  );
-  const missing = [...new Set(notes.map((n) => n.payer_id).filter((id): id is number => id !== null && !companies.has(id)))];
-  for (const chunk of chunks(missing, 500)) {
-    const rows = await db.selectFrom('members').innerJoin('companies', 'companies.id', 'members.company_id').select(['members.id', 'companies.name']).where('members.id', 'in', chunk).execute();
-    for (const row of rows) companies.set(row.id, row.name);
-  }
-  const rows: ExportRow[] = [];
-  for (const note of notes) {
-    const money = (amount: MinorAmount) => formatAmount(-amount, note.currency);
-    for (const line of lines.get(note.invoice_id) ?? []) {
-      rows.push({
-        number: note.number,
-        date: note.date,
-        dueDate: note.date,
-        payer: note.payer_name,
-        company: (note.payer_id !== null && companies.get(note.payer_id)) || '',
-        member: line.member_name,
-        plan: line.plan_name,
-        description: `credit note for ${note.invoice_number} (${note.reason}): ${line.description}`,
-        periodStart: line.period_start,
-        periodEnd: line.period_end,
-        quantity: line.quantity,
-        unitPrice: money(line.unit_price),
-        net: money(line.net),
-        taxRate: line.tax_rate,
-        tax: money(line.tax),
-        total: money(line.total),
-        currency: note.currency,
-        status: 'credit note',
-      });
-    }
-  }
-  return rows;
+  return (await query.execute()).map((note) => ({
+    invoiceId: note.invoice_id,
+    number: note.number,
+    date: note.date,
+    dueDate: note.date,
+    payerId: note.payer_id,
+    payerName: note.payer_name,
+    currency: note.currency,
+    status: 'credit note' as const,
+    sign: -1 as const,
+    describe: (description: string) => `credit note for ${note.invoice_number} (${note.reason}): ${description}`,
+  }));
 }
 
 /** The credit note numbered `number` (any case) with the number of the invoice it voids, or undefined. */
