@@ -24,6 +24,7 @@ export function normalizeTag(text: string): string {
   const name = parts.join('/');
   if (name === '') throw usageError('a tag cannot be empty');
   if (parts.some((p) => p === '')) throw usageError(`tag "${text.trim()}": write it as Tag or Category/Tag, without an empty part`);
+  if (parts.length > 2) throw usageError(`tag "${name}": write it as Tag or Category/Tag (one level of category)`);
   // the import template separates tags with , or ;
   if (/[,;]/.test(name)) throw usageError(`tag "${name}": a tag cannot contain , or ; (they separate tags in files)`);
   if (name.length > maxLength) throw usageError(`tag "${name.slice(0, 20)}...": a tag is at most ${maxLength} characters`);
@@ -72,12 +73,26 @@ export async function tagsMatching(db: Queryable, text: string): Promise<Tag[]> 
 }
 
 /** The tags with these names, creating the missing ones (existing spelling wins over the typed one). */
+/**
+ * A new tag's name with its category spelt as the existing tags spell it: `SPORT/Running` next to `Sport/Yoga` is
+ * `Sport/Running`, so that a category is one category whatever the capitals it was typed with.
+ */
+export function withKnownCategory(name: string, existing: Iterable<string>): string {
+  const category = tagCategory(name);
+  if (category === null) return name;
+  for (const other of existing) {
+    const known = tagCategory(other);
+    if (known !== null && key(known) === key(category)) return `${known}${name.slice(category.length)}`;
+  }
+  return name;
+}
+
 export async function ensureTags(db: Queryable, names: readonly string[]): Promise<Tag[]> {
   const tags = await allTags(db);
   const byKey = new Map(tags.map((t) => [key(t.name), t]));
   const result: Tag[] = [];
   for (const raw of names) {
-    const name = normalizeTag(raw);
+    const name = withKnownCategory(normalizeTag(raw), [...byKey.values()].map((t) => t.name));
     let tag = byKey.get(key(name));
     if (!tag) {
       tag = await db.insertInto('tags').values({ name }).returning(['id', 'name']).executeTakeFirstOrThrow();

@@ -67,8 +67,10 @@ describe.each(dialects)('companies, tags and contacts on %s', (dialect) => {
     const k = db.kysely;
     const jane = (await addMember(k, { name: 'Jane', tags: ['Sport/Yoga'] }, source)).member;
     const tom = (await addMember(k, { name: 'Tom' }, source)).member;
-    const added = await tagMember(k, tom.id, ['sport/yoga', 'Sport/Running', 'VIP'], source);
+    // a new tag of a known category takes the category's spelling
+    const added = await tagMember(k, tom.id, ['sport/yoga', 'SPORT/Running', 'VIP'], source);
     expect(added.added).toEqual(['Sport/Yoga', 'Sport/Running', 'VIP']);
+    expect(await exitCodeOf(tagMember(k, tom.id, ['Sport/Yoga/Hatha'], source))).toBe(64);
     expect((await tagMember(k, tom.id, ['VIP'], source)).unchanged).toEqual(['VIP']);
 
     expect(await listTags(k)).toEqual([

@@ -230,6 +230,14 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     expect(await counts(db)).toEqual(before);
   });
 
+  it('a new tag of a category the database knows takes the category\'s spelling', async () => {
+    await start();
+    await importFile(db, options(write(['Name,Email,Tags', 'Ann,ann@example.org,Sport/Yoga'])));
+    await importFile(db, options(write(['Name,Email,Tags', 'Bob,bob@example.org,"SPORT/Running, sport/yoga"'])));
+    const tags = await db.kysely.selectFrom('tags').select('name').orderBy('name').execute();
+    expect(tags.map((t) => t.name)).toEqual(['Sport/Running', 'Sport/Yoga']);
+  });
+
   it('an e-mail written in other capitals is the same address: no conflict, and only --update respells it', async () => {
     await start();
     await importFile(db, options(write(members)));

@@ -9,6 +9,7 @@ import type { Member, Membership } from '../../db/types.js';
 import { type AuditChange, type AuditSource, auditRow } from '../audit.js';
 import { type Problem, problem } from '../problems.js';
 import { type BulkTarget, inChunks, insertRows, type SqlValue, updateColumnById } from './bulk.js';
+import { withKnownCategory } from '../tags.js';
 import type { Existing } from './existing.js';
 import { headerOf, type ImportMode, type Layout } from './member-row.js';
 import type { CheckedRow, PlannedMembership } from './validate-rows.js';
@@ -542,7 +543,12 @@ export class ImportWriter {
       this.tags = new Map(all.map((t) => [t.name.toLowerCase(), t]));
     }
     const tags = this.tags;
-    const missing = [...new Map(names.filter((n) => !tags.has(n.toLowerCase())).map((n) => [n.toLowerCase(), n])).values()];
+    const missing: string[] = [];
+    for (const name of names) {
+      if (tags.has(name.toLowerCase()) || missing.some((m) => m.toLowerCase() === name.toLowerCase())) continue;
+      // a new tag of a known category takes the category's spelling (tags are found by their lower-case name)
+      missing.push(withKnownCategory(name, [...tags.values()].map((t) => t.name).concat(missing)));
+    }
     if (missing.length === 0) return;
     const ids = await insertRows(this.bulk, 'tags', ['name'], missing.map((name) => [name]), true);
     missing.forEach((name, i) => {
