@@ -3,8 +3,9 @@ import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { DateConvention } from '../core/dates.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
-import { documented, type Problem } from '../core/problems.js';
+import { documented, type Problem, problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
+import { FileError } from '../importers/file-error.js';
 import { assertWritable } from '../output-file.js';
 import { importDocument } from './import-result.js';
 import type { StripeFlags } from './import-stripe.js';
@@ -130,6 +131,11 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
 }
 
 /** `import --json` (cli.md), plus the rejects file and the empty rows skipped. */
+/** The file-level problem of a file that cannot be read at all. */
+function fileProblem(error: FileError): Problem {
+  return problem({ code: error.problemCode, severity: 'error', message: error.message });
+}
+
 export function importJson(result: ImportResult) {
   return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows };
 }
@@ -236,6 +242,13 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
       }
     }
     result = await importFile(db, { ...base, dryRun: Boolean(flags.dryRun) });
+  } catch (error) {
+    // a file that cannot be read at all still gives scripts their document (the message goes to stderr as well)
+    if (error instanceof FileError && ctx.out.json) {
+      const empty = { created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 };
+      ctx.out.result(importJson({ batch: null, dryRun: Boolean(flags.dryRun), rows: 0, ...empty, rejected: 0, problems: [fileProblem(error)], rejects: null, emptyRows: 0, written: false }), () => null);
+    }
+    throw error;
   } finally {
     progress.stop();
   }
@@ -282,6 +295,12 @@ export function registerImport(program: Command, action: Action): void {
           let result: Awaited<ReturnType<typeof validateFile>>;
           try {
             result = await validateFile(db.kysely, { file, sheet: flags.sheet, dateFormat, mode: 'import', today: await ctx.today(), planMap, onRows: progress.onRows, update: Boolean(flags.update) });
+          } catch (error) {
+            // a file that cannot be read at all still gives scripts their document (the message goes to stderr as well)
+            if (error instanceof FileError && ctx.out.json) {
+              ctx.out.result({ file, source: 'template', rows: 0, valid: false, errors: 1, warnings: 0, problems: [fileProblem(error)] }, () => null);
+            }
+            throw error;
           } finally {
             progress.stop();
           }

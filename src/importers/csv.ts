@@ -4,11 +4,12 @@ import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { problem } from '../core/problems.js';
 import type { Problem } from '../core/problems.js';
-import { dataError, inputError, UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import { detectEncoding } from './encoding.js';
 import type { EncodingChoice, TextEncoding } from './encoding.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { RawRow, Table } from './types.js';
+import { FileError, noHeaderRow, unreadableFile } from './file-error.js';
 
 export const csvDelimiters = [',', ';', '\t', '|'] as const;
 export type CsvDelimiter = (typeof csvDelimiters)[number];
@@ -73,12 +74,12 @@ function readError(file: string, row: number, error: unknown): Error {
   if (error instanceof UserError) return error;
   const code = (error as { code?: unknown }).code;
   if (code === 'CSV_QUOTE_NOT_CLOSED') {
-    return dataError(`${file}, row ${row}: a quoted field is never closed`, 'Check the double quotes (") in that row.');
+    return new FileError('unreadable_file', `${file}, row ${row}: a quoted field is never closed`, { exitCode: ExitCode.dataError, hint: 'Check the double quotes (") in that row.' });
   }
   if (typeof code === 'string' && code.startsWith('CSV_')) {
-    return dataError(`${file}, row ${row}: not valid CSV (${(error as Error).message})`);
+    return new FileError('unreadable_file', `${file}, row ${row}: not valid CSV (${(error as Error).message})`, { exitCode: ExitCode.dataError });
   }
-  if (typeof code === 'string') return inputError(`${file}: cannot be read (${(error as Error).message})`);
+  if (typeof code === 'string') return unreadableFile(`${file}: cannot be read (${(error as Error).message})`);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -133,7 +134,7 @@ export async function openCsv(file: string, head: Uint8Array): Promise<Table> {
   const delimiter = detectDelimiter(sample);
   const header = await findHeader(readRecords(file, encoding, delimiter));
   if (!header) {
-    throw dataError(`${file} is empty: it has no header row`, 'Start from the header line of `memberctl template --format csv`.');
+    throw noHeaderRow(`${file} is empty: it has no header row`, 'Start from the header line of `memberctl template --format csv`.');
   }
   const stats = { emptyRows: 0, dataRows: 0 };
   return {

@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dataError, inputError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { openCsv } from './csv.js';
 import { sniffFormat } from './sniff.js';
 import type { Table } from './types.js';
 import { openXlsx } from './xlsx.js';
 import type { ZipDirectory } from './zip-directory.js';
 import { readZipDirectory } from './zip-directory.js';
+import { noHeaderRow, unreadableFile, unsupportedFormat } from './file-error.js';
 
 export interface OpenTableOptions {
   /** Worksheet of an xlsx file; ignored for CSV. */
@@ -19,24 +20,24 @@ function notAvailable(file: string, error: unknown): Error {
   switch ((error as { code?: unknown }).code) {
     case 'ENOENT':
     case 'ENOTDIR':
-      return inputError(`${file}: no such file`);
+      return unreadableFile(`${file}: no such file`);
     case 'EISDIR':
-      return inputError(`${file} is a directory, not a file`);
+      return unreadableFile(`${file} is a directory, not a file`);
     case 'EACCES':
     case 'EPERM':
-      return inputError(`${file} cannot be read: permission denied`);
+      return unreadableFile(`${file} cannot be read: permission denied`);
     default:
-      return inputError(`${file} cannot be read (${error instanceof Error ? error.message : String(error)})`);
+      return unreadableFile(`${file} cannot be read (${error instanceof Error ? error.message : String(error)})`);
   }
 }
 
 /** Says what a zip file that is not an xlsx workbook is, so the message tells the user what to do. */
 function notXlsx(file: string, directory: ZipDirectory): Error {
   const has = (name: string) => directory.entries.some((entry) => entry.name === name);
-  if (has('xl/workbook.bin')) return inputError(`${file} is an Excel binary workbook (.xlsb): save it as .xlsx or CSV`);
-  if (has('content.xml') && has('mimetype')) return inputError(`${file} is an OpenDocument file (.ods): save it as .xlsx or CSV`);
-  if (has('word/document.xml')) return inputError(`${file} is a Word document, not a spreadsheet`);
-  return inputError(`${file} is a zip archive, not an .xlsx workbook`);
+  if (has('xl/workbook.bin')) return unsupportedFormat(`${file} is an Excel binary workbook (.xlsb): save it as .xlsx or CSV`);
+  if (has('content.xml') && has('mimetype')) return unsupportedFormat(`${file} is an OpenDocument file (.ods): save it as .xlsx or CSV`);
+  if (has('word/document.xml')) return unsupportedFormat(`${file} is a Word document, not a spreadsheet`);
+  return unsupportedFormat(`${file} is a zip archive, not an .xlsx workbook`);
 }
 
 /**
@@ -57,10 +58,10 @@ export async function openTable(file: string, options: OpenTableOptions = {}): P
     const { size } = await handle.stat();
     const head = Buffer.alloc(Math.min(size, headLength));
     await handle.read(head, 0, head.length, 0);
-    if (size === 0) throw dataError(`${file} is empty: it has no header row`, 'Start from the file written by `memberctl template`.');
+    if (size === 0) throw noHeaderRow(`${file} is empty: it has no header row`, 'Start from the file written by `memberctl template`.');
     if (sniffFormat(file, head) === 'text') return await openCsv(file, head);
     const directory = await readZipDirectory(handle, size);
-    if (!directory) throw inputError(`${file} is a damaged zip file: save the workbook again as .xlsx`);
+    if (!directory) throw unsupportedFormat(`${file} is a damaged zip file: save the workbook again as .xlsx`);
     if (!directory.entries.some((entry) => entry.name === 'xl/workbook.xml')) throw notXlsx(file, directory);
     return await openXlsx(file, handle, directory, options);
   } catch (error) {

@@ -1,5 +1,5 @@
-import { inputError } from '../errors.js';
 import { bomEncoding, utf16WithoutBom } from './encoding.js';
+import { unsupportedFormat } from './file-error.js';
 
 interface Signature {
   bytes: number[];
@@ -30,11 +30,11 @@ const knownBinaries: Signature[] = [
  */
 export function sniffFormat(file: string, head: Uint8Array): 'zip' | 'text' {
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) return 'zip';
-  if (startsWith(head, [0x50, 0x4b, 0x05, 0x06])) throw inputError(`${file} is an empty zip archive, not an .xlsx workbook`);
+  if (startsWith(head, [0x50, 0x4b, 0x05, 0x06])) throw unsupportedFormat(`${file} is an empty zip archive, not an .xlsx workbook`);
   for (const signature of knownBinaries) {
-    if (startsWith(head, signature.bytes)) throw inputError(`${file} ${signature.describe}`);
+    if (startsWith(head, signature.bytes)) throw unsupportedFormat(`${file} ${signature.describe}`);
   }
   if (bomEncoding(head) || utf16WithoutBom(head)) return 'text';
-  if (head.includes(0)) throw inputError(`${file} is a binary file, not a spreadsheet: save it as .xlsx or CSV`);
+  if (head.includes(0)) throw unsupportedFormat(`${file} is a binary file, not a spreadsheet: save it as .xlsx or CSV`);
   return 'text';
 }

@@ -1,10 +1,11 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { CellValue, Row } from 'exceljs';
-import { dataError, inputError, UserError } from '../errors.js';
+import { inputError, UserError } from '../errors.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { Cell, RawRow, Table } from './types.js';
 import { readZipEntry, reorderedZipStream } from './zip-directory.js';
 import type { ZipDirectory } from './zip-directory.js';
+import { noHeaderRow, unsupportedFormat } from './file-error.js';
 
 export interface SheetInfo {
   name: string;
@@ -176,7 +177,7 @@ async function* readSheet(file: string, directory: ZipDirectory, sheetPath: stri
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw inputError(`${file} cannot be read as an .xlsx workbook (${error instanceof Error ? error.message : String(error)})`);
+    throw unsupportedFormat(`${file} cannot be read as an .xlsx workbook (${error instanceof Error ? error.message : String(error)})`);
   } finally {
     input.destroy();
   }
@@ -184,7 +185,7 @@ async function* readSheet(file: string, directory: ZipDirectory, sheetPath: stri
 
 function pickSheet(file: string, sheets: SheetInfo[], wanted: string | undefined): SheetInfo {
   const list = sheets.map((sheet) => `"${sheet.name}"`).join(', ');
-  if (sheets.length === 0) throw inputError(`${file} has no worksheet`);
+  if (sheets.length === 0) throw unsupportedFormat(`${file} has no worksheet`);
   if (wanted === undefined) return sheets[0]!;
   const sheet =
     sheets.find((candidate) => candidate.name === wanted) ??
@@ -207,18 +208,18 @@ export async function openXlsx(
   const workbookEntry = entry('xl/workbook.xml');
   const relsEntry = entry('xl/_rels/workbook.xml.rels');
   const workbookXml = workbookEntry ? await readZipEntry(handle, workbookEntry) : null;
-  if (!workbookXml) throw inputError(`${file} cannot be read as an .xlsx workbook (its workbook part is missing or compressed in an unknown way)`);
+  if (!workbookXml) throw unsupportedFormat(`${file} cannot be read as an .xlsx workbook (its workbook part is missing or compressed in an unknown way)`);
   const relsXml = relsEntry ? await readZipEntry(handle, relsEntry) : null;
   const { sheets, date1904 } = parseWorkbook(workbookXml.toString('utf8'), relsXml?.toString('utf8') ?? null);
   const sheet = pickSheet(file, sheets, options.sheet);
   // exceljs only streams worksheets stored under this name pattern
   if (!sheet.path || !/^xl\/worksheets\/sheet\d+\.xml$/.test(sheet.path) || !entry(sheet.path)) {
-    throw inputError(`${file}: sheet "${sheet.name}" is not a worksheet that can be read`, 'Choose another sheet with --sheet, or save the workbook again with Excel.');
+    throw unsupportedFormat(`${file}: sheet "${sheet.name}" is not a worksheet that can be read`, 'Choose another sheet with --sheet, or save the workbook again with Excel.');
   }
   const path = sheet.path;
   const header = await findHeader(readSheet(file, directory, path, date1904));
   if (!header) {
-    throw dataError(`${file}: sheet "${sheet.name}" is empty: it has no header row`, 'Start from the sheet written by `memberctl template`.');
+    throw noHeaderRow(`${file}: sheet "${sheet.name}" is empty: it has no header row`, 'Start from the sheet written by `memberctl template`.');
   }
   const stats = { emptyRows: 0, dataRows: 0 };
   return {

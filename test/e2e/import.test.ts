@@ -141,6 +141,27 @@ describe('validate and import from the command line', () => {
     expect(second.json().problems.map((p: { column: string }) => p.column)).not.toContain('Error');
   });
 
+  it('--json gives a document even for a file that cannot be read at all, with its file-level problem and exit code', async () => {
+    const db = await withPlans('sqlite');
+    const cases: Array<[string, number, string]> = [
+      [files.write('empty.csv', ''), 65, 'empty_file'],
+      [files.path('missing.csv'), 66, 'unreadable_file'],
+      [files.write('broken.xlsx', Buffer.from('PK\u0003\u0004 not really a zip')), 66, 'unsupported_format'],
+      [files.write('unclosed.csv', 'Name,Email\n"Ada,ada@example.org\n'), 65, 'unreadable_file'],
+    ];
+    for (const [file, code, problemCode] of cases) {
+      const validated = await runCli(['--json', 'validate', file], { db, today });
+      expect(validated.code, validated.stderr).toBe(code);
+      expect(validated.stderr).toContain('error:');
+      expect(validated.json()).toMatchObject({ file, source: 'template', rows: 0, valid: false, errors: 1, problems: [{ row: null, column: null, code: problemCode, severity: 'error' }] });
+      const imported = await runCli(['--json', 'import', file], { db, today });
+      expect(imported.code).toBe(code);
+      expect(imported.json()).toMatchObject({ batch: null, rows: 0, rejected: 0, problems: [{ code: problemCode }] });
+      // without --json, only the message on stderr
+      expect((await runCli(['validate', file], { db, today })).stdout).toBe('');
+    }
+  });
+
   it('--json gives header problems as file-level problems: no row or column, the header as the value', async () => {
     const db = await withPlans('sqlite');
     const file = files.write('headers.csv', 'Name,Emial,Locker,Name,Plan name\nAnn,a@x.org,L1,Ann,\n');
