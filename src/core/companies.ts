@@ -70,6 +70,14 @@ export async function addCompany(db: Queryable, input: CompanyInput & { name: st
   if (await findCompany(db, name)) throw dataError(`a company named "${name}" already exists`, 'use `memberctl companies edit` to change it');
   const variants = await companyVariants(db, name);
   const parent = input.parent ? await requireCompany(db, input.parent) : null;
+  return { company: await insertCompany(db, name, input, parent, source), variants };
+}
+
+/**
+ * Inserts a company the caller found no row for. Another process may have inserted the same name since: the
+ * unique name then fails the insert, and the caller's transaction runs again (retryingUniqueRace) and finds it.
+ */
+async function insertCompany(db: Queryable, name: string, input: CompanyInput, parent: Company | null, source: AuditSource): Promise<Company> {
   const company = await db
     .insertInto('companies')
     .values({
@@ -85,7 +93,7 @@ export async function addCompany(db: Queryable, input: CompanyInput & { name: st
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordAudit(db, source, { action: 'insert', entity: 'companies', entityId: company.id, after: company, summary: `company ${name} added` });
-  return { company, variants };
+  return company;
 }
 
 /**
@@ -103,8 +111,7 @@ export async function companyForMember(db: Queryable, name: string, source: Audi
       `use the exact name, or create it first with \`memberctl companies add "${trimmed}"\``,
     );
   }
-  const { company } = await addCompany(db, { name: trimmed }, source);
-  return { company, created: true };
+  return { company: await insertCompany(db, trimmed, {}, null, source), created: true };
 }
 
 export async function editCompany(db: Queryable, name: string, input: CompanyInput, source: AuditSource): Promise<{ company: Company; variants: string[] }> {

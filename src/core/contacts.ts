@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '../db/connect.js';
 import type { Member, Membership } from '../db/types.js';
-import { dataError } from '../errors.js';
+import { dataError, UserError } from '../errors.js';
 import type { AuditSource } from './audit.js';
 import type { IsoDate } from './dates.js';
 import { addMember, editMember, findMemberByEmail, type MemberInput, normalizeEmail } from './members.js';
@@ -40,7 +40,16 @@ export async function upsertContact(db: Queryable, input: MemberInput & { name: 
   }
   const name = input.name.replace(/\s+/g, ' ').trim();
   const sameName = email ? [] : await db.selectFrom('members').selectAll().where('name', '=', name).where('email', 'is', null).orderBy('id').execute();
-  const written = await addMember(db, input, source);
+  let written: Awaited<ReturnType<typeof addMember>>;
+  try {
+    written = await addMember(db, input, source);
+  } catch (error) {
+    // another memberctl added this e-mail since the lookup above (PostgreSQL reads what others commit meanwhile),
+    // and addMember's own check saw it: that person is the one to update. (A clash the database itself refuses
+    // leaves the transaction unusable; the command runs it again, see retryingUniqueRace.)
+    if (error instanceof UserError && email && (await findMemberByEmail(db, email))) return upsertContact(db, input, source);
+    throw error;
+  }
   return { member: written.member, result: 'created', createdCompanies: written.createdCompanies, sameName, hasMemberships: false };
 }
 
