@@ -9,6 +9,7 @@ import { documented } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { assertWritable } from '../output-file.js';
 import { importDocument } from './import-result.js';
+import { plural } from '../core/words.js';
 
 export interface StripeFlags {
   customers?: string;
@@ -26,14 +27,14 @@ interface StripeImportFlags extends StripeFlags {
   cancelList?: string;
 }
 
-const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 async function readRequest(ctx: Context, customers: string, flags: StripeFlags, mayBeNewMap: boolean): Promise<StripeReadRequest> {
-  const { readPriceMap } = await import('../core/stripe/price-plans.js');
+  const { readPlanMap } = await import('../core/import/plan-map.js');
+  const { stripePriceIds } = await import('../core/stripe/price-plans.js');
   const { parseDateFormat } = await import('./import.js');
   return {
     files: { customers, subscriptions: flags.subscriptions ?? null, prices: flags.prices ?? null },
-    priceMap: flags.map === undefined ? new Map() : readPriceMap(flags.map, mayBeNewMap),
+    priceMap: flags.map === undefined ? new Map() : readPlanMap(flags.map, mayBeNewMap, stripePriceIds),
     dateFormat: parseDateFormat(flags.dateFormat),
     today: await ctx.today(),
   };

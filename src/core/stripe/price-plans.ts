@@ -3,9 +3,8 @@
  * export gives the price's nickname (`Description`) when it is exactly a plan's name, else its `Product Name`.
  * The name found must be an existing plan's exact name.
  */
-import fs from 'node:fs';
 import type { Plan } from '../../db/types.js';
-import { inputError } from '../../errors.js';
+import type { MapKeys } from '../import/plan-map.js';
 import type { StripePrice, StripeSubscription } from '../../importers/stripe/records.js';
 import { formatAmount } from '../money.js';
 import { nameMatcher } from '../suggest.js';
@@ -57,37 +56,8 @@ export function planResolver(plans: ReadonlyMap<string, Plan>, prices: readonly 
   };
 }
 
-const priceMapExample = '{"price_1AbC...": "Hot Desk"}';
-
-/**
- * `--map FILE` of a Stripe import: a JSON object from Stripe price ids to existing plan names. A missing file is
- * an empty map when `mayBeNew` (the answers to the prompts will create it), else a 66.
- */
-export function readPriceMap(file: string, mayBeNew: boolean): Map<string, string> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && mayBeNew) return new Map();
-    throw inputError(`--map ${file}: cannot be read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw inputError(`--map ${file}: not valid JSON (${(error as Error).message})`, `expected an object from Stripe price ids to plan names, such as ${priceMapExample}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw inputError(`--map ${file}: expected a JSON object from Stripe price ids to plan names, such as ${priceMapExample}`);
-  }
-  const map = new Map<string, string>();
-  for (const [from, to] of Object.entries(value)) {
-    if (typeof to !== 'string' || to.trim() === '') throw inputError(`--map ${file}: the value for "${from}" must be the name of a plan, such as ${priceMapExample}`);
-    map.set(from.trim(), to.trim());
-  }
-  return map;
-}
+/** The keys of a Stripe import's `--map` file, for `readPlanMap`'s messages. */
+export const stripePriceIds: MapKeys = { what: 'Stripe price ids', example: '{"price_1AbC...": "Hot Desk"}' };
 
 const intervalText = (interval: string, every: number) => (every === 1 ? interval : `${every} ${interval}s`);
 
