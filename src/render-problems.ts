@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Problem } from './core/problems.js';
+import { plural } from './core/words.js';
 
 /** Problems grouped by row, file-level ones first, for a person reading a terminal. */
 export function renderProblems(file: string, problems: readonly Problem[], color: ChalkInstance): string {
@@ -29,6 +30,5 @@ export function renderProblems(file: string, problems: readonly Problem[], color
 export function summarizeProblems(problems: readonly Problem[]): string {
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
 }

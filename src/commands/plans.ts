@@ -3,6 +3,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { PlanInput } from '../core/plans.js';
 import type { Plan } from '../db/types.js';
 import { renderTable } from '../output.js';
+import { plural } from '../core/words.js';
 
 // commander names these options as the fields of PlanInput, so a command's flags are its input
 const planOptions = (command: Command, forEdit: boolean) => {
@@ -18,7 +19,6 @@ const planOptions = (command: Command, forEdit: boolean) => {
     .option('--auto-renew <yes|no>', 'renew automatically (default yes)');
 };
 
-const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const editFlags = ['--name', '--price', '--currency', '--interval', '--every', '--tax-rate', '--credits', '--passes', '--auto-renew'];
 
@@ -119,7 +119,7 @@ export function registerPlans(program: Command, action: Action): void {
         if (impact) {
           const one = impact.memberships === 1;
           ctx.out.warn(
-            `${count(impact.memberships, 'membership')} on plan "${edit.plan.name}" that ${one ? 'has' : 'have'} not ended will be billed ${impact.after} instead of ${impact.before} from ${one ? 'its' : 'their'} next invoice (the first on ${impact.firstInvoiceDate}).`,
+            `${plural(impact.memberships, 'membership')} on plan "${edit.plan.name}" that ${one ? 'has' : 'have'} not ended will be billed ${impact.after} instead of ${impact.before} from ${one ? 'its' : 'their'} next invoice (the first on ${impact.firstInvoiceDate}).`,
           );
           if (ctx.interactive) {
             const { confirm } = await import('../prompt.js');
@@ -205,7 +205,7 @@ export function registerPlans(program: Command, action: Action): void {
           };
           ctx.out.result(data, () => {
             const lines = problems.length ? [renderProblems(file, problems, ctx.out.color)] : [];
-            const rows = `${count(data.rows, 'row')}${data.emptyRows > 0 ? `, ${count(data.emptyRows, 'empty row')} skipped` : ''}`;
+            const rows = `${plural(data.rows, 'row')}${data.emptyRows > 0 ? `, ${plural(data.emptyRows, 'empty row')} skipped` : ''}`;
             if (hasErrors()) lines.push(`${file} (${rows}): ${summarizeProblems(problems)}: nothing imported.`);
             else {
               const verb = flags.dryRun ? 'would be' : 'were';

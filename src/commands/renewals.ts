@@ -6,6 +6,7 @@ import type { RenewalJson } from '../core/renewals.js';
 import type { RenewalStatus } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
+import { plural } from '../core/words.js';
 
 interface RunFlags {
   dryRun?: boolean;
@@ -19,7 +20,6 @@ interface ListFlags {
 }
 
 const statuses: RenewalStatus[] = ['open', 'intervention', 'accepted', 'refused'];
-const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 export function renewalTable(renewals: readonly RenewalJson[]): string {
   return renderTable(renewals, [

@@ -72,7 +72,6 @@ export async function tagsMatching(db: Queryable, text: string): Promise<Tag[]> 
   throw dataError(`no tag or tag category "${normalizeTag(text)}"`, await closestTagsHint(db, text));
 }
 
-/** The tags with these names, creating the missing ones (existing spelling wins over the typed one). */
 /**
  * A new tag's name with its category spelt as the existing tags spell it: `SPORT/Running` next to `Sport/Yoga` is
  * `Sport/Running`, so that a category is one category whatever the capitals it was typed with.
@@ -87,6 +86,7 @@ export function withKnownCategory(name: string, existing: Iterable<string>): str
   return name;
 }
 
+/** The tags with these names, creating the missing ones (existing spelling wins over the typed one). */
 export async function ensureTags(db: Queryable, names: readonly string[]): Promise<Tag[]> {
   const tags = await allTags(db);
   const byKey = new Map(tags.map((t) => [key(t.name), t]));

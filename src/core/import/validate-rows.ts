@@ -13,6 +13,7 @@ import { type Existing, membersNamed } from './existing.js';
 import { type DateReading, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import type { FileIndex } from './scan.js';
+import { plural } from '../words.js';
 
 export interface RowChecks {
   layout: Layout;
@@ -109,7 +110,6 @@ export function findCompanyVariants(index: FileIndex, existing: Existing): Map<s
   return variants;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
   const { layout, index, existing, today } = checks;

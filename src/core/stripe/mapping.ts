@@ -17,6 +17,7 @@ import { type Problem, problem } from '../problems.js';
 import { emailKey } from '../refs.js';
 import type { Plan } from '../../db/types.js';
 import { type PlanResolver, priceDifferences } from './price-plans.js';
+import { plural } from '../words.js';
 
 /** A problem of a Stripe import names the file it is about: the import reads up to three. */
 export interface StripeProblem extends Problem {
@@ -91,7 +92,6 @@ export interface StripeMapping {
   notImported: Record<string, number>;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const listRows = (rows: readonly number[]) =>
   `${rows.length === 1 ? 'row' : 'rows'} ${rows.length <= 10 ? rows.join(', ') : `${rows.slice(0, 10).join(', ')}… and ${rows.length - 10} more`}`;
 
