@@ -9,6 +9,7 @@ import { FileError } from '../importers/file-error.js';
 import { assertWritable } from '../output-file.js';
 import { importDocument } from './import-result.js';
 import type { StripeFlags } from './import-stripe.js';
+import { plural } from '../core/words.js';
 
 interface ReadFlags {
   sheet?: string;
@@ -77,7 +78,6 @@ async function progressFor(ctx: Context): Promise<{ onRows: (phase: Phase, rows:
   };
 }
 
-const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 /** "3 members and 2 memberships created, 1 member updated, 4 unchanged, 1 rejected": the counts that are not zero. */
 function importSummary(result: ImportResult): string {
@@ -130,12 +130,12 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
   return lines.join('\n');
 }
 
-/** `import --json` (cli.md), plus the rejects file and the empty rows skipped. */
 /** The file-level problem of a file that cannot be read at all. */
 function fileProblem(error: FileError): Problem {
   return problem({ code: error.problemCode, severity: 'error', message: error.message });
 }
 
+/** `import --json` (cli.md), plus the rejects file and the empty rows skipped. */
 export function importJson(result: ImportResult) {
   return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows };
 }
@@ -245,8 +245,8 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
   } catch (error) {
     // a file that cannot be read at all still gives scripts their document (the message goes to stderr as well)
     if (error instanceof FileError && ctx.out.json) {
-      const empty = { created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 };
-      ctx.out.result(importJson({ batch: null, dryRun: Boolean(flags.dryRun), rows: 0, ...empty, rejected: 0, problems: [fileProblem(error)], rejects: null, emptyRows: 0, written: false }), () => null);
+      const { noCounts } = await import('../core/import/write-import.js');
+      ctx.out.result(importJson({ batch: null, dryRun: Boolean(flags.dryRun), rows: 0, ...noCounts(), rejected: 0, problems: [fileProblem(error)], rejects: null, emptyRows: 0, written: false }), () => null);
     }
     throw error;
   } finally {

@@ -21,7 +21,7 @@ import { type PayerResolution, resolvePayers } from './resolve-payers.js';
 import { RejectsFile, rejectReason } from './rejects.js';
 import { emptyIndex, type FileIndex, inferredConvention, scanRow } from './scan.js';
 import { type CheckedRow, checkRow, findCompanyVariants, planSuggester, type RowChecks } from './validate-rows.js';
-import { type ImportCounts, ImportWriter } from './write-import.js';
+import { type ImportCounts, ImportWriter, noCounts } from './write-import.js';
 
 export type Phase = 'scan' | 'check';
 
@@ -224,7 +224,6 @@ export async function validateFile(db: Queryable, options: ReadOptions & { updat
   // conflict_existing error without --update
   const compare = new ImportWriter(db, analysis.existing, {
     bulk: null,
-    source: { ...auditSource({}), batchId: '' },
     update: options.update ?? options.mode === 'update',
     layout: analysis.layout,
     matches: analysis.index.matches,
@@ -358,9 +357,7 @@ async function importInTransaction(db: Db, trx: Queryable, options: ImportOption
     batch: null,
     dryRun: options.dryRun,
     rows: analysis.index.dataRows,
-    created: { members: 0, companies: 0, memberships: 0 },
-    updated: { members: 0, memberships: 0 },
-    unchanged: 0,
+    ...noCounts(),
     rejected: 0,
     problems,
     rejects: null,
@@ -397,6 +394,8 @@ async function writeRows(
     if (extra) problems.push(extra);
     result.rejected += 1;
     failed = true;
+    // an aborting import compares the rows that follow with the database, for their conflicts, and writes no more
+    if (!skip) writer.stopWriting();
     rejects?.add(row.cells, rejectReason(extra ? [...row.problems, extra] : row.problems));
   };
   const bulk = bulkTarget(db, trx);
@@ -469,8 +468,6 @@ async function writeRows(
         return false;
       }
     }
-    // once a row has failed an aborting import, the rest is only compared with the database, for its conflicts
-    if (failed && !skip) writer.stopWriting();
     await writer.add(row);
     return true;
   };
@@ -481,7 +478,6 @@ async function writeRows(
     if (done !== null) await settle(row, done);
   }
   if (waiting.size > 0) throw new Error(`payer rows never settled: ${[...waiting.keys()].join(', ')}`);
-  if (failed && !skip) writer.stopWriting();
   await writer.finish();
   problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
 

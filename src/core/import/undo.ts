@@ -9,7 +9,7 @@ import { dataError } from '../../errors.js';
 import { type AuditChange, type AuditSource, auditRow } from '../audit.js';
 import { rankByCloseness } from '../suggest.js';
 import { bulkTarget, inChunks, insertRows, type SqlValue } from './bulk.js';
-import { memberColumns as importedMemberColumns, membershipColumns as importedMembershipColumns } from './write-import.js';
+import { memberColumns as importedMemberColumns, membershipColumns as importedMembershipColumns, noCounts } from './write-import.js';
 
 export interface BatchSummary {
   batch: string;
@@ -25,7 +25,7 @@ export interface BatchSummary {
   rejected: number;
 }
 
-const zero = { created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0, rejected: 0 };
+const zero = { ...noCounts(), rejected: 0 };
 
 export function batchSummary(batch: ImportBatch): BatchSummary {
   let counts: Partial<typeof zero> = {};

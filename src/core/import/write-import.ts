@@ -20,16 +20,22 @@ import type { CheckedRow, PlannedMembership } from './validate-rows.js';
  */
 const chunkRows = 250;
 
+/** Counts of an import that has written nothing yet. */
+export const noCounts = (): ImportCounts => ({ created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 });
+
 export interface ImportCounts {
   created: { members: number; companies: number; memberships: number };
   updated: { members: number; memberships: number };
   unchanged: number;
 }
 
-export interface WriterOptions {
-  /** where to write; null compares the rows with the database and reports the conflicts, writing nothing (validate) */
-  bulk: BulkTarget | null;
-  source: AuditSource & { batchId: string };
+/**
+ * Where and as whom to write; `bulk: null` makes a writer that only compares the rows with the database and
+ * reports the conflicts, writing nothing (validate).
+ */
+export type WriterTarget = { bulk: BulkTarget; source: AuditSource & { batchId: string } } | { bulk: null; source?: undefined };
+
+export type WriterOptions = WriterTarget & {
   /** change existing members that differ from their row (--update, and always for `members update`) */
   update: boolean;
   layout: Layout;
@@ -43,7 +49,7 @@ export interface WriterOptions {
   onWarning?: (row: CheckedRow, problem: Problem) => void;
   /** `update` (members update): membership values without a plan name change the person's one membership */
   mode?: ImportMode;
-}
+};
 
 interface Snapshot {
   member: Member;
@@ -378,7 +384,7 @@ const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date'
 const auditColumns = ['at', 'actor', 'action', 'entity', 'entity_id', 'member_id', 'batch_id', 'job_id', 'before', 'after', 'summary'] as const;
 
 export class ImportWriter {
-  readonly counts: ImportCounts = { created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 };
+  readonly counts: ImportCounts = noCounts();
   private readonly db: Queryable;
   private readonly options: WriterOptions;
   private readonly companies: Map<string, number>;
@@ -408,9 +414,19 @@ export class ImportWriter {
     this.writing = false;
   }
 
+  /** Where and as whom the writes go; only while writing. */
+  private get target(): { bulk: BulkTarget; source: AuditSource & { batchId: string } } {
+    const options = this.options;
+    if (options.bulk === null || !this.writing) throw new Error('this import writer only compares rows with the database');
+    return options;
+  }
+
   private get bulk(): BulkTarget {
-    if (!this.options.bulk || !this.writing) throw new Error('this import writer only compares rows with the database');
-    return this.options.bulk;
+    return this.target.bulk;
+  }
+
+  private get source(): AuditSource & { batchId: string } {
+    return this.target.source;
   }
 
   async add(row: CheckedRow): Promise<void> {
@@ -422,7 +438,7 @@ export class ImportWriter {
   async finish(): Promise<void> {
     await this.flush();
     if (!this.writing) return;
-    const { source } = this.options;
+    const { source } = this;
     const pairs: Array<[number, number]> = [];
     for (const pending of this.pendingPayers) {
       const payer = this.memberOfRow.get(pending.payerRow);
@@ -527,7 +543,7 @@ export class ImportWriter {
   private async ensureCompanies(names: Array<string | null>): Promise<void> {
     const missing = [...new Set(names.filter((n): n is string => n !== null && !this.companies.has(n)))];
     if (missing.length === 0) return;
-    const { at } = this.options.source;
+    const { at } = this.source;
     const ids = await insertRows(this.bulk, 'companies', ['name', 'created_at', 'updated_at'], missing.map((name) => [name, at, at]), true);
     missing.forEach((name, i) => {
       this.companies.set(name, ids[i]!);
@@ -563,7 +579,7 @@ export class ImportWriter {
 
   private async insertMembers(rows: CheckedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const { source } = this.options;
+    const { source } = this;
     const at = source.at;
     const memberValues = (r: CheckedRow, payer: number | 'pending' | null): SqlValue[] => {
       const v = r.values;
@@ -668,7 +684,7 @@ export class ImportWriter {
 
   private async updateMembers(changes: Array<{ row: CheckedRow; diff: MemberDiff }>): Promise<void> {
     if (changes.length === 0) return;
-    const { source } = this.options;
+    const { source } = this;
     const at = source.at;
     for (const { row, diff } of changes) {
       const id = row.match!;
@@ -740,7 +756,7 @@ export class ImportWriter {
     if (audits.length === 0) return;
     this.audits = [];
     const rows = audits.map((change) => {
-      const row = auditRow(this.options.source, change);
+      const row = auditRow(this.source, change);
       return auditColumns.map((c) => row[c]) as SqlValue[];
     });
     await insertRows(this.bulk, 'audit_log', auditColumns, rows);

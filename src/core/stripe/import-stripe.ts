@@ -8,13 +8,12 @@ import fs from 'node:fs';
 import type { Db, Queryable } from '../../db/connect.js';
 import type { StripeExport } from '../../importers/stripe/export-table.js';
 import type { Cell } from '../../importers/types.js';
-import { auditSource } from '../audit.js';
 import { buildLayout, type Layout, type MemberValues } from '../import/member-row.js';
 import { bulkTarget } from '../import/bulk.js';
 import { RejectsFile, rejectReason } from '../import/rejects.js';
 import { importSource, inImportTransaction, recordBatch } from '../import/run.js';
 import type { CheckedRow, PlannedMembership } from '../import/validate-rows.js';
-import { type ImportCounts, ImportWriter } from '../import/write-import.js';
+import { type ImportCounts, ImportWriter, noCounts } from '../import/write-import.js';
 import { allProblems, analyzeStripe, type StripeAnalysis, type StripeReadRequest, type StripeValidation } from './analyze.js';
 import type { StripeProblem, StripeUnit } from './mapping.js';
 
@@ -159,7 +158,6 @@ export async function validateStripe(db: Queryable, request: StripeReadRequest, 
   const byRow = new Map<number, StripeUnit>();
   const compare = new ImportWriter(db, analysis.existing, {
     bulk: null,
-    source: { ...auditSource({}), batchId: '' },
     update,
     layout: stripeLayout(),
     matches: analysis.matches,
@@ -199,8 +197,6 @@ interface Outcome {
   rejected: Set<StripeUnit>;
 }
 
-const zeroCounts = () => ({ created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 });
-
 /**
  * Imports the Stripe exports in one transaction (see the file comment). A dry run, an aborted import or one that
  * would change nothing rolls back; the rejects files and the cancel list are written only for a real import.
@@ -215,7 +211,7 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       dryRun: options.dryRun,
       rows: analysis.rows,
       emptyRows: analysis.emptyRows,
-      ...zeroCounts(),
+      ...noCounts(),
       rejected: 0,
       problems,
       written: false,
@@ -237,6 +233,12 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
     const byRow = new Map<number, StripeUnit>();
     const file = analysis.customers.file;
     let failed = false;
+    const reject = (unit: StripeUnit) => {
+      rejected.add(unit);
+      failed = true;
+      // an aborting import compares the customers that follow with the database, for their conflicts, and writes no more
+      if (!skip) writer.stopWriting();
+    };
     const writer = new ImportWriter(trx, analysis.existing, {
       bulk: bulkTarget(db, trx),
       source,
@@ -248,23 +250,18 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       onReject: (row, p) => {
         const unit = byRow.get(row.row)!;
         unit.problems.push({ ...p, file });
-        rejected.add(unit);
-        failed = true;
+        reject(unit);
       },
     });
     for (const unit of analysis.mapping.units) {
       if (unit.hasErrors || unit.member === null || unit.customerRow === null) {
-        rejected.add(unit);
-        failed = true;
+        reject(unit);
         continue;
       }
       byRow.set(unit.customerRow, unit);
       accepted.push(unit);
-      // once a customer has failed an aborting import, the rest is only compared with the database, for its conflicts
-      if (failed && !skip) writer.stopWriting();
       await writer.add(unitRow(unit, analysis.matches.get(unit.customerRow) ?? null, options.today));
     }
-    if (failed && !skip) writer.stopWriting();
     await writer.finish();
     // with the conflicts the comparison found, in file and row order
     result.problems = allProblems(analysis);
