@@ -10,6 +10,7 @@ import type { InvoiceStatus } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
 import { parseDateOption } from './memberships.js';
+import { plural } from '../core/words.js';
 
 interface FilterFlags {
   status?: string;
@@ -146,7 +147,6 @@ export async function printJsonDocument(value: unknown): Promise<void> {
   await flush();
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const totalsText = (totals: Record<string, string>) =>
   Object.entries(totals)
     .map(([currency, amount]) => `${currency} ${amount}`)
@@ -271,24 +271,24 @@ export function registerInvoices(program: Command, action: Action): void {
       .description('show one invoice with its lines and payments, or a credit note')
       .action(
         action(async (ctx, number: string) => {
-          const { requireInvoice, invoicesJson, findCreditNote, creditNoteJson } = await import('../core/invoices.js');
+          const { findInvoice, unknownInvoice, invoicesJson, findCreditNote, creditNoteJson } = await import('../core/invoices.js');
           const { listPayments, paymentJson } = await import('../core/payments.js');
           const db = await ctx.db();
-          const note = await findCreditNote(db.kysely, number);
-          if (note) {
+          const invoice = await findInvoice(db.kysely, number);
+          if (!invoice) {
+            const note = await findCreditNote(db.kysely, number);
+            if (!note) throw await unknownInvoice(db.kysely, number);
             const json = creditNoteJson(note.note, note.invoice);
             ctx.out.result(json, () =>
               [`${json.number}  credit note of ${json.date} voiding invoice ${json.invoice}: ${json.reason}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'),
             );
             return;
           }
-          const invoice = await requireInvoice(db.kysely, number);
-          const creditNote = await db.kysely.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).executeTakeFirst();
           const [json] = await invoicesJson(db.kysely, [invoice]);
           const payments = await listPayments(db.kysely, { invoiceId: invoice.id });
           ctx.out.result(json, () =>
             renderInvoice(json!, {
-              creditNote: creditNote?.number ?? null,
+              creditNote: json!.creditNote,
               voidReason: invoice.void_reason,
               payments: payments
                 .map(paymentJson)

@@ -109,15 +109,32 @@ export const lineFacts = (line: InvoiceLine): InvoiceLineFacts => ({
 });
 
 /** The invoice with this number (trimmed; `inv-2026-00001` finds `INV-2026-00001`), or a 65 naming the closest numbers. */
-export async function requireInvoice(db: Queryable, number: string): Promise<Invoice> {
+/** Looks a document up by its number as typed, else in capitals (numbers are written in capitals: inv-2026-00001). */
+async function byNumber<T>(number: string, find: (candidate: string) => Promise<T | undefined>): Promise<T | undefined> {
   const wanted = number.trim();
   for (const candidate of new Set([wanted, wanted.toUpperCase()])) {
-    const invoice = await db.selectFrom('invoices').selectAll().where('number', '=', candidate).executeTakeFirst();
-    if (invoice) return invoice;
+    const found = await find(candidate);
+    if (found) return found;
   }
+  return undefined;
+}
+
+export async function findInvoice(db: Queryable, number: string): Promise<Invoice | undefined> {
+  return byNumber(number, (candidate) => db.selectFrom('invoices').selectAll().where('number', '=', candidate).executeTakeFirst());
+}
+
+export async function requireInvoice(db: Queryable, number: string): Promise<Invoice> {
+  const invoice = await findInvoice(db, number);
+  if (invoice) return invoice;
+  throw await unknownInvoice(db, number);
+}
+
+/** The error for a number no invoice has (65), with the closest numbers. */
+export async function unknownInvoice(db: Queryable, number: string): Promise<Error> {
+  const wanted = number.trim();
   const numbers = (await db.selectFrom('invoices').select('number').execute()).map((r) => r.number);
   const close = rankByCloseness(wanted, numbers, 3, { maxDistance: 2 });
-  throw dataError(
+  return dataError(
     `no invoice numbered "${number.trim()}"`,
     close.length > 0 ? `did you mean ${close.join(' or ')}?` : 'see `memberctl invoices list`',
   );
@@ -324,21 +341,18 @@ async function creditNoteDocuments(db: Queryable, filter: InvoiceFilter): Promis
 
 /** The credit note numbered `number` (any case) with the number of the invoice it voids, or undefined. */
 export async function findCreditNote(db: Queryable, number: string): Promise<{ note: CreditNote; invoice: string } | undefined> {
-  const wanted = number.trim();
-  for (const candidate of new Set([wanted, wanted.toUpperCase()])) {
-    const found = await db
+  const found = await byNumber(number, (candidate) =>
+    db
       .selectFrom('credit_notes')
       .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
       .selectAll('credit_notes')
       .select('invoices.number as invoice_number')
       .where('credit_notes.number', '=', candidate)
-      .executeTakeFirst();
-    if (found) {
-      const { invoice_number, ...note } = found;
-      return { note, invoice: invoice_number };
-    }
-  }
-  return undefined;
+      .executeTakeFirst(),
+  );
+  if (!found) return undefined;
+  const { invoice_number, ...note } = found;
+  return { note, invoice: invoice_number };
 }
 
 /** The `--json` shape of a credit note: amounts are negative, the opposite of the voided invoice's. */
