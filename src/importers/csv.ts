@@ -1,18 +1,15 @@
 import fs from 'node:fs';
-import { pipeline, Transform } from 'node:stream';
-import { parse } from 'csv-parse';
+import { Worker } from 'node:worker_threads';
 import iconv from 'iconv-lite';
 import { problem } from '../core/problems.js';
 import type { Problem } from '../core/problems.js';
 import { ExitCode, UserError } from '../errors.js';
+import { type CsvDelimiter, type CsvSource, csvDelimiters, parseRecords, type WorkerMessage } from './csv-records.js';
 import { detectEncoding } from './encoding.js';
-import type { EncodingChoice, TextEncoding } from './encoding.js';
+import type { TextEncoding } from './encoding.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { RawRow, Table } from './types.js';
 import { FileError, noHeaderRow, unreadableFile } from './file-error.js';
-
-export const csvDelimiters = [',', ';', '\t', '|'] as const;
-export type CsvDelimiter = (typeof csvDelimiters)[number];
 
 const encodingNames: Record<TextEncoding, string> = {
   'utf-8': 'UTF-8',
@@ -56,63 +53,90 @@ export function detectDelimiter(text: string): CsvDelimiter {
   return best;
 }
 
-/** Re-encodes decoded text as UTF-8 for csv-parse, which reads bytes. */
-function toUtf8(encoding: TextEncoding): Transform {
-  const decoder = iconv.getDecoder(encoding, { stripBOM: false });
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      done(null, Buffer.from(decoder.write(chunk), 'utf8'));
-    },
-    flush(done) {
-      const rest = decoder.end();
-      done(null, rest ? Buffer.from(rest, 'utf8') : undefined);
-    },
-  });
-}
-
 function readError(file: string, row: number, error: unknown): Error {
   if (error instanceof UserError) return error;
   const code = (error as { code?: unknown }).code;
+  const message = (error as { message?: unknown }).message;
   if (code === 'CSV_QUOTE_NOT_CLOSED') {
     return new FileError('unreadable_file', `${file}, row ${row}: a quoted field is never closed`, { exitCode: ExitCode.dataError, hint: 'Check the double quotes (") in that row.' });
   }
   if (typeof code === 'string' && code.startsWith('CSV_')) {
-    return new FileError('unreadable_file', `${file}, row ${row}: not valid CSV (${(error as Error).message})`, { exitCode: ExitCode.dataError });
+    return new FileError('unreadable_file', `${file}, row ${row}: not valid CSV (${message})`, { exitCode: ExitCode.dataError });
   }
-  if (typeof code === 'string') return unreadableFile(`${file}: cannot be read (${(error as Error).message})`);
-  return error instanceof Error ? error : new Error(String(error));
+  if (typeof code === 'string') return unreadableFile(`${file}: cannot be read (${message})`);
+  return error instanceof Error ? error : new Error(String(message ?? error));
 }
 
 /**
  * Every record of the file, empty ones included, numbered as a spreadsheet program numbers rows: one row per
  * record, so a quoted field with line breaks does not shift the numbers below it.
  */
-async function* readRecords(file: string, encoding: EncodingChoice, delimiter: CsvDelimiter): AsyncGenerator<RawRow> {
-  const source = fs.createReadStream(file, { start: encoding.bomLength });
-  const parser = parse({
-    delimiter,
-    bom: true,
-    trim: true,
-    relax_quotes: true,
-    relax_column_count: true,
-    skip_empty_lines: false,
-    // no limit: a huge cell is reported by the validator, not refused here
-    max_record_size: 0,
-  });
-  const ignore = () => {};
-  if (encoding.encoding === 'utf-8') pipeline(source, parser, ignore);
-  else pipeline(source, toUtf8(encoding.encoding), parser, ignore);
+async function* readRecords(source: CsvSource): AsyncGenerator<RawRow> {
   let row = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const record of parseRecords(source)) {
       row += 1;
       yield { row, cells: withoutTrailingEmpty(record.map(textCell)) };
     }
   } catch (error) {
-    throw readError(file, row + 1, error);
-  } finally {
-    source.destroy();
+    throw readError(source.file, row + 1, error);
   }
+}
+
+/** Files from this size on are parsed on a worker thread while the caller checks the rows already read. */
+export const workerFileBytes = 4_000_000;
+
+/**
+ * The records of a large file, parsed on a worker thread (csv-worker.ts) so that parsing overlaps the caller's
+ * work on the rows before. The worker runs at most a few batches ahead, so memory stays bounded; it is stopped
+ * when the caller stops iterating.
+ */
+async function* readRecordsOnWorker(source: CsvSource): AsyncGenerator<RawRow> {
+  const worker = new Worker(new URL('./csv-worker.js', import.meta.url), { workerData: source });
+  const inbox: WorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  const deliver = (message: WorkerMessage) => {
+    inbox.push(message);
+    wake?.();
+  };
+  worker.on('message', deliver);
+  worker.on('error', (error) => deliver({ failure: { message: error.message } }));
+  worker.on('exit', (code) => deliver(code === 0 ? { end: true } : { failure: { message: `the CSV reader stopped (exit code ${code})` } }));
+  let row = 0;
+  try {
+    for (;;) {
+      const message = inbox.shift();
+      if (message === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+        continue;
+      }
+      if ('end' in message) return;
+      if ('failure' in message) throw readError(source.file, row + 1, message.failure);
+      worker.postMessage('next');
+      for (const record of message.batch) {
+        row += 1;
+        const cells = typeof record === 'string' ? record.split('\u0000') : record;
+        yield { row, cells: withoutTrailingEmpty(cells.map(textCell)) };
+      }
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** The records of the file, parsed on a worker thread when it is large and the worker is available. */
+function records(source: CsvSource, size: number): AsyncGenerator<RawRow> {
+  return size >= workerFileBytes && workerAvailable() ? readRecordsOnWorker(source) : readRecords(source);
+}
+
+let hasWorker: boolean | undefined;
+/** The worker's compiled file exists (the test runner runs the TypeScript sources, which a worker cannot load). */
+function workerAvailable(): boolean {
+  hasWorker ??= fs.existsSync(new URL('./csv-worker.js', import.meta.url));
+  return hasWorker;
 }
 
 /** Opens a CSV or text file whose first bytes are `head`. Throws a UserError (exit 65) when no row holds anything. */
@@ -132,11 +156,13 @@ export async function openCsv(file: string, head: Uint8Array): Promise<Table> {
   }
   const sample = iconv.decode(Buffer.from(head.subarray(encoding.bomLength)), encoding.encoding, { stripBOM: true });
   const delimiter = detectDelimiter(sample);
-  const header = await findHeader(readRecords(file, encoding, delimiter));
+  const source: CsvSource = { file, encoding: encoding.encoding, bomLength: encoding.bomLength, delimiter };
+  const header = await findHeader(readRecords(source));
   if (!header) {
     throw noHeaderRow(`${file} is empty: it has no header row`, 'Start from the header line of `memberctl template --format csv`.');
   }
   const stats = { emptyRows: 0, dataRows: 0 };
+  const size = fs.statSync(file).size;
   return {
     file,
     format: 'csv',
@@ -146,7 +172,7 @@ export async function openCsv(file: string, head: Uint8Array): Promise<Table> {
     headerRow: header.row,
     headers: header.cells.map(headerText),
     problems,
-    rows: { [Symbol.asyncIterator]: () => dataRows(readRecords(file, encoding, delimiter), header.row, stats) },
+    rows: { [Symbol.asyncIterator]: () => dataRows(records(source, size), header.row, stats) },
     stats,
   };
 }

@@ -1,0 +1,74 @@
+/**
+ * Reading the records of a CSV file with csv-parse, and what passes between csv.ts and the worker thread that
+ * parses large files (csv-worker.ts). Kept apart from csv.ts so that the worker loads no more than it needs.
+ */
+import fs from 'node:fs';
+import { pipeline, Transform } from 'node:stream';
+import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import type { TextEncoding } from './encoding.js';
+
+export const csvDelimiters = [',', ';', '\t', '|'] as const;
+export type CsvDelimiter = (typeof csvDelimiters)[number];
+
+/** What reads a CSV file's records: the file, its encoding and its delimiter. */
+export interface CsvSource {
+  file: string;
+  encoding: TextEncoding;
+  bomLength: number;
+  delimiter: CsvDelimiter;
+}
+
+/** Re-encodes decoded text as UTF-8 for csv-parse, which reads bytes. */
+function toUtf8(encoding: TextEncoding): Transform {
+  const decoder = iconv.getDecoder(encoding, { stripBOM: false });
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      done(null, Buffer.from(decoder.write(chunk), 'utf8'));
+    },
+    flush(done) {
+      const rest = decoder.end();
+      done(null, rest ? Buffer.from(rest, 'utf8') : undefined);
+    },
+  });
+}
+
+/**
+ * The records of the file as csv-parse gives them, in order. Reading stops, and the file is
+ * closed, when the caller stops iterating.
+ */
+export async function* parseRecords(source: CsvSource): AsyncGenerator<string[]> {
+  const input = fs.createReadStream(source.file, { start: source.bomLength });
+  const parser = parse({
+    delimiter: source.delimiter,
+    bom: true,
+    trim: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    // no limit: a huge cell is reported by the validator, not refused here
+    max_record_size: 0,
+  });
+  const ignore = () => {};
+  if (source.encoding === 'utf-8') pipeline(input, parser, ignore);
+  else pipeline(input, toUtf8(source.encoding), parser, ignore);
+  try {
+    yield* parser as AsyncIterable<string[]>;
+  } finally {
+    input.destroy();
+  }
+}
+
+/** A reading error as it crosses from the worker thread: its code and message. */
+export interface ReadFailure {
+  code?: unknown;
+  message: string;
+}
+
+/** A batch of records from the worker: each record's cells joined by NUL, or the cells themselves when one holds a NUL. */
+export type RecordBatch = Array<string | string[]>;
+/** Messages from the worker: batches of records, then the end or a failure. */
+export type WorkerMessage = { batch: RecordBatch } | { end: true } | { failure: ReadFailure };
+/** Batches the worker may send ahead of the ones the reader has taken. */
+export const workerCredit = 4;
+
