@@ -1,36 +1,32 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { configError } from '../errors.js';
 import type { Db } from './connect.js';
-
-const migrationFile = /\.(js|ts)$/;
-const migrationFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+import { type MigrationEntry, migrations } from './migrations/index.js';
 
 /**
- * Loads `NNNN_name.js` (or `.ts` under the test runner) from the migrations folder. Unlike kysely's
- * FileMigrationProvider it refuses a misnamed file or one without `up`, instead of skipping it silently.
+ * Loads the migrations of `migrations/index.ts`. Unlike kysely's FileMigrationProvider it refuses a misnamed
+ * migration, one out of order, or one without `up`, instead of skipping it silently.
  */
-export class MigrationFolderProvider implements MigrationProvider {
-  constructor(private readonly folder: string = migrationFolder) {}
+export class MigrationListProvider implements MigrationProvider {
+  constructor(private readonly list: readonly MigrationEntry[] = migrations) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
-    const migrations: Record<string, Migration> = {};
-    const files = (await fs.readdir(this.folder)).filter((f) => migrationFile.test(f) && !f.endsWith('.d.ts')).sort();
-    for (const file of files) {
-      const name = file.replace(migrationFile, '');
-      if (!/^\d{4}_[a-z0-9_]+$/.test(name)) throw new Error(`migration file ${file} is not named NNNN_name`);
-      const module = await import(pathToFileURL(path.join(this.folder, file)).href);
-      if (typeof module.up !== 'function') throw new Error(`migration ${file} has no up() function`);
-      migrations[name] = { up: module.up, down: module.down };
+    const loaded: Record<string, Migration> = {};
+    let previous = '';
+    for (const [name, load] of this.list) {
+      if (!/^\d{4}_[a-z0-9_]+$/.test(name)) throw new Error(`migration ${name} is not named NNNN_name`);
+      if (name <= previous) throw new Error(`migration ${name} is listed after ${previous}`);
+      previous = name;
+      const module = await load();
+      if (typeof module.up !== 'function') throw new Error(`migration ${name} has no up() function`);
+      loaded[name] = { up: module.up, down: module.down };
     }
-    return migrations;
+    return loaded;
   }
 }
 
 function migrator(db: Db): Migrator {
-  return new Migrator({ db: db.kysely, provider: new MigrationFolderProvider() });
+  return new Migrator({ db: db.kysely, provider: new MigrationListProvider() });
 }
 
 export interface SchemaState {
@@ -40,14 +36,6 @@ export interface SchemaState {
   pending: string[];
   /** Migrations recorded in the database that this program does not know: the database is newer. */
   unknown: string[];
-}
-
-/** Migration names from the folder's file names, without loading the files (checked on every command). */
-async function knownNames(folder: string = migrationFolder): Promise<string[]> {
-  return (await fs.readdir(folder))
-    .filter((f) => migrationFile.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.replace(migrationFile, ''))
-    .sort();
 }
 
 async function appliedNames(db: Db): Promise<string[]> {
@@ -61,7 +49,7 @@ async function appliedNames(db: Db): Promise<string[]> {
 }
 
 export async function schemaState(db: Db): Promise<SchemaState> {
-  const known = await knownNames();
+  const known = migrations.map(([name]) => name);
   const knownSet = new Set(known);
   const applied = await appliedNames(db);
   const appliedSet = new Set(applied);

@@ -1,0 +1,15 @@
+/**
+ * Every migration, in the order they apply. A new migration file is added here too: the program is bundled into
+ * one file, so it cannot list a folder at run time (a test checks that this list and the folder agree).
+ */
+import type { Migration } from 'kysely';
+
+export type MigrationEntry = readonly [name: string, load: () => Promise<Partial<Migration>>];
+
+export const migrations: readonly MigrationEntry[] = [
+  ['0001_init', () => import('./0001_init.js')],
+  ['0002_people', () => import('./0002_people.js')],
+  ['0003_billing', () => import('./0003_billing.js')],
+  ['0004_invoicing', () => import('./0004_invoicing.js')],
+  ['0006_renewals', () => import('./0006_renewals.js')],
+];
