@@ -43,32 +43,30 @@ function placeholders(dialect: Dialect, rows: number, columns: number, first = 1
 
 const chunkSize = (columns: number) => Math.max(1, Math.min(maxRows, Math.floor(maxParameters / columns)));
 
-const insertTexts = new WeakMap<readonly string[], Map<string, string>>();
+/** Values the same in every row of an insert, by column: bound once per statement rather than once per row. */
+export type SameInEveryRow = Readonly<Record<string, SqlValue>>;
 
-/** `insert into t (a, b) values (?, ?)`, built once per column list: rows are inserted one by one on SQLite. */
-function insertText(table: string, columns: readonly string[]): string {
-  let byTable = insertTexts.get(columns);
-  if (!byTable) {
-    byTable = new Map();
-    insertTexts.set(columns, byTable);
+/**
+ * `insert into t (a, b, c) values (...), (...)` for `rows` rows of `columns`, then the `constants` columns, which every
+ * row takes from the same parameters: on SQLite `(?, ?, @c0)` (the constants bound by name), on PostgreSQL
+ * `($2, $3, $1)` (the constants first).
+ */
+function insertText(dialect: Dialect, table: string, columns: readonly string[], constants: readonly string[], rows: number): string {
+  const postgres = dialect === 'postgres';
+  const shared = constants.map((_, i) => (postgres ? `$${i + 1}` : `@c${i}`));
+  const groups: string[] = [];
+  let n = constants.length;
+  for (let r = 0; r < rows; r += 1) {
+    const cells: string[] = [];
+    for (let c = 0; c < columns.length; c += 1) cells.push(postgres ? `$${++n}` : '?');
+    groups.push(`(${[...cells, ...shared].join(', ')})`);
   }
-  let text = byTable.get(table);
-  if (text === undefined) {
-    text = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
-    byTable.set(table, text);
-  }
-  return text;
+  return `insert into ${quote(table)} (${[...columns, ...constants].map(quote).join(', ')}) values ${groups.join(', ')}`;
 }
 
 /** Rows per prepared multi-row INSERT on SQLite: fewer steps than one per row, shorter statements than a long one. */
 const sqliteGroupRows = 16;
 const sqliteMaxParameters = 32_000;
-
-/** `insert into t (a, b) values (?, ?), (?, ?), ...` for `rows` rows. */
-function groupInsertText(table: string, columns: readonly string[], rows: number): string {
-  const one = `(${columns.map(() => '?').join(', ')})`;
-  return `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${new Array(rows).fill(one).join(', ')}`;
-}
 
 const statements = new WeakMap<SqliteStatements, Map<string, ReturnType<SqliteStatements['prepare']>>>();
 
@@ -87,8 +85,9 @@ function cachedStatement(sqlite: SqliteStatements, text: string) {
 }
 
 /**
- * Inserts `rows` (values in the order of `columns`). With `returnIds`, returns the new ids in the order of
- * `rows` (PostgreSQL: the ids of one statement in ascending order, the order it inserts VALUES rows in).
+ * Inserts `rows` (values in the order of `columns`), each with the values of `constants` too. With `returnIds`,
+ * returns the new ids in the order of `rows` (PostgreSQL: the ids of one statement in ascending order, the order it
+ * inserts VALUES rows in).
  */
 export async function insertRows(
   target: BulkTarget,
@@ -96,25 +95,30 @@ export async function insertRows(
   columns: readonly string[],
   rows: readonly SqlValue[][],
   returnIds = false,
+  constants: SameInEveryRow = {},
 ): Promise<number[]> {
   const ids: number[] = [];
   if (rows.length === 0) return ids;
+  const constantColumns = Object.keys(constants);
+  const shared = Object.values(constants);
+  const width = columns.length;
+  // a short or long row would shift every value after it into the wrong column
+  const checked = (row: readonly SqlValue[]) => {
+    if (row.length !== width) throw new Error(`insert into ${table}: a row has ${row.length} values for ${width} columns`);
+    return row;
+  };
   if (target.sqlite) {
+    const named = Object.fromEntries(shared.map((value, i) => [`c${i}`, value]));
     // groups of rows through one prepared multi-row statement (a step per group, not per row), the rest one by one
-    const group = Math.max(1, Math.min(sqliteGroupRows, Math.floor(sqliteMaxParameters / columns.length)));
+    const group = Math.max(1, Math.min(sqliteGroupRows, Math.floor((sqliteMaxParameters - shared.length) / width)));
+    const values: SqlValue[] = new Array(group * width);
     let start = 0;
     if (rows.length >= group && group > 1) {
-      const grouped = cachedStatement(target.sqlite, groupInsertText(table, columns, group));
-      const values: SqlValue[] = new Array(group * columns.length);
+      const grouped = cachedStatement(target.sqlite, insertText('sqlite', table, columns, constantColumns, group));
       for (; start + group <= rows.length; start += group) {
         let n = 0;
-        for (let r = start; r < start + group; r += 1) {
-          const row = rows[r]!;
-          // a short or long row would shift every value after it into the wrong column
-          if (row.length !== columns.length) throw new Error(`insert into ${table}: a row has ${row.length} values for ${columns.length} columns`);
-          for (const value of row) values[n++] = value;
-        }
-        const info = grouped.run(values);
+        for (let r = start; r < start + group; r += 1) for (const value of checked(rows[r]!)) values[n++] = value;
+        const info = grouped.run(values, named);
         if (returnIds) {
           // one statement, under the write lock the transaction holds, numbers its rows one after the other in the
           // order of its VALUES (each takes the largest id so far plus one): the last id gives them all
@@ -124,19 +128,20 @@ export async function insertRows(
         }
       }
     }
-    const statement = cachedStatement(target.sqlite, insertText(table, columns));
+    const statement = cachedStatement(target.sqlite, insertText('sqlite', table, columns, constantColumns, 1));
     for (let r = start; r < rows.length; r += 1) {
-      const info = statement.run(rows[r]!);
+      const info = statement.run(checked(rows[r]!), named);
       if (returnIds) ids.push(Number(info.lastInsertRowid));
     }
     return ids;
   }
-  const size = chunkSize(columns.length);
-  const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
+  const size = Math.max(1, Math.min(maxRows, Math.floor((maxParameters - shared.length) / width)));
   for (let i = 0; i < rows.length; i += size) {
     const part = rows.slice(i, i + size);
-    const text = `${head}${placeholders(target.dialect, part.length, columns.length)}${returnIds ? ' returning "id"' : ''}`;
-    const result = await target.query.executeQuery<{ id: number }>(CompiledQuery.raw(text, part.flat()));
+    const text = `${insertText(target.dialect, table, columns, constantColumns, part.length)}${returnIds ? ' returning "id"' : ''}`;
+    const values: SqlValue[] = [...shared];
+    for (const row of part) for (const value of checked(row)) values.push(value);
+    const result = await target.query.executeQuery<{ id: number }>(CompiledQuery.raw(text, values));
     if (returnIds) {
       const got = result.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
       if (got.length !== part.length) throw new Error(`insert into ${table}: expected ${part.length} ids, got ${got.length}`);

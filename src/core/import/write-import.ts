@@ -373,15 +373,18 @@ export const membershipColumns = [
   'prorate_first',
   'external_id',
   'source',
-  'created_at',
-  'updated_at',
 ] as const;
 
-export const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id', 'created_at', 'updated_at'] as const;
+/** The columns of the rows an import inserts; `created_at` and `updated_at` are the same for every row (`stamped`). */
+export const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id'] as const;
 
 const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'grant_id', 'invoice_id', 'payment_id', 'description', 'job_id', 'created_at'] as const;
 
-const auditColumns = ['at', 'actor', 'action', 'entity', 'entity_id', 'member_id', 'batch_id', 'job_id', 'before', 'after', 'summary'] as const;
+/** The audit columns that vary from entry to entry; the others come from the import's source. */
+const auditColumns = ['action', 'entity', 'entity_id', 'member_id', 'before', 'after', 'summary'] as const;
+
+/** Creation and change times of the rows an import inserts: its own time. */
+const stamped = (at: string) => ({ created_at: at, updated_at: at });
 
 export class ImportWriter {
   readonly counts: ImportCounts = noCounts();
@@ -544,7 +547,7 @@ export class ImportWriter {
     const missing = [...new Set(names.filter((n): n is string => n !== null && !this.companies.has(n)))];
     if (missing.length === 0) return;
     const { at } = this.source;
-    const ids = await insertRows(this.bulk, 'companies', ['name', 'created_at', 'updated_at'], missing.map((name) => [name, at, at]), true);
+    const ids = await insertRows(this.bulk, 'companies', ['name'], missing.map((name) => [name]), true, stamped(at));
     missing.forEach((name, i) => {
       this.companies.set(name, ids[i]!);
       this.audits.push({ action: 'insert', entity: 'companies', entityId: ids[i]!, after: { id: ids[i]!, name }, summary: `company ${name} added` });
@@ -593,8 +596,6 @@ export class ImportWriter {
         v.company === null ? null : this.companies.get(v.company)!,
         typeof payer === 'number' ? payer : null,
         v.externalId,
-        at,
-        at,
       ];
     };
     const payers: Array<number | 'pending' | null> = [];
@@ -604,7 +605,7 @@ export class ImportWriter {
       payers.push(payer);
       values.push(memberValues(row, payer));
     }
-    const ids = await insertRows(this.bulk, 'members', memberColumns, values, true);
+    const ids = await insertRows(this.bulk, 'members', memberColumns, values, true, stamped(at));
     const fields: SqlValue[][] = [];
     const memberTags: SqlValue[][] = [];
     const notes: SqlValue[][] = [];
@@ -620,9 +621,9 @@ export class ImportWriter {
       if (payers[i] === 'pending') this.pendingPayers.push({ memberId: id, payerRow: (row.payer as { row: number }).row, before: undefined, name: v.name ?? '' });
       for (const [key, value] of v.custom) fields.push([id, key, value]);
       for (const tag of row.tags) memberTags.push([id, this.tagId(tag)]);
-      if (v.notes !== null) notes.push([id, v.notes, `import ${source.batchId}`, at]);
+      if (v.notes !== null) notes.push([id, v.notes]);
       for (const { plan, values: m } of membershipValuesOf(row, id)) {
-        memberships.push(membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))));
+        memberships.push(membershipColumns.map((c) => (m[c] ?? null) as SqlValue));
         membershipOwners.push(i);
         membershipPlans.push(plan);
       }
@@ -635,8 +636,8 @@ export class ImportWriter {
     this.counts.created.members += rows.length;
     await insertRows(this.bulk, 'member_fields', ['member_id', 'key', 'value'], fields);
     await insertRows(this.bulk, 'member_tags', ['member_id', 'tag_id'], memberTags);
-    await insertRows(this.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], notes);
-    const membershipIds = await insertRows(this.bulk, 'memberships', membershipColumns, memberships, true);
+    await insertRows(this.bulk, 'notes', ['member_id', 'body'], notes, false, { source: `import ${source.batchId}`, created_at: at });
+    const membershipIds = await insertRows(this.bulk, 'memberships', membershipColumns, memberships, true, stamped(at));
     // a person's first membership goes in their own audit entry; others (Stripe) get entries of their own
     const membershipOf = new Map<number, number>();
     const moreMemberships: number[] = [];
@@ -715,7 +716,7 @@ export class ImportWriter {
       }
       let noteId: number | null = null;
       if (diff.note !== null) {
-        const ids = await insertRows(this.bulk, 'notes', ['member_id', 'body', 'source', 'created_at'], [[id, diff.note, `import ${source.batchId}`, at]], true);
+        const ids = await insertRows(this.bulk, 'notes', ['member_id', 'body'], [[id, diff.note]], true, { source: `import ${source.batchId}`, created_at: at });
         noteId = ids[0] ?? null;
       }
       if (memberChanged || diff.fields.length > 0 || diff.tags.length > 0 || noteId !== null) {
@@ -733,9 +734,7 @@ export class ImportWriter {
       for (const membership of diff.memberships) {
         if (membership.kind === 'create') {
           const m = membership.after;
-          const [membershipId] = await insertRows(this.bulk, 'memberships', membershipColumns, [
-            membershipColumns.map((c) => (c === 'created_at' || c === 'updated_at' ? at : ((m[c] ?? null) as SqlValue))),
-          ], true);
+          const [membershipId] = await insertRows(this.bulk, 'memberships', membershipColumns, [membershipColumns.map((c) => (m[c] ?? null) as SqlValue)], true, stamped(at));
           this.counts.created.memberships += 1;
           this.audits.push({ action: 'insert', entity: 'memberships', entityId: membershipId!, memberId: id, after: { ...m, id: membershipId }, summary: `membership ${membershipId} (${membership.plan}) imported` });
         } else {
@@ -755,10 +754,12 @@ export class ImportWriter {
     const audits = this.audits;
     if (audits.length === 0) return;
     this.audits = [];
+    // the columns the source decides, as auditRow writes them
+    const { at, actor, batch_id, job_id } = auditRow(this.source, { action: '', entity: '' });
     const rows = audits.map((change) => {
       const row = auditRow(this.source, change);
       return auditColumns.map((c) => row[c]) as SqlValue[];
     });
-    await insertRows(this.bulk, 'audit_log', auditColumns, rows);
+    await insertRows(this.bulk, 'audit_log', auditColumns, rows, false, { at, actor, batch_id, job_id });
   }
 }
