@@ -27,6 +27,7 @@ export interface Db {
 /** The part of a better-sqlite3 connection that bulk writers use. */
 export interface SqliteStatements {
   prepare(sql: string): { run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint } };
+  pragma(source: string, options?: { simple?: boolean }): unknown;
 }
 
 /**
@@ -107,11 +108,13 @@ async function openSqlite(file: string): Promise<Db> {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw configError(`--db: ${file} is a folder, not a database file`);
   let database: InstanceType<typeof SqliteDatabase>;
   try {
-    database = new SqliteDatabase(file, { timeout: 10_000 });
-    database.pragma('journal_mode = WAL');
+    database = new SqliteDatabase(file, { timeout: busyTimeoutMs });
+    await useWal(database);
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
   } catch (error) {
+    // busy: the caller says so (exit 75), as for any other lock
+    if (isBusy(error)) throw error;
     throw configError(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withRowsBuiltInJs(database) }) });
@@ -182,4 +185,62 @@ async function openPostgres(url: string): Promise<Db> {
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', label: redact(url), close: () => kysely.destroy() };
+}
+
+/** How long a SQLite connection waits for another one's lock before giving up (exit 75). */
+const busyTimeoutMs = 10_000;
+
+const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?: unknown })?.code));
+
+/**
+ * Puts the database in WAL mode (it stays in it: after the first time, this only checks). While another process
+ * loads the database through a rollback journal (withRollbackJournal), the mode can be neither read nor changed and
+ * SQLite does not wait by itself: this waits, up to the busy timeout, as any other lock does.
+ */
+async function useWal(database: SqliteStatements): Promise<void> {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/**
+ * SQLite: runs `fn` with a rollback journal instead of the write-ahead log, then goes back to the WAL. A large first
+ * load then writes its pages once, into the database file, instead of into the WAL and again into the file when the
+ * WAL is checkpointed. The journal only holds the pages the load changes that existed before, few in a database
+ * without members, and makes a crash or a kill as harmless as with the WAL: the next connection rolls the load back.
+ * The cost is that other connections cannot read while the load writes; they wait, up to the busy timeout.
+ * When another connection has the database open, the WAL cannot be left: `fn` then runs with it, as always.
+ */
+export async function withRollbackJournal<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const sqlite = db.sqlite;
+  if (!sqlite) return fn();
+  let switched = false;
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    switched = sqlite.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
+  } catch {
+    // another connection holds the database: stay with the WAL
+  } finally {
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  }
+  if (!switched) return fn();
+  // every sync of a rollback journal, as the WAL's NORMAL gives the same safety
+  sqlite.pragma('synchronous = FULL');
+  try {
+    return await fn();
+  } finally {
+    sqlite.pragma('synchronous = NORMAL');
+    try {
+      sqlite.pragma('journal_mode = WAL');
+    } catch {
+      // a reader holds the database: the next connection goes back to the WAL, as every connection does on opening
+    }
+  }
 }

@@ -5,8 +5,9 @@
  * so memory stays bounded by the keys, not the rows.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { sql } from 'kysely';
-import type { Db, Queryable } from '../../db/connect.js';
+import { type Db, type Queryable, withRollbackJournal } from '../../db/connect.js';
 import { openTable } from '../../importers/open-table.js';
 import type { Cell, RawRow, Table } from '../../importers/types.js';
 import { type AuditSource, auditSource } from '../audit.js';
@@ -290,7 +291,12 @@ export function newBatchId(at: string): string {
  * dry run. `rollback(outcome)` rolls the transaction back and makes `outcome` the result. A crash at any moment
  * leaves the database as before the import.
  */
-export async function inImportTransaction<T>(db: Db, dryRun: boolean, body: (trx: Queryable, rollback: (outcome: T) => never) => Promise<T>): Promise<T> {
+export async function inImportTransaction<T>(
+  db: Db,
+  dryRun: boolean,
+  body: (trx: Queryable, rollback: (outcome: T) => never) => Promise<T>,
+  files: readonly string[] = [],
+): Promise<T> {
   const rollback = (outcome: T): never => {
     throw new Rollback(outcome);
   };
@@ -306,7 +312,20 @@ export async function inImportTransaction<T>(db: Db, dryRun: boolean, body: (trx
       throw error;
     }
   };
-  return dryRun ? run() : withJobLock(db, 'import', {}, run);
+  if (dryRun) return run();
+  return withJobLock(db, 'import', {}, async () => ((await isLargeFirstLoad(db, files)) ? withRollbackJournal(db, run) : run()));
+}
+
+/** Bytes of input from which an import into a database without members is a large first load. */
+const largeFirstLoadBytes = 1_000_000;
+
+/** SQLite: the database has no members yet and the files to import are large (see withRollbackJournal). */
+async function isLargeFirstLoad(db: Db, files: readonly string[]): Promise<boolean> {
+  if (db.dialect !== 'sqlite') return false;
+  let bytes = 0;
+  for (const file of files) bytes += fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  if (bytes < largeFirstLoadBytes) return false;
+  return (await db.kysely.selectFrom('members').select('id').limit(1).executeTakeFirst()) === undefined;
 }
 
 /** Who writes an import, with a new batch id: every audit entry of the import carries it. */
@@ -343,7 +362,7 @@ export async function recordBatch(
  * nothing, rolls back.
  */
 export async function importFile(db: Db, options: ImportOptions): Promise<ImportResult> {
-  const { result, rejects } = await inImportTransaction<Outcome>(db, options.dryRun, (trx, rollback) => importInTransaction(db, trx, options, rollback));
+  const { result, rejects } = await inImportTransaction<Outcome>(db, options.dryRun, (trx, rollback) => importInTransaction(db, trx, options, rollback), [options.file]);
   result.rejects = rejects?.commit() ?? null;
   return result;
 }

@@ -274,7 +274,7 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
     result.batch = source.batchId;
     result.written = true;
     return { result, analysis, accepted, rejected };
-  });
+  }, [options.files.customers, options.files.subscriptions].filter((file): file is string => file !== null));
 
   const { result, analysis, accepted, rejected } = outcome;
   if (result.aborted) return result;
