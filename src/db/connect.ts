@@ -231,7 +231,7 @@ export async function withRollbackJournal<T>(db: Db, fn: () => Promise<T>): Prom
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   }
   if (!switched) return fn();
-  // every sync of a rollback journal, as the WAL's NORMAL gives the same safety
+  // with a rollback journal, NORMAL leaves a power cut at the wrong moment a small chance of corrupting the file
   sqlite.pragma('synchronous = FULL');
   try {
     return await fn();
