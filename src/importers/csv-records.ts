@@ -59,7 +59,7 @@ export async function* parseRecords(source: CsvSource): AsyncGenerator<string[]>
   }
 }
 
-/** A reading error as it crosses from the worker thread: its code and message. */
+/** A reading error as it crosses from the worker thread: its code (csv-parse's, or the system's) and message. */
 export interface ReadFailure {
   code?: unknown;
   message: string;

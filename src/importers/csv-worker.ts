@@ -1,6 +1,6 @@
 /**
- * The worker thread that parses a large CSV file for csv.ts (see csv-records.ts): it posts the records in batches, at most a few ahead
- * of the batches the reader has taken, then the end of the file or the failure that stopped it.
+ * The worker thread that parses a large CSV file for csv.ts (see csv-records.ts): it posts the records in batches,
+ * at most a few ahead of the batches the reader has taken, then the end of the file or the failure that stopped it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type CsvSource, parseRecords, type RecordBatch, type WorkerMessage, workerCredit } from './csv-records.js';

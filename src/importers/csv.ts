@@ -64,35 +64,38 @@ function readError(file: string, row: number, error: unknown): Error {
     return new FileError('unreadable_file', `${file}, row ${row}: not valid CSV (${message})`, { exitCode: ExitCode.dataError });
   }
   if (typeof code === 'string') return unreadableFile(`${file}: cannot be read (${message})`);
-  return error instanceof Error ? error : new Error(String(message ?? error));
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
- * Every record of the file, empty ones included, numbered as a spreadsheet program numbers rows: one row per
- * record, so a quoted field with line breaks does not shift the numbers below it.
+ * Every record of `records`, empty ones included, numbered as a spreadsheet program numbers rows: one row per
+ * record, so a quoted field with line breaks does not shift the numbers below it. A failure names the row after
+ * the last one read.
  */
-async function* readRecords(source: CsvSource): AsyncGenerator<RawRow> {
+async function* numbered(file: string, records: AsyncIterable<string[]>): AsyncGenerator<RawRow> {
   let row = 0;
   try {
-    for await (const record of parseRecords(source)) {
+    for await (const record of records) {
       row += 1;
       yield { row, cells: withoutTrailingEmpty(record.map(textCell)) };
     }
   } catch (error) {
-    throw readError(source.file, row + 1, error);
+    throw readError(file, row + 1, error);
   }
 }
 
 /** Files from this size on are parsed on a worker thread while the caller checks the rows already read. */
 export const workerFileBytes = 4_000_000;
 
+const workerFile = new URL('./csv-worker.js', import.meta.url);
+
 /**
  * The records of a large file, parsed on a worker thread (csv-worker.ts) so that parsing overlaps the caller's
  * work on the rows before. The worker runs at most a few batches ahead, so memory stays bounded; it is stopped
  * when the caller stops iterating.
  */
-async function* readRecordsOnWorker(source: CsvSource): AsyncGenerator<RawRow> {
-  const worker = new Worker(new URL('./csv-worker.js', import.meta.url), { workerData: source });
+async function* parsedOnWorker(source: CsvSource): AsyncGenerator<string[]> {
+  const worker = new Worker(workerFile, { workerData: source });
   const inbox: WorkerMessage[] = [];
   let wake: (() => void) | null = null;
   const deliver = (message: WorkerMessage) => {
@@ -102,7 +105,6 @@ async function* readRecordsOnWorker(source: CsvSource): AsyncGenerator<RawRow> {
   worker.on('message', deliver);
   worker.on('error', (error) => deliver({ failure: { message: error.message } }));
   worker.on('exit', (code) => deliver(code === 0 ? { end: true } : { failure: { message: `the CSV reader stopped (exit code ${code})` } }));
-  let row = 0;
   try {
     for (;;) {
       const message = inbox.shift();
@@ -114,29 +116,25 @@ async function* readRecordsOnWorker(source: CsvSource): AsyncGenerator<RawRow> {
         continue;
       }
       if ('end' in message) return;
-      if ('failure' in message) throw readError(source.file, row + 1, message.failure);
+      if ('failure' in message) throw Object.assign(new Error(message.failure.message), { code: message.failure.code });
       worker.postMessage('next');
-      for (const record of message.batch) {
-        row += 1;
-        const cells = typeof record === 'string' ? record.split('\u0000') : record;
-        yield { row, cells: withoutTrailingEmpty(cells.map(textCell)) };
-      }
+      for (const record of message.batch) yield typeof record === 'string' ? record.split('\u0000') : record;
     }
   } finally {
     await worker.terminate();
   }
 }
 
-/** The records of the file, parsed on a worker thread when it is large and the worker is available. */
-function records(source: CsvSource, size: number): AsyncGenerator<RawRow> {
-  return size >= workerFileBytes && workerAvailable() ? readRecordsOnWorker(source) : readRecords(source);
-}
-
 let hasWorker: boolean | undefined;
 /** The worker's compiled file exists (the test runner runs the TypeScript sources, which a worker cannot load). */
 function workerAvailable(): boolean {
-  hasWorker ??= fs.existsSync(new URL('./csv-worker.js', import.meta.url));
+  hasWorker ??= fs.existsSync(workerFile);
   return hasWorker;
+}
+
+/** The rows of the file, parsed on a worker thread when it is large and the worker is available. */
+function readRows(source: CsvSource, size: number): AsyncGenerator<RawRow> {
+  return numbered(source.file, size >= workerFileBytes && workerAvailable() ? parsedOnWorker(source) : parseRecords(source));
 }
 
 /** Opens a CSV or text file whose first bytes are `head`. Throws a UserError (exit 65) when no row holds anything. */
@@ -157,7 +155,7 @@ export async function openCsv(file: string, head: Uint8Array): Promise<Table> {
   const sample = iconv.decode(Buffer.from(head.subarray(encoding.bomLength)), encoding.encoding, { stripBOM: true });
   const delimiter = detectDelimiter(sample);
   const source: CsvSource = { file, encoding: encoding.encoding, bomLength: encoding.bomLength, delimiter };
-  const header = await findHeader(readRecords(source));
+  const header = await findHeader(numbered(file, parseRecords(source)));
   if (!header) {
     throw noHeaderRow(`${file} is empty: it has no header row`, 'Start from the header line of `memberctl template --format csv`.');
   }
@@ -172,7 +170,7 @@ export async function openCsv(file: string, head: Uint8Array): Promise<Table> {
     headerRow: header.row,
     headers: header.cells.map(headerText),
     problems,
-    rows: { [Symbol.asyncIterator]: () => dataRows(records(source, size), header.row, stats) },
+    rows: { [Symbol.asyncIterator]: () => dataRows(readRows(source, size), header.row, stats) },
     stats,
   };
 }
