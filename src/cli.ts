@@ -18,7 +18,7 @@ import { registerRenewals } from './commands/renewals.js';
 import { registerSettings } from './commands/settings.js';
 import { registerTags } from './commands/tags.js';
 import { registerTemplate } from './commands/template.js';
-import { ExitCode, UserError } from './errors.js';
+import { ExitCode, isBusyError, UserError } from './errors.js';
 import { colorEnabled } from './output.js';
 import { VERSION } from './version.js';
 
@@ -99,8 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       if (error.hint) process.stderr.write(`  ${error.hint}\n`);
       return error.exitCode;
     }
-    const busy = sqliteBusy(error);
-    if (busy) {
+    if (isBusyError(error)) {
       process.stderr.write(`${red('error:')} the database is busy (another memberctl is writing); try again\n`);
       return ExitCode.tempFail;
     }
@@ -115,11 +114,4 @@ export async function main(argv: string[]): Promise<number> {
     else process.stderr.write('  (run with --verbose for details; this is a bug in memberctl)\n');
     return ExitCode.internal;
   }
-}
-
-function sqliteBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  // SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT... are extended codes of SQLITE_BUSY
-  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) return true;
-  return code === '55P03' /* pg lock_not_available */;
 }

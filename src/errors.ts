@@ -30,3 +30,11 @@ export const dataError = (message: string, hint?: string) => new UserError(messa
 export const inputError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.noInput, hint });
 export const configError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.config, hint });
 export const tempError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.tempFail, hint });
+
+/** The database refused because another connection holds a lock: safe to try again (exit 75). */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  // SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT... are extended codes of SQLITE_BUSY
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) return true;
+  return code === '55P03' /* pg lock_not_available */;
+}

@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement, type Transaction } from 'kysely';
-import { configError } from '../errors.js';
+import { configError, isBusyError } from '../errors.js';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type DbTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+
+/** How long a SQLite connection waits for another one's lock before giving up (exit 75). */
+const busyTimeoutMs = 10_000;
 
 /** Query functions take either the database or a transaction. */
 export type Queryable = Kysely<Database> | Transaction<Database>;
@@ -114,7 +117,7 @@ async function openSqlite(file: string): Promise<Db> {
     database.pragma('synchronous = NORMAL');
   } catch (error) {
     // busy: the caller says so (exit 75), as for any other lock
-    if (isBusy(error)) throw error;
+    if (isBusyError(error)) throw error;
     throw configError(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withRowsBuiltInJs(database) }) });
@@ -187,11 +190,6 @@ async function openPostgres(url: string): Promise<Db> {
   return { kysely, dialect: 'postgres', label: redact(url), close: () => kysely.destroy() };
 }
 
-/** How long a SQLite connection waits for another one's lock before giving up (exit 75). */
-const busyTimeoutMs = 10_000;
-
-const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?: unknown })?.code));
-
 /**
  * Puts the database in WAL mode (it stays in it: after the first time, this only checks). While another process
  * loads the database through a rollback journal (withRollbackJournal), the mode can be neither read nor changed and
@@ -204,7 +202,7 @@ async function useWal(database: SqliteStatements): Promise<void> {
       database.pragma('journal_mode = WAL');
       return;
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      if (!isBusyError(error) || Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
