@@ -40,21 +40,27 @@ export async function recordAudit(db: Queryable, source: AuditSource, change: Au
   await recordAudits(db, source, [change]);
 }
 
-/** The audit_log row of one change (bulk writers such as imports insert these themselves). */
-export function auditRow(source: AuditSource, c: AuditChange) {
+/** The audit_log columns the source decides, the same for every change it writes. */
+export function auditSourceColumns(source: AuditSource) {
+  return { at: source.at, actor: source.actor, batch_id: source.batchId ?? null, job_id: source.jobId ?? null };
+}
+
+/** The audit_log columns of one change, those its source does not decide. */
+export function auditChangeColumns(c: AuditChange) {
   return {
-    at: source.at,
-    actor: source.actor,
     action: c.action,
     entity: c.entity,
     entity_id: c.entityId === undefined || c.entityId === null ? null : String(c.entityId),
     member_id: c.memberId ?? null,
-    batch_id: source.batchId ?? null,
-    job_id: source.jobId ?? null,
     before: json(c.before),
     after: json(c.after),
     summary: c.summary ?? null,
   };
+}
+
+/** The audit_log row of one change. */
+export function auditRow(source: AuditSource, c: AuditChange) {
+  return { ...auditSourceColumns(source), ...auditChangeColumns(c) };
 }
 
 /** Writes several entries in one statement (imports write thousands). */

@@ -13,7 +13,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, Queryable, SqliteStatements } from '../db/connect.js';
 import type { Database } from '../db/types.js';
-import { type AuditChange, type AuditSource, auditRow } from './audit.js';
+import type { AuditChange, AuditSource } from './audit.js';
 import { type BillingSchedule, consolidate, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './billing.js';
 import { addDays, type IsoDate } from './dates.js';
 import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
@@ -22,7 +22,7 @@ import { allocateNumbers, yearOf } from './numbering.js';
 import { type Problem, problem } from './problems.js';
 import { getSetting } from './settings.js';
 import { grantForPaidInvoices } from './credits.js';
-import { type BulkTarget, insertRows, type SqlValue } from './import/bulk.js';
+import { type BulkTarget, insertAudits, insertRows, type SqlValue } from './import/bulk.js';
 
 export interface InvoiceRunOptions {
   asOf: IsoDate;
@@ -331,7 +331,6 @@ const lineColumns = [
   'total',
   'voided',
 ];
-const auditColumns = ['at', 'actor', 'action', 'entity', 'entity_id', 'member_id', 'batch_id', 'job_id', 'before', 'after', 'summary'] as const;
 
 const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
 
@@ -427,11 +426,7 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
       summary: `membership ${m.id} billed from ${m.from} to ${addDays(m.to, -1)} on ${number}`,
     });
   }
-  const auditRows = changes.map((change) => {
-    const row = auditRow(source, change);
-    return auditColumns.map((column) => row[column]);
-  });
-  await insertRows(bulk, 'audit_log', auditColumns, auditRows);
+  await insertAudits(bulk, source, changes);
   // nothing to pay: paid on issue, so the plans' credits and passes are granted now
   const paidIds = invoiceIds.filter((_, i) => statuses[i] === 'paid');
   if (paidIds.length > 0) await grantForPaidInvoices(trx, paidIds, { date: asOf, source });

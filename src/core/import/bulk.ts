@@ -6,6 +6,7 @@
  */
 import { CompiledQuery } from 'kysely';
 import type { Db, Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
+import { type AuditChange, type AuditSource, auditChangeColumns, auditSourceColumns } from '../audit.js';
 
 /** Where bulk writes go: the transaction, and on SQLite the connection under it. */
 export interface BulkTarget {
@@ -41,7 +42,8 @@ function placeholders(dialect: Dialect, rows: number, columns: number, first = 1
   return groups.join(', ');
 }
 
-const chunkSize = (columns: number) => Math.max(1, Math.min(maxRows, Math.floor(maxParameters / columns)));
+/** Rows per PostgreSQL statement of `columns` values each, with `shared` more parameters for the whole statement. */
+const chunkSize = (columns: number, shared = 0) => Math.max(1, Math.min(maxRows, Math.floor((maxParameters - shared) / columns)));
 
 /** Values the same in every row of an insert, by column: bound once per statement rather than once per row. */
 export type SameInEveryRow = Readonly<Record<string, SqlValue>>;
@@ -135,12 +137,19 @@ export async function insertRows(
     }
     return ids;
   }
-  const size = Math.max(1, Math.min(maxRows, Math.floor((maxParameters - shared.length) / width)));
+  // PostgreSQL numbers its parameters, so the rows of a statement share the constants' ones; SQLite reached through
+  // kysely alone binds its parameters in order, so each row repeats them
+  const once = target.dialect === 'postgres';
+  const rowColumns = once ? columns : [...columns, ...constantColumns];
+  const size = chunkSize(rowColumns.length, once ? shared.length : 0);
   for (let i = 0; i < rows.length; i += size) {
     const part = rows.slice(i, i + size);
-    const text = `${insertText(target.dialect, table, columns, constantColumns, part.length)}${returnIds ? ' returning "id"' : ''}`;
-    const values: SqlValue[] = [...shared];
-    for (const row of part) for (const value of checked(row)) values.push(value);
+    const text = `${insertText(target.dialect, table, rowColumns, once ? constantColumns : [], part.length)}${returnIds ? ' returning "id"' : ''}`;
+    const values: SqlValue[] = once ? [...shared] : [];
+    for (const row of part) {
+      for (const value of checked(row)) values.push(value);
+      if (!once) values.push(...shared);
+    }
     const result = await target.query.executeQuery<{ id: number }>(CompiledQuery.raw(text, values));
     if (returnIds) {
       const got = result.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
@@ -149,6 +158,17 @@ export async function insertRows(
     }
   }
   return ids;
+}
+
+const auditChangeKeys = ['action', 'entity', 'entity_id', 'member_id', 'before', 'after', 'summary'] as const;
+
+/** Inserts the audit entries of one source (an import, its undo, an invoicing run), its columns bound once per statement. */
+export async function insertAudits(target: BulkTarget, source: AuditSource, changes: readonly AuditChange[]): Promise<void> {
+  const rows = changes.map((change) => {
+    const row = auditChangeColumns(change);
+    return auditChangeKeys.map((key) => row[key]);
+  });
+  await insertRows(target, 'audit_log', auditChangeKeys, rows, false, auditSourceColumns(source));
 }
 
 /**

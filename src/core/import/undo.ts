@@ -6,9 +6,9 @@
 import type { Db, Queryable } from '../../db/connect.js';
 import type { AuditEntry, ImportBatch } from '../../db/types.js';
 import { dataError } from '../../errors.js';
-import { type AuditChange, type AuditSource, auditRow } from '../audit.js';
+import type { AuditChange, AuditSource } from '../audit.js';
 import { rankByCloseness } from '../suggest.js';
-import { bulkTarget, inChunks, insertRows, type SqlValue } from './bulk.js';
+import { bulkTarget, inChunks, insertAudits } from './bulk.js';
 import { memberColumns as importedMemberColumns, membershipColumns as importedMembershipColumns, noCounts } from './write-import.js';
 
 export interface BatchSummary {
@@ -261,12 +261,7 @@ export async function undoBatch(db: Db, id: string, source: AuditSource): Promis
       await trx.deleteFrom('tags').where('id', 'in', ids).execute();
     });
     result.restored = { members: restoredMembers.size, memberships: restoredMemberships.size };
-    const columns = ['at', 'actor', 'action', 'entity', 'entity_id', 'member_id', 'batch_id', 'job_id', 'before', 'after', 'summary'] as const;
-    const rows = audits.map((change) => {
-      const row = auditRow(source, change);
-      return columns.map((c) => row[c]) as SqlValue[];
-    });
-    await insertRows(bulkTarget(db, trx), 'audit_log', columns, rows);
+    await insertAudits(bulkTarget(db, trx), source, audits);
     await trx.updateTable('import_batches').set({ status: 'undone', undone_at: source.at }).where('id', '=', batch.id).execute();
     return result;
   });

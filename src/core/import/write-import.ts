@@ -6,9 +6,9 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Member, Membership } from '../../db/types.js';
-import { type AuditChange, type AuditSource, auditRow } from '../audit.js';
+import type { AuditChange, AuditSource } from '../audit.js';
 import { type Problem, problem } from '../problems.js';
-import { type BulkTarget, inChunks, insertRows, type SqlValue, updateColumnById } from './bulk.js';
+import { type BulkTarget, inChunks, insertAudits, insertRows, type SqlValue, updateColumnById } from './bulk.js';
 import { withKnownCategory } from '../tags.js';
 import type { Existing } from './existing.js';
 import { headerOf, type ImportMode, type Layout } from './member-row.js';
@@ -380,11 +380,11 @@ export const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 
 
 const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'grant_id', 'invoice_id', 'payment_id', 'description', 'job_id', 'created_at'] as const;
 
-/** The audit columns that vary from entry to entry; the others come from the import's source. */
-const auditColumns = ['action', 'entity', 'entity_id', 'member_id', 'before', 'after', 'summary'] as const;
-
 /** Creation and change times of the rows an import inserts: its own time. */
 const stamped = (at: string) => ({ created_at: at, updated_at: at });
+
+/** Where a note an import adds comes from, and when. */
+const noted = (source: AuditSource & { batchId: string }) => ({ source: `import ${source.batchId}`, created_at: source.at });
 
 export class ImportWriter {
   readonly counts: ImportCounts = noCounts();
@@ -636,7 +636,7 @@ export class ImportWriter {
     this.counts.created.members += rows.length;
     await insertRows(this.bulk, 'member_fields', ['member_id', 'key', 'value'], fields);
     await insertRows(this.bulk, 'member_tags', ['member_id', 'tag_id'], memberTags);
-    await insertRows(this.bulk, 'notes', ['member_id', 'body'], notes, false, { source: `import ${source.batchId}`, created_at: at });
+    await insertRows(this.bulk, 'notes', ['member_id', 'body'], notes, false, noted(source));
     const membershipIds = await insertRows(this.bulk, 'memberships', membershipColumns, memberships, true, stamped(at));
     // a person's first membership goes in their own audit entry; others (Stripe) get entries of their own
     const membershipOf = new Map<number, number>();
@@ -716,7 +716,7 @@ export class ImportWriter {
       }
       let noteId: number | null = null;
       if (diff.note !== null) {
-        const ids = await insertRows(this.bulk, 'notes', ['member_id', 'body'], [[id, diff.note]], true, { source: `import ${source.batchId}`, created_at: at });
+        const ids = await insertRows(this.bulk, 'notes', ['member_id', 'body'], [[id, diff.note]], true, noted(source));
         noteId = ids[0] ?? null;
       }
       if (memberChanged || diff.fields.length > 0 || diff.tags.length > 0 || noteId !== null) {
@@ -754,12 +754,6 @@ export class ImportWriter {
     const audits = this.audits;
     if (audits.length === 0) return;
     this.audits = [];
-    // the columns the source decides, as auditRow writes them
-    const { at, actor, batch_id, job_id } = auditRow(this.source, { action: '', entity: '' });
-    const rows = audits.map((change) => {
-      const row = auditRow(this.source, change);
-      return auditColumns.map((c) => row[c]) as SqlValue[];
-    });
-    await insertRows(this.bulk, 'audit_log', auditColumns, rows, false, { at, actor, batch_id, job_id });
+    await insertAudits(this.bulk, this.source, audits);
   }
 }
