@@ -4,6 +4,10 @@ export const ExitCode = {
   usage: 64,
   dataError: 65,
   noInput: 66,
+  /** an output file cannot be created or written: its folder, a refused path (the database, an input), a full disk */
+  cantCreate: 73,
+  /** reading or writing failed on the way: a closed stdout, an I/O error */
+  ioError: 74,
   internal: 70,
   tempFail: 75,
   config: 78,
@@ -28,6 +32,8 @@ export class UserError extends Error {
 export const usageError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.usage, hint });
 export const dataError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.dataError, hint });
 export const inputError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.noInput, hint });
+export const cantCreateError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.cantCreate, hint });
+export const ioError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.ioError, hint });
 export const configError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.config, hint });
 export const tempError = (message: string, hint?: string) => new UserError(message, { exitCode: ExitCode.tempFail, hint });
 
