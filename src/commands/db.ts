@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import { renderTable } from '../output.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, usageError } from '../errors.js';
 
 export function registerDb(program: Command, action: Action): void {
   const db = program.command('db').description('create, upgrade and inspect the database');
@@ -74,5 +74,46 @@ export function registerDb(program: Command, action: Action): void {
         }),
       ),
     ['memberctl db status', 'memberctl db status --json'],
+  );
+
+  examples(
+    db
+      .command('unlock')
+      .description('remove the record of a job or import lock whose holder has died (refused while it runs)')
+      .argument('<name>', 'the lock, as named by the exit-75 message: jobs or import')
+      .action(
+        action(async (ctx, name: string) => {
+          const { describeHolder, inspectLock, lockNames, removeStaleLock } = await import('../core/lock.js');
+          if (!(lockNames as readonly string[]).includes(name)) {
+            throw usageError(`db unlock: no lock named "${name}"`, `the locks are ${lockNames.join(', ')}`);
+          }
+          const handle = await ctx.db();
+          let state = await inspectLock(handle, name);
+          if (!state.held && state.holder) {
+            if (ctx.interactive) {
+              const { confirm } = await import('../prompt.js');
+              const question = `Remove the "${name}" lock left by ${describeHolder(state.holder)}? That process no longer runs.`;
+              if (!(await confirm({ interactive: true }, question, false))) {
+                ctx.out.info('Nothing was removed.');
+                return 0;
+              }
+            }
+            const { auditSource } = await import('../core/audit.js');
+            state = await removeStaleLock(handle, name, auditSource(ctx.env), state.holder);
+          }
+          ctx.out.result(state, () =>
+            state.held
+              ? null
+              : state.removed
+                ? `Removed the stale "${name}" lock left by ${describeHolder(state.holder)}.`
+                : `The "${name}" lock is free: nothing to remove.`,
+          );
+          if (!state.held) return 0;
+          ctx.out.error(`the "${name}" lock is held by ${describeHolder(state.holder)}, which is still running: it cannot be removed`);
+          ctx.out.stderrStream.write('  the lock is freed as soon as that process ends, even if it is killed: stop it, or let it finish\n');
+          return ExitCode.tempFail;
+        }),
+      ),
+    ['memberctl db unlock jobs', 'memberctl db unlock import --yes --json'],
   );
 }

@@ -53,6 +53,8 @@ export interface JobLocksTable {
   pid: number;
   host: string;
   acquired_at: string;
+  /** PostgreSQL: the server process of the session holding the advisory lock; null on SQLite */
+  backend_pid: number | null;
 }
 
 export interface ImportBatchesTable {

@@ -61,6 +61,32 @@ describe.each(dialects)('job lock on %s', (dialect) => {
     expect(order).toEqual(['first done', 'second ran']);
   });
 
+  it('takes over at once a lock whose recorded holder runs on another host but no longer holds it', async () => {
+    const url = await freshDbUrl(dialect);
+    const db = await connect(url);
+    await migrateToLatest(db);
+    // what a job killed in another container leaves: its row, naming a pid that means nothing here
+    await db.kysely.insertInto('job_locks').values({ name: 'jobs', holder: 'dead', pid: 1, host: 'another-container', acquired_at: '2026-01-01T00:00:00Z' }).execute();
+    await expect(withJobLock(db, 'jobs', {}, async () => 'ran')).resolves.toBe('ran');
+    expect(await db.kysely.selectFrom('job_locks').selectAll().execute()).toEqual([]);
+  });
+
+  it('names the live holder in its 75: pid, host and since when', async () => {
+    const url = await freshDbUrl(dialect);
+    const first = await connect(url);
+    await migrateToLatest(first);
+    const second = await connect(url);
+    const os = await import('node:os');
+    const refused = await withJobLock(first, 'jobs', {}, async () => {
+      const since = (await second.kysely.selectFrom('job_locks').select('acquired_at').executeTakeFirstOrThrow()).acquired_at;
+      return [since, await withJobLock(second, 'jobs', { waitSeconds: 0 }, async () => 'ran').catch((e: UserError) => e)] as const;
+    });
+    const [since, error] = refused;
+    expect((error as UserError).exitCode).toBe(75);
+    expect((error as UserError).message).toContain(`pid ${process.pid} on host ${os.hostname()} since ${since}`);
+    expect((error as UserError).hint).toContain('memberctl db unlock jobs');
+  });
+
   it('different lock names do not block each other', async () => {
     const url = await freshDbUrl(dialect);
     const first = await connect(url);

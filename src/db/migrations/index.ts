@@ -12,4 +12,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0003_billing', () => import('./0003_billing.js')],
   ['0004_invoicing', () => import('./0004_invoicing.js')],
   ['0006_renewals', () => import('./0006_renewals.js')],
+  ['0007_lock_sessions', () => import('./0007_lock_sessions.js')],
 ];
