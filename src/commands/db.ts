@@ -79,7 +79,7 @@ export function registerDb(program: Command, action: Action): void {
   examples(
     db
       .command('unlock')
-      .description('remove the record of a job or import lock whose holder has died (refused while it runs)')
+      .description('show who holds a job or import lock; remove the record a dead holder left')
       .argument('<name>', 'the lock, as named by the exit-75 message: jobs or import')
       .action(
         action(async (ctx, name: string) => {

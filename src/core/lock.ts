@@ -118,10 +118,10 @@ const holderRow = (name: string, holder: string, backendPid: number | null) => (
 
 /** Records this process as the holder of `name`, over any row a dead holder left. */
 async function recordHolder(db: Db['kysely'], name: string, holder: string, backendPid: number | null): Promise<void> {
-  const { name: _, ...row } = holderRow(name, holder, backendPid);
+  const row = holderRow(name, holder, backendPid);
   await db
     .insertInto('job_locks')
-    .values({ name, ...row })
+    .values(row)
     .onConflict((oc) => oc.column('name').doUpdateSet(row))
     .execute();
 }

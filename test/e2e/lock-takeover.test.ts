@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { withJobLock } from '../../src/core/lock.js';
@@ -10,6 +10,7 @@ import { dialects, withFreshDb } from '../helpers/db.js';
 const asOf = '2026-03-01';
 const count = 1500;
 const isRoot = process.getuid?.() === 0;
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** `count` members on a monthly plan, three months due: an `invoices run --batch-size 5` that takes a while. */
 async function seedDue(db: Db): Promise<void> {
@@ -34,6 +35,29 @@ function runOnHost(host: string, args: string[]): Promise<CliResult> {
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
+
+/** The built CLI at a terminal (a pseudo-terminal from script(1)), answering `answer` to its first question. */
+function answerAtTerminal(args: string[], answer: string): Promise<{ code: number; output: string }> {
+  const command = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, env: { ...env, CI: undefined } });
+    let output = '';
+    let answered = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      output += d;
+      if (!answered && output.includes('(y/N)')) {
+        answered = true;
+        child.stdin.write(answer);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output });
+    });
   });
 }
 
@@ -137,6 +161,21 @@ describe.each(dialects)('job locks across hosts on %s', (dialect) => {
       });
       const free = await runCli(['db', 'unlock', 'import', '--json'], { db: url });
       expect(free.json()).toEqual({ lock: 'import', held: false, holder: null, removed: false });
+    });
+  });
+
+  it.skipIf(!hasScript)('at a terminal, db unlock asks before removing a record: no keeps it, yes removes it', { timeout: 60_000 }, async () => {
+    await withFreshDb(dialect, async (db, url) => {
+      await db.kysely.insertInto('job_locks').values({ name: 'jobs', holder: 'gone', pid: 2 ** 22 + 1, host: 'old-container', acquired_at: '2026-01-01T00:00:00.000Z' }).execute();
+      const kept = await answerAtTerminal(['--db', url, 'db', 'unlock', 'jobs'], 'n\r');
+      expect(kept.code).toBe(0);
+      expect(kept.output).toContain('Remove the "jobs" lock left by pid 4194305 on host old-container');
+      expect(kept.output).toContain('Nothing was removed.');
+      expect((await lockRows(db)).map((r) => r.host)).toEqual(['old-container']);
+      const removed = await answerAtTerminal(['--db', url, 'db', 'unlock', 'jobs'], 'y\r');
+      expect(removed.code).toBe(0);
+      expect(removed.output).toContain('Removed the stale "jobs" lock');
+      expect(await lockRows(db)).toEqual([]);
     });
   });
 });
