@@ -20,6 +20,7 @@ import { registerTags } from './commands/tags.js';
 import { registerTemplate } from './commands/template.js';
 import { ExitCode, isBusyError, UserError } from './errors.js';
 import { colorEnabled } from './output.js';
+import { escapeControls } from './terminal-text.js';
 import { VERSION } from './version.js';
 
 /** Command groups, each in its own file under src/commands; handlers load their heavy modules lazily. */
@@ -57,6 +58,8 @@ export function buildProgram(state: RunState): Command {
     .option('--no-color', 'no ANSI colour (NO_COLOR and FORCE_COLOR are honoured too)')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
+    // commander's messages quote what was typed: shown, never obeyed, by the terminal (subcommands inherit this)
+    .configureOutput({ outputError: (text, write) => write(escapeControls(text, { keepLineFeeds: true })) })
     .exitOverride();
   program.addHelpText(
     'after',
@@ -80,6 +83,8 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const useColor = !argv.includes('--no-color') && colorEnabled(true);
   const red = (s: string) => (useColor ? `\u001b[31m${s}\u001b[39m` : s);
+  // messages quote values typed or read from files: their control characters are shown as escapes
+  const shown = (s: string) => escapeControls(s, { keepLineFeeds: true });
   // `memberctl members list | head`: the reader has gone, stop quietly as other command-line tools do
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(state.exitCode);
@@ -95,8 +100,8 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     if (error instanceof UserError) {
-      process.stderr.write(`${red('error:')} ${error.message}\n`);
-      if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+      process.stderr.write(`${red('error:')} ${shown(error.message)}\n`);
+      if (error.hint) process.stderr.write(`  ${shown(error.hint)}\n`);
       return error.exitCode;
     }
     if (isBusyError(error)) {
@@ -109,8 +114,8 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.tempFail;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${red('internal error:')} ${message.split('\n')[0]}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(`${red('internal error:')} ${shown(message.split('\n')[0]!)}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${shown(error.stack)}\n`);
     else process.stderr.write('  (run with --verbose for details; this is a bug in memberctl)\n');
     return ExitCode.internal;
   }

@@ -1,4 +1,5 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk } from 'chalk';
+import { escapeControls, safeText, type TerminalColors, type TerminalText, terminalColors } from './terminal-text.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -25,11 +26,12 @@ export interface Column<T> {
 
 /**
  * All output goes through here: results on stdout (one JSON document with --json), everything a person reads
- * while it runs (progress, warnings, summaries under --json) on stderr.
+ * while it runs (progress, warnings, summaries under --json) on stderr. Human text shows control characters as
+ * escapes (see `escapeControls`) unless it is `TerminalText`; JSON keeps every value exact.
  */
 export class Output {
   readonly options: OutputOptions;
-  readonly color: ChalkInstance;
+  readonly color: TerminalColors;
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WriteStream;
 
@@ -40,7 +42,7 @@ export class Output {
     this.options = options;
     this.stdout = streams.stdout ?? process.stdout;
     this.stderr = streams.stderr ?? process.stderr;
-    this.color = new Chalk({ level: colorEnabled(options.color, this.stderr) ? 1 : 0 });
+    this.color = terminalColors(new Chalk({ level: colorEnabled(options.color, this.stderr) ? 1 : 0 }));
   }
 
   get json(): boolean {
@@ -48,39 +50,41 @@ export class Output {
   }
 
   /** The command's result: JSON with --json, else the human text. */
-  result(data: unknown, human: () => string | null): void {
+  result(data: unknown, human: () => string | TerminalText | null): void {
     if (this.options.json) {
       this.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
       return;
     }
     const text = human();
-    if (text !== null && text !== '') this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const shown = text === null ? '' : safeText(text);
+    if (shown !== '') this.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   }
 
   /** Human text for stdout that has no JSON counterpart (ignored under --json). */
-  print(text: string): void {
+  print(text: string | TerminalText): void {
     if (this.options.json) return;
-    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const shown = safeText(text);
+    this.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   }
 
   /** Informational line on stderr (silenced by --quiet). */
-  info(text: string): void {
+  info(text: string | TerminalText): void {
     if (this.options.quiet) return;
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${safeText(text)}\n`);
   }
 
   /** Extra detail on stderr with --verbose only. */
-  debug(text: string): void {
+  debug(text: string | TerminalText): void {
     if (!this.options.verbose) return;
-    this.stderr.write(`${this.color.dim(text)}\n`);
+    this.stderr.write(`${this.color.dim(text).text}\n`);
   }
 
-  warn(text: string): void {
-    this.stderr.write(`${this.color.yellow('warning:')} ${text}\n`);
+  warn(text: string | TerminalText): void {
+    this.stderr.write(`${this.color.yellow('warning:').text} ${safeText(text)}\n`);
   }
 
-  error(text: string): void {
-    this.stderr.write(`${this.color.red('error:')} ${text}\n`);
+  error(text: string | TerminalText): void {
+    this.stderr.write(`${this.color.red('error:').text} ${safeText(text)}\n`);
   }
 
   get stderrStream(): NodeJS.WriteStream {
@@ -88,9 +92,12 @@ export class Output {
   }
 }
 
+/** A table cell: on one line, its control characters (line feeds too) shown as escapes. */
+export const tableCell = (value: string | number | null | undefined): string => escapeControls(String(value ?? ''));
+
 /** A plain-text table, columns padded to their widest cell. */
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((row) => columns.map((c) => String(c.value(row) ?? '')));
+  const cells = rows.map((row) => columns.map((c) => tableCell(c.value(row))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
   const line = (values: string[]) =>
     values

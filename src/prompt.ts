@@ -4,6 +4,7 @@
  * refuses instead of waiting for an answer nobody can give. Ctrl-C at a prompt cancels the command, once, here.
  */
 import { ExitCode, UserError } from './errors.js';
+import { escapeControls } from './terminal-text.js';
 
 export interface PromptSession {
   /** `ctx.interactive`: a terminal on both ends, without --yes, --json or CI */
@@ -38,8 +39,10 @@ async function ask<T>(run: (context: { input: NodeJS.ReadableStream; output: Nod
 export async function choose<T>(session: PromptSession, message: string, choices: ReadonlyArray<Choice<T>>): Promise<T> {
   if (!session.interactive) refuse(message);
   const { select } = await import('@inquirer/prompts');
+  // questions and choices quote values from files and the database: shown, never obeyed, by the terminal
+  const shown = choices.map((c) => ({ ...c, name: escapeControls(c.name), description: c.description === undefined ? undefined : escapeControls(c.description) }));
   return ask((streams) =>
-    select({ message, choices: [...choices], pageSize: Math.min(12, choices.length) }, { input: session.input ?? streams.input, output: session.output ?? streams.output }),
+    select({ message: escapeControls(message), choices: shown, pageSize: Math.min(12, choices.length) }, { input: session.input ?? streams.input, output: session.output ?? streams.output }),
   );
 }
 
@@ -47,5 +50,5 @@ export async function choose<T>(session: PromptSession, message: string, choices
 export async function confirm(session: PromptSession, message: string, defaultAnswer = false): Promise<boolean> {
   if (!session.interactive) refuse(message);
   const { confirm: yesNo } = await import('@inquirer/prompts');
-  return ask((streams) => yesNo({ message, default: defaultAnswer }, { input: session.input ?? streams.input, output: session.output ?? streams.output }));
+  return ask((streams) => yesNo({ message: escapeControls(message), default: defaultAnswer }, { input: session.input ?? streams.input, output: session.output ?? streams.output }));
 }

@@ -8,6 +8,7 @@ import type { StripeReadRequest } from '../core/stripe/analyze.js';
 import { documented } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { assertWritable } from '../output-file.js';
+import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
 import { plural } from '../core/words.js';
 
@@ -41,10 +42,10 @@ async function readRequest(ctx: Context, customers: string, flags: StripeFlags, 
 }
 
 /** Problems grouped by file (file-level ones first, then by row), for a person at a terminal. */
-async function renderStripeProblems(ctx: Context, problems: readonly StripeProblem[]): Promise<string> {
+async function renderStripeProblems(ctx: Context, problems: readonly StripeProblem[]): Promise<TerminalText> {
   const { renderProblems } = await import('../render-problems.js');
   const files = [...new Set(problems.map((p) => p.file))];
-  return files.map((file) => renderProblems(file, problems.filter((p) => p.file === file), ctx.out.color)).join('\n');
+  return joinLines(files.map((file) => renderProblems(file, problems.filter((p) => p.file === file), ctx.out.color)));
 }
 
 function notImportedLine(notImported: Record<string, number>): string | null {
@@ -79,10 +80,10 @@ function cancelReminder(result: StripeImportResult, cancelListFlag: string | und
 const rowsRead = (result: { rows: number; emptyRows: number }) =>
   `${plural(result.rows, 'row')}${result.emptyRows > 0 ? ` (${plural(result.emptyRows, 'empty row')} skipped)` : ''}`;
 
-async function renderStripeImport(ctx: Context, result: StripeImportResult, flags: StripeImportFlags): Promise<string> {
+async function renderStripeImport(ctx: Context, result: StripeImportResult, flags: StripeImportFlags): Promise<TerminalText> {
   const { summarizeProblems } = await import('../render-problems.js');
   const color = ctx.out.color;
-  const lines: string[] = [];
+  const lines: Array<string | TerminalText> = [];
   if (result.problems.length > 0) lines.push(await renderStripeProblems(ctx, result.problems), '');
   const rows = rowsRead(result);
   const skipped = notImportedLine(result.notImported);
@@ -93,7 +94,7 @@ async function renderStripeImport(ctx: Context, result: StripeImportResult, flag
         ? 'Fix the files, then run the same command again.'
         : 'Fix the rows above (or map the prices with --map) and run it again, or import the others now with --on-error skip.',
     );
-    return lines.join('\n');
+    return joinLines(lines);
   }
   if (result.dryRun) lines.push(`Dry run of the Stripe import: ${rows}; would be: ${counts(result)}. Nothing was written.`);
   else if (result.written) {
@@ -106,7 +107,7 @@ async function renderStripeImport(ctx: Context, result: StripeImportResult, flag
   }
   const reminder = cancelReminder(result, flags.cancelList);
   if (reminder) lines.push(color.yellow(reminder));
-  return lines.join('\n');
+  return joinLines(lines);
 }
 
 /** `import stripe --json`: the import document plus the cancel list, the subscriptions not imported and the rejects files (one per export). */
@@ -153,7 +154,7 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
     if (unknown.size > 0 && (await askPlanMappings(ctx, unknown, request.priceMap as Map<string, string>, mapFile))) {
       preview = await importStripe(db, { ...options, dryRun: true });
     }
-    process.stderr.write(`${await renderStripeImport(ctx, preview, flags)}\n`);
+    process.stderr.write(`${(await renderStripeImport(ctx, preview, flags)).text}\n`);
     const changes = preview.created.members + preview.created.memberships + preview.updated.members + preview.updated.memberships;
     if (preview.aborted || changes === 0) return preview.aborted || preview.rejected > 0 ? 65 : 0;
     const { confirm } = await import('../prompt.js');
@@ -195,14 +196,14 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
   ctx.out.result(result, () => {
     const summarizeProblems = (r: typeof result) => `${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}`;
     const color = ctx.out.color;
-    const lines = text === '' ? [] : [text, ''];
+    const lines: Array<string | TerminalText> = text.text === '' ? [] : [text, ''];
     const skipped = notImportedLine(result.notImported);
     if (skipped) lines.push(skipped);
     const rows = rowsRead(result);
     if (result.errors > 0) lines.push(color.red(`Stripe exports: ${rows}, ${summarizeProblems(result)}: fix the errors, then run \`memberctl import stripe\`.`));
     else if (failed) lines.push(color.yellow(`Stripe exports: ${rows}, ${summarizeProblems(result)} (--fail-on-warnings).`));
     else lines.push(color.green(`Stripe exports: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import stripe\`.`));
-    return lines.join('\n');
+    return joinLines(lines);
   });
   return failed ? 65 : 0;
 }

@@ -7,6 +7,7 @@ import { documented, type Problem, problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { FileError } from '../importers/file-error.js';
 import { assertWritable } from '../output-file.js';
+import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
 import type { StripeFlags } from './import-stripe.js';
 import { plural } from '../core/words.js';
@@ -101,10 +102,10 @@ function importSummary(result: ImportResult): string {
 }
 
 /** The human result of an import: its problems grouped by row, then what was (or would be) written. */
-async function renderImport(ctx: Context, file: string, result: ImportResult, onError: 'abort' | 'skip', verb: string, preview = false): Promise<string> {
+async function renderImport(ctx: Context, file: string, result: ImportResult, onError: 'abort' | 'skip', verb: string, preview = false): Promise<TerminalText> {
   const { renderProblems, summarizeProblems } = await import('../render-problems.js');
   const color = ctx.out.color;
-  const lines: string[] = [];
+  const lines: Array<string | TerminalText> = [];
   if (result.problems.length > 0) lines.push(renderProblems(file, result.problems, color), '');
   const rows = `${plural(result.rows, 'row')}${result.emptyRows > 0 ? `, ${plural(result.emptyRows, 'empty row')} skipped` : ''}`;
   if (result.rejected > 0 && onError === 'abort') {
@@ -116,7 +117,7 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
           ? 'Fix the rows above and run it again, or import the valid rows now with --on-error skip (the others go to a rejects file).'
           : 'Fix the rows above and run it again.',
     );
-    return lines.join('\n');
+    return joinLines(lines);
   }
   if (preview) lines.push(`Ready to ${verb} ${file} (${rows}): ${importSummary(result)}.`);
   else if (result.dryRun) lines.push(`Dry run of ${file} (${rows}) would give: ${importSummary(result)}. Nothing was written.`);
@@ -127,7 +128,7 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
   if (result.rejects) {
     lines.push(color.yellow(`The ${plural(result.rejected, 'rejected row')} ${result.rejected === 1 ? 'is' : 'are'} in ${result.rejects} with an Error column: fix them there and ${verb} that file.`));
   }
-  return lines.join('\n');
+  return joinLines(lines);
 }
 
 /** The file-level problem of a file that cannot be read at all. */
@@ -234,7 +235,7 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
         progress.stop();
       }
       const { confirm } = await import('../prompt.js');
-      process.stderr.write(`${await renderImport(ctx, file, preview, settings.onError, settings.verb, true)}\n`);
+      process.stderr.write(`${(await renderImport(ctx, file, preview, settings.onError, settings.verb, true)).text}\n`);
       if ((preview.rejected > 0 && settings.onError === 'abort') || !needsWrite(preview)) return preview.rejected > 0 ? 65 : 0;
       if (!(await confirm({ interactive: true }, 'Write these changes to the database?', false))) {
         ctx.out.info('Nothing was written.');
@@ -286,7 +287,7 @@ export function registerImport(program: Command, action: Action): void {
           if (flags.report !== undefined) reportFormat(flags.report);
           const { validateFile } = await import('../core/import/run.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
-          // the plan names an import would map (--map is described with the Stripe options, it serves both)
+                  // the plan names an import would map (--map is described with the Stripe options, it serves both)
           const map = (flags as { map?: string }).map;
           const { readPlanMap } = await import('../core/import/plan-map.js');
           const planMap = map === undefined ? undefined : readPlanMap(map, false);
@@ -313,13 +314,13 @@ export function registerImport(program: Command, action: Action): void {
           const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
           ctx.out.result(json, () => {
             const color = ctx.out.color;
-            const lines: string[] = [];
+            const lines: Array<string | TerminalText> = [];
             if (result.problems.length > 0) lines.push(renderProblems(file, result.problems, color), '');
             const rows = `${plural(result.rows, 'row')}${emptyRows > 0 ? ` (${plural(emptyRows, 'empty row')} skipped)` : ''}`;
             if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`memberctl import ${file}\`.`));
             else if (failed) lines.push(color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`));
             else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import ${file}\`.`));
-            return lines.join('\n');
+            return joinLines(lines);
           });
           return failed ? 65 : 0;
         }),

@@ -8,7 +8,7 @@ import type { JobOptions } from '../core/jobs.js';
 import type { Db, Queryable } from '../db/connect.js';
 import type { InvoiceStatus } from '../db/types.js';
 import { usageError } from '../errors.js';
-import { renderTable } from '../output.js';
+import { renderTable, tableCell } from '../output.js';
 import { parseDateOption } from './memberships.js';
 import { plural } from '../core/words.js';
 
@@ -78,7 +78,7 @@ function printInvoiceTable(ctx: Context, invoices: readonly InvoiceJson[]): void
   const widths = invoiceColumns.map((c) => c.header.length);
   for (const invoice of invoices) {
     invoiceColumns.forEach((c, i) => {
-      widths[i] = Math.max(widths[i]!, String(c.value(invoice)).length);
+      widths[i] = Math.max(widths[i]!, tableCell(c.value(invoice)).length);
     });
   }
   const line = (cells: string[]) =>
@@ -91,7 +91,7 @@ function printInvoiceTable(ctx: Context, invoices: readonly InvoiceJson[]): void
     ctx.out.print(
       invoices
         .slice(start, start + 2000)
-        .map((invoice) => line(invoiceColumns.map((c) => String(c.value(invoice)))))
+        .map((invoice) => line(invoiceColumns.map((c) => tableCell(c.value(invoice)))))
         .join('\n'),
     );
   }

@@ -3,6 +3,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { PlanInput } from '../core/plans.js';
 import type { Plan } from '../db/types.js';
 import { renderTable } from '../output.js';
+import { joinLines, type TerminalText } from '../terminal-text.js';
 import { plural } from '../core/words.js';
 
 // commander names these options as the fields of PlanInput, so a command's flags are its input
@@ -204,14 +205,14 @@ export function registerPlans(program: Command, action: Action): void {
             problems,
           };
           ctx.out.result(data, () => {
-            const lines = problems.length ? [renderProblems(file, problems, ctx.out.color)] : [];
+            const lines: Array<string | TerminalText> = problems.length ? [renderProblems(file, problems, ctx.out.color)] : [];
             const rows = `${plural(data.rows, 'row')}${data.emptyRows > 0 ? `, ${plural(data.emptyRows, 'empty row')} skipped` : ''}`;
             if (hasErrors()) lines.push(`${file} (${rows}): ${summarizeProblems(problems)}: nothing imported.`);
             else {
               const verb = flags.dryRun ? 'would be' : 'were';
               lines.push(`${file} (${rows}): ${data.created} plan(s) ${verb} added, ${data.updated} updated, ${data.unchanged} unchanged.`);
             }
-            return lines.join('\n');
+            return joinLines(lines);
           });
           return hasErrors() ? 65 : 0;
         }),
