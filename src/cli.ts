@@ -83,8 +83,8 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const useColor = !argv.includes('--no-color') && colorEnabled(true);
   const red = (s: string) => (useColor ? `\u001b[31m${s}\u001b[39m` : s);
-  // messages quote values typed or read from files: their control characters are shown as escapes
-  const shown = (s: string) => escapeControls(s, { keepLineFeeds: true });
+  // messages quote values typed or read from files: their control characters (line feeds too) are shown as escapes
+  const shown = (s: string) => escapeControls(s);
   // `memberctl members list | head`: the reader has gone, stop quietly as other command-line tools do
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(state.exitCode);
@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`${red('internal error:')} ${shown(message.split('\n')[0]!)}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${shown(error.stack)}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${escapeControls(error.stack, { keepLineFeeds: true })}\n`);
     else process.stderr.write('  (run with --verbose for details; this is a bug in memberctl)\n');
     return ExitCode.internal;
   }

@@ -3,6 +3,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { CompanyInput, CompanySummary } from '../core/companies.js';
 import { renderTable } from '../output.js';
+import { escapeControls } from '../terminal-text.js';
 
 // commander names these options as the fields of CompanyInput, so a command's flags are its input
 function companyOptions(command: Command, edit: boolean): Command {
@@ -32,7 +33,8 @@ function companyBlock(s: CompanySummary): string {
     ['notes', c.notes],
     ['members', String(s.members)],
   ];
-  return [c.name, ...rows.filter(([, v]) => v !== null).map(([k, v]) => `  ${k.padEnd(13)}  ${v}`)].join('\n');
+  // each value on its own line, its line breaks shown as \n
+  return [escapeControls(c.name), ...rows.filter(([, v]) => v !== null).map(([k, v]) => `  ${k.padEnd(13)}  ${escapeControls(v!)}`)].join('\n');
 }
 
 export function registerCompanies(program: Command, action: Action): void {

@@ -9,6 +9,7 @@ import type { Db, Queryable } from '../db/connect.js';
 import type { InvoiceStatus } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable, tableCell } from '../output.js';
+import { escapeControls } from '../terminal-text.js';
 import { parseDateOption } from './memberships.js';
 import { plural } from '../core/words.js';
 
@@ -214,9 +215,9 @@ export async function runLockedJob<T>(ctx: Context, flags: RunFlags, name: strin
 
 function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null; voidReason: string | null; payments: string[] }): string {
   const head = [
-    `${invoice.number}  ${invoice.status}${extra.creditNote ? ` (credit note ${extra.creditNote}: ${extra.voidReason})` : ''}`,
+    `${invoice.number}  ${invoice.status}${extra.creditNote ? ` (credit note ${extra.creditNote}: ${escapeControls(String(extra.voidReason))})` : ''}`,
     `date      ${invoice.date}, due ${invoice.dueDate}`,
-    `payer     ${invoice.payer.name}${invoice.payer.id === null ? '' : ` (#${invoice.payer.id})`}`,
+    `payer     ${escapeControls(invoice.payer.name)}${invoice.payer.id === null ? '' : ` (#${invoice.payer.id})`}`,
     `currency  ${invoice.currency}`,
     '',
     renderTable(invoice.lines, [
@@ -232,7 +233,7 @@ function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null;
     '',
     `net ${invoice.net}   tax ${invoice.tax}   total ${invoice.total}   paid ${invoice.paid}`,
   ];
-  if (extra.payments.length > 0) head.push('', 'payments:', ...extra.payments.map((p) => `  ${p}`));
+  if (extra.payments.length > 0) head.push('', 'payments:', ...extra.payments.map((p) => `  ${escapeControls(p)}`));
   return head.join('\n');
 }
 

@@ -6,6 +6,7 @@ import type { MembershipState } from '../core/member-status.js';
 import type { Member } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
+import { escapeControls } from '../terminal-text.js';
 
 export interface MemberFlags {
   name?: string;
@@ -160,7 +161,8 @@ function memberBlock(view: MemberView, m: Member): string {
     ...Object.entries(view.fields).map(([k, v]): [string, string] => [`field ${k}`, v]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  return [`#${m.id} ${m.name}`, ...rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+  // each value on its own line, its line breaks shown as \n
+  return [`#${m.id} ${escapeControls(m.name)}`, ...rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(width)}  ${escapeControls(v!)}`)].join('\n');
 }
 
 export function registerMembers(program: Command, action: Action): void {
@@ -232,7 +234,7 @@ export function registerMembers(program: Command, action: Action): void {
                 ])}`,
               );
             }
-            if (notes.length > 0) parts.push(`\nNotes\n${notes.map((n) => `  ${n.created_at.slice(0, 10)}  ${n.body}`).join('\n')}`);
+            if (notes.length > 0) parts.push(`\nNotes\n${notes.map((n) => `  ${n.created_at.slice(0, 10)}  ${escapeControls(n.body)}`).join('\n')}`);
             const recent = history.slice(-10);
             parts.push(
               `\nHistory${history.length > recent.length ? ` (last ${recent.length} of ${history.length}; see \`memberctl members history ${member.id}\`)` : ''}\n${renderHistory(recent)}`,
@@ -416,7 +418,7 @@ export function registerMembers(program: Command, action: Action): void {
           const member = await resolveMember(db.kysely, ref);
           let history = await memberHistory(db.kysely, member.id);
           if (limit !== undefined) history = history.slice(-limit);
-          ctx.out.result(history, () => `#${member.id} ${member.name}\n${renderHistory(history)}`);
+          ctx.out.result(history, () => `#${member.id} ${escapeControls(member.name)}\n${renderHistory(history)}`);
         }),
       ),
     ['memberctl members history jane@example.org', 'memberctl members history 42 --json'],

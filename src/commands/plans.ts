@@ -3,7 +3,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { PlanInput } from '../core/plans.js';
 import type { Plan } from '../db/types.js';
 import { renderTable } from '../output.js';
-import { joinLines, type TerminalText } from '../terminal-text.js';
+import { escapeControls, joinLines, type TerminalText } from '../terminal-text.js';
 import { plural } from '../core/words.js';
 
 // commander names these options as the fields of PlanInput, so a command's flags are its input
@@ -95,7 +95,7 @@ export function registerPlans(program: Command, action: Action): void {
           const json = planJson(plan);
           ctx.out.result(json, () =>
             Object.entries(json)
-              .map(([k, v]) => `${k.padEnd(10)} ${v}`)
+              .map(([k, v]) => `${k.padEnd(10)} ${escapeControls(String(v))}`)
               .join('\n'),
           );
         }),

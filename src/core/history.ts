@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../db/connect.js';
 import type { AuditEntry } from '../db/types.js';
+import { escapeControls } from '../terminal-text.js';
 
 export interface FieldChange {
   field: string;
@@ -118,7 +119,7 @@ export async function memberHistory(db: Queryable, memberId: number): Promise<Hi
   return rows.map(historyEntry);
 }
 
-const show = (value: unknown): string => (value === null || value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value));
+const show = (value: unknown): string => (value === null || value === undefined ? '(none)' : typeof value === 'string' ? escapeControls(value) : JSON.stringify(value));
 
 /** Plain-text history: one line per entry, then one indented line per changed field. */
 export function renderHistory(entries: readonly HistoryEntry[]): string {
@@ -126,7 +127,7 @@ export function renderHistory(entries: readonly HistoryEntry[]): string {
   const lines: string[] = [];
   for (const e of entries) {
     const source = e.source === 'import' ? `import ${e.batchId}` : e.source === 'job' ? `job ${e.jobId}` : e.actor;
-    lines.push(`${e.at.slice(0, 16).replace('T', ' ')}  ${source}  ${e.action} ${e.entity}${e.summary ? `: ${e.summary}` : ''}`);
+    lines.push(`${e.at.slice(0, 16).replace('T', ' ')}  ${source}  ${e.action} ${e.entity}${e.summary ? `: ${escapeControls(e.summary)}` : ''}`);
     for (const c of e.changes.slice(0, 20)) lines.push(`    ${c.field}: ${show(c.before)} -> ${show(c.after)}`);
     if (e.changes.length > 20) lines.push(`    ... and ${e.changes.length - 20} more fields (see --json)`);
   }

@@ -8,10 +8,13 @@ import { addPlan, at, subscribe } from '../db/invoicing-fixtures.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
 
-/** A hyperlink that hides its target, a screen clear, a colour, a carriage return, 8-bit CSI and a right-to-left override. */
-const hostile = 'Eve \x1b]8;;http://evil\x07click\x1b]8;;\x07 \x1b[2J\x1b[31mRed\rCR \u009b2J \u202Eevil';
-/** The same, as human output shows it. */
-const shown = 'Eve \\x1b]8;;http://evil\\x07click\\x1b]8;;\\x07 \\x1b[2J\\x1b[31mRed\\rCR \\x9b2J \\u202eevil';
+/**
+ * A hyperlink that hides its target, a screen clear, a colour, a carriage return, a line feed, 8-bit CSI and a
+ * right-to-left override.
+ */
+const hostile = 'Eve \x1b]8;;http://evil\x07click\x1b]8;;\x07 \x1b[2J\x1b[31mRed\rCR\nLF \u009b2J \u202Eevil';
+/** The same, as human output shows it: on one line. */
+const shown = 'Eve \\x1b]8;;http://evil\\x07click\\x1b]8;;\\x07 \\x1b[2J\\x1b[31mRed\\rCR\\nLF \\x9b2J \\u202eevil';
 const company = `${hostile} SA`;
 const plan = `${hostile} Desk`;
 const contact = `${hostile} (contact)`;
@@ -91,10 +94,19 @@ describe.each(dialects)('control characters in stored values, from the built CLI
       expect(text, `memberctl ${JSON.stringify(args)}`).toContain(expected);
       stdout.set(args.slice(0, 2).join(' '), text);
     }
+    // details keep each value on its own line
+    const lines = (key: string) => stdout.get(key)!.split('\n');
+    expect(lines('members show')[0]).toBe(`#${memberId} ${shown}`);
+    expect(lines('members history')[0]).toBe(`#${memberId} ${shown}`);
+    expect(lines('companies show')[0]).toBe(`${shown} SA`);
+    expect(lines('plans show')).toContain(`name       ${shown} Desk`);
+    expect(lines('invoices show')).toContain(`payer     ${shown} (#${memberId})`);
     // the membership's plan, the tag and the note with the member's details; the payment reference with the invoice
     expect(stdout.get('members show')).toContain(`${shown} Desk`);
     expect(stdout.get('members show')).toContain(tagShown);
-    expect(stdout.get('members show')).toMatch(/Notes\n.*Eve \\x1b\]8;;/);
+    const note = lines('members show')[lines('members show').indexOf('Notes') + 1]!;
+    expect(note).toMatch(/^ {2}\d{4}-\d\d-\d\d {2}/);
+    expect(note.endsWith(`  ${shown}`)).toBe(true);
     expect(stdout.get('invoices show')).toContain(`ref ${shown}`);
 
     // --json keeps every value exact
