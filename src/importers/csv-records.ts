@@ -17,6 +17,8 @@ export interface CsvSource {
   encoding: TextEncoding;
   bomLength: number;
   delimiter: CsvDelimiter;
+  /** Reads the file in pieces of this many bytes instead of the stream's default (for tests). */
+  chunkBytes?: number | undefined;
 }
 
 /** Re-encodes decoded text as UTF-8 for csv-parse, which reads bytes. */
@@ -38,7 +40,7 @@ function toUtf8(encoding: TextEncoding): Transform {
  * closed, when the caller stops iterating.
  */
 export async function* parseRecords(source: CsvSource): AsyncGenerator<string[]> {
-  const input = fs.createReadStream(source.file, { start: source.bomLength });
+  const input = fs.createReadStream(source.file, { start: source.bomLength, ...(source.chunkBytes ? { highWaterMark: source.chunkBytes } : {}) });
   const parser = parse({
     delimiter: source.delimiter,
     bom: true,

@@ -138,7 +138,7 @@ function readRows(source: CsvSource, size: number): AsyncGenerator<RawRow> {
 }
 
 /** Opens a CSV or text file whose first bytes are `head`. Throws a UserError (exit 65) when no row holds anything. */
-export async function openCsv(file: string, head: Uint8Array): Promise<Table> {
+export async function openCsv(file: string, head: Uint8Array, chunkBytes?: number): Promise<Table> {
   const encoding = await detectEncoding(file, head);
   const problems: Problem[] = [];
   if (encoding.guessed) {
@@ -154,7 +154,7 @@ export async function openCsv(file: string, head: Uint8Array): Promise<Table> {
   }
   const sample = iconv.decode(Buffer.from(head.subarray(encoding.bomLength)), encoding.encoding, { stripBOM: true });
   const delimiter = detectDelimiter(sample);
-  const source: CsvSource = { file, encoding: encoding.encoding, bomLength: encoding.bomLength, delimiter };
+  const source: CsvSource = { file, encoding: encoding.encoding, bomLength: encoding.bomLength, delimiter, chunkBytes };
   const header = await findHeader(numbered(file, parseRecords(source)));
   if (!header) {
     throw noHeaderRow(`${file} is empty: it has no header row`, 'Start from the header line of `memberctl template --format csv`.');

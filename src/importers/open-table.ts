@@ -12,6 +12,8 @@ import { noHeaderRow, unreadableFile, unsupportedFormat } from './file-error.js'
 export interface OpenTableOptions {
   /** Worksheet of an xlsx file; ignored for CSV. */
   sheet?: string | undefined;
+  /** Reads and decodes the file in pieces of this many bytes instead of the usual large ones (for tests). */
+  chunkBytes?: number | undefined;
 }
 
 const headLength = 64 * 1024;
@@ -59,7 +61,7 @@ export async function openTable(file: string, options: OpenTableOptions = {}): P
     const head = Buffer.alloc(Math.min(size, headLength));
     await handle.read(head, 0, head.length, 0);
     if (size === 0) throw noHeaderRow(`${file} is empty: it has no header row`, 'Start from the file written by `memberctl template`.');
-    if (sniffFormat(file, head) === 'text') return await openCsv(file, head);
+    if (sniffFormat(file, head) === 'text') return await openCsv(file, head, options.chunkBytes);
     const directory = await readZipDirectory(handle, size);
     if (!directory) throw unsupportedFormat(`${file} is a damaged zip file: save the workbook again as .xlsx`);
     if (!directory.entries.some((entry) => entry.name === 'xl/workbook.xml')) throw notXlsx(file, directory);

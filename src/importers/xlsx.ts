@@ -1,9 +1,10 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { CellValue, Row } from 'exceljs';
+import type { CellErrorValue, CellValue } from 'exceljs';
 import { inputError, UserError } from '../errors.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { Cell, RawRow, Table } from './types.js';
-import { readZipEntry, reorderedZipStream } from './zip-directory.js';
+import { decodeExcelEscapes, readCellFormats, readSharedStrings, readSheetRows, type StoredCell } from './xlsx-parts.js';
+import { type EntryData, entryDataStart, entryText, readZipEntry } from './zip-directory.js';
 import type { ZipDirectory } from './zip-directory.js';
 import { noHeaderRow, unsupportedFormat } from './file-error.js';
 
@@ -140,48 +141,77 @@ export function xlsxCell(value: CellValue, numFmt: string | undefined, date1904:
   return unknownError;
 }
 
-function rowCells(row: Row, date1904: boolean): Cell[] {
-  const cells: Cell[] = [];
-  row.eachCell({ includeEmpty: false }, (cell, column) => {
-    while (cells.length < column - 1) cells.push(null);
-    // `cell.value` drops a formula's cached result when it is falsy (0, "", FALSE): read the result itself
-    const value: CellValue = cell.formula ? { formula: cell.formula, result: cell.result } : cell.value;
-    cells[column - 1] = xlsxCell(value, cell.numFmt, date1904);
-  });
-  return withoutTrailingEmpty(cells);
+/** Where the parts of the workbook that a sheet's cells need are, and what they say. */
+interface SheetSource {
+  file: string;
+  sheet: EntryData;
+  sharedStrings: string[];
+  formats: Array<string | undefined>;
+  date1904: boolean;
+  chunkBytes: number | undefined;
 }
 
-async function* readSheet(file: string, directory: ZipDirectory, sheetPath: string, date1904: boolean): AsyncGenerator<RawRow> {
-  const { default: ExcelJS } = await import('exceljs');
-  // Only the parts needed, with the sheet last: exceljs then knows styles (hence dates) and shared strings before
-  // the first row, and never buffers a sheet in a temporary file.
-  const input = reorderedZipStream(file, directory, [
-    'xl/workbook.xml',
-    'xl/_rels/workbook.xml.rels',
-    'xl/styles.xml',
-    'xl/sharedStrings.xml',
-    sheetPath,
-  ]);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'cache',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  try {
-    for await (const worksheet of reader) {
-      for await (const row of worksheet) {
-        yield { row: row.number, cells: rowCells(row, date1904) };
+/** A cell as the worksheet stores it, read as a Cell with the workbook's shared strings and number formats. */
+function storedCellValue(stored: StoredCell, source: SheetSource): Cell {
+  const { value } = stored;
+  let read: CellValue;
+  switch (stored.type) {
+    case 's':
+      read = value === undefined ? null : (source.sharedStrings[Number(value)] ?? null);
+      break;
+    case 'inlineStr':
+      read = stored.inline ?? (value === undefined ? null : decodeExcelEscapes(value));
+      break;
+    case 'str':
+      read = value === undefined ? null : decodeExcelEscapes(value);
+      break;
+    case 'b':
+      read = value === undefined ? null : value.trim() === '1' || value.trim().toLowerCase() === 'true';
+      break;
+    case 'e':
+      read = value === undefined ? null : { error: value.trim() as CellErrorValue['error'] };
+      break;
+    case 'd': {
+      if (value === undefined) read = null;
+      else {
+        const day = /^\s*(\d{4}-\d{2}-\d{2})/.exec(value)?.[1];
+        const date = day === undefined ? null : isoDate(new Date(`${day}T00:00:00Z`));
+        if (date !== null && typeof date === 'object' && date.kind === 'date' && date.date === day) return date;
+        read = value;
       }
+      break;
+    }
+    default:
+      read = value === undefined || value.trim() === '' ? null : Number(value);
+  }
+  const format = source.formats[stored.style];
+  if (stored.formula === undefined) return xlsxCell(read, format, source.date1904);
+  return xlsxCell({ formula: stored.formula, result: read ?? undefined } as CellValue, format, source.date1904);
+}
+
+async function* readSheet(source: SheetSource): AsyncGenerator<RawRow> {
+  const rows = readSheetRows(entryText(source.file, source.sheet, source.chunkBytes), (stored) => storedCellValue(stored, source));
+  try {
+    for await (const { row, cells: stored } of rows) {
+      const cells: Cell[] = [];
+      for (const { column, cell } of stored) {
+        while (cells.length < column - 1) cells.push(null);
+        cells[column - 1] = cell;
+      }
+      yield { row, cells: withoutTrailingEmpty(cells) };
     }
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw unsupportedFormat(`${file} cannot be read as an .xlsx workbook (${error instanceof Error ? error.message : String(error)})`);
-  } finally {
-    input.destroy();
+    throw unreadableWorkbook(source.file, error);
   }
 }
+
+function unreadableWorkbook(file: string, error: unknown): Error {
+  if (error instanceof UserError) return error;
+  return unsupportedFormat(`${file} cannot be read as an .xlsx workbook (${error instanceof Error ? error.message : String(error)})`);
+}
+
+/** Stored and deflated: the compression methods of every xlsx writer. */
+const readableMethods = new Set([0, 8]);
 
 function pickSheet(file: string, sheets: SheetInfo[], wanted: string | undefined): SheetInfo {
   const list = sheets.map((sheet) => `"${sheet.name}"`).join(', ');
@@ -197,12 +227,13 @@ function pickSheet(file: string, sheets: SheetInfo[], wanted: string | undefined
 /**
  * Opens the first sheet of an xlsx workbook (or the one named `sheet`, matched as Excel does: case-insensitively).
  * `handle` and `directory` are the already opened file and its zip directory, which must hold `xl/workbook.xml`.
+ * The shared strings and styles are read here, once; the sheet is streamed each time the rows are read.
  */
 export async function openXlsx(
   file: string,
   handle: FileHandle,
   directory: ZipDirectory,
-  options: { sheet?: string | undefined } = {},
+  options: { sheet?: string | undefined; chunkBytes?: number | undefined } = {},
 ): Promise<Table> {
   const entry = (name: string) => directory.entries.find((candidate) => candidate.name === name);
   const workbookEntry = entry('xl/workbook.xml');
@@ -212,12 +243,33 @@ export async function openXlsx(
   const relsXml = relsEntry ? await readZipEntry(handle, relsEntry) : null;
   const { sheets, date1904 } = parseWorkbook(workbookXml.toString('utf8'), relsXml?.toString('utf8') ?? null);
   const sheet = pickSheet(file, sheets, options.sheet);
-  // exceljs only streams worksheets stored under this name pattern
-  if (!sheet.path || !/^xl\/worksheets\/sheet\d+\.xml$/.test(sheet.path) || !entry(sheet.path)) {
+  const sheetEntry = sheet.path && /^xl\/worksheets\/[^/]+\.xml$/.test(sheet.path) ? entry(sheet.path) : undefined;
+  const sheetStart = sheetEntry ? await entryDataStart(handle, sheetEntry) : null;
+  if (!sheetEntry || sheetStart === null || !readableMethods.has(sheetEntry.method)) {
     throw unsupportedFormat(`${file}: sheet "${sheet.name}" is not a worksheet that can be read`, 'Choose another sheet with --sheet, or save the workbook again with Excel.');
   }
-  const path = sheet.path;
-  const header = await findHeader(readSheet(file, directory, path, date1904));
+  const source: SheetSource = {
+    file,
+    sheet: { start: sheetStart, compressedSize: sheetEntry.compressedSize, method: sheetEntry.method },
+    sharedStrings: [],
+    formats: [],
+    date1904,
+    chunkBytes: options.chunkBytes,
+  };
+  try {
+    const stylesEntry = entry('xl/styles.xml');
+    const stylesXml = stylesEntry ? await readZipEntry(handle, stylesEntry) : null;
+    if (stylesXml) source.formats = readCellFormats(stylesXml.toString('utf8'));
+    const stringsEntry = entry('xl/sharedStrings.xml');
+    const stringsStart = stringsEntry ? await entryDataStart(handle, stringsEntry) : null;
+    if (stringsEntry && stringsStart !== null && readableMethods.has(stringsEntry.method)) {
+      const data = { start: stringsStart, compressedSize: stringsEntry.compressedSize, method: stringsEntry.method };
+      source.sharedStrings = await readSharedStrings(entryText(file, data, options.chunkBytes));
+    }
+  } catch (error) {
+    throw unreadableWorkbook(file, error);
+  }
+  const header = await findHeader(readSheet(source));
   if (!header) {
     throw noHeaderRow(`${file}: sheet "${sheet.name}" is empty: it has no header row`, 'Start from the sheet written by `memberctl template`.');
   }
@@ -231,7 +283,7 @@ export async function openXlsx(
     headerRow: header.row,
     headers: header.cells.map(headerText),
     problems: [],
-    rows: { [Symbol.asyncIterator]: () => dataRows(readSheet(file, directory, path, date1904), header.row, stats) },
+    rows: { [Symbol.asyncIterator]: () => dataRows(readSheet(source), header.row, stats) },
     stats,
   };
 }

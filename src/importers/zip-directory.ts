@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { inflateRawSync } from 'node:zlib';
+import { pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
   name: string;
@@ -113,35 +114,56 @@ export async function readZipDirectory(handle: FileHandle, size: number): Promis
 
 /** The uncompressed content of a small entry (workbook.xml and the like); null if its method is not supported. */
 export async function readZipEntry(handle: FileHandle, entry: ZipEntry): Promise<Buffer | null> {
-  const header = await readAt(handle, entry.offset, 30);
-  if (header.length < 30 || header.readUInt32LE(0) !== localHeader) return null;
-  const dataAt = entry.offset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  const dataAt = await entryDataStart(handle, entry);
+  if (dataAt === null) return null;
   const data = await readAt(handle, dataAt, entry.compressedSize);
   if (entry.method === 0) return data;
   if (entry.method === 8) return inflateRawSync(data);
   return null;
 }
 
+/** Where the data of `entry` starts (after its local header); null if the local header is not there. */
+export async function entryDataStart(handle: FileHandle, entry: ZipEntry): Promise<number | null> {
+  const header = await readAt(handle, entry.offset, 30);
+  if (header.length < 30 || header.readUInt32LE(0) !== localHeader) return null;
+  return entry.offset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+}
+
+/** Where an entry's data lies in the file and how it is compressed, as `entryDataStart` and the directory say. */
+export interface EntryData {
+  start: number;
+  compressedSize: number;
+  /** 0 stored, 8 deflated. */
+  method: number;
+}
+
 /**
- * A zip stream holding only `names`, in that order, followed by the original central directory. A streaming zip
- * reader meets the entries in the order given, whatever order the program that wrote the file chose.
+ * The entry's content as text, decoded as UTF-8 while it is inflated: a character whose bytes are split between two
+ * chunks is carried over to the next one, never decoded by halves. `chunkBytes` reads and decodes the data in
+ * pieces of that size (tests use it to split characters on purpose). Reading stops, and the file is closed, when
+ * the caller stops iterating.
  */
-export function reorderedZipStream(file: string, directory: ZipDirectory, names: string[]): Readable {
-  const { entries } = directory;
-  const ranges: Array<[number, number]> = [];
-  for (const name of names) {
-    const index = entries.findIndex((entry) => entry.name === name);
-    if (index < 0) continue;
-    const start = entries[index]!.offset;
-    const end = entries[index + 1]?.offset ?? directory.directoryOffset;
-    ranges.push([start, end]);
-  }
-  ranges.push([directory.directoryOffset, directory.size]);
-  async function* bytes() {
-    for (const [start, end] of ranges) {
-      if (end <= start) continue;
-      for await (const chunk of fs.createReadStream(file, { start, end: end - 1 })) yield chunk as Buffer;
+export async function* entryText(file: string, data: EntryData, chunkBytes?: number): AsyncGenerator<string> {
+  if (data.compressedSize === 0) return;
+  const input = fs.createReadStream(file, { start: data.start, end: data.start + data.compressedSize - 1, highWaterMark: chunkBytes ?? 256 * 1024 });
+  const inflated = data.method === 8 ? pipeline(input, createInflateRaw(), () => {}) : input;
+  const decoder = new StringDecoder('utf8');
+  try {
+    for await (const chunk of inflated as AsyncIterable<Buffer>) {
+      if (chunkBytes === undefined) {
+        const text = decoder.write(chunk);
+        if (text !== '') yield text;
+        continue;
+      }
+      for (let at = 0; at < chunk.length; at += chunkBytes) {
+        const text = decoder.write(chunk.subarray(at, at + chunkBytes));
+        if (text !== '') yield text;
+      }
     }
+    const rest = decoder.end();
+    if (rest !== '') yield rest;
+  } finally {
+    input.destroy();
+    if (inflated !== input) inflated.destroy();
   }
-  return Readable.from(bytes(), { objectMode: false });
 }
