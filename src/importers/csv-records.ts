@@ -21,15 +21,28 @@ export interface CsvSource {
   chunkBytes?: number | undefined;
 }
 
-/** Re-encodes decoded text as UTF-8 for csv-parse, which reads bytes. */
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
+/**
+ * Re-encodes decoded text as UTF-8 for csv-parse, which reads bytes. A chunk of UTF-16 can end between the two
+ * halves of a character beyond U+FFFF (an emoji): the first half waits for the second, since each half alone would
+ * be written as a replacement character.
+ */
 function toUtf8(encoding: TextEncoding): Transform {
   const decoder = iconv.getDecoder(encoding, { stripBOM: false });
+  let pending = '';
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      done(null, Buffer.from(decoder.write(chunk), 'utf8'));
+      let text = pending + decoder.write(chunk);
+      pending = '';
+      if (text.length > 0 && isHighSurrogate(text.charCodeAt(text.length - 1))) {
+        pending = text.slice(-1);
+        text = text.slice(0, -1);
+      }
+      done(null, Buffer.from(text, 'utf8'));
     },
     flush(done) {
-      const rest = decoder.end();
+      const rest = pending + (decoder.end() ?? '');
       done(null, rest ? Buffer.from(rest, 'utf8') : undefined);
     },
   });
