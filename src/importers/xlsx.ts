@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { CellErrorValue, CellValue } from 'exceljs';
+import { fromExcelSerial } from '../core/dates.js';
 import { inputError, UserError } from '../errors.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { Cell, RawRow, Table } from './types.js';
@@ -25,6 +26,9 @@ const unknownError = '#ERROR';
 
 // Excel shows at most 15 significant digits; more is binary noise such as 0.30000000000000004.
 const numberFormat = new Intl.NumberFormat('en-US', { useGrouping: false, maximumSignificantDigits: 15 });
+
+/** Days from 1900-01-00 (serial 0 of the 1900 system) to 1904-01-01 (serial 0 of the 1904 system). */
+const date1904Offset = 1462;
 
 export const numberText = (value: number) => (Number.isFinite(value) ? numberFormat.format(value === 0 ? 0 : value) : unknownError);
 
@@ -64,9 +68,18 @@ function isoDate(date: Date): Cell {
   return { kind: 'date', date: date.toISOString().slice(0, 10) };
 }
 
+/**
+ * A date cell's serial as the calendar day Excel shows for it. In the 1900 date system serial 1 is 1900-01-01 and
+ * 60 is the 29 February 1900 Excel counts but the calendar never had; in the 1904 system serial 0 is 1904-01-01.
+ * A serial that is no day (below 1 in the 1900 system, below 0 in the 1904 one, 60, past 9999-12-31) reads as
+ * its number, which a date column refuses.
+ */
 function serialDate(serial: number, date1904: boolean): Cell {
-  const days = serial - 25569 + (date1904 ? 1462 : 0);
-  return isoDate(new Date(Math.round(days * 86_400_000)));
+  // to the millisecond, as Excel shows times: 45000.99999999999 is the midnight that starts the next day
+  const rounded = Math.round(serial * 86_400_000) / 86_400_000;
+  const date = fromExcelSerial(date1904 ? rounded + date1904Offset : rounded);
+  if (date === null || (date1904 && serial < 0)) return numberText(serial);
+  return { kind: 'date', date };
 }
 
 const decodeXml = (text: string) =>
