@@ -47,7 +47,7 @@ function parseOnError(text: string | undefined): 'abort' | 'skip' {
 
 const readOptions = (command: Command) =>
   command
-    .option('--sheet <name>', 'xlsx sheet to read (default: the first)')
+    .option('--sheet <name>', 'xlsx sheet to read (default: the first visible one)')
     .option('--date-format <DMY|MDY|YMD>', 'how to read dates like 04/03/2026 (default: inferred from the file; ISO dates always work)');
 
 /**

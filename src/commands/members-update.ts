@@ -14,7 +14,7 @@ export function registerMembersUpdate(program: Command, action: Action): void {
       .command('update')
       .argument('<file>', 'file (.xlsx or .csv) with an Email or External ID column and the template columns to change')
       .description('change many members at once from a file; empty cells keep the current value; all or nothing')
-      .option('--sheet <name>', 'xlsx sheet to read (default: the first)')
+      .option('--sheet <name>', 'xlsx sheet to read (default: the first visible one)')
       .option('--date-format <DMY|MDY|YMD>', 'how to read dates like 04/03/2026 (default: inferred from the file)')
       .option('--dry-run', 'check and count the changes, write nothing')
       .option('--map <file>', 'JSON file mapping plan names of the file to existing plans')

@@ -160,7 +160,7 @@ export function registerPlans(program: Command, action: Action): void {
       .command('import')
       .argument('<file>', 'CSV or xlsx with columns Name, Price, Currency, Interval, Every, Tax rate, Credits, Passes, Auto renew')
       .description('add plans from a file, all or nothing; existing names are updated only with --update')
-      .option('--sheet <name>', 'xlsx sheet to read (default: the first)')
+      .option('--sheet <name>', 'xlsx sheet to read (default: the first visible one)')
       .option('--update', 'update plans whose name already exists')
       .option('--dry-run', 'check and report without writing')
       .action(

@@ -6,6 +6,7 @@ export type ProblemCode =
   | 'unreadable_file'
   | 'unsupported_format'
   | 'encoding_guess'
+  | 'hidden_sheet'
   | 'missing_column'
   | 'duplicate_column'
   | 'unknown_column'
@@ -77,6 +78,7 @@ const fileLevelCodes: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
   'unreadable_file',
   'unsupported_format',
   'encoding_guess',
+  'hidden_sheet',
   'missing_column',
   'duplicate_column',
   'unknown_column',

@@ -1,6 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { CellErrorValue, CellValue } from 'exceljs';
 import { fromExcelSerial } from '../core/dates.js';
+import { problem } from '../core/problems.js';
+import type { Problem } from '../core/problems.js';
 import { inputError, UserError } from '../errors.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { Cell, RawRow, Table } from './types.js';
@@ -226,15 +228,34 @@ function unreadableWorkbook(file: string, error: unknown): Error {
 /** Stored and deflated: the compression methods of every xlsx writer. */
 const readableMethods = new Set([0, 8]);
 
-function pickSheet(file: string, sheets: SheetInfo[], wanted: string | undefined): SheetInfo {
+/**
+ * The sheet named `wanted` (which may be hidden), or else the first visible one, with the hidden sheets before it
+ * that were passed over. A workbook whose sheets are all hidden gives its first.
+ */
+function pickSheet(file: string, sheets: SheetInfo[], wanted: string | undefined): { sheet: SheetInfo; hiddenSkipped: SheetInfo[] } {
   const list = sheets.map((sheet) => `"${sheet.name}"`).join(', ');
   if (sheets.length === 0) throw unsupportedFormat(`${file} has no worksheet`);
-  if (wanted === undefined) return sheets[0]!;
+  if (wanted === undefined) {
+    const visible = sheets.findIndex((sheet) => !sheet.hidden);
+    if (visible < 0) return { sheet: sheets[0]!, hiddenSkipped: [] };
+    return { sheet: sheets[visible]!, hiddenSkipped: sheets.slice(0, visible) };
+  }
   const sheet =
     sheets.find((candidate) => candidate.name === wanted) ??
     sheets.find((candidate) => candidate.name.toLowerCase() === wanted.trim().toLowerCase());
   if (!sheet) throw inputError(`${file} has no sheet "${wanted}"; its sheets are ${list}`);
-  return sheet;
+  return { sheet, hiddenSkipped: [] };
+}
+
+function hiddenSheetsSkipped(file: string, sheet: SheetInfo, hidden: SheetInfo[]): Problem {
+  const names = hidden.map((skipped) => `"${skipped.name}"`).join(', ');
+  const which = hidden.length === 1 ? `its first sheet, ${names}, is hidden` : `its first sheets, ${names}, are hidden`;
+  return problem({
+    code: 'hidden_sheet',
+    severity: 'warning',
+    value: hidden[0]!.name,
+    message: `${file}: ${which}: read the first visible sheet, "${sheet.name}"; give --sheet "${hidden[0]!.name}" to read a hidden one`,
+  });
 }
 
 /**
@@ -255,7 +276,7 @@ export async function openXlsx(
   if (!workbookXml) throw unsupportedFormat(`${file} cannot be read as an .xlsx workbook (its workbook part is missing or compressed in an unknown way)`);
   const relsXml = relsEntry ? await readZipEntry(handle, relsEntry) : null;
   const { sheets, date1904 } = parseWorkbook(workbookXml.toString('utf8'), relsXml?.toString('utf8') ?? null);
-  const sheet = pickSheet(file, sheets, options.sheet);
+  const { sheet, hiddenSkipped } = pickSheet(file, sheets, options.sheet);
   const sheetEntry = sheet.path && /^xl\/worksheets\/[^/]+\.xml$/.test(sheet.path) ? entry(sheet.path) : undefined;
   const sheetStart = sheetEntry ? await entryDataStart(handle, sheetEntry) : null;
   if (!sheetEntry || sheetStart === null || !readableMethods.has(sheetEntry.method)) {
@@ -295,7 +316,7 @@ export async function openXlsx(
     sheet: sheet.name,
     headerRow: header.row,
     headers: header.cells.map(headerText),
-    problems: [],
+    problems: hiddenSkipped.length > 0 ? [hiddenSheetsSkipped(file, sheet, hiddenSkipped)] : [],
     rows: { [Symbol.asyncIterator]: () => dataRows(readSheet(source), header.row, stats) },
     stats,
   };
