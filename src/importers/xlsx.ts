@@ -34,7 +34,7 @@ const date1904Offset = 1462;
 
 export const numberText = (value: number) => (Number.isFinite(value) ? numberFormat.format(value === 0 ? 0 : value) : unknownError);
 
-// The same test exceljs applies to plain numeric cells: a format with date or time parts, ignoring quoted text
+// A format with date or time parts (the test exceljs applies too), ignoring quoted text
 // and [colour]/[locale] sections.
 const isDateFormat = (format: string | undefined) =>
   format !== undefined && /[ymdhMsb]/.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
@@ -125,7 +125,10 @@ function richText(value: { richText: Array<{ text?: string | null }> }) {
   return value.richText.map((run) => run.text ?? '').join('');
 }
 
-/** One exceljs cell value as a Cell: dates as calendar days, formulas by their cached result, errors as their text. */
+/**
+ * One cell value, in exceljs's shapes (which the worksheet reader builds too), as a Cell: dates as calendar days,
+ * formulas by their cached result, errors as their text.
+ */
 export function xlsxCell(value: CellValue, numFmt: string | undefined, date1904: boolean): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return textCell(value);
@@ -247,14 +250,14 @@ function pickSheet(file: string, sheets: SheetInfo[], wanted: string | undefined
   return { sheet, hiddenSkipped: [] };
 }
 
-function hiddenSheetsSkipped(file: string, sheet: SheetInfo, hidden: SheetInfo[]): Problem {
+function hiddenSheetsSkipped(sheet: SheetInfo, hidden: SheetInfo[]): Problem {
   const names = hidden.map((skipped) => `"${skipped.name}"`).join(', ');
-  const which = hidden.length === 1 ? `its first sheet, ${names}, is hidden` : `its first sheets, ${names}, are hidden`;
+  const which = hidden.length === 1 ? `the first sheet, ${names}, is hidden` : `the first sheets, ${names}, are hidden`;
   return problem({
     code: 'hidden_sheet',
     severity: 'warning',
     value: hidden[0]!.name,
-    message: `${file}: ${which}: read the first visible sheet, "${sheet.name}"; give --sheet "${hidden[0]!.name}" to read a hidden one`,
+    message: `${which}: the first visible sheet, "${sheet.name}", is read; give --sheet "${hidden[0]!.name}" to read a hidden one`,
   });
 }
 
@@ -316,7 +319,7 @@ export async function openXlsx(
     sheet: sheet.name,
     headerRow: header.row,
     headers: header.cells.map(headerText),
-    problems: hiddenSkipped.length > 0 ? [hiddenSheetsSkipped(file, sheet, hiddenSkipped)] : [],
+    problems: hiddenSkipped.length > 0 ? [hiddenSheetsSkipped(sheet, hiddenSkipped)] : [],
     rows: { [Symbol.asyncIterator]: () => dataRows(readSheet(source), header.row, stats) },
     stats,
   };
