@@ -30,7 +30,7 @@ export interface Table {
   headerRow: number;
   /** Header cells as written (trimmed); an empty header cell is `''`. */
   headers: string[];
-  /** File-level problems found while opening (`encoding_guess`); complete once `openTable` has returned. */
+  /** File-level problems found while opening (`encoding_guess`, `hidden_sheet`); complete once `openTable` has returned. */
   problems: Problem[];
   /**
    * The data rows below the header, fully empty rows skipped. Reads the file again from disk each time it is
