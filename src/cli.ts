@@ -18,6 +18,7 @@ import { registerRenewals } from './commands/renewals.js';
 import { registerSettings } from './commands/settings.js';
 import { registerTags } from './commands/tags.js';
 import { registerTemplate } from './commands/template.js';
+import { dbSecrets, hideSecrets } from './db/url-mask.js';
 import { ExitCode, isBusyError, UserError } from './errors.js';
 import { colorEnabled } from './output.js';
 import { escapeControls } from './terminal-text.js';
@@ -85,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
   const red = (s: string) => (useColor ? `\u001b[31m${s}\u001b[39m` : s);
   // messages quote values typed or read from files: their control characters (line feeds too) are shown as escapes
   const shown = (s: string) => escapeControls(s);
+  // a last guard: whatever a library put in a message or a stack, the database password is never printed
+  const printError = (text: string) => process.stderr.write(hideSecrets(text, dbSecrets(program.opts().db ?? process.env.MEMBERCTL_DB)));
   // `memberctl members list | head`: the reader has gone, stop quietly as other command-line tools do
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(state.exitCode);
@@ -100,8 +103,8 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     if (error instanceof UserError) {
-      process.stderr.write(`${red('error:')} ${shown(error.message)}\n`);
-      if (error.hint) process.stderr.write(`  ${shown(error.hint)}\n`);
+      printError(`${red('error:')} ${shown(error.message)}\n`);
+      if (error.hint) printError(`  ${shown(error.hint)}\n`);
       return error.exitCode;
     }
     if (isBusyError(error)) {
@@ -114,8 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.tempFail;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${red('internal error:')} ${shown(message.split('\n')[0]!)}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${escapeControls(error.stack, { keepLineFeeds: true })}\n`);
+    printError(`${red('internal error:')} ${shown(message.split('\n')[0]!)}\n`);
+    if (verbose && error instanceof Error && error.stack) printError(`${escapeControls(error.stack, { keepLineFeeds: true })}\n`);
     else process.stderr.write('  (run with --verbose for details; this is a bug in memberctl)\n');
     return ExitCode.internal;
   }

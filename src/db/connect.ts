@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement, type Transaction } from 'kysely';
 import { configError, isBusyError } from '../errors.js';
 import type { Database } from './types.js';
+import { maskDbUrl } from './url-mask.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type DbTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
@@ -57,10 +58,15 @@ export function parseDbUrl(url: string): DbTarget {
     try {
       parsed = new URL(trimmed);
     } catch {
-      throw configError(`--db: "${redact(trimmed)}" is not a valid PostgreSQL URL (expected postgres://user:pass@host:port/db)`);
+      throw configError(`--db: "${maskDbUrl(trimmed)}" is not a valid PostgreSQL URL (expected postgres://user:pass@host:port/db)`);
     }
-    if (!parsed.hostname) throw configError(`--db: "${redact(trimmed)}" has no host`);
-    if (parsed.pathname.replace(/^\//, '') === '') throw configError(`--db: "${redact(trimmed)}" names no database`);
+    if (!parsed.hostname) throw configError(`--db: "${maskDbUrl(trimmed)}" has no host`);
+    if (parsed.pathname.replace(/^\//, '') === '') throw configError(`--db: "${maskDbUrl(trimmed)}" names no database`);
+    if (parsed.pathname.includes('@')) {
+      // `postgres://u:pa/ss@host/db` reads as host "u" and database "ss@host/db"
+      throw configError(`--db: "${maskDbUrl(trimmed)}" has an "@" after its host`, 'write the characters @ / ? # : of a password percent-encoded (%40 %2F %3F %23 %3A)');
+    }
+    checkSslMode(parsed, trimmed);
     return { dialect: 'postgres', url: trimmed };
   }
   if (/^sqlite:/i.test(trimmed)) {
@@ -69,13 +75,9 @@ export function parseDbUrl(url: string): DbTarget {
     return { dialect: 'sqlite', file };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-    throw configError(`--db: unsupported database URL "${redact(trimmed)}" (use a file path, sqlite:PATH or postgres://...)`);
+    throw configError(`--db: unsupported database URL "${maskDbUrl(trimmed)}" (use a file path, sqlite:PATH or postgres://...)`);
   }
   return { dialect: 'sqlite', file: trimmed };
-}
-
-export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
 export async function openDb(url: string): Promise<Db> {
@@ -177,17 +179,45 @@ async function openPostgres(url: string): Promise<Db> {
   pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
   pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
   pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value: string) => Number(value));
-  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: withLibpqSslModes(url), max: 4, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {});
   try {
     const client = await pool.connect();
     client.release();
   } catch (error) {
     await pool.end().catch(() => {});
-    throw configError(`--db: cannot connect to PostgreSQL at ${redact(url)}: ${(error as Error).message}`);
+    throw configError(`--db: cannot connect to PostgreSQL at ${maskDbUrl(url)}: ${(error as Error).message}`);
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', label: redact(url), close: () => kysely.destroy() };
+  return { kysely, dialect: 'postgres', label: maskDbUrl(url), close: () => kysely.destroy() };
+}
+
+const sslModes = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+function checkSslMode(parsed: URL, url: string): void {
+  const mode = parsed.searchParams.get('sslmode');
+  if (mode === null) return;
+  if (!sslModes.includes(mode)) {
+    throw configError(`--db: "${maskDbUrl(url)}": sslmode=${mode} is not supported`, `use one of ${sslModes.join(', ')}`);
+  }
+  if (mode === 'verify-ca' && !parsed.searchParams.has('sslrootcert') && !parsed.searchParams.has('uselibpqcompat')) {
+    throw configError(`--db: "${maskDbUrl(url)}": sslmode=verify-ca needs the certificate of the authority to check the server against`, 'add sslrootcert=FILE, or use sslmode=verify-full');
+  }
+}
+
+/**
+ * `sslmode` as libpq reads it: `require` (and `prefer`) encrypt without checking the server's certificate, `verify-ca`
+ * checks it against `sslrootcert` but not the host name, `verify-full` checks both, `disable` does not encrypt. pg
+ * still reads `require` as `verify-full`, and warns at length on every run that this will change; libpq's meaning is
+ * asked for explicitly, which silences the warning. `sslmode=no-verify` (pg's own) and a URL that says
+ * `uselibpqcompat` itself are left as they are.
+ */
+function withLibpqSslModes(url: string): string {
+  const parsed = new URL(url);
+  const mode = parsed.searchParams.get('sslmode');
+  if (!mode || !['prefer', 'require', 'verify-ca'].includes(mode) || parsed.searchParams.has('uselibpqcompat')) return url;
+  parsed.searchParams.set('uselibpqcompat', 'true');
+  return parsed.href;
 }
 
 /**
