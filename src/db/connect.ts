@@ -113,6 +113,7 @@ async function openSqlite(file: string): Promise<Db> {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw configError(`--db: ${file} is a folder, not a database file`);
   let database: InstanceType<typeof SqliteDatabase>;
   try {
+    createPrivately(file);
     database = new SqliteDatabase(file, { timeout: busyTimeoutMs });
     await useWal(database);
     database.pragma('foreign_keys = ON');
@@ -124,6 +125,20 @@ async function openSqlite(file: string): Promise<Db> {
   }
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withRowsBuiltInJs(database) }) });
   return { kysely, dialect: 'sqlite', label: file, close: () => kysely.destroy(), sqlite: database };
+}
+
+/**
+ * Creates a new database file readable and writable by its owner only (0600): it holds people's names, addresses and
+ * payments. SQLite gives its `-wal`, `-shm` and `-journal` files the mode of the database file. An empty file is
+ * what SQLite makes a new database of; an existing database keeps its mode.
+ */
+function createPrivately(file: string): void {
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (error) {
+    // there already: another process may just have created it
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** Row builders by column list: a SELECT's columns seldom vary, while kysely prepares its statement at every query. */
