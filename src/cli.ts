@@ -116,6 +116,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red('error:')} another memberctl wrote the same record at the same time; try again\n`);
       return ExitCode.tempFail;
     }
+    if ((error as { code?: unknown })?.code === '23503') {
+      // PostgreSQL's foreign_key_violation: another process deleted a record this one refers to, or referred to one this one deletes
+      process.stderr.write(`${red('error:')} another memberctl changed the same data at the same time; try again\n`);
+      return ExitCode.tempFail;
+    }
     const message = error instanceof Error ? error.message : String(error);
     printError(`${red('internal error:')} ${shown(message.split('\n')[0]!)}\n`);
     if (verbose && error instanceof Error && error.stack) printError(`${escapeControls(error.stack, { keepLineFeeds: true })}\n`);

@@ -7,6 +7,8 @@ import type { Db, Queryable } from '../../db/connect.js';
 import type { AuditEntry, ImportBatch } from '../../db/types.js';
 import { dataError } from '../../errors.js';
 import type { AuditChange, AuditSource } from '../audit.js';
+import { jobLockName } from '../jobs.js';
+import { withJobLock } from '../lock.js';
 import { rankByCloseness } from '../suggest.js';
 import { bulkTarget, inChunks, insertAudits } from './bulk.js';
 import { memberColumns as importedMemberColumns, membershipColumns as importedMembershipColumns, noCounts } from './write-import.js';
@@ -181,9 +183,16 @@ export async function undoBlockers(db: Queryable, entries: readonly AuditEntry[]
 
 /**
  * Undoes a batch in one transaction: refuses (65) an unknown or already undone batch, or one that later data
- * depends on (listing the blockers). Each reversed entry is itself recorded in the audit log.
+ * depends on (listing the blockers). Each reversed entry is itself recorded in the audit log. It holds the import
+ * lock and the job lock (75 while an import or a job runs): an invoicing run reads the memberships it bills before
+ * writing their invoices, and would otherwise bill people the undo has just deleted, or write an invoice the undo's
+ * check for blockers cannot see yet.
  */
 export async function undoBatch(db: Db, id: string, source: AuditSource): Promise<UndoResult> {
+  return withJobLock(db, 'import', {}, () => withJobLock(db, jobLockName, {}, () => undoBatchLocked(db, id, source)));
+}
+
+async function undoBatchLocked(db: Db, id: string, source: AuditSource): Promise<UndoResult> {
   return db.kysely.transaction().execute(async (trx) => {
     const batch = await requireBatch(trx, id);
     if (batch.status === 'undone') throw dataError(`import batch ${batch.id} was already undone on ${batch.undone_at?.slice(0, 10) ?? 'an earlier day'}`);
