@@ -29,6 +29,8 @@ export function makeAction(state: RunState) {
       try {
         const code = await handler(ctx, ...args);
         state.exitCode = code ?? 0;
+      } catch (error) {
+        throw await ctx.explain(error);
       } finally {
         await ctx.close();
       }

@@ -54,6 +54,17 @@ export class Context {
     return this.opened;
   }
 
+  /**
+   * The error a command failed with, as the user should see it: a full disk or a read-only database (which the
+   * database reports in its own terms) becomes a UserError naming the database.
+   */
+  async explain(error: unknown): Promise<unknown> {
+    const db = await this.opened?.catch(() => null);
+    if (!db) return error;
+    const { databaseEnvironmentError } = await import('./db/environment-errors.js');
+    return databaseEnvironmentError(error, db.label) ?? error;
+  }
+
   /** The date the command acts as of: --today, else MEMBERCTL_TODAY, else today in the organisation's time zone. */
   async today(): Promise<string> {
     if (this.todayValue) return this.todayValue;

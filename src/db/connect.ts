@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement, type Transaction } from 'kysely';
-import { configError, isBusyError } from '../errors.js';
+import { cantCreateError, configError, isBusyError, UserError } from '../errors.js';
+import { databaseEnvironmentError } from './environment-errors.js';
 import type { Database } from './types.js';
 import { maskDbUrl } from './url-mask.js';
 
@@ -99,6 +100,11 @@ async function openSqlite(file: string): Promise<Db> {
     override async beginTransaction(connection: DatabaseConnection): Promise<void> {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     }
+    // SQLite rolls back by itself a transaction that fails on a full disk or an I/O error: a rollback would then fail
+    // ("no transaction is active") and hide why the transaction failed
+    override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+      if (database.inTransaction) await super.rollbackTransaction(connection);
+    }
   }
   class ImmediateSqliteDialect extends SqliteDialect {
     constructor(private readonly config: SqliteDialectConfig) {
@@ -120,8 +126,8 @@ async function openSqlite(file: string): Promise<Db> {
     database.pragma('synchronous = NORMAL');
   } catch (error) {
     // busy: the caller says so (exit 75), as for any other lock
-    if (isBusyError(error)) throw error;
-    throw configError(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
+    if (isBusyError(error) || error instanceof UserError) throw error;
+    throw databaseEnvironmentError(error, file) ?? configError(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withRowsBuiltInJs(database) }) });
   return { kysely, dialect: 'sqlite', label: file, close: () => kysely.destroy(), sqlite: database };
@@ -136,8 +142,13 @@ function createPrivately(file: string): void {
   try {
     fs.closeSync(fs.openSync(file, 'wx', 0o600));
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     // there already: another process may just have created it
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (code === 'EEXIST') return;
+    if (code === 'EACCES' || code === 'EROFS') {
+      throw cantCreateError(`cannot create the database ${file}: its folder ${path.dirname(path.resolve(file))} is not writable by this user`, 'choose another --db, or make the folder writable');
+    }
+    throw error;
   }
 }
 

@@ -1,6 +1,7 @@
 import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { configError } from '../errors.js';
 import type { Db } from './connect.js';
+import { databaseEnvironmentError } from './environment-errors.js';
 import { type MigrationEntry, migrations } from './migrations/index.js';
 
 /**
@@ -75,6 +76,8 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   if (state.pending.length === 0) return [];
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
+    const environment = databaseEnvironmentError(error, db.label);
+    if (environment) throw environment;
     const failed = results?.find((r) => r.status === 'Error');
     throw configError(
       `database migration ${failed?.migrationName ?? ''} failed on ${db.label}: ${(error as Error).message ?? String(error)}`,
