@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
 import { describe, expect, inject, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/db.js';
 
 /** A port on 127.0.0.1 nothing listens on: a connection is refused at once. */
 function closedPort(): Promise<number> {
@@ -94,5 +99,41 @@ describe('sslmode in a PostgreSQL URL', () => {
     const unknown = await runCli(['db', 'status'], { db: `postgres://u:pw@127.0.0.1:${port}/x?sslmode=allow` });
     expect(unknown.code).toBe(78);
     expect(unknown.stderr).toContain('sslmode=allow is not supported');
+  });
+
+  it('require encrypts without checking the certificate; verify-full refuses a self-signed one', async () => {
+    const dir = tempDir();
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=not-this-host', '-days', '1'], { stdio: 'ignore' });
+    // a server that accepts the SSLRequest, and counts the connections that came through TLS with a startup message
+    let encrypted = 0;
+    const server = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.write('S');
+        const secure = new tls.TLSSocket(socket, { isServer: true, key: fs.readFileSync(key), cert: fs.readFileSync(cert) });
+        secure.on('error', () => {});
+        secure.once('data', () => {
+          encrypted++;
+          secure.destroy();
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const url = (mode: string) => `postgres://u:pw@127.0.0.1:${port}/x?sslmode=${mode}`;
+      const required = await runCli(['db', 'status'], { db: url('require') });
+      expect(required.code).toBe(78);
+      expect(encrypted).toBe(1);
+      const verified = await runCli(['db', 'status'], { db: url('verify-full') });
+      expect(verified.code).toBe(78);
+      expect(verified.stderr).toMatch(/self[- ]signed certificate/);
+      const withAuthority = await runCli(['db', 'status'], { db: `${url('verify-ca')}&sslrootcert=${encodeURIComponent(cert)}` });
+      expect(withAuthority.code).toBe(78);
+      // verify-ca trusts the certificate signed by sslrootcert whatever host name it bears
+      expect(encrypted).toBe(2);
+    } finally {
+      server.close();
+    }
   });
 });
