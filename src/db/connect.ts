@@ -139,6 +139,7 @@ async function openSqlite(file: string): Promise<Db> {
  * what SQLite makes a new database of; an existing database keeps its mode.
  */
 function createPrivately(file: string): void {
+  if (file === ':memory:') return;
   try {
     fs.closeSync(fs.openSync(file, 'wx', 0o600));
   } catch (error) {
