@@ -2,6 +2,7 @@
  * Companies (accounts): exact unique names, an optional parent company. A child inherits nothing from its
  * parent; it only shows under it. Parent links never form a cycle.
  */
+import { hasControlCharacter } from './cell-characters.js';
 import type { Queryable } from '../db/connect.js';
 import type { Company } from '../db/types.js';
 import { dataError, usageError } from '../errors.js';
@@ -35,6 +36,7 @@ const maxNameLength = 200;
 export function normalizeCompanyName(text: string): string {
   const name = text.trim();
   if (name === '') throw usageError('a company needs a name');
+  if (hasControlCharacter(name)) throw usageError('a company name cannot hold control characters');
   if (name.length > maxNameLength) throw usageError(`company "${name.slice(0, 20)}...": a name is at most ${maxNameLength} characters`);
   return name;
 }

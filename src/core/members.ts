@@ -6,6 +6,7 @@ import type { Queryable } from '../db/connect.js';
 import type { Selectable } from 'kysely';
 import type { Member, MemberUpdate, NotesTable } from '../db/types.js';
 import { dataError, usageError } from '../errors.js';
+import { hasControlCharacter } from './cell-characters.js';
 import { type AuditChange, type AuditSource, recordAudits } from './audit.js';
 import { companyForMember, requireCompany } from './companies.js';
 import type { IsoDate } from './dates.js';
@@ -35,7 +36,7 @@ export interface MemberInput {
 
 export type Note = Selectable<NotesTable>;
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const emailPattern = /^[^\s\p{Cc}@]+@[^\s\p{Cc}@]+\.[^\s\p{Cc}@]+$/u;
 
 /** A trimmed e-mail, or a usage error (64) for something that is not one. */
 export function normalizeEmail(text: string): string {
@@ -178,6 +179,8 @@ function requireName(text: string): string {
   const name = text.replace(/\s+/g, ' ').trim();
   if (name === '') throw usageError('--name: a member needs a name');
   if (name.length > 200) throw usageError('--name: a name is at most 200 characters');
+  // the shell can pass them ($'\x01'); an import refuses them in a cell (control_character) and so does this
+  if (hasControlCharacter(name)) throw usageError('--name: a name cannot hold control characters');
   return name;
 }
 

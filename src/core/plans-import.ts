@@ -12,6 +12,7 @@ import {
   planValues,
   validatePlanInput,
 } from './plans.js';
+import { cellCharacterProblems } from './cell-characters.js';
 import { type Problem, type ProblemCode, problem } from './problems.js';
 import { normalizeName } from './suggest.js';
 
@@ -70,7 +71,7 @@ const cellText = (cell: Cell | undefined): string => {
  * Never throws for bad data: every problem of every row is returned.
  */
 export async function readPlanRows(table: Table, defaultCurrency: string, existing: ReadonlyMap<string, PlanValues> = new Map()): Promise<PlanRows> {
-  const problems: Problem[] = [...table.problems];
+  const problems: Problem[] = [...table.problems, ...cellCharacterProblems(table.headerRow, table.headers, [])];
   const columnOf = new Map<PlanField, number>();
   table.headers.forEach((header, index) => {
     const key = normalizeName(header);
@@ -102,7 +103,7 @@ export async function readPlanRows(table: Table, defaultCurrency: string, existi
       problems.push(problem({ row: raw.row, code: 'extra_cells', severity: 'error', message: `row has ${raw.cells.length} cells but the header has ${table.headers.length}` }));
       continue;
     }
-    const rowProblems: Problem[] = [];
+    const rowProblems: Problem[] = cellCharacterProblems(raw.row, raw.cells, table.headers);
     const fail = (field: PlanField, value: string, code: ProblemCode, message: string) =>
       rowProblems.push(problem({ row: raw.row, column: headerOf(field), value, code, severity: 'error', message }));
     // an empty cell is not given: a new plan gets the default, an existing plan keeps its value

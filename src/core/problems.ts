@@ -46,6 +46,8 @@ export type ProblemCode =
   | 'unknown_member'
   | 'cell_too_long'
   | 'duplicate_name'
+  | 'replacement_character'
+  | 'control_character'
   // jobs
   | 'already_billed';
 

@@ -13,6 +13,7 @@ import type { Cell, RawRow, Table } from '../../importers/types.js';
 import { type AuditSource, auditSource } from '../audit.js';
 import type { DateConvention } from '../dates.js';
 import { withJobLock } from '../lock.js';
+import { cellCharacterProblems } from '../cell-characters.js';
 import { type Problem, problem } from '../problems.js';
 import { getSetting } from '../settings.js';
 import { bulkTarget, deferIndexes } from './bulk.js';
@@ -133,6 +134,7 @@ class RowMemory {
 export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<Analysis> {
   const table = await openTable(options.file, { sheet: options.sheet });
   const { layout, problems: headerProblems } = buildLayout(table.headers, table.headerRow, options.mode);
+  headerProblems.push(...cellCharacterProblems(table.headerRow, table.headers, []));
   const fatal = headerProblems.some((p) => p.severity === 'error');
   const existing = await loadExisting(db);
   const index = emptyIndex();

@@ -7,6 +7,7 @@ import type { Cell, RawRow } from '../../importers/types.js';
 import { duePeriods } from '../billing.js';
 import { type MembershipIssue, type MembershipSchedule, planMembership } from '../memberships.js';
 import { normalizeTag } from '../tags.js';
+import { cellCharacterProblems } from '../cell-characters.js';
 import { type Problem, problem } from '../problems.js';
 import { compactName, nameMatcher } from '../suggest.js';
 import { type Existing, membersNamed } from './existing.js';
@@ -115,6 +116,7 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
   const { layout, index, existing, today } = checks;
   const { row } = raw;
   const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode);
+  problems.push(...cellCharacterProblems(row, raw.cells, layout.headers));
   problems.push(...(index.problems.get(row) ?? []));
   const payerProblem = checks.payers.problems.get(row);
   if (payerProblem) problems.push(payerProblem);

@@ -100,8 +100,9 @@ export function readDate(cell: Cell | undefined, convention: DateConvention | nu
   }
 }
 
-// Deliberately simple: one @, no spaces, a dotted domain ending in letters. Mail servers decide the rest.
-const emailPattern = /^[^\s@"<>(),;:\\[\]]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,}$/u;
+// Deliberately simple: one @, no spaces or control characters, a dotted domain ending in letters. Mail servers
+// decide the rest.
+const emailPattern = /^[^\s\p{Cc}@"<>(),;:\\[\]]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,}$/u;
 
 export function isEmail(text: string): boolean {
   return emailPattern.test(text) && !text.includes('..');

@@ -107,13 +107,19 @@ export function headerIn(source: StripeFile<unknown> | null, key: string): strin
   return columns.find((c) => c.key === key)?.headers[0] ?? key;
 }
 
+/**
+ * The characters that cannot be imported in a price's cells. A price is never imported itself (its other problems
+ * only keep it from naming a plan), but a damaged prices export is the user's to know about.
+ */
+const unreadableCharacters = (price: StripePrice): Problem[] => price.problems.filter((p) => p.code === 'replacement_character' || p.code === 'control_character');
+
 /** Maps the files to import units. Never throws: problems are returned with their unit. */
 export function mapStripe(input: StripeMappingInput): StripeMapping {
   const { customers, subscriptions, today } = input;
   const fileProblems: StripeProblem[] = [
     ...withFile(customers.file, customers.problems),
     ...(subscriptions ? withFile(subscriptions.file, subscriptions.problems) : []),
-    ...(input.prices ? withFile(input.prices.file, input.prices.problems) : []),
+    ...(input.prices ? withFile(input.prices.file, [...input.prices.problems, ...input.prices.records.flatMap(unreadableCharacters)]) : []),
   ];
   const customerFile = customers.file;
   const subscriptionFile = subscriptions?.file ?? '';

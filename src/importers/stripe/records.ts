@@ -4,6 +4,7 @@
  */
 import type { DateConvention, IsoDate } from '../../core/dates.js';
 import type { MinorAmount } from '../../core/money.js';
+import { cellCharacterProblems } from '../../core/cell-characters.js';
 import { type Problem, type ProblemCode, problem } from '../../core/problems.js';
 import type { Cell } from '../types.js';
 import type { CustomerKey, PriceKey, StripeExportKind, SubscriptionKey } from './columns.js';
@@ -95,6 +96,7 @@ class RowReader<K extends string> {
     private readonly raw: StripeRawRow,
     private readonly reading: TimestampReading,
   ) {
+    this.problems.push(...cellCharacterProblems(raw.row, raw.cells, source.table.headers));
     if (raw.strayCells > 0) {
       this.problems.push(
         problem({
@@ -176,7 +178,7 @@ async function readExport<R, K extends string>(
   read: (reader: RowReader<K>, row: number) => R,
 ): Promise<StripeFile<R, K>> {
   const source = await openStripeExport<K>(file, kind);
-  const problems = [...source.problems];
+  const problems = [...source.problems, ...cellCharacterProblems(source.table.headerRow, source.table.headers, [])];
   const unreadable = problems.some((p) => p.severity === 'error');
   const timestampColumns = source.columns.filter((c) => c.kind === 'timestamp' && source.index[c.key] !== undefined);
   const local = new LocalDates(options.timeZone);
