@@ -61,6 +61,9 @@ export async function* parseRecords(source: CsvSource): AsyncGenerator<string[]>
     relax_quotes: true,
     relax_column_count: true,
     skip_empty_lines: false,
+    // any line break ends a record, whatever the first line used: left to itself csv-parse takes the first line's
+    // break for the whole file, and a CRLF header above LF rows (a file edited by two programs) became one record
+    record_delimiter: ['\r\n', '\n', '\r'],
     // no limit: a huge cell is reported by the validator, not refused here
     max_record_size: 0,
   });
