@@ -239,7 +239,9 @@ export function mapStripe(input: StripeMappingInput): StripeMapping {
     const custom: Array<[string, string]> = [...c.metadata];
     const memberships: StripeMembership[] = [];
     const subscriptionRows: number[] = [];
-    for (const s of c.id === null ? [] : (byCustomer.get(c.id) ?? [])) {
+    // a repeated customer is an error already: its subscriptions (and their problems) stay with the first one
+    const own = c.id !== null && firstById.get(c.id) === c.row;
+    for (const s of own ? (byCustomer.get(c.id!) ?? []) : []) {
       subscriptionRows.push(s.row);
       problems.push(...(s.problems as StripeProblem[]));
       const membership = mapSubscription(s, c, input, problems, subscriptionFile, today);
