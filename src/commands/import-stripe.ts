@@ -4,8 +4,10 @@ import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { StripeProblem } from '../core/stripe/mapping.js';
 import type { StripeImportResult } from '../core/stripe/import-stripe.js';
-import type { StripeReadRequest } from '../core/stripe/analyze.js';
-import { documented } from '../core/problems.js';
+import { documented, problem } from '../core/problems.js';
+import type { StripeReadRequest, StripeSources } from '../core/stripe/analyze.js';
+import type { Db } from '../db/connect.js';
+import { asFileError, type FileError } from '../importers/file-error.js';
 import { usageError } from '../errors.js';
 import { assertWritable } from '../output-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
@@ -29,12 +31,52 @@ interface StripeImportFlags extends StripeFlags {
 }
 
 
-async function readRequest(ctx: Context, customers: string, flags: StripeFlags, mayBeNewMap: boolean): Promise<StripeReadRequest> {
+/** The exports as messages name them (`standard input` for `-`), and the copies of those that are pipes. */
+interface StagedExports {
+  files: StripeSources;
+  paths: Partial<Record<keyof StripeSources, string>>;
+  dispose(): void;
+}
+
+/** Makes each export readable as a file (importers/input-file.ts); at most one of them can be standard input. */
+async function stageExports(ctx: Context, customers: string, flags: StripeFlags, document: (error: FileError, file: string) => Promise<void>): Promise<StagedExports> {
+  const { inputName, stageInput, standardInput } = await import('../importers/input-file.js');
+  const given = { customers, subscriptions: flags.subscriptions ?? null, prices: flags.prices ?? null };
+  if (Object.values(given).filter((file) => file === standardInput).length > 1) throw usageError('only one export can be read from standard input (-)');
+  const files: StripeSources = { customers: inputName(customers), subscriptions: given.subscriptions && inputName(given.subscriptions), prices: given.prices && inputName(given.prices) };
+  const staged: StagedExports = { files, paths: {}, dispose: () => {} };
+  const copies: Array<() => void> = [];
+  staged.dispose = () => {
+    for (const dispose of copies) dispose();
+  };
+  for (const key of ['customers', 'subscriptions', 'prices'] as const) {
+    const file = given[key];
+    if (file === null) continue;
+    try {
+      const input = await stageInput(file);
+      copies.push(input.dispose);
+      staged.paths[key] = input.path;
+    } catch (error) {
+      staged.dispose();
+      const unreadable = asFileError(error);
+      if (unreadable && ctx.out.json) await document(unreadable, inputName(file));
+      throw error;
+    }
+  }
+  return staged;
+}
+
+/** The file-level problem of an export that cannot be read at all, in the `--json` documents. */
+function exportProblem(error: FileError, file: string): StripeProblem {
+  return { ...problem({ code: error.problemCode, severity: 'error', message: error.message }), file };
+}
+
+/** The reading options of the command line, checked before any export is opened. */
+async function readOptions(ctx: Context, flags: StripeFlags, mayBeNewMap: boolean): Promise<Omit<StripeReadRequest, 'files' | 'paths'>> {
   const { readPlanMap } = await import('../core/import/plan-map.js');
   const { stripePriceIds } = await import('../core/stripe/price-plans.js');
   const { parseDateFormat } = await import('./import.js');
   return {
-    files: { customers, subscriptions: flags.subscriptions ?? null, prices: flags.prices ?? null },
     priceMap: flags.map === undefined ? new Map() : readPlanMap(flags.map, mayBeNewMap, stripePriceIds),
     dateFormat: parseDateFormat(flags.dateFormat),
     today: await ctx.today(),
@@ -126,6 +168,10 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
   const onError = (flags.onError ?? 'abort').trim().toLowerCase();
   if (onError !== 'abort' && onError !== 'skip') throw usageError(`--on-error: "${flags.onError}" must be abort or skip`);
   const customers = flags.customers!;
+  const { standardInput } = await import('../importers/input-file.js');
+  if (onError === 'skip' && !flags.dryRun && flags.rejects === undefined && [customers, flags.subscriptions].includes(standardInput)) {
+    throw usageError('--on-error skip: standard input has no file name to put the rejects file beside; give --rejects FILE');
+  }
   const rejects = rejectsFiles(customers, flags);
   if (!flags.dryRun) {
     if (onError === 'skip') {
@@ -135,9 +181,35 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
     if (flags.cancelList !== undefined) assertWritable(flags.cancelList, '--cancel-list');
   }
   const interactive = ctx.interactive && !flags.dryRun;
-  const request = await readRequest(ctx, customers, flags, interactive);
-  const { importStripe } = await import('../core/stripe/import-stripe.js');
   const db = await ctx.db();
+  const unreadable = async (error: FileError, file: string) => {
+    const { noCounts } = await import('../core/import/write-import.js');
+    const empty: StripeImportResult = { batch: null, dryRun: Boolean(flags.dryRun), rows: 0, emptyRows: 0, ...noCounts(), rejected: 0, written: false, aborted: true, problems: [exportProblem(error, file)], notImported: {}, rejects: null, toCancel: [], cancelList: null };
+    ctx.out.result(stripeImportJson(empty), () => null);
+  };
+  const options = await readOptions(ctx, flags, interactive);
+  const staged = await stageExports(ctx, customers, flags, unreadable);
+  try {
+    return await importStripeStaged(ctx, db, { ...options, files: staged.files, paths: staged.paths }, flags, { onError, rejects, interactive });
+  } catch (error) {
+    const { StripeFileError } = await import('../core/stripe/analyze.js');
+    if (error instanceof StripeFileError && ctx.out.json) await unreadable(error, error.file);
+    throw error;
+  } finally {
+    staged.dispose();
+  }
+}
+
+async function importStripeStaged(
+  ctx: Context,
+  db: Db,
+  request: StripeReadRequest,
+  flags: StripeImportFlags,
+  settings: { onError: 'abort' | 'skip'; rejects: ReturnType<typeof rejectsFiles>; interactive: boolean },
+): Promise<number> {
+  const { onError, rejects, interactive } = settings;
+  const customers = request.files.customers;
+  const { importStripe } = await import('../core/stripe/import-stripe.js');
   const options = {
     ...request,
     onError,
@@ -180,9 +252,27 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
   if (flags.report !== undefined && reportFormat(flags.report) === 'xlsx') {
     throw usageError(`--report ${flags.report}: a report on Stripe exports is .json or .csv (an .xlsx report would copy the card columns)`);
   }
-  const request = await readRequest(ctx, file, flags, false);
   const db = await ctx.db();
-  const validation = await validateStripe(db.kysely, request, Boolean(flags.update));
+  const { inputName } = await import('../importers/input-file.js');
+  const unreadable = async (error: FileError, failed: string) => {
+    const problems = [exportProblem(error, failed)];
+    ctx.out.result(
+      { file: inputName(file), source: 'stripe', rows: 0, valid: false, errors: 1, warnings: 0, problems, files: { customers: 0, subscriptions: null, prices: null }, emptyRows: 0, notImported: {} },
+      () => null,
+    );
+  };
+  const options = await readOptions(ctx, flags, false);
+  const staged = await stageExports(ctx, file, flags, unreadable);
+  let validation: Awaited<ReturnType<typeof validateStripe>>;
+  try {
+    validation = await validateStripe(db.kysely, { ...options, files: staged.files, paths: staged.paths }, Boolean(flags.update));
+  } catch (error) {
+    const { StripeFileError } = await import('../core/stripe/analyze.js');
+    if (error instanceof StripeFileError && ctx.out.json) await unreadable(error, error.file);
+    throw error;
+  } finally {
+    staged.dispose();
+  }
   const result = { ...validation, problems: validation.problems.map(documented) };
   if (flags.report !== undefined) {
     const { files: _, notImported: __, ...report } = result;

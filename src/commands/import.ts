@@ -5,7 +5,7 @@ import type { DateConvention } from '../core/dates.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
 import { documented, type Problem, problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
-import { FileError } from '../importers/file-error.js';
+import { asFileError, type FileError } from '../importers/file-error.js';
 import { assertWritable } from '../output-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
@@ -136,6 +136,12 @@ function fileProblem(error: FileError): Problem {
   return problem({ code: error.problemCode, severity: 'error', message: error.message });
 }
 
+/** `import --json` for a file that cannot be read at all: scripts still get their document (the message goes to stderr as well). */
+async function printUnreadableImport(ctx: Context, error: FileError, dryRun: boolean): Promise<void> {
+  const { noCounts } = await import('../core/import/write-import.js');
+  ctx.out.result(importJson({ batch: null, dryRun, rows: 0, ...noCounts(), rejected: 0, problems: [fileProblem(error)], rejects: null, emptyRows: 0, written: false }), () => null);
+}
+
 /** `import --json` (cli.md), plus the rejects file and the empty rows skipped. */
 export function importJson(result: ImportResult) {
   return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows };
@@ -200,17 +206,31 @@ export interface RunImportSettings {
 export async function runImport(ctx: Context, settings: RunImportSettings): Promise<number> {
   const { importFile } = await import('../core/import/run.js');
   const { readPlanMap } = await import('../core/import/plan-map.js');
-  const { file, flags } = settings;
-  const rejectsFile = flags.rejects ?? `${file}.rejects.csv`;
+  const { flags } = settings;
+  const { standardInput, stageInput } = await import('../importers/input-file.js');
+  if (settings.file === standardInput && settings.onError === 'skip' && !flags.dryRun && flags.rejects === undefined) {
+    throw usageError('--on-error skip: standard input has no file name to put the rejects file beside; give --rejects FILE');
+  }
+  const rejectsFile = flags.rejects ?? `${settings.file}.rejects.csv`;
   if (settings.onError === 'skip' && !flags.dryRun) assertWritable(rejectsFile, '--rejects');
   const interactive = ctx.interactive && !flags.dryRun;
-  const mapFile = flags.map ?? `${file}.plans.json`;
+  const mapFile = flags.map ?? `${settings.file}.plans.json`;
   const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
   const db = await ctx.db();
   const today = await ctx.today();
+  let input: Awaited<ReturnType<typeof stageInput>>;
+  try {
+    input = await stageInput(settings.file);
+  } catch (error) {
+    const unreadable = asFileError(error);
+    if (unreadable && ctx.out.json) await printUnreadableImport(ctx, unreadable, Boolean(flags.dryRun));
+    throw error;
+  }
+  const file = input.name;
   const progress = await progressFor(ctx);
   const base = {
     file,
+    path: input.path,
     sheet: flags.sheet,
     dateFormat: parseDateFormat(flags.dateFormat),
     mode: settings.mode,
@@ -244,14 +264,12 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
     }
     result = await importFile(db, { ...base, dryRun: Boolean(flags.dryRun) });
   } catch (error) {
-    // a file that cannot be read at all still gives scripts their document (the message goes to stderr as well)
-    if (error instanceof FileError && ctx.out.json) {
-      const { noCounts } = await import('../core/import/write-import.js');
-      ctx.out.result(importJson({ batch: null, dryRun: Boolean(flags.dryRun), rows: 0, ...noCounts(), rejected: 0, problems: [fileProblem(error)], rejects: null, emptyRows: 0, written: false }), () => null);
-    }
+    const unreadable = asFileError(error);
+    if (unreadable && ctx.out.json) await printUnreadableImport(ctx, unreadable, Boolean(flags.dryRun));
     throw error;
   } finally {
     progress.stop();
+    input.dispose();
   }
   const text = await renderImport(ctx, file, result, settings.onError, settings.verb);
   ctx.out.result(importJson(result), () => text);
@@ -275,12 +293,12 @@ export function registerImport(program: Command, action: Action): void {
       .option('--fail-on-warnings', 'exit 65 when there are warnings too')
       .option('--update', 'check as `import --update` would: a row that differs from its existing member is an update, not a conflict')
       .action(
-        action(async (ctx, file: string, flags: ValidateFlags) => {
+        action(async (ctx, argument: string, flags: ValidateFlags) => {
           const source = (flags.source ?? 'template').trim().toLowerCase();
           if (source !== 'template' && source !== 'stripe') throw usageError(`--source: "${flags.source}" must be template or stripe`);
           if (source === 'stripe') {
             const { validateStripeCommand } = await import('./import-stripe.js');
-            return validateStripeCommand(ctx, file, flags as ValidateFlags & StripeFlags);
+            return validateStripeCommand(ctx, argument, flags as ValidateFlags & StripeFlags);
           }
           const dateFormat = parseDateFormat(flags.dateFormat);
           const { reportFormat, writeReport } = await import('../importers/report.js');
@@ -292,24 +310,33 @@ export function registerImport(program: Command, action: Action): void {
           const { readPlanMap } = await import('../core/import/plan-map.js');
           const planMap = map === undefined ? undefined : readPlanMap(map, false);
           const db = await ctx.db();
+          const today = await ctx.today();
+          const { inputName, stageInput } = await import('../importers/input-file.js');
+          const file = inputName(argument);
           const progress = await progressFor(ctx);
           let result: Awaited<ReturnType<typeof validateFile>>;
+          let input: Awaited<ReturnType<typeof stageInput>> | null = null;
           try {
-            result = await validateFile(db.kysely, { file, sheet: flags.sheet, dateFormat, mode: 'import', today: await ctx.today(), planMap, onRows: progress.onRows, update: Boolean(flags.update) });
+            input = await stageInput(argument);
+            result = await validateFile(db.kysely, { file, path: input.path, sheet: flags.sheet, dateFormat, mode: 'import', today, planMap, onRows: progress.onRows, update: Boolean(flags.update) });
+            progress.stop();
+            if (flags.report !== undefined) {
+              const { emptyRows: _, ...report } = result;
+              await writeReport(flags.report, report, { file: input.path, sheet: flags.sheet });
+              ctx.out.info(`Report written to ${flags.report}.`);
+            }
           } catch (error) {
             // a file that cannot be read at all still gives scripts their document (the message goes to stderr as well)
-            if (error instanceof FileError && ctx.out.json) {
-              ctx.out.result({ file, source: 'template', rows: 0, valid: false, errors: 1, warnings: 0, problems: [fileProblem(error)] }, () => null);
+            const unreadable = asFileError(error);
+            if (ctx.out.json && unreadable) {
+              ctx.out.result({ file, source: 'template', rows: 0, valid: false, errors: 1, warnings: 0, problems: [fileProblem(unreadable)] }, () => null);
             }
             throw error;
           } finally {
             progress.stop();
+            input?.dispose();
           }
           const { emptyRows, ...report } = result;
-          if (flags.report !== undefined) {
-            await writeReport(flags.report, report, { file, sheet: flags.sheet });
-            ctx.out.info(`Report written to ${flags.report}.`);
-          }
           const json = { ...report, problems: report.problems.map(documented) };
           const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
           ctx.out.result(json, () => {
@@ -317,9 +344,9 @@ export function registerImport(program: Command, action: Action): void {
             const lines: Array<string | TerminalText> = [];
             if (result.problems.length > 0) lines.push(renderProblems(file, result.problems, color), '');
             const rows = `${plural(result.rows, 'row')}${emptyRows > 0 ? ` (${plural(emptyRows, 'empty row')} skipped)` : ''}`;
-            if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`memberctl import ${file}\`.`));
+            if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`memberctl import ${argument}\`.`));
             else if (failed) lines.push(color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`));
-            else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import ${file}\`.`));
+            else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import ${argument}\`.`));
             return joinLines(lines);
           });
           return failed ? 65 : 0;

@@ -164,17 +164,36 @@ export function registerPlans(program: Command, action: Action): void {
       .option('--update', 'update plans whose name already exists')
       .option('--dry-run', 'check and report without writing')
       .action(
-        action(async (ctx, file: string, flags: { sheet?: string; update?: boolean; dryRun?: boolean }) => {
+        action(async (ctx, argument: string, flags: { sheet?: string; update?: boolean; dryRun?: boolean }) => {
           const { openTable } = await import('../importers/open-table.js');
           const { applyPlanRows, readPlanRows } = await import('../core/plans-import.js');
           const { listPlans, planValues } = await import('../core/plans.js');
           const { getSetting } = await import('../core/settings.js');
           const { auditSource } = await import('../core/audit.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
-          const table = await openTable(file, { sheet: flags.sheet });
+          const { asFileError } = await import('../importers/file-error.js');
+          const { problem } = await import('../core/problems.js');
+          const { inputName, stageInput } = await import('../importers/input-file.js');
+          const file = inputName(argument);
           const db = await ctx.db();
           const existing = new Map((await listPlans(db.kysely, { includeArchived: true })).map((p) => [p.name, planValues(p)]));
-          const read = await readPlanRows(table, await getSetting(db.kysely, 'currency'), existing);
+          let read: Awaited<ReturnType<typeof readPlanRows>>;
+          let input: Awaited<ReturnType<typeof stageInput>> | null = null;
+          try {
+            input = await stageInput(argument);
+            const table = await openTable(file, { sheet: flags.sheet, path: input.path });
+            read = await readPlanRows(table, await getSetting(db.kysely, 'currency'), existing);
+          } catch (error) {
+            // a file that cannot be read at all still gives scripts their document (the message goes to stderr as well)
+            const unreadable = asFileError(error);
+            if (unreadable && ctx.out.json) {
+              const problems = [problem({ code: unreadable.problemCode, severity: 'error', message: unreadable.message })];
+              ctx.out.result({ file, dryRun: Boolean(flags.dryRun), rows: 0, emptyRows: 0, created: 0, updated: 0, unchanged: 0, problems }, () => null);
+            }
+            throw error;
+          } finally {
+            input?.dispose();
+          }
           const problems = read.problems;
           const hasErrors = () => problems.some((p) => p.severity === 'error');
           let result = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };

@@ -13,6 +13,9 @@ export type CsvDelimiter = (typeof csvDelimiters)[number];
 
 /** What reads a CSV file's records: the file, its encoding and its delimiter. */
 export interface CsvSource {
+  /** the file as messages name it */
+  name: string;
+  /** where it is read */
   file: string;
   encoding: TextEncoding;
   bomLength: number;

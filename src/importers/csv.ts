@@ -9,7 +9,7 @@ import { detectEncoding } from './encoding.js';
 import type { TextEncoding } from './encoding.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { RawRow, Table } from './types.js';
-import { FileError, noHeaderRow, unreadableFile } from './file-error.js';
+import { FileError, inputFailure, noHeaderRow } from './file-error.js';
 
 const encodingNames: Record<TextEncoding, string> = {
   'utf-8': 'UTF-8',
@@ -63,7 +63,7 @@ function readError(file: string, row: number, error: unknown): Error {
   if (typeof code === 'string' && code.startsWith('CSV_')) {
     return new FileError('unreadable_file', `${file}, row ${row}: not valid CSV (${message})`, { exitCode: ExitCode.dataError });
   }
-  if (typeof code === 'string') return unreadableFile(`${file}: cannot be read (${message})`);
+  if (typeof code === 'string') return inputFailure(file, error);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -134,12 +134,16 @@ function workerAvailable(): boolean {
 
 /** The rows of the file, parsed on a worker thread when it is large and the worker is available. */
 function readRows(source: CsvSource, size: number): AsyncGenerator<RawRow> {
-  return numbered(source.file, size >= workerFileBytes && workerAvailable() ? parsedOnWorker(source) : parseRecords(source));
+  return numbered(source.name, size >= workerFileBytes && workerAvailable() ? parsedOnWorker(source) : parseRecords(source));
 }
 
-/** Opens a CSV or text file whose first bytes are `head`. Throws a UserError (exit 65) when no row holds anything. */
-export async function openCsv(file: string, head: Uint8Array, chunkBytes?: number): Promise<Table> {
-  const encoding = await detectEncoding(file, head);
+/**
+ * Opens a CSV or text file whose first bytes are `head`, read at `path` and named `name` in messages. Throws a
+ * UserError (exit 65) when no row holds anything.
+ */
+export async function openCsv(input: { name: string; path: string; size: number }, head: Uint8Array, chunkBytes?: number): Promise<Table> {
+  const file = input.name;
+  const encoding = await detectEncoding(input.path, head);
   const problems: Problem[] = [];
   if (encoding.guessed) {
     const name = encodingNames[encoding.encoding];
@@ -154,13 +158,12 @@ export async function openCsv(file: string, head: Uint8Array, chunkBytes?: numbe
   }
   const sample = iconv.decode(Buffer.from(head.subarray(encoding.bomLength)), encoding.encoding, { stripBOM: true });
   const delimiter = detectDelimiter(sample);
-  const source: CsvSource = { file, encoding: encoding.encoding, bomLength: encoding.bomLength, delimiter, chunkBytes };
-  const header = await findHeader(numbered(file, parseRecords(source)));
+  const source: CsvSource = { name: file, file: input.path, encoding: encoding.encoding, bomLength: encoding.bomLength, delimiter, chunkBytes };
+  const header = await findHeader(numbered(source.name, parseRecords(source)));
   if (!header) {
     throw noHeaderRow(`${file} is empty: it has no header row`, 'Start from the header line of `memberctl template --format csv`.');
   }
   const stats = { emptyRows: 0, dataRows: 0 };
-  const size = fs.statSync(file).size;
   return {
     file,
     format: 'csv',
@@ -170,7 +173,7 @@ export async function openCsv(file: string, head: Uint8Array, chunkBytes?: numbe
     headerRow: header.row,
     headers: header.cells.map(headerText),
     problems,
-    rows: { [Symbol.asyncIterator]: () => dataRows(readRows(source, size), header.row, stats) },
+    rows: { [Symbol.asyncIterator]: () => dataRows(readRows(source, input.size), header.row, stats) },
     stats,
   };
 }

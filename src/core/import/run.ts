@@ -28,7 +28,10 @@ import { type ImportCounts, ImportWriter, noCounts } from './write-import.js';
 export type Phase = 'scan' | 'check';
 
 export interface ReadOptions {
+  /** the file as messages and results name it */
   file: string;
+  /** where it is read, when not at `file` (a copy of standard input or of a pipe: importers/input-file.ts) */
+  path?: string | undefined;
   sheet?: string | undefined;
   /** --date-format; null infers the convention from the file */
   dateFormat?: DateConvention | null;
@@ -132,7 +135,7 @@ class RowMemory {
 
 /** Reads the file's headers and first pass, and prepares the checks of the second one. Opens the file (66 when it cannot). */
 export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<Analysis> {
-  const table = await openTable(options.file, { sheet: options.sheet });
+  const table = await openTable(options.file, { sheet: options.sheet, path: options.path });
   const { layout, problems: headerProblems } = buildLayout(table.headers, table.headerRow, options.mode);
   headerProblems.push(...cellCharacterProblems(table.headerRow, table.headers, []));
   const fatal = headerProblems.some((p) => p.severity === 'error');
@@ -325,7 +328,13 @@ const largeFirstLoadBytes = 1_000_000;
 async function isLargeFirstLoad(db: Db, files: readonly string[]): Promise<boolean> {
   if (db.dialect !== 'sqlite') return false;
   let bytes = 0;
-  for (const file of files) bytes += fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  for (const file of files) {
+    try {
+      bytes += fs.statSync(file).size;
+    } catch {
+      // a file that cannot be read counts for nothing here: opening it says why
+    }
+  }
   if (bytes < largeFirstLoadBytes) return false;
   return (await db.kysely.selectFrom('members').select('id').limit(1).executeTakeFirst()) === undefined;
 }
@@ -364,7 +373,7 @@ export async function recordBatch(
  * nothing, rolls back.
  */
 export async function importFile(db: Db, options: ImportOptions): Promise<ImportResult> {
-  const { result, rejects } = await inImportTransaction<Outcome>(db, options.dryRun, (trx, rollback) => importInTransaction(db, trx, options, rollback), [options.file]);
+  const { result, rejects } = await inImportTransaction<Outcome>(db, options.dryRun, (trx, rollback) => importInTransaction(db, trx, options, rollback), [options.path ?? options.file]);
   result.rejects = rejects?.commit() ?? null;
   return result;
 }

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import { readCustomers, readPrices, readSubscriptions, type StripeCustomer, type StripeFile, type StripePrice, type StripeReadOptions, type StripeSubscription } from '../../importers/stripe/records.js';
+import { asFileError, FileError } from '../../importers/file-error.js';
 import type { DateConvention, IsoDate } from '../dates.js';
 import { type Existing, loadExisting, matchExisting } from '../import/existing.js';
 import { problem } from '../problems.js';
@@ -26,6 +27,28 @@ export interface StripeReadRequest {
   dateFormat: DateConvention | null;
   /** the date the import acts as of */
   today: IsoDate;
+  /** where each export is read, when not at its name (a copy of standard input or of a pipe) */
+  paths?: Partial<Record<keyof StripeSources, string>>;
+}
+
+/** One of the exports cannot be read at all (its FileError), and which one: the `--json` documents name it. */
+export class StripeFileError extends FileError {
+  readonly file: string;
+
+  constructor(file: string, error: FileError) {
+    super(error.problemCode, error.message, { exitCode: error.exitCode, hint: error.hint });
+    this.file = file;
+  }
+}
+
+/** Opens an export with `open`; a FileError names the export it is about. */
+async function opened<T>(file: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    const unreadable = asFileError(error);
+    throw unreadable ? new StripeFileError(file, unreadable) : error;
+  }
 }
 
 export interface StripeAnalysis {
@@ -52,9 +75,10 @@ export async function analyzeStripe(db: Queryable, request: StripeReadRequest): 
     defaultCurrency: await getSetting(db, 'currency'),
   };
   const { files } = request;
-  const customers = await readCustomers(files.customers, options);
-  const subscriptions = files.subscriptions === null ? null : await readSubscriptions(files.subscriptions, options);
-  const prices = files.prices === null ? null : await readPrices(files.prices, options);
+  const paths = request.paths ?? {};
+  const customers = await opened(files.customers, () => readCustomers(files.customers, options, paths.customers));
+  const subscriptions = files.subscriptions === null ? null : await opened(files.subscriptions, () => readSubscriptions(files.subscriptions!, options, paths.subscriptions));
+  const prices = files.prices === null ? null : await opened(files.prices, () => readPrices(files.prices!, options, paths.prices));
   const existing = await loadExisting(db);
   const resolver = planResolver(existing.plans, prices?.records ?? [], request.priceMap);
   const mapping = mapStripe({ customers, subscriptions, prices, resolver, today: request.today, billingDay: await getSetting(db, 'billing-day') });

@@ -140,8 +140,8 @@ export function mapStripeHeaders<K extends string>(
  * Opens a Stripe export (CSV, or a workbook it was re-saved as). Throws a UserError naming the file when it is
  * missing, unreadable or has no header (as `openTable`); column problems are returned, never thrown.
  */
-export async function openStripeExport<K extends string>(file: string, kind: StripeExportKind): Promise<StripeExport<K>> {
-  const source = await openTable(file);
+export async function openStripeExport<K extends string>(file: string, kind: StripeExportKind, path?: string): Promise<StripeExport<K>> {
+  const source = await openTable(file, { path });
   const kept: number[] = [];
   const droppedColumns: string[] = [];
   source.headers.forEach((header, position) => {

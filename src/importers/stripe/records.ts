@@ -176,8 +176,10 @@ async function readExport<R, K extends string>(
   kind: StripeExportKind,
   options: StripeReadOptions,
   read: (reader: RowReader<K>, row: number) => R,
+  /** where the file is read, when not at `file` (a copy of standard input or of a pipe) */
+  path: string | undefined,
 ): Promise<StripeFile<R, K>> {
-  const source = await openStripeExport<K>(file, kind);
+  const source = await openStripeExport<K>(file, kind, path);
   const problems = [...source.problems, ...cellCharacterProblems(source.table.headerRow, source.table.headers, [])];
   const unreadable = problems.some((p) => p.severity === 'error');
   const timestampColumns = source.columns.filter((c) => c.kind === 'timestamp' && source.index[c.key] !== undefined);
@@ -218,7 +220,7 @@ function joinAddress(parts: Array<string | null>): string | null {
 }
 
 /** Reads the customers export (`unified_customers.csv`). Throws only when the file cannot be opened. */
-export function readCustomers(file: string, options: StripeReadOptions): Promise<StripeFile<StripeCustomer, CustomerKey>> {
+export function readCustomers(file: string, options: StripeReadOptions, path?: string): Promise<StripeFile<StripeCustomer, CustomerKey>> {
   return readExport<StripeCustomer, CustomerKey>(file, 'customers', options, (r, row) => {
     // the currency is only the balance's: without a balance it is not imported
     const currency = (r.text('balance') === null ? null : r.currency('currency')) ?? options.defaultCurrency;
@@ -239,11 +241,11 @@ export function readCustomers(file: string, options: StripeReadOptions): Promise
       metadata: r.metadata(),
       problems: r.problems,
     };
-  });
+  }, path);
 }
 
 /** Reads the subscriptions export (`subscriptions.csv`). */
-export function readSubscriptions(file: string, options: StripeReadOptions): Promise<StripeFile<StripeSubscription, SubscriptionKey>> {
+export function readSubscriptions(file: string, options: StripeReadOptions, path?: string): Promise<StripeFile<StripeSubscription, SubscriptionKey>> {
   return readExport<StripeSubscription, SubscriptionKey>(file, 'subscriptions', options, (r, row) => {
     const currency = r.currency('currency');
     return {
@@ -266,11 +268,11 @@ export function readSubscriptions(file: string, options: StripeReadOptions): Pro
       metadata: r.metadata(),
       problems: r.problems,
     };
-  });
+  }, path);
 }
 
 /** Reads the prices export (`prices.csv`). */
-export function readPrices(file: string, options: StripeReadOptions): Promise<StripeFile<StripePrice, PriceKey>> {
+export function readPrices(file: string, options: StripeReadOptions, path?: string): Promise<StripeFile<StripePrice, PriceKey>> {
   return readExport<StripePrice, PriceKey>(file, 'prices', options, (r, row) => {
     const currency = r.currency('currency');
     return {
@@ -285,5 +287,5 @@ export function readPrices(file: string, options: StripeReadOptions): Promise<St
       metadata: r.metadata(),
       problems: r.problems,
     };
-  });
+  }, path);
 }
