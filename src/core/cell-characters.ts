@@ -55,11 +55,13 @@ export function characterProblem(text: string, at: { row: number; column: string
 
 /**
  * The problems of a row's cells, one per cell at most, named by the headers (a cell past the last header by its
- * column letter).
+ * column letter). With `imported`, only the cells at those positions are checked: a column that is not imported
+ * keeps no row out.
  */
-export function cellCharacterProblems(row: number, cells: readonly Cell[], headers: readonly string[]): Problem[] {
+export function cellCharacterProblems(row: number, cells: readonly Cell[], headers: readonly string[], imported?: ReadonlySet<number>): Problem[] {
   const problems: Problem[] = [];
   for (let index = 0; index < cells.length; index += 1) {
+    if (imported && !imported.has(index)) continue;
     const text = textOf(cells[index]);
     if (text === null) continue;
     const found = characterProblem(text, { row, column: headers[index] || columnLetter(index) });

@@ -71,7 +71,7 @@ const cellText = (cell: Cell | undefined): string => {
  * Never throws for bad data: every problem of every row is returned.
  */
 export async function readPlanRows(table: Table, defaultCurrency: string, existing: ReadonlyMap<string, PlanValues> = new Map()): Promise<PlanRows> {
-  const problems: Problem[] = [...table.problems, ...cellCharacterProblems(table.headerRow, table.headers, [])];
+  const problems: Problem[] = [...table.problems];
   const columnOf = new Map<PlanField, number>();
   table.headers.forEach((header, index) => {
     const key = normalizeName(header);
@@ -93,6 +93,9 @@ export async function readPlanRows(table: Table, defaultCurrency: string, existi
       problems.push(problem({ column: column.header, code: 'missing_column', severity: 'error', message: `the file has no ${column.header} column` }));
     }
   }
+  // only the plan columns are imported: only their cells may keep a row out
+  const imported = new Set(columnOf.values());
+  problems.push(...cellCharacterProblems(table.headerRow, table.headers, [], imported));
   const rows: PlanRow[] = [];
   if (problems.some((p) => p.severity === 'error')) return { rows, problems, dataRows: 0, emptyRows: 0 };
 
@@ -103,7 +106,7 @@ export async function readPlanRows(table: Table, defaultCurrency: string, existi
       problems.push(problem({ row: raw.row, code: 'extra_cells', severity: 'error', message: `row has ${raw.cells.length} cells but the header has ${table.headers.length}` }));
       continue;
     }
-    const rowProblems: Problem[] = cellCharacterProblems(raw.row, raw.cells, table.headers);
+    const rowProblems: Problem[] = cellCharacterProblems(raw.row, raw.cells, table.headers, imported);
     const fail = (field: PlanField, value: string, code: ProblemCode, message: string) =>
       rowProblems.push(problem({ row: raw.row, column: headerOf(field), value, code, severity: 'error', message }));
     // an empty cell is not given: a new plan gets the default, an existing plan keeps its value

@@ -63,6 +63,9 @@ export interface MemberValues {
 
 const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;
 
+/** Positions of the columns the import reads (template and custom fields): only they may keep a row out. */
+export const importedPositions = (layout: Layout): ReadonlySet<number> => new Set(layout.used.map((u) => u.position));
+
 /**
  * Maps the header row to the template. In `update` mode no column is required but the key: an Email or an
  * External ID column.

@@ -88,6 +88,16 @@ export interface StripeFile<R, K extends string = string> {
   unreadable: boolean;
 }
 
+/** Positions of the columns that are imported: the known columns that are, and metadata (only they may keep a row out). */
+function importedPositions<K extends string>(source: StripeExport<K>): Set<number> {
+  const kept = new Set<number>(source.metadata.map((m) => m.index));
+  for (const column of source.columns) {
+    const position = source.index[column.key];
+    if (column.imported && position !== undefined) kept.add(position);
+  }
+  return kept;
+}
+
 /** Reads the cells of one row by column key, collecting each cell's problem. */
 class RowReader<K extends string> {
   readonly problems: Problem[] = [];
@@ -95,8 +105,9 @@ class RowReader<K extends string> {
     private readonly source: StripeExport<K>,
     private readonly raw: StripeRawRow,
     private readonly reading: TimestampReading,
+    imported: ReadonlySet<number>,
   ) {
-    this.problems.push(...cellCharacterProblems(raw.row, raw.cells, source.table.headers));
+    this.problems.push(...cellCharacterProblems(raw.row, raw.cells, source.table.headers, imported));
     if (raw.strayCells > 0) {
       this.problems.push(
         problem({
@@ -180,7 +191,8 @@ async function readExport<R, K extends string>(
   path: string | undefined,
 ): Promise<StripeFile<R, K>> {
   const source = await openStripeExport<K>(file, kind, path);
-  const problems = [...source.problems, ...cellCharacterProblems(source.table.headerRow, source.table.headers, [])];
+  const imported = importedPositions(source);
+  const problems = [...source.problems, ...cellCharacterProblems(source.table.headerRow, source.table.headers, [], imported)];
   const unreadable = problems.some((p) => p.severity === 'error');
   const timestampColumns = source.columns.filter((c) => c.kind === 'timestamp' && source.index[c.key] !== undefined);
   const local = new LocalDates(options.timeZone);
@@ -197,7 +209,7 @@ async function readExport<R, K extends string>(
           surveyTimestamp(survey, raw.cells[position], raw.row, source.table.headers[position]!);
         }
       }
-      records.push(read(new RowReader(source, raw, reading), raw.row));
+      records.push(read(new RowReader(source, raw, reading, imported), raw.row));
     }
     return { rows, records };
   };
