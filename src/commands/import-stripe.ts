@@ -172,24 +172,25 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
   if (onError === 'skip' && !flags.dryRun && flags.rejects === undefined && [customers, flags.subscriptions].includes(standardInput)) {
     throw usageError('--on-error skip: standard input has no file name to put the rejects file beside; give --rejects FILE');
   }
-  const rejects = rejectsFiles(customers, flags);
-  if (!flags.dryRun) {
-    if (onError === 'skip') {
-      assertWritable(rejects.customers, '--rejects');
-      if (rejects.subscriptions) assertWritable(rejects.subscriptions, '--rejects');
-    }
-    if (flags.cancelList !== undefined) assertWritable(flags.cancelList, '--cancel-list');
-  }
   const interactive = ctx.interactive && !flags.dryRun;
-  const db = await ctx.db();
   const unreadable = async (error: FileError, file: string) => {
     const { noCounts } = await import('../core/import/write-import.js');
     const empty: StripeImportResult = { batch: null, dryRun: Boolean(flags.dryRun), rows: 0, emptyRows: 0, ...noCounts(), rejected: 0, written: false, aborted: true, problems: [exportProblem(error, file)], notImported: {}, rejects: null, toCancel: [], cancelList: null };
     ctx.out.result(stripeImportJson(empty), () => null);
   };
   const options = await readOptions(ctx, flags, interactive);
+  // the inputs first: an export that cannot be read is told as such, before the outputs are looked at
   const staged = await stageExports(ctx, customers, flags, unreadable);
   try {
+    const rejects = rejectsFiles(customers, flags);
+    if (!flags.dryRun) {
+      if (onError === 'skip') {
+        assertWritable(rejects.customers, '--rejects');
+        if (rejects.subscriptions) assertWritable(rejects.subscriptions, '--rejects');
+      }
+      if (flags.cancelList !== undefined) assertWritable(flags.cancelList, '--cancel-list');
+    }
+    const db = await ctx.db();
     return await importStripeStaged(ctx, db, { ...options, files: staged.files, paths: staged.paths }, flags, { onError, rejects, interactive });
   } catch (error) {
     const { StripeFileError } = await import('../core/stripe/analyze.js');

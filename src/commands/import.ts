@@ -6,6 +6,7 @@ import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
 import { documented, type Problem, problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { asFileError, type FileError } from '../importers/file-error.js';
+import type { StagedInput } from '../importers/input-file.js';
 import { assertWritable } from '../output-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
@@ -204,21 +205,13 @@ export interface RunImportSettings {
 
 /** The whole `import` (and `members update`) command: validate, ask on a terminal, write, report. */
 export async function runImport(ctx: Context, settings: RunImportSettings): Promise<number> {
-  const { importFile } = await import('../core/import/run.js');
-  const { readPlanMap } = await import('../core/import/plan-map.js');
   const { flags } = settings;
   const { standardInput, stageInput } = await import('../importers/input-file.js');
   if (settings.file === standardInput && settings.onError === 'skip' && !flags.dryRun && flags.rejects === undefined) {
     throw usageError('--on-error skip: standard input has no file name to put the rejects file beside; give --rejects FILE');
   }
-  const rejectsFile = flags.rejects ?? `${settings.file}.rejects.csv`;
-  if (settings.onError === 'skip' && !flags.dryRun) assertWritable(rejectsFile, '--rejects');
-  const interactive = ctx.interactive && !flags.dryRun;
-  const mapFile = flags.map ?? `${settings.file}.plans.json`;
-  const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
-  const db = await ctx.db();
-  const today = await ctx.today();
-  let input: Awaited<ReturnType<typeof stageInput>>;
+  // the input first: a file that cannot be read is told as such, before its outputs are looked at
+  let input: StagedInput;
   try {
     input = await stageInput(settings.file);
   } catch (error) {
@@ -226,6 +219,24 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
     if (unreadable && ctx.out.json) await printUnreadableImport(ctx, unreadable, Boolean(flags.dryRun));
     throw error;
   }
+  try {
+    return await importStaged(ctx, settings, input);
+  } finally {
+    input.dispose();
+  }
+}
+
+async function importStaged(ctx: Context, settings: RunImportSettings, input: StagedInput): Promise<number> {
+  const { importFile } = await import('../core/import/run.js');
+  const { readPlanMap } = await import('../core/import/plan-map.js');
+  const { flags } = settings;
+  const rejectsFile = flags.rejects ?? `${settings.file}.rejects.csv`;
+  if (settings.onError === 'skip' && !flags.dryRun) assertWritable(rejectsFile, '--rejects');
+  const interactive = ctx.interactive && !flags.dryRun;
+  const mapFile = flags.map ?? `${settings.file}.plans.json`;
+  const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
+  const db = await ctx.db();
+  const today = await ctx.today();
   const file = input.name;
   const progress = await progressFor(ctx);
   const base = {
@@ -269,7 +280,6 @@ export async function runImport(ctx: Context, settings: RunImportSettings): Prom
     throw error;
   } finally {
     progress.stop();
-    input.dispose();
   }
   const text = await renderImport(ctx, file, result, settings.onError, settings.verb);
   ctx.out.result(importJson(result), () => text);

@@ -67,9 +67,12 @@ describe('inputs that cannot be opened', () => {
   const commands = (file: string) => [
     ['validate', file],
     ['import', file],
+    // the rejects file beside it would have a path as bad: the input is told first
+    ['import', file, '--on-error', 'skip'],
     ['plans', 'import', file],
     ['validate', file, '--source', 'stripe'],
     ['import', 'stripe', '--customers', file],
+    ['import', 'stripe', '--customers', file, '--on-error', 'skip'],
   ];
 
   it.each([
@@ -87,6 +90,21 @@ describe('inputs that cannot be opened', () => {
       expect(json.json().problems).toEqual([expect.objectContaining({ code: 'unreadable_file', message: `${file} cannot be read: ${cause}` })]);
     }
   }, 60_000);
+
+  it.skipIf(process.getuid?.() !== 0)('a file the user may not read: 66, permission denied (run as nobody)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-inputs-'));
+    try {
+      fs.chmodSync(dir, 0o777);
+      const secret = path.join(dir, 'secret.csv');
+      fs.copyFileSync(fixture('members-en.csv'), secret);
+      fs.chmodSync(secret, 0o600);
+      const run = spawnSync(process.execPath, [bin, '--db', path.join(dir, 'x.db'), 'validate', secret], { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(run.stderr).toContain(`${secret} cannot be read: permission denied`);
+      expect(run.status).toBe(66);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('--json gives one document when a Stripe export, a plans file or a sheet cannot be read', async () => {
     const db = await freshDbUrl('sqlite');
