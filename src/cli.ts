@@ -70,7 +70,7 @@ Examples:
   $ memberctl validate members.xlsx
   $ memberctl --db postgres://admin:secret@db.example.org/members jobs run
 
-Exit codes: 0 ok, 64 usage, 65 data problems, 66 input file, 70 internal error, 75 busy (retry), 78 configuration.`,
+Exit codes: 0 ok, 64 usage, 65 data problems, 66 input file, 70 internal error, 73 output file, 74 I/O error, 75 busy (retry), 78 configuration.`,
   );
   const action = makeAction(state);
   for (const register of groups) register(program, action);
@@ -91,7 +91,9 @@ export async function main(argv: string[]): Promise<number> {
   // `memberctl members list | head`: the reader has gone, stop quietly as other command-line tools do
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(state.exitCode);
-    throw error;
+    // a full disk behind `> file`, /dev/full, an I/O error: what was printed is incomplete
+    process.stderr.write(`${red('error:')} cannot write to standard output: ${error.message}\n`);
+    process.exit(ExitCode.ioError);
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

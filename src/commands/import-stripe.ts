@@ -9,7 +9,6 @@ import type { StripeReadRequest, StripeSources } from '../core/stripe/analyze.js
 import type { Db } from '../db/connect.js';
 import { asFileError, type FileError } from '../importers/file-error.js';
 import { usageError } from '../errors.js';
-import { assertWritable } from '../output-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
 import { plural } from '../core/words.js';
@@ -184,11 +183,13 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
   try {
     const rejects = rejectsFiles(customers, flags);
     if (!flags.dryRun) {
+      const { checkOutput, outputGuard } = await import('../safe-file.js');
+      const guard = await outputGuard(ctx.dbUrl, [customers, flags.subscriptions, flags.prices, flags.map]);
       if (onError === 'skip') {
-        assertWritable(rejects.customers, '--rejects');
-        if (rejects.subscriptions) assertWritable(rejects.subscriptions, '--rejects');
+        checkOutput(rejects.customers, '--rejects', guard);
+        if (rejects.subscriptions) checkOutput(rejects.subscriptions, '--rejects', guard);
       }
-      if (flags.cancelList !== undefined) assertWritable(flags.cancelList, '--cancel-list');
+      if (flags.cancelList !== undefined) checkOutput(flags.cancelList, '--cancel-list', guard);
     }
     const db = await ctx.db();
     return await importStripeStaged(ctx, db, { ...options, files: staged.files, paths: staged.paths }, flags, { onError, rejects, interactive });
@@ -252,6 +253,10 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
   // an xlsx report copies the file's cells, card columns included: Stripe reports are problems only
   if (flags.report !== undefined && reportFormat(flags.report) === 'xlsx') {
     throw usageError(`--report ${flags.report}: a report on Stripe exports is .json or .csv (an .xlsx report would copy the card columns)`);
+  }
+  if (flags.report !== undefined) {
+    const { checkOutput, outputGuard } = await import('../safe-file.js');
+    checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [file, flags.subscriptions, flags.prices, flags.map]));
   }
   const db = await ctx.db();
   const { inputName } = await import('../importers/input-file.js');

@@ -7,7 +7,6 @@ import { documented, type Problem, problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { asFileError, type FileError } from '../importers/file-error.js';
 import type { StagedInput } from '../importers/input-file.js';
-import { assertWritable } from '../output-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
 import type { StripeFlags } from './import-stripe.js';
@@ -185,7 +184,9 @@ export async function askPlanMappings(ctx: Context, names: Map<string, number>, 
     }
   }
   if (mapped) {
-    savePlanMap(mapFile, map);
+    const { checkOutput, outputGuard } = await import('../safe-file.js');
+    checkOutput(mapFile, '--map', await outputGuard(ctx.dbUrl, []));
+    await savePlanMap(mapFile, map);
     ctx.out.info(`Saved the plan names to ${mapFile}; pass --map ${mapFile} next time.`);
   }
   return mapped;
@@ -231,7 +232,10 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
   const { readPlanMap } = await import('../core/import/plan-map.js');
   const { flags } = settings;
   const rejectsFile = flags.rejects ?? `${settings.file}.rejects.csv`;
-  if (settings.onError === 'skip' && !flags.dryRun) assertWritable(rejectsFile, '--rejects');
+  if (settings.onError === 'skip' && !flags.dryRun) {
+    const { checkOutput, outputGuard } = await import('../safe-file.js');
+    checkOutput(rejectsFile, '--rejects', await outputGuard(ctx.dbUrl, [settings.file, flags.map]));
+  }
   const interactive = ctx.interactive && !flags.dryRun;
   const mapFile = flags.map ?? `${settings.file}.plans.json`;
   const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
@@ -312,11 +316,15 @@ export function registerImport(program: Command, action: Action): void {
           }
           const dateFormat = parseDateFormat(flags.dateFormat);
           const { reportFormat, writeReport } = await import('../importers/report.js');
-          if (flags.report !== undefined) reportFormat(flags.report);
+          // the plan names an import would map (--map is described with the Stripe options, it serves both)
+          const map = (flags as { map?: string }).map;
+          if (flags.report !== undefined) {
+            reportFormat(flags.report);
+            const { checkOutput, outputGuard } = await import('../safe-file.js');
+            checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [file, map]));
+          }
           const { validateFile } = await import('../core/import/run.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
-                  // the plan names an import would map (--map is described with the Stripe options, it serves both)
-          const map = (flags as { map?: string }).map;
           const { readPlanMap } = await import('../core/import/plan-map.js');
           const planMap = map === undefined ? undefined : readPlanMap(map, false);
           const db = await ctx.db();

@@ -319,16 +319,13 @@ export function registerInvoices(program: Command, action: Action): void {
         if (ctx.out.json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
         const { exportRows } = await import('../core/invoices.js');
         const { exportCsv, exportXlsx } = await import('../writers/invoices-export.js');
+        const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');
+        if (flags.output) checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
+        else assertStdoutOpen('the exported invoice lines');
         const db = await ctx.db();
         const rows = await exportRows(db.kysely, await toFilter(db.kysely, flags));
-        try {
-          if (wanted === 'xlsx') await exportXlsx(rows, flags.output!);
-          else await exportCsv(rows, flags.output ? { file: flags.output } : { stream: process.stdout });
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw usageError(`cannot write ${flags.output}: ${(error as Error).message}`);
-          throw error;
-        }
+        if (wanted === 'xlsx') await exportXlsx(rows, flags.output!, '-o');
+        else await exportCsv(rows, flags.output ? { file: flags.output, flag: '-o' } : { stream: process.stdout });
         const invoiceCount = new Set(rows.map((r) => r.number)).size;
         const summary = { file: flags.output ?? null, format: wanted, invoices: invoiceCount, rows: rows.length };
         if (flags.output) ctx.out.result(summary, () => null);

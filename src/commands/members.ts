@@ -93,12 +93,16 @@ export function outputFormat(ctx: Context, format: string | undefined): 'table' 
 /** Prints a list of members as a table, CSV or JSON. */
 export async function printMembers(ctx: Context, views: MemberView[], format: 'table' | 'csv' | 'json', empty: string): Promise<void> {
   const { memberJson } = await import('../core/members.js');
+  if (format !== 'table') {
+    const { assertStdoutOpen } = await import('../safe-file.js');
+    assertStdoutOpen(`the ${format === 'csv' ? 'CSV' : 'JSON'} list`);
+  }
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(views.map(memberJson), null, 2)}\n`);
     return;
   }
   if (format === 'csv') {
-    const { stringify } = await import('csv-stringify/sync');
+    const { csvLines } = await import('../writers/cells.js');
     const keys = [...new Set(views.flatMap((v) => Object.keys(v.fields)))].sort();
     const fixed = ['ID', 'Name', 'Email', 'Phone', 'Company', 'Paid by', 'Status', 'Plans', 'Tags', 'External ID'];
     const header = [...fixed, ...keys.map((k) => (fixed.some((f) => f.toLowerCase() === k.toLowerCase()) ? `field:${k}` : k))];
@@ -115,7 +119,7 @@ export async function printMembers(ctx: Context, views: MemberView[], format: 't
       v.member.external_id ?? '',
       ...keys.map((k) => v.fields[k] ?? ''),
     ]);
-    process.stdout.write(stringify([header, ...rows]));
+    process.stdout.write(csvLines([header, ...rows]));
     return;
   }
   if (views.length === 0) {

@@ -30,6 +30,8 @@ export function registerTemplate(program: Command, action: Action): void {
             if (extension !== `.${format}`) throw usageError(`--format ${format} does not fit the name ${flags.output}: name it .${format}, or leave --format out`);
           }
           const file = flags.output ?? (lang === 'fr' ? `modele-membres.${format}` : `members-template.${format}`);
+          const { checkOutput, outputGuard } = await import('../safe-file.js');
+          checkOutput(file, '-o', await outputGuard(ctx.dbUrl, []));
           // a template filled in at the same place is work nobody wants to lose: at a terminal, ask first
           if (ctx.interactive && fs.existsSync(file)) {
             const { confirm } = await import('../prompt.js');
@@ -49,15 +51,7 @@ export function registerTemplate(program: Command, action: Action): void {
             currency: p.currency,
             interval: p.every === 1 ? p.interval : `${p.every} ${p.interval}s`,
           }));
-          try {
-            await writeTemplate(file, { format, lang, plans });
-          } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EROFS') {
-              throw usageError(`cannot write ${file}: ${(error as Error).message}`);
-            }
-            throw error;
-          }
+          await writeTemplate(file, { format, lang, plans, flag: '-o' });
           const columns = templateHeaders(lang);
           ctx.out.result({ file, format, lang, columns, plans: plans.map((p) => p.name) }, () =>
             format === 'csv'

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { documented, type Problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
+import { type OutputFile, writeOutput } from '../safe-file.js';
+import { csvLines, utf8Bom, xlsxCell } from '../writers/cells.js';
 import { openTable } from './open-table.js';
 import type { Cell } from './types.js';
 
@@ -29,35 +29,27 @@ export function reportFormat(file: string): ReportFormat {
 const problemColumns = ['Row', 'Column', 'Value', 'Code', 'Severity', 'Message', 'Suggestion'] as const;
 const problemCells = (p: Problem) => [p.row ?? '', p.column ?? '', p.value ?? '', p.code, p.severity, p.message, p.suggestion ?? ''];
 
-/** A cell written as text: a value that a spreadsheet would run as a formula is prefixed with an apostrophe. */
-export function safeText(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 /**
  * Writes the validation report. `.json`: the validate document. `.csv`: one line per problem. `.xlsx`: a copy of the
  * data (`sheet` of `source`) with error cells filled red and warning cells yellow, each with a comment saying what is
- * wrong, and a Problems sheet listing every problem.
+ * wrong, and a Problems sheet listing every problem. Written through the safe-file module (`--report`): whole or
+ * not at all.
  */
 export async function writeReport(reportFile: string, report: ValidationReport, source: { file: string; sheet?: string | undefined }): Promise<void> {
   const format = reportFormat(reportFile);
-  try {
+  await writeOutput(reportFile, '--report', async (out) => {
     switch (format) {
       case 'json':
-        fs.writeFileSync(reportFile, `${JSON.stringify({ ...report, problems: report.problems.map(documented) }, null, 2)}\n`);
+        out.write(`${JSON.stringify({ ...report, problems: report.problems.map(documented) }, null, 2)}\n`);
         return;
       case 'csv':
-        fs.writeFileSync(reportFile, `\uFEFF${stringify([[...problemColumns], ...report.problems.map((p) => problemCells(documented(p)).map((v) => (typeof v === 'string' ? safeText(v) : v)))])}`);
+        out.write(`${utf8Bom}${csvLines([[...problemColumns], ...report.problems.map((p) => problemCells(documented(p)))])}`);
         return;
       case 'xlsx':
-        await writeXlsxReport(reportFile, report, source);
+        await writeXlsxReport(out, report, source);
         return;
     }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw usageError(`cannot write the report ${reportFile}: ${(error as Error).message}`);
-    throw error;
-  }
+  });
 }
 
 const fills = {
@@ -65,9 +57,8 @@ const fills = {
   warning: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFFF66' } },
 } as const;
 
-// An xlsx cell given a string is a text cell, never a formula, so values are copied as they are (an apostrophe,
-// as in the CSV report, would end up in the data when the report is fixed and imported); a formula without a value
-// is shown as its text.
+// Values are copied as they are, as text cells (never formulas: xlsxCell); a formula without a value is shown as
+// its text.
 const cellValue = (cell: Cell | undefined): string | Date | null => {
   if (cell === null || cell === undefined) return null;
   if (typeof cell === 'string') return cell;
@@ -75,10 +66,10 @@ const cellValue = (cell: Cell | undefined): string | Date | null => {
   return `=${cell.formula}`;
 };
 
-async function writeXlsxReport(reportFile: string, report: ValidationReport, source: { file: string; sheet?: string | undefined }): Promise<void> {
+async function writeXlsxReport(out: OutputFile, report: ValidationReport, source: { file: string; sheet?: string | undefined }): Promise<void> {
   const { default: ExcelJS } = await import('exceljs');
   const table = await openTable(source.file, { sheet: source.sheet });
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: reportFile, useSharedStrings: false, useStyles: true });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out.stream(), useSharedStrings: false, useStyles: true });
   const data = workbook.addWorksheet('Data', { views: [{ state: 'frozen', ySplit: table.headerRow }] });
 
   // problems by row, then by column index (a problem without a column marks the row's first cell)
@@ -103,7 +94,7 @@ async function writeXlsxReport(reportFile: string, report: ValidationReport, sou
   // every row keeps its number from the source file, so "row 14" in a message is row 14 here too
   const header = data.getRow(table.headerRow);
   table.headers.forEach((h, i) => {
-    header.getCell(i + 1).value = h;
+    header.getCell(i + 1).value = xlsxCell(h);
   });
   header.font = { bold: true };
   mark(header, byRow.get(table.headerRow));
@@ -113,7 +104,7 @@ async function writeXlsxReport(reportFile: string, report: ValidationReport, sou
     raw.cells.forEach((cell, i) => {
       const value = cellValue(cell);
       const target = row.getCell(i + 1);
-      target.value = value;
+      target.value = xlsxCell(value);
       if (value instanceof Date) target.numFmt = 'yyyy-mm-dd';
     });
     mark(row, byRow.get(raw.row));
@@ -125,7 +116,7 @@ async function writeXlsxReport(reportFile: string, report: ValidationReport, sou
   sheet.columns = problemColumns.map((header) => ({ header, width: header === 'Message' ? 70 : 14 }));
   sheet.getRow(1).font = { bold: true };
   for (const p of report.problems) {
-    const row = sheet.addRow(problemCells(p));
+    const row = sheet.addRow(problemCells(p).map(xlsxCell));
     row.getCell(5).fill = fills[p.severity];
     row.commit();
   }

@@ -1,8 +1,13 @@
+import { withoutFormulaGuard } from '../writers/cells.js';
 import type { Cell, RawRow, Table } from './types.js';
 
-/** Trims surrounding white space (String#trim covers non-breaking spaces and a stray BOM); empty becomes null. */
+/**
+ * Trims surrounding white space (String#trim covers non-breaking spaces and a stray BOM); empty becomes null. The
+ * apostrophe our files put in front of a formula character (`'=1+2`, see writers/cells.ts) comes off again, so a
+ * rejects file imports as the cells it was written from.
+ */
 export function textCell(value: string): Cell {
-  const trimmed = value.trim();
+  const trimmed = withoutFormulaGuard(value.trim()).trim();
   return trimmed === '' ? null : trimmed;
 }
 

@@ -1,5 +1,7 @@
-import fs from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { type TemplateColumn, templateColumns, templateHeader } from '../core/template-columns.js';
+import { writeOutput } from '../safe-file.js';
+import { csvLines, utf8Bom, xlsxCell } from './cells.js';
 
 export type TemplateLang = 'en' | 'fr';
 export type TemplateFormat = 'xlsx' | 'csv';
@@ -85,14 +87,14 @@ export function templateHeaders(lang: TemplateLang): string[] {
 /**
  * Writes the member import template. CSV: the header line only (UTF-8 with a BOM so Excel shows accents; `;`
  * separated in French, as French Excel expects). xlsx: the Members sheet, a Plans sheet feeding the drop-down and an
- * Instructions sheet.
+ * Instructions sheet. Written through the safe-file module, as `-o` (`flag`).
  */
-export async function writeTemplate(file: string, options: { format: TemplateFormat; lang: TemplateLang; plans: TemplatePlan[] }): Promise<void> {
+export async function writeTemplate(file: string, options: { format: TemplateFormat; lang: TemplateLang; plans: TemplatePlan[]; flag?: string }): Promise<void> {
   const headers = templateHeaders(options.lang);
+  const flag = options.flag ?? '-o';
   if (options.format === 'csv') {
     const delimiter = options.lang === 'fr' ? ';' : ',';
-    const quote = (h: string) => (/[",;\n]/.test(h) ? `"${h.replace(/"/g, '""')}"` : h);
-    fs.writeFileSync(file, `\uFEFF${headers.map(quote).join(delimiter)}\r\n`);
+    await writeOutput(file, flag, (out) => out.write(`${utf8Bom}${csvLines([headers], { delimiter, crlf: true })}`));
     return;
   }
   const { default: ExcelJS } = await import('exceljs');
@@ -139,7 +141,7 @@ export async function writeTemplate(file: string, options: { format: TemplateFor
     { header: t.interval, key: 'interval', width: 12 },
   ];
   plans.getRow(1).font = { bold: true };
-  for (const plan of options.plans) plans.addRow(plan);
+  for (const plan of options.plans) plans.addRow([plan.name, plan.price, plan.currency, plan.interval].map(xlsxCell));
 
   const instructions = workbook.addWorksheet('Instructions');
   instructions.columns = [
@@ -155,5 +157,11 @@ export async function writeTemplate(file: string, options: { format: TemplateFor
     const row = instructions.addRow([headers[i], c.required === 'always' ? t.yes : c.required === 'withPlan' ? t.withPlan : t.no, c.instructions[options.lang]]);
     if (isRequired(c)) row.getCell(1).fill = requiredFill;
   });
-  await workbook.xlsx.writeFile(file);
+  await writeOutput(file, flag, async (out) => {
+    const stream = out.stream();
+    // exceljs resolves once the zip is built; the file holds it once the stream has finished
+    const written = finished(stream);
+    await workbook.xlsx.write(stream);
+    await written;
+  });
 }

@@ -209,20 +209,20 @@ describe('validate and import from the command line', () => {
     }
   });
 
-  it('an output file that cannot be written is refused (64) before anything is imported', async () => {
+  it('an output file that cannot be written is refused (73) before anything is imported', async () => {
     const url = await withPlans('sqlite');
     const before = await tableCounts(url);
     const missing = path.join(files.path('no-such-folder'), 'rejects.csv');
     const template = await runCli(['import', fixture('members-broken.csv'), '--on-error', 'skip', '--rejects', missing], { db: url, today });
-    expect(template.code).toBe(64);
-    expect(template.stderr).toContain(`--rejects: folder ${path.dirname(missing)} does not exist`);
+    expect(template.code).toBe(73);
+    expect(template.stderr).toContain(`--rejects ${missing}: folder ${path.dirname(missing)} does not exist`);
     const stripeFile = (name: string) => path.join(root, 'fixtures', 'stripe', name);
     const stripeArgs = ['import', 'stripe', '--customers', stripeFile('customers.csv'), '--subscriptions', stripeFile('subscriptions.csv'), '--prices', stripeFile('prices.csv'), '--map', stripeFile('price-map.json')];
     const cancel = await runCli([...stripeArgs, '--cancel-list', files.dir], { db: url, today });
-    expect(cancel.code).toBe(64);
+    expect(cancel.code).toBe(73);
     expect(cancel.stderr).toContain('--cancel-list');
     const rejects = await runCli([...stripeArgs, '--on-error', 'skip', '--rejects', missing], { db: url, today });
-    expect(rejects.code).toBe(64);
+    expect(rejects.code).toBe(73);
     expect(await tableCounts(url)).toEqual(before);
   });
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { inputError, usageError } from '../../errors.js';
+import { inputError } from '../../errors.js';
+import { writeOutput } from '../../safe-file.js';
 
 /** What the keys of a `--map` file are, for its messages. */
 export interface MapKeys {
@@ -42,12 +43,8 @@ export function readPlanMap(file: string, mayBeNew: boolean, keys: MapKeys = pla
   return map;
 }
 
-/** Writes the map back (sorted, readable), keeping entries for plans other files may still use. */
-export function savePlanMap(file: string, map: ReadonlyMap<string, string>): void {
+/** Writes the map back (sorted, readable), keeping entries for plans other files may still use; whole or not at all. */
+export async function savePlanMap(file: string, map: ReadonlyMap<string, string>): Promise<void> {
   const sorted = Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)));
-  try {
-    fs.writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
-  } catch (error) {
-    throw usageError(`--map ${file}: cannot be written (${(error as Error).message})`);
-  }
+  await writeOutput(file, '--map', (out) => out.write(`${JSON.stringify(sorted, null, 2)}\n`));
 }

@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
-import { usageError } from '../../errors.js';
+import { UserError } from '../../errors.js';
 import type { Cell } from '../../importers/types.js';
+import { OutputFile } from '../../safe-file.js';
+import { csvLines, utf8Bom } from '../../writers/cells.js';
 import type { Problem } from '../problems.js';
 
 /** The column added to a rejects file; a file with it can be fixed and imported again as it is (the column is ignored). */
@@ -24,92 +22,71 @@ export function rejectReason(problems: readonly Problem[]): string {
 }
 
 /**
- * Where a file given by the user really is, and whether it is a plain file: a symbolic link is followed (the file
- * it points to is the one replaced), and a device or a pipe (/dev/null, /dev/stdout, a FIFO) is written into, never
- * replaced by a file of the same name.
- */
-function destination(file: string): { file: string; plain: boolean } {
-  try {
-    const real = fs.realpathSync(file);
-    return { file: real, plain: fs.statSync(real).isFile() };
-  } catch {
-    return { file, plain: true };
-  }
-}
-
-/** Copies `from` into the existing `to` a chunk at a time (a rejects file can be larger than the memory to spare). */
-function copyInto(from: string, to: string): void {
-  const input = fs.openSync(from, 'r');
-  try {
-    const output = fs.openSync(to, 'w');
-    try {
-      const buffer = Buffer.alloc(1 << 20);
-      for (let n = fs.readSync(input, buffer); n > 0; n = fs.readSync(input, buffer)) fs.writeSync(output, buffer, 0, n);
-    } finally {
-      fs.closeSync(output);
-    }
-  } finally {
-    fs.closeSync(input);
-  }
-}
-
-/**
  * The rejected rows of an import, as a UTF-8 CSV (with a BOM, for spreadsheet programs) with the original
- * headers and cells plus an `Error` column. Written to a temporary file and moved into place by `commit`, so a
- * failed import leaves no half-written rejects file; into a device or a pipe it is copied by `commit` instead.
+ * headers and cells plus an `Error` column, through the shared cell writer (a cell a spreadsheet would run as a
+ * formula gets an apostrophe, which the importer takes off again). Written through the safe-file module and moved
+ * into place by `commit`, so a failed import leaves no half-written rejects file; into a device or a pipe it is
+ * copied by `commit` instead. `imported` says whether the import is committed already when rows are added (Stripe
+ * imports write their rejects after the transaction), for the message of a failure.
  */
 export class RejectsFile {
   readonly file: string;
-  private readonly target: { file: string; plain: boolean };
-  private readonly temp: string;
   private readonly width: number;
-  private fd: number | null = null;
   private readonly headers: readonly string[];
+  private readonly imported: boolean;
+  private out: OutputFile | null = null;
   count = 0;
 
-  constructor(file: string, headers: readonly string[], width: number) {
+  constructor(file: string, headers: readonly string[], width: number, options: { imported?: boolean } = {}) {
     this.file = file;
-    this.target = destination(file);
-    this.temp = this.target.plain ? `${this.target.file}.${process.pid}.tmp` : path.join(os.tmpdir(), `memberctl-rejects-${process.pid}.csv`);
     this.headers = headers;
     this.width = Math.max(width, headers.length);
+    this.imported = options.imported ?? false;
   }
 
   add(cells: readonly Cell[], reason: string): void {
-    if (this.fd === null) {
-      try {
-        this.fd = fs.openSync(this.temp, 'w');
-      } catch (error) {
-        throw usageError(`--rejects: cannot write ${this.file}: ${(error as Error).message}`);
+    try {
+      if (this.out === null) {
+        this.out = OutputFile.create(this.file, '--rejects');
+        const header = [...this.headers, ...Array.from({ length: this.width - this.headers.length }, () => ''), errorColumn];
+        this.out.write(`${utf8Bom}${csvLines([header])}`);
       }
-      const header = [...this.headers, ...Array.from({ length: this.width - this.headers.length }, () => ''), errorColumn];
-      fs.writeSync(this.fd, `\uFEFF${stringify([header])}`);
+      const row = Array.from({ length: this.width }, (_, i) => cellCsv(cells[i]));
+      this.out.write(csvLines([[...row, reason]]));
+    } catch (error) {
+      throw this.failed(error, this.imported);
     }
-    const row = Array.from({ length: this.width }, (_, i) => cellCsv(cells[i]));
-    fs.writeSync(this.fd, stringify([[...row, reason]]));
     this.count += 1;
   }
 
-  /** Moves the file into place; returns its name, or null when no row was rejected. */
-  commit(): string | null {
-    if (this.fd === null) return null;
-    fs.closeSync(this.fd);
-    this.fd = null;
-    if (this.target.plain) fs.renameSync(this.temp, this.target.file);
-    else {
-      try {
-        copyInto(this.temp, this.target.file);
-      } finally {
-        fs.rmSync(this.temp, { force: true });
-      }
+  /**
+   * Moves the file into place; returns its name, or null when no row was rejected. `imported`: whether the import
+   * committed (it did unless it changed nothing).
+   */
+  commit(imported = true): string | null {
+    if (this.out === null) return null;
+    const out = this.out;
+    this.out = null;
+    try {
+      out.commit();
+    } catch (error) {
+      throw this.failed(error, imported);
     }
     return this.file;
   }
 
   discard(): void {
-    if (this.fd === null) return;
-    fs.closeSync(this.fd);
-    this.fd = null;
-    fs.rmSync(this.temp, { force: true });
+    this.out?.discard();
+    this.out = null;
+  }
+
+  /** The error of a failed write, saying what became of the import. */
+  private failed(error: unknown, imported: boolean): unknown {
+    if (!(error instanceof UserError)) return error;
+    this.discard();
+    const after = imported
+      ? '. The import itself is committed (`memberctl import list` shows it): once the file can be written, run the same import again to write the rejected rows (the rows imported already stay as they are)'
+      : '; nothing was imported';
+    return new UserError(`${error.message}${after}`, { exitCode: error.exitCode, hint: error.hint });
   }
 }

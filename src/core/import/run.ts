@@ -374,7 +374,7 @@ export async function recordBatch(
  */
 export async function importFile(db: Db, options: ImportOptions): Promise<ImportResult> {
   const { result, rejects } = await inImportTransaction<Outcome>(db, options.dryRun, (trx, rollback) => importInTransaction(db, trx, options, rollback), [options.path ?? options.file]);
-  result.rejects = rejects?.commit() ?? null;
+  result.rejects = rejects?.commit(result.written) ?? null;
   return result;
 }
 

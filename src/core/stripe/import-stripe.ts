@@ -4,10 +4,11 @@
  * files), a batch in `import list` that `import undo` reverses, the audit log, dry runs, and re-imports that
  * change nothing (people are matched on the Stripe customer id, memberships on the subscription id).
  */
-import fs from 'node:fs';
 import type { Db, Queryable } from '../../db/connect.js';
 import type { StripeExport } from '../../importers/stripe/export-table.js';
 import type { Cell } from '../../importers/types.js';
+import { writeOutput } from '../../safe-file.js';
+import { csvLines } from '../../writers/cells.js';
 import { buildLayout, type Layout, type MemberValues } from '../import/member-row.js';
 import { bulkTarget } from '../import/bulk.js';
 import { RejectsFile, rejectReason } from '../import/rejects.js';
@@ -125,9 +126,9 @@ export function unitRow(unit: StripeUnit, match: number | null, today: string): 
 }
 
 /** Writes the rows of `rows` (row numbers) of a Stripe export to a rejects file, each with its reason. */
-async function writeRejects(source: StripeExport, file: string, reasons: ReadonlyMap<number, string>): Promise<RejectsFile | null> {
+async function writeRejects(source: StripeExport, file: string, reasons: ReadonlyMap<number, string>, imported: boolean): Promise<RejectsFile | null> {
   if (reasons.size === 0) return null;
-  const rejects = new RejectsFile(file, source.table.headers, source.table.headers.length);
+  const rejects = new RejectsFile(file, source.table.headers, source.table.headers.length, { imported });
   for await (const raw of source.table.rows) {
     const reason = reasons.get(raw.row);
     if (reason !== undefined) rejects.add(raw.cells as Cell[], reason);
@@ -135,17 +136,19 @@ async function writeRejects(source: StripeExport, file: string, reasons: Readonl
   return rejects;
 }
 
-/** The imported subscriptions, as a CSV for the admin to cancel them in Stripe. */
-export function writeCancelList(file: string, entries: readonly CancelEntry[]): void {
-  const quote = (value: string | null) => {
-    const text = value ?? '';
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const lines = [
-    'Subscription ID,Customer ID,Customer Email,Plan,Next Stripe Billing Date',
-    ...entries.map((e) => [e.subscriptionId, e.customerId, e.email, e.plan, e.nextInvoiceDate].map(quote).join(',')),
+/**
+ * The imported subscriptions, as a CSV for the admin to cancel them in Stripe, through the safe-file module and the
+ * shared cell writer. Written after the import has committed, as its failure says.
+ */
+export async function writeCancelList(file: string, entries: readonly CancelEntry[], imported = true): Promise<void> {
+  const rows = [
+    ['Subscription ID', 'Customer ID', 'Customer Email', 'Plan', 'Next Stripe Billing Date'],
+    ...entries.map((e) => [e.subscriptionId, e.customerId, e.email, e.plan, e.nextInvoiceDate]),
   ];
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  const after = imported
+    ? '. The import itself is committed: once the file can be written, run the same import again to write the list (a re-run writes the whole list)'
+    : '';
+  await writeOutput(file, '--cancel-list', (out) => out.write(csvLines(rows)), { after });
 }
 
 /**
@@ -293,15 +296,15 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       if (unit.customerRow !== null) customers.set(unit.customerRow, reason);
       for (const row of unit.subscriptionRows) subscriptions.set(row, reason);
     }
-    const customersFile = (await writeRejects(analysis.customers.export, options.rejects.customers, customers))?.commit() ?? null;
+    const customersFile = (await writeRejects(analysis.customers.export, options.rejects.customers, customers, result.written))?.commit(result.written) ?? null;
     let subscriptionsFile: string | null = null;
     if (analysis.subscriptions && options.rejects.subscriptions) {
-      subscriptionsFile = (await writeRejects(analysis.subscriptions.export, options.rejects.subscriptions, subscriptions))?.commit() ?? null;
+      subscriptionsFile = (await writeRejects(analysis.subscriptions.export, options.rejects.subscriptions, subscriptions, result.written))?.commit(result.written) ?? null;
     }
     result.rejects = { customers: customersFile, subscriptions: subscriptionsFile };
   }
   if (options.cancelListFile !== null && result.toCancel.length > 0) {
-    writeCancelList(options.cancelListFile, result.toCancel);
+    await writeCancelList(options.cancelListFile, result.toCancel, result.written);
     result.cancelList = options.cancelListFile;
   }
   return result;
