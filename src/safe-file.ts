@@ -43,10 +43,15 @@ const sideFiles = [
 
 /**
  * Where writing `file` lands: symbolic links followed, dangling ones included (a link to a `-wal` file that does not
- * exist yet still lands there), then the real path of the folder plus the base name. Throws the system error when
+ * exist yet still lands there), then the real path of the folder plus the base name; a device or a pipe is its own
+ * landing. Throws the system error when
  * the folder is missing (ENOENT, ENOTDIR) or the links loop (ELOOP).
  */
 export function landing(file: string): string {
+  // a device or a pipe (/dev/stdout is a link to /proc/self/fd/1, whose target is no path: "pipe:[1234]") is
+  // written by the name given
+  const existing = fs.statSync(file, { throwIfNoEntry: false });
+  if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) return path.resolve(file);
   let current = path.resolve(file);
   for (let links = 0; ; links += 1) {
     const stat = fs.lstatSync(current, { throwIfNoEntry: false });

@@ -193,6 +193,14 @@ describe('validate and import from the command line', () => {
     expect(written[0]!.endsWith(',Error')).toBe(true);
     expect(written).toHaveLength(rejected + 1);
 
+    // /dev/stdout on a shell pipe: a link through /proc to no path ("pipe:[1234]"), written through
+    const piped = spawnSync('sh', ['-c', '"$0" "$@" | cat', process.execPath, bin, '--db', await withPlans('sqlite'), '--today', today, 'import', fixture('members-broken.csv'), '--on-error', 'skip', '--rejects', '/dev/stdout'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(piped.stderr).not.toContain('error:');
+    expect(piped.stdout.replace(/^\uFEFF/, '').split(/\r?\n/)[0]!.endsWith(',Error')).toBe(true);
+
     // a FIFO stands for /dev/null or /dev/stdout: it must stay what it is and receive the rows
     const fifo = files.path('rejects.fifo');
     spawnSync('mkfifo', [fifo]);
