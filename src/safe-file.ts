@@ -119,10 +119,16 @@ export function checkOutput(file: string, flag: string, guard: OutputGuard): voi
   const why = refusal(target, guard);
   if (why !== null) throw cantCreateError(`${name}: refused: ${why}; nothing was written`, 'Give another file name.');
   try {
-    // the file is replaced by a new one: only its folder needs to be writable
+    // the new file is made in the folder, then renamed over the old one
     fs.accessSync(path.dirname(target), fs.constants.W_OK);
   } catch (error) {
     throw cannotWrite(flag, file, error, `folder ${path.dirname(target)} cannot be written`);
+  }
+  try {
+    // a file made read-only is not replaced behind its owner's back
+    if (stat !== undefined) fs.accessSync(target, fs.constants.W_OK);
+  } catch (error) {
+    throw cannotWrite(flag, file, error, 'is read-only');
   }
 }
 
