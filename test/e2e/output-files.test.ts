@@ -271,6 +271,31 @@ describe('output files are created 0600 (owner only)', () => {
   });
 });
 
+describe.skipIf(!isRoot)('as another user (nobody, run from root)', () => {
+  it('a read-only folder or a read-only file is refused (73) before any work, and the file is kept', async () => {
+    const dir = fs.mkdtempSync(path.join(files.dir, 'nobody-'));
+    fs.chmodSync(files.dir, 0o755);
+    fs.chmodSync(dir, 0o777);
+    const db = path.join(dir, 'n.db');
+    const readOnly = path.join(dir, 'read-only');
+    fs.mkdirSync(readOnly, { mode: 0o555 });
+    fs.chmodSync(readOnly, 0o555);
+    const kept = path.join(dir, 'kept.csv');
+    fs.writeFileSync(kept, 'kept\n', { mode: 0o444 });
+    fs.chownSync(kept, 65534, 65534);
+    fs.chmodSync(kept, 0o444);
+    const asNobody = (args: string[]) => runShell('exec setpriv --reuid=65534 --regid=65534 --clear-groups MC', args, db);
+    expect((await asNobody(['plans', 'import', fixture('plans.csv')])).code).toBe(0);
+    const folder = await asNobody(['validate', fixture('members-broken.csv'), '--report', path.join(readOnly, 'r.csv')]);
+    expect(folder.code, folder.stderr).toBe(73);
+    expect(folder.stderr).toContain(`folder ${readOnly} cannot be written: permission denied (EACCES)`);
+    const file = await asNobody(['template', '-o', kept]);
+    expect(file.code, file.stderr).toBe(73);
+    expect(file.stderr).toContain(`-o ${kept}: is read-only: permission denied (EACCES)`);
+    expect(fs.readFileSync(kept, 'utf8')).toBe('kept\n');
+  });
+});
+
 describe.skipIf(!isRoot)('a full disk (a 64 KiB tmpfs, as root)', () => {
   const mount = fs.mkdtempSync(path.join(files.dir, 'tmpfs-'));
   let mounted = false;
