@@ -39,6 +39,8 @@ const sideFiles = [
   ['-wal', "the database's write-ahead log"],
   ['-shm', "the database's shared-memory file"],
   ['-journal', "the database's rollback journal"],
+  ['.jobs.lock', "the database's job lock"],
+  ['.import.lock', "the database's import lock"],
 ] as const;
 
 /**

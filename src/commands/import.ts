@@ -321,7 +321,7 @@ export function registerImport(program: Command, action: Action): void {
           if (flags.report !== undefined) {
             reportFormat(flags.report);
             const { checkOutput, outputGuard } = await import('../safe-file.js');
-            checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [file, map]));
+            checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [argument, map]));
           }
           const { validateFile } = await import('../core/import/run.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
