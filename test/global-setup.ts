@@ -29,7 +29,8 @@ function freePort(): Promise<number> {
 export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-pg-'));
   const port = await freePort();
-  const password = 'memberctl';
+  // not a word the program prints: every error message hides the database password wherever it appears
+  const password = 'pg-test-secret-91c7';
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
