@@ -5,31 +5,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/connect.js';
 import { workerFileBytes } from '../../src/importers/csv.js';
 import { bin, root, runCli } from '../helpers/cli.js';
 import { dialects, freshDbUrl } from '../helpers/db.js';
+import { memberCount, withPlans } from '../helpers/members.js';
 import { tempFolder } from '../importers/files.js';
 
 const files = tempFolder('inputs-e2e');
 const today = '2026-11-23';
 const fixture = (name: string) => path.join(root, 'fixtures', name);
 const stripe = (name: string) => path.join(root, 'fixtures', 'stripe', name);
-
-async function withPlans(dialect: (typeof dialects)[number]): Promise<string> {
-  const db = await freshDbUrl(dialect);
-  expect((await runCli(['plans', 'import', fixture('plans.csv')], { db })).code).toBe(0);
-  return db;
-}
-
-async function memberCount(url: string): Promise<number> {
-  const db = await openDb(url);
-  try {
-    return Number((await db.kysely.selectFrom('members').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  } finally {
-    await db.close();
-  }
-}
 
 const copies = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('memberctl-input-'));
 

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/connect.js';
 import { bin, root, runCli } from '../helpers/cli.js';
-import { dialects, freshDbUrl } from '../helpers/db.js';
+import { dialects } from '../helpers/db.js';
+import { memberCount, withPlans } from '../helpers/members.js';
 import { tempFolder } from '../importers/files.js';
 
 const files = tempFolder('output-files');
@@ -15,21 +15,6 @@ const today = '2026-11-23';
 const fixture = (name: string) => path.join(root, 'fixtures', name);
 const stripeFixture = (name: string) => path.join(root, 'fixtures', 'stripe', name);
 const isRoot = process.getuid?.() === 0;
-
-async function withPlans(dialect: (typeof dialects)[number]): Promise<string> {
-  const db = await freshDbUrl(dialect);
-  expect((await runCli(['plans', 'import', fixture('plans.csv')], { db })).code).toBe(0);
-  return db;
-}
-
-async function memberCount(url: string): Promise<number> {
-  const db = await openDb(url);
-  try {
-    return Number((await db.kysely.selectFrom('members').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  } finally {
-    await db.close();
-  }
-}
 
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
