@@ -30,39 +30,50 @@ interface StripeImportFlags extends StripeFlags {
 }
 
 
-/** The exports as messages name them (`standard input` for `-`), and the copies of those that are pipes. */
-interface StagedExports {
-  files: StripeSources;
-  paths: Partial<Record<keyof StripeSources, string>>;
-  dispose(): void;
-}
+/** The exports as messages name them (`standard input` for `-`), and where each is read. */
+type StagedExports = Pick<StripeReadRequest, 'files' | 'paths'>;
 
-/** Makes each export readable as a file (importers/input-file.ts); at most one of them can be standard input. */
-async function stageExports(ctx: Context, customers: string, flags: StripeFlags, document: (error: FileError, file: string) => Promise<void>): Promise<StagedExports> {
+/**
+ * Runs `fn` with each export readable as a file (importers/input-file.ts; at most one of them can be standard input),
+ * the copies of pipes removed after. An export that cannot be read at all is told to `document` (under --json) first.
+ */
+async function withStagedExports<T>(
+  ctx: Context,
+  customers: string,
+  flags: StripeFlags,
+  document: (error: FileError, file: string) => Promise<void>,
+  fn: (staged: StagedExports) => Promise<T>,
+): Promise<T> {
   const { inputName, stageInput, standardInput } = await import('../importers/input-file.js');
   const given = { customers, subscriptions: flags.subscriptions ?? null, prices: flags.prices ?? null };
   if (Object.values(given).filter((file) => file === standardInput).length > 1) throw usageError('only one export can be read from standard input (-)');
   const files: StripeSources = { customers: inputName(customers), subscriptions: given.subscriptions && inputName(given.subscriptions), prices: given.prices && inputName(given.prices) };
-  const staged: StagedExports = { files, paths: {}, dispose: () => {} };
+  const paths: StagedExports['paths'] = {};
   const copies: Array<() => void> = [];
-  staged.dispose = () => {
-    for (const dispose of copies) dispose();
-  };
-  for (const key of ['customers', 'subscriptions', 'prices'] as const) {
-    const file = given[key];
-    if (file === null) continue;
+  try {
+    for (const key of ['customers', 'subscriptions', 'prices'] as const) {
+      const file = given[key];
+      if (file === null) continue;
+      try {
+        const input = await stageInput(file);
+        copies.push(input.dispose);
+        paths[key] = input.path;
+      } catch (error) {
+        const unreadable = asFileError(error);
+        if (unreadable && ctx.out.json) await document(unreadable, inputName(file));
+        throw error;
+      }
+    }
     try {
-      const input = await stageInput(file);
-      copies.push(input.dispose);
-      staged.paths[key] = input.path;
+      return await fn({ files, paths });
     } catch (error) {
-      staged.dispose();
-      const unreadable = asFileError(error);
-      if (unreadable && ctx.out.json) await document(unreadable, inputName(file));
+      const { StripeFileError } = await import('../core/stripe/analyze.js');
+      if (error instanceof StripeFileError && ctx.out.json) await document(error, error.file);
       throw error;
     }
+  } finally {
+    for (const dispose of copies) dispose();
   }
-  return staged;
 }
 
 /** The file-level problem of an export that cannot be read at all, in the `--json` documents. */
@@ -179,8 +190,7 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
   };
   const options = await readOptions(ctx, flags, interactive);
   // the inputs first: an export that cannot be read is told as such, before the outputs are looked at
-  const staged = await stageExports(ctx, customers, flags, unreadable);
-  try {
+  return withStagedExports(ctx, customers, flags, unreadable, async (staged) => {
     const rejects = rejectsFiles(customers, flags);
     if (!flags.dryRun) {
       const { checkOutput, outputGuard } = await import('../safe-file.js');
@@ -192,14 +202,8 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
       if (flags.cancelList !== undefined) checkOutput(flags.cancelList, '--cancel-list', guard);
     }
     const db = await ctx.db();
-    return await importStripeStaged(ctx, db, { ...options, files: staged.files, paths: staged.paths }, flags, { onError, rejects, interactive });
-  } catch (error) {
-    const { StripeFileError } = await import('../core/stripe/analyze.js');
-    if (error instanceof StripeFileError && ctx.out.json) await unreadable(error, error.file);
-    throw error;
-  } finally {
-    staged.dispose();
-  }
+    return importStripeStaged(ctx, db, { ...options, ...staged }, flags, { onError, rejects, interactive });
+  });
 }
 
 async function importStripeStaged(
@@ -268,17 +272,7 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
     );
   };
   const options = await readOptions(ctx, flags, false);
-  const staged = await stageExports(ctx, file, flags, unreadable);
-  let validation: Awaited<ReturnType<typeof validateStripe>>;
-  try {
-    validation = await validateStripe(db.kysely, { ...options, files: staged.files, paths: staged.paths }, Boolean(flags.update));
-  } catch (error) {
-    const { StripeFileError } = await import('../core/stripe/analyze.js');
-    if (error instanceof StripeFileError && ctx.out.json) await unreadable(error, error.file);
-    throw error;
-  } finally {
-    staged.dispose();
-  }
+  const validation = await withStagedExports(ctx, file, flags, unreadable, (staged) => validateStripe(db.kysely, { ...options, ...staged }, Boolean(flags.update)));
   const result = { ...validation, problems: validation.problems.map(documented) };
   if (flags.report !== undefined) {
     const { files: _, notImported: __, ...report } = result;
