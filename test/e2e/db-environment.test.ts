@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { bin, root, runCli } from '../helpers/cli.js';
+import { root, runCli } from '../helpers/cli.js';
 import { freshDbUrl, tempDir } from '../helpers/db.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -99,20 +99,7 @@ describe('a SQLite database on a full disk', () => {
 });
 
 /** Runs the built CLI as the user nobody. */
-function runAsNobody(args: string[], db: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, '--db', db, ...args], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1', MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runAsNobody = (args: string[], db: string) => runCli(args, { db, wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
 
 /** A database with the fixture members, in a folder of its own that nobody can enter. */
 async function sharedDatabase(): Promise<{ dir: string; db: string }> {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { withJobLock } from '../../src/core/lock.js';
 import type { Db } from '../../src/db/connect.js';
 import { seedMembers, seedMemberships, seedPlan } from '../db/people-fixtures.js';
-import { bin, type CliResult, root, runCli } from '../helpers/cli.js';
+import { bin, type CliResult, root, runCli, startCli } from '../helpers/cli.js';
 import { dialects, withFreshDb } from '../helpers/db.js';
 
 const asOf = '2026-03-01';
@@ -18,25 +18,12 @@ async function seedDue(db: Db): Promise<void> {
   await seedMemberships(db.kysely, await seedMembers(db.kysely, count), plan, { first_recurring_date: '2026-01-01' });
 }
 
+/** Runs the built CLI under the host name `host` (its own UTS namespace), as in another container; its pid is the CLI's. */
+const onHost = (host: string) => ['unshare', '-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host];
+const startOnHost = (host: string, args: string[]) => startCli(args, { wrap: onHost(host) });
+const runOnHost = (host: string, args: string[]) => runCli(args, { wrap: onHost(host) });
+
 const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined };
-
-/** The built CLI run under the host name `host` (its own UTS namespace), as in another container; its pid is the CLI's. */
-function startOnHost(host: string, args: string[]) {
-  const child = spawn('unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host, process.execPath, bin, ...args], { cwd: root, env, stdio: 'ignore' });
-  return { child, exit: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
-function runOnHost(host: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host, process.execPath, bin, ...args], { cwd: root, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
-}
 
 /** The built CLI at a terminal (a pseudo-terminal from script(1)), answering `answer` to its first question. */
 function answerAtTerminal(args: string[], answer: string): Promise<{ code: number; output: string }> {

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bin, root, runCli } from '../helpers/cli.js';
+import { root, runCli } from '../helpers/cli.js';
 import { dialects } from '../helpers/db.js';
 import { memberCount, withPlans } from '../helpers/members.js';
 import { tempFolder } from '../importers/files.js';
@@ -18,20 +18,8 @@ const isRoot = process.getuid?.() === 0;
 
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-/** Runs the built CLI through `sh -c` (`$@` are its arguments), for umask and redirections of its own. */
-function runShell(script: string, args: string[], db?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const all = [...(db ? ['--db', db] : []), '--today', today, ...args];
-    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined };
-    const child = spawn('sh', ['-c', script.replace('MC', `"${process.execPath}" "${bin}" "$@"`), 'sh', ...all], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** Runs the built CLI through `sh -c script` (`MC` in the script stands for it and its arguments), for umask and redirections of its own. */
+const runShell = (script: string, args: string[], db?: string) => runCli(args, { db, today, wrap: ['sh', '-c', script.replace('MC', '"$0" "$@"')] });
 
 const stripeArgs = ['import', 'stripe', '--customers', stripeFixture('customers.csv'), '--subscriptions', stripeFixture('subscriptions.csv'), '--prices', stripeFixture('prices.csv'), '--map', stripeFixture('price-map.json')];
 

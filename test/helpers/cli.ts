@@ -19,33 +19,40 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   input?: string;
+  /**
+   * A command that runs the CLI for the test (`['setpriv', '--reuid=65534', ...]`, `['sh', '-c', 'umask 022; exec "$0" "$@"']`):
+   * node's path and the CLI's arguments follow its own.
+   */
+  wrap?: string[];
 }
 
 /** The arguments (after node) and spawn options of the built CLI, as every test runs it. */
-function cliSpawn(args: string[], options: CliOptions): [string[], { cwd: string; env: NodeJS.ProcessEnv }] {
+function cliSpawn(args: string[], options: CliOptions): [string, string[], { cwd: string; env: NodeJS.ProcessEnv }] {
   const fullArgs = [
     ...(options.db ? ['--db', options.db] : []),
     ...(options.today ? ['--today', options.today] : []),
     ...args,
   ];
+  const [command = process.execPath, ...wrapArgs] = options.wrap ?? [];
   return [
-    [bin, ...fullArgs],
+    command,
+    [...wrapArgs, ...(options.wrap ? [process.execPath] : []), bin, ...fullArgs],
     { cwd: options.cwd ?? root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, MEMBERCTL_DB: undefined, MEMBERCTL_TODAY: undefined, ...options.env } },
   ];
 }
 
 /** Starts the built `bin/memberctl` without waiting for it, its output ignored: for tests that kill it or race it. */
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; exit: Promise<number | null> } {
-  const [argv, spawnOptions] = cliSpawn(args, options);
-  const child = spawn(process.execPath, argv, { ...spawnOptions, stdio: 'ignore' });
+  const [command, argv, spawnOptions] = cliSpawn(args, options);
+  const child = spawn(command, argv, { ...spawnOptions, stdio: 'ignore' });
   return { child, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
 }
 
 /** Runs the built `bin/memberctl` as a user would, without a terminal. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const [argv, spawnOptions] = cliSpawn(args, options);
-    const child = spawn(process.execPath, argv, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, argv, spawnOptions] = cliSpawn(args, options);
+    const child = spawn(command, argv, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
