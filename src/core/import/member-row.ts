@@ -26,6 +26,8 @@ export interface Layout {
   mapping: HeaderMapping;
   /** every column read: template and custom, with its header */
   used: ReadonlyArray<{ position: number; column: string }>;
+  /** The positions of `used`: only their cells may keep a row out. */
+  imported: ReadonlySet<number>;
 }
 
 export interface DateReading {
@@ -63,9 +65,6 @@ export interface MemberValues {
 
 const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;
 
-/** Positions of the columns the import reads (template and custom fields): only they may keep a row out. */
-export const importedPositions = (layout: Layout): ReadonlySet<number> => new Set(layout.used.map((u) => u.position));
-
 /**
  * Maps the header row to the template. In `update` mode no column is required but the key: an Email or an
  * External ID column.
@@ -96,7 +95,8 @@ export function buildLayout(headers: readonly string[], headerRow: number, mode:
     ...Object.values(index).map((position) => ({ position, column: headers[position] ?? '' })),
     ...custom.map((c) => ({ position: c.index, column: c.key })),
   ];
-  return { layout: { headers, index, custom, hasPlanColumns, mapping, used }, problems };
+  const imported = new Set(used.map((u) => u.position));
+  return { layout: { headers, index, custom, hasPlanColumns, mapping, used, imported }, problems };
 }
 
 /** The header of a column as written in the file (what problems name). */

@@ -18,7 +18,7 @@ import { type Problem, problem } from '../problems.js';
 import { getSetting } from '../settings.js';
 import { bulkTarget, deferIndexes } from './bulk.js';
 import { type Existing, loadExisting } from './existing.js';
-import { buildLayout, type DateReading, importedPositions, type ImportMode, type Layout } from './member-row.js';
+import { buildLayout, type DateReading, type ImportMode, type Layout } from './member-row.js';
 import { type PayerResolution, resolvePayers } from './resolve-payers.js';
 import { RejectsFile, rejectReason } from './rejects.js';
 import { emptyIndex, type FileIndex, inferredConvention, scanRow } from './scan.js';
@@ -137,7 +137,7 @@ class RowMemory {
 export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<Analysis> {
   const table = await openTable(options.file, { sheet: options.sheet, path: options.path });
   const { layout, problems: headerProblems } = buildLayout(table.headers, table.headerRow, options.mode);
-  headerProblems.push(...cellCharacterProblems(table.headerRow, table.headers, [], importedPositions(layout)));
+  headerProblems.push(...cellCharacterProblems(table.headerRow, table.headers, [], layout.imported));
   const fatal = headerProblems.some((p) => p.severity === 'error');
   const existing = await loadExisting(db);
   const index = emptyIndex();

@@ -11,7 +11,7 @@ import { cellCharacterProblems } from '../cell-characters.js';
 import { type Problem, problem } from '../problems.js';
 import { compactName, nameMatcher } from '../suggest.js';
 import { type Existing, membersNamed } from './existing.js';
-import { type DateReading, headerOf, importedPositions, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
+import { type DateReading, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import type { FileIndex } from './scan.js';
 import { plural } from '../words.js';
@@ -116,7 +116,7 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
   const { layout, index, existing, today } = checks;
   const { row } = raw;
   const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode);
-  problems.push(...cellCharacterProblems(row, raw.cells, layout.headers, importedPositions(layout)));
+  problems.push(...cellCharacterProblems(row, raw.cells, layout.headers, layout.imported));
   problems.push(...(index.problems.get(row) ?? []));
   const payerProblem = checks.payers.problems.get(row);
   if (payerProblem) problems.push(payerProblem);
