@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { lockFilePath, lockNames } from './core/lock.js';
 import { cantCreateError, ioError, type UserError } from './errors.js';
 
 /** Owner read and write only. */
@@ -39,9 +40,8 @@ const sideFiles = [
   ['-wal', "the database's write-ahead log"],
   ['-shm', "the database's shared-memory file"],
   ['-journal', "the database's rollback journal"],
-  ['.jobs.lock', "the database's job lock"],
-  ['.import.lock', "the database's import lock"],
-] as const;
+  ...lockNames.map((name) => [lockFilePath('', name), `the database's "${name}" lock file`] as const),
+];
 
 /**
  * Where writing `file` lands: symbolic links followed, dangling ones included (a link to a `-wal` file that does not

@@ -21,6 +21,9 @@ import { type AuditSource, recordAudit } from './audit.js';
 /** The locks memberctl takes, by the name its messages and `db unlock` use. */
 export const lockNames = ['jobs', 'import'] as const;
 
+/** The file beside a SQLite database that holds its lock `name`. */
+export const lockFilePath = (databaseFile: string, name: string): string => `${databaseFile}.${name}.lock`;
+
 export interface LockOptions {
   /** seconds to wait for a lock another process holds (--wait); 0 gives up at once; undefined: the command has no --wait */
   waitSeconds?: number;
@@ -178,7 +181,7 @@ async function tryRowLock(db: Db, name: string, record: boolean): Promise<Held |
 /** The lock file of `name` beside the database; null for an in-memory database. */
 function lockFile(db: Db, name: string): { lock: string; database: string } | null {
   const main = (db.sqlite?.pragma('database_list') as Array<{ name: string; file: string }> | undefined)?.find((d) => d.name === 'main');
-  return main?.file ? { lock: `${main.file}.${name}.lock`, database: main.file } : null;
+  return main?.file ? { lock: lockFilePath(main.file, name), database: main.file } : null;
 }
 
 /**

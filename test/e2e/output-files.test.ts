@@ -24,7 +24,7 @@ const runShell = (script: string, args: string[], db?: string) => runCli(args, {
 const stripeArgs = ['import', 'stripe', '--customers', stripeFixture('customers.csv'), '--subscriptions', stripeFixture('subscriptions.csv'), '--prices', stripeFixture('prices.csv'), '--map', stripeFixture('price-map.json')];
 
 describe('an output never replaces the database, its side files or an input', () => {
-  it('refuses (73) the SQLite database, its -wal, -shm and -journal, directly or through a symbolic link, and leaves it intact', async () => {
+  it('refuses (73) the SQLite database, its -wal, -shm and -journal, its lock files, directly or through a symbolic link, and leaves it intact', async () => {
     const dir = fs.mkdtempSync(path.join(files.dir, 'db-'));
     const db = path.join(dir, 'm.db');
     expect((await runCli(['plans', 'import', fixture('plans.csv')], { db })).code).toBe(0);
@@ -35,7 +35,7 @@ describe('an output never replaces the database, its side files or an input', ()
     // a link to a side file that does not exist at this moment still lands on it
     fs.symlinkSync(`${db}-wal`, path.join(dir, 'wal-link.csv'));
     fs.symlinkSync(`${db}-journal`, path.join(dir, 'journal-link.csv'));
-    const targets = [db, `${db}-wal`, `${db}-shm`, `${db}-journal`, path.join(dir, 'link.csv'), path.join(dir, 'wal-link.csv'), path.join(dir, 'journal-link.csv')];
+    const targets = [db, `${db}-wal`, `${db}-shm`, `${db}-journal`, `${db}.jobs.lock`, `${db}.import.lock`, path.join(dir, 'link.csv'), path.join(dir, 'wal-link.csv'), path.join(dir, 'journal-link.csv')];
     const before = sha(db);
     const commands = (target: string): Array<[string, string[]]> => [
       ['-o', ['invoices', 'export', '-o', target]],
