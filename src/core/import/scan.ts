@@ -39,8 +39,6 @@ export interface FileIndex {
   payerOwnKeys: Map<number, { name: string | null; emailKey: string | null }>;
   /** company name -> first row */
   companies: Map<string, number>;
-  /** problems that the first pass proves: duplicates, conflicting or missing matches */
-  problems: Map<number, Problem[]>;
   /** row -> id of the existing member it stands for */
   matches: Map<number, number>;
   /** existing member id -> the (first) row that stands for them */
@@ -70,65 +68,47 @@ export function emptyIndex(): FileIndex {
     payerRefs: new Map(),
     payerOwnKeys: new Map(),
     companies: new Map(),
-    problems: new Map(),
     matches: new Map(),
     rowOfMember: new Map(),
     dates: { provesDMY: null, provesMDY: null, ambiguous: 0 },
   };
 }
 
-/** Adds one row to the index. */
+interface RowKeys {
+  name: string | null;
+  email: string | null;
+  /** the e-mail as compared: lower case, without mailto: */
+  key: string | null;
+  externalId: string | null;
+  company: string | null;
+  paidBy: string | null;
+}
+
+function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
+  const email = columnText(layout, cells, 'email');
+  return {
+    name: columnText(layout, cells, 'name'),
+    email,
+    key: email === null ? null : emailKey(email.startsWith('mailto:') || email.startsWith('MAILTO:') ? email.slice(7) : email),
+    externalId: columnText(layout, cells, 'externalId'),
+    company: columnText(layout, cells, 'company'),
+    paidBy: columnText(layout, cells, 'paidBy'),
+  };
+}
+
+/** A row repeats an earlier one by External ID or e-mail: the first row that has either. */
+function repeats(index: FileIndex, row: number, keys: RowKeys): boolean {
+  return (keys.externalId !== null && index.byExternalId.get(keys.externalId) !== row) || (keys.key !== null && index.byEmail.get(keys.key) !== row);
+}
+
+/** Adds one row to the index. Its problems are found again by `indexProblems` in the second pass, never kept. */
 export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing: Existing, mode: ImportMode): void {
   const { row, cells } = raw;
   index.dataRows += 1;
-  const add = (p: Problem) => {
-    const list = index.problems.get(row);
-    if (list) list.push(p);
-    else index.problems.set(row, [p]);
-  };
-
-  const name = columnText(layout, cells, 'name');
-  const email = columnText(layout, cells, 'email');
-  const key = email === null ? null : emailKey(email.startsWith('mailto:') || email.startsWith('MAILTO:') ? email.slice(7) : email);
-  const externalId = columnText(layout, cells, 'externalId');
-  const company = columnText(layout, cells, 'company');
-  const paidBy = columnText(layout, cells, 'paidBy');
-
-  let duplicate = false;
-  if (externalId !== null) {
-    const first = index.byExternalId.get(externalId);
-    if (first === undefined) index.byExternalId.set(own(externalId), row);
-    else {
-      duplicate = true;
-      add(
-        problem({
-          row,
-          column: headerOf(layout, 'externalId'),
-          value: externalId,
-          code: 'duplicate_member',
-          severity: 'error',
-          message: `External ID "${externalId}" is already on row ${first}`,
-        }),
-      );
-    }
-  }
-  if (key !== null) {
-    const first = index.byEmail.get(key);
-    if (first === undefined) index.byEmail.set(own(key), row);
-    else if (!duplicate) {
-      duplicate = true;
-      add(
-        problem({
-          row,
-          column: headerOf(layout, 'email'),
-          value: email,
-          code: 'duplicate_member',
-          severity: 'error',
-          message: `the e-mail ${email} is already on row ${first}${email !== key ? ' (capital letters do not matter)' : ''}`,
-        }),
-      );
-    }
-  }
+  const keys = rowKeys(layout, cells);
+  const { name, key, externalId, company, paidBy } = keys;
+  if (externalId !== null && !index.byExternalId.has(externalId)) index.byExternalId.set(own(externalId), row);
+  if (key !== null && !index.byEmail.has(key)) index.byEmail.set(own(key), row);
   if (name !== null) {
     const first = index.byName.get(name);
     if (first === undefined) index.byName.set(own(name), row);
@@ -146,52 +126,11 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   }
   if (company !== null && !index.companies.has(company)) index.companies.set(own(company), row);
 
-  if (!duplicate) {
+  if (!repeats(index, row, keys)) {
     const match = matchExisting({ externalId, emailKey: key, name, company }, existing, mode === 'update');
-    const column = match.kind === 'new' && mode === 'import' ? '' : headerOf(layout, match.kind === 'existing' && match.by === 'name' ? 'name' : externalId !== null ? 'externalId' : 'email');
-    switch (match.kind) {
-      case 'existing': {
-        const first = index.rowOfMember.get(match.id);
-        if (first !== undefined) {
-          add(
-            problem({
-              row,
-              column,
-              value: externalId ?? email ?? name,
-              code: 'duplicate_member',
-              severity: 'error',
-              message: `this row and row ${first} are the same existing member (#${match.id})`,
-            }),
-          );
-        } else {
-          index.rowOfMember.set(match.id, row);
-          index.matches.set(row, match.id);
-        }
-        break;
-      }
-      case 'conflict':
-        add(problem({ row, column, value: externalId ?? email, code: 'conflict_existing', severity: 'error', message: match.message }));
-        break;
-      case 'ambiguous':
-        add(
-          problem({
-            row,
-            column: headerOf(layout, 'name'),
-            value: name,
-            code: 'conflict_existing',
-            severity: 'error',
-            message: `${match.ids.length} existing members are named "${name}"${company ? ` at ${company}` : ''} (${match.ids.map((id) => `#${id}`).join(', ')}): add their e-mail or External ID to say which one`,
-          }),
-        );
-        break;
-      case 'new':
-        if (mode === 'update') {
-          const what = externalId !== null && email !== null ? `External ID "${externalId}" or e-mail ${email}` : externalId !== null ? `External ID "${externalId}"` : `e-mail ${email}`;
-          if (externalId !== null || email !== null) {
-            add(problem({ row, column, value: externalId ?? email, code: 'unknown_member', severity: 'error', message: `no member has the ${what}` }));
-          }
-        }
-        break;
+    if (match.kind === 'existing' && !index.rowOfMember.has(match.id)) {
+      index.rowOfMember.set(match.id, row);
+      index.matches.set(row, match.id);
     }
   }
 
@@ -204,6 +143,73 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
     if (fits.DMY && !fits.MDY) dates.provesDMY ??= { row, column: headerOf(layout, dateKey), text };
     else if (fits.MDY && !fits.DMY) dates.provesMDY ??= { row, column: headerOf(layout, dateKey), text };
     else if (fits.DMY && fits.MDY && parseLooseDate(text, null).kind === 'ambiguous') dates.ambiguous += 1;
+  }
+}
+
+/**
+ * The problems the index proves for a row (duplicates, conflicting or missing matches), found in the second pass
+ * from the index rather than kept for every row of the first: a file of a million repeated rows costs no more
+ * memory than a valid one.
+ */
+export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, existing: Existing, mode: ImportMode): Problem[] {
+  const { row, cells } = raw;
+  const keys = rowKeys(layout, cells);
+  const { name, email, key, externalId, company } = keys;
+  if (externalId !== null) {
+    const first = index.byExternalId.get(externalId)!;
+    if (first !== row) {
+      return [problem({ row, column: headerOf(layout, 'externalId'), value: externalId, code: 'duplicate_member', severity: 'error', message: `External ID "${externalId}" is already on row ${first}` })];
+    }
+  }
+  if (key !== null) {
+    const first = index.byEmail.get(key)!;
+    if (first !== row) {
+      return [
+        problem({
+          row,
+          column: headerOf(layout, 'email'),
+          value: email,
+          code: 'duplicate_member',
+          severity: 'error',
+          message: `the e-mail ${email} is already on row ${first}${email !== key ? ' (capital letters do not matter)' : ''}`,
+        }),
+      ];
+    }
+  }
+  if (index.matches.has(row)) return [];
+  const match = matchExisting({ externalId, emailKey: key, name, company }, existing, mode === 'update');
+  const column = match.kind === 'new' && mode === 'import' ? '' : headerOf(layout, match.kind === 'existing' && match.by === 'name' ? 'name' : externalId !== null ? 'externalId' : 'email');
+  switch (match.kind) {
+    case 'existing':
+      return [
+        problem({
+          row,
+          column,
+          value: externalId ?? email ?? name,
+          code: 'duplicate_member',
+          severity: 'error',
+          message: `this row and row ${index.rowOfMember.get(match.id)} are the same existing member (#${match.id})`,
+        }),
+      ];
+    case 'conflict':
+      return [problem({ row, column, value: externalId ?? email, code: 'conflict_existing', severity: 'error', message: match.message })];
+    case 'ambiguous':
+      return [
+        problem({
+          row,
+          column: headerOf(layout, 'name'),
+          value: name,
+          code: 'conflict_existing',
+          severity: 'error',
+          message: `${match.ids.length} existing members are named "${name}"${company ? ` at ${company}` : ''} (${match.ids.map((id) => `#${id}`).join(', ')}): add their e-mail or External ID to say which one`,
+        }),
+      ];
+    case 'new':
+      if (mode === 'update' && (externalId !== null || email !== null)) {
+        const what = externalId !== null && email !== null ? `External ID "${externalId}" or e-mail ${email}` : externalId !== null ? `External ID "${externalId}"` : `e-mail ${email}`;
+        return [problem({ row, column, value: externalId ?? email, code: 'unknown_member', severity: 'error', message: `no member has the ${what}` })];
+      }
+      return [];
   }
 }
 

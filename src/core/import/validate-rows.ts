@@ -13,7 +13,7 @@ import { compactName, nameMatcher } from '../suggest.js';
 import { type Existing, membersNamed } from './existing.js';
 import { type DateReading, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
-import type { FileIndex } from './scan.js';
+import { type FileIndex, indexProblems } from './scan.js';
 import { plural } from '../words.js';
 
 export interface RowChecks {
@@ -117,7 +117,7 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
   const { row } = raw;
   const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode);
   problems.push(...cellCharacterProblems(row, raw.cells, layout.headers, layout.imported));
-  problems.push(...(index.problems.get(row) ?? []));
+  problems.push(...indexProblems(raw, layout, index, existing, checks.mode));
   const payerProblem = checks.payers.problems.get(row);
   if (payerProblem) problems.push(payerProblem);
   const column = (key: Parameters<typeof headerOf>[1]) => headerOf(layout, key);
