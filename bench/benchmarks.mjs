@@ -1,9 +1,9 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
-import { importBench, importBigBench } from './import.mjs';
+import { importBench, importBigBench, importProblemsBench } from './import.mjs';
 import { invoices } from './invoices.mjs';
 import { membersList } from './members-list.mjs';
 import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
 import { stripeBench } from './stripe.mjs';
 
-export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, stripeBench];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench];

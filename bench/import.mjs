@@ -3,7 +3,10 @@
 //   against `sqlite3 .import --csv` of the same file, the best of three runs of each (target: at most 15x, at most
 //   400 MB peak RSS), then the same rows as xlsx (at most 500 MB peak RSS).
 // - import-1m: 1M rows as CSV must complete within 1 GB peak RSS.
-// Row counts can be changed with MEMBERCTL_BENCH_IMPORT_ROWS and MEMBERCTL_BENCH_IMPORT_BIG_ROWS.
+// - import-problems: `validate --json` of 1M rows that each repeat the first one (a problem on every row) must peak
+//   at most at the RSS of 1M valid rows; the --json document and a CSV report list every problem.
+// Row counts can be changed with MEMBERCTL_BENCH_IMPORT_ROWS, MEMBERCTL_BENCH_IMPORT_BIG_ROWS and
+// MEMBERCTL_BENCH_PROBLEM_ROWS.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -161,6 +164,53 @@ export const importBigBench = {
         lines: [
           `${rows.toLocaleString('en-US')} rows, CSV ${fmt(fs.statSync(csv).size / 1e6, 0)} MB`,
           `import CSV: ${fmt(run.ms / 1000, 1)} s (${rate(rows, run.ms)}), peak RSS ${fmt(run.peakRssMb, 0)} MB (target <= 1024) ${ok ? 'OK' : 'MISSED'}`,
+        ],
+      };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export const importProblemsBench = {
+  name: 'import-problems',
+  description: '`validate` of 1M rows with a problem each peaks at most at the RSS of 1M valid rows, every problem listed',
+  async run() {
+    const rows = Number(process.env.MEMBERCTL_BENCH_PROBLEM_ROWS ?? 1_000_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-bench-problems-'));
+    try {
+      const good = path.join(dir, 'good.csv');
+      const bad = path.join(dir, 'repeated.csv');
+      writeCsv(good, rows);
+      const first = row(1, rows).join(',');
+      writeCsvLines(bad, header.join(','), rows, () => first);
+      const db = await freshDb(dir, 'problems');
+      const validate = async (file, extra = []) => {
+        const run = await measureCli(['--db', db, '--today', today, '--json', 'validate', file, ...extra]);
+        if (run.code !== 0 && run.code !== 65) throw new Error(`validate ${path.basename(file)} exited ${run.code}: ${run.stderr.slice(0, 500)}`);
+        return run;
+      };
+      const valid = await validate(good);
+      const repeated = await validate(bad);
+      const document = JSON.parse(repeated.stdout);
+      const listed = document.problems.length;
+      const expected = document.errors + document.warnings;
+      repeated.stdout = '';
+      const report = path.join(dir, 'report.csv');
+      const reported = await validate(bad, ['--report', report]);
+      const reportLines = fs.readFileSync(report, 'utf8').trimEnd().split('\n').length - 1;
+      const ratio = repeated.peakRssMb / valid.peakRssMb;
+      // every row but the first repeats it; the two custom columns are a warning each
+      const complete = document.errors === rows - 1 && listed === expected && reportLines === expected;
+      const ok = ratio <= 1 && complete;
+      return {
+        ok,
+        lines: [
+          `${rows.toLocaleString('en-US')} rows; valid CSV ${fmt(fs.statSync(good).size / 1e6, 0)} MB, repeated rows CSV ${fmt(fs.statSync(bad).size / 1e6, 0)} MB`,
+          `validate valid rows:         ${fmt(valid.ms / 1000, 1)} s, peak RSS ${fmt(valid.peakRssMb, 0)} MB`,
+          `validate repeated rows:      ${fmt(repeated.ms / 1000, 1)} s, peak RSS ${fmt(repeated.peakRssMb, 0)} MB, ${listed.toLocaleString('en-US')} problems in --json`,
+          `  with --report report.csv:  ${fmt(reported.ms / 1000, 1)} s, peak RSS ${fmt(reported.peakRssMb, 0)} MB, ${reportLines.toLocaleString('en-US')} problems in the report`,
+          `repeated / valid peak RSS = ${fmt(ratio, 2)} (target <= 1), every problem listed: ${complete ? 'yes' : 'NO'} ${ok ? 'OK' : 'MISSED'}`,
         ],
       };
     } finally {

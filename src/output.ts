@@ -1,4 +1,5 @@
 import { Chalk } from 'chalk';
+import { jsonDocumentPieces } from './writers/json-document.js';
 import { escapeControls, safeText, type TerminalColors, type TerminalText, terminalColors } from './terminal-text.js';
 
 export interface OutputOptions {
@@ -60,6 +61,20 @@ export class Output {
     if (shown !== '') this.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   }
 
+  /**
+   * `result` for a document with a list that may be too long to hold as one string: under --json, `items` are
+   * written in place of `data[key]` a piece at a time, each after the last one has drained.
+   */
+  async resultWithList(data: Record<string, unknown>, key: string, items: Iterable<unknown>, human: () => string | TerminalText | null): Promise<void> {
+    if (!this.options.json) {
+      this.result(data, human);
+      return;
+    }
+    for (const piece of jsonDocumentPieces(data, key, items)) {
+      if (!this.stdout.write(piece)) await drained(this.stdout);
+    }
+  }
+
   /** Human text for stdout that has no JSON counterpart (ignored under --json). */
   print(text: string | TerminalText): void {
     if (this.options.json) return;
@@ -90,6 +105,21 @@ export class Output {
   get stderrStream(): NodeJS.WriteStream {
     return this.stderr;
   }
+}
+
+/** Resolves once a stream can take more, or is closed or failed (its error is told by whoever listens for it). */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
 }
 
 /** A table cell: on one line, its control characters (line feeds too) shown as escapes. */

@@ -1,4 +1,5 @@
 import type { ImportCounts } from '../core/import/write-import.js';
+import type { ProblemList } from '../core/problem-list.js';
 import { documented, type Problem } from '../core/problems.js';
 
 /** What every import (template file or Stripe exports) reports. */
@@ -7,10 +8,22 @@ export interface ImportOutcome<P extends Problem> extends ImportCounts {
   dryRun: boolean;
   rows: number;
   rejected: number;
-  problems: P[];
+  problems: ProblemList<P> | readonly P[];
 }
 
-/** The part of the `import --json` document (cli.md) that `import stripe` shares; each command adds its own keys after it. */
+/** Problems as the documents give them (`documented`), read again from the list each time they are iterated. */
+export function documentedProblems<P extends Problem>(problems: ProblemList<P> | readonly P[]): Iterable<P> {
+  return {
+    *[Symbol.iterator]() {
+      for (const p of problems) yield documented(p);
+    },
+  };
+}
+
+/**
+ * The part of the `import --json` document that `import stripe` shares; each command adds its own keys after it.
+ * Its problems are iterable, for `Output.resultWithList`.
+ */
 export function importDocument<P extends Problem>(result: ImportOutcome<P>) {
   return {
     batch: result.batch,
@@ -20,6 +33,6 @@ export function importDocument<P extends Problem>(result: ImportOutcome<P>) {
     updated: result.updated,
     unchanged: result.unchanged,
     rejected: result.rejected,
-    problems: result.problems.map(documented),
+    problems: documentedProblems(result.problems),
   };
 }

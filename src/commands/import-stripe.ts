@@ -97,7 +97,8 @@ async function readOptions(ctx: Context, flags: StripeFlags, mayBeNewMap: boolea
 async function renderStripeProblems(ctx: Context, problems: readonly StripeProblem[]): Promise<TerminalText> {
   const { renderProblems } = await import('../render-problems.js');
   const files = [...new Set(problems.map((p) => p.file))];
-  return joinLines(files.map((file) => renderProblems(file, problems.filter((p) => p.file === file), ctx.out.color)));
+  const more = 'Run `memberctl validate --source stripe` on the same exports with `--report problems.csv` to list every one.';
+  return joinLines(files.map((file) => renderProblems(file, problems.filter((p) => p.file === file), ctx.out.color, more)));
 }
 
 function notImportedLine(notImported: Record<string, number>): string | null {
@@ -186,7 +187,8 @@ async function importStripeCommand(ctx: Context, flags: StripeImportFlags): Prom
   const unreadable = async (error: FileError, file: string) => {
     const { noCounts } = await import('../core/import/write-import.js');
     const empty: StripeImportResult = { batch: null, dryRun: Boolean(flags.dryRun), rows: 0, emptyRows: 0, ...noCounts(), rejected: 0, written: false, aborted: true, problems: [exportProblem(error, file)], notImported: {}, rejects: null, toCancel: [], cancelList: null };
-    ctx.out.result(stripeImportJson(empty), () => null);
+    const json = stripeImportJson(empty);
+    await ctx.out.resultWithList(json, 'problems', json.problems, () => null);
   };
   const options = await readOptions(ctx, flags, interactive);
   // the inputs first: an export that cannot be read is told as such, before the outputs are looked at
@@ -243,7 +245,8 @@ async function importStripeStaged(
   }
   const result = await importStripe(db, { ...options, dryRun: Boolean(flags.dryRun) });
   const text = await renderStripeImport(ctx, result, flags);
-  ctx.out.result(stripeImportJson(result), () => text);
+  const json = stripeImportJson(result);
+  await ctx.out.resultWithList(json, 'problems', json.problems, () => text);
   // the one line a script's log must not lose: the subscriptions still bill in Stripe
   const reminder = cancelReminder(result, flags.cancelList);
   if (ctx.out.json && reminder && !result.aborted) ctx.out.warn(reminder);

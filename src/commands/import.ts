@@ -3,12 +3,12 @@ import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { DateConvention } from '../core/dates.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
-import { documented, type Problem, problem } from '../core/problems.js';
+import { type Problem, problem } from '../core/problems.js';
 import { usageError } from '../errors.js';
 import { asFileError, type FileError } from '../importers/file-error.js';
 import type { StagedInput } from '../importers/input-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
-import { importDocument } from './import-result.js';
+import { documentedProblems, importDocument } from './import-result.js';
 import type { StripeFlags } from './import-stripe.js';
 import { plural } from '../core/words.js';
 
@@ -106,12 +106,13 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
   const { renderProblems, summarizeProblems } = await import('../render-problems.js');
   const color = ctx.out.color;
   const lines: Array<string | TerminalText> = [];
-  if (result.problems.length > 0) lines.push(renderProblems(file, result.problems, color), '');
+  const more = `Run \`memberctl validate ${file} --report problems.csv\` (or .xlsx) to list every one.`;
+  if (result.problems.size > 0) lines.push(renderProblems(file, result.problems, color, more), '');
   const rows = `${plural(result.rows, 'row')}${result.emptyRows > 0 ? `, ${plural(result.emptyRows, 'empty row')} skipped` : ''}`;
   if (result.rejected > 0 && onError === 'abort') {
     lines.push(
       color.red(`${file} (${rows}): ${summarizeProblems(result.problems)}: nothing was written.`),
-      result.problems.some((p) => p.row === null && p.severity === 'error')
+      result.problems.fileErrors > 0
         ? 'Fix the file, then run the same command again.'
         : verb === 'import'
           ? 'Fix the rows above and run it again, or import the valid rows now with --on-error skip (the others go to a rejects file).'
@@ -139,16 +140,24 @@ function fileProblem(error: FileError): Problem {
 /** `import --json` for a file that cannot be read at all: scripts still get their document (the message goes to stderr as well). */
 async function printUnreadableImport(ctx: Context, error: FileError, dryRun: boolean): Promise<void> {
   const { noCounts } = await import('../core/import/write-import.js');
-  ctx.out.result(importJson({ batch: null, dryRun, rows: 0, ...noCounts(), rejected: 0, problems: [fileProblem(error)], rejects: null, emptyRows: 0, written: false }), () => null);
+  const { ProblemList } = await import('../core/problem-list.js');
+  const problems = new ProblemList([fileProblem(error)]);
+  await printImport(ctx, { batch: null, dryRun, rows: 0, ...noCounts(), rejected: 0, problems, rejects: null, emptyRows: 0, written: false }, () => null);
 }
 
-/** `import --json` (cli.md), plus the rejects file and the empty rows skipped. */
+/** Prints an import's result: under --json its document, every problem in it however many there are. */
+async function printImport(ctx: Context, result: ImportResult, human: () => TerminalText | null): Promise<void> {
+  const json = importJson(result);
+  await ctx.out.resultWithList(json, 'problems', json.problems, human);
+}
+
+/** `import --json` (cli.md), plus the rejects file and the empty rows skipped; its problems are read from the list as it is written. */
 export function importJson(result: ImportResult) {
   return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows };
 }
 
 /** Unknown plan names, each with how many rows use it. */
-export function unknownPlans(problems: readonly Problem[]): Map<string, number> {
+export function unknownPlans(problems: Iterable<Problem>): Map<string, number> {
   const names = new Map<string, number>();
   for (const p of problems) if (p.code === 'unknown_plan' && p.value !== null) names.set(p.value, (names.get(p.value) ?? 0) + 1);
   return names;
@@ -286,7 +295,7 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
     progress.stop();
   }
   const text = await renderImport(ctx, file, result, settings.onError, settings.verb);
-  ctx.out.result(importJson(result), () => text);
+  await printImport(ctx, result, () => text);
   return result.rejected > 0 ? 65 : 0;
 }
 
@@ -355,12 +364,12 @@ export function registerImport(program: Command, action: Action): void {
             input?.dispose();
           }
           const { emptyRows, ...report } = result;
-          const json = { ...report, problems: report.problems.map(documented) };
           const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
-          ctx.out.result(json, () => {
+          const more = flags.report === undefined ? 'Add `--report problems.csv` (or .xlsx, .json) to list every one.' : `Every one is in ${flags.report}.`;
+          await ctx.out.resultWithList(report, 'problems', documentedProblems(report.problems), () => {
             const color = ctx.out.color;
             const lines: Array<string | TerminalText> = [];
-            if (result.problems.length > 0) lines.push(renderProblems(file, result.problems, color), '');
+            if (result.problems.size > 0) lines.push(renderProblems(file, result.problems, color, more), '');
             const rows = `${plural(result.rows, 'row')}${emptyRows > 0 ? ` (${plural(emptyRows, 'empty row')} skipped)` : ''}`;
             if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`memberctl import ${argument}\`.`));
             else if (failed) lines.push(color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`));

@@ -224,7 +224,7 @@ export function registerPlans(program: Command, action: Action): void {
             problems,
           };
           ctx.out.result(data, () => {
-            const lines: Array<string | TerminalText> = problems.length ? [renderProblems(file, problems, ctx.out.color)] : [];
+            const lines: Array<string | TerminalText> = problems.length ? [renderProblems(file, problems, ctx.out.color, 'Run it with --json to list every one.')] : [];
             const rows = `${plural(data.rows, 'row')}${data.emptyRows > 0 ? `, ${plural(data.emptyRows, 'empty row')} skipped` : ''}`;
             if (hasErrors()) lines.push(`${file} (${rows}): ${summarizeProblems(problems)}: nothing imported.`);
             else {

@@ -90,6 +90,9 @@ const fileLevelCodes: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
   'empty_file',
 ]);
 
+/** Whether a problem concerns the whole file (its headers, its encoding) rather than one row. */
+export const isFileLevel = (p: Problem): boolean => p.row === null || fileLevelCodes.has(p.code);
+
 /**
  * A problem as the `--json` documents and reports give it (cli.md): a file-level one has a null row and column,
  * the header it concerns (missing, repeated, unknown) being its value. Inside, header problems keep the header's
@@ -99,8 +102,3 @@ export function documented<P extends Problem>(p: P): P {
   if (!fileLevelCodes.has(p.code) || p.row === null) return p;
   return { ...p, row: null, column: null, value: p.value ?? p.column };
 }
-
-export const countBySeverity = (problems: readonly Problem[]) => ({
-  errors: problems.filter((p) => p.severity === 'error').length,
-  warnings: problems.filter((p) => p.severity === 'warning').length,
-});

@@ -145,8 +145,8 @@ describe.each(dialects)('importing members on %s', (dialect) => {
 
     const refused = await importFile(db, options(file));
     expect(refused.written).toBe(false);
-    expect(refused.problems.filter((p) => p.code === 'conflict_existing').map((p) => p.row)).toEqual([2, 3, 4]);
-    expect(refused.problems.find((p) => p.row === 2)!.message).toContain('--update');
+    expect([...refused.problems].filter((p) => p.code === 'conflict_existing').map((p) => p.row)).toEqual([2, 3, 4]);
+    expect([...refused.problems].find((p) => p.row === 2)!.message).toContain('--update');
 
     const result = await importFile(db, options(file, { update: true }));
     expect(result).toMatchObject({ created: { members: 1 }, updated: { members: 3 }, rejected: 0 });
@@ -220,7 +220,7 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     for (const dryRun of [false, true]) {
       const result = await importFile(db, options(write(changed), { dryRun }));
       expect(result.written).toBe(false);
-      expect(result.problems.filter((p) => p.severity === 'error').map((p) => [p.row, p.code])).toEqual([
+      expect([...result.problems].filter((p) => p.severity === 'error').map((p) => [p.row, p.code])).toEqual([
         [2, 'conflict_existing'],
         [3, 'unknown_plan'],
         [5, 'conflict_existing'],
@@ -269,7 +269,7 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     const rejects = files.path('rejected.csv');
     const result = await importFile(db, options(file, { onError: 'skip', rejectsFile: rejects }));
     expect(result).toMatchObject({ written: true, rejected: 2, created: { members: 4 }, rejects });
-    const cascade = result.problems.find((p) => p.code === 'payer_rejected')!;
+    const cascade = [...result.problems].find((p) => p.code === 'payer_rejected')!;
     expect(cascade).toMatchObject({ row: 2, severity: 'error' });
     expect(cascade.message).toContain('row 3');
     expect(cascade.message).toContain('Yoga');
@@ -310,7 +310,7 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     // membership columns without a plan name change the person's one membership
     const renew = await importFile(db, options(write(['Email,Auto renew,Quantity', 'bruno@brightlabs.io,no,3', 'emma@nordlicht.de,no,']), { mode: 'update', update: true }));
     expect(renew).toMatchObject({ written: false, rejected: 1 });
-    expect(renew.problems.find((p) => p.row === 3)!.message).toContain('no membership');
+    expect([...renew.problems].find((p) => p.row === 3)!.message).toContain('no membership');
     const bruno = await importFile(db, options(write(['Email,Auto renew,Quantity', 'bruno@brightlabs.io,no,3']), { mode: 'update', update: true }));
     expect(bruno).toMatchObject({ updated: { members: 0, memberships: 1 } });
     const brunoId = (await member(db, 'bruno@brightlabs.io')).id;

@@ -14,6 +14,7 @@ import { type AuditSource, auditSource } from '../audit.js';
 import type { DateConvention } from '../dates.js';
 import { withJobLock } from '../lock.js';
 import { cellCharacterProblems } from '../cell-characters.js';
+import { ProblemList } from '../problem-list.js';
 import { type Problem, problem } from '../problems.js';
 import { getSetting } from '../settings.js';
 import { bulkTarget, deferIndexes } from './bulk.js';
@@ -211,21 +212,16 @@ export interface ValidationResult {
   valid: boolean;
   errors: number;
   warnings: number;
-  problems: Problem[];
+  /** every problem, file-level ones first, then in row order */
+  problems: ProblemList;
   /** fully empty rows skipped */
   emptyRows: number;
 }
 
-const countProblems = (problems: readonly Problem[]) => {
-  let errors = 0;
-  for (const p of problems) if (p.severity === 'error') errors += 1;
-  return { errors, warnings: problems.length - errors };
-};
-
 /** Validates a member file against the database without writing anything. Problems are returned, never thrown. */
 export async function validateFile(db: Queryable, options: ReadOptions & { update?: boolean }): Promise<ValidationResult> {
   const analysis = await analyzeFile(db, options);
-  const rowProblems: Problem[] = [];
+  const problems = new ProblemList(analysis.fileProblems);
   // rows standing for existing members are compared with them, as the import does: a row that differs is a
   // conflict_existing error without --update
   const compare = new ImportWriter(db, analysis.existing, {
@@ -234,18 +230,16 @@ export async function validateFile(db: Queryable, options: ReadOptions & { updat
     layout: analysis.layout,
     matches: analysis.index.matches,
     payerRows: analysis.payers.payerRows,
-    onReject: (_row, p) => rowProblems.push(p),
-    onWarning: (_row, p) => rowProblems.push(p),
+    onReject: (_row, p) => problems.add(p),
+    onWarning: (_row, p) => problems.add(p),
     mode: options.mode,
   });
   for await (const row of checkedRows(analysis, options.onRows)) {
-    for (const p of row.problems) rowProblems.push(p);
+    for (const p of row.problems) problems.add(p);
     if (row.match !== null && !row.hasErrors) await compare.add(row);
   }
   await compare.finish();
-  rowProblems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-  const problems = [...analysis.fileProblems, ...rowProblems];
-  const { errors, warnings } = countProblems(problems);
+  const { errors, warnings } = problems;
   return { file: options.file, source: 'template', rows: analysis.index.dataRows, valid: errors === 0, errors, warnings, problems, emptyRows: analysis.table.stats.emptyRows };
 }
 
@@ -266,7 +260,8 @@ export interface ImportResult extends ImportCounts {
   dryRun: boolean;
   rows: number;
   rejected: number;
-  problems: Problem[];
+  /** every problem, file-level ones first, then in row order */
+  problems: ProblemList;
   /** the rejects file written, if any */
   rejects: string | null;
   emptyRows: number;
@@ -380,7 +375,7 @@ export async function importFile(db: Db, options: ImportOptions): Promise<Import
 
 async function importInTransaction(db: Db, trx: Queryable, options: ImportOptions, rollback: (outcome: Outcome) => never): Promise<Outcome> {
   const analysis = await analyzeFile(trx, options);
-  const problems: Problem[] = [...analysis.fileProblems];
+  const problems = new ProblemList(analysis.fileProblems);
   const source = importSource(options.env);
   const skip = options.onError === 'skip';
   const result: ImportResult = {
@@ -421,7 +416,7 @@ async function writeRows(
   const skip = options.onError === 'skip';
   let failed = false;
   const reject = (row: CheckedRow, extra: Problem | null) => {
-    if (extra) problems.push(extra);
+    if (extra) problems.add(extra);
     result.rejected += 1;
     failed = true;
     // an aborting import compares the rows that follow with the database, for their conflicts, and writes no more
@@ -448,7 +443,7 @@ async function writeRows(
     matches: analysis.index.matches,
     payerRows: analysis.payers.payerRows,
     onReject: (row, p) => reject(row, p),
-    onWarning: (_row, p) => problems.push(p),
+    onWarning: (_row, p) => problems.add(p),
     mode: options.mode,
   });
 
@@ -494,7 +489,7 @@ async function writeRows(
         });
         row.problems.push(cascade);
         reject(row, null);
-        problems.push(cascade);
+        problems.add(cascade);
         return false;
       }
     }
@@ -503,13 +498,12 @@ async function writeRows(
   };
 
   for await (const row of checkedRows(analysis, options.onRows)) {
-    for (const p of row.problems) problems.push(p);
+    for (const p of row.problems) problems.add(p);
     const done = await decide(row);
     if (done !== null) await settle(row, done);
   }
   if (waiting.size > 0) throw new Error(`payer rows never settled: ${[...waiting.keys()].join(', ')}`);
   await writer.finish();
-  problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
 
   const aborted = failed && !skip;
   if (!aborted) {
