@@ -286,7 +286,7 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
   }
   const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
   const text = await renderStripeProblems(ctx, result.problems);
-  ctx.out.result(result, () => {
+  await ctx.out.resultWithList(result, 'problems', result.problems, () => {
     const summarizeProblems = (r: typeof result) => `${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}`;
     const color = ctx.out.color;
     const lines: Array<string | TerminalText> = text.text === '' ? [] : [text, ''];
