@@ -5,7 +5,7 @@
  * outright). Tabs and line breaks are text. Pure: problems are returned.
  */
 import type { Cell } from '../importers/types.js';
-import { columnLetter } from './header-mapping.js';
+import { columnLetter } from './columns.js';
 import { type Problem, problem } from './problems.js';
 
 /** Control characters (Unicode Cc: C0, DEL and C1) other than tab, line feed and carriage return. */

@@ -1,5 +1,6 @@
 import { problem } from './problems.js';
 import type { Problem } from './problems.js';
+import { columnLetter } from './columns.js';
 import { closest, normalizeName } from './suggest.js';
 import { knownHeaders } from './template-columns.js';
 import type { MemberColumnKey, TemplateColumn } from './template-columns.js';
@@ -21,15 +22,6 @@ export interface HeaderMapping<K extends string = MemberColumnKey> {
 export interface MapHeadersOptions {
   /** Row number of the header row, for the problems; 1 by default. */
   headerRow?: number;
-}
-
-/** The spreadsheet name of a 0-based column position: 0 -> "A", 26 -> "AA". */
-export function columnLetter(index: number): string {
-  let letters = '';
-  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) {
-    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
-  }
-  return letters;
 }
 
 /**

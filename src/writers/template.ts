@@ -1,4 +1,5 @@
 import { finished } from 'node:stream/promises';
+import { columnLetter } from '../core/columns.js';
 import { type TemplateColumn, templateColumns, templateHeader } from '../core/template-columns.js';
 import { writeOutput } from '../safe-file.js';
 import { csvLines, utf8Bom, xlsxCell } from './cells.js';
@@ -65,17 +66,6 @@ const text = {
 const requiredFill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFFF00' } } as const;
 /** Rows prepared with formats and the plan drop-down. */
 const preparedRows = 1000;
-
-const columnLetter = (index: number): string => {
-  let n = index + 1;
-  let letters = '';
-  while (n > 0) {
-    const rem = (n - 1) % 26;
-    letters = String.fromCharCode(65 + rem) + letters;
-    n = Math.floor((n - 1) / 26);
-  }
-  return letters;
-};
 
 const isRequired = (c: TemplateColumn<string>) => c.required !== 'no';
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { cellsWithoutHeader, columnLetter, headerKey, mapHeaders } from '../../src/core/header-mapping.js';
+import { columnLetter } from '../../src/core/columns.js';
+import { cellsWithoutHeader, headerKey, mapHeaders } from '../../src/core/header-mapping.js';
 import { knownHeaders, memberColumnKeys, templateColumns, templateHeader } from '../../src/core/template-columns.js';
 
 const map = (headers: string[], headerRow?: number) => mapHeaders(headers, templateColumns, { headerRow });

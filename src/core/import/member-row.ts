@@ -5,7 +5,8 @@
  */
 import type { Cell, RawRow } from '../../importers/types.js';
 import type { DateConvention } from '../dates.js';
-import { cellsWithoutHeader, columnLetter, type HeaderMapping, mapHeaders } from '../header-mapping.js';
+import { columnLetter } from '../columns.js';
+import { cellsWithoutHeader, type HeaderMapping, mapHeaders } from '../header-mapping.js';
 import { type Problem, problem } from '../problems.js';
 import { emailKey } from '../refs.js';
 import { type MemberColumnKey, templateColumns } from '../template-columns.js';

@@ -2,7 +2,8 @@
  * Opens one Stripe export and takes the card columns out of it before anything reads a value: the table handed
  * on (to the validator, the rejects file, the reports) has no card column and no payment method id at all.
  */
-import { columnLetter, headerKey } from '../../core/header-mapping.js';
+import { columnLetter } from '../../core/columns.js';
+import { headerKey } from '../../core/header-mapping.js';
 import { type Problem, problem } from '../../core/problems.js';
 import { openTable } from '../open-table.js';
 import type { Cell, RawRow, Table } from '../types.js';
