@@ -11,15 +11,9 @@ import { asFileError, type FileError } from '../importers/file-error.js';
 import { usageError } from '../errors.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
+import type { StripeFlags } from './import-shared.js';
 import { plural } from '../core/words.js';
 
-export interface StripeFlags {
-  customers?: string;
-  subscriptions?: string;
-  prices?: string;
-  map?: string;
-  dateFormat?: string;
-}
 
 interface StripeImportFlags extends StripeFlags {
   dryRun?: boolean;
@@ -85,7 +79,7 @@ function exportProblem(error: FileError, file: string): StripeProblem {
 async function readOptions(ctx: Context, flags: StripeFlags, mayBeNewMap: boolean): Promise<Omit<StripeReadRequest, 'files' | 'paths'>> {
   const { readPlanMap } = await import('../core/import/plan-map.js');
   const { stripePriceIds } = await import('../core/stripe/price-plans.js');
-  const { parseDateFormat } = await import('./import.js');
+  const { parseDateFormat } = await import('./import-shared.js');
   return {
     priceMap: flags.map === undefined ? new Map() : readPlanMap(flags.map, mayBeNewMap, stripePriceIds),
     dateFormat: parseDateFormat(flags.dateFormat),
@@ -228,7 +222,7 @@ async function importStripeStaged(
   } as const;
   if (interactive) {
     let preview = await importStripe(db, { ...options, dryRun: true });
-    const { askPlanMappings, unknownPlans } = await import('./import.js');
+    const { askPlanMappings, unknownPlans } = await import('./import-shared.js');
     const unknown = unknownPlans(preview.problems);
     const mapFile = flags.map ?? `${customers}.prices.json`;
     if (unknown.size > 0 && (await askPlanMappings(ctx, unknown, request.priceMap as Map<string, string>, mapFile))) {
