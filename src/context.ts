@@ -68,7 +68,7 @@ export class Context {
   /** The date the command acts as of: --today, else MEMBERCTL_TODAY, else today in the organisation's time zone. */
   async today(): Promise<string> {
     if (this.todayValue) return this.todayValue;
-    const { isIsoDate, todayInTimeZone } = await import('./core/dates.js');
+    const { isIsoDate, todayInTimeZone } = await import('./core/kernel/dates.js');
     const given = this.options.today ?? this.env.MEMBERCTL_TODAY;
     if (given !== undefined) {
       if (!isIsoDate(given)) {
@@ -78,7 +78,7 @@ export class Context {
       this.todayValue = given;
       return given;
     }
-    const { getSetting } = await import('./core/settings.js');
+    const { getSetting } = await import('./core/kernel/settings.js');
     const db = await this.db();
     this.todayValue = todayInTimeZone(await getSetting(db.kysely, 'timezone'));
     return this.todayValue;

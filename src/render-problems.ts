@@ -1,6 +1,6 @@
-import { ProblemList, problemCounts } from './core/problem-list.js';
-import type { Problem } from './core/problems.js';
-import { plural } from './core/words.js';
+import { ProblemList, problemCounts } from './core/kernel/problem-list.js';
+import type { Problem } from './core/kernel/problems.js';
+import { plural } from './core/kernel/words.js';
 import { joinLines, type TerminalColors, type TerminalText, terminalText } from './terminal-text.js';
 
 /** Problems a terminal shows; the others are counted by code, and `--json` and `--report` give every one. */

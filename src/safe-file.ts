@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { lockFilePath, lockNames } from './core/lock.js';
+import { lockFilePath, lockNames } from './core/kernel/lock.js';
 import { cantCreateError, ioError, type UserError } from './errors.js';
 
 /** Owner read and write only. */

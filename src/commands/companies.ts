@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
-import type { CompanyInput, CompanySummary } from '../core/companies.js';
+import type { CompanyInput, CompanySummary } from '../core/people/companies.js';
 import { renderTable } from '../output.js';
 import { escapeControls } from '../terminal-text.js';
 
@@ -47,7 +47,7 @@ export function registerCompanies(program: Command, action: Action): void {
       .option('--limit <n>', 'at most N companies')
       .action(
         action(async (ctx, flags: { limit?: string }) => {
-          const { listCompanies, companyJson } = await import('../core/companies.js');
+          const { listCompanies, companyJson } = await import('../core/people/companies.js');
           const { parseLimit } = await import('./members.js');
           const limit = await parseLimit(flags.limit);
           const db = await ctx.db();
@@ -75,8 +75,8 @@ export function registerCompanies(program: Command, action: Action): void {
       .description('one company: details, parent, children and members')
       .action(
         action(async (ctx, name: string) => {
-          const { companySummary, companyJson } = await import('../core/companies.js');
-          const { listMembers, memberJson } = await import('../core/members.js');
+          const { companySummary, companyJson } = await import('../core/people/companies.js');
+          const { listMembers, memberJson } = await import('../core/people/members.js');
           const db = await ctx.db();
           const summary = await companySummary(db.kysely, name);
           const members = await listMembers(db.kysely, await ctx.today(), { company: summary.company.name });
@@ -100,8 +100,8 @@ export function registerCompanies(program: Command, action: Action): void {
   examples(
     companyOptions(companies.command('add').argument('<name>', 'unique exact name').description('add a company'), false).action(
       action(async (ctx, name: string, flags: CompanyInput) => {
-        const { addCompany, companySummary, companyJson } = await import('../core/companies.js');
-        const { auditSource } = await import('../core/audit.js');
+        const { addCompany, companySummary, companyJson } = await import('../core/people/companies.js');
+        const { auditSource } = await import('../core/kernel/audit.js');
         const db = await ctx.db();
         const { summary, variants } = await db.kysely.transaction().execute(async (trx) => {
           const added = await addCompany(trx, { ...flags, name }, auditSource(ctx.env));
@@ -117,8 +117,8 @@ export function registerCompanies(program: Command, action: Action): void {
   examples(
     companyOptions(companies.command('edit').argument('<name>', 'exact company name').description('change a company; options not given are kept'), true).action(
       action(async (ctx, name: string, flags: CompanyInput) => {
-        const { editCompany, companySummary, companyJson } = await import('../core/companies.js');
-        const { auditSource } = await import('../core/audit.js');
+        const { editCompany, companySummary, companyJson } = await import('../core/people/companies.js');
+        const { auditSource } = await import('../core/kernel/audit.js');
         const db = await ctx.db();
         const { summary, variants } = await db.kysely.transaction().execute(async (trx) => {
           const edited = await editCompany(trx, name, flags, auditSource(ctx.env));
@@ -142,8 +142,8 @@ export function registerCompanies(program: Command, action: Action): void {
         action(async (ctx, child: string, parent: string | undefined, flags: { none?: boolean }) => {
           const { usageError } = await import('../errors.js');
           if ((parent === undefined) === !flags.none) throw usageError('give either a parent company or --none');
-          const { setParent, companySummary, companyJson } = await import('../core/companies.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { setParent, companySummary, companyJson } = await import('../core/people/companies.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const summary = await db.kysely.transaction().execute(async (trx) => {
             const company = await setParent(trx, child, parent ?? null, auditSource(ctx.env));

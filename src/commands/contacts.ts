@@ -9,7 +9,7 @@ export function registerContacts(program: Command, action: Action): void {
   examples(
     listOptions(contacts.command('list').description('list contacts (people who never had a membership)'), false).action(
       action(async (ctx, flags: ListFlags) => {
-        const { listMembers } = await import('../core/members.js');
+        const { listMembers } = await import('../core/people/members.js');
         const format = outputFormat(ctx, flags.format);
         const limit = await parseLimit(flags.limit);
         const db = await ctx.db();
@@ -32,9 +32,9 @@ export function registerContacts(program: Command, action: Action): void {
       true,
     ).action(
       action(async (ctx, flags: MemberFlags) => {
-        const { upsertContact } = await import('../core/contacts.js');
-        const { memberView, memberJson } = await import('../core/members.js');
-        const { auditSource } = await import('../core/audit.js');
+        const { upsertContact } = await import('../core/people/contacts.js');
+        const { memberView, memberJson } = await import('../core/people/members.js');
+        const { auditSource } = await import('../core/kernel/audit.js');
         const input = await memberInput(flags);
         const db = await ctx.db();
         const today = await ctx.today();
@@ -78,17 +78,17 @@ export function registerContacts(program: Command, action: Action): void {
             ref: string,
             flags: { plan: string; start: string; nextInvoice?: string; prorate?: boolean; quantity?: number; autoRenew?: boolean },
           ) => {
-            const { isIsoDate } = await import('../core/dates.js');
+            const { isIsoDate } = await import('../core/kernel/dates.js');
             for (const [flag, value] of [
               ['--start', flags.start],
               ['--next-invoice', flags.nextInvoice],
             ] as const) {
               if (value !== undefined && !isIsoDate(value.trim())) throw usageError(`${flag}: "${value}" is not a date; use YYYY-MM-DD`);
             }
-            const { convertContact } = await import('../core/contacts.js');
-            const { resolveMember } = await import('../core/refs.js');
-            const { memberView, memberJson, membershipJson } = await import('../core/members.js');
-            const { auditSource } = await import('../core/audit.js');
+            const { convertContact } = await import('../core/people/contacts.js');
+            const { resolveMember } = await import('../core/people/refs.js');
+            const { memberView, memberJson, membershipJson } = await import('../core/people/members.js');
+            const { auditSource } = await import('../core/kernel/audit.js');
             const db = await ctx.db();
             const today = await ctx.today();
             const { view, membershipId } = await db.kysely.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
-import type { CreditsView } from '../core/credits.js';
-import type { SpendResult } from '../core/spending.js';
+import type { CreditsView } from '../core/billing/credits.js';
+import type { SpendResult } from '../core/renewals/spending.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
 
@@ -66,8 +66,8 @@ export function registerCredits(program: Command, action: Action): void {
       .description('balances, grants with what remains and when they expire, and the ledger')
       .action(
         action(async (ctx, ref: string) => {
-          const { resolveMember } = await import('../core/refs.js');
-          const { creditsView } = await import('../core/credits.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { creditsView } = await import('../core/billing/credits.js');
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);
           const view = await creditsView(db.kysely, member);
@@ -87,11 +87,11 @@ export function registerCredits(program: Command, action: Action): void {
       .option('--description <text>', 'what it was used for')
       .action(
         action(async (ctx, ref: string, flags: UseFlags) => {
-          const { resolveMember } = await import('../core/refs.js');
-          const { creditCurrency, memberEntries } = await import('../core/credits.js');
-          const { normalizeCurrency, parseAmount } = await import('../core/money.js');
-          const { spend } = await import('../core/spending.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { creditCurrency, memberEntries } = await import('../core/billing/credits.js');
+          const { normalizeCurrency, parseAmount } = await import('../core/kernel/money.js');
+          const { spend } = await import('../core/renewals/spending.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const member = await resolveMember(db.kysely, ref);

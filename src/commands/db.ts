@@ -83,7 +83,7 @@ export function registerDb(program: Command, action: Action): void {
       .argument('<name>', 'the lock, as named by the exit-75 message: jobs or import')
       .action(
         action(async (ctx, name: string) => {
-          const { describeHolder, inspectLock, lockNames, removeStaleLock } = await import('../core/lock.js');
+          const { describeHolder, inspectLock, lockNames, removeStaleLock } = await import('../core/kernel/lock.js');
           if (!(lockNames as readonly string[]).includes(name)) {
             throw usageError(`db unlock: no lock named "${name}"`, `the locks are ${lockNames.join(', ')}`);
           }
@@ -98,7 +98,7 @@ export function registerDb(program: Command, action: Action): void {
                 return 0;
               }
             }
-            const { auditSource } = await import('../core/audit.js');
+            const { auditSource } = await import('../core/kernel/audit.js');
             state = await removeStaleLock(handle, name, auditSource(ctx.env), state.holder);
           }
           ctx.out.result(state, () =>

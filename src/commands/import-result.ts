@@ -1,6 +1,6 @@
 import type { ImportCounts } from '../core/import/write-import.js';
-import type { ProblemList } from '../core/problem-list.js';
-import { documented, type Problem } from '../core/problems.js';
+import type { ProblemList } from '../core/kernel/problem-list.js';
+import { documented, type Problem } from '../core/kernel/problems.js';
 
 /** What every import (template file or Stripe exports) reports. */
 export interface ImportOutcome<P extends Problem> extends ImportCounts {

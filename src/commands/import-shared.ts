@@ -4,9 +4,9 @@
  * for it.
  */
 import type { Context } from '../context.js';
-import type { DateConvention } from '../core/dates.js';
-import type { Problem } from '../core/problems.js';
-import { plural } from '../core/words.js';
+import type { DateConvention } from '../core/kernel/dates.js';
+import type { Problem } from '../core/kernel/problems.js';
+import { plural } from '../core/kernel/words.js';
 import { usageError } from '../errors.js';
 
 /** The options that name Stripe exports, on `validate --source stripe` and `import stripe`. */
@@ -37,8 +37,8 @@ export function unknownPlans(problems: Iterable<Problem>): Map<string, number> {
  * and saves the answers to the map file. Returns whether anything was mapped.
  */
 export async function askPlanMappings(ctx: Context, names: Map<string, number>, map: Map<string, string>, mapFile: string): Promise<boolean> {
-  const { listPlans } = await import('../core/plans.js');
-  const { rankByCloseness } = await import('../core/suggest.js');
+  const { listPlans } = await import('../core/billing/plans.js');
+  const { rankByCloseness } = await import('../core/kernel/suggest.js');
   const { choose } = await import('../prompt.js');
   const { savePlanMap } = await import('../core/import/plan-map.js');
   const db = await ctx.db();

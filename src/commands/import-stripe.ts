@@ -4,7 +4,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { StripeProblem } from '../core/stripe/mapping.js';
 import type { StripeImportResult } from '../core/stripe/import-stripe.js';
-import { documented, problem } from '../core/problems.js';
+import { documented, problem } from '../core/kernel/problems.js';
 import type { StripeReadRequest, StripeSources } from '../core/stripe/analyze.js';
 import type { Db } from '../db/connect.js';
 import { asFileError, type FileError } from '../importers/file-error.js';
@@ -12,7 +12,7 @@ import { usageError } from '../errors.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { importDocument } from './import-result.js';
 import type { StripeFlags } from './import-shared.js';
-import { plural } from '../core/words.js';
+import { plural } from '../core/kernel/words.js';
 
 
 interface StripeImportFlags extends StripeFlags {

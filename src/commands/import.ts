@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
-import { type Problem, problem } from '../core/problems.js';
+import { type Problem, problem } from '../core/kernel/problems.js';
 import { usageError } from '../errors.js';
 import { asFileError, type FileError } from '../importers/file-error.js';
 import type { StagedInput } from '../importers/input-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { documentedProblems, importDocument } from './import-result.js';
 import { askPlanMappings, parseDateFormat, type StripeFlags, unknownPlans } from './import-shared.js';
-import { plural } from '../core/words.js';
+import { plural } from '../core/kernel/words.js';
 
 interface ReadFlags {
   sheet?: string;
@@ -132,7 +132,7 @@ function fileProblem(error: FileError): Problem {
 /** `import --json` for a file that cannot be read at all: scripts still get their document (the message goes to stderr as well). */
 async function printUnreadableImport(ctx: Context, error: FileError, dryRun: boolean): Promise<void> {
   const { noCounts } = await import('../core/import/write-import.js');
-  const { ProblemList } = await import('../core/problem-list.js');
+  const { ProblemList } = await import('../core/kernel/problem-list.js');
   const problems = new ProblemList([fileProblem(error)]);
   await printImport(ctx, { batch: null, dryRun, rows: 0, ...noCounts(), rejected: 0, problems, rejects: null, emptyRows: 0, written: false }, () => null);
 }
@@ -396,7 +396,7 @@ export function registerImport(program: Command, action: Action): void {
       .action(
         action(async (ctx, batchId: string) => {
           const { requireBatch, batchSummary, undoBatch } = await import('../core/import/undo.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           if (ctx.interactive) {
             const batch = batchSummary(await requireBatch(db.kysely, batchId));

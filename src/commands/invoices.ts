@@ -2,16 +2,16 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { type Action, examples, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
-import type { InvoiceFilter, InvoiceJson } from '../core/invoices.js';
-import type { InvoiceRunResult } from '../core/invoicing.js';
-import type { JobOptions } from '../core/jobs.js';
+import type { InvoiceFilter, InvoiceJson } from '../core/billing/invoices.js';
+import type { InvoiceRunResult } from '../core/billing/invoicing.js';
+import type { JobOptions } from '../core/jobs/jobs.js';
 import type { Db, Queryable } from '../db/connect.js';
 import type { InvoiceStatus } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable, tableCell } from '../output.js';
 import { escapeControls } from '../terminal-text.js';
 import { parseDateOption } from './memberships.js';
-import { plural } from '../core/words.js';
+import { plural } from '../core/kernel/words.js';
 
 interface FilterFlags {
   status?: string;
@@ -49,7 +49,7 @@ async function toFilter(db: Queryable, flags: FilterFlags): Promise<InvoiceFilte
   }
   let memberId: number | undefined;
   if (flags.member !== undefined) {
-    const { resolveMember } = await import('../core/refs.js');
+    const { resolveMember } = await import('../core/people/refs.js');
     memberId = (await resolveMember(db, flags.member)).id;
   }
   return { status: flags.status as InvoiceStatus | undefined, memberId, from: flags.from, to: flags.to, limit: flags.limit };
@@ -194,9 +194,9 @@ async function payerProgress(ctx: Context) {
  * source whose job id starts with `name`.
  */
 export async function runLockedJob<T>(ctx: Context, flags: RunFlags, name: string, run: (db: Db, options: JobOptions) => Promise<T>): Promise<T> {
-  const { withJobLock } = await import('../core/lock.js');
-  const { jobLockName } = await import('../core/jobs.js');
-  const { auditSource } = await import('../core/audit.js');
+  const { withJobLock } = await import('../core/kernel/lock.js');
+  const { jobLockName } = await import('../core/jobs/jobs.js');
+  const { auditSource } = await import('../core/kernel/audit.js');
   const { randomUUID } = await import('node:crypto');
   const db = await ctx.db();
   const asOf = await ctx.today();
@@ -243,7 +243,7 @@ export function registerInvoices(program: Command, action: Action): void {
   examples(
     runOptions(invoices.command('run').description('issue every invoice due as of --today (what cron runs, inside `jobs run`)')).action(
       action(async (ctx, flags: RunFlags) => {
-        const { runInvoicing } = await import('../core/invoicing.js');
+        const { runInvoicing } = await import('../core/billing/invoicing.js');
         const result = await runLockedJob(ctx, flags, 'invoices', (db, options) => runInvoicing(db.kysely, options));
         if (ctx.out.json) await printJsonDocument(result);
         reportInvoiceRun(ctx, result);
@@ -256,7 +256,7 @@ export function registerInvoices(program: Command, action: Action): void {
   examples(
     filterOptions(invoices.command('list').description('list invoices, oldest first')).action(
       action(async (ctx, flags: FilterFlags) => {
-        const { findInvoices, invoicesJson } = await import('../core/invoices.js');
+        const { findInvoices, invoicesJson } = await import('../core/billing/invoices.js');
         const db = await ctx.db();
         const rows = await invoicesJson(db.kysely, await findInvoices(db.kysely, await toFilter(db.kysely, flags)));
         ctx.out.result(rows, () => (rows.length === 0 ? 'No invoices match.' : invoiceTable(rows)));
@@ -272,8 +272,8 @@ export function registerInvoices(program: Command, action: Action): void {
       .description('show one invoice with its lines and payments, or a credit note')
       .action(
         action(async (ctx, number: string) => {
-          const { findInvoice, unknownInvoice, invoicesJson, findCreditNote, creditNoteJson } = await import('../core/invoices.js');
-          const { listPayments, paymentJson } = await import('../core/payments.js');
+          const { findInvoice, unknownInvoice, invoicesJson, findCreditNote, creditNoteJson } = await import('../core/billing/invoices.js');
+          const { listPayments, paymentJson } = await import('../core/billing/payments.js');
           const db = await ctx.db();
           const invoice = await findInvoice(db.kysely, number);
           if (!invoice) {
@@ -317,7 +317,7 @@ export function registerInvoices(program: Command, action: Action): void {
         if (wanted !== 'csv' && wanted !== 'xlsx') throw usageError(`--format: "${flags.format}" is not a format; use csv or xlsx`);
         if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx export needs -o FILE');
         if (ctx.out.json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
-        const { exportRows } = await import('../core/invoices.js');
+        const { exportRows } = await import('../core/billing/invoices.js');
         const { exportCsv, exportXlsx } = await import('../writers/invoices-export.js');
         const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');
         if (flags.output) checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
@@ -344,8 +344,8 @@ export function registerInvoices(program: Command, action: Action): void {
       .action(
         action(async (ctx, number: string, flags: { reason: string }) => {
           if (flags.reason.trim() === '') throw usageError('--reason needs some text');
-          const { voidInvoice, invoicesJson, creditNoteJson } = await import('../core/invoices.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { voidInvoice, invoicesJson, creditNoteJson } = await import('../core/billing/invoices.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {

@@ -12,7 +12,7 @@ export function registerJobs(program: Command, action: Action): void {
         .description('renewals, then invoices, then expiries, under one lock; prints nothing on stdout when nothing was due'),
     ).action(
       action(async (ctx, flags: RunFlags) => {
-        const { jobProblems, runJobs } = await import('../core/jobs.js');
+        const { jobProblems, runJobs } = await import('../core/jobs/jobs.js');
         const result = await runLockedJob(ctx, flags, 'jobs', runJobs);
         if (ctx.out.json) await printJsonDocument(result);
         const { renewalRunSummary, reportRenewalRun } = await import('./renewals.js');

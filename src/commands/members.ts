@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
-import type { MemberInput, MemberView } from '../core/members.js';
-import type { MembershipState } from '../core/member-status.js';
+import type { MemberInput, MemberView } from '../core/people/members.js';
+import type { MembershipState } from '../core/status/member-status.js';
 import type { Member } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
@@ -63,7 +63,7 @@ export function listOptions(command: Command, withStatus: boolean): Command {
 }
 
 export async function memberInput(flags: MemberFlags): Promise<MemberInput> {
-  const { parseFieldAssignments } = await import('../core/members.js');
+  const { parseFieldAssignments } = await import('../core/people/members.js');
   return {
     name: flags.name,
     email: flags.email,
@@ -92,7 +92,7 @@ export function outputFormat(ctx: Context, format: string | undefined): 'table' 
 
 /** Prints a list of members as a table, CSV or JSON. */
 export async function printMembers(ctx: Context, views: MemberView[], format: 'table' | 'csv' | 'json', empty: string): Promise<void> {
-  const { memberJson } = await import('../core/members.js');
+  const { memberJson } = await import('../core/people/members.js');
   if (format !== 'table') {
     const { assertStdoutOpen } = await import('../safe-file.js');
     assertStdoutOpen(`the ${format === 'csv' ? 'CSV' : 'JSON'} list`);
@@ -175,7 +175,7 @@ export function registerMembers(program: Command, action: Action): void {
   examples(
     listOptions(members.command('list').description('list people (members and contacts) with their status'), true).action(
       action(async (ctx, flags: ListFlags) => {
-        const { listMembers, parseMemberStatus } = await import('../core/members.js');
+        const { listMembers, parseMemberStatus } = await import('../core/people/members.js');
         const format = outputFormat(ctx, flags.format);
         const limit = await parseLimit(flags.limit);
         const status = flags.status === undefined ? undefined : parseMemberStatus(flags.status);
@@ -206,9 +206,9 @@ export function registerMembers(program: Command, action: Action): void {
       .description('one person: details, memberships, notes and history')
       .action(
         action(async (ctx, ref: string) => {
-          const { resolveMember } = await import('../core/refs.js');
-          const { memberView, memberJson, membershipJson, notesOf } = await import('../core/members.js');
-          const { memberHistory, renderHistory } = await import('../core/history.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { memberView, memberJson, membershipJson, notesOf } = await import('../core/people/members.js');
+          const { memberHistory, renderHistory } = await import('../core/people/history.js');
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);
           const view = await memberView(db.kysely, member, await ctx.today());
@@ -253,8 +253,8 @@ export function registerMembers(program: Command, action: Action): void {
   examples(
     memberOptions(members.command('add').description('add a person (a contact until they get a membership)'), true).action(
       action(async (ctx, flags: MemberFlags) => {
-        const { addMember, memberView, memberJson } = await import('../core/members.js');
-        const { auditSource } = await import('../core/audit.js');
+        const { addMember, memberView, memberJson } = await import('../core/people/members.js');
+        const { auditSource } = await import('../core/kernel/audit.js');
         const input = await memberInput(flags);
         const db = await ctx.db();
         const today = await ctx.today();
@@ -276,9 +276,9 @@ export function registerMembers(program: Command, action: Action): void {
   examples(
     memberOptions(members.command('edit').argument('<ref>', 'member id, e-mail or exact name').description('change a person; options not given are kept'), false).action(
       action(async (ctx, ref: string, flags: MemberFlags) => {
-        const { editMember, memberView, memberJson } = await import('../core/members.js');
-        const { resolveMember } = await import('../core/refs.js');
-        const { auditSource } = await import('../core/audit.js');
+        const { editMember, memberView, memberJson } = await import('../core/people/members.js');
+        const { resolveMember } = await import('../core/people/refs.js');
+        const { auditSource } = await import('../core/kernel/audit.js');
         const input = await memberInput(flags);
         const db = await ctx.db();
         const today = await ctx.today();
@@ -305,9 +305,9 @@ export function registerMembers(program: Command, action: Action): void {
       .description('add tags to a person (new tags are created)')
       .action(
         action(async (ctx, ref: string, tags: string[]) => {
-          const { tagMember } = await import('../core/tags.js');
-          const { resolveMember } = await import('../core/refs.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { tagMember } = await import('../core/people/tags.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const { member, change } = await db.kysely.transaction().execute(async (trx) => {
             const member = await resolveMember(trx, ref);
@@ -334,9 +334,9 @@ export function registerMembers(program: Command, action: Action): void {
       .description('remove tags from a person')
       .action(
         action(async (ctx, ref: string, tags: string[]) => {
-          const { untagMember } = await import('../core/tags.js');
-          const { resolveMember } = await import('../core/refs.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { untagMember } = await import('../core/people/tags.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const { member, change } = await db.kysely.transaction().execute(async (trx) => {
             const member = await resolveMember(trx, ref);
@@ -359,9 +359,9 @@ export function registerMembers(program: Command, action: Action): void {
       .description('attach a note to a person')
       .action(
         action(async (ctx, ref: string, text: string) => {
-          const { addNote } = await import('../core/members.js');
-          const { resolveMember } = await import('../core/refs.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { addNote } = await import('../core/people/members.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const { member, note } = await db.kysely.transaction().execute(async (trx) => {
             const member = await resolveMember(trx, ref);
@@ -385,8 +385,8 @@ export function registerMembers(program: Command, action: Action): void {
       .option('--dry-run', 'show what would move, change nothing')
       .action(
         action(async (ctx, keepRef: string, removeRef: string, flags: { dryRun?: boolean }) => {
-          const { planMerge, applyMerge, mergeJson, describeMoves } = await import('../core/merge.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { planMerge, applyMerge, mergeJson, describeMoves } = await import('../core/people/merge.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const plan = await db.kysely.transaction().execute(async (trx) => {
             const planned = await planMerge(trx, keepRef, removeRef);
@@ -415,8 +415,8 @@ export function registerMembers(program: Command, action: Action): void {
       .option('--limit <n>', 'only the last N changes')
       .action(
         action(async (ctx, ref: string, flags: { limit?: string }) => {
-          const { resolveMember } = await import('../core/refs.js');
-          const { memberHistory, renderHistory } = await import('../core/history.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { memberHistory, renderHistory } = await import('../core/people/history.js');
           const limit = await parseLimit(flags.limit);
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);

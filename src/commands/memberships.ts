@@ -46,8 +46,8 @@ const dateOrNull = (value: string | undefined) => (value === undefined ? undefin
 
 /** The membership, its plan and its status, in the `--json` shape of `members show`. */
 async function membershipView(db: Queryable, membership: Membership, asOf: string) {
-  const { loadMemberState } = await import('../core/member-status.js');
-  const { membershipJson } = await import('../core/members.js');
+  const { loadMemberState } = await import('../core/status/member-status.js');
+  const { membershipJson } = await import('../core/people/members.js');
   const state = await loadMemberState(db, membership.member_id, asOf);
   const own = state.memberships.find((m) => m.membership.id === membership.id)!;
   return membershipJson(own);
@@ -80,10 +80,10 @@ export function registerMemberships(program: Command, action: Action): void {
       .option('--auto-renew-until <date>', 'renew automatically only for periods starting up to this day', parseDateOption('--auto-renew-until'))
       .action(
         action(async (ctx, ref: string, flags: AddFlags) => {
-          const { resolveMember } = await import('../core/refs.js');
-          const { requirePlan } = await import('../core/plans.js');
-          const { addMembership } = await import('../core/memberships.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { requirePlan } = await import('../core/billing/plans.js');
+          const { addMembership } = await import('../core/billing/memberships.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           // before the transaction: without --today, the date is read from the settings on the same connection
           const asOf = await ctx.today();
@@ -136,10 +136,10 @@ export function registerMemberships(program: Command, action: Action): void {
       .option('--next-invoice <date>', 'where billing resumes, e.g. to bill a voided period again', parseDateOption('--next-invoice'))
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
-          const { requirePlan } = await import('../core/plans.js');
-          const { setMembership } = await import('../core/memberships.js');
-          const { syncInterventions } = await import('../core/renewals.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { requirePlan } = await import('../core/billing/plans.js');
+          const { setMembership } = await import('../core/billing/memberships.js');
+          const { syncInterventions } = await import('../core/renewals/renewals.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           if (flags.doNotRenew === true && !flags.reason?.trim()) throw usageError('--do-not-renew needs --reason TEXT');
           if (flags.reason !== undefined && flags.doNotRenew !== true) throw usageError('--reason goes with --do-not-renew');
           if (typeof flags.intervention === 'string' && flags.intervention.trim() === '') throw usageError('--intervention needs a reason');
@@ -183,8 +183,8 @@ export function registerMemberships(program: Command, action: Action): void {
       .description('open the renewal of the next term today, whatever the notice window (reopens a refused one)')
       .action(
         action(async (ctx, id: number) => {
-          const { renewNow, renewalJson } = await import('../core/renewals.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { renewNow, renewalJson } = await import('../core/renewals/renewals.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const { renewal, change } = await db.kysely.transaction().execute((trx) => renewNow(trx, id, asOf, auditSource(ctx.env)));

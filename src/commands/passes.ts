@@ -18,9 +18,9 @@ export function registerPasses(program: Command, action: Action): void {
       .option('--description <text>', 'what it was used for')
       .action(
         action(async (ctx, ref: string, flags: UseFlags) => {
-          const { resolveMember } = await import('../core/refs.js');
-          const { spend } = await import('../core/spending.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { spend } = await import('../core/renewals/spending.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const { describeSpending } = await import('./credits.js');
           const db = await ctx.db();
           const asOf = await ctx.today();

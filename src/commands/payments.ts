@@ -39,10 +39,10 @@ export function registerPayments(program: Command, action: Action): void {
         action(async (ctx, number: string, flags: RecordFlags) => {
           const method = flags.method.trim().toLowerCase();
           if (!methods.includes(method)) throw usageError(`--method: "${flags.method}" is not a method; use ${methods.join(', ')}`);
-          const { recordPayment, paymentJson, withInvoice } = await import('../core/payments.js');
-          const { invoicesJson } = await import('../core/invoices.js');
-          const { formatAmount } = await import('../core/money.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { recordPayment, paymentJson, withInvoice } = await import('../core/billing/payments.js');
+          const { invoicesJson } = await import('../core/billing/invoices.js');
+          const { formatAmount } = await import('../core/kernel/money.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
@@ -85,9 +85,9 @@ export function registerPayments(program: Command, action: Action): void {
           if (flags.status !== undefined && flags.status !== 'recorded' && flags.status !== 'cancelled') {
             throw usageError(`--status: "${flags.status}" is not a status; use recorded or cancelled`);
           }
-          const { listPayments, paymentJson } = await import('../core/payments.js');
-          const { requireInvoice } = await import('../core/invoices.js');
-          const { resolveMember } = await import('../core/refs.js');
+          const { listPayments, paymentJson } = await import('../core/billing/payments.js');
+          const { requireInvoice } = await import('../core/billing/invoices.js');
+          const { resolveMember } = await import('../core/people/refs.js');
           const db = await ctx.db();
           const rows = await listPayments(db.kysely, {
             invoiceId: flags.invoice === undefined ? undefined : (await requireInvoice(db.kysely, flags.invoice)).id,
@@ -127,8 +127,8 @@ export function registerPayments(program: Command, action: Action): void {
       .action(
         action(async (ctx, id: number, flags: { reason: string }) => {
           if (flags.reason.trim() === '') throw usageError('--reason needs some text');
-          const { cancelPayment, paymentJson, withInvoice } = await import('../core/payments.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { cancelPayment, paymentJson, withInvoice } = await import('../core/billing/payments.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute((trx) => cancelPayment(trx, id, flags.reason.trim(), asOf, auditSource(ctx.env)));

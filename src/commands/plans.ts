@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
-import type { PlanInput } from '../core/plans.js';
+import type { PlanInput } from '../core/billing/plans.js';
 import type { Plan } from '../db/types.js';
 import { renderTable } from '../output.js';
 import { escapeControls, joinLines, type TerminalText } from '../terminal-text.js';
-import { plural } from '../core/words.js';
+import { plural } from '../core/kernel/words.js';
 
 // commander names these options as the fields of PlanInput, so a command's flags are its input
 const planOptions = (command: Command, forEdit: boolean) => {
@@ -24,7 +24,7 @@ const planOptions = (command: Command, forEdit: boolean) => {
 const editFlags = ['--name', '--price', '--currency', '--interval', '--every', '--tax-rate', '--credits', '--passes', '--auto-renew'];
 
 async function renderPlans(plans: Plan[]): Promise<string> {
-  const { formatAmount } = await import('../core/money.js');
+  const { formatAmount } = await import('../core/kernel/money.js');
   if (plans.length === 0) return 'No plans yet. Add one with `memberctl plans add NAME --price AMOUNT`.';
   return renderTable(plans, [
     { header: 'name', value: (p) => p.name },
@@ -45,9 +45,9 @@ export function registerPlans(program: Command, action: Action): void {
   examples(
     planOptions(plans.command('add').argument('<name>', 'unique plan name').description('add a plan'), false).action(
       action(async (ctx, name: string, flags: PlanInput) => {
-        const { addPlan, planJson } = await import('../core/plans.js');
-        const { getSetting } = await import('../core/settings.js');
-        const { auditSource } = await import('../core/audit.js');
+        const { addPlan, planJson } = await import('../core/billing/plans.js');
+        const { getSetting } = await import('../core/kernel/settings.js');
+        const { auditSource } = await import('../core/kernel/audit.js');
         const db = await ctx.db();
         const plan = await db.kysely.transaction().execute(async (trx) =>
           addPlan(trx, { ...flags, name, price: flags.price ?? '' }, await getSetting(trx, 'currency'), auditSource(ctx.env)),
@@ -70,7 +70,7 @@ export function registerPlans(program: Command, action: Action): void {
       .option('--limit <n>', 'at most N plans')
       .action(
         action(async (ctx, flags: { all?: boolean; limit?: string }) => {
-          const { listPlans, planJson } = await import('../core/plans.js');
+          const { listPlans, planJson } = await import('../core/billing/plans.js');
           const { parseWholeNumber } = await import('../command-kit.js');
           const db = await ctx.db();
           let rows = await listPlans(db.kysely, { includeArchived: Boolean(flags.all) });
@@ -89,7 +89,7 @@ export function registerPlans(program: Command, action: Action): void {
       .description('show one plan')
       .action(
         action(async (ctx, name: string) => {
-          const { requirePlan, planJson } = await import('../core/plans.js');
+          const { requirePlan, planJson } = await import('../core/billing/plans.js');
           const db = await ctx.db();
           const plan = await requirePlan(db.kysely, name);
           const json = planJson(plan);
@@ -106,8 +106,8 @@ export function registerPlans(program: Command, action: Action): void {
   examples(
     planOptions(plans.command('edit').argument('<name>', 'exact plan name').description('change a plan (affects future invoices only)'), true).action(
       action(async (ctx, name: string, flags: PlanInput) => {
-        const { billingTermsChange, editPlan, planJson, preparePlanEdit } = await import('../core/plans.js');
-        const { auditSource } = await import('../core/audit.js');
+        const { billingTermsChange, editPlan, planJson, preparePlanEdit } = await import('../core/billing/plans.js');
+        const { auditSource } = await import('../core/kernel/audit.js');
         const db = await ctx.db();
         const edit = await preparePlanEdit(db.kysely, name, flags);
         if (edit.changed.length === 0) {
@@ -145,8 +145,8 @@ export function registerPlans(program: Command, action: Action): void {
       .option('--undo', 'bring an archived plan back')
       .action(
         action(async (ctx, name: string, flags: { undo?: boolean }) => {
-          const { archivePlan, planJson } = await import('../core/plans.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { archivePlan, planJson } = await import('../core/billing/plans.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const plan = await db.kysely.transaction().execute((trx) => archivePlan(trx, name, !flags.undo, auditSource(ctx.env)));
           ctx.out.result(planJson(plan), () => `${flags.undo ? 'Restored' : 'Archived'} plan "${plan.name}".`);
@@ -166,13 +166,13 @@ export function registerPlans(program: Command, action: Action): void {
       .action(
         action(async (ctx, argument: string, flags: { sheet?: string; update?: boolean; dryRun?: boolean }) => {
           const { openTable } = await import('../importers/open-table.js');
-          const { applyPlanRows, readPlanRows } = await import('../core/plans-import.js');
-          const { listPlans, planValues } = await import('../core/plans.js');
-          const { getSetting } = await import('../core/settings.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { applyPlanRows, readPlanRows } = await import('../core/import/plans-import.js');
+          const { listPlans, planValues } = await import('../core/billing/plans.js');
+          const { getSetting } = await import('../core/kernel/settings.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
           const { asFileError } = await import('../importers/file-error.js');
-          const { problem } = await import('../core/problems.js');
+          const { problem } = await import('../core/kernel/problems.js');
           const { inputName, stageInput } = await import('../importers/input-file.js');
           const file = inputName(argument);
           const db = await ctx.db();

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { type Action, examples, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
-import type { RenewalRunResult } from '../core/renewals-job.js';
-import type { RenewalJson } from '../core/renewals.js';
+import type { RenewalRunResult } from '../core/renewals/renewals-job.js';
+import type { RenewalJson } from '../core/renewals/renewals.js';
 import type { RenewalStatus } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
-import { plural } from '../core/words.js';
+import { plural } from '../core/kernel/words.js';
 
 interface RunFlags {
   dryRun?: boolean;
@@ -95,10 +95,10 @@ export function registerRenewals(program: Command, action: Action): void {
       .option('--wait <seconds>', 'wait up to this long for another job to finish (default: exit 75 at once)', parseWholeNumber('--wait', 0, 86_400))
       .action(
         action(async (ctx, flags: RunFlags) => {
-          const { withJobLock } = await import('../core/lock.js');
-          const { jobLockName } = await import('../core/jobs.js');
-          const { runRenewals } = await import('../core/renewals-job.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { withJobLock } = await import('../core/kernel/lock.js');
+          const { jobLockName } = await import('../core/jobs/jobs.js');
+          const { runRenewals } = await import('../core/renewals/renewals-job.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const { randomUUID } = await import('node:crypto');
           const db = await ctx.db();
           const asOf = await ctx.today();
@@ -126,8 +126,8 @@ export function registerRenewals(program: Command, action: Action): void {
           if (status !== undefined && !statuses.includes(status as RenewalStatus)) {
             throw usageError(`--status: "${flags.status}" is not a renewal status; use ${statuses.join(', ')}`);
           }
-          const { listRenewals, renewalJson } = await import('../core/renewals.js');
-          const { resolveMember } = await import('../core/refs.js');
+          const { listRenewals, renewalJson } = await import('../core/renewals/renewals.js');
+          const { resolveMember } = await import('../core/people/refs.js');
           const db = await ctx.db();
           const rows = await listRenewals(db.kysely, {
             status: status as RenewalStatus | undefined,
@@ -148,8 +148,8 @@ export function registerRenewals(program: Command, action: Action): void {
       .description('accept a renewal: its term is billed at once, with the invoicing job\'s rules')
       .action(
         action(async (ctx, id: number) => {
-          const { acceptRenewal, renewalJson } = await import('../core/renewals.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { acceptRenewal, renewalJson } = await import('../core/renewals/renewals.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const { renewal, invoices } = await acceptRenewal(db.kysely, id, asOf, auditSource(ctx.env));
@@ -172,9 +172,9 @@ export function registerRenewals(program: Command, action: Action): void {
       .action(
         action(async (ctx, id: number, flags: { reason: string }) => {
           if (flags.reason.trim() === '') throw usageError('--reason needs some text');
-          const { refuseRenewal, renewalJson } = await import('../core/renewals.js');
-          const { addDays } = await import('../core/dates.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { refuseRenewal, renewalJson } = await import('../core/renewals/renewals.js');
+          const { addDays } = await import('../core/kernel/dates.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const renewal = await db.kysely.transaction().execute((trx) => refuseRenewal(trx, id, flags.reason.trim(), asOf, auditSource(ctx.env)));

@@ -11,7 +11,7 @@ export function registerSettings(program: Command, action: Action): void {
       .description('every setting with its value and default')
       .action(
         action(async (ctx) => {
-          const { listSettings } = await import('../core/settings.js');
+          const { listSettings } = await import('../core/kernel/settings.js');
           const db = await ctx.db();
           const rows = await listSettings(db.kysely);
           ctx.out.result(Object.fromEntries(rows.map((r) => [r.key, r.value])), () =>
@@ -34,7 +34,7 @@ export function registerSettings(program: Command, action: Action): void {
       .description('print one setting')
       .action(
         action(async (ctx, key: string) => {
-          const { listSettings, requireSettingKey } = await import('../core/settings.js');
+          const { listSettings, requireSettingKey } = await import('../core/kernel/settings.js');
           const name = requireSettingKey(key);
           const db = await ctx.db();
           const row = (await listSettings(db.kysely)).find((r) => r.key === name)!;
@@ -52,8 +52,8 @@ export function registerSettings(program: Command, action: Action): void {
       .description('change a setting (validated; a bad value is refused with the allowed range)')
       .action(
         action(async (ctx, key: string, value: string) => {
-          const { listSettings, requireSettingKey, setSetting } = await import('../core/settings.js');
-          const { auditSource, recordAudit } = await import('../core/audit.js');
+          const { listSettings, requireSettingKey, setSetting } = await import('../core/kernel/settings.js');
+          const { auditSource, recordAudit } = await import('../core/kernel/audit.js');
           const name = requireSettingKey(key);
           const db = await ctx.db();
           const source = auditSource(ctx.env);

@@ -12,7 +12,7 @@ export function registerTags(program: Command, action: Action): void {
       .option('--category <name>', 'only the tags of this category')
       .action(
         action(async (ctx, flags: { category?: string }) => {
-          const { listTags } = await import('../core/tags.js');
+          const { listTags } = await import('../core/people/tags.js');
           const db = await ctx.db();
           const rows = await listTags(db.kysely, { category: flags.category });
           ctx.out.result(rows, () =>
@@ -38,8 +38,8 @@ export function registerTags(program: Command, action: Action): void {
       .description('rename a tag (or a category) on every member')
       .action(
         action(async (ctx, from: string, to: string, flags: { category?: boolean }) => {
-          const { renameTag, renameCategory } = await import('../core/tags.js');
-          const { auditSource } = await import('../core/audit.js');
+          const { renameTag, renameCategory } = await import('../core/people/tags.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const result = await db.kysely
             .transaction()

@@ -41,8 +41,8 @@ export function registerTemplate(program: Command, action: Action): void {
             }
           }
 
-          const { listPlans } = await import('../core/plans.js');
-          const { formatAmount } = await import('../core/money.js');
+          const { listPlans } = await import('../core/billing/plans.js');
+          const { formatAmount } = await import('../core/kernel/money.js');
           const { writeTemplate, templateHeaders } = await import('../writers/template.js');
           const db = await ctx.db();
           const plans = (await listPlans(db.kysely)).map((p) => ({

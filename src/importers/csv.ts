@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import iconv from 'iconv-lite';
-import { problem } from '../core/problems.js';
-import type { Problem } from '../core/problems.js';
+import { problem } from '../core/kernel/problems.js';
+import type { Problem } from '../core/kernel/problems.js';
 import { ExitCode, UserError } from '../errors.js';
 import { type CsvDelimiter, type CsvSource, csvDelimiters, parseRecords, type WorkerMessage } from './csv-records.js';
 import { detectEncoding } from './encoding.js';

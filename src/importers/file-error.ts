@@ -1,4 +1,4 @@
-import type { ProblemCode } from '../core/problems.js';
+import type { ProblemCode } from '../core/kernel/problems.js';
 import { ExitCode, UserError } from '../errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { ProblemList } from '../core/problem-list.js';
-import { documented, type Problem } from '../core/problems.js';
+import type { ProblemList } from '../core/kernel/problem-list.js';
+import { documented, type Problem } from '../core/kernel/problems.js';
 import { usageError } from '../errors.js';
 import { type OutputFile, writeOutput } from '../safe-file.js';
 import { csvLines, utf8Bom, xlsxCell } from '../writers/cells.js';

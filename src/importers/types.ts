@@ -1,4 +1,4 @@
-import type { Problem } from '../core/problems.js';
+import type { Problem } from '../core/kernel/problems.js';
 
 /**
  * One cell as read from the file. Text is trimmed (spaces, tabs, non-breaking spaces) and otherwise untouched;

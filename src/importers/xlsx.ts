@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { CellErrorValue, CellValue } from 'exceljs';
-import { fromExcelSerial } from '../core/dates.js';
-import { problem } from '../core/problems.js';
-import type { Problem } from '../core/problems.js';
+import { fromExcelSerial } from '../core/kernel/dates.js';
+import { problem } from '../core/kernel/problems.js';
+import type { Problem } from '../core/kernel/problems.js';
 import { inputError, UserError } from '../errors.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { Cell, RawRow, Table } from './types.js';

@@ -3,8 +3,8 @@
  * through the safe-file module. Cells go through the shared cell writer: text that a spreadsheet would run as a
  * formula is inert (an apostrophe in CSV, a text cell in xlsx); amounts, quantities and rates stay numbers.
  */
-import type { ExportRow } from '../core/invoices.js';
-import { minorUnits } from '../core/money.js';
+import type { ExportRow } from '../core/billing/invoices.js';
+import { minorUnits } from '../core/kernel/money.js';
 import { writeOutput } from '../safe-file.js';
 import { csvLines, utf8Bom, xlsxCell } from './cells.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planMembership } from '../../src/core/memberships.js';
+import { planMembership } from '../../src/core/billing/memberships.js';
 
 const monthly = { name: 'Hot Desk', interval: 'month' as const, every: 1, archived: 0 as const };
 const yearly = { name: 'Association', interval: 'year' as const, every: 1, archived: 0 as const };

@@ -9,8 +9,8 @@ import {
   lineAmounts,
   nextBillingDay,
   periodAt,
-} from '../../src/core/billing.js';
-import { addDays, addMonthsAnchored, compareDates, daysBetween, formatIsoDate } from '../../src/core/dates.js';
+} from '../../src/core/billing/rules.js';
+import { addDays, addMonthsAnchored, compareDates, daysBetween, formatIsoDate } from '../../src/core/kernel/dates.js';
 
 const monthly = (overrides: Partial<BillingSchedule> = {}): BillingSchedule => ({
   startDate: '2026-01-01',

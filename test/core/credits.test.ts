@@ -11,7 +11,7 @@ import {
   freezeEntries,
   lotsOf,
   planSpending,
-} from '../../src/core/credits.js';
+} from '../../src/core/billing/credits.js';
 
 let nextId = 1;
 function entry(e: Partial<EntryFacts> & Pick<EntryFacts, 'kind' | 'amount'>): EntryFacts {

@@ -24,8 +24,8 @@ import {
   todayInTimeZone,
   utcDateTimeToLocalDate,
   utcTimestampToLocalDate,
-} from '../../src/core/dates.js';
-import { multiplyRatio } from '../../src/core/money.js';
+} from '../../src/core/kernel/dates.js';
+import { multiplyRatio } from '../../src/core/kernel/money.js';
 
 // Independent oracle: JavaScript's own UTC calendar (valid for years >= 100).
 const MS_PER_DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { columnLetter } from '../../src/core/columns.js';
-import { cellsWithoutHeader, headerKey, mapHeaders } from '../../src/core/header-mapping.js';
-import { knownHeaders, memberColumnKeys, templateColumns, templateHeader } from '../../src/core/template-columns.js';
+import { columnLetter } from '../../src/core/kernel/columns.js';
+import { cellsWithoutHeader, headerKey, mapHeaders } from '../../src/core/import/header-mapping.js';
+import { knownHeaders, memberColumnKeys, templateColumns, templateHeader } from '../../src/core/import/template-columns.js';
 
 const map = (headers: string[], headerRow?: number) => mapHeaders(headers, templateColumns, { headerRow });
 const keysOf = (headers: string[]) => [...map(headers).columns.values()];

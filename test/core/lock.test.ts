@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/connect.js';
-import { withJobLock } from '../../src/core/lock.js';
+import { withJobLock } from '../../src/core/kernel/lock.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, freshDbUrl } from '../helpers/db.js';
 import { migrateToLatest } from '../../src/db/migrate.js';

@@ -13,7 +13,7 @@ import {
   parseRate,
   rateFromScaled,
   rateToScaled,
-} from '../../src/core/money.js';
+} from '../../src/core/kernel/money.js';
 
 describe('minorUnits', () => {
   it.each([

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
-import { readPlanRows } from '../../src/core/plans-import.js';
+import { readPlanRows } from '../../src/core/import/plans-import.js';
 import { openTable } from '../../src/importers/open-table.js';
 import { tempFolder } from '../importers/files.js';
 

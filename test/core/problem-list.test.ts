@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ProblemList } from '../../src/core/problem-list.js';
-import { type Problem, problem } from '../../src/core/problems.js';
+import { ProblemList } from '../../src/core/kernel/problem-list.js';
+import { type Problem, problem } from '../../src/core/kernel/problems.js';
 import { jsonDocumentPieces } from '../../src/writers/json-document.js';
 
 const spilled = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(`memberctl-problems-${process.pid}-`));

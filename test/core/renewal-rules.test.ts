@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renewsByDecision, termEnd } from '../../src/core/renewals.js';
+import { renewsByDecision, termEnd } from '../../src/core/renewals/renewals.js';
 
 type Facts = Parameters<typeof renewsByDecision>[0];
 const term: Facts = { start_date: '2025-01-01', end_date: null, auto_renew: 0, auto_renew_until: null, do_not_renew: 0 };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays } from '../../src/core/dates.js';
+import { addDays } from '../../src/core/kernel/dates.js';
 import {
   type BilledPeriod,
   explainMembershipStatus,
@@ -9,7 +9,7 @@ import {
   type MembershipStatus,
   memberStatus,
   membershipStatus,
-} from '../../src/core/status.js';
+} from '../../src/core/status/status.js';
 
 const rules = { graceDays: 30 };
 

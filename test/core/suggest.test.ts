@@ -8,7 +8,7 @@ import {
   normalizeName,
   rankByCloseness,
   sameExceptFormatting,
-} from '../../src/core/suggest.js';
+} from '../../src/core/kernel/suggest.js';
 
 describe('normalizeName', () => {
   it.each([

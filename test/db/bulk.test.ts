@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db, Queryable } from '../../src/db/connect.js';
-import { bulkTarget, deferIndexes, insertRows } from '../../src/core/import/bulk.js';
+import { bulkTarget, deferIndexes, insertRows } from '../../src/core/kernel/bulk.js';
 import { dialects, freshDb } from '../helpers/db.js';
 
 const at = '2026-11-23T10:00:00.000Z';

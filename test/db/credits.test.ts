@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { creditsView } from '../../src/core/credits.js';
-import { voidInvoice } from '../../src/core/invoices.js';
-import { cancelPayment, recordPayment } from '../../src/core/payments.js';
-import { spend } from '../../src/core/spending.js';
-import { recordTransitions } from '../../src/core/transitions.js';
+import { creditsView } from '../../src/core/billing/credits.js';
+import { voidInvoice } from '../../src/core/billing/invoices.js';
+import { cancelPayment, recordPayment } from '../../src/core/billing/payments.js';
+import { spend } from '../../src/core/renewals/spending.js';
+import { recordTransitions } from '../../src/core/renewals/transitions.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { rejection } from '../helpers/errors.js';
@@ -145,7 +145,7 @@ describe.each(dialects)('credits and passes on %s', (dialect) => {
   });
 
   async function renewNowAndAccept(membership: number, asOf: string) {
-    const { acceptRenewal, renewNow } = await import('../../src/core/renewals.js');
+    const { acceptRenewal, renewNow } = await import('../../src/core/renewals/renewals.js');
     const { renewal } = await renewNow(db.kysely, membership, asOf, source);
     await acceptRenewal(db.kysely, renewal.id, asOf, source);
   }
@@ -182,7 +182,7 @@ describe.each(dialects)('credits and passes on %s', (dialect) => {
       const membership = await k.selectFrom('memberships').select('id').where('member_id', '=', people[name]!).executeTakeFirstOrThrow();
       await payInFull(db, await invoiceOf(k, membership.id, name === 'Ann' ? '2026-02-01' : '2026-01-01'), '2026-02-05');
     }
-    const { applyMerge, planMerge } = await import('../../src/core/merge.js');
+    const { applyMerge, planMerge } = await import('../../src/core/people/merge.js');
     const merge = async (keep: string, remove: string) => {
       const plan = await planMerge(k, String(people[keep]), String(people[remove]));
       await k.transaction().execute((trx) => applyMerge(trx, plan, source));

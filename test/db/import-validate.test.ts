@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importFile, validateFile } from '../../src/core/import/run.js';
-import type { Problem, ProblemCode } from '../../src/core/problems.js';
+import type { Problem, ProblemCode } from '../../src/core/kernel/problems.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { tempFolder } from '../importers/files.js';

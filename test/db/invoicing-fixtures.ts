@@ -1,7 +1,7 @@
 // Plans, members and memberships for billing tests, written through the same functions the commands use.
 import type { Db, Queryable } from '../../src/db/connect.js';
-import { runInvoicing } from '../../src/core/invoicing.js';
-import { addMembership, type MembershipInput } from '../../src/core/memberships.js';
+import { runInvoicing } from '../../src/core/billing/invoicing.js';
+import { addMembership, type MembershipInput } from '../../src/core/billing/memberships.js';
 
 export const at = '2026-01-01T09:00:00.000Z';
 export const source = { actor: 'test', at, jobId: 'test-job' };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { voidInvoice } from '../../src/core/invoices.js';
-import { setMembership } from '../../src/core/memberships.js';
-import { cancelPayment, recordPayment } from '../../src/core/payments.js';
+import { voidInvoice } from '../../src/core/billing/invoices.js';
+import { setMembership } from '../../src/core/billing/memberships.js';
+import { cancelPayment, recordPayment } from '../../src/core/billing/payments.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { rejection } from '../helpers/errors.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BillingSchedule, duePeriods } from '../../src/core/billing.js';
-import { addDays } from '../../src/core/dates.js';
+import { type BillingSchedule, duePeriods } from '../../src/core/billing/rules.js';
+import { addDays } from '../../src/core/kernel/dates.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { addPerson, addPlan, bill, gapless, invoiceNumbers, subscribe } from './invoicing-fixtures.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allocateNumbers } from '../../src/core/numbering.js';
+import { allocateNumbers } from '../../src/core/billing/numbering.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { addPerson, addPlan, bill, gapless, invoiceNumbers, subscribe } from './invoicing-fixtures.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findInvoices, invoicesJson } from '../../src/core/invoices.js';
-import type { InvoiceRunResult } from '../../src/core/invoicing.js';
-import type { MembershipInput } from '../../src/core/memberships.js';
+import { findInvoices, invoicesJson } from '../../src/core/billing/invoices.js';
+import type { InvoiceRunResult } from '../../src/core/billing/invoicing.js';
+import type { MembershipInput } from '../../src/core/billing/memberships.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { addPerson, addPlan, at, bill, gapless, invoiceNumbers, type PlanSpec, subscribe } from './invoicing-fixtures.js';

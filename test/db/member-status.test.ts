@@ -1,12 +1,12 @@
 // Statuses as the loader computes them from the database: only the period covering the day decides, and a void
 // invoice covers nothing.
 import { afterEach, describe, expect, it } from 'vitest';
-import { memberHistory } from '../../src/core/history.js';
-import { voidInvoice } from '../../src/core/invoices.js';
-import { applyMerge, planMerge } from '../../src/core/merge.js';
-import { loadMemberState } from '../../src/core/member-status.js';
-import { cancelPayment } from '../../src/core/payments.js';
-import { setSetting } from '../../src/core/settings.js';
+import { memberHistory } from '../../src/core/people/history.js';
+import { voidInvoice } from '../../src/core/billing/invoices.js';
+import { applyMerge, planMerge } from '../../src/core/people/merge.js';
+import { loadMemberState } from '../../src/core/status/member-status.js';
+import { cancelPayment } from '../../src/core/billing/payments.js';
+import { setSetting } from '../../src/core/kernel/settings.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { addPerson, addPlan, at, bill, source, subscribe } from './invoicing-fixtures.js';

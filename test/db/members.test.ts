@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
-import { addMember, addNote, editMember, listMembers, memberJson, memberView } from '../../src/core/members.js';
-import { loadMemberState, loadMemberStates } from '../../src/core/member-status.js';
-import { resolveMember } from '../../src/core/refs.js';
+import { addMember, addNote, editMember, listMembers, memberJson, memberView } from '../../src/core/people/members.js';
+import { loadMemberState, loadMemberStates } from '../../src/core/status/member-status.js';
+import { resolveMember } from '../../src/core/people/refs.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { rejection } from '../helpers/errors.js';
 import { seedInvoice, seedMembership, seedPlan, source } from './people-fixtures.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
-import { memberHistory } from '../../src/core/history.js';
-import { addMember, addNote, editMember } from '../../src/core/members.js';
-import { applyMerge, planMerge } from '../../src/core/merge.js';
+import { memberHistory } from '../../src/core/people/history.js';
+import { addMember, addNote, editMember } from '../../src/core/people/members.js';
+import { applyMerge, planMerge } from '../../src/core/people/merge.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { at, seedInvoice, seedMembership, seedPlan, source } from './people-fixtures.js';

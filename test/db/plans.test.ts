@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addMember } from '../../src/core/members.js';
-import { billingTermsChange, editPlan, preparePlanEdit } from '../../src/core/plans.js';
+import { addMember } from '../../src/core/people/members.js';
+import { billingTermsChange, editPlan, preparePlanEdit } from '../../src/core/billing/plans.js';
 import type { Db } from '../../src/db/connect.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { seedMembership, seedPlan, source } from './people-fixtures.js';

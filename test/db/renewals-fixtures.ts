@@ -1,9 +1,9 @@
 // Plans with credits and passes, payments and job runs for renewal tests, through the functions the commands use.
 import type { Db, Queryable } from '../../src/db/connect.js';
-import { memberEntries } from '../../src/core/credits.js';
-import { loadMemberStates } from '../../src/core/member-status.js';
-import { recordPayment } from '../../src/core/payments.js';
-import { runRenewals } from '../../src/core/renewals-job.js';
+import { memberEntries } from '../../src/core/billing/credits.js';
+import { loadMemberStates } from '../../src/core/status/member-status.js';
+import { recordPayment } from '../../src/core/billing/payments.js';
+import { runRenewals } from '../../src/core/renewals/renewals-job.js';
 import { addPlan, source } from './invoicing-fixtures.js';
 
 export interface GrantingPlan {

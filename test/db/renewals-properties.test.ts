@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays } from '../../src/core/dates.js';
-import { runJobs } from '../../src/core/jobs.js';
-import { acceptRenewal, refuseRenewal } from '../../src/core/renewals.js';
-import { spend } from '../../src/core/spending.js';
+import { addDays } from '../../src/core/kernel/dates.js';
+import { runJobs } from '../../src/core/jobs/jobs.js';
+import { acceptRenewal, refuseRenewal } from '../../src/core/renewals/renewals.js';
+import { spend } from '../../src/core/renewals/spending.js';
 import type { Db } from '../../src/db/connect.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';

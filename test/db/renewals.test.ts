@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { planMerge, applyMerge } from '../../src/core/merge.js';
-import { setMembership } from '../../src/core/memberships.js';
-import { acceptRenewal, listRenewals, refuseRenewal, renewNow, syncInterventions } from '../../src/core/renewals.js';
+import { planMerge, applyMerge } from '../../src/core/people/merge.js';
+import { setMembership } from '../../src/core/billing/memberships.js';
+import { acceptRenewal, listRenewals, refuseRenewal, renewNow, syncInterventions } from '../../src/core/renewals/renewals.js';
 import type { Db } from '../../src/db/connect.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, freshDb } from '../helpers/db.js';

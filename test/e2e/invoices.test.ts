@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { withJobLock } from '../../src/core/lock.js';
+import { withJobLock } from '../../src/core/kernel/lock.js';
 import { openDb } from '../../src/db/connect.js';
 import type { Queryable } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { withJobLock } from '../../src/core/lock.js';
+import { withJobLock } from '../../src/core/kernel/lock.js';
 import type { Db } from '../../src/db/connect.js';
 import { seedMembers, seedMemberships, seedPlan } from '../db/people-fixtures.js';
 import { bin, type CliResult, root, runCli, startCli } from '../helpers/cli.js';

@@ -101,7 +101,7 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     const cli = (args: string[], today = '2026-02-20') => runCli(args, { db, today });
     expect((await cli(['members', 'add', '--name', 'Paid'])).code).toBe(0);
     const conn = await openDb(db);
-    const { addMember } = await import('../../src/core/members.js');
+    const { addMember } = await import('../../src/core/people/members.js');
     for (const name of ['Late', 'Prospect']) await addMember(conn.kysely, { name }, { actor: 'test', at: '2026-01-01T00:00:00Z' });
     const plan = await seedPlan(conn.kysely, 'Hot Desk');
     const ids = Object.fromEntries((await conn.kysely.selectFrom('members').select(['id', 'name']).execute()).map((m) => [m.name, m.id]));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays } from '../../src/core/dates.js';
+import { addDays } from '../../src/core/kernel/dates.js';
 import { openDb, type Queryable } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { addPerson, subscribe } from '../db/invoicing-fixtures.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jobLockName } from '../../src/core/jobs.js';
-import { withJobLock } from '../../src/core/lock.js';
+import { jobLockName } from '../../src/core/jobs/jobs.js';
+import { withJobLock } from '../../src/core/kernel/lock.js';
 import type { Db } from '../../src/db/connect.js';
 import { seedMembers, seedMemberships } from '../db/people-fixtures.js';
 import { addGrantingPlan } from '../db/renewals-fixtures.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { templateColumns } from '../../src/core/template-columns.js';
+import { templateColumns } from '../../src/core/import/template-columns.js';
 import { root, runCli } from '../helpers/cli.js';
 import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
 

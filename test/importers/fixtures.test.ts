@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { mapHeaders } from '../../src/core/header-mapping.js';
-import { sameExceptFormatting } from '../../src/core/suggest.js';
-import type { MemberColumnKey } from '../../src/core/template-columns.js';
-import { templateColumns } from '../../src/core/template-columns.js';
+import { mapHeaders } from '../../src/core/import/header-mapping.js';
+import { sameExceptFormatting } from '../../src/core/kernel/suggest.js';
+import type { MemberColumnKey } from '../../src/core/import/template-columns.js';
+import { templateColumns } from '../../src/core/import/template-columns.js';
 import { openTable } from '../../src/importers/open-table.js';
 import type { Cell, Table } from '../../src/importers/types.js';
 import { readRows } from './files.js';

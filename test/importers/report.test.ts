@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { problem } from '../../src/core/problems.js';
+import { problem } from '../../src/core/kernel/problems.js';
 import { openTable } from '../../src/importers/open-table.js';
 import { reportFormat, type ValidationReport, writeReport } from '../../src/importers/report.js';
 import { tempDir } from '../helpers/db.js';

@@ -5,7 +5,7 @@ import { isCardColumn, isPaymentMethodId } from '../../src/importers/stripe/colu
 import { openStripeExport } from '../../src/importers/stripe/export-table.js';
 import { readCustomers, readPrices, readSubscriptions, type StripeReadOptions } from '../../src/importers/stripe/records.js';
 import { LocalDates, readTimestamp, timestampReading } from '../../src/importers/stripe/timestamps.js';
-import { formatIsoDate, utcDateTimeToLocalDate } from '../../src/core/dates.js';
+import { formatIsoDate, utcDateTimeToLocalDate } from '../../src/core/kernel/dates.js';
 import fc from 'fast-check';
 import { root } from '../helpers/cli.js';
 import { readRows, tempFolder } from './files.js';

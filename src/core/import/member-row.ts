@@ -4,12 +4,12 @@
  * Problems that need the rest of the file or the database are added by `validate-rows.ts`.
  */
 import type { Cell, RawRow } from '../../importers/types.js';
-import type { DateConvention } from '../dates.js';
-import { columnLetter } from '../columns.js';
-import { cellsWithoutHeader, type HeaderMapping, mapHeaders } from '../header-mapping.js';
-import { type Problem, problem } from '../problems.js';
-import { emailKey } from '../refs.js';
-import { type MemberColumnKey, templateColumns } from '../template-columns.js';
+import type { DateConvention } from '../kernel/dates.js';
+import { columnLetter } from '../kernel/columns.js';
+import { cellsWithoutHeader, type HeaderMapping, mapHeaders } from './header-mapping.js';
+import { type Problem, problem } from '../kernel/problems.js';
+import { emailKey } from '../people/refs.js';
+import { type MemberColumnKey, templateColumns } from './template-columns.js';
 import { errorColumn } from './rejects.js';
 import { cellText, isEmail, looksLikePhone, type MixedDates, maxCellLength, type Read, readBoolean, readDate, readEmail, readQuantity, readTags, shownValue } from './values.js';
 

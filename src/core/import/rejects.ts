@@ -2,7 +2,7 @@ import { UserError } from '../../errors.js';
 import type { Cell } from '../../importers/types.js';
 import { OutputFile } from '../../safe-file.js';
 import { csvLines, utf8Bom } from '../../writers/cells.js';
-import type { Problem } from '../problems.js';
+import type { Problem } from '../kernel/problems.js';
 
 /** The column added to a rejects file; a file with it can be fixed and imported again as it is (the column is ignored). */
 export const errorColumn = 'Error';

@@ -3,9 +3,9 @@
  * the database. Resolved after the first pass, when every row's keys are known; also finds payer loops, which
  * may run through existing members (A pays for B in the database, the file says B pays for A).
  */
-import { type Problem, problem } from '../problems.js';
-import { emailKey } from '../refs.js';
-import { compactName, nameMatcher } from '../suggest.js';
+import { type Problem, problem } from '../kernel/problems.js';
+import { emailKey } from '../people/refs.js';
+import { compactName, nameMatcher } from '../kernel/suggest.js';
 import { type Existing, membersNamed } from './existing.js';
 import { headerOf, type Layout } from './member-row.js';
 import type { FileIndex } from './scan.js';

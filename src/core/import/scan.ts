@@ -4,9 +4,9 @@
  * second pass validates each row against this index, so no pass needs every row in memory.
  */
 import type { RawRow } from '../../importers/types.js';
-import { classifyDateText, parseLooseDate } from '../dates.js';
-import { type Problem, problem } from '../problems.js';
-import { emailKey } from '../refs.js';
+import { classifyDateText, parseLooseDate } from '../kernel/dates.js';
+import { type Problem, problem } from '../kernel/problems.js';
+import { emailKey } from '../people/refs.js';
 import { type Existing, matchExisting } from './existing.js';
 import { columnText, headerOf, type ImportMode, type Layout } from './member-row.js';
 

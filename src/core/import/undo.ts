@@ -6,11 +6,11 @@
 import type { Db, Queryable } from '../../db/connect.js';
 import type { AuditEntry, ImportBatch } from '../../db/types.js';
 import { dataError } from '../../errors.js';
-import type { AuditChange, AuditSource } from '../audit.js';
-import { jobLockName } from '../jobs.js';
-import { withJobLock } from '../lock.js';
-import { rankByCloseness } from '../suggest.js';
-import { bulkTarget, inChunks, insertAudits } from './bulk.js';
+import type { AuditChange, AuditSource } from '../kernel/audit.js';
+import { jobLockName } from '../jobs/jobs.js';
+import { withJobLock } from '../kernel/lock.js';
+import { rankByCloseness } from '../kernel/suggest.js';
+import { bulkTarget, inChunks, insertAudits } from '../kernel/bulk.js';
 import { memberColumns as importedMemberColumns, membershipColumns as importedMembershipColumns, noCounts } from './write-import.js';
 
 export interface BatchSummary {

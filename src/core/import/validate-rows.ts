@@ -4,17 +4,17 @@
  */
 import type { Plan } from '../../db/types.js';
 import type { Cell, RawRow } from '../../importers/types.js';
-import { duePeriods } from '../billing.js';
-import { type MembershipIssue, type MembershipSchedule, planMembership } from '../memberships.js';
-import { normalizeTag } from '../tags.js';
-import { cellCharacterProblems } from '../cell-characters.js';
-import { type Problem, problem } from '../problems.js';
-import { compactName, nameMatcher } from '../suggest.js';
+import { duePeriods } from '../billing/rules.js';
+import { type MembershipIssue, type MembershipSchedule, planMembership } from '../billing/memberships.js';
+import { normalizeTag } from '../people/tags.js';
+import { cellCharacterProblems } from '../kernel/cell-characters.js';
+import { type Problem, problem } from '../kernel/problems.js';
+import { compactName, nameMatcher } from '../kernel/suggest.js';
 import { type Existing, membersNamed } from './existing.js';
 import { type DateReading, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import { type FileIndex, indexProblems } from './scan.js';
-import { plural } from '../words.js';
+import { plural } from '../kernel/words.js';
 
 export interface RowChecks {
   layout: Layout;

@@ -3,8 +3,8 @@
  * Pure functions; a value that cannot be read is a `CellIssue`, which the row validator turns into a problem.
  */
 import type { Cell } from '../../importers/types.js';
-import { type DateConvention, fromExcelSerial, isIsoDate, parseLooseDate } from '../dates.js';
-import type { ProblemCode } from '../problems.js';
+import { type DateConvention, fromExcelSerial, isIsoDate, parseLooseDate } from '../kernel/dates.js';
+import type { ProblemCode } from '../kernel/problems.js';
 
 export type CellIssue = { code: ProblemCode; message: string; suggestion?: string | null };
 export type Read<T> = { ok: true; value: T } | { ok: false; issue: CellIssue };

@@ -6,10 +6,10 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Member, Membership } from '../../db/types.js';
-import type { AuditChange, AuditSource } from '../audit.js';
-import { type Problem, problem } from '../problems.js';
-import { type BulkTarget, inChunks, insertAudits, insertRows, type SqlValue, updateColumnById } from './bulk.js';
-import { withKnownCategory } from '../tags.js';
+import type { AuditChange, AuditSource } from '../kernel/audit.js';
+import { type Problem, problem } from '../kernel/problems.js';
+import { type BulkTarget, inChunks, insertAudits, insertRows, type SqlValue, updateColumnById } from '../kernel/bulk.js';
+import { withKnownCategory } from '../people/tags.js';
 import type { Existing } from './existing.js';
 import { headerOf, type ImportMode, type Layout } from './member-row.js';
 import type { CheckedRow, PlannedMembership } from './validate-rows.js';

@@ -6,10 +6,10 @@
 import type { Queryable } from '../../db/connect.js';
 import { readCustomers, readPrices, readSubscriptions, type StripeCustomer, type StripeFile, type StripePrice, type StripeReadOptions, type StripeSubscription } from '../../importers/stripe/records.js';
 import { asFileError, FileError } from '../../importers/file-error.js';
-import type { DateConvention, IsoDate } from '../dates.js';
+import type { DateConvention, IsoDate } from '../kernel/dates.js';
 import { type Existing, loadExisting, matchExisting } from '../import/existing.js';
-import { problem } from '../problems.js';
-import { getSetting } from '../settings.js';
+import { problem } from '../kernel/problems.js';
+import { getSetting } from '../kernel/settings.js';
 import { headerIn, mapStripe, type StripeMapping, type StripeProblem, type StripeUnit } from './mapping.js';
 import { planResolver } from './price-plans.js';
 

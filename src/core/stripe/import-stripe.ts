@@ -10,7 +10,7 @@ import type { Cell } from '../../importers/types.js';
 import { writeOutput } from '../../safe-file.js';
 import { csvLines } from '../../writers/cells.js';
 import { buildLayout, type Layout, type MemberValues } from '../import/member-row.js';
-import { bulkTarget } from '../import/bulk.js';
+import { bulkTarget } from '../kernel/bulk.js';
 import { RejectsFile, rejectReason } from '../import/rejects.js';
 import { importSource, inImportTransaction, recordBatch } from '../import/run.js';
 import type { CheckedRow, PlannedMembership } from '../import/validate-rows.js';

@@ -8,16 +8,16 @@
  * person is never imported without the membership the files give them.
  */
 import type { StripeCustomer, StripeFile, StripePrice, StripeSubscription } from '../../importers/stripe/records.js';
-import { duePeriods } from '../billing.js';
-import type { IsoDate } from '../dates.js';
+import { duePeriods } from '../billing/rules.js';
+import type { IsoDate } from '../kernel/dates.js';
 import { isEmail, looksLikePhone } from '../import/values.js';
-import { type MembershipSchedule, planMembership } from '../memberships.js';
-import { formatAmount, type MinorAmount } from '../money.js';
-import { type Problem, problem } from '../problems.js';
-import { emailKey } from '../refs.js';
+import { type MembershipSchedule, planMembership } from '../billing/memberships.js';
+import { formatAmount, type MinorAmount } from '../kernel/money.js';
+import { type Problem, problem } from '../kernel/problems.js';
+import { emailKey } from '../people/refs.js';
 import type { Plan } from '../../db/types.js';
 import { type PlanResolver, priceDifferences } from './price-plans.js';
-import { plural } from '../words.js';
+import { plural } from '../kernel/words.js';
 
 /** A problem of a Stripe import names the file it is about: the import reads up to three. */
 export interface StripeProblem extends Problem {

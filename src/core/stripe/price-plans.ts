@@ -6,8 +6,8 @@
 import type { Plan } from '../../db/types.js';
 import type { MapKeys } from '../import/plan-map.js';
 import type { StripePrice, StripeSubscription } from '../../importers/stripe/records.js';
-import { formatAmount } from '../money.js';
-import { nameMatcher } from '../suggest.js';
+import { formatAmount } from '../kernel/money.js';
+import { nameMatcher } from '../kernel/suggest.js';
 
 export type PriceResolution =
   | { kind: 'plan'; plan: Plan; via: 'map' | 'nickname' | 'product' }

@@ -2,9 +2,9 @@
  * Opens one Stripe export and takes the card columns out of it before anything reads a value: the table handed
  * on (to the validator, the rejects file, the reports) has no card column and no payment method id at all.
  */
-import { columnLetter } from '../../core/columns.js';
-import { headerKey } from '../../core/header-mapping.js';
-import { type Problem, problem } from '../../core/problems.js';
+import { columnLetter } from '../../core/kernel/columns.js';
+import { headerKey } from '../../core/import/header-mapping.js';
+import { type Problem, problem } from '../../core/kernel/problems.js';
 import { openTable } from '../open-table.js';
 import type { Cell, RawRow, Table } from '../types.js';
 import { exportColumns, exportFileNames, isCardColumn, isPaymentMethodId, metadataKey, type StripeColumn, type StripeExportKind } from './columns.js';

@@ -2,10 +2,10 @@
  * The three Stripe exports read into typed records, one per data row, each with the problems its own cells show.
  * Problems that need another row or file (duplicates, unknown customers, plans) belong to `core/stripe`.
  */
-import type { DateConvention, IsoDate } from '../../core/dates.js';
-import type { MinorAmount } from '../../core/money.js';
-import { cellCharacterProblems } from '../../core/cell-characters.js';
-import { type Problem, type ProblemCode, problem } from '../../core/problems.js';
+import type { DateConvention, IsoDate } from '../../core/kernel/dates.js';
+import type { MinorAmount } from '../../core/kernel/money.js';
+import { cellCharacterProblems } from '../../core/kernel/cell-characters.js';
+import { type Problem, type ProblemCode, problem } from '../../core/kernel/problems.js';
 import type { Cell } from '../types.js';
 import type { CustomerKey, PriceKey, StripeExportKind, SubscriptionKey } from './columns.js';
 import { openStripeExport, type StripeExport, type StripeRawRow } from './export-table.js';

@@ -15,8 +15,8 @@ import {
   splitDateTime,
   type TimeOfDay,
   utcDateTimeToLocalDate,
-} from '../../core/dates.js';
-import { type Problem, problem } from '../../core/problems.js';
+} from '../../core/kernel/dates.js';
+import { type Problem, problem } from '../../core/kernel/problems.js';
 import type { Cell } from '../types.js';
 
 /** What Stripe itself writes. */

@@ -4,8 +4,8 @@
  * Pure; a value that cannot be read is an issue the record reader turns into a problem.
  */
 import { readBoolean } from '../../core/import/values.js';
-import { type MinorAmount, normalizeCurrency, parseAmount } from '../../core/money.js';
-import type { ProblemCode } from '../../core/problems.js';
+import { type MinorAmount, normalizeCurrency, parseAmount } from '../../core/kernel/money.js';
+import type { ProblemCode } from '../../core/kernel/problems.js';
 import type { Cell } from '../types.js';
 
 export type Issue = { code: ProblemCode; message: string };

@@ -1,0 +1,95 @@
+/**
+ * What an invoice's payments settle: its status (`paid` once fully paid, `open` again when a payment is
+ * cancelled) and the credit its overpayment gives the payer. The credit is kept as ledger entries whose sum per
+ * invoice always equals what was paid beyond the total (everything paid, for a void invoice); each change adds
+ * an entry for the difference, so the history stays readable and a balance is always a sum.
+ */
+import type { Queryable } from '../../db/connect.js';
+import type { Invoice } from '../../db/types.js';
+import type { AuditSource } from '../kernel/audit.js';
+import { settleInvoiceGrants } from './credits.js';
+import type { IsoDate } from '../kernel/dates.js';
+import { formatAmount, type MinorAmount } from '../kernel/money.js';
+
+/** Sum of the recorded (not cancelled) payments of each invoice; absent when nothing was paid. */
+export async function paidAmounts(db: Queryable, invoiceIds: readonly number[]): Promise<Map<number, MinorAmount>> {
+  const paid = new Map<number, MinorAmount>();
+  for (let i = 0; i < invoiceIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('payments')
+      .select((eb) => ['invoice_id', eb.fn.sum<number>('amount').as('paid')])
+      .where('status', '=', 'recorded')
+      .where('invoice_id', 'in', invoiceIds.slice(i, i + 500))
+      .groupBy('invoice_id')
+      .execute();
+    for (const row of rows) paid.set(row.invoice_id, Number(row.paid));
+  }
+  return paid;
+}
+
+/** Credit an invoice's payments should give its payer: the overpayment, or everything paid once it is void. */
+export function creditDue(status: Invoice['status'], total: MinorAmount, paid: MinorAmount): MinorAmount {
+  return status === 'void' ? paid : Math.max(0, paid - total);
+}
+
+export interface Settlement {
+  invoice: Invoice;
+  paid: MinorAmount;
+  /** the ledger change this call made (0 when the credit was already right) */
+  creditChange: MinorAmount;
+}
+
+/**
+ * Brings the invoice's status and the payer's overpayment credit in line with its recorded payments. Run it in
+ * the transaction that changed the payments or the invoice; `date` dates the ledger entry.
+ */
+export async function reconcileInvoice(
+  trx: Queryable,
+  invoice: Invoice,
+  context: { date: IsoDate; paymentId: number | null; source: AuditSource },
+): Promise<Settlement> {
+  const paid = (await paidAmounts(trx, [invoice.id])).get(invoice.id) ?? 0;
+  let current = invoice;
+  if (invoice.status !== 'void') {
+    const status = paid >= invoice.total ? 'paid' : 'open';
+    if (status !== invoice.status) {
+      current = await trx.updateTable('invoices').set({ status }).where('id', '=', invoice.id).returningAll().executeTakeFirstOrThrow();
+    }
+  }
+  const credited = await trx
+    .selectFrom('ledger_entries')
+    .select((eb) => eb.fn.sum<number>('amount').as('amount'))
+    .where('invoice_id', '=', invoice.id)
+    .where('unit', '=', 'credit')
+    .where('kind', '=', 'overpayment')
+    .executeTakeFirst();
+  const change = creditDue(current.status, current.total, paid) - Number(credited?.amount ?? 0);
+  if (change !== 0 && current.payer_id !== null) {
+    const amount = formatAmount(Math.abs(change), current.currency);
+    const description =
+      current.status === 'void'
+        ? `${change > 0 ? 'paid on' : 'payment cancelled on'} void invoice ${current.number}: ${amount}`
+        : `${change > 0 ? 'overpayment of' : 'overpayment withdrawn from'} invoice ${current.number}: ${amount}`;
+    await trx
+      .insertInto('ledger_entries')
+      .values({
+        member_id: current.payer_id,
+        unit: 'credit',
+        kind: 'overpayment',
+        amount: change,
+        currency: current.currency,
+        date: context.date,
+        expires_on: null,
+        grant_id: null,
+        invoice_id: current.id,
+        payment_id: context.paymentId,
+        description,
+        job_id: context.source.jobId ?? null,
+        created_at: context.source.at,
+      })
+      .execute();
+  }
+  // the plans' credits and passes are granted while the invoice is paid, and what remains is taken back otherwise
+  await settleInvoiceGrants(trx, current, { date: context.date, source: context.source });
+  return { invoice: current, paid, creditChange: current.payer_id === null ? 0 : change };
+}

@@ -1,0 +1,517 @@
+/**
+ * The invoicing job (`invoices run`, part of `jobs run`): issues every invoice due as of T, exactly once.
+ *
+ * How it stays exact however it is interrupted or repeated:
+ * - due memberships are found through the `next_invoice_date` index; the rules of billing.ts decide the periods;
+ * - payers are billed in batches, each batch in one transaction that takes its invoice numbers, writes the
+ *   invoices and lines, and advances `next_invoice_date`: a kill loses at most the batch in flight, and a rerun
+ *   finds exactly what is still due;
+ * - the unique key on (membership, period start) makes billing a period twice impossible in the database, and the
+ *   advance of `next_invoice_date` is conditional on the value read, so a concurrent change replans the batch.
+ * The caller holds the job lock (jobs.ts).
+ */
+import type { Kysely } from 'kysely';
+import type { Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
+import type { Database } from '../../db/types.js';
+import type { AuditChange, AuditSource } from '../kernel/audit.js';
+import { type BillingSchedule, consolidate, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './rules.js';
+import { addDays, type IsoDate } from '../kernel/dates.js';
+import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
+import { formatAmount } from '../kernel/money.js';
+import { allocateNumbers, yearOf } from './numbering.js';
+import { type Problem, problem } from '../kernel/problems.js';
+import { getSetting } from '../kernel/settings.js';
+import { grantForPaidInvoices } from './credits.js';
+import { type BulkTarget, insertAudits, insertRows, type SqlValue } from '../kernel/bulk.js';
+
+export interface InvoiceRunOptions {
+  asOf: IsoDate;
+  /** plan and report everything, write nothing, take no number */
+  dryRun: boolean;
+  /** carries the job id written on every invoice and audit entry */
+  source: AuditSource;
+  /** payers per transaction (default 1000): smaller loses less work to a kill, larger runs faster */
+  batchSize?: number;
+  /** after each batch: payers done so far, and how many are due */
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * SQLite: the connection kysely runs on (`Db.sqlite`). Invoices, lines and audit entries are then inserted
+   * with one prepared statement per table instead of multi-row statements compiled for every batch.
+   */
+  sqlite?: SqliteStatements | undefined;
+}
+
+/** The `invoices run --json` document (cli.md). */
+export interface InvoiceRunResult {
+  asOf: IsoDate;
+  dryRun: boolean;
+  count: number;
+  invoices: InvoiceJson[];
+  /** sum of the invoice totals per currency */
+  totals: Record<string, string>;
+  problems: Problem[];
+}
+
+export const defaultBatchSize = 1000;
+const maxAttempts = 3;
+
+/** A batch whose memberships changed between reading and writing: it is planned again from fresh data. */
+class BatchConflict extends Error {}
+
+interface DueRow {
+  id: number;
+  payer_id: number;
+}
+
+/**
+ * Memberships whose next period is due as of `asOf` (domain.md, invoicing job 1), with their payer, ordered by
+ * payer. The filter mirrors `duePeriods` for the first due period, so a membership that the job will not bill
+ * (ended, not renewing) is not read at all, and a rerun on the same day reads nothing.
+ */
+export async function findDueMemberships(db: Queryable, asOf: IsoDate): Promise<DueRow[]> {
+  const rows = await db
+    .selectFrom('memberships as ms')
+    .innerJoin('members as m', 'm.id', 'ms.member_id')
+    .select((eb) => ['ms.id', eb.fn.coalesce('m.paid_by_id', 'm.id').as('payer_id')])
+    .where('ms.next_invoice_date', '<=', asOf)
+    .where((eb) => eb.or([eb('ms.end_date', 'is', null), eb('ms.end_date', '>=', eb.ref('ms.next_invoice_date'))]))
+    .where((eb) => {
+      // the renewal decided for the period starting on the next invoice date (renewals.ts)
+      const decided = (status: 'accepted' | 'refused') =>
+        eb.exists(
+          eb
+            .selectFrom('renewals as r')
+            .select('r.id')
+            .whereRef('r.membership_id', '=', 'ms.id')
+            .whereRef('r.term_start', '=', 'ms.next_invoice_date')
+            .where('r.status', '=', status),
+        );
+      return eb.or([
+        eb('ms.next_invoice_date', '=', eb.ref('ms.start_date')),
+        eb.and([
+          eb('ms.auto_renew', '=', 1),
+          eb('ms.do_not_renew', '=', 0),
+          eb.or([eb('ms.auto_renew_until', 'is', null), eb('ms.auto_renew_until', '>=', eb.ref('ms.next_invoice_date'))]),
+          eb.not(decided('refused')),
+        ]),
+        eb.and([eb('ms.do_not_renew', '=', 0), decided('accepted')]),
+      ]);
+    })
+    .orderBy('payer_id')
+    .orderBy('ms.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, payer_id: Number(r.payer_id) }));
+}
+
+/** Consecutive groups of whole payers, at most `size` payers each. */
+function payerBatches(rows: readonly DueRow[], size: number): { payers: number; membershipIds: number[] }[] {
+  const batches: { payers: number; membershipIds: number[] }[] = [];
+  let current: { payers: number; membershipIds: number[] } | null = null;
+  let lastPayer: number | null = null;
+  for (const row of rows) {
+    if (row.payer_id !== lastPayer) {
+      if (!current || current.payers >= size) {
+        current = { payers: 0, membershipIds: [] };
+        batches.push(current);
+      }
+      current.payers += 1;
+      lastPayer = row.payer_id;
+    }
+    current!.membershipIds.push(row.id);
+  }
+  return batches;
+}
+
+interface PlannedMembership {
+  id: number;
+  memberId: number;
+  memberName: string;
+  from: IsoDate;
+  to: IsoDate;
+  lines: DraftLine[];
+}
+
+interface BatchPlan {
+  invoices: Array<DraftInvoice & { payerName: string }>;
+  memberships: PlannedMembership[];
+  problems: Problem[];
+}
+
+type PlannedInvoice = BatchPlan['invoices'][number];
+
+/** The JSON of a planned invoice dated `asOf`, with its number once written (null in a dry run); nothing paid yet. */
+function plannedInvoiceJson(invoice: PlannedInvoice, number: string | null, asOf: IsoDate, dueDate: IsoDate): InvoiceJson {
+  return invoiceJson(
+    {
+      number,
+      date: asOf,
+      dueDate,
+      payerId: invoice.payerId,
+      payerName: invoice.payerName,
+      status: invoice.total <= 0 ? 'paid' : 'open',
+      currency: invoice.currency,
+      net: invoice.net,
+      tax: invoice.tax,
+      total: invoice.total,
+      paid: 0,
+    },
+    invoice.lines,
+  );
+}
+
+/**
+ * Reads a batch's memberships, payers and billed periods, and plans its invoices dated `asOf` for the periods
+ * due by `through` (later than `asOf` when an accepted renewal bills its term at once). Writes nothing.
+ */
+async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: IsoDate, through: IsoDate = asOf): Promise<BatchPlan> {
+  const rows = [];
+  for (const chunk of chunks(membershipIds, 500)) {
+    rows.push(
+      ...(await db
+        .selectFrom('memberships as ms')
+        .innerJoin('members as m', 'm.id', 'ms.member_id')
+        .innerJoin('plans as p', 'p.id', 'ms.plan_id')
+        .select([
+          'ms.id',
+          'ms.member_id',
+          'ms.quantity',
+          'ms.start_date',
+          'ms.next_invoice_date',
+          'ms.first_recurring_date',
+          'ms.anchor_day',
+          'ms.end_date',
+          'ms.auto_renew',
+          'ms.auto_renew_until',
+          'ms.do_not_renew',
+          'm.name as member_name',
+          'm.paid_by_id',
+          'p.name as plan_name',
+          'p.price',
+          'p.currency',
+          'p.interval',
+          'p.every',
+          'p.tax_rate',
+        ])
+        .where('ms.id', 'in', chunk)
+        .execute()),
+    );
+  }
+  const payerIds = [...new Set(rows.map((r) => r.paid_by_id ?? r.member_id))];
+  const payers = new Map<number, string>();
+  for (const chunk of chunks(payerIds, 500)) {
+    for (const p of await db.selectFrom('members').select(['id', 'name']).where('id', 'in', chunk).execute()) payers.set(p.id, p.name);
+  }
+  const billedFrom = rows.reduce<IsoDate | null>((min, r) => (min === null || r.next_invoice_date < min ? r.next_invoice_date : min), null);
+  const billed = new Map<number, { periodEnd: IsoDate; number: string }>();
+  if (billedFrom !== null) {
+    for (const chunk of chunks(
+      rows.map((r) => r.id),
+      500,
+    )) {
+      const found = await db
+        .selectFrom('invoice_lines as l')
+        .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
+        .select(['l.membership_id', 'l.period_end', 'i.number'])
+        .where('l.membership_id', 'in', chunk)
+        .where('l.voided', '=', 0)
+        .where('l.period_end', '>=', billedFrom)
+        .execute();
+      for (const f of found) {
+        const previous = billed.get(f.membership_id!);
+        if (!previous || previous.periodEnd < f.period_end) billed.set(f.membership_id!, { periodEnd: f.period_end, number: f.number });
+      }
+    }
+  }
+  const decided = { accepted: new Map<number, IsoDate[]>(), refused: new Map<number, IsoDate[]>() };
+  if (billedFrom !== null) {
+    for (const chunk of chunks(
+      rows.map((r) => r.id),
+      500,
+    )) {
+      const renewals = await db
+        .selectFrom('renewals')
+        .select(['membership_id', 'term_start', 'status'])
+        .where('membership_id', 'in', chunk)
+        .where('status', 'in', ['accepted', 'refused'])
+        .where('term_start', '>=', billedFrom)
+        .execute();
+      for (const r of renewals) {
+        const terms = decided[r.status as 'accepted' | 'refused'];
+        terms.set(r.membership_id, [...(terms.get(r.membership_id) ?? []), r.term_start]);
+      }
+    }
+  }
+
+  const problems: Problem[] = [];
+  const memberships: PlannedMembership[] = [];
+  const lines: DraftLine[] = [];
+  for (const row of rows.sort((a, b) => a.id - b.id)) {
+    const payerId = row.paid_by_id ?? row.member_id;
+    const who = `membership ${row.id} of ${row.member_name} (#${row.member_id})`;
+    if (!payers.has(payerId)) {
+      problems.push(
+        problem({
+          code: 'unknown_payer',
+          severity: 'error',
+          value: String(payerId),
+          message: `${who}: its payer #${payerId} no longer exists; give the member another payer, then run the job again`,
+        }),
+      );
+      continue;
+    }
+    const already = billed.get(row.id);
+    if (already && already.periodEnd >= row.next_invoice_date) {
+      problems.push(
+        problem({
+          code: 'already_billed',
+          severity: 'error',
+          value: row.next_invoice_date,
+          message: `${who}: its next invoice date ${row.next_invoice_date} is inside a period already billed on ${already.number} (through ${already.periodEnd}); set a later one with \`memberctl memberships set ${row.id} --next-invoice DATE\``,
+        }),
+      );
+      continue;
+    }
+    const schedule: BillingSchedule = {
+      startDate: row.start_date,
+      nextInvoiceDate: row.next_invoice_date,
+      firstRecurringDate: row.first_recurring_date,
+      anchorDay: row.anchor_day,
+      endDate: row.end_date,
+      autoRenew: row.auto_renew === 1,
+      autoRenewUntil: row.auto_renew_until,
+      doNotRenew: row.do_not_renew === 1,
+      interval: row.interval,
+      every: row.every,
+      acceptedTerms: decided.accepted.get(row.id),
+      refusedTerms: decided.refused.get(row.id),
+    };
+    const due = duePeriods(schedule, through);
+    if (due.periods.length === 0) continue;
+    const plan = { name: row.plan_name, price: row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
+    const drafted = draftLines(
+      { id: row.id, memberId: row.member_id, memberName: row.member_name, payerId, quantity: row.quantity },
+      plan,
+      due.periods,
+    );
+    lines.push(...drafted);
+    memberships.push({ id: row.id, memberId: row.member_id, memberName: row.member_name, from: row.next_invoice_date, to: due.nextInvoiceDate, lines: drafted });
+  }
+  const invoices = consolidate(lines).map((invoice) => ({ ...invoice, payerName: payers.get(invoice.payerId)! }));
+  return { invoices, memberships, problems };
+}
+
+const isUniqueViolation = (error: unknown) => {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+};
+
+interface WriteContext {
+  asOf: IsoDate;
+  dueDate: IsoDate;
+  prefix: string;
+  source: AuditSource;
+  sqlite?: SqliteStatements | undefined;
+}
+
+const invoiceColumns = ['number', 'date', 'due_date', 'payer_id', 'payer_name', 'currency', 'net', 'tax', 'total', 'status', 'job_id', 'created_at'];
+const lineColumns = [
+  'invoice_id',
+  'membership_id',
+  'member_id',
+  'member_name',
+  'plan_name',
+  'description',
+  'period_start',
+  'period_end',
+  'quantity',
+  'unit_price',
+  'net',
+  'tax_rate',
+  'tax',
+  'total',
+  'voided',
+];
+
+const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
+
+/** Writes a planned batch in one transaction; returns the invoice numbers in the order of `plan.invoices`. */
+function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: WriteContext): Promise<string[]> {
+  return db.transaction().execute((trx) => writeBatchIn(trx, plan, context));
+}
+
+/** Writes a planned batch inside the caller's transaction. */
+async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteContext): Promise<string[]> {
+  const { asOf, dueDate, prefix, source } = context;
+  const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
+  const bulk: BulkTarget = { query: trx, dialect: dialectOf(trx), sqlite: context.sqlite };
+  const statuses = plan.invoices.map((invoice) => (invoice.total <= 0 ? 'paid' : 'open'));
+  const invoiceRows: SqlValue[][] = plan.invoices.map((invoice, i) => [
+    numbers[i]!,
+    asOf,
+    dueDate,
+    invoice.payerId,
+    invoice.payerName,
+    invoice.currency,
+    invoice.net,
+    invoice.tax,
+    invoice.total,
+    statuses[i]!,
+    source.jobId ?? null,
+    source.at,
+  ]);
+  const invoiceIds = await insertRows(bulk, 'invoices', invoiceColumns, invoiceRows, true);
+  const lineRows: SqlValue[][] = plan.invoices.flatMap((invoice, i) =>
+    invoice.lines.map((line) => [
+      invoiceIds[i]!,
+      line.membershipId,
+      line.memberId,
+      line.memberName,
+      line.planName,
+      line.description,
+      line.periodStart,
+      line.periodEnd,
+      line.quantity,
+      line.unitPrice,
+      line.net,
+      line.taxRate,
+      line.tax,
+      line.total,
+      0,
+    ]),
+  );
+  await insertRows(bulk, 'invoice_lines', lineColumns, lineRows);
+
+  // Advance next_invoice_date only from the value the plan was made with; anything else is a concurrent change.
+  const moves = new Map<string, number[]>();
+  for (const m of plan.memberships) {
+    const key = `${m.from}|${m.to}`;
+    const ids = moves.get(key);
+    if (ids) ids.push(m.id);
+    else moves.set(key, [m.id]);
+  }
+  for (const [key, ids] of moves) {
+    const [from, to] = key.split('|') as [IsoDate, IsoDate];
+    for (const chunk of chunks(ids, 500)) {
+      const result = await trx
+        .updateTable('memberships')
+        .set({ next_invoice_date: to, updated_at: source.at })
+        .where('id', 'in', chunk)
+        .where('next_invoice_date', '=', from)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
+    }
+  }
+
+  const numberOfMembership = new Map<number, string>();
+  plan.invoices.forEach((invoice, i) => {
+    for (const line of invoice.lines) numberOfMembership.set(line.membershipId, numbers[i]!);
+  });
+  const changes: AuditChange[] = plan.invoices.map((invoice, i) => ({
+    action: 'issue',
+    entity: 'invoices',
+    entityId: numbers[i]!,
+    memberId: invoice.payerId,
+    after: { number: numbers[i], date: asOf, dueDate, currency: invoice.currency, total: invoice.total, lines: invoice.lines.length },
+    summary: `invoice ${numbers[i]} issued to ${invoice.payerName}: ${formatAmount(invoice.total, invoice.currency)} ${invoice.currency}`,
+  }));
+  for (const m of plan.memberships) {
+    const number = numberOfMembership.get(m.id)!;
+    changes.push({
+      action: 'bill',
+      entity: 'memberships',
+      entityId: m.id,
+      memberId: m.memberId,
+      before: { next_invoice_date: m.from },
+      after: { next_invoice_date: m.to, invoice: number },
+      summary: `membership ${m.id} billed from ${m.from} to ${addDays(m.to, -1)} on ${number}`,
+    });
+  }
+  await insertAudits(bulk, source, changes);
+  // nothing to pay: paid on issue, so the plans' credits and passes are granted now
+  const paidIds = invoiceIds.filter((_, i) => statuses[i] === 'paid');
+  if (paidIds.length > 0) await grantForPaidInvoices(trx, paidIds, { date: asOf, source });
+  return numbers;
+}
+
+export interface MembershipBilling {
+  invoices: InvoiceJson[];
+  problems: Problem[];
+}
+
+/**
+ * Bills the given memberships inside the caller's transaction, with the job's rules (`planBatch`, `writeBatch`):
+ * invoices dated `asOf` for the periods due by `through`. How an accepted renewal bills its term at once.
+ * A concurrent change of these memberships throws an error `isBillingConflict` recognises: the caller may retry.
+ */
+export async function billMembershipsIn(
+  trx: Queryable,
+  membershipIds: readonly number[],
+  options: { asOf: IsoDate; through: IsoDate; source: AuditSource; dryRun?: boolean },
+): Promise<MembershipBilling> {
+  const { asOf, source } = options;
+  const plan = await planBatch(trx, membershipIds, asOf, options.through);
+  const dueDate = addDays(asOf, await getSetting(trx, 'payment-terms-days'));
+  const prefix = await getSetting(trx, 'invoice-prefix');
+  const write = plan.invoices.length > 0 && !options.dryRun;
+  const numbers = write ? await writeBatchIn(trx, plan, { asOf, dueDate, prefix, source }) : [];
+  return {
+    invoices: plan.invoices.map((invoice, i) => plannedInvoiceJson(invoice, numbers[i] ?? null, asOf, dueDate)),
+    problems: plan.problems,
+  };
+}
+
+/** True for the errors a concurrent change of the memberships being billed causes: retrying replans from fresh data. */
+export const isBillingConflict = (error: unknown) => error instanceof BatchConflict || isUniqueViolation(error);
+
+/**
+ * Issues every invoice due as of `options.asOf`. Memberships that cannot be billed are returned as problems
+ * and the rest is billed. The caller holds the job lock; `db` must not be a transaction (each batch opens its own).
+ */
+export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOptions): Promise<InvoiceRunResult> {
+  const { asOf, dryRun, source } = options;
+  const batchSize = options.batchSize ?? defaultBatchSize;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be at least 1, got ${batchSize}`);
+  const prefix = await getSetting(db, 'invoice-prefix');
+  const dueDate = addDays(asOf, await getSetting(db, 'payment-terms-days'));
+
+  const due = await findDueMemberships(db, asOf);
+  const batches = payerBatches(due, batchSize);
+  const totalPayers = batches.reduce((n, b) => n + b.payers, 0);
+  const invoices: InvoiceJson[] = [];
+  const problems: Problem[] = [];
+  const totals = new Map<string, number>();
+  let payersDone = 0;
+
+  for (const batch of batches) {
+    for (let attempt = 1; ; attempt += 1) {
+      const plan = await planBatch(db, batch.membershipIds, asOf);
+      let numbers: (string | null)[];
+      try {
+        numbers = dryRun || plan.invoices.length === 0 ? plan.invoices.map(() => null) : await writeBatch(db, plan, { asOf, dueDate, prefix, source, sqlite: options.sqlite });
+      } catch (error) {
+        if (isBillingConflict(error) && attempt < maxAttempts) continue;
+        throw error;
+      }
+      problems.push(...plan.problems);
+      plan.invoices.forEach((invoice, i) => {
+        totals.set(invoice.currency, (totals.get(invoice.currency) ?? 0) + invoice.total);
+        invoices.push(plannedInvoiceJson(invoice, numbers[i] ?? null, asOf, dueDate));
+      });
+      break;
+    }
+    payersDone += batch.payers;
+    options.onProgress?.(payersDone, totalPayers);
+    // better-sqlite3 never yields: let timers (the progress bar) run between batches
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  const sortedTotals = [...totals.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return {
+    asOf,
+    dryRun,
+    count: invoices.length,
+    invoices,
+    totals: Object.fromEntries(sortedTotals.map(([currency, total]) => [currency, formatAmount(total, currency)])),
+    problems,
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * Creating and changing memberships. `addMembership` is the one way a membership is created, whether from
+ * `memberships add`, `contacts convert` or an import: it takes plain values and decides the billing schedule
+ * (first recurring date, anchor day, imported coverage, prorated first period) the same way for all of them.
+ */
+import type { Queryable } from '../../db/connect.js';
+import type { Membership, NewMembership, Plan } from '../../db/types.js';
+import { dataError } from '../../errors.js';
+import { type AuditSource, recordAudit } from '../kernel/audit.js';
+import { anchorDayOf, earliestProratedStart, nextBillingDay } from './rules.js';
+import { addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
+import type { ProblemCode } from '../kernel/problems.js';
+import { getSetting } from '../kernel/settings.js';
+
+export interface MembershipInput {
+  memberId: number;
+  planId: number;
+  startDate: IsoDate;
+  /**
+   * The first recurring invoice date. After the start date, the period before it counts as paid (imported
+   * memberships), unless `prorateFirst`, which bills `[start, nextInvoiceDate)` prorated. Omitted: billing
+   * starts on the start date, or with `prorateFirst` on the next `billing-day` after a prorated first period.
+   */
+  nextInvoiceDate?: IsoDate | null;
+  /** the last day of the membership, inclusive */
+  endDate?: IsoDate | null;
+  /** default 1 */
+  quantity?: number;
+  prorateFirst?: boolean;
+  /** default: the plan's */
+  autoRenew?: boolean | null;
+  autoRenewUntil?: IsoDate | null;
+  /** a reason makes the membership do-not-renew */
+  doNotRenewReason?: string | null;
+  /** a reason makes the membership intervention-required */
+  interventionReason?: string | null;
+  externalId?: string | null;
+  /** where it came from, stored with it: `cli` (default), `import`, `stripe`, `convert` */
+  origin?: string;
+}
+
+export interface MembershipIssue {
+  field: 'memberId' | 'planId' | 'startDate' | 'nextInvoiceDate' | 'endDate' | 'quantity' | 'autoRenewUntil';
+  code: ProblemCode;
+  message: string;
+}
+
+/** The schedule columns of a new membership. */
+export type MembershipSchedule = Pick<
+  NewMembership,
+  'next_invoice_date' | 'first_recurring_date' | 'anchor_day' | 'covered_until' | 'prorate_first'
+>;
+
+const before = (a: IsoDate, b: IsoDate) => compareDates(a, b) < 0;
+
+/**
+ * Checks a new membership's values against its plan and works out its billing schedule. Never throws: the
+ * issues say what is wrong (an importer turns them into row problems, `addMembership` refuses with the first).
+ */
+export function planMembership(
+  input: MembershipInput,
+  plan: Pick<Plan, 'name' | 'interval' | 'every' | 'archived'>,
+  billingDay: number,
+): { schedule: MembershipSchedule | null; issues: MembershipIssue[] } {
+  const issues: MembershipIssue[] = [];
+  const issue = (field: MembershipIssue['field'], code: ProblemCode, message: string) => issues.push({ field, code, message });
+  const quantity = input.quantity ?? 1;
+  if (!Number.isSafeInteger(quantity) || quantity < 1) issue('quantity', 'invalid_number', `quantity ${quantity}: a whole number of at least 1`);
+  if (plan.archived === 1) issue('planId', 'unknown_plan', `plan "${plan.name}" is archived; restore it with \`memberctl plans archive "${plan.name}" --undo\``);
+  const dates = { startDate: input.startDate, nextInvoiceDate: input.nextInvoiceDate, endDate: input.endDate, autoRenewUntil: input.autoRenewUntil };
+  for (const [field, value] of Object.entries(dates) as Array<[MembershipIssue['field'], IsoDate | null | undefined]>) {
+    if (value !== undefined && value !== null && !isIsoDate(value)) issue(field, 'invalid_date', `"${value}" is not a YYYY-MM-DD date`);
+  }
+  if (issues.length > 0) return { schedule: null, issues };
+
+  const start = input.startDate;
+  const next = input.nextInvoiceDate ?? null;
+  if (next !== null && before(next, start)) {
+    issue('nextInvoiceDate', 'next_invoice_before_start', `next invoice date ${next} is before the start date ${start}`);
+  }
+  if (input.endDate && before(input.endDate, start)) issue('endDate', 'invalid_value', `end date ${input.endDate} is before the start date ${start}`);
+  if (input.autoRenewUntil && before(input.autoRenewUntil, start)) {
+    issue('autoRenewUntil', 'invalid_value', `auto-renew-until ${input.autoRenewUntil} is before the start date ${start}`);
+  }
+  if (issues.length > 0) return { schedule: null, issues };
+
+  const prorate = Boolean(input.prorateFirst);
+  const firstRecurring = next ?? (prorate ? nextBillingDay(start, billingDay) : start);
+  const anchorDay = anchorDayOf(firstRecurring);
+  if (firstRecurring === start) {
+    return { schedule: { next_invoice_date: start, first_recurring_date: start, anchor_day: anchorDay, covered_until: null, prorate_first: prorate ? 1 : 0 }, issues };
+  }
+  if (!prorate) {
+    // imported: the period before the first recurring invoice was paid in the old system
+    return {
+      schedule: { next_invoice_date: firstRecurring, first_recurring_date: firstRecurring, anchor_day: anchorDay, covered_until: firstRecurring, prorate_first: 0 },
+      issues,
+    };
+  }
+  const earliest = earliestProratedStart(firstRecurring, plan.interval, plan.every);
+  if (before(start, earliest)) {
+    issue(
+      'nextInvoiceDate',
+      'invalid_value',
+      `a prorated first period is at most one full period: with a start on ${start}, the next invoice date is at the latest ${latestProratedNext(start, plan)}`,
+    );
+    return { schedule: null, issues };
+  }
+  return { schedule: { next_invoice_date: start, first_recurring_date: firstRecurring, anchor_day: anchorDay, covered_until: null, prorate_first: 1 }, issues };
+}
+
+function latestProratedNext(start: IsoDate, plan: Pick<Plan, 'interval' | 'every'>): IsoDate {
+  return addMonthsAnchored(start, plan.interval === 'year' ? 12 * plan.every : plan.every);
+}
+
+/**
+ * Creates a membership from plain values (dates already `YYYY-MM-DD`): refuses (65) an unknown member or plan,
+ * an archived plan, or incoherent dates and quantity, with the first issue found. Records it in the audit log.
+ */
+export async function addMembership(db: Queryable, input: MembershipInput, source: AuditSource): Promise<Membership> {
+  const member = await db.selectFrom('members').select(['id', 'name']).where('id', '=', input.memberId).executeTakeFirst();
+  if (!member) throw dataError(`no member with id ${input.memberId}`);
+  const plan = await db.selectFrom('plans').selectAll().where('id', '=', input.planId).executeTakeFirst();
+  if (!plan) throw dataError(`no plan with id ${input.planId}`);
+  const { schedule, issues } = planMembership(input, plan, await getSetting(db, 'billing-day'));
+  if (!schedule || issues.length > 0) throw dataError(issues[0]?.message ?? 'invalid membership');
+  const membership = await db
+    .insertInto('memberships')
+    .values({
+      member_id: member.id,
+      plan_id: plan.id,
+      quantity: input.quantity ?? 1,
+      start_date: input.startDate,
+      ...schedule,
+      end_date: input.endDate ?? null,
+      auto_renew: (input.autoRenew ?? plan.auto_renew === 1) ? 1 : 0,
+      auto_renew_until: input.autoRenewUntil ?? null,
+      do_not_renew: input.doNotRenewReason ? 1 : 0,
+      do_not_renew_reason: input.doNotRenewReason ?? null,
+      intervention_required: input.interventionReason ? 1 : 0,
+      intervention_reason: input.interventionReason ?? null,
+      external_id: input.externalId ?? null,
+      source: input.origin ?? 'cli',
+      created_at: source.at,
+      updated_at: source.at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(db, source, {
+    action: 'insert',
+    entity: 'memberships',
+    entityId: membership.id,
+    memberId: member.id,
+    after: membership,
+    summary: `membership ${membership.id} (${plan.name}) added for ${member.name}, starting ${membership.start_date}`,
+  });
+  return membership;
+}
+
+/** The membership with this id, or a 65. */
+export async function requireMembership(db: Queryable, id: number): Promise<Membership> {
+  const membership = await db.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!membership) throw dataError(`no membership with id ${id}`, 'see the memberships of a member with `memberctl members show REF`');
+  return membership;
+}
+
+/** What `memberships set` may change; an absent field is left as it is, `null` clears a date. */
+export interface MembershipChanges {
+  planId?: number;
+  quantity?: number;
+  autoRenew?: boolean;
+  autoRenewUntil?: IsoDate | null;
+  /** a reason sets do-not-renew, false clears it */
+  doNotRenew?: { reason: string } | false;
+  /** a reason sets intervention-required, false clears it */
+  intervention?: { reason: string } | false;
+  endDate?: IsoDate | null;
+  /** where billing resumes; periods already billed (not void) cannot be billed again */
+  nextInvoiceDate?: IsoDate;
+}
+
+/** Applies the changes (validated: 65 on incoherent dates), records the before and after in the audit log. */
+export async function setMembership(db: Queryable, id: number, changes: MembershipChanges, source: AuditSource): Promise<Membership> {
+  const membership = await requireMembership(db, id);
+  const update: Partial<Membership> = {};
+  const start = membership.start_date;
+  if (changes.planId !== undefined && changes.planId !== membership.plan_id) {
+    const plan = await db.selectFrom('plans').selectAll().where('id', '=', changes.planId).executeTakeFirst();
+    if (!plan) throw dataError(`no plan with id ${changes.planId}`);
+    if (plan.archived === 1) throw dataError(`plan "${plan.name}" is archived`, `restore it with \`memberctl plans archive "${plan.name}" --undo\``);
+    update.plan_id = plan.id;
+  }
+  if (changes.quantity !== undefined) {
+    if (!Number.isSafeInteger(changes.quantity) || changes.quantity < 1) throw dataError(`quantity ${changes.quantity}: a whole number of at least 1`);
+    update.quantity = changes.quantity;
+  }
+  if (changes.autoRenew !== undefined) update.auto_renew = changes.autoRenew ? 1 : 0;
+  if (changes.autoRenewUntil !== undefined) {
+    if (changes.autoRenewUntil !== null && before(changes.autoRenewUntil, start)) {
+      throw dataError(`auto-renew-until ${changes.autoRenewUntil} is before the start date ${start}`);
+    }
+    update.auto_renew_until = changes.autoRenewUntil;
+  }
+  if (changes.doNotRenew !== undefined) {
+    update.do_not_renew = changes.doNotRenew ? 1 : 0;
+    update.do_not_renew_reason = changes.doNotRenew ? changes.doNotRenew.reason : null;
+  }
+  if (changes.intervention !== undefined) {
+    update.intervention_required = changes.intervention ? 1 : 0;
+    update.intervention_reason = changes.intervention ? changes.intervention.reason : null;
+  }
+  if (changes.endDate !== undefined) {
+    if (changes.endDate !== null && before(changes.endDate, start)) throw dataError(`end date ${changes.endDate} is before the start date ${start}`);
+    update.end_date = changes.endDate;
+  }
+  if (changes.nextInvoiceDate !== undefined && changes.nextInvoiceDate !== membership.next_invoice_date) {
+    Object.assign(update, await movedSchedule(db, membership, changes.nextInvoiceDate));
+  }
+  if (Object.keys(update).length === 0) return membership;
+  const updated = await db
+    .updateTable('memberships')
+    .set({ ...update, updated_at: source.at })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const changed = Object.keys(update) as Array<keyof Membership>;
+  await recordAudit(db, source, {
+    action: 'update',
+    entity: 'memberships',
+    entityId: id,
+    memberId: membership.member_id,
+    before: Object.fromEntries(changed.map((k) => [k, membership[k]])),
+    after: Object.fromEntries(changed.map((k) => [k, updated[k]])),
+    summary: `membership ${id} changed: ${changed.join(', ')}`,
+  });
+  return updated;
+}
+
+/**
+ * Moving where billing resumes. Not before the start, nor into a period already billed on an invoice that is
+ * not void. A date on the current anchored schedule (or within a prorated first period) keeps the anchor day;
+ * any other date becomes the new anchor, so the periods after it are whole.
+ */
+async function movedSchedule(db: Queryable, membership: Membership, next: IsoDate): Promise<Partial<Membership>> {
+  if (before(next, membership.start_date)) throw dataError(`next invoice date ${next} is before the start date ${membership.start_date}`);
+  const billed = await db
+    .selectFrom('invoice_lines')
+    .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
+    .select(['invoice_lines.period_end', 'invoices.number'])
+    .where('invoice_lines.membership_id', '=', membership.id)
+    .where('invoice_lines.voided', '=', 0)
+    .orderBy('invoice_lines.period_end', 'desc')
+    .executeTakeFirst();
+  if (billed && !before(billed.period_end, next)) {
+    throw dataError(
+      `membership ${membership.id} is billed through ${billed.period_end} (invoice ${billed.number}): the next invoice date must be after it`,
+      `to bill that period again, void the invoice first: memberctl invoices void ${billed.number} --reason TEXT`,
+    );
+  }
+  const first = membership.first_recurring_date;
+  if (first !== null && before(next, first)) return { next_invoice_date: next };
+  const onSchedule = addMonthsAnchored(next, 0, membership.anchor_day) === next;
+  return onSchedule ? { next_invoice_date: next } : { next_invoice_date: next, anchor_day: anchorDayOf(next), first_recurring_date: next };
+}
+

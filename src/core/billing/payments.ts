@@ -1,0 +1,170 @@
+/**
+ * Payments against invoices: several per invoice, by any method; an invoice is `paid` once fully paid, an
+ * overpayment becomes credit on the payer, a cancelled payment reopens the invoice (invoice-balance.ts).
+ */
+import type { Queryable } from '../../db/connect.js';
+import type { Invoice, Payment, PaymentMethod } from '../../db/types.js';
+import { dataError, usageError } from '../../errors.js';
+import { type AuditSource, recordAudit } from '../kernel/audit.js';
+import { compareDates, type IsoDate } from '../kernel/dates.js';
+import { reconcileInvoice, type Settlement } from './invoice-balance.js';
+import { requireInvoice } from './invoices.js';
+import { formatAmount, type MinorAmount, parseAmount } from '../kernel/money.js';
+
+export const paymentMethods = ['card', 'cash', 'transfer', 'check', 'other'] as const satisfies readonly PaymentMethod[];
+
+export function isPaymentMethod(value: string): value is PaymentMethod {
+  return (paymentMethods as readonly string[]).includes(value);
+}
+
+export interface PaymentInput {
+  /** as typed: `49`, `49.50`, `49,50`, `€49`; read in the invoice's currency */
+  amount: string;
+  method: PaymentMethod;
+  date: IsoDate;
+  reference: string | null;
+}
+
+/** The amount of a payment in minor units of `currency`; malformed or not positive is a usage error (64). */
+export function parsePaymentAmount(text: string, currency: string): MinorAmount {
+  const parsed = parseAmount(text, currency);
+  if (!parsed.ok) throw usageError(`--amount: "${text}": ${parsed.message}`, 'write it like 49, 49.50 or 49,50');
+  if (parsed.value <= 0) throw usageError(`--amount: "${text}": a payment is more than 0`, 'to undo a payment, use `memberctl payments cancel ID`');
+  return parsed.value;
+}
+
+export interface PaymentResult extends Settlement {
+  payment: Payment;
+}
+
+/**
+ * Records a payment on an invoice as of `asOf` (its date may not be later, 64). Refuses (65) a void invoice and a
+ * payment dated before the invoice.
+ * Run it inside a transaction.
+ */
+export async function recordPayment(
+  trx: Queryable,
+  invoiceNumber: string,
+  input: PaymentInput,
+  asOf: IsoDate,
+  source: AuditSource,
+): Promise<PaymentResult> {
+  const invoice = await requireInvoice(trx, invoiceNumber);
+  if (invoice.status === 'void') throw dataError(`invoice ${invoice.number} is void: it takes no payment`);
+  const amount = parsePaymentAmount(input.amount, invoice.currency);
+  if (compareDates(input.date, asOf) > 0) throw usageError(`--date: ${input.date} is after today (${asOf})`);
+  // a well-formed date that the invoice contradicts is a data problem; credits it released would be born expired
+  if (compareDates(input.date, invoice.date) < 0) {
+    throw dataError(
+      `--date: the payment date ${input.date} is before the date of invoice ${invoice.number} (${invoice.date})`,
+      `a payment is dated on or after its invoice: give a date from ${invoice.date} to ${asOf}`,
+    );
+  }
+  const payment = await trx
+    .insertInto('payments')
+    .values({
+      invoice_id: invoice.id,
+      amount,
+      currency: invoice.currency,
+      method: input.method,
+      date: input.date,
+      reference: input.reference,
+      status: 'recorded',
+      cancel_reason: null,
+      created_at: source.at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const settlement = await reconcileInvoice(trx, invoice, { date: input.date, paymentId: payment.id, source });
+  await recordAudit(trx, source, {
+    action: 'insert',
+    entity: 'payments',
+    entityId: payment.id,
+    memberId: invoice.payer_id,
+    after: payment,
+    summary: `payment of ${formatAmount(amount, invoice.currency)} ${invoice.currency} on ${invoice.number} (${input.method})`,
+  });
+  return { payment, ...settlement };
+}
+
+/** Cancels a recorded payment: the invoice is open again unless its other payments cover it. */
+export async function cancelPayment(trx: Queryable, paymentId: number, reason: string, asOf: IsoDate, source: AuditSource): Promise<PaymentResult> {
+  const payment = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+  if (!payment) throw dataError(`no payment with id ${paymentId}`, 'see `memberctl payments list`');
+  if (payment.status === 'cancelled') throw dataError(`payment ${paymentId} is already cancelled (${payment.cancel_reason ?? 'no reason given'})`);
+  const cancelled = await trx
+    .updateTable('payments')
+    .set({ status: 'cancelled', cancel_reason: reason })
+    .where('id', '=', paymentId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const invoice = await trx.selectFrom('invoices').selectAll().where('id', '=', payment.invoice_id).executeTakeFirstOrThrow();
+  const settlement = await reconcileInvoice(trx, invoice, { date: asOf, paymentId, source });
+  await recordAudit(trx, source, {
+    action: 'cancel',
+    entity: 'payments',
+    entityId: paymentId,
+    memberId: invoice.payer_id,
+    before: payment,
+    after: cancelled,
+    summary: `payment ${paymentId} on ${invoice.number} cancelled: ${reason}`,
+  });
+  return { payment: cancelled, ...settlement };
+}
+
+export interface PaymentFilter {
+  invoiceId?: number;
+  /** payments of invoices this member pays */
+  payerId?: number;
+  from?: IsoDate;
+  to?: IsoDate;
+  status?: Payment['status'];
+  limit?: number;
+}
+
+export interface PaymentRow extends Payment {
+  invoice_number: string;
+  payer_id: number | null;
+  payer_name: string;
+}
+
+export async function listPayments(db: Queryable, filter: PaymentFilter): Promise<PaymentRow[]> {
+  let query = db
+    .selectFrom('payments')
+    .innerJoin('invoices', 'invoices.id', 'payments.invoice_id')
+    .selectAll('payments')
+    .select(['invoices.number as invoice_number', 'invoices.payer_id', 'invoices.payer_name'])
+    .orderBy('payments.date')
+    .orderBy('payments.id');
+  if (filter.invoiceId !== undefined) query = query.where('payments.invoice_id', '=', filter.invoiceId);
+  if (filter.payerId !== undefined) query = query.where('invoices.payer_id', '=', filter.payerId);
+  if (filter.from) query = query.where('payments.date', '>=', filter.from);
+  if (filter.to) query = query.where('payments.date', '<=', filter.to);
+  if (filter.status) query = query.where('payments.status', '=', filter.status);
+  if (filter.limit !== undefined) query = query.limit(filter.limit);
+  return query.execute();
+}
+
+/** The `--json` shape of a payment. */
+export function paymentJson(p: PaymentRow | (Payment & { invoice_number: string; payer_id: number | null; payer_name: string })) {
+  return {
+    id: p.id,
+    invoice: p.invoice_number,
+    payer: { id: p.payer_id, name: p.payer_name },
+    date: p.date,
+    amount: formatAmount(p.amount, p.currency),
+    currency: p.currency,
+    method: p.method,
+    reference: p.reference,
+    status: p.status,
+    cancelReason: p.cancel_reason,
+  };
+}
+
+/** A payment joined with what its JSON shows of the invoice. */
+export const withInvoice = (payment: Payment, invoice: Invoice): PaymentRow => ({
+  ...payment,
+  invoice_number: invoice.number,
+  payer_id: invoice.payer_id,
+  payer_name: invoice.payer_name,
+});

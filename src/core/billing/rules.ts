@@ -1,0 +1,246 @@
+/**
+ * The billing rules of domain.md as pure functions: which periods of a membership are due as of T, what each
+ * line costs, and how lines become one invoice per payer and currency. No database here: `invoicing.ts` loads
+ * the facts, calls these, and writes the result.
+ */
+import {
+  addDays,
+  addMonthsAnchored,
+  compareDates,
+  dayOfMonth,
+  daysBetween,
+  type Interval,
+  type IsoDate,
+  nextPeriodStart,
+  previousPeriodStart,
+} from '../kernel/dates.js';
+import { applyRate, type MinorAmount, multiplyRatio, type RatePercent } from '../kernel/money.js';
+
+export interface BillingPlan {
+  name: string;
+  /** net price of one full period for a quantity of 1 */
+  price: MinorAmount;
+  currency: string;
+  interval: Interval;
+  every: number;
+  taxRate: RatePercent;
+}
+
+/** What decides a membership's periods: its row in the database, in domain terms. */
+export interface BillingSchedule {
+  startDate: IsoDate;
+  /** start of the next period to bill (a prorated first period starts on the start date) */
+  nextInvoiceDate: IsoDate;
+  /** null: `nextInvoiceDate` is on the anchored schedule */
+  firstRecurringDate: IsoDate | null;
+  anchorDay: number;
+  /** the last day of the membership, inclusive */
+  endDate: IsoDate | null;
+  autoRenew: boolean;
+  autoRenewUntil: IsoDate | null;
+  doNotRenew: boolean;
+  interval: Interval;
+  every: number;
+  /** terms whose renewal was accepted: billed like automatic renewals (renewals.ts) */
+  acceptedTerms?: readonly IsoDate[];
+  /** terms whose renewal was refused: never billed, whatever the auto-renew settings say */
+  refusedTerms?: readonly IsoDate[];
+}
+
+/** One billable period `[start, end)`; a prorated one bills `days / fullDays` of the price. */
+export interface Period {
+  start: IsoDate;
+  /** exclusive: the start of the following period */
+  end: IsoDate;
+  proration: { days: number; fullDays: number } | null;
+}
+
+/** Why billing stopped before reaching T: the end date, or a renewal the job may not make by itself. */
+export type StopReason = 'end_date' | 'not_renewing';
+
+export interface DuePeriods {
+  periods: Period[];
+  /** where billing resumes: past T when everything due was billed, else the first period not billed */
+  nextInvoiceDate: IsoDate;
+  stoppedBy: StopReason | null;
+}
+
+const before = (a: IsoDate, b: IsoDate) => compareDates(a, b) < 0;
+
+/** The period starting on `start`: the prorated first period when it ends on the first recurring date. */
+export function periodAt(schedule: BillingSchedule, start: IsoDate): Period {
+  const { interval, every, anchorDay, firstRecurringDate } = schedule;
+  if (firstRecurringDate !== null && before(start, firstRecurringDate)) {
+    const fullStart = previousPeriodStart(firstRecurringDate, interval, every, anchorDay);
+    const days = daysBetween(start, firstRecurringDate);
+    const fullDays = daysBetween(fullStart, firstRecurringDate);
+    return { start, end: firstRecurringDate, proration: days === fullDays ? null : { days, fullDays } };
+  }
+  return { start, end: nextPeriodStart(start, interval, every, anchorDay), proration: null };
+}
+
+/**
+ * The first period (the one starting on the start date) is the membership's first term and is always billed;
+ * every later one is a renewal, billed by the job only when the membership renews automatically up to it, or
+ * when its renewal was accepted. A refused renewal is never billed.
+ */
+export function renewsAutomatically(schedule: BillingSchedule, periodStart: IsoDate): boolean {
+  if (periodStart === schedule.startDate) return true;
+  if (schedule.refusedTerms?.includes(periodStart)) return false;
+  if (schedule.acceptedTerms?.includes(periodStart)) return !schedule.doNotRenew;
+  if (!schedule.autoRenew || schedule.doNotRenew) return false;
+  return schedule.autoRenewUntil === null || !before(schedule.autoRenewUntil, periodStart);
+}
+
+/**
+ * Every period due as of `asOf`, oldest first (catch-up: one per missed period), and where billing resumes.
+ * A period is due when it starts on or before `asOf`, on or before the end date, and is the first term or an
+ * automatic renewal (`autoRenewUntil` not before its start). Periods are computed from the anchor day,
+ * never chained from a clamped date.
+ */
+export function duePeriods(schedule: BillingSchedule, asOf: IsoDate): DuePeriods {
+  const periods: Period[] = [];
+  let start = schedule.nextInvoiceDate;
+  let stoppedBy: StopReason | null = null;
+  while (!before(asOf, start)) {
+    if (schedule.endDate !== null && before(schedule.endDate, start)) {
+      stoppedBy = 'end_date';
+      break;
+    }
+    if (!renewsAutomatically(schedule, start)) {
+      stoppedBy = 'not_renewing';
+      break;
+    }
+    const period = periodAt(schedule, start);
+    periods.push(period);
+    start = period.end;
+  }
+  return { periods, nextInvoiceDate: start, stoppedBy };
+}
+
+export interface LineAmounts {
+  net: MinorAmount;
+  tax: MinorAmount;
+  total: MinorAmount;
+}
+
+/**
+ * net = round-half-up(unit price x quantity x days / full days), tax = round-half-up(net x rate), total = net + tax,
+ * all in exact integer arithmetic. 17/31 of 100.00 is 54.84.
+ */
+export function lineAmounts(unitPrice: MinorAmount, quantity: number, taxRate: RatePercent, proration: Period['proration']): LineAmounts {
+  const net = proration
+    ? multiplyRatio(unitPrice, quantity * proration.days, proration.fullDays)
+    : multiplyRatio(unitPrice, quantity, 1);
+  const tax = applyRate(net, taxRate);
+  return { net, tax, total: net + tax };
+}
+
+/** "Hot Desk x 3, 2025-10-15 to 2025-10-31 (prorated 17/31 days)": what a bookkeeper needs to check the line. */
+export function lineDescription(planName: string, quantity: number, period: Period): string {
+  const quantityText = quantity === 1 ? '' : ` x ${quantity}`;
+  const prorated = period.proration ? ` (prorated ${period.proration.days}/${period.proration.fullDays} days)` : '';
+  return `${planName}${quantityText}, ${period.start} to ${addDays(period.end, -1)}${prorated}`;
+}
+
+export interface DraftLine extends LineAmounts {
+  membershipId: number;
+  memberId: number;
+  memberName: string;
+  payerId: number;
+  planName: string;
+  currency: string;
+  description: string;
+  periodStart: IsoDate;
+  /** inclusive: the last day the line covers */
+  periodEnd: IsoDate;
+  quantity: number;
+  unitPrice: MinorAmount;
+  taxRate: RatePercent;
+}
+
+/** The lines of one membership's due periods. */
+export function draftLines(
+  membership: { id: number; memberId: number; memberName: string; payerId: number; quantity: number },
+  plan: BillingPlan,
+  periods: readonly Period[],
+): DraftLine[] {
+  return periods.map((period) => ({
+    membershipId: membership.id,
+    memberId: membership.memberId,
+    memberName: membership.memberName,
+    payerId: membership.payerId,
+    planName: plan.name,
+    currency: plan.currency,
+    description: lineDescription(plan.name, membership.quantity, period),
+    periodStart: period.start,
+    periodEnd: addDays(period.end, -1),
+    quantity: membership.quantity,
+    unitPrice: plan.price,
+    taxRate: plan.taxRate,
+    ...lineAmounts(plan.price, membership.quantity, plan.taxRate, period.proration),
+  }));
+}
+
+export interface DraftInvoice extends LineAmounts {
+  payerId: number;
+  currency: string;
+  lines: DraftLine[];
+}
+
+/**
+ * One invoice per payer and currency, with the payer's own lines first, then those of the members they pay
+ * for (by name), each membership's periods in order. Totals are the sums of the lines. Invoices come ordered
+ * by payer id, then currency.
+ */
+export function consolidate(lines: readonly DraftLine[]): DraftInvoice[] {
+  const groups = new Map<string, DraftLine[]>();
+  for (const line of lines) {
+    const key = `${line.payerId}\u0000${line.currency}`;
+    const group = groups.get(key);
+    if (group) group.push(line);
+    else groups.set(key, [line]);
+  }
+  const invoices: DraftInvoice[] = [];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    group.sort(
+      (a, b) =>
+        Number(a.memberId !== a.payerId) - Number(b.memberId !== b.payerId) ||
+        a.memberName.localeCompare(b.memberName) ||
+        a.memberId - b.memberId ||
+        a.membershipId - b.membershipId ||
+        compareDates(a.periodStart, b.periodStart),
+    );
+    const sum = (pick: (l: DraftLine) => number) => group.reduce((total, l) => total + pick(l), 0);
+    invoices.push({
+      payerId: first.payerId,
+      currency: first.currency,
+      lines: group,
+      net: sum((l) => l.net),
+      tax: sum((l) => l.tax),
+      total: sum((l) => l.total),
+    });
+  }
+  return invoices.sort((a, b) => a.payerId - b.payerId || a.currency.localeCompare(b.currency));
+}
+
+/**
+ * The first date on or after `start` falling on `billingDay` (1-28): where a prorated membership added without a
+ * next invoice date starts recurring. The start date itself when it falls on that day.
+ */
+export function nextBillingDay(start: IsoDate, billingDay: number): IsoDate {
+  const sameMonth = addMonthsAnchored(start, 0, billingDay);
+  return before(sameMonth, start) ? addMonthsAnchored(start, 1, billingDay) : sameMonth;
+}
+
+/** The anchor day of a schedule whose first recurring invoice is on `firstRecurringDate`. */
+export const anchorDayOf = (firstRecurringDate: IsoDate): number => dayOfMonth(firstRecurringDate);
+
+/**
+ * The longest prorated first period allowed: one full period, i.e. the start may not be before the previous
+ * full period's start. Returns that earliest start date.
+ */
+export function earliestProratedStart(firstRecurringDate: IsoDate, interval: Interval, every: number): IsoDate {
+  return previousPeriodStart(firstRecurringDate, interval, every, anchorDayOf(firstRecurringDate));
+}

@@ -1,0 +1,231 @@
+/**
+ * Bulk INSERT and UPDATE for imports, inside the caller's transaction. PostgreSQL: multi-row statements of a
+ * few hundred rows, values bound as parameters (well below its 65535-parameter limit), so 100k rows take a few
+ * hundred round trips. SQLite: prepared multi-row statements of a few dozen rows, run on the very connection the
+ * kysely transaction holds (no round trips there; each statement is compiled once, not once per use).
+ */
+import { CompiledQuery } from 'kysely';
+import type { Db, Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
+import { type AuditChange, type AuditSource, auditChangeColumns, auditSourceColumns } from './audit.js';
+
+/** Where bulk writes go: the transaction, and on SQLite the connection under it. */
+export interface BulkTarget {
+  query: Queryable;
+  dialect: Dialect;
+  sqlite?: SqliteStatements | undefined;
+}
+
+export const bulkTarget = (db: Db, query: Queryable): BulkTarget => ({ query, dialect: db.dialect, sqlite: db.sqlite });
+
+/** Bound parameters per multi-row statement. */
+const maxParameters = 30_000;
+/** Rows per multi-row statement: keeps each statement and its result small. */
+const maxRows = 500;
+
+export type SqlValue = string | number | null;
+
+const quote = (name: string) => `"${name}"`;
+
+function placeholders(dialect: Dialect, rows: number, columns: number, first = 1, cast: readonly (string | null)[] = []): string {
+  const groups: string[] = [];
+  let n = first;
+  for (let r = 0; r < rows; r += 1) {
+    const cells: string[] = [];
+    for (let c = 0; c < columns; c += 1) {
+      const mark = dialect === 'postgres' ? `$${n}` : '?';
+      const type = cast[c];
+      cells.push(type ? `cast(${mark} as ${type})` : mark);
+      n += 1;
+    }
+    groups.push(`(${cells.join(', ')})`);
+  }
+  return groups.join(', ');
+}
+
+/** Rows per PostgreSQL statement of `columns` values each, with `shared` more parameters for the whole statement. */
+const chunkSize = (columns: number, shared = 0) => Math.max(1, Math.min(maxRows, Math.floor((maxParameters - shared) / columns)));
+
+/** Values the same in every row of an insert, by column: bound once per statement rather than once per row. */
+export type SameInEveryRow = Readonly<Record<string, SqlValue>>;
+
+/**
+ * `insert into t (a, b, c) values (...), (...)` for `rows` rows of `columns`, then the `constants` columns, which every
+ * row takes from the same parameters: on SQLite `(?, ?, @c0)` (the constants bound by name), on PostgreSQL
+ * `($2, $3, $1)` (the constants first).
+ */
+function insertText(dialect: Dialect, table: string, columns: readonly string[], constants: readonly string[], rows: number): string {
+  const postgres = dialect === 'postgres';
+  const shared = constants.map((_, i) => (postgres ? `$${i + 1}` : `@c${i}`));
+  const groups: string[] = [];
+  let n = constants.length;
+  for (let r = 0; r < rows; r += 1) {
+    const cells: string[] = [];
+    for (let c = 0; c < columns.length; c += 1) cells.push(postgres ? `$${++n}` : '?');
+    groups.push(`(${[...cells, ...shared].join(', ')})`);
+  }
+  return `insert into ${quote(table)} (${[...columns, ...constants].map(quote).join(', ')}) values ${groups.join(', ')}`;
+}
+
+/** Rows per prepared multi-row INSERT on SQLite: fewer steps than one per row, shorter statements than a long one. */
+const sqliteGroupRows = 16;
+const sqliteMaxParameters = 32_000;
+
+const statements = new WeakMap<SqliteStatements, Map<string, ReturnType<SqliteStatements['prepare']>>>();
+
+function cachedStatement(sqlite: SqliteStatements, text: string) {
+  let cache = statements.get(sqlite);
+  if (!cache) {
+    cache = new Map();
+    statements.set(sqlite, cache);
+  }
+  let statement = cache.get(text);
+  if (!statement) {
+    statement = sqlite.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement;
+}
+
+/**
+ * Inserts `rows` (values in the order of `columns`), each with the values of `constants` too. With `returnIds`,
+ * returns the new ids in the order of `rows` (PostgreSQL: the ids of one statement in ascending order, the order it
+ * inserts VALUES rows in).
+ */
+export async function insertRows(
+  target: BulkTarget,
+  table: string,
+  columns: readonly string[],
+  rows: readonly SqlValue[][],
+  returnIds = false,
+  constants: SameInEveryRow = {},
+): Promise<number[]> {
+  const ids: number[] = [];
+  if (rows.length === 0) return ids;
+  const constantColumns = Object.keys(constants);
+  const shared = Object.values(constants);
+  const width = columns.length;
+  // a short or long row would shift every value after it into the wrong column
+  const checked = (row: readonly SqlValue[]) => {
+    if (row.length !== width) throw new Error(`insert into ${table}: a row has ${row.length} values for ${width} columns`);
+    return row;
+  };
+  if (target.sqlite) {
+    const named = Object.fromEntries(shared.map((value, i) => [`c${i}`, value]));
+    // groups of rows through one prepared multi-row statement (a step per group, not per row), the rest one by one
+    const group = Math.max(1, Math.min(sqliteGroupRows, Math.floor((sqliteMaxParameters - shared.length) / width)));
+    const values: SqlValue[] = new Array(group * width);
+    let start = 0;
+    if (rows.length >= group && group > 1) {
+      const grouped = cachedStatement(target.sqlite, insertText('sqlite', table, columns, constantColumns, group));
+      for (; start + group <= rows.length; start += group) {
+        let n = 0;
+        for (let r = start; r < start + group; r += 1) for (const value of checked(rows[r]!)) values[n++] = value;
+        const info = grouped.run(values, named);
+        if (returnIds) {
+          // one statement, under the write lock the transaction holds, numbers its rows one after the other in the
+          // order of its VALUES (each takes the largest id so far plus one): the last id gives them all
+          if (info.changes !== group) throw new Error(`insert into ${table}: ${info.changes} rows inserted of ${group}`);
+          const last = Number(info.lastInsertRowid);
+          for (let id = last - group + 1; id <= last; id += 1) ids.push(id);
+        }
+      }
+    }
+    const statement = cachedStatement(target.sqlite, insertText('sqlite', table, columns, constantColumns, 1));
+    for (let r = start; r < rows.length; r += 1) {
+      const info = statement.run(checked(rows[r]!), named);
+      if (returnIds) ids.push(Number(info.lastInsertRowid));
+    }
+    return ids;
+  }
+  // PostgreSQL numbers its parameters, so the rows of a statement share the constants' ones; SQLite reached through
+  // kysely alone binds its parameters in order, so each row repeats them
+  const once = target.dialect === 'postgres';
+  const rowColumns = once ? columns : [...columns, ...constantColumns];
+  const size = chunkSize(rowColumns.length, once ? shared.length : 0);
+  for (let i = 0; i < rows.length; i += size) {
+    const part = rows.slice(i, i + size);
+    const text = `${insertText(target.dialect, table, rowColumns, once ? constantColumns : [], part.length)}${returnIds ? ' returning "id"' : ''}`;
+    const values: SqlValue[] = once ? [...shared] : [];
+    for (const row of part) {
+      for (const value of checked(row)) values.push(value);
+      if (!once) values.push(...shared);
+    }
+    const result = await target.query.executeQuery<{ id: number }>(CompiledQuery.raw(text, values));
+    if (returnIds) {
+      const got = result.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+      if (got.length !== part.length) throw new Error(`insert into ${table}: expected ${part.length} ids, got ${got.length}`);
+      ids.push(...got);
+    }
+  }
+  return ids;
+}
+
+const auditChangeKeys = ['action', 'entity', 'entity_id', 'member_id', 'before', 'after', 'summary'] as const;
+
+/** Inserts the audit entries of one source (an import, its undo, an invoicing run), its columns bound once per statement. */
+export async function insertAudits(target: BulkTarget, source: AuditSource, changes: readonly AuditChange[]): Promise<void> {
+  const rows = changes.map((change) => {
+    const row = auditChangeColumns(change);
+    return auditChangeKeys.map((key) => row[key]);
+  });
+  await insertRows(target, 'audit_log', auditChangeKeys, rows, false, auditSourceColumns(source));
+}
+
+/**
+ * Sets one integer column of many rows by id (`pairs`: [id, value]), a statement per chunk, on both databases:
+ * `with v(id, value) as (values ...) update t set col = (select value from v where v.id = t.id) where id in (select id from v)`.
+ */
+export async function updateColumnById(target: BulkTarget, table: string, column: string, pairs: ReadonlyArray<readonly [number, number | null]>): Promise<void> {
+  if (target.sqlite) {
+    const statement = cachedStatement(target.sqlite, `update ${quote(table)} set ${quote(column)} = ? where "id" = ?`);
+    for (const [id, value] of pairs) statement.run(value, id);
+    return;
+  }
+  const size = chunkSize(2);
+  for (let i = 0; i < pairs.length; i += size) {
+    const part = pairs.slice(i, i + size);
+    const values = placeholders(target.dialect, part.length, 2, 1, ['integer', 'integer']);
+    const text =
+      `with "v"("id", "value") as (values ${values}) ` +
+      `update ${quote(table)} set ${quote(column)} = (select "value" from "v" where "v"."id" = ${quote(table)}."id") ` +
+      `where "id" in (select "id" from "v")`;
+    await target.query.executeQuery(CompiledQuery.raw(text, part.flat() as SqlValue[]));
+  }
+}
+
+/** Runs `fn` over `ids` in chunks small enough for an `in (...)` list. */
+export async function inChunks<T>(ids: readonly T[], fn: (chunk: T[]) => Promise<void>, size = 5000): Promise<void> {
+  for (let i = 0; i < ids.length; i += size) await fn(ids.slice(i, i + size));
+}
+
+/** Below this many rows to write, indexes are kept up row by row. */
+const deferIndexRows = 10_000;
+
+/**
+ * SQLite, for a large load: drops the secondary indexes of each of `tables` that will receive at least as many rows
+ * as it holds, and returns what builds them again, to run before the transaction commits. Building an index once
+ * from sorted keys costs a fraction of inserting the same keys one by one in random order. A crash or a rollback
+ * in between takes the drop back with the rest of the transaction; a unique index that no longer holds fails its
+ * build, and with it the transaction. Does nothing on PostgreSQL or for a small load.
+ */
+export async function deferIndexes(target: BulkTarget, tables: ReadonlyArray<{ table: string; rows: number }>): Promise<() => Promise<void>> {
+  const restore: string[] = [];
+  if (target.dialect === 'sqlite') {
+    for (const { table, rows } of tables) {
+      if (rows < deferIndexRows) continue;
+      const count = await target.query.executeQuery<{ n: number }>(CompiledQuery.raw(`select count(*) as n from ${quote(table)}`));
+      if (Number(count.rows[0]?.n ?? 0) > rows) continue;
+      // automatic indexes (primary keys, unique constraints) have no sql and stay
+      const indexes = await target.query.executeQuery<{ name: string; sql: string }>(
+        CompiledQuery.raw(`select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null`, [table]),
+      );
+      for (const { name, sql } of indexes.rows) {
+        await target.query.executeQuery(CompiledQuery.raw(`drop index ${quote(name)}`));
+        restore.push(sql);
+      }
+    }
+  }
+  return async () => {
+    for (const sql of restore.splice(0)) await target.query.executeQuery(CompiledQuery.raw(sql));
+  };
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import type { Queryable } from '../../db/connect.js';
+import { usageError } from '../../errors.js';
+import { isValidTimeZone } from './dates.js';
+import { isIsoCurrency } from './money.js';
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `a whole number from ${min} to ${max}`).max(max, `a whole number from ${min} to ${max}`));
+
+const prefix = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]{0,11}$/, '1 to 12 letters, digits, -, _, . or /');
+
+/** Every setting: its schema (the single source of truth for its type and range), default and meaning. */
+export const settingDefinitions = {
+  currency: {
+    schema: z
+      .string()
+      .trim()
+      .refine(isIsoCurrency, 'a 3-letter ISO 4217 code such as EUR, USD, GBP, CHF or JPY')
+      .transform((s) => s.toUpperCase()),
+    default: 'EUR',
+    description: 'default currency of new plans',
+  },
+  timezone: {
+    schema: z
+      .string()
+      .trim()
+      .refine(isValidTimeZone, 'an IANA time zone such as Europe/Paris or UTC')
+      // stored as the zone is named (europe/paris -> Europe/Paris)
+      .transform((zone) => new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone),
+    default: 'UTC',
+    description: 'time zone of the organisation; "today" and Stripe timestamps are read in it',
+  },
+  'billing-day': {
+    schema: wholeNumber(1, 28),
+    default: '1',
+    description: 'day of the month of the first recurring invoice when none is given',
+  },
+  'payment-terms-days': {
+    schema: wholeNumber(0, 365),
+    default: '14',
+    description: 'days between an invoice date and its due date',
+  },
+  'grace-days': {
+    schema: wholeNumber(0, 365),
+    default: '30',
+    description: 'days an unpaid or unrenewed member stays in grace before suspension',
+  },
+  'renewal-notice-days': {
+    schema: wholeNumber(0, 366),
+    default: '30',
+    description: 'days before the end of a term that its renewal is opened',
+  },
+  'credit-validity-months': {
+    schema: wholeNumber(1, 120),
+    default: '12',
+    description: 'months after which granted credits and passes expire',
+  },
+  'invoice-prefix': { schema: prefix, default: 'INV-', description: 'prefix of invoice numbers (INV-2026-00001)' },
+  'credit-note-prefix': { schema: prefix, default: 'CN-', description: 'prefix of credit note numbers (CN-2026-00001)' },
+} as const;
+
+export type SettingKey = keyof typeof settingDefinitions;
+export type SettingValue<K extends SettingKey> = z.output<(typeof settingDefinitions)[K]['schema']>;
+export const settingKeys = Object.keys(settingDefinitions) as SettingKey[];
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(settingDefinitions, key);
+}
+
+function assertKey(key: string): asserts key is SettingKey {
+  if (!isSettingKey(key)) throw usageError(`unknown setting "${key}"`, `settings are: ${settingKeys.join(', ')}`);
+}
+
+/** Parses a setting's text; a bad value is a usage error (64) naming the allowed range. */
+export function parseSetting<K extends SettingKey>(key: K, text: string): SettingValue<K> {
+  const result = settingDefinitions[key].schema.safeParse(text);
+  if (!result.success) {
+    const expected = result.error.issues[0]?.message ?? 'a valid value';
+    throw usageError(`setting ${key}: "${text}" is not allowed; expected ${expected}`);
+  }
+  return result.data as SettingValue<K>;
+}
+
+export async function getSetting<K extends SettingKey>(db: Queryable, key: K): Promise<SettingValue<K>> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  return parseSetting(key, row?.value ?? settingDefinitions[key].default);
+}
+
+export async function getSettings(db: Queryable): Promise<{ [K in SettingKey]: SettingValue<K> }> {
+  const rows = await db.selectFrom('settings').select(['key', 'value']).execute();
+  const stored = new Map(rows.map((r) => [r.key, r.value]));
+  const entries = settingKeys.map((key) => [key, parseSetting(key, stored.get(key) ?? settingDefinitions[key].default)]);
+  return Object.fromEntries(entries);
+}
+
+export interface SettingRow {
+  key: SettingKey;
+  value: string;
+  default: string;
+  isDefault: boolean;
+  description: string;
+}
+
+export async function listSettings(db: Queryable): Promise<SettingRow[]> {
+  const rows = await db.selectFrom('settings').select(['key', 'value']).execute();
+  const stored = new Map(rows.map((r) => [r.key, r.value]));
+  return settingKeys.map((key) => {
+    const def = settingDefinitions[key];
+    const value = stored.get(key) ?? def.default;
+    return { key, value, default: def.default, isDefault: !stored.has(key), description: def.description };
+  });
+}
+
+/** Validates and stores a setting, returning the normalised value as stored. */
+export async function setSetting(db: Queryable, key: string, text: string, now: string): Promise<string> {
+  assertKey(key);
+  const value = String(parseSetting(key, text));
+  await db
+    .insertInto('settings')
+    .values({ key, value, updated_at: now })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
+    .execute();
+  return value;
+}
+
+export function requireSettingKey(key: string): SettingKey {
+  assertKey(key);
+  return key;
+}
