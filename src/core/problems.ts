@@ -75,7 +75,7 @@ export function problem(p: Omit<Problem, 'row' | 'column' | 'value' | 'suggestio
   };
 }
 
-/** The codes formats.md lists as file level. */
+/** The codes that are file level (docs/importing.md, "Problem codes"). */
 const fileLevelCodes: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
   'unreadable_file',
   'unsupported_format',
