@@ -110,7 +110,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: '`{"database", "dialect", "version", "pending", "newerThanProgram", "rows"}`: `rows` counts the rows of each table; the password of a PostgreSQL URL is shown as `***`.',
   },
   'db unlock': {
-    exits: { 75: 'a live process holds the lock' },
+    exits: { 75: 'a live process holds the lock', 130: 'cancelled at the question' },
     json: '`{"lock", "held", "holder", "removed"}`: `holder` is `{"host", "pid", "since"}` (on PostgreSQL with `backendPid` and `clientAddress`) or null.',
   },
   'settings list': { json: 'an object of every setting: `{"currency": "EUR", ...}`.' },
@@ -154,7 +154,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'members untag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "removed", "unchanged"}`: tag names.' },
   'members note': { exits: { 65: 'unknown ref' }, json: '`{"id", "member": {"id", "name"}, "date", "source", "text"}`.' },
   'members merge': {
-    exits: { 65: 'the same person, or a payer cycle: nothing changed', 130: 'cancelled at the question' },
+    exits: { 65: 'the same person, or a payer cycle: nothing changed' },
     json: '`{"dryRun", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: what moves, the fields KEEP takes from REMOVE, and the values dropped.',
   },
   'members history': { exits: { 65: 'unknown ref' }, json: 'a list of history entries, oldest first.' },
@@ -170,7 +170,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'companies list': { json: 'a list of company shapes.' },
   'companies show': { exits: { 65: 'unknown company' }, json: 'the company shape plus `"members"` (member shapes).' },
-  'companies add': { exits: { 65: 'a company of that name exists, unknown parent, cycle' }, json: 'the company shape.' },
+  'companies add': { exits: { 65: 'a company of that name exists, or an unknown parent' }, json: 'the company shape.' },
   'companies edit': { exits: { 65: 'unknown company, name taken' }, json: 'the company shape, after the edit.' },
   'companies set-parent': { exits: { 65: 'unknown company, or a cycle' }, json: 'the company shape.' },
   'tags list': { exits: { 65: 'unknown category' }, json: 'a list of `{"name", "category", "members"}`.' },
@@ -194,7 +194,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'invoices list': { json: 'a list of invoice shapes, oldest first.' },
   'invoices show': { exits: { 65: 'unknown number' }, json: 'the invoice shape; for a credit note number, the credit note shape.' },
   'invoices export': {
-    exits: { 64: 'xlsx without `-o`, or a format the extension contradicts' },
+    exits: { 64: 'an unknown `--format`, or xlsx without `-o`' },
     json: 'with `-o` only: `{"file", "format", "invoices", "rows"}` (without `-o` the file itself is on stdout).',
   },
   'invoices void': {
@@ -219,7 +219,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'renewals refuse': { exits: { 65: 'unknown or already decided renewal' }, json: 'the renewal shape.' },
   'credits show': {
     exits: { 65: 'unknown ref' },
-    json: '`{"member", "credits": {"balance", "currency", "frozen", "grants"}, "passes": {"balance", "frozen", "grants"}, "otherCredits", "ledger"}`: each grant is `{"grantedOn", "granted", "remaining", "frozen", "expiresOn"}`, `remaining` being what can be spent now; each ledger entry has its `unit` and `currency`.',
+    json: '`{"member", "credits": {"balance", "currency", "frozen", "grants"}, "passes": {"balance", "frozen", "grants"}, "otherCredits", "ledger"}`: each grant is `{"grantedOn", "granted", "remaining", "frozen", "expiresOn"}`, `remaining` being what can be spent now; `otherCredits` lists `{"currency", "balance"}`; each ledger entry is `{"date", "kind", "unit", "amount", "currency", "description"}`.',
   },
   'credits use': {
     exits: { 65: 'more than the balance, or the member is suspended: nothing written' },
