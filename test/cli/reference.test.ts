@@ -16,3 +16,13 @@ describe('docs/reference.md', () => {
     expect(text).toContain('### `memberctl import stripe`');
   });
 });
+
+describe('docs/cron.md', () => {
+  it('lists exactly the exit codes of src/errors.ts', async () => {
+    const { ExitCode } = await import('../../src/errors.js');
+    const text = fs.readFileSync(new URL('../../docs/cron.md', import.meta.url), 'utf8');
+    const table = text.slice(text.indexOf('## Exit codes'));
+    const listed = [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    expect(listed).toEqual(Object.values(ExitCode).sort((a, b) => a - b));
+  });
+});
