@@ -134,7 +134,9 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'a row has an error or was rejected', 66: 'the file cannot be read', 130: 'cancelled at a question' },
     json: 'the import shape.',
   },
-  'import list': { json: 'a list of `{"batch", "date", "source", "file", "rows", "status", "undoneAt", "created", "updated", ...}`.' },
+  'import list': {
+    json: 'a list of `{"batch", "date", "source", "file", "rows", "status", "undoneAt", "created", "updated", "unchanged", "rejected"}`, newest first: `status` is `applied` or `undone`, `created` and `updated` count as in the import shape.',
+  },
   'import undo': {
     exits: { 65: 'unknown batch, or something since depends on it (the blockers are listed)', 130: 'cancelled at the question' },
     json: '`{"batch", "removed": {"members", "companies", "memberships", "tags"}, "restored": {"members", "memberships"}}`.',
