@@ -39,8 +39,12 @@ export function makeAction(state: RunState) {
 
 export type Action = ReturnType<typeof makeAction>;
 
+/** The examples each command shows in its --help, also listed by the command reference (docs/reference.md). */
+export const commandExamples = new WeakMap<Command, readonly string[]>();
+
 /** Adds an Examples section to a command's --help. */
 export function examples(command: Command, lines: string[]): Command {
+  commandExamples.set(command, lines);
   return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
 }
 

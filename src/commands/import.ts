@@ -143,7 +143,7 @@ async function printImport(ctx: Context, result: ImportResult, human: () => Term
   await ctx.out.resultWithList(json, 'problems', json.problems, human);
 }
 
-/** `import --json` (cli.md), plus the rejects file and the empty rows skipped; its problems are read from the list as it is written. */
+/** `import --json` (docs/reference.md), plus the rejects file and the empty rows skipped; its problems are read from the list as it is written. */
 export function importJson(result: ImportResult) {
   return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows };
 }

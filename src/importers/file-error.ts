@@ -4,7 +4,7 @@ import { ExitCode, UserError } from '../errors.js';
 /**
  * A member file that cannot be read as a whole: missing or unreadable (66), not a spreadsheet memberctl reads (66),
  * or without a header row (65). `validate --json` and `import --json` turn it into their document, with the
- * file-level problem code formats.md gives it, so that scripts always get one document.
+ * file-level problem code docs/importing.md gives it, so that scripts always get one document.
  */
 export class FileError extends UserError {
   readonly problemCode: Extract<ProblemCode, 'unreadable_file' | 'unsupported_format' | 'empty_file'>;

@@ -66,11 +66,11 @@ describe('validate and import from the command line', () => {
   });
 
   it.each([
-    ['a missing file', () => files.path('missing.csv'), 66, /no such file/],
-    ['an image', () => files.write('photo.png', Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')), 66, /not a spreadsheet/],
-    ['a zip that is not an xlsx', () => files.write('archive.xlsx', storedZip({ 'readme.txt': 'hello' })), 66, /zip/],
-    ['an empty file', () => files.write('empty.csv', ''), 65, /empty/],
-  ])('%s is refused with a message naming the file (exit %s)', async (_, make, code, message) => {
+    ['a missing file', 66, () => files.path('missing.csv'), /no such file/],
+    ['an image', 66, () => files.write('photo.png', Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')), /not a spreadsheet/],
+    ['a zip that is not an xlsx', 66, () => files.write('archive.xlsx', storedZip({ 'readme.txt': 'hello' })), /zip/],
+    ['an empty file', 65, () => files.write('empty.csv', ''), /empty/],
+  ])('%s is refused with a message naming the file (exit %s)', async (_, code, make, message) => {
     const file = make();
     const result = await runCli(['import', file], { db: path.join(files.dir, 'refused.db'), today });
     expect(result.code).toBe(code);

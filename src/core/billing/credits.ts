@@ -525,7 +525,7 @@ export async function creditCurrency(db: Queryable, entries: readonly EntryFacts
   return getSetting(db, 'currency');
 }
 
-/** The `credits show --json` document (cli.md), plus frozen amounts, pass grants and credits in other currencies. */
+/** The `credits show --json` document (docs/reference.md), with frozen amounts, pass grants and credits in other currencies. */
 export async function creditsView(db: Queryable, member: { id: number; name: string }) {
   const entries = await memberEntries(db, [member.id]);
   const currency = await creditCurrency(db, entries);

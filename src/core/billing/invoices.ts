@@ -46,7 +46,7 @@ export interface InvoiceLineFacts {
   total: MinorAmount;
 }
 
-/** The `--json` shape of an invoice (cli.md): money as decimal strings in the invoice currency. */
+/** The documented `--json` shape of an invoice (docs/reference.md): money as decimal strings in the invoice currency. */
 export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[]) {
   const money = (amount: MinorAmount) => formatAmount(amount, head.currency);
   return {
@@ -194,7 +194,7 @@ export async function invoicesJson(db: Queryable, invoices: readonly Invoice[]):
   return invoices.map((i) => invoiceJson({ ...invoiceHead(i, paid.get(i.id) ?? 0), creditNote: notes.get(i.id) ?? null }, (lines.get(i.id) ?? []).map(lineFacts)));
 }
 
-/** One export row per invoice line (cli.md `invoices export`). */
+/** One export row per invoice line (`invoices export`, docs/billing.md). */
 export interface ExportRow {
   number: string;
   date: IsoDate;

@@ -41,7 +41,7 @@ export interface InvoiceRunOptions {
   sqlite?: SqliteStatements | undefined;
 }
 
-/** The `invoices run --json` document (cli.md). */
+/** The documented `invoices run --json` document (docs/reference.md). */
 export interface InvoiceRunResult {
   asOf: IsoDate;
   dryRun: boolean;
@@ -64,7 +64,7 @@ interface DueRow {
 }
 
 /**
- * Memberships whose next period is due as of `asOf` (domain.md, invoicing job 1), with their payer, ordered by
+ * Memberships whose next period is due as of `asOf` (docs/billing.md, "Invoicing": due), with their payer, ordered by
  * payer. The filter mirrors `duePeriods` for the first due period, so a membership that the job will not bill
  * (ended, not renewing) is not read at all, and a rerun on the same day reads nothing.
  */

@@ -127,7 +127,7 @@ export function planValues(plan: Plan): PlanValues {
   };
 }
 
-/** The `--json` shape of a plan (cli.md). */
+/** The documented `--json` shape of a plan (docs/reference.md). */
 export function planJson(plan: Plan) {
   return {
     name: plan.name,

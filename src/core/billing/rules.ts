@@ -1,5 +1,5 @@
 /**
- * The billing rules of domain.md as pure functions: which periods of a membership are due as of T, what each
+ * The billing rules (docs/billing.md) as pure functions: which periods of a membership are due as of T, what each
  * line costs, and how lines become one invoice per payer and currency. No database here: `invoicing.ts` loads
  * the facts, calls these, and writes the result.
  */

@@ -72,9 +72,10 @@ export interface MatchKeys {
 }
 
 /**
- * The existing member a row stands for (formats.md): by External ID, else by e-mail (case-insensitive), else by
- * exact name and company. A name match is refused when the member has another e-mail or external id than the row
- * (they are then two people who share a name). With `keysOnly` (members update) only the first two are tried.
+ * The existing member a row stands for (docs/importing.md, "Existing members, re-imports and `--update`"): by
+ * External ID, else by e-mail (case-insensitive), else by exact name and company. A name match is refused when the
+ * member has another e-mail or external id than the row (they are then two people who share a name). With
+ * `keysOnly` (members update) only the first two are tried.
  */
 export function matchExisting(keys: MatchKeys, existing: Existing, keysOnly = false): Match {
   const { members } = existing;

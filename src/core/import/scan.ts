@@ -213,7 +213,7 @@ export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, exi
   }
 }
 
-/** The convention of the file's day/month dates: proven by some value and contradicted by none (formats.md). */
+/** The convention of the file's day/month dates: proven by some value and contradicted by none (docs/importing.md, "Dates"). */
 export function inferredConvention(dates: DateInferenceState): 'DMY' | 'MDY' | null {
   if (dates.provesDMY && !dates.provesMDY) return 'DMY';
   if (dates.provesMDY && !dates.provesDMY) return 'MDY';

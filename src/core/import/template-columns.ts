@@ -1,5 +1,5 @@
 /**
- * The columns of the member import template (formats.md, "The member template"), as data: the template writer,
+ * The columns of the member import template (docs/importing.md, "The template"), as data: the template writer,
  * its Instructions sheet and the header mapping of an imported file all read this one list.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The second pass: every rule of formats.md for one row, given the index of the whole file (first pass), the
+ * The second pass: every rule of docs/importing.md for one row, given the index of the whole file (first pass), the
  * resolved payers and what the database holds. Never throws: problems are returned with the row.
  */
 import type { Plan } from '../../db/types.js';

@@ -23,7 +23,7 @@ export interface JobOptions {
   sqlite?: SqliteStatements | undefined;
 }
 
-/** The `jobs run --json` document (cli.md): `renewals` holds the notices, transitions and expiries. */
+/** The documented `jobs run --json` document (docs/reference.md): `renewals` holds the notices, transitions and expiries. */
 export interface JobsResult {
   asOf: IsoDate;
   dryRun: boolean;

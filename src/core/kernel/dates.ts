@@ -399,7 +399,7 @@ export interface ConventionInference {
 }
 
 /**
- * The per-file inference of formats.md: DMY when some value only DMY reads and none only MDY reads (and
+ * The per-file inference of day/month dates (docs/importing.md, "Dates"): DMY when some value only DMY reads and none only MDY reads (and
  * the other way round). Empty and unreadable values decide nothing.
  */
 export function inferDateConvention(texts: Iterable<string>): ConventionInference {

@@ -75,7 +75,7 @@ export function problem(p: Omit<Problem, 'row' | 'column' | 'value' | 'suggestio
   };
 }
 
-/** The codes formats.md lists as file level. */
+/** The codes that are file level (docs/importing.md, "Problem codes"). */
 const fileLevelCodes: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
   'unreadable_file',
   'unsupported_format',
@@ -94,7 +94,7 @@ const fileLevelCodes: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
 export const isFileLevel = (p: Problem): boolean => p.row === null || fileLevelCodes.has(p.code);
 
 /**
- * A problem as the `--json` documents and reports give it (cli.md): a file-level one has a null row and column,
+ * A problem as the `--json` documents and reports give it (docs/importing.md, "Problem codes"): a file-level one has a null row and column,
  * the header it concerns (missing, repeated, unknown) being its value. Inside, header problems keep the header's
  * row and column, which the xlsx report colours.
  */

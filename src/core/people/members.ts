@@ -417,7 +417,7 @@ export async function notesOf(db: Queryable, memberId: number): Promise<Note[]> 
   return db.selectFrom('notes').selectAll().where('member_id', '=', memberId).orderBy('created_at').orderBy('id').execute();
 }
 
-/** The `--json` shape of a member (cli.md). */
+/** The documented `--json` shape of a member (docs/reference.md). */
 export function memberJson(view: MemberView) {
   return {
     id: view.member.id,
@@ -433,7 +433,7 @@ export function memberJson(view: MemberView) {
   };
 }
 
-/** The `--json` shape of a membership (cli.md). */
+/** The documented `--json` shape of a membership (docs/reference.md). */
 export function membershipJson(state: MembershipState) {
   const m = state.membership;
   return {

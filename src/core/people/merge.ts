@@ -1,5 +1,5 @@
 /**
- * `members merge KEEP REMOVE` (domain.md "Merging members"): everything of REMOVE moves to KEEP, payers
+ * `members merge KEEP REMOVE` (docs/people.md, "Merging duplicates"): everything of REMOVE moves to KEEP, payers
  * pointing at REMOVE point at KEEP, REMOVE is deleted, in one transaction. KEEP's value wins a conflict;
  * REMOVE's values, and both people's before-images, stay in the audit log.
  */

@@ -21,7 +21,7 @@ export interface RenewalRunOptions {
   source: AuditSource;
 }
 
-/** The `renewals run --json` document (cli.md), plus the renewals opened and the invoices of accepted renewals. */
+/** The documented `renewals run --json` document (docs/reference.md), with the renewals opened and the invoices of accepted renewals. */
 export interface RenewalRunResult {
   asOf: IsoDate;
   dryRun: boolean;

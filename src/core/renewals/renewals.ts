@@ -1,5 +1,5 @@
 /**
- * Renewals of term memberships (domain.md "Renewals job"): memberships that do not renew automatically (auto-renew
+ * Renewals of term memberships (docs/renewals.md, "Renewals"): memberships that do not renew automatically (auto-renew
  * off, or their next term starts after `autoRenewUntil`) are renewed by decision. A renewal is opened for the term
  * that follows the covered period, `renewal-notice-days` before the covered period ends; accepting it bills that
  * term at once (the invoicing job's own planning and writing, invoicing.ts); refusing it ends the membership with
@@ -36,7 +36,7 @@ export interface RenewalRow extends Renewal {
 }
 
 /**
- * The `--json` shape of a renewal (cli.md), plus when it was decided and the invoice that billed it. The id is
+ * The documented `--json` shape of a renewal (docs/reference.md), with when it was decided and the invoice that billed it. The id is
  * null for a renewal a dry run would open.
  */
 export function renewalJson(r: Omit<RenewalRow, 'id'> & { id: number | null }) {

@@ -1,5 +1,5 @@
 /**
- * Membership and member status as of a date T (domain.md "Membership status"): derived from the facts every
+ * Membership and member status as of a date T (docs/renewals.md, "Statuses"): derived from the facts every
  * time, never stored. Pure functions: the loader in member-status.ts gathers the facts from the database.
  */
 import { addDays, type IsoDate } from '../kernel/dates.js';

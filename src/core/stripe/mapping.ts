@@ -1,5 +1,5 @@
 /**
- * Stripe customers and subscriptions as memberctl members and memberships (formats.md, "Stripe exports"), with
+ * Stripe customers and subscriptions as memberctl members and memberships (docs/stripe.md, "What is imported"), with
  * every problem the files show on their own. Pure: the plans come in through the resolver, the database is not
  * read here; matching people already in the database is the import's job.
  *

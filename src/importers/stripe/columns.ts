@@ -1,6 +1,6 @@
 /**
- * The columns of the three Stripe Dashboard exports that memberctl reads, by header name (formats.md, "Stripe
- * exports"). Column order and the set of columns differ between export versions, so a column is found by any of
+ * The columns of the three Stripe Dashboard exports that memberctl reads, by header name (docs/stripe.md, "Download
+ * three exports"). Column order and the set of columns differ between export versions, so a column is found by any of
  * its names and every other column is ignored, except `<key> (metadata)` columns (custom fields) and the card
  * columns, which are dropped before any value is read.
  */

@@ -1,0 +1,249 @@
+/**
+ * What the command reference (docs/reference.md, `npm run docs`) says that commander does not know: the meaning of
+ * each exit code, the exit codes of each command beyond the common ones, and the `--json` document it prints.
+ * The options, arguments and examples come from the command definitions themselves.
+ */
+import { ExitCode } from '../errors.js';
+
+/** The meaning of every exit code (src/errors.ts ExitCode). */
+export const exitCodeMeanings: Record<keyof typeof ExitCode, string> = {
+  ok: 'done, nothing rejected',
+  usage: 'usage: unknown command or option, missing or malformed argument (the closest command is suggested)',
+  dataError:
+    'the data has problems: validation errors, rejected rows, job items that could not be processed, unknown or duplicate names',
+  noInput: 'input file missing, unreadable or not a supported format',
+  internal: 'internal error (a bug): one line, the stack trace with `--verbose`',
+  cantCreate:
+    "an output file cannot be created: its folder is missing or read-only, the path is the database or one of the command's inputs, or the disk is full; or the database cannot be written by this user (read-only file or folder)",
+  ioError: 'input/output error: standard output closed or unwritable, a read or write failed, or the disk holding the database is full',
+  tempFail: 'temporary: another job holds the lock or the database is busy; safe to retry',
+  config: 'configuration: bad `--db` URL, database unreachable, or a schema newer than this memberctl',
+  cancelled: 'cancelled with Ctrl-C at a question (nothing was written)',
+};
+
+/** Exit codes any command that opens the database may give; each command lists only its own on top of these. */
+export const commonExitCodes = [0, 64, 70, 73, 74, 75, 78] as const;
+
+/** The `--json` shapes that several commands share, by name; the commands refer to them as "the member shape" etc. */
+export const jsonShapes: Array<{ name: string; fields: string }> = [
+  {
+    name: 'member',
+    fields:
+      '`{"id", "name", "email", "phone", "company", "paidBy", "status", "tags", "customFields", "externalId"}`: `company` is the company name or null, `paidBy` `{"id", "name"}` or null, `status` the person\'s status as of `--today`, `tags` a list of names, `customFields` an object of text values.',
+  },
+  {
+    name: 'membership',
+    fields:
+      '`{"id", "plan", "quantity", "startDate", "nextInvoiceDate", "endDate", "autoRenew", "autoRenewUntil", "doNotRenew", "status"}`: `plan` is the plan name, dates are `YYYY-MM-DD` or null, `status` the membership\'s status as of `--today` (`upcoming`, `active`, `grace`, `suspended`, `ended`).',
+  },
+  {
+    name: 'plan',
+    fields:
+      '`{"name", "price", "currency", "interval", "every", "taxRate", "credits", "passes", "autoRenew", "archived"}`: `price` and `credits` are decimal strings in the plan\'s currency (`"200.00"`), `interval` is `month` or `year`.',
+  },
+  {
+    name: 'company',
+    fields: '`{"id", "name", "parent", "children", "billingEmail", "address", "taxId", "notes", "memberCount"}`.',
+  },
+  {
+    name: 'invoice',
+    fields:
+      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "taxRate", "tax", "total"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null.',
+  },
+  {
+    name: 'credit note',
+    fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason"}`: the amounts are negative.',
+  },
+  {
+    name: 'payment',
+    fields:
+      '`{"id", "invoice", "payer": {"id", "name"}, "date", "amount", "currency", "method", "reference", "status", "cancelReason"}`.',
+  },
+  {
+    name: 'renewal',
+    fields:
+      '`{"id", "member": {"id", "name"}, "membershipId", "plan", "status", "termStart", "termEnd", "createdOn", "reason", "decidedOn", "invoice"}`: `status` is `open`, `intervention`, `accepted` or `refused`; `invoice` is the number of the invoice that billed an accepted renewal.',
+  },
+  {
+    name: 'problem',
+    fields:
+      '`{"row", "column", "value", "code", "severity", "message", "suggestion"}`: `row` and `column` are null for a file-level problem, `severity` is `error` or `warning`; problems of Stripe imports also have `file`. The codes are listed in [the importing guide](importing.md#problem-codes).',
+  },
+  {
+    name: 'import',
+    fields:
+      '`{"batch", "dryRun", "rows", "created": {"members", "companies", "memberships"}, "updated": {"members", "memberships"}, "unchanged", "rejected", "problems", "rejects", "emptyRows"}`: `batch` is null when nothing was written.',
+  },
+  {
+    name: 'validate',
+    fields: '`{"file", "source", "rows", "valid", "errors", "warnings", "problems"}`.',
+  },
+  {
+    name: 'history entry',
+    fields:
+      '`{"id", "at", "date", "actor", "source", "batchId", "jobId", "action", "entity", "entityId", "memberId", "summary", "changes": [{"field", "before", "after"}]}`: `source` is `import`, `job` or `manual`.',
+  },
+  {
+    name: 'invoices run',
+    fields:
+      '`{"asOf", "dryRun", "count", "invoices", "totals", "problems"}`: `invoices` are invoice shapes, `totals` the sum of their totals per currency.',
+  },
+  {
+    name: 'renewals run',
+    fields:
+      '`{"asOf", "dryRun", "notices", "invoiced", "transitions", "expired": {"credits", "passes"}, "problems", "renewals", "invoices"}`: `notices` counts the renewals opened, `invoiced` the accepted renewals billed, `renewals` the renewals opened (`id` null in a dry run), `invoices` those of accepted renewals.',
+  },
+];
+
+interface CommandFacts {
+  /** exit codes this command gives beyond the common ones, with what they mean for it */
+  exits?: Record<number, string>;
+  /** the `--json` document */
+  json: string;
+}
+
+/** By command path (`members list`). Every command of the program must be here: the reference refuses to build otherwise. */
+export const commandFacts: Record<string, CommandFacts> = {
+  'db migrate': { json: '`{"database", "applied", "version"}`: `applied` lists the migrations run, `version` is the schema version after them.' },
+  'db status': {
+    exits: { 78: 'the schema is newer than this memberctl (after showing it)' },
+    json: '`{"database", "dialect", "version", "pending", "newerThanProgram", "rows"}`: `rows` counts the rows of each table; the password of a PostgreSQL URL is shown as `***`.',
+  },
+  'db unlock': {
+    exits: { 75: 'a live process holds the lock', 130: 'cancelled at the question' },
+    json: '`{"lock", "held", "holder", "removed"}`: `holder` is `{"host", "pid", "since"}` (on PostgreSQL with `backendPid` and `clientAddress`) or null.',
+  },
+  'settings list': { json: 'an object of every setting: `{"currency": "EUR", ...}`.' },
+  'settings get': { exits: { 64: 'unknown key' }, json: '`{"key", "value", "default"}`: `default` is true when the value is the default.' },
+  'settings set': { exits: { 64: 'unknown key or value out of range' }, json: '`{"key", "value"}`.' },
+  'plans add': { exits: { 65: 'a plan of that name exists' }, json: 'the plan shape.' },
+  'plans list': { json: 'a list of plan shapes.' },
+  'plans show': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
+  'plans edit': { exits: { 65: 'unknown plan', 130: 'cancelled at the question' }, json: 'the plan shape, after the edit.' },
+  'plans archive': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
+  'plans import': {
+    exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read' },
+    json: '`{"file", "dryRun", "rows", "emptyRows", "created", "updated", "unchanged", "problems"}`: counts of plans, `problems` problem shapes.',
+  },
+  template: { exits: { 130: 'cancelled at the question' }, json: '`{"file", "format", "lang", "columns", "plans"}`: the headers written and the plan names of the drop-down.' },
+  validate: {
+    exits: { 65: 'an error (or a warning with `--fail-on-warnings`)', 66: 'the file cannot be read' },
+    json: 'the validate shape; with `--source stripe` also `"files"` (rows per export), `"emptyRows"` and `"notImported"`.',
+  },
+  import: {
+    exits: { 65: 'a row has an error or was rejected', 66: 'the file cannot be read', 130: 'cancelled at a question' },
+    json: 'the import shape.',
+  },
+  'import list': {
+    json: 'a list of `{"batch", "date", "source", "file", "rows", "status", "undoneAt", "created", "updated", "unchanged", "rejected"}`, newest first: `status` is `applied` or `undone`, `created` and `updated` count as in the import shape.',
+  },
+  'import undo': {
+    exits: { 65: 'unknown batch, or something since depends on it (the blockers are listed)', 130: 'cancelled at the question' },
+    json: '`{"batch", "removed": {"members", "companies", "memberships", "tags"}, "restored": {"members", "memberships"}}`.',
+  },
+  'import stripe': {
+    exits: { 65: 'a customer or subscription has an error or was rejected', 66: 'an export cannot be read', 130: 'cancelled at a question' },
+    json: 'the import shape plus `"cancelList"` (the file written, or null), `"notImported"` (subscriptions by status) and `"rejects"` (`{"customers", "subscriptions"}`, or null).',
+  },
+  'members list': { json: 'a list of member shapes (also with `--format json`).' },
+  'members show': {
+    exits: { 64: 'a name shared by several people', 65: 'nobody matches' },
+    json: 'the member shape plus `"address"`, `"taxId"`, `"memberships"` (membership shapes), `"notes"` (`{"id", "date", "source", "text"}`) and `"history"` (history entries).',
+  },
+  'members add': { exits: { 65: 'e-mail taken, near-duplicate company, payer cycle' }, json: 'the member shape.' },
+  'members edit': { exits: { 64: 'ambiguous ref', 65: 'unknown ref, e-mail taken, payer cycle' }, json: 'the member shape, after the edit.' },
+  'members tag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "added", "unchanged"}`: tag names.' },
+  'members untag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "removed", "unchanged"}`: tag names.' },
+  'members note': { exits: { 65: 'unknown ref' }, json: '`{"id", "member": {"id", "name"}, "date", "source", "text"}`.' },
+  'members merge': {
+    exits: { 65: 'the same person, or a payer cycle: nothing changed' },
+    json: '`{"dryRun", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: what moves, the fields KEEP takes from REMOVE, and the values dropped.',
+  },
+  'members history': { exits: { 65: 'unknown ref' }, json: 'a list of history entries, oldest first.' },
+  'members update': {
+    exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read', 130: 'cancelled at the question' },
+    json: 'the import shape.',
+  },
+  'contacts list': { json: 'a list of member shapes (also with `--format json`).' },
+  'contacts add': { exits: { 65: 'near-duplicate company, payer cycle' }, json: 'the member shape plus `"result"`: `created`, `updated` or `unchanged`.' },
+  'contacts convert': {
+    exits: { 65: 'unknown person or plan, a person who already has a membership, dates out of order' },
+    json: 'the member shape plus `"memberships"` (membership shapes).',
+  },
+  'companies list': { json: 'a list of company shapes.' },
+  'companies show': { exits: { 65: 'unknown company' }, json: 'the company shape plus `"members"` (member shapes).' },
+  'companies add': { exits: { 65: 'a company of that name exists, or an unknown parent' }, json: 'the company shape.' },
+  'companies edit': { exits: { 65: 'unknown company, name taken' }, json: 'the company shape, after the edit.' },
+  'companies set-parent': { exits: { 65: 'unknown company, or a cycle' }, json: 'the company shape.' },
+  'tags list': { exits: { 65: 'unknown category' }, json: 'a list of `{"name", "category", "members"}`.' },
+  'tags rename': { json: '`{"renamed": [{"from", "to"}], "merged": [{"from", "to"}], "members"}`: `members` counts the member tags changed.' },
+  'memberships add': {
+    exits: { 65: 'unknown member or plan, archived plan, dates out of order, first period longer than a period' },
+    json: 'the membership shape.',
+  },
+  'memberships set': {
+    exits: { 65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order' },
+    json: 'the membership shape, after the change.',
+  },
+  'memberships renew-now': {
+    exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
+    json: 'the renewal shape plus `"change"`: `opened`, `reopened` or `unchanged`.',
+  },
+  'invoices run': {
+    exits: { 65: 'a membership could not be billed (the rest was)', 75: 'another job holds the lock' },
+    json: 'the invoices run shape.',
+  },
+  'invoices list': { json: 'a list of invoice shapes, oldest first.' },
+  'invoices show': { exits: { 65: 'unknown number' }, json: 'the invoice shape; for a credit note number, the credit note shape.' },
+  'invoices export': {
+    exits: { 64: 'an unknown `--format`, or xlsx without `-o`' },
+    json: 'with `-o` only: `{"file", "format", "invoices", "rows"}` (without `-o` the file itself is on stdout).',
+  },
+  'invoices void': {
+    exits: { 65: 'unknown or already void invoice' },
+    json: '`{"invoice", "creditNote"}`: the invoice shape, now `void`, and the credit note shape.',
+  },
+  'payments record': {
+    exits: { 64: 'malformed or ambiguous amount, unknown method, date after today', 65: 'void or unknown invoice, date before the invoice' },
+    json: 'the payment shape plus `"invoiceStatus"` and `"credit"` (what the payment gave beyond the total).',
+  },
+  'payments list': { json: 'a list of payment shapes.' },
+  'payments cancel': { exits: { 65: 'unknown or already cancelled payment' }, json: 'the payment shape plus `"invoiceStatus"`.' },
+  'renewals run': {
+    exits: { 65: 'an accepted renewal could not be billed (the rest was done)', 75: 'another job holds the lock' },
+    json: 'the renewals run shape.',
+  },
+  'renewals list': { json: 'a list of renewal shapes.' },
+  'renewals accept': {
+    exits: { 65: 'already decided, intervention required, do-not-renew, or ending before the term', 75: 'the membership changed meanwhile: retry' },
+    json: 'the renewal shape plus `"invoices"` (the invoices issued).',
+  },
+  'renewals refuse': { exits: { 65: 'unknown or already decided renewal' }, json: 'the renewal shape.' },
+  'credits show': {
+    exits: { 65: 'unknown ref' },
+    json: '`{"member", "credits": {"balance", "currency", "frozen", "grants"}, "passes": {"balance", "frozen", "grants"}, "otherCredits", "ledger"}`: each grant is `{"grantedOn", "granted", "remaining", "frozen", "expiresOn"}`, `remaining` being what can be spent now; `otherCredits` lists `{"currency", "balance"}`; each ledger entry is `{"date", "kind", "unit", "amount", "currency", "description"}`.',
+  },
+  'credits use': {
+    exits: { 65: 'more than the balance, or the member is suspended: nothing written' },
+    json: '`{"member", "unit", "used", "currency", "balance", "drawn", "transitions"}`: `drawn` says what was taken from each grant, oldest first.',
+  },
+  'passes use': {
+    exits: { 65: 'more than the balance, or the member is suspended: nothing written' },
+    json: 'as `credits use`, with `unit` `pass`.',
+  },
+  'jobs run': {
+    exits: { 65: 'an item could not be processed (the rest was)', 75: 'another job holds the lock' },
+    json: '`{"asOf", "dryRun", "renewals", "invoices"}`: the renewals run shape and the invoices run shape.',
+  },
+};
+
+/** A command's exit codes, the common ones included, in order, each with what it means for that command. */
+export function commandExitCodes(path: string): Array<[number, string]> {
+  const own = commandFacts[path]?.exits ?? {};
+  const codes = new Set<number>([...commonExitCodes, ...Object.keys(own).map(Number)]);
+  const meaning = (value: number) => {
+    const name = (Object.keys(ExitCode) as Array<keyof typeof ExitCode>).find((k) => ExitCode[k] === value);
+    return name ? exitCodeMeanings[name] : '';
+  };
+  return [...codes].sort((a, b) => a - b).map((value) => [value, own[value] ?? meaning(value)]);
+}
