@@ -72,6 +72,8 @@ async function readLogo(file: string): Promise<{ logo: IdentityInput['logo'] } |
   try {
     const stat = await fs.stat(file);
     if (stat.isDirectory()) return unreadable('is a folder, not an image file');
+    // a device or a pipe (/dev/zero, /dev/stdin) has no size to check and might never end
+    if (!stat.isFile()) return unreadable('is not a regular file');
     size = stat.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

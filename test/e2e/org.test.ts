@@ -211,11 +211,13 @@ describe.each(dialects)("the organisation's identity from the built CLI on %s", 
     expect(setJpeg.json()).toMatchObject({ changed: ['logo'], logo: { type: 'image/jpeg', bytes: jpeg.length } });
     expect(await storedLogo(db)).toEqual({ type: 'image/jpeg', bytes: jpeg });
 
-    const [text, large, missing, folder] = await Promise.all([
+    const [text, large, missing, folder, device] = await Promise.all([
       cli(['org', 'set', '--logo', textFile]),
       cli(['org', 'set', '--logo', tooLarge, '--name', 'X']),
       cli(['org', 'set', '--logo', path.join(dir, 'nowhere.png')]),
       cli(['org', 'set', '--logo', dir]),
+      // endless: refused before it is read
+      cli(['org', 'set', '--logo', '/dev/zero']),
     ]);
     expect(text.code).toBe(64);
     expect(text.stderr).toContain(`--logo ${textFile}: the logo must be a PNG or JPEG image`);
@@ -224,7 +226,9 @@ describe.each(dialects)("the organisation's identity from the built CLI on %s", 
     expect(missing.code).toBe(66);
     expect(missing.stderr).toContain('nowhere.png: no such file');
     expect(folder.code).toBe(66);
-    for (const r of [text, large, missing, folder]) noStackTrace(r.stderr);
+    expect(device.code).toBe(66);
+    expect(device.stderr).toContain('--logo /dev/zero: is not a regular file');
+    for (const r of [text, large, missing, folder, device]) noStackTrace(r.stderr);
     // nothing changed: the name given beside the refused logo was not written either
     expect(await storedLogo(db)).toEqual({ type: 'image/jpeg', bytes: jpeg });
     expect((await cli(['org', 'show', '--json'])).json().name).toBeNull();
