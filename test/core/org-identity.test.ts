@@ -187,6 +187,8 @@ describe('country, postcode, e-mail, phone', () => {
     expect(identitySchemas.phone.safeParse('call me').success).toBe(false);
     expect(identitySchemas.phone.parse('+33 4 72 00 00 00')).toBe('+33 4 72 00 00 00');
     expect(identitySchemas.name.safeParse('Two\nlines').success).toBe(false);
+    expect(identitySchemas.city.safeParse('Ly\ton').success).toBe(false);
+    expect(identitySchemas.name.safeParse('Lumi\u0007ère').success).toBe(false);
     expect(identitySchemas.footer.parse('Two\nlines')).toBe('Two\nlines');
     expect(identitySchemas.name.safeParse('x'.repeat(201)).success).toBe(false);
   });

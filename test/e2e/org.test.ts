@@ -297,6 +297,18 @@ describe.each(dialects)("the organisation's identity from the built CLI on %s", 
     expect((await auditEntries(db)).length).toBe(audits);
   });
 
+  it('two org set at the same time on different fields both keep their change', async () => {
+    const db = await freshDbUrl(dialect);
+    const cli = (args: string[]) => runCli(args, { db });
+    expect((await cli(['org', 'set', '--name', 'Lumière'])).code).toBe(0);
+    const results = await Promise.all([cli(['org', 'set', '--city', 'Lyon']), cli(['org', 'set', '--phone', '+33 4 72 00 00 00'])]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect((await cli(['org', 'show', '--json'])).json()).toMatchObject({ name: 'Lumière', city: 'Lyon', phone: '+33 4 72 00 00 00' });
+    // one entry each, with only its own field
+    const audit = await auditEntries(db);
+    expect(audit.slice(1).map((a) => a.after).sort((a, b) => Object.keys(a)[0]!.localeCompare(Object.keys(b)[0]!))).toEqual([{ city: 'Lyon' }, { phone: '+33 4 72 00 00 00' }]);
+  });
+
   it('audits every change with each changed field before and after', async () => {
     const db = await freshDbUrl(dialect);
     const cli = (args: string[]) => runCli(args, { db, env: { MEMBERCTL_ACTOR: 'treasurer' } });

@@ -231,7 +231,7 @@ const text = (max: number, lines = false) =>
   z
     .string()
     .transform((s) => s.trim())
-    .refine((s) => !hasControlCharacter(s) && (lines || !/[\r\n]/.test(s)), lines ? 'no control characters (line breaks are allowed)' : 'one line, no control characters')
+    .refine((s) => !hasControlCharacter(s) && (lines || !/[\t\r\n]/.test(s)), lines ? 'no control characters (line breaks are allowed)' : 'one line, no tabs or control characters')
     .refine((s) => s.length <= max, `at most ${max} characters`);
 
 const refined = (normalise: (s: string) => string, problem: (s: string) => string | null) =>
