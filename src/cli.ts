@@ -11,6 +11,7 @@ import { registerJobs } from './commands/jobs.js';
 import { registerMembers } from './commands/members.js';
 import { registerMembersUpdate } from './commands/members-update.js';
 import { registerMemberships } from './commands/memberships.js';
+import { registerOrg } from './commands/org.js';
 import { registerPayments } from './commands/payments.js';
 import { registerPasses } from './commands/passes.js';
 import { registerPlans } from './commands/plans.js';
@@ -28,6 +29,7 @@ import { VERSION } from './version.js';
 const groups: Array<(program: Command, action: Action) => void> = [
   registerDb,
   registerSettings,
+  registerOrg,
   registerPlans,
   registerTemplate,
   registerImport,

@@ -65,6 +65,11 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
       '`{"id", "member": {"id", "name"}, "membershipId", "plan", "status", "termStart", "termEnd", "createdOn", "reason", "decidedOn", "invoice"}`: `status` is `open`, `intervention`, `accepted` or `refused`; `invoice` is the number of the invoice that billed an accepted renewal.',
   },
   {
+    name: 'organisation',
+    fields:
+      '`{"name", "address", "postcode", "city", "country", "siren", "siret", "vatId", "email", "phone", "iban", "bic", "legalForm", "registration", "vatExemption", "latePenalty", "footer", "logo", "updatedAt", "missingForInvoices": [{"field", "option", "why"}]}`: a field never set (or cleared) is null; `country` is an ISO 3166-1 alpha-2 code (`FR` until set); `siren`, `siret`, `vatId`, `iban` and `bic` are in their compact form (no spaces, upper case); `logo` is `{"type": "image/png" or "image/jpeg", "bytes": size}` or null; `missingForInvoices` lists what a legal invoice still lacks, with the `org set` option that fills each (empty when invoices can be issued). See [the billing guide](billing.md#the-organisations-identity).',
+  },
+  {
     name: 'problem',
     fields:
       '`{"row", "column", "value", "code", "severity", "message", "suggestion"}`: `row` and `column` are null for a file-level problem, `severity` is `error` or `warning`; problems of Stripe imports also have `file`. The codes are listed in [the importing guide](importing.md#problem-codes).',
@@ -112,6 +117,14 @@ export const commandFacts: Record<string, CommandFacts> = {
   'db unlock': {
     exits: { 75: 'a live process holds the lock', 130: 'cancelled at the question' },
     json: '`{"lock", "held", "holder", "removed"}`: `holder` is `{"host", "pid", "since"}` (on PostgreSQL with `backendPid` and `clientAddress`) or null.',
+  },
+  'org show': { json: 'the organisation shape.' },
+  'org set': {
+    exits: {
+      64: 'no option, or a value refused (every refused value is reported, and nothing is changed): a bad SIREN, VAT number, IBAN, BIC, country, postcode, e-mail, a logo that is not PNG or JPEG or is over 1 MB',
+      66: 'the `--logo` file is missing or unreadable',
+    },
+    json: 'the organisation shape after the change, with `"changed"`: the fields changed (empty when every value was already the same).',
   },
   'settings list': { json: 'an object of every setting: `{"currency": "EUR", ...}`.' },
   'settings get': { exits: { 64: 'unknown key' }, json: '`{"key", "value", "default"}`: `default` is true when the value is the default.' },

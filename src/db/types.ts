@@ -171,6 +171,7 @@ export interface Database {
   renewals: RenewalsTable;
   member_statuses: MemberStatusesTable;
   job_state: JobStateTable;
+  org_identity: OrgIdentityTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -321,3 +322,33 @@ export interface JobStateTable {
 }
 
 export type Renewal = Selectable<RenewalsTable>;
+
+/** The organisation's identity: one row (id 1), its fields null until set. */
+export interface OrgIdentityTable {
+  id: number;
+  name: string | null;
+  address: string | null;
+  postcode: string | null;
+  city: string | null;
+  /** ISO 3166-1 alpha-2, FR until set */
+  country: string;
+  siren: string | null;
+  siret: string | null;
+  vat_id: string | null;
+  email: string | null;
+  phone: string | null;
+  iban: string | null;
+  bic: string | null;
+  legal_form: string | null;
+  registration: string | null;
+  vat_exemption: string | null;
+  late_penalty: string | null;
+  footer: string | null;
+  /** the image's bytes: BLOB on SQLite, bytea on PostgreSQL */
+  logo: Buffer | null;
+  /** image/png or image/jpeg, from the logo's first bytes; set exactly when logo is */
+  logo_type: string | null;
+  updated_at: string | null;
+}
+
+export type OrgIdentityRow = Selectable<OrgIdentityTable>;

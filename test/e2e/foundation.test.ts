@@ -80,6 +80,7 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
       'credit-validity-months': '12',
       'invoice-prefix': 'INV-',
       'credit-note-prefix': 'CN-',
+      language: 'fr',
     });
     const outOfRange = await runCli(['settings', 'set', 'billing-day', '31'], { db });
     expect(outOfRange.code).toBe(64);
@@ -87,6 +88,11 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
     noStackTrace(outOfRange.stderr);
     expect((await runCli(['settings', 'set', 'timezone', 'Mars/Base'], { db })).code).toBe(64);
     expect((await runCli(['settings', 'set', 'no-such-key', '1'], { db })).code).toBe(64);
+    const badLanguage = await runCli(['settings', 'set', 'language', 'de'], { db });
+    expect(badLanguage.code).toBe(64);
+    expect(badLanguage.stderr).toContain('fr (French) or en (English)');
+    expect((await runCli(['settings', 'set', 'language', 'EN'], { db })).code).toBe(0);
+    expect((await runCli(['settings', 'get', 'language'], { db })).stdout.trim()).toBe('en');
 
     expect((await runCli(['settings', 'set', 'currency', 'XYZ'], { db })).code).toBe(64);
     expect((await runCli(['settings', 'set', 'timezone', 'europe/paris'], { db })).code).toBe(0);

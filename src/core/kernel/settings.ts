@@ -65,6 +65,15 @@ export const settingDefinitions = {
   },
   'invoice-prefix': { schema: prefix, default: 'INV-', description: 'prefix of invoice numbers (INV-2026-00001)' },
   'credit-note-prefix': { schema: prefix, default: 'CN-', description: 'prefix of credit note numbers (CN-2026-00001)' },
+  language: {
+    schema: z
+      .string()
+      .trim()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.enum(['fr', 'en'], 'fr (French) or en (English)')),
+    default: 'fr',
+    description: 'language of the documents sent to people who have none of their own (fr or en)',
+  },
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;

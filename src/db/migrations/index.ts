@@ -13,4 +13,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0004_invoicing', () => import('./0004_invoicing.js')],
   ['0006_renewals', () => import('./0006_renewals.js')],
   ['0007_lock_sessions', () => import('./0007_lock_sessions.js')],
+  ['0008_org_identity', () => import('./0008_org_identity.js')],
 ];
