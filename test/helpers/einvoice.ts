@@ -64,6 +64,30 @@ export function fatalAsserts(xml: string, syntax: Syntax): FailedAssert[] {
   return validateEn16931(xml, syntax).filter((a) => a.flag === 'fatal');
 }
 
+const documentNamespaces = {
+  rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
+  ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
+  udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
+  qdt: 'urn:un:unece:uncefact:data:standard:QualifiedDataType:100',
+  cac: 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2',
+  cbc: 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2',
+  inv: 'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2',
+  cn: 'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2',
+};
+
+/**
+ * The string values an XPath 3.1 expression selects in `xml` (prefixes rsm, ram, udt, qdt for CII; cac, cbc,
+ * inv, cn for UBL): what a receiving system reads from the document, escaping undone.
+ */
+export function xpathValues(xml: string, expression: string): string[] {
+  const result = SaxonJS.XPath.evaluate(`parse-xml($xml) ! (${expression}) ! string(.)`, null, {
+    namespaceContext: documentNamespaces,
+    params: { xml },
+    resultForm: 'array',
+  });
+  return result as string[];
+}
+
 export interface SchemaResult {
   valid: boolean;
   /** xmllint's messages, one per line */

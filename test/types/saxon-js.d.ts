@@ -12,7 +12,7 @@ declare module 'saxon-js' {
   const SaxonJS: {
     transform(options: TransformOptions, execution: 'sync'): TransformResult;
     XPath: {
-      evaluate(xpath: string, context: unknown, options?: { namespaceContext?: Record<string, string>; resultForm?: 'array' | 'default' }): unknown;
+      evaluate(xpath: string, context: unknown, options?: { namespaceContext?: Record<string, string>; params?: Record<string, unknown>; resultForm?: 'array' | 'default' }): unknown;
     };
   };
   export default SaxonJS;
