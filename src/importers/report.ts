@@ -50,11 +50,17 @@ const csvBatch = 2000;
  * every problem (continued on "Problems 2"... past an xlsx sheet's rows). Written through the safe-file module
  * (`--report`): whole or not at all.
  */
-export async function writeReport(reportFile: string, report: ValidationReport, source: { file: string; sheet?: string | undefined }): Promise<void> {
+export async function writeReport(
+  reportFile: string,
+  report: ValidationReport,
+  source: { file: string; sheet?: string | undefined },
+  /** the rows of an xlsx sheet; smaller only in tests of the Problems sheet's continuation */
+  sheetRows = xlsxMaxRows,
+): Promise<void> {
   const format = reportFormat(reportFile);
-  if (format === 'xlsx' && report.rows + 1 > xlsxMaxRows) {
+  if (format === 'xlsx' && report.rows + 1 > sheetRows) {
     throw usageError(
-      `--report ${reportFile}: ${source.file} has ${report.rows} rows, more than an xlsx sheet holds (${xlsxMaxRows}, the header included)`,
+      `--report ${reportFile}: ${source.file} has ${report.rows} rows, more than an xlsx sheet holds (${sheetRows}, the header included)`,
       'Write the report as .csv or .json: they have no such limit.',
     );
   }
@@ -77,7 +83,7 @@ export async function writeReport(reportFile: string, report: ValidationReport, 
         return;
       }
       case 'xlsx':
-        await writeXlsxReport(out, report, source);
+        await writeXlsxReport(out, report, source, sheetRows);
         return;
     }
   });
@@ -132,7 +138,7 @@ function drained(stream: Writable): Promise<void> {
   });
 }
 
-async function writeXlsxReport(out: OutputFile, report: ValidationReport, source: { file: string; sheet?: string | undefined }): Promise<void> {
+async function writeXlsxReport(out: OutputFile, report: ValidationReport, source: { file: string; sheet?: string | undefined }, sheetRows: number): Promise<void> {
   const { default: ExcelJS } = await import('exceljs');
   const table = await openTable(source.file, { sheet: source.sheet });
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out.stream(), useSharedStrings: false, useStyles: true });
@@ -200,7 +206,7 @@ async function writeXlsxReport(out: OutputFile, report: ValidationReport, source
   let sheet = problemsSheet(sheets);
   let rows = 1;
   for (const p of report.problems) {
-    if (rows >= xlsxMaxRows) {
+    if (rows >= sheetRows) {
       sheet.commit();
       sheets += 1;
       sheet = problemsSheet(sheets);

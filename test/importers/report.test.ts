@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { ProblemList } from '../../src/core/kernel/problem-list.js';
 import { problem } from '../../src/core/kernel/problems.js';
 import { openTable } from '../../src/importers/open-table.js';
 import { reportFormat, type ValidationReport, writeReport } from '../../src/importers/report.js';
@@ -69,4 +70,31 @@ describe('validation reports', () => {
     expect(problems.rowCount).toBe(5);
     expect(problems.getCell('D5').value).toBe('encoding_guess');
   });
+
+  it('continues the Problems sheet on "Problems 2" and further once a sheet is full, every problem in order', async () => {
+    const dir = tempDir();
+    const source = path.join(dir, 'members.csv');
+    fs.writeFileSync(source, `Name,Email\n${Array.from({ length: 6 }, (_, i) => `P${i},p${i}@example.org`).join('\n')}\n`);
+    // 23 problems on sheets of 10 rows (a header and 9 problems each)
+    const problems = Array.from({ length: 23 }, (_, i) =>
+      problem({ row: 2 + (i % 6), column: 'Email', value: `p${i % 6}@example.org`, code: 'duplicate_member', severity: 'error', message: `problem ${i}` }),
+    );
+    const list = new ProblemList(problems, { runSize: 4 });
+    const file = path.join(dir, 'r.xlsx');
+    await writeReport(file, { file: source, source: 'template', rows: 6, valid: false, errors: 23, warnings: 0, problems: list }, { file: source }, 10);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    expect(workbook.worksheets.map((w) => [w.name, w.rowCount])).toEqual([
+      ['Data', 7],
+      ['Problems', 10],
+      ['Problems 2', 10],
+      ['Problems 3', 6],
+    ]);
+    const messages = workbook.worksheets.slice(1).flatMap((sheet) => sheet.getSheetValues().slice(2).map((row) => (row as unknown[])[6]));
+    expect(messages).toEqual([...list].map((p) => p.message));
+    await expect(writeReport(path.join(dir, 'tall.xlsx'), { file: source, source: 'template', rows: 10, valid: false, errors: 0, warnings: 0, problems: [] }, { file: source }, 10)).rejects.toThrow(
+      /has 10 rows, more than an xlsx sheet holds \(10, the header included\)/,
+    );
+  });
 });
+
