@@ -79,8 +79,8 @@ const margin = 48;
 const pageWidth = 595.28;
 const pageHeight = 841.89;
 const contentWidth = pageWidth - 2 * margin;
-const footerHeight = 34;
-const bottom = pageHeight - margin - footerHeight;
+/** the footer ends this far above the page's bottom edge */
+const footerBase = 28;
 
 const colors = { text: '#1d2433', muted: '#5b6475', accent: '#1f4e79', rule: '#d5dae1', band: '#eef2f7' };
 const size = { body: 9, small: 7.5, title: 20, name: 11 };
@@ -108,16 +108,22 @@ interface Context {
   t: PdfStrings;
   f: Formatter;
   y: number;
+  /** where content stops, above the footer */
+  bottom: number;
+  footer: string;
 }
 
 /** Draws the whole document onto `pdf`, from its first page; the caller ends it. */
 export function drawInvoice(pdf: PDFKit.PDFDocument, doc: InvoiceDocument, fonts: PdfFonts): void {
   pdf.registerFont('regular', fonts.regular);
   pdf.registerFont('bold', fonts.bold);
-  const ctx: Context = { pdf, doc, t: pdfStrings[doc.language], f: formatter(doc.currency, doc.language), y: margin };
+  const t = pdfStrings[doc.language];
+  const ctx: Context = { pdf, doc, t, f: formatter(doc.currency, doc.language), y: margin, bottom: 0, footer: footerText(doc) };
   pdf.addPage();
+  // the footer, however long the organisation's text, keeps its room on every page
+  font(ctx, 'regular', size.small);
+  ctx.bottom = footerTop(ctx) - 12;
   drawHeader(ctx);
-  drawParties(ctx);
   drawLines(ctx);
   drawTotals(ctx);
   drawPayment(ctx);
@@ -153,11 +159,12 @@ function newPage(ctx: Context): void {
 
 /** Starts a new page when `needed` points do not fit under the current position. */
 function ensure(ctx: Context, needed: number): boolean {
-  if (ctx.y + needed <= bottom) return false;
+  if (ctx.y + needed <= ctx.bottom) return false;
   newPage(ctx);
   return true;
 }
 
+/** The logo, the title with the number and dates, the issuer on the left and the buyer on the right. */
 function drawHeader(ctx: Context): void {
   const { pdf, doc, t, f } = ctx;
   let logoHeight = 0;
@@ -210,13 +217,15 @@ function drawHeader(ctx: Context): void {
     s.vatId ? `${t.vatId} ${s.vatId}` : s.taxRegistrationId && s.taxRegistrationId !== s.siren ? `${t.taxRegistration} ${s.taxRegistrationId}` : null,
   ].filter((line): line is string => Boolean(line));
   if (legal.length > 0) left += 3 + text(ctx, legal.join('\n'), margin, left + 3, leftWidth);
-  ctx.y = Math.max(left, y) + 18;
+  // the buyer under the title, where a window envelope shows it
+  const buyerBottom = drawBuyer(ctx, Math.max(y + 14, margin + 96));
+  ctx.y = Math.max(left, buyerBottom) + 22;
 }
 
-function drawParties(ctx: Context): void {
+/** The buyer's block on the right half from `top`; returns its bottom. */
+function drawBuyer(ctx: Context, top: number): number {
   const { doc, t } = ctx;
   const b = doc.buyer;
-  // the buyer on the right half, where a window envelope shows it
   const x = margin + contentWidth / 2 + 8;
   const width = contentWidth / 2 - 8;
   const lines: { value: string; weight: 'regular' | 'bold'; points: number; color?: string }[] = [
@@ -233,13 +242,13 @@ function drawParties(ctx: Context): void {
     font(ctx, line.weight, line.points);
     total += height(ctx, line.value, width - 2 * padding) + 2;
   }
-  ctx.pdf.roundedRect(x, ctx.y, width, total + 2 * padding - 2, 4).fill(colors.band);
-  let y = ctx.y + padding;
+  ctx.pdf.roundedRect(x, top, width, total + 2 * padding - 2, 4).fill(colors.band);
+  let y = top + padding;
   for (const line of lines) {
     font(ctx, line.weight, line.points, line.color);
     y += text(ctx, line.value, x + padding, y, width - 2 * padding) + 2;
   }
-  ctx.y = y + padding + 20;
+  return y + padding - 2;
 }
 
 function addressLines(address: InvoiceDocument['seller']['address'], home: string | null, language: 'fr' | 'en'): string[] {
@@ -382,7 +391,7 @@ function drawPayment(ctx: Context): void {
   rows.push([t.reference, doc.number]);
   const labelWidth = 110;
   const width = contentWidth - 20 - labelWidth;
-  font(ctx, 'regular', size.body);
+  font(ctx, 'bold', size.body);
   const heights = rows.map(([, value]) => height(ctx, value, width));
   const total = 16 + heights.reduce((sum, h) => sum + h + 3, 0) + 16;
   ensure(ctx, total);
@@ -431,27 +440,37 @@ function drawMentions(ctx: Context): void {
   }
 }
 
-function drawFooters(ctx: Context): void {
-  const { pdf, doc, t } = ctx;
-  const range = pdf.bufferedPageRange();
+/** The organisation's footer, else its legal identity on one line (its name heads the page already). */
+function footerText(doc: InvoiceDocument): string {
   const s = doc.seller;
-  const footer =
-    s.footer ??
-    [s.name, [s.legalForm, s.registration].filter(Boolean).join(', '), s.siren ? `${t.siren} ${groupSiren(s.siren)}` : null, s.vatId ? `${t.vatId} ${s.vatId}` : null]
-      .filter(Boolean)
-      .join(' · ');
+  const t = pdfStrings[doc.language];
+  if (s.footer) return s.footer;
+  return [s.legalForm, s.registration, s.siren ? `${t.siren} ${groupSiren(s.siren)}` : null, s.vatId ? `${t.vatId} ${s.vatId}` : null]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+const pageNumberWidth = 60;
+
+/** The footer's rule, above its text; the text ends `footerBase` above the page's edge. */
+function footerTop(ctx: Context): number {
+  return pageHeight - footerBase - height(ctx, ctx.footer, contentWidth - pageNumberWidth) - 6;
+}
+
+function drawFooters(ctx: Context): void {
+  const { pdf, t } = ctx;
+  const range = pdf.bufferedPageRange();
   for (let i = 0; i < range.count; i++) {
     pdf.switchToPage(range.start + i);
     // writing under the bottom margin would open a page: the footer has its own room below it
     const saved = pdf.page.margins.bottom;
     pdf.page.margins.bottom = 0;
-    const top = pageHeight - margin - footerHeight + 10;
-    pdf.moveTo(margin, top).lineTo(margin + contentWidth, top).lineWidth(0.5).strokeColor(colors.rule).stroke();
-    const pageText = t.page(i + 1, range.count);
     font(ctx, 'regular', size.small, colors.muted);
-    const pageWidth = pdf.widthOfString(pageText) + 2;
-    text(ctx, pageText, margin + contentWidth - pageWidth, top + 6, pageWidth);
-    text(ctx, footer, margin, top + 6, contentWidth - pageWidth - 12);
+    const top = footerTop(ctx);
+    pdf.moveTo(margin, top).lineTo(margin + contentWidth, top).lineWidth(0.5).strokeColor(colors.rule).stroke();
+    font(ctx, 'regular', size.small, colors.muted);
+    text(ctx, t.page(i + 1, range.count), margin + contentWidth - pageNumberWidth, top + 6, pageNumberWidth, { align: 'right' });
+    text(ctx, ctx.footer, margin, top + 6, contentWidth - pageNumberWidth);
     pdf.page.margins.bottom = saved;
   }
 }
