@@ -175,6 +175,20 @@ describe('the PDF of every scenario', () => {
   });
 });
 
+describe('fonts shared by a batch', () => {
+  it('a document drawn after others with the same fonts is the one drawn alone', async () => {
+    const doc = scenarios['a company payer consolidating several members']!;
+    const alone = new PdfProbe(await renderInvoicePdf(doc, { fonts: loadPdfFonts() }));
+    const shared = loadPdfFonts();
+    for (const other of Object.values(scenarios)) await renderInvoicePdf(other, { fonts: shared });
+    const after = new PdfProbe(await renderInvoicePdf(doc, { fonts: shared }));
+    probes.push(alone, after);
+    expect(after.text()).toBe(alone.text());
+    expect(after.words()).toEqual(alone.words());
+    expect(after.fonts()).toEqual(alone.fonts());
+  });
+});
+
 describe('long documents and long names', () => {
   it('60 lines flow onto further pages, the table header and the number on each', async () => {
     const lines = Array.from({ length: 60 }, (_, i) =>

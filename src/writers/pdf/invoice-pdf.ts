@@ -10,23 +10,57 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import type { InvoiceDocument, VatSubtotal } from '../../core/documents/invoice-document.js';
 import { type Formatter, formatter, groupIban, groupSiren } from './format.js';
 import { type PdfStrings, pdfStrings } from './strings.js';
 
-/** The font files, read once and given to every document (PDFKit parses a buffer, it does not keep a file open). */
+/**
+ * The fonts, parsed once and shared by every document: parsing a font's tables is most of the cost of a small PDF,
+ * so a batch loads them once (each document still embeds its own subset).
+ */
 export interface PdfFonts {
-  regular: Buffer;
-  bold: Buffer;
+  regular: fontkit.Font;
+  bold: fontkit.Font;
+  /** each font's shaped words, shared by the documents drawn with it (see `shareLayouts`) */
+  layouts: { regular: Record<string, unknown>; bold: Record<string, unknown> };
 }
 
 /** DejaVu Sans (dejavu-fonts-ttf, Bitstream Vera licence): full Latin coverage, €, ¥ and the narrow no-break space. */
 export function loadPdfFonts(): PdfFonts {
   const require = createRequire(import.meta.url);
-  const file = (name: string) => fs.readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${name}`));
-  return { regular: file('DejaVuSans.ttf'), bold: file('DejaVuSans-Bold.ttf') };
+  const open = (name: string) => {
+    const font = fontkit.create(fs.readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${name}`)));
+    if (!('layout' in font)) throw new Error(`${name} is a font collection, not a font`);
+    return font;
+  };
+  return { regular: open('DejaVuSans.ttf'), bold: open('DejaVuSans-Bold.ttf'), layouts: { regular: Object.create(null), bold: Object.create(null) } };
 }
+
+/** Past this many words a shared layout cache starts again, so that a batch of any size keeps bounded memory. */
+const maxSharedLayouts = 20_000;
+
+/**
+ * PDFKit shapes each word with fontkit (kerning, ligatures) and caches the result in the font of one document
+ * only; shaping is then most of the cost of an invoice. The result depends on the font and the word alone (its
+ * positions are in font units, never changed afterwards: EmbeddedFont.layout and _fragment only read them), so the
+ * documents of a batch share one cache per font. This reaches into PDFKit's EmbeddedFont (`layoutCache`, present
+ * since 0.13); without it, each document keeps its own cache, as PDFKit does by default.
+ */
+function shareLayouts(pdf: PDFKit.PDFDocument, name: 'regular' | 'bold', fonts: PdfFonts): void {
+  const embedded = (pdf as unknown as { _font?: { layoutCache?: Record<string, unknown> } })._font;
+  if (embedded === undefined || typeof embedded.layoutCache !== 'object') return;
+  let shared = fonts.layouts[name];
+  if (Object.keys(shared).length > maxSharedLayouts) {
+    shared = Object.create(null) as Record<string, unknown>;
+    fonts.layouts[name] = shared;
+  }
+  embedded.layoutCache = shared;
+}
+
+// PDFKit takes a parsed fontkit font wherever it takes a font file (its types list only files and buffers)
+const source = (font: fontkit.Font) => font as unknown as PDFKit.Mixins.PDFFontSource;
 
 export interface InvoicePdfOptions {
   /** the fonts, loaded once for many documents (`loadPdfFonts`); read from node_modules when not given */
@@ -39,14 +73,14 @@ export interface InvoicePdfOptions {
 
 /** The whole PDF in memory (an invoice is tens of kilobytes). */
 export function renderInvoicePdf(document: InvoiceDocument, options: InvoicePdfOptions = {}): Promise<Buffer> {
-  const pdf = createInvoicePdfDocument(document, options.pdf);
+  const pdf = createInvoicePdfDocument(document, options.fonts ?? loadPdfFonts(), options.pdf);
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
     pdf.on('end', () => resolve(Buffer.concat(chunks)));
     pdf.on('error', reject);
     try {
-      drawInvoice(pdf, document, options.fonts ?? loadPdfFonts());
+      drawInvoice(pdf, document);
       options.beforeEnd?.(pdf);
       pdf.end();
     } catch (error) {
@@ -55,10 +89,13 @@ export function renderInvoicePdf(document: InvoiceDocument, options: InvoicePdfO
   });
 }
 
-/** A PDFKit document ready for `drawInvoice`: A4, pages kept until the end (for "page 1/3"), titled, in the language. */
-export function createInvoicePdfDocument(document: InvoiceDocument, options: PDFKit.PDFDocumentOptions = {}): PDFKit.PDFDocument {
+/**
+ * A PDFKit document ready for `drawInvoice`: A4, pages kept until the end (for "page 1/3"), titled, in the
+ * language, with the fonts registered. `options` go to PDFKit (`subset: 'PDF/A-3b'` for Factur-X).
+ */
+export function createInvoicePdfDocument(document: InvoiceDocument, fonts: PdfFonts, options: PDFKit.PDFDocumentOptions = {}): PDFKit.PDFDocument {
   const t = pdfStrings[document.language];
-  return new PDFDocument({
+  const pdf = new PDFDocument({
     size: 'A4',
     margins: { top: margin, bottom: margin, left: margin, right: margin },
     bufferPages: true,
@@ -72,7 +109,17 @@ export function createInvoicePdfDocument(document: InvoiceDocument, options: PDF
       Creator: 'memberctl',
       ...options.info,
     },
+    // no default font: PDFKit would parse Helvetica for each document, or compare ours with itself (a JSON of its
+    // name table) when registered again; every text here sets its font first
+    font: null as unknown as string,
   });
+  pdf.registerFont('regular', source(fonts.regular));
+  pdf.registerFont('bold', source(fonts.bold));
+  for (const name of ['bold', 'regular'] as const) {
+    pdf.font(name);
+    shareLayouts(pdf, name, fonts);
+  }
+  return pdf;
 }
 
 const margin = 48;
@@ -113,10 +160,8 @@ interface Context {
   footer: string;
 }
 
-/** Draws the whole document onto `pdf`, from its first page; the caller ends it. */
-export function drawInvoice(pdf: PDFKit.PDFDocument, doc: InvoiceDocument, fonts: PdfFonts): void {
-  pdf.registerFont('regular', fonts.regular);
-  pdf.registerFont('bold', fonts.bold);
+/** Draws the whole document onto `pdf` (from `createInvoicePdfDocument`), from its first page; the caller ends it. */
+export function drawInvoice(pdf: PDFKit.PDFDocument, doc: InvoiceDocument): void {
   const t = pdfStrings[doc.language];
   const ctx: Context = { pdf, doc, t, f: formatter(doc.currency, doc.language), y: margin, bottom: 0, footer: footerText(doc) };
   pdf.addPage();
