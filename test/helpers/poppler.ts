@@ -1,5 +1,5 @@
 /**
- * Reading PDFs back in the tests with Debian's poppler-utils (pdftotext, pdffonts, pdfinfo). A missing tool throws:
+ * Reading PDFs back in the tests with Debian's poppler-utils (pdftotext, pdffonts, pdfinfo, pdfimages). A missing tool throws:
  * a test that cannot read the PDF must fail, not pass.
  */
 import { execFileSync } from 'node:child_process';
@@ -49,6 +49,15 @@ export class PdfProbe {
       const columns = line.trim().split(/\s+/);
       // name type [type...] encoding emb sub uni object ID: emb is the 5th column from the end
       return { name: columns[0]!, type: columns[1]!, embedded: columns[columns.length - 5] === 'yes' };
+    });
+  }
+
+  /** `pdfimages -list`: one row per image drawn, its width and height in pixels. */
+  images(): { width: number; height: number }[] {
+    const rows = run('pdfimages', ['-list', this.file]).split('\n').slice(2).filter((l) => l.trim() !== '');
+    return rows.map((row) => {
+      const columns = row.trim().split(/\s+/);
+      return { width: Number(columns[3]), height: Number(columns[4]) };
     });
   }
 
