@@ -68,6 +68,13 @@ export const sellerSchema = z.object({
   registration: optionalText('the registration'),
   /** the mention on exempt invoices: "TVA non applicable, art. 293 B du CGI" */
   vatExemptionText: optionalText('the VAT exemption text'),
+  // the three below are printed on the PDF only (the e-invoices carry none of them); optional for older callers
+  /** the organisation's logo, PNG or JPEG, printed at the top of the PDF */
+  logo: z.object({ type: z.enum(['image/png', 'image/jpeg']), bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'the logo is not bytes') }).nullable().optional(),
+  /** its late-payment penalty mention (`org set --late-penalty`); the PDF prints the legal default without it */
+  latePenalty: optionalText('the late-payment penalty').optional(),
+  /** the footer text of its documents (`org set --footer`) */
+  footer: optionalText('the footer').optional(),
 });
 
 export const buyerSchema = z.object({
