@@ -52,6 +52,17 @@ export const addressSchema = z.object({
   country,
 });
 
+/**
+ * A buyer's address: memberctl stores no postal address for members and companies yet, so only its country is
+ * required (EN 16931 BT-55); lines and city are written when known.
+ */
+export const buyerAddressSchema = z.object({
+  lines: z.array(xmlText('an address line')).max(3, 'an address has at most 3 lines'),
+  postcode: optionalText('the postcode'),
+  city: optionalText('the city'),
+  country,
+});
+
 export const sellerSchema = z.object({
   name: xmlText('the seller name'),
   address: addressSchema,
@@ -79,7 +90,7 @@ export const sellerSchema = z.object({
 
 export const buyerSchema = z.object({
   name: xmlText('the buyer name'),
-  address: addressSchema,
+  address: buyerAddressSchema,
   siren: siren.nullable(),
   vatId: vatId.nullable(),
   email: email.nullable(),
@@ -149,6 +160,7 @@ export const invoiceDocumentSchema = z.discriminatedUnion('kind', [
   ]);
 
 export type Address = z.infer<typeof addressSchema>;
+export type BuyerAddress = z.infer<typeof buyerAddressSchema>;
 export type Seller = z.infer<typeof sellerSchema>;
 export type Buyer = z.infer<typeof buyerSchema>;
 export type DocumentLine = z.infer<typeof documentLineSchema>;

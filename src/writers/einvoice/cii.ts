@@ -4,7 +4,7 @@
  */
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { documentPeriod, type InvoiceDocument, type Address } from '../../core/documents/invoice-document.js';
+import { documentPeriod, type InvoiceDocument, type BuyerAddress } from '../../core/documents/invoice-document.js';
 import {
   amountText,
   compactDate,
@@ -147,13 +147,13 @@ export function writeCii(input: InvoiceDocument): string {
   return root.end(serializeOptions);
 }
 
-function address(ram: (parent: XMLBuilder, name: string, text?: string) => XMLBuilder, party: XMLBuilder, value: Address): void {
+function address(ram: (parent: XMLBuilder, name: string, text?: string) => XMLBuilder, party: XMLBuilder, value: BuyerAddress): void {
   const element = ram(party, 'PostalTradeAddress');
   if (value.postcode !== null) ram(element, 'PostcodeCode', value.postcode);
   const names = ['LineOne', 'LineTwo', 'LineThree'];
   value.lines.forEach((line, i) => {
     ram(element, names[i]!, line);
   });
-  ram(element, 'CityName', value.city);
+  if (value.city !== null) ram(element, 'CityName', value.city);
   ram(element, 'CountryID', value.country);
 }

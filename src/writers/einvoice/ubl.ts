@@ -4,7 +4,7 @@
  */
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { type Address, documentPeriod, type InvoiceDocument } from '../../core/documents/invoice-document.js';
+import { type BuyerAddress, documentPeriod, type InvoiceDocument } from '../../core/documents/invoice-document.js';
 import {
   amountText,
   en16931Specification,
@@ -154,14 +154,14 @@ export function writeUbl(input: InvoiceDocument): string {
 
 function address(
   element: XMLBuilder,
-  value: Address,
+  value: BuyerAddress,
   cbc: (parent: XMLBuilder, name: string, text: string) => XMLBuilder,
   cac: (parent: XMLBuilder, name: string) => XMLBuilder,
 ): void {
   const [street, additional, third] = value.lines;
-  cbc(element, 'StreetName', street!);
+  if (street !== undefined) cbc(element, 'StreetName', street);
   if (additional !== undefined) cbc(element, 'AdditionalStreetName', additional);
-  cbc(element, 'CityName', value.city);
+  if (value.city !== null) cbc(element, 'CityName', value.city);
   if (value.postcode !== null) cbc(element, 'PostalZone', value.postcode);
   if (third !== undefined) cbc(cac(element, 'AddressLine'), 'Line', third);
   cbc(cac(element, 'Country'), 'IdentificationCode', value.country);

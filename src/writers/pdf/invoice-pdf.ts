@@ -278,7 +278,9 @@ function drawBuyer(ctx: Context, top: number): number {
     { value: b.name, weight: 'bold', points: size.name },
   ];
   if (b.attention) lines.push({ value: `${t.attention} ${b.attention}`, weight: 'regular', points: size.body });
-  lines.push({ value: addressLines(b.address, doc.seller.address.country, doc.language).join('\n'), weight: 'regular', points: size.body });
+  const buyerAddress = addressLines(b.address, doc.seller.address.country, doc.language);
+  // memberctl stores no buyer address yet: the block then holds the name alone
+  if (buyerAddress.length > 0) lines.push({ value: buyerAddress.join('\n'), weight: 'regular', points: size.body });
   const ids = [b.siren ? `${t.siren} ${groupSiren(b.siren)}` : null, b.vatId ? `${t.vatId} ${b.vatId}` : null].filter(Boolean).join('\n');
   if (ids) lines.push({ value: ids, weight: 'regular', points: size.small, color: colors.muted });
   const padding = 10;
@@ -296,8 +298,8 @@ function drawBuyer(ctx: Context, top: number): number {
   return y + padding - 2;
 }
 
-function addressLines(address: InvoiceDocument['seller']['address'], home: string | null, language: 'fr' | 'en'): string[] {
-  const lines = [...address.lines, [address.postcode, address.city].filter(Boolean).join(' ')];
+function addressLines(address: InvoiceDocument['buyer']['address'], home: string | null, language: 'fr' | 'en'): string[] {
+  const lines = [...address.lines, [address.postcode, address.city].filter(Boolean).join(' ')].filter((line) => line !== '');
   // the seller's country is printed when it is not France, the buyer's when it is not the seller's
   if (address.country !== (home ?? 'FR')) {
     lines.push(new Intl.DisplayNames([language], { type: 'region' }).of(address.country) ?? address.country);
