@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { type Action, examples, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { InvoiceFilter, InvoiceJson } from '../core/billing/invoices.js';
+import type { InvoiceDocument } from '../core/documents/invoice-document.js';
 import type { InvoiceRunResult } from '../core/billing/invoicing.js';
 import type { JobOptions } from '../core/jobs/jobs.js';
 import type { Db, Queryable } from '../db/connect.js';
 import type { InvoiceStatus } from '../db/types.js';
-import { usageError } from '../errors.js';
+import { cantCreateError, usageError } from '../errors.js';
 import { renderTable, tableCell } from '../output.js';
 import { escapeControls } from '../terminal-text.js';
 import { parseDateOption } from './memberships.js';
@@ -213,6 +214,53 @@ export async function runLockedJob<T>(ctx: Context, flags: RunFlags, name: strin
   ).finally(() => progress.stop());
 }
 
+/**
+ * Writes the documents of `numbers`: every number is loaded and checked and every output path checked before the
+ * first file is written; each file is whole or absent (`writeOutput`).
+ */
+async function writeDocuments(
+  ctx: Context,
+  numbers: string[],
+  output: string | undefined,
+  extension: 'xml' | 'pdf',
+  format: string,
+  render: (doc: InvoiceDocument) => Promise<string | Uint8Array>,
+): Promise<void> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { checkOutput, outputGuard, writeOutput } = await import('../safe-file.js');
+  const { loadInvoiceDocument } = await import('../core/documents/load-invoice.js');
+  const { getIdentity } = await import('../core/org/org-store.js');
+  const { getSetting } = await import('../core/kernel/settings.js');
+  const wanted = [...new Set(numbers.map((n) => n.trim()))];
+  let folder: string | null = null;
+  if (output === undefined) folder = '.';
+  else {
+    const stat = fs.statSync(output, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) folder = output;
+    else if (wanted.length > 1 && stat === undefined) {
+      throw cantCreateError(`-o ${output}: folder ${path.resolve(output)} does not exist; several numbers need -o DIR, an existing folder; nothing was written`, 'Create the folder first.');
+    } else if (wanted.length > 1) throw usageError(`-o ${output}: several numbers need -o DIR, an existing folder`);
+  }
+  const db = await ctx.db();
+  const identity = await getIdentity(db.kysely);
+  const language = await getSetting(db.kysely, 'language');
+  const documents: InvoiceDocument[] = [];
+  for (const number of wanted) documents.push(await loadInvoiceDocument(db.kysely, number, { identity, language }));
+  const targets = documents.map((doc) => (folder === null ? output! : path.join(folder, `${doc.number}.${extension}`)));
+  const guard = await outputGuard(ctx.dbUrl, []);
+  for (const file of targets) checkOutput(file, '-o', guard);
+  const written: Array<{ number: string; file: string; format: string }> = [];
+  for (const [i, doc] of documents.entries()) {
+    const content = await render(doc);
+    const file = targets[i]!;
+    const after = written.length > 0 ? ` (written before it: ${written.map((w) => w.file).join(', ')})` : '';
+    await writeOutput(file, '-o', (out) => out.write(content), { after });
+    written.push({ number: doc.number, file, format });
+  }
+  ctx.out.result({ written }, () => written.map((w) => `Wrote ${w.file} (${w.number}, ${w.format}).`).join('\n'));
+}
+
 function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null; voidReason: string | null; payments: string[] }): string {
   const head = [
     `${invoice.number}  ${invoice.status}${extra.creditNote ? ` (credit note ${extra.creditNote}: ${escapeControls(String(extra.voidReason))})` : ''}`,
@@ -238,7 +286,7 @@ function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null;
 }
 
 export function registerInvoices(program: Command, action: Action): void {
-  const invoices = program.command('invoices').description('invoices: the daily invoicing job, lists, exports, voiding');
+  const invoices = program.command('invoices').description('invoices: the daily invoicing job, lists, exports, voiding, e-invoices and PDFs');
 
   examples(
     runOptions(invoices.command('run').description('issue every invoice due as of --today (what cron runs, inside `jobs run`)')).action(
@@ -333,6 +381,45 @@ export function registerInvoices(program: Command, action: Action): void {
       }),
     ),
     ['memberctl invoices export -o invoices-2026.xlsx --from 2026-01-01 --to 2026-12-31', 'memberctl invoices export --status open > open.csv'],
+  );
+
+  examples(
+    invoices
+      .command('einvoice')
+      .argument('<number...>', 'invoice numbers (INV-...) or credit note numbers (CN-...)')
+      .description('write the EN 16931 e-invoice of invoices or credit notes: CII (D16B) or UBL 2.1 XML')
+      .requiredOption('--format <cii|ubl>', 'cii (UN/CEFACT Cross Industry Invoice) or ubl (OASIS UBL 2.1)')
+      .option('-o, --output <file|dir>', 'the file (one number) or an existing folder (several); default: NUMBER.xml here')
+      .action(
+        action(async (ctx, numbers: string[], flags: { format: string; output?: string }) => {
+          const format = flags.format.trim().toLowerCase();
+          if (format !== 'cii' && format !== 'ubl') throw usageError(`--format: "${flags.format}" is not an e-invoice format; use cii or ubl`);
+          const { writeCii } = await import('../writers/einvoice/cii.js');
+          const { writeUbl } = await import('../writers/einvoice/ubl.js');
+          await writeDocuments(ctx, numbers, flags.output, 'xml', format, async (doc) => (format === 'cii' ? writeCii(doc) : writeUbl(doc)));
+        }),
+      ),
+    [
+      'memberctl invoices einvoice INV-2026-00001 --format cii',
+      'memberctl invoices einvoice INV-2026-00001 --format ubl -o INV-2026-00001-ubl.xml',
+      'memberctl invoices einvoice INV-2026-00001 INV-2026-00002 CN-2026-00001 --format cii -o einvoices/',
+    ],
+  );
+
+  examples(
+    invoices
+      .command('pdf')
+      .argument('<number...>', 'invoice numbers (INV-...) or credit note numbers (CN-...)')
+      .description('write the PDF of invoices or credit notes (A4, in the `language` setting)')
+      .option('-o, --output <file|dir>', 'the file (one number) or an existing folder (several); default: NUMBER.pdf here')
+      .action(
+        action(async (ctx, numbers: string[], flags: { output?: string }) => {
+          const { loadPdfFonts, renderInvoicePdf } = await import('../writers/pdf/invoice-pdf.js');
+          const fonts = loadPdfFonts();
+          await writeDocuments(ctx, numbers, flags.output, 'pdf', 'pdf', (doc) => renderInvoicePdf(doc, { fonts }));
+        }),
+      ),
+    ['memberctl invoices pdf INV-2026-00001', 'memberctl invoices pdf INV-2026-00001 INV-2026-00002 -o pdfs/', 'memberctl invoices pdf CN-2026-00001 -o avoir.pdf'],
   );
 
   examples(
