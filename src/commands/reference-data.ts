@@ -216,6 +216,24 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'unknown or already void invoice' },
     json: '`{"invoice", "creditNote"}`: the invoice shape, now `void`, and the credit note shape.',
   },
+  'invoices einvoice': {
+    exits: {
+      64: 'a `--format` other than cii or ubl; several numbers with `-o` a file',
+      65: 'an unknown number (the closest are named), or a document that breaks the EN 16931 rules',
+      73: 'an output that cannot be written (a missing folder, a refused path): nothing is written for any number checked before',
+      78: "the organisation's identity lacks what a legal invoice needs (every missing field, with its `org set` option)",
+    },
+    json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, `format` `cii` or `ubl`.',
+  },
+  'invoices pdf': {
+    exits: {
+      64: 'several numbers with `-o` a file',
+      65: 'an unknown number (the closest are named), or a document that breaks its rules',
+      73: 'an output that cannot be written (a missing folder, a refused path): nothing is written for any number checked before',
+      78: "the organisation's identity lacks what a legal invoice needs (every missing field, with its `org set` option)",
+    },
+    json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, `format` `pdf`.',
+  },
   'payments record': {
     exits: { 64: 'malformed or ambiguous amount, unknown method, date after today', 65: 'void or unknown invoice, date before the invoice' },
     json: 'the payment shape plus `"invoiceStatus"` and `"credit"` (what the payment gave beyond the total).',
