@@ -246,7 +246,11 @@ async function writeDocuments(
   const identity = await getIdentity(db.kysely);
   const language = await getSetting(db.kysely, 'language');
   const documents: InvoiceDocument[] = [];
-  for (const number of wanted) documents.push(await loadInvoiceDocument(db.kysely, number, { identity, language }));
+  for (const number of wanted) {
+    const doc = await loadInvoiceDocument(db.kysely, number, { identity, language });
+    // the same document given twice (inv-2026-00001 INV-2026-00001) is written once
+    if (!documents.some((d) => d.number === doc.number)) documents.push(doc);
+  }
   const targets = documents.map((doc) => (folder === null ? output! : path.join(folder, `${doc.number}.${extension}`)));
   const guard = await outputGuard(ctx.dbUrl, []);
   for (const file of targets) checkOutput(file, '-o', guard);
