@@ -1,4 +1,5 @@
 import { Chalk } from 'chalk';
+import { drained } from './writers/drained.js';
 import { jsonDocumentPieces } from './writers/json-document.js';
 import { escapeControls, safeText, type TerminalColors, type TerminalText, terminalColors } from './terminal-text.js';
 
@@ -105,21 +106,6 @@ export class Output {
   get stderrStream(): NodeJS.WriteStream {
     return this.stderr;
   }
-}
-
-/** Resolves once a stream can take more, or is closed or failed (its error is told by whoever listens for it). */
-function drained(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-    stream.on('error', done);
-  });
 }
 
 /** A table cell: on one line, its control characters (line feeds too) shown as escapes. */

@@ -19,32 +19,25 @@ export function renderProblems(file: string, problems: ProblemList | readonly Pr
     const hint = p.suggestion ? color.dim(` (did you mean "${p.suggestion}"?)`) : '';
     return terminalText`${mark(p)} ${where}${p.message}${hint} ${color.dim(`[${p.code}]`)}`;
   };
-  const shown = problems instanceof ProblemList ? problems.first(shownProblems) : problems.slice(0, shownProblems);
+  const list = problems instanceof ProblemList ? problems : new ProblemList(problems);
+  const shown = list.first(shownProblems);
   for (const p of shown) if (p.row === null) lines.push(terminalText`${file}: ${detail(p)}`);
   const byRow = new Map<number, Problem[]>();
   for (const p of shown) {
     if (p.row === null) continue;
-    const list = byRow.get(p.row) ?? [];
-    list.push(p);
-    byRow.set(p.row, list);
+    const ofRow = byRow.get(p.row) ?? [];
+    ofRow.push(p);
+    byRow.set(p.row, ofRow);
   }
   for (const row of [...byRow.keys()].sort((a, b) => a - b)) {
     lines.push(color.bold(`${file}, row ${row}:`));
     for (const p of byRow.get(row)!) lines.push(terminalText`  ${detail(p)}`);
   }
-  const total = problems instanceof ProblemList ? problems.size : problems.length;
-  if (total > shown.length) {
-    const byCode = problems instanceof ProblemList ? problems.counts : countsOf(problems);
-    const codes = byCode.map(([code, n]) => `${code} ${n}`).join(', ');
-    lines.push(terminalText``, color.yellow(`Shown: the first ${shown.length} of ${plural(total, 'problem')} (by code: ${codes}). ${more}`));
+  if (list.size > shown.length) {
+    const codes = list.counts.map(([code, n]) => `${code} ${n}`).join(', ');
+    lines.push(terminalText``, color.yellow(`Shown: the first ${shown.length} of ${plural(list.size, 'problem')} (by code: ${codes}). ${more}`));
   }
   return joinLines(lines);
-}
-
-function countsOf(problems: readonly Problem[]): Array<[string, number]> {
-  const counts = new Map<string, number>();
-  for (const p of problems) counts.set(p.code, (counts.get(p.code) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
 export function summarizeProblems(problems: ProblemList | readonly Problem[]): string {

@@ -5,6 +5,7 @@ import { documented, type Problem } from '../core/kernel/problems.js';
 import { usageError } from '../errors.js';
 import { type OutputFile, writeOutput } from '../safe-file.js';
 import { csvLines, utf8Bom, xlsxCell } from '../writers/cells.js';
+import { drained } from '../writers/drained.js';
 import { jsonDocumentPieces } from '../writers/json-document.js';
 import { openTable } from './open-table.js';
 import type { Cell } from './types.js';
@@ -126,16 +127,6 @@ function pacer(): (sheet: unknown) => Promise<void> {
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-}
-
-function drained(stream: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      for (const event of ['drain', 'close', 'error']) stream.off(event, done);
-      resolve();
-    };
-    for (const event of ['drain', 'close', 'error']) stream.on(event, done);
-  });
 }
 
 async function writeXlsxReport(out: OutputFile, report: ValidationReport, source: { file: string; sheet?: string | undefined }, sheetRows: number): Promise<void> {
