@@ -74,7 +74,15 @@ export interface CompaniesTable {
   name: string;
   parent_id: number | null;
   billing_email: string | null;
+  /** street lines, one per line */
   address: string | null;
+  postcode: string | null;
+  city: string | null;
+  /** ISO 3166-1 alpha-2; null: the organisation's */
+  country: string | null;
+  /** 9 digits */
+  siren: string | null;
+  vat_id: string | null;
   tax_id: string | null;
   notes: string | null;
   created_at: string;
@@ -87,7 +95,14 @@ export interface MembersTable {
   email: string | null;
   email_key: string | null;
   phone: string | null;
+  /** street lines, one per line */
   address: string | null;
+  postcode: string | null;
+  city: string | null;
+  /** ISO 3166-1 alpha-2; null: the organisation's */
+  country: string | null;
+  /** invoices and messages; null: the `language` setting */
+  language: 'fr' | 'en' | null;
   tax_id: string | null;
   company_id: number | null;
   paid_by_id: number | null;
@@ -231,6 +246,8 @@ export interface InvoiceLinesTable {
   tax: number;
   total: number;
   voided: Flag;
+  /** EN 16931 VAT category; null on lines issued before categories were stored: S when taxed, else E or Z */
+  vat_category: 'S' | 'Z' | 'E' | 'AE' | null;
 }
 
 export interface CreditNotesTable {
