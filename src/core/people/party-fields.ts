@@ -11,6 +11,7 @@ import { normalizeName, rankByCloseness } from '../kernel/suggest.js';
 export const languages = ['fr', 'en'] as const;
 export type Language = (typeof languages)[number];
 
+/** `suggestion`: the value meant, when one is close ("FR" for "Frnace"). */
 export type PartyRead<T> = { ok: true; value: T } | { ok: false; rule: string; suggestion?: string };
 
 const refused = (rule: string, suggestion?: string): PartyRead<never> => ({ ok: false, rule, ...(suggestion ? { suggestion } : {}) });
@@ -132,7 +133,7 @@ export function readCountry(raw: string): PartyRead<string> {
   if (found) return { ok: true, value: found };
   const close = rankByCloseness(raw, [...names.keys()], 1);
   const rule = 'an ISO 3166-1 alpha-2 code (FR, BE, CH) or a country name in French or English';
-  return close[0] ? refused(rule, `did you mean ${names.get(close[0])}?`) : refused(rule);
+  return close[0] ? refused(rule, names.get(close[0])) : refused(rule);
 }
 
 /** The party columns members and companies share, and those only companies have. */
@@ -188,7 +189,7 @@ export function planPartyChange(current: PartyColumns, input: PartyInput, orgCou
     }
     const result = read(raw);
     if (result.ok) (next as unknown as Record<string, unknown>)[column] = result.value;
-    else problems.push(`${partyFlags[key]} ${shown(raw)}: ${result.rule}${result.suggestion ? ` (${result.suggestion})` : ''}`);
+    else problems.push(`${partyFlags[key]} ${shown(raw)}: ${result.rule}${result.suggestion ? ` (did you mean ${result.suggestion}?)` : ''}`);
   };
   take('address', 'address', readAddress);
   take('city', 'city', readCity);
