@@ -11,8 +11,13 @@ function companyOptions(command: Command, edit: boolean): Command {
   return command
     .option('--parent <name>', `parent company (exact name${edit ? '; "" removes it' : ''})`)
     .option('--billing-email <email>', 'where invoices for the company go')
-    .option('--address <address>', 'postal address')
-    .option('--tax-id <id>', 'tax or VAT id')
+    .option('--address <lines>', 'street address, up to 3 lines separated by line breaks ("" removes it)')
+    .option('--postcode <code>', 'postcode, in the format of the country ("" removes it)')
+    .option('--city <city>', 'city ("" removes it)')
+    .option('--country <code>', 'ISO 3166-1 alpha-2 country code, e.g. FR, BE ("" or never given: the organisation\'s)')
+    .option('--siren <siren>', 'SIREN, 9 digits (a 14-digit SIRET is accepted: its SIREN is kept; "" removes it)')
+    .option('--vat-id <vat>', 'VAT number, e.g. FR44732829320 ("" removes it)')
+    .option('--tax-id <id>', 'other tax id, free text')
     .option('--notes <text>', 'free text');
 }
 
@@ -29,6 +34,11 @@ function companyBlock(s: CompanySummary): string {
     ['children', s.children.map((x) => x.name).join(', ') || null],
     ['billing email', c.billing_email],
     ['address', c.address],
+    ['postcode', c.postcode],
+    ['city', c.city],
+    ['country', c.country],
+    ['siren', c.siren],
+    ['vat number', c.vat_id],
     ['tax id', c.tax_id],
     ['notes', c.notes],
     ['members', String(s.members)],
@@ -111,7 +121,10 @@ export function registerCompanies(program: Command, action: Action): void {
         ctx.out.result(companyJson(summary), () => `Added company "${summary.company.name}".`);
       }),
     ),
-    ['memberctl companies add "Acme SA" --billing-email billing@acme.example --tax-id FR123', 'memberctl companies add "Acme Lyon" --parent "Acme SA"'],
+    [
+      'memberctl companies add "Acme SA" --billing-email billing@acme.example --siren 732829320 --vat-id FR44732829320',
+      'memberctl companies add "Acme Lyon" --parent "Acme SA" --address "5 quai Perrache" --postcode 69002 --city Lyon',
+    ],
   );
 
   examples(

@@ -244,10 +244,11 @@ async function writeDocuments(
   }
   const db = await ctx.db();
   const identity = await getIdentity(db.kysely);
-  const language = await getSetting(db.kysely, 'language');
+  // each document is in its payer's language, else this one
+  const defaultLanguage = await getSetting(db.kysely, 'language');
   const documents: InvoiceDocument[] = [];
   for (const number of wanted) {
-    const doc = await loadInvoiceDocument(db.kysely, number, { identity, language });
+    const doc = await loadInvoiceDocument(db.kysely, number, { identity, defaultLanguage });
     // the same document given twice (inv-2026-00001 INV-2026-00001) is written once
     if (!documents.some((d) => d.number === doc.number)) documents.push(doc);
   }
@@ -414,7 +415,7 @@ export function registerInvoices(program: Command, action: Action): void {
     invoices
       .command('pdf')
       .argument('<number...>', 'invoice numbers (INV-...) or credit note numbers (CN-...)')
-      .description('write the PDF of invoices or credit notes (A4, in the `language` setting)')
+      .description('write the PDF of invoices or credit notes (A4, in the payer\'s language, else the `language` setting)')
       .option('-o, --output <file|dir>', 'the file (one number) or an existing folder (several); default: NUMBER.pdf here')
       .action(
         action(async (ctx, numbers: string[], flags: { output?: string }) => {

@@ -13,6 +13,10 @@ export interface MemberFlags {
   email?: string;
   phone?: string;
   address?: string;
+  postcode?: string;
+  city?: string;
+  country?: string;
+  language?: string;
   taxId?: string;
   company?: string;
   paidBy?: string;
@@ -38,7 +42,11 @@ export function memberOptions(command: Command, requireName: boolean): Command {
   return (requireName ? command.requiredOption('--name <name>', 'full name') : command.option('--name <name>', 'full name'))
     .option('--email <email>', 'e-mail, unique case-insensitively ("" removes it)')
     .option('--phone <phone>', 'phone number ("" removes it)')
-    .option('--address <address>', 'postal address ("" removes it)')
+    .option('--address <lines>', 'street address, up to 3 lines separated by line breaks ("" removes it)')
+    .option('--postcode <code>', 'postcode, in the format of the country ("" removes it)')
+    .option('--city <city>', 'city ("" removes it)')
+    .option('--country <code>', 'ISO 3166-1 alpha-2 country code, e.g. FR, BE ("" or never given: the organisation\'s)')
+    .option('--language <fr|en>', 'language of the person\'s invoices ("" or never given: the language setting)')
     .option('--tax-id <id>', 'tax or VAT id ("" removes it)')
     .option('--company <name>', 'exact company name, created if new ("" removes it)')
     .option('--paid-by <ref>', 'the member who receives this member\'s invoices ("" removes it)')
@@ -69,6 +77,10 @@ export async function memberInput(flags: MemberFlags): Promise<MemberInput> {
     email: flags.email,
     phone: flags.phone,
     address: flags.address,
+    postcode: flags.postcode,
+    city: flags.city,
+    country: flags.country,
+    language: flags.language,
     taxId: flags.taxId,
     company: flags.company,
     paidBy: flags.paidBy,
@@ -157,6 +169,10 @@ function memberBlock(view: MemberView, m: Member): string {
     ['email', m.email],
     ['phone', m.phone],
     ['address', m.address],
+    ['postcode', m.postcode],
+    ['city', m.city],
+    ['country', m.country],
+    ['language', m.language],
     ['tax id', m.tax_id],
     ['company', view.company],
     ['paid by', view.paidBy ? `#${view.paidBy.id} ${view.paidBy.name}` : null],
@@ -217,6 +233,10 @@ export function registerMembers(program: Command, action: Action): void {
           const json = {
             ...memberJson(view),
             address: member.address,
+            postcode: member.postcode,
+            city: member.city,
+            country: member.country,
+            language: member.language,
             taxId: member.tax_id,
             memberships: view.state.memberships.map(membershipJson),
             notes: notes.map((n) => ({ id: n.id, date: n.created_at.slice(0, 10), source: n.source, text: n.body })),
@@ -294,6 +314,7 @@ export function registerMembers(program: Command, action: Action): void {
     [
       'memberctl members edit jane@example.org --phone "+33 6 12 34 56 78" --field "T-shirt=L"',
       'memberctl members edit 42 --company "" --paid-by "" --field Locker=',
+      'memberctl members edit jane@example.org --address "3 rue Neuve" --postcode 1000 --city Bruxelles --country BE --language fr',
     ],
   );
 

@@ -43,7 +43,8 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   },
   {
     name: 'company',
-    fields: '`{"id", "name", "parent", "children", "billingEmail", "address", "taxId", "notes", "memberCount"}`.',
+    fields:
+      '`{"id", "name", "parent", "children", "billingEmail", "address", "postcode", "city", "country", "siren", "vatId", "taxId", "notes", "memberCount"}`: `address` holds the street lines (separated by `\\n`); `country` is an ISO 3166-1 alpha-2 code, null for the organisation\'s; `siren` (9 digits) and `vatId` are in their compact form; `taxId` is free text.',
   },
   {
     name: 'invoice',
@@ -161,10 +162,16 @@ export const commandFacts: Record<string, CommandFacts> = {
   'members list': { json: 'a list of member shapes (also with `--format json`).' },
   'members show': {
     exits: { 64: 'a name shared by several people', 65: 'nobody matches' },
-    json: 'the member shape plus `"address"`, `"taxId"`, `"memberships"` (membership shapes), `"notes"` (`{"id", "date", "source", "text"}`) and `"history"` (history entries).',
+    json: 'the member shape plus `"address"` (street lines separated by `\\n`), `"postcode"`, `"city"`, `"country"` (ISO 3166-1 alpha-2, null for the organisation\'s), `"language"` (`fr`, `en`, or null for the `language` setting), `"taxId"`, `"memberships"` (membership shapes), `"notes"` (`{"id", "date", "source", "text"}`) and `"history"` (history entries).',
   },
-  'members add': { exits: { 65: 'e-mail taken, near-duplicate company, payer cycle' }, json: 'the member shape.' },
-  'members edit': { exits: { 64: 'ambiguous ref', 65: 'unknown ref, e-mail taken, payer cycle' }, json: 'the member shape, after the edit.' },
+  'members add': {
+    exits: { 64: 'a malformed e-mail, country, postcode or language (each with its rule)', 65: 'e-mail taken, near-duplicate company, payer cycle' },
+    json: 'the member shape.',
+  },
+  'members edit': {
+    exits: { 64: 'ambiguous ref; a malformed e-mail, country, postcode or language (each with its rule)', 65: 'unknown ref, e-mail taken, payer cycle' },
+    json: 'the member shape, after the edit.',
+  },
   'members tag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "added", "unchanged"}`: tag names.' },
   'members untag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "removed", "unchanged"}`: tag names.' },
   'members note': { exits: { 65: 'unknown ref' }, json: '`{"id", "member": {"id", "name"}, "date", "source", "text"}`.' },
@@ -178,15 +185,21 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'the import shape.',
   },
   'contacts list': { json: 'a list of member shapes (also with `--format json`).' },
-  'contacts add': { exits: { 65: 'near-duplicate company, payer cycle' }, json: 'the member shape plus `"result"`: `created`, `updated` or `unchanged`.' },
+  'contacts add': { exits: { 64: 'a malformed e-mail, country, postcode or language (each with its rule)', 65: 'near-duplicate company, payer cycle' }, json: 'the member shape plus `"result"`: `created`, `updated` or `unchanged`.' },
   'contacts convert': {
     exits: { 65: 'unknown person or plan, a person who already has a membership, dates out of order' },
     json: 'the member shape plus `"memberships"` (membership shapes).',
   },
   'companies list': { json: 'a list of company shapes.' },
   'companies show': { exits: { 65: 'unknown company' }, json: 'the company shape plus `"members"` (member shapes).' },
-  'companies add': { exits: { 65: 'a company of that name exists, or an unknown parent' }, json: 'the company shape.' },
-  'companies edit': { exits: { 65: 'unknown company, name taken' }, json: 'the company shape, after the edit.' },
+  'companies add': {
+    exits: { 64: 'a malformed SIREN, VAT number, country or postcode, or a French VAT number of another SIREN (each with its rule)', 65: 'a company of that name exists, or an unknown parent' },
+    json: 'the company shape.',
+  },
+  'companies edit': {
+    exits: { 64: 'a malformed SIREN, VAT number, country or postcode, or a French VAT number of another SIREN (each with its rule)', 65: 'unknown company, name taken' },
+    json: 'the company shape, after the edit.',
+  },
   'companies set-parent': { exits: { 65: 'unknown company, or a cycle' }, json: 'the company shape.' },
   'tags list': { exits: { 65: 'unknown category' }, json: 'a list of `{"name", "category", "members"}`.' },
   'tags rename': { json: '`{"renamed": [{"from", "to"}], "merged": [{"from", "to"}], "members"}`: `members` counts the member tags changed.' },

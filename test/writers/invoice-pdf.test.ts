@@ -87,7 +87,6 @@ describe('the PDF of every scenario', () => {
     expect(text).toContain('Total TTC 307,41 €');
     expect(text).toContain('Reste à payer 307,41 €');
     expect(text).toContain('5,5 %');
-    expect(text).toContain('Du 1er mars 2026 au 31 mars 2026');
     expect(text).toContain("Pénalités de retard : trois fois le taux d'intérêt légal");
     expect(text).toContain("Pas d'escompte pour paiement anticipé.");
     expect(text).toContain('Date de paiement : au plus tard le 15 mars 2026.');
@@ -106,7 +105,7 @@ describe('the PDF of every scenario', () => {
     expect(text).toContain('March 1, 2026');
     expect(text).toContain('Balance due €1,050.00');
     expect(text).toContain('Reverse charge: VAT to be accounted for by the customer');
-    expect(text).toContain('Fixed compensation for recovery costs: €40.00');
+    expect(text).toContain('Fixed compensation for recovery costs in case of late payment: €40 (French Commercial Code, art. L441-10 and D441-5).');
     expect(text).toContain('No discount for early payment.');
     expect(text).toContain('Attn. Lotte Van den Berghe');
     expect(text).toContain('Belgium');
@@ -117,7 +116,7 @@ describe('the PDF of every scenario', () => {
     const text = squeeze((await render(scenarios['a company payer consolidating several members']!)).rawText());
     expect(text).toContain("À l'attention de Chloé Durand");
     expect(text).toContain('SIREN du client : 401 234 562');
-    expect(text).toContain('Indemnité forfaitaire pour frais de recouvrement : 40,00 €');
+    expect(text).toContain('Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce).');
     expect(text).toContain('Zoé Nguyễn');
   });
 

@@ -53,8 +53,8 @@ export const addressSchema = z.object({
 });
 
 /**
- * A buyer's address: memberctl stores no postal address for members and companies yet, so only its country is
- * required (EN 16931 BT-55); lines and city are written when known.
+ * A buyer's address: members and companies may have no postal address on record, so only its country is required
+ * (EN 16931 BT-55); lines, postcode and city are written when known.
  */
 export const buyerAddressSchema = z.object({
   lines: z.array(xmlText('an address line')).max(3, 'an address has at most 3 lines'),
@@ -96,6 +96,10 @@ export const buyerSchema = z.object({
   email: email.nullable(),
   /** the person an invoice to a company is for the attention of */
   attention: optionalText('the person for the attention of'),
+  /** a company rather than a consumer (see `isBusinessBuyer`); optional for older callers */
+  business: z.boolean().optional(),
+  /** the language the buyer reads (the payer's), null for the `language` setting; optional for older callers */
+  language: z.enum(['fr', 'en']).nullable().optional(),
 });
 
 export const documentLineSchema = z.object({
@@ -288,6 +292,14 @@ export function checkInvoiceDocument(input: unknown): DocumentCheck {
   const problems = documentProblems(result.data);
   if (problems.length > 0) return { ok: false, problems: problems.map((p) => `${where(p.path)}: ${p.message}`) };
   return { ok: true, document: result.data };
+}
+
+/**
+ * Whether the buyer is a business (a company, or anyone with a SIREN or VAT number) rather than a consumer: French
+ * law then requires the fixed recovery indemnity mention, and the buyer's identifiers are printed.
+ */
+export function isBusinessBuyer(buyer: Pick<Buyer, 'business' | 'siren' | 'vatId'>): boolean {
+  return buyer.business === true || buyer.siren !== null || buyer.vatId !== null;
 }
 
 /** The language's mention on reverse charge lines (French law: "Autoliquidation"). */

@@ -1,8 +1,8 @@
 /**
  * The invoice document of an issued invoice (INV-...) or credit note (CN-...), built from the database: the seller
  * is the organisation's identity as it is now (no snapshot at issue yet), the buyer the invoice's payer (a company's
- * employee: the company, for the attention of the person), with no postal address yet: only the organisation's
- * country. Refuses with the exit code the user can act on: 65 for an unknown number or a document that breaks the
+ * employee: the company, for the attention of the person) with their address as it is now, the language theirs
+ * unless the caller gives one. Refuses with the exit code the user can act on: 65 for an unknown number or a document that breaks the
  * model's rules, 78 for an identity that lacks what a legal invoice needs.
  */
 import type { Queryable } from '../../db/connect.js';
@@ -15,13 +15,16 @@ import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
 import { missingForInvoices, type OrgIdentity } from '../org/identity.js';
 import { getIdentity } from '../org/org-store.js';
+import { documentLineDescription } from './line-description.js';
 import { type Buyer, checkInvoiceDocument, type DocumentLine, documentTotals, type InvoiceDocument, type Seller } from './invoice-document.js';
 
 export interface LoadOptions {
   /** the identity, read once for a batch (read from the database when not given) */
   identity?: OrgIdentity;
-  /** the documents' language (the `language` setting when not given) */
+  /** the documents' language, whatever the payer's */
   language?: 'fr' | 'en';
+  /** the language of a payer who has none, read once for a batch (the `language` setting when not given) */
+  defaultLanguage?: 'fr' | 'en';
 }
 
 /** The error for a number no invoice nor credit note has (65), with the closest numbers of either. */
@@ -64,28 +67,74 @@ export function sellerOf(identity: OrgIdentity): Seller {
   };
 }
 
-/** The invoice's payer as buyer: their company when they belong to one (for their attention), else themselves. */
-async function buyerOf(db: Queryable, invoice: Invoice, country: string): Promise<Buyer> {
-  const address = { lines: [], postcode: null, city: null, country };
+/** Street lines as documents print them: one per stored line, at most three (the third takes the rest, comma-separated). */
+function streetLines(address: string | null): string[] {
+  const lines = (address ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return lines.length > 3 ? [...lines.slice(0, 2), lines.slice(2).join(', ')] : lines;
+}
+
+/**
+ * The invoice's payer as buyer, as they are now: their company when they belong to one (its address, SIREN, VAT
+ * number and billing e-mail, for the payer's attention), else themselves. A country not on record is `country`,
+ * the organisation's. The language is the payer's own, even when the company is billed.
+ */
+export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' | 'payer_name'>, country: string): Promise<Buyer> {
   const payer =
     invoice.payer_id === null
       ? undefined
       : await db
           .selectFrom('members')
           .leftJoin('companies', 'companies.id', 'members.company_id')
-          .select(['members.email', 'companies.name as company_name', 'companies.billing_email'])
+          .select([
+            'members.email',
+            'members.address',
+            'members.postcode',
+            'members.city',
+            'members.country',
+            'members.language',
+            'companies.name as company_name',
+            'companies.billing_email',
+            'companies.address as company_address',
+            'companies.postcode as company_postcode',
+            'companies.city as company_city',
+            'companies.country as company_country',
+            'companies.siren as company_siren',
+            'companies.vat_id as company_vat_id',
+          ])
           .where('members.id', '=', invoice.payer_id)
           .executeTakeFirst();
+  const language = payer?.language ?? null;
   if (payer?.company_name) {
-    return { name: payer.company_name, address, siren: null, vatId: null, email: payer.billing_email ?? payer.email ?? null, attention: invoice.payer_name };
+    return {
+      name: payer.company_name,
+      address: { lines: streetLines(payer.company_address), postcode: payer.company_postcode, city: payer.company_city, country: payer.company_country ?? country },
+      siren: payer.company_siren,
+      vatId: payer.company_vat_id,
+      email: payer.billing_email ?? payer.email ?? null,
+      attention: invoice.payer_name,
+      business: true,
+      language,
+    };
   }
-  return { name: invoice.payer_name, address, siren: null, vatId: null, email: payer?.email ?? null, attention: null };
+  return {
+    name: invoice.payer_name,
+    address: { lines: streetLines(payer?.address ?? null), postcode: payer?.postcode ?? null, city: payer?.city ?? null, country: payer?.country ?? country },
+    siren: null,
+    vatId: null,
+    email: payer?.email ?? null,
+    attention: null,
+    business: false,
+    language,
+  };
 }
 
-function documentLine(line: InvoiceLine, identity: OrgIdentity): DocumentLine {
+function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language']): DocumentLine {
   const rated = rateToScaled(line.tax_rate) > 0;
   return {
-    description: line.description,
+    description: documentLineDescription(line, language),
     quantity: line.quantity,
     unitPrice: line.unit_price,
     net: line.net,
@@ -123,12 +172,13 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
     );
   }
 
-  const lines = rows.map((row) => documentLine(row, identity));
-  const language = options.language ?? (await getSetting(db, 'language'));
+  const buyer = await buyerOf(db, target, identity.country);
+  const language = options.language ?? buyer.language ?? options.defaultLanguage ?? (await getSetting(db, 'language'));
+  const lines = rows.map((row) => documentLine(row, identity, language));
   const base = {
     currency: target.currency,
     seller: sellerOf(identity),
-    buyer: await buyerOf(db, target, identity.country),
+    buyer,
     lines,
     paymentTerms: null,
     language,

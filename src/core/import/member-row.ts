@@ -11,6 +11,8 @@ import { type Problem, problem } from '../kernel/problems.js';
 import { emailKey } from '../people/refs.js';
 import { type MemberColumnKey, templateColumns } from './template-columns.js';
 import { errorColumn } from './rejects.js';
+import { defaultCountry } from '../org/identity.js';
+import { type Language, type PartyRead, readAddress, readCity, readCountry, readLanguage, readPostcode, readSiren, readVatId, vatSirenMismatch } from '../people/party-fields.js';
 import { cellText, isEmail, looksLikePhone, type MixedDates, maxCellLength, type Read, readBoolean, readDate, readEmail, readQuantity, readTags, shownValue } from './values.js';
 
 /** `import` reads whole members; `update` (members update FILE) edits existing ones, keyed by e-mail or external id. */
@@ -52,6 +54,14 @@ export interface MemberValues {
   company: string | null;
   paidBy: string | null;
   address: string | null;
+  postcode: string | null;
+  city: string | null;
+  /** ISO 3166-1 alpha-2 (a country name read as its code); null: the organisation's */
+  country: string | null;
+  language: Language | null;
+  /** the company's SIREN and VAT number (only with a company) */
+  companySiren: string | null;
+  companyVatId: string | null;
   quantity: number | null;
   prorate: boolean | null;
   autoRenew: boolean | null;
@@ -117,8 +127,11 @@ export interface ReadRow {
   problems: Problem[];
 }
 
-/** Reads one row. Never throws: what cannot be read is a problem and its value is null. */
-export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, mode: ImportMode): ReadRow {
+/**
+ * Reads one row. Never throws: what cannot be read is a problem and its value is null. `orgCountry` is the country
+ * of a row that gives none (its postcode is checked against it).
+ */
+export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, mode: ImportMode, orgCountry = defaultCountry): ReadRow {
   const { row, cells } = raw;
   const problems: Problem[] = [];
   const header = (key: MemberColumnKey) => headerOf(layout, key);
@@ -184,6 +197,19 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     return take(key, readDate(cells[position], dates.convention, dates.given, dates.mixed), null);
   };
 
+  // address, country, language and the company's identifiers: the rules of `members add` and `companies add`
+  const party = <T>(key: MemberColumnKey, read: (raw: string) => PartyRead<T>): T | null => {
+    const raw = text(key);
+    if (raw === null) return null;
+    const result = read(raw);
+    if (result.ok) return result.value;
+    report(key, 'invalid_value', `"${raw}" is not accepted: ${result.rule}`, result.suggestion ?? null);
+    return null;
+  };
+  const country = party('country', readCountry);
+  const companySiren = party('companySiren', readSiren);
+  const companyVatId = party('companyVatId', readVatId);
+
   const email = take('email', readEmail(text('email')), null);
   const values: MemberValues = {
     name: text('name'),
@@ -195,7 +221,13 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     phone: text('phone'),
     company: text('company'),
     paidBy: text('paidBy'),
-    address: text('address'),
+    address: party('address', readAddress),
+    postcode: party('postcode', (raw) => readPostcode(raw, country ?? orgCountry)),
+    city: party('city', readCity),
+    country,
+    language: party('language', (raw) => readLanguage(raw, true)),
+    companySiren,
+    companyVatId,
     quantity: take('quantity', readQuantity(text('quantity')), null),
     prorate: take('prorate', readBoolean(text('prorate')), null),
     autoRenew: take('autoRenew', readBoolean(text('autoRenew')), null),
@@ -237,6 +269,13 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
       }
     }
   }
+  if (values.company === null) {
+    for (const key of ['companySiren', 'companyVatId'] as const) {
+      if (given(key)) report(key, 'required', `the ${header(key)} is that of the row's company: give the ${header('company')} too, or leave it empty`);
+    }
+  }
+  const mismatch = vatSirenMismatch(companyVatId, companySiren);
+  if (mismatch !== null) report('companyVatId', 'invalid_value', `${mismatch}: correct one of them`);
   if (values.startDate !== null && values.nextInvoiceDate !== null && values.nextInvoiceDate < values.startDate) {
     report(
       'nextInvoiceDate',

@@ -16,6 +16,7 @@ import { withJobLock } from '../kernel/lock.js';
 import { cellCharacterProblems } from '../kernel/cell-characters.js';
 import { ProblemList } from '../kernel/problem-list.js';
 import { type Problem, problem } from '../kernel/problems.js';
+import { orgCountry } from '../org/org-store.js';
 import { getSetting } from '../kernel/settings.js';
 import { bulkTarget, deferIndexes } from '../kernel/bulk.js';
 import { type Existing, loadExisting } from './existing.js';
@@ -188,6 +189,7 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
     companyVariants: fatal ? new Map() : findCompanyVariants(index, existing),
     suggestPlan: planSuggester(existing),
     billingDay: await getSetting(db, 'billing-day'),
+    orgCountry: await orgCountry(db),
   };
   const kept = memory.replay();
   return { table, layout, fileProblems, fatal, index, existing, payers, checks, width, rows: kept ?? (() => table.rows) };
@@ -236,7 +238,9 @@ export async function validateFile(db: Queryable, options: ReadOptions & { updat
   });
   for await (const row of checkedRows(analysis, options.onRows)) {
     for (const p of row.problems) problems.add(p);
-    if (row.match !== null && !row.hasErrors) await compare.add(row);
+    // existing members differ from their rows, and companies from the SIREN or VAT number rows give them
+    const identifies = row.values.company !== null && (row.values.companySiren !== null || row.values.companyVatId !== null);
+    if ((row.match !== null || identifies) && !row.hasErrors) await compare.add(row);
   }
   await compare.finish();
   const { errors, warnings } = problems;

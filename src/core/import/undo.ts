@@ -68,6 +68,7 @@ const bookkeeping = new Set<string>(['member_id', 'source', 'created_at', 'updat
 const restorable = (columns: readonly string[]) => new Set(columns.filter((c) => !bookkeeping.has(c)));
 const memberColumns = restorable(importedMemberColumns);
 const membershipColumns = restorable(importedMembershipColumns);
+const companyColumns = new Set(['siren', 'vat_id']);
 
 const parse = (text: string | null): Record<string, unknown> => {
   if (text === null) return {};
@@ -245,6 +246,10 @@ async function undoBatchLocked(db: Db, id: string, source: AuditSource): Promise
         if (tagIds.length > 0) await trx.deleteFrom('member_tags').where('member_id', '=', entityId).where('tag_id', 'in', tagIds).execute();
         if (typeof after.note_id === 'number') await trx.deleteFrom('notes').where('id', '=', after.note_id).execute();
         restoredMembers.add(entityId);
+      } else if (entry.entity === 'companies' && !t.createdCompanies.includes(entityId)) {
+        // an existing company's SIREN or VAT number, set by the import
+        const columns = pick(before, companyColumns);
+        if (Object.keys(columns).length > 0) await trx.updateTable('companies').set({ ...columns, updated_at: source.at }).where('id', '=', entityId).execute();
       } else if (entry.entity === 'memberships' && !t.createdMemberships.includes(entityId)) {
         const columns = pick(before, membershipColumns);
         if (Object.keys(columns).length > 0) {

@@ -32,6 +32,8 @@ export interface RowChecks {
   suggestPlan: (name: string) => string | null;
   /** the billing-day setting: where a prorated membership without next invoice date starts billing */
   billingDay: number;
+  /** the organisation's country: that of a row that gives none (the organisation's France when not given) */
+  orgCountry?: string;
 }
 
 export interface CheckedRow {
@@ -115,7 +117,7 @@ export function findCompanyVariants(index: FileIndex, existing: Existing): Map<s
 export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
   const { layout, index, existing, today } = checks;
   const { row } = raw;
-  const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode);
+  const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode, checks.orgCountry);
   problems.push(...cellCharacterProblems(row, raw.cells, layout.headers, layout.imported));
   problems.push(...indexProblems(raw, layout, index, existing, checks.mode));
   const payerProblem = checks.payers.problems.get(row);

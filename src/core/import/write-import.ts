@@ -9,6 +9,7 @@ import type { Member, Membership } from '../../db/types.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { type BulkTarget, inChunks, insertAudits, insertRows, type SqlValue, updateColumnById } from '../kernel/bulk.js';
+import { vatSirenMismatch } from '../people/party-fields.js';
 import { withKnownCategory } from '../people/tags.js';
 import type { Existing } from './existing.js';
 import { headerOf, type ImportMode, type Layout } from './member-row.js';
@@ -61,7 +62,10 @@ interface Snapshot {
   notes: Set<string>;
 }
 
-type MemberColumns = Pick<Member, 'name' | 'email' | 'email_key' | 'phone' | 'address' | 'tax_id' | 'company_id' | 'paid_by_id' | 'external_id'>;
+type MemberColumns = Pick<
+  Member,
+  'name' | 'email' | 'email_key' | 'phone' | 'address' | 'postcode' | 'city' | 'country' | 'language' | 'tax_id' | 'company_id' | 'paid_by_id' | 'external_id'
+>;
 
 interface MembershipChange {
   kind: 'create' | 'update';
@@ -91,6 +95,14 @@ export interface MemberDiff {
 }
 
 const show = (value: unknown) => (value === null || value === undefined || value === '' ? '(empty)' : `"${String(value)}"`);
+
+/** A company's SIREN and VAT number as the import knows them, and where from: the database, or a row of the file. */
+interface CompanyIdentifiers {
+  siren: string | null;
+  vatId: string | null;
+  row: number | null;
+  stored: boolean;
+}
 
 /** Chooses the membership a row stands for: same plan, the same start date if one has it, else the latest. */
 function membershipFor(snapshot: Snapshot, row: CheckedRow): Membership | null {
@@ -143,7 +155,7 @@ export function diffMember(
     set('email_key', v.emailKey);
     label('email', m.email, v.email);
   }
-  for (const key of ['phone', 'address'] as const) {
+  for (const key of ['phone', 'address', 'postcode', 'city', 'country', 'language'] as const) {
     if (v[key] !== null && v[key] !== m[key]) {
       set(key, v[key]);
       label(key, m[key], v[key]);
@@ -376,7 +388,7 @@ export const membershipColumns = [
 ] as const;
 
 /** The columns of the rows an import inserts; `created_at` and `updated_at` are the same for every row (`stamped`). */
-export const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'tax_id', 'company_id', 'paid_by_id', 'external_id'] as const;
+export const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'postcode', 'city', 'country', 'language', 'tax_id', 'company_id', 'paid_by_id', 'external_id'] as const;
 
 const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'grant_id', 'invoice_id', 'payment_id', 'description', 'job_id', 'created_at'] as const;
 
@@ -397,6 +409,10 @@ export class ImportWriter {
   private readonly memberOfRow = new Map<number, number>();
   /** [member id, payer row, whether the member existed before (its old payer is audited)] */
   private readonly pendingPayers: Array<{ memberId: number; payerRow: number; before: number | null | undefined; name: string }> = [];
+  /** the SIREN and VAT number of each company by name: the database's, then those the file gives (loaded on first use) */
+  private identifiers: Map<string, CompanyIdentifiers> | null = null;
+  /** existing companies whose empty SIREN or VAT number the file fills (--update) */
+  private readonly companyFills = new Map<string, { siren?: string; vatId?: string }>();
   private audits: AuditChange[] = [];
   /** false once nothing more is to be written: rows are then only compared with the database */
   private writing: boolean;
@@ -472,7 +488,7 @@ export class ImportWriter {
   }
 
   private async flush(): Promise<void> {
-    const rows = this.chunk;
+    const rows = await this.withCompanyIdentifiers(this.chunk);
     this.chunk = [];
     if (rows.length === 0) return;
     const matched = rows.filter((r) => r.match !== null);
@@ -503,9 +519,75 @@ export class ImportWriter {
     if (!this.writing) return;
     await this.ensureCompanies([...fresh.map((r) => r.values.company), ...changed.map((c) => c.diff.company)]);
     await this.ensureTags([...fresh.flatMap((r) => r.tags), ...changed.flatMap((c) => c.diff.tags)]);
+    await this.fillCompanies();
     await this.insertMembers(fresh);
     await this.updateMembers(changed);
     await this.writeAudits();
+  }
+
+  /**
+   * The rows whose company SIREN and VAT number agree with what the company has (in the database or an earlier
+   * row); the others are rejected. A company created by the import takes the first ones given; an existing company
+   * without them gets them with --update (a conflict otherwise), never other ones than it has.
+   */
+  private async withCompanyIdentifiers(rows: CheckedRow[]): Promise<CheckedRow[]> {
+    if (!rows.some((r) => r.values.company !== null && (r.values.companySiren !== null || r.values.companyVatId !== null))) return rows;
+    if (!this.identifiers) {
+      const companies = await this.db.selectFrom('companies').select(['name', 'siren', 'vat_id']).execute();
+      this.identifiers = new Map(companies.map((c) => [c.name, { siren: c.siren, vatId: c.vat_id, row: null, stored: true }]));
+    }
+    const identifiers = this.identifiers;
+    const layout = this.options.layout;
+    const kept: CheckedRow[] = [];
+    for (const row of rows) {
+      const { company, companySiren, companyVatId } = row.values;
+      if (company === null || (companySiren === null && companyVatId === null)) {
+        kept.push(row);
+        continue;
+      }
+      const known = identifiers.get(company) ?? { siren: null, vatId: null, row: row.row, stored: false };
+      const given = { siren: companySiren, vatId: companyVatId };
+      const reject = (key: 'companySiren' | 'companyVatId', code: Problem['code'], message: string) =>
+        this.options.onReject(row, problem({ row: row.row, column: headerOf(layout, key), value: row.values[key], code, severity: 'error', message }));
+      const where = known.stored ? '' : ` (row ${known.row})`;
+      const differs = (['siren', 'vatId'] as const).find((f) => given[f] !== null && known[f] !== null && given[f] !== known[f]);
+      if (differs) {
+        const key = differs === 'siren' ? 'companySiren' : 'companyVatId';
+        reject(key, 'conflict_existing', `company "${company}" has the ${headerOf(layout, key)} ${known[differs]}${where}, not ${given[differs]}: a company has one; change it with \`memberctl companies edit\``);
+        continue;
+      }
+      const merged = { ...known, siren: known.siren ?? given.siren, vatId: known.vatId ?? given.vatId };
+      const mismatch = vatSirenMismatch(merged.vatId, merged.siren);
+      if (mismatch !== null) {
+        reject(given.vatId !== null ? 'companyVatId' : 'companySiren', 'invalid_value', `company "${company}": ${mismatch}`);
+        continue;
+      }
+      const fills = known.stored ? (['siren', 'vatId'] as const).filter((f) => known[f] === null && given[f] !== null) : [];
+      if (fills.length > 0 && !this.options.update) {
+        const key = fills[0] === 'siren' ? 'companySiren' : 'companyVatId';
+        reject(key, 'conflict_existing', `company "${company}" has no ${fills.map((f) => headerOf(layout, f === 'siren' ? 'companySiren' : 'companyVatId')).join(' and ')} yet: use --update to set ${fills.length === 1 ? 'it' : 'them'}`);
+        continue;
+      }
+      if (fills.length > 0) this.companyFills.set(company, { ...this.companyFills.get(company), ...Object.fromEntries(fills.map((f) => [f, given[f]])) });
+      identifiers.set(company, merged);
+      kept.push(row);
+    }
+    return kept;
+  }
+
+  /** Sets the SIREN and VAT number the file gives to existing companies that had none (--update). */
+  private async fillCompanies(): Promise<void> {
+    for (const [name, fill] of this.companyFills) {
+      const id = this.companies.get(name);
+      if (id === undefined) continue;
+      const after: Record<string, string> = {};
+      if (fill.siren) after.siren = fill.siren;
+      if (fill.vatId) after.vat_id = fill.vatId;
+      await this.db.updateTable('companies').set({ ...after, updated_at: this.source.at }).where('id', '=', id).execute();
+      const before = Object.fromEntries(Object.keys(after).map((k) => [k, null]));
+      this.audits.push({ action: 'update', entity: 'companies', entityId: id, before, after, summary: `company ${name}: ${Object.keys(after).join(', ')} set by import` });
+    }
+    this.companyFills.clear();
   }
 
   private async diffExisting(rows: CheckedRow[]): Promise<Map<number, MemberDiff>> {
@@ -547,10 +629,14 @@ export class ImportWriter {
     const missing = [...new Set(names.filter((n): n is string => n !== null && !this.companies.has(n)))];
     if (missing.length === 0) return;
     const { at } = this.source;
-    const ids = await insertRows(this.bulk, 'companies', ['name'], missing.map((name) => [name]), true, stamped(at));
+    const identifiers = (name: string) => this.identifiers?.get(name) ?? { siren: null, vatId: null };
+    const rows = missing.map((name) => [name, identifiers(name).siren, identifiers(name).vatId]);
+    const ids = await insertRows(this.bulk, 'companies', ['name', 'siren', 'vat_id'], rows, true, stamped(at));
     missing.forEach((name, i) => {
       this.companies.set(name, ids[i]!);
-      this.audits.push({ action: 'insert', entity: 'companies', entityId: ids[i]!, after: { id: ids[i]!, name }, summary: `company ${name} added` });
+      const { siren, vatId } = identifiers(name);
+      const after = { id: ids[i]!, name, ...(siren ? { siren } : {}), ...(vatId ? { vat_id: vatId } : {}) };
+      this.audits.push({ action: 'insert', entity: 'companies', entityId: ids[i]!, after, summary: `company ${name} added` });
     });
     this.counts.created.companies += missing.length;
   }
@@ -592,6 +678,10 @@ export class ImportWriter {
         v.emailKey,
         v.phone,
         v.address,
+        v.postcode,
+        v.city,
+        v.country,
+        v.language,
         v.taxId ?? null,
         v.company === null ? null : this.companies.get(v.company)!,
         typeof payer === 'number' ? payer : null,

@@ -4,6 +4,7 @@ import type { OrgIdentityRow } from '../../db/types.js';
 import { UserError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import {
+  defaultCountry,
   emptyIdentity,
   type IdentityField,
   type IdentityInput,
@@ -133,4 +134,10 @@ export async function setIdentity(
     summary: `organisation identity: ${changed.join(', ')} changed`,
   });
   return { identity: { ...next, updatedAt: source.at }, changed };
+}
+
+/** The organisation's country (FR until `org set --country`): a member's or company's country when theirs is not set. */
+export async function orgCountry(db: Queryable): Promise<string> {
+  const row = await db.selectFrom('org_identity').select('country').where('id', '=', 1).executeTakeFirst();
+  return row?.country ?? defaultCountry;
 }

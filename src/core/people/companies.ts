@@ -8,13 +8,23 @@ import type { Company } from '../../db/types.js';
 import { dataError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { rankByCloseness, sameExceptFormatting } from '../kernel/suggest.js';
+import { orgCountry } from '../org/org-store.js';
+import { type PartyColumns, planPartyChange } from './party-fields.js';
 
 export interface CompanyInput {
   name?: string;
   /** exact name of the parent; '' removes it */
   parent?: string;
   billingEmail?: string;
+  /** street lines, one per line */
   address?: string;
+  postcode?: string;
+  city?: string;
+  /** ISO 3166-1 alpha-2; '' (or never given): the organisation's */
+  country?: string;
+  /** 9 digits (a SIRET's first 9) */
+  siren?: string;
+  vatId?: string;
   taxId?: string;
   notes?: string;
 }
@@ -65,28 +75,43 @@ export async function companyVariants(db: Queryable, name: string): Promise<stri
   return (await companyNames(db)).filter((other) => sameExceptFormatting(name, other));
 }
 
+type CompanyParty = Pick<Company, 'address' | 'postcode' | 'city' | 'country' | 'siren' | 'vat_id'>;
+
+const noParty: CompanyParty = { address: null, postcode: null, city: null, country: null, siren: null, vat_id: null };
+
+/** The address and identifier columns `input` changes on `current`; a usage error (64) naming every refused value. */
+async function partyChanges(db: Queryable, current: CompanyParty, input: CompanyInput): Promise<Partial<CompanyParty>> {
+  const { address, postcode, city, country, siren, vatId } = input;
+  const party = { address, postcode, city, country, siren, vatId };
+  if (Object.values(party).every((v) => v === undefined)) return {};
+  const { changes, problems } = planPartyChange(current as PartyColumns, party, await orgCountry(db));
+  if (problems.length > 0) throw usageError(problems.join('; '));
+  return changes as Partial<CompanyParty>;
+}
+
 const emptyToNull = (text: string | undefined) => (text === undefined ? undefined : text.trim() === '' ? null : text.trim());
 
 export async function addCompany(db: Queryable, input: CompanyInput & { name: string }, source: AuditSource): Promise<{ company: Company; variants: string[] }> {
   const name = normalizeCompanyName(input.name);
+  const party = { ...noParty, ...(await partyChanges(db, noParty, input)) };
   if (await findCompany(db, name)) throw dataError(`a company named "${name}" already exists`, 'use `memberctl companies edit` to change it');
   const variants = await companyVariants(db, name);
   const parent = input.parent ? await requireCompany(db, input.parent) : null;
-  return { company: await insertCompany(db, name, input, parent, source), variants };
+  return { company: await insertCompany(db, name, input, parent, source, party), variants };
 }
 
 /**
  * Inserts a company the caller found no row for. Another process may have inserted the same name since: the
  * unique name then fails the insert, and the caller's transaction runs again (retryingUniqueRace) and finds it.
  */
-async function insertCompany(db: Queryable, name: string, input: CompanyInput, parent: Company | null, source: AuditSource): Promise<Company> {
+async function insertCompany(db: Queryable, name: string, input: CompanyInput, parent: Company | null, source: AuditSource, party = noParty): Promise<Company> {
   const company = await db
     .insertInto('companies')
     .values({
       name,
       parent_id: parent?.id ?? null,
       billing_email: emptyToNull(input.billingEmail) ?? null,
-      address: emptyToNull(input.address) ?? null,
+      ...party,
       tax_id: emptyToNull(input.taxId) ?? null,
       notes: emptyToNull(input.notes) ?? null,
       created_at: source.at,
@@ -118,7 +143,7 @@ export async function companyForMember(db: Queryable, name: string, source: Audi
 
 export async function editCompany(db: Queryable, name: string, input: CompanyInput, source: AuditSource): Promise<{ company: Company; variants: string[] }> {
   const company = await requireCompany(db, name);
-  const changes: Partial<Company> = {};
+  const changes: Partial<Company> = await partyChanges(db, company, input);
   let variants: string[] = [];
   if (input.name !== undefined) {
     const newName = normalizeCompanyName(input.name);
@@ -129,7 +154,6 @@ export async function editCompany(db: Queryable, name: string, input: CompanyInp
     }
   }
   if (input.billingEmail !== undefined) changes.billing_email = emptyToNull(input.billingEmail) ?? null;
-  if (input.address !== undefined) changes.address = emptyToNull(input.address) ?? null;
   if (input.taxId !== undefined) changes.tax_id = emptyToNull(input.taxId) ?? null;
   if (input.notes !== undefined) changes.notes = emptyToNull(input.notes) ?? null;
   let updated = await updateCompany(db, company, changes, source);
@@ -210,6 +234,12 @@ export function companyJson(s: CompanySummary) {
     children: s.children,
     billingEmail: s.company.billing_email,
     address: s.company.address,
+    postcode: s.company.postcode,
+    city: s.company.city,
+    /** null: the organisation's */
+    country: s.company.country,
+    siren: s.company.siren,
+    vatId: s.company.vat_id,
     taxId: s.company.tax_id,
     notes: s.company.notes,
     memberCount: s.members,

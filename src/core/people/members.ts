@@ -15,6 +15,8 @@ import { requirePlan } from '../billing/plans.js';
 import { describeMember, emailKey, resolveMember } from './refs.js';
 import { type MemberStatus, memberStatuses } from '../status/status.js';
 import { normalizeName } from '../kernel/suggest.js';
+import { orgCountry } from '../org/org-store.js';
+import { type PartyColumns, type PartyInput, planPartyChange } from './party-fields.js';
 import { tagMember, tagsMatching, tagsOfMembers } from './tags.js';
 
 /** Member fields as typed on the command line; '' clears an optional field. */
@@ -22,7 +24,14 @@ export interface MemberInput {
   name?: string;
   email?: string;
   phone?: string;
+  /** street lines, one per line */
   address?: string;
+  postcode?: string;
+  city?: string;
+  /** ISO 3166-1 alpha-2; '' (or never given): the organisation's */
+  country?: string;
+  /** fr or en: the language of the person's documents; '' (or never given): the `language` setting */
+  language?: string;
   taxId?: string;
   /** exact company name ('' removes it); a new name creates the company */
   company?: string;
@@ -58,6 +67,20 @@ export function parseFieldAssignments(pairs: readonly string[]): Record<string, 
   }
   return fields;
 }
+
+/**
+ * The address and language columns `input` changes on `current`; a usage error (64) naming every refused value
+ * and its rule.
+ */
+async function partyChanges(db: Queryable, current: PartyColumns, input: MemberInput): Promise<Partial<PartyColumns>> {
+  const party: PartyInput = { address: input.address, postcode: input.postcode, city: input.city, country: input.country, language: input.language };
+  if (Object.values(party).every((v) => v === undefined)) return {};
+  const { changes, problems } = planPartyChange(current, party, await orgCountry(db));
+  if (problems.length > 0) throw usageError(problems.join('; '));
+  return changes;
+}
+
+const noParty: PartyColumns = { address: null, postcode: null, city: null, country: null, language: null };
 
 const optional = (text: string | undefined) => (text === undefined ? undefined : text.trim() === '' ? null : text.trim());
 
@@ -138,6 +161,7 @@ export interface MemberWrite {
 /** Adds a person (a contact until they get a membership). */
 export async function addMember(db: Queryable, input: MemberInput & { name: string }, source: AuditSource): Promise<MemberWrite> {
   const name = requireName(input.name);
+  const party = { ...noParty, ...(await partyChanges(db, noParty, input)) };
   const email = optional(input.email) ? normalizeEmail(input.email!) : null;
   if (email) await checkEmailFree(db, email, null);
   const externalId = optional(input.externalId) ?? null;
@@ -157,7 +181,11 @@ export async function addMember(db: Queryable, input: MemberInput & { name: stri
       email,
       email_key: email ? emailKey(email) : null,
       phone: optional(input.phone) ?? null,
-      address: optional(input.address) ?? null,
+      address: party.address,
+      postcode: party.postcode,
+      city: party.city,
+      country: party.country,
+      language: party.language ?? null,
       tax_id: optional(input.taxId) ?? null,
       company_id: companyId,
       paid_by_id: payer?.id ?? null,
@@ -189,6 +217,7 @@ export async function editMember(db: Queryable, member: Member, input: MemberInp
   const changes: MemberUpdate = {};
   const createdCompanies: string[] = [];
   if (input.name !== undefined) changes.name = requireName(input.name);
+  Object.assign(changes, await partyChanges(db, member, input));
   if (input.email !== undefined) {
     const email = optional(input.email) ? normalizeEmail(input.email) : null;
     if (email) await checkEmailFree(db, email, member.id);
@@ -201,7 +230,6 @@ export async function editMember(db: Queryable, member: Member, input: MemberInp
     changes.external_id = externalId;
   }
   if (input.phone !== undefined) changes.phone = optional(input.phone) ?? null;
-  if (input.address !== undefined) changes.address = optional(input.address) ?? null;
   if (input.taxId !== undefined) changes.tax_id = optional(input.taxId) ?? null;
   if (input.company !== undefined) {
     if (optional(input.company)) {

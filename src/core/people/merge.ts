@@ -69,7 +69,7 @@ export async function memberSnapshot(db: Queryable, member: Member): Promise<Mem
 }
 
 // Scalar fields of a person merged field by field; the name is always KEEP's.
-const scalarFields = ['email', 'phone', 'address', 'tax_id', 'company_id', 'external_id'] as const;
+const scalarFields = ['email', 'phone', 'address', 'postcode', 'city', 'country', 'language', 'tax_id', 'company_id', 'external_id'] as const;
 
 const ids = (rows: Array<{ id: number }>) => rows.map((r) => r.id);
 

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
-import type { InvoiceDocument, VatSubtotal } from '../../core/documents/invoice-document.js';
+import { type InvoiceDocument, isBusinessBuyer, type VatSubtotal } from '../../core/documents/invoice-document.js';
 import { type Formatter, formatter, groupIban, groupSiren } from './format.js';
 import { type PdfStrings, pdfStrings } from './strings.js';
 
@@ -279,7 +279,7 @@ function drawBuyer(ctx: Context, top: number): number {
   ];
   if (b.attention) lines.push({ value: `${t.attention} ${b.attention}`, weight: 'regular', points: size.body });
   const buyerAddress = addressLines(b.address, doc.seller.address.country, doc.language);
-  // memberctl stores no buyer address yet: the block then holds the name alone
+  // a buyer with no address on record: the block then holds the name alone
   if (buyerAddress.length > 0) lines.push({ value: buyerAddress.join('\n'), weight: 'regular', points: size.body });
   const ids = [b.siren ? `${t.siren} ${groupSiren(b.siren)}` : null, b.vatId ? `${t.vatId} ${b.vatId}` : null].filter(Boolean).join('\n');
   if (ids) lines.push({ value: ids, weight: 'regular', points: size.small, color: colors.muted });
@@ -325,25 +325,21 @@ function drawTableHeader(ctx: Context): void {
 }
 
 function drawLines(ctx: Context): void {
-  const { pdf, doc, t, f } = ctx;
+  const { pdf, doc, f } = ctx;
   drawTableHeader(ctx);
   doc.lines.forEach((line, i) => {
-    const period = t.period(f.date(line.periodStart), f.date(line.periodEnd));
+    // the description carries the period, in the document's language (documents/line-description.ts)
     font(ctx, 'regular', size.body);
     const descriptionHeight = height(ctx, line.description, columns.description.width);
-    font(ctx, 'regular', size.small);
-    const periodHeight = height(ctx, period, columns.description.width);
     const vat = vatLabel(ctx, line.vatCategory, line.vatRate);
     // a category's name (Autoliquidation) is set smaller than a rate, and may still wrap
     font(ctx, 'regular', line.vatCategory === 'S' ? size.body : size.small);
     const vatHeight = height(ctx, vat, columns.vat.width);
-    const rowHeight = Math.max(descriptionHeight + periodHeight, vatHeight) + 10;
+    const rowHeight = Math.max(descriptionHeight, vatHeight) + 10;
     if (ensure(ctx, rowHeight)) drawTableHeader(ctx);
     const y = ctx.y + 3;
     font(ctx, 'regular', size.body);
     text(ctx, line.description, columns.description.x, y, columns.description.width);
-    font(ctx, 'regular', size.small, colors.muted);
-    text(ctx, period, columns.description.x, y + descriptionHeight + 1, columns.description.width);
     font(ctx, 'regular', size.body);
     text(ctx, f.integer(line.quantity), columns.quantity.x, y, columns.quantity.width, { align: 'right' });
     text(ctx, f.money(line.unitPrice), columns.unitPrice.x, y, columns.unitPrice.width, { align: 'right' });
@@ -462,13 +458,13 @@ export function mentions(doc: InvoiceDocument): string[] {
   const t = pdfStrings[doc.language];
   const f = formatter(doc.currency, doc.language);
   const categories = new Set(doc.lines.map((l) => l.vatCategory));
-  const business = doc.buyer.siren !== null || doc.buyer.vatId !== null;
+  const business = isBusinessBuyer(doc.buyer);
   const out: string[] = [];
   if (doc.paymentTerms) out.push(doc.paymentTerms);
   if (doc.kind === 'invoice') {
     if (doc.dueDate !== null) out.push(t.paymentDate(f.date(doc.dueDate)));
     out.push(t.latePenalty(doc.seller.latePenalty ?? t.latePenaltyDefault));
-    if (business) out.push(t.recoveryIndemnity(formatter('EUR', doc.language).money(4000)));
+    if (business) out.push(t.recoveryIndemnity);
     out.push(t.noDiscount);
   }
   if (categories.has('E') && doc.seller.vatExemptionText) out.push(doc.seller.vatExemptionText);

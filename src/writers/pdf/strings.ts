@@ -18,7 +18,6 @@ export interface PdfStrings {
   unitPrice: string;
   vatRate: string;
   net: string;
-  period: (start: string, end: string) => string;
   vatBreakdown: string;
   vatRateHeading: string;
   vatBase: string;
@@ -38,7 +37,8 @@ export interface PdfStrings {
   paymentDate: (date: string) => string;
   latePenalty: (text: string) => string;
   latePenaltyDefault: string;
-  recoveryIndemnity: (amount: string) => string;
+  /** to a business buyer, the fixed 40 € indemnity of art. D441-5 */
+  recoveryIndemnity: string;
   noDiscount: string;
   reverseCharge: string;
   buyerSiren: (siren: string) => string;
@@ -64,7 +64,6 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     unitPrice: 'Prix unitaire HT',
     vatRate: 'TVA',
     net: 'Montant HT',
-    period: (start, end) => (start === end ? `Le ${start}` : `Du ${start} au ${end}`),
     vatBreakdown: 'Détail de la TVA',
     vatRateHeading: 'Taux',
     vatBase: 'Base HT',
@@ -84,7 +83,7 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     paymentDate: (date) => `Date de paiement : au plus tard le ${date}.`,
     latePenalty: (text) => `Pénalités de retard : ${text}`,
     latePenaltyDefault: "trois fois le taux d'intérêt légal, exigibles dès le lendemain de la date d'échéance.",
-    recoveryIndemnity: (amount) => `Indemnité forfaitaire pour frais de recouvrement : ${amount} (art. L441-10 du Code de commerce).`,
+    recoveryIndemnity: 'Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce).',
     noDiscount: "Pas d'escompte pour paiement anticipé.",
     reverseCharge: 'Autoliquidation : TVA due par le preneur (art. 283-2 du CGI, art. 196 de la directive 2006/112/CE).',
     buyerSiren: (siren) => `SIREN du client : ${siren}`,
@@ -108,7 +107,6 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     unitPrice: 'Unit price (net)',
     vatRate: 'VAT',
     net: 'Net amount',
-    period: (start, end) => (start === end ? `On ${start}` : `From ${start} to ${end}`),
     vatBreakdown: 'VAT breakdown',
     vatRateHeading: 'Rate',
     vatBase: 'Net base',
@@ -128,7 +126,7 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     paymentDate: (date) => `Payment date: no later than ${date}.`,
     latePenalty: (text) => `Late payment penalty: ${text}`,
     latePenaltyDefault: 'three times the French legal interest rate, due from the day after the due date.',
-    recoveryIndemnity: (amount) => `Fixed compensation for recovery costs: ${amount} (French Commercial Code, art. L441-10).`,
+    recoveryIndemnity: 'Fixed compensation for recovery costs in case of late payment: €40 (French Commercial Code, art. L441-10 and D441-5).',
     noDiscount: 'No discount for early payment.',
     reverseCharge: 'Reverse charge: VAT to be accounted for by the customer (art. 196 of Directive 2006/112/EC).',
     buyerSiren: (siren) => `Customer SIREN: ${siren}`,

@@ -1,0 +1,47 @@
+/**
+ * The description of an invoice line as a document prints it, in the document's language: invoice lines store
+ * theirs in English with ISO dates (billing/rules.ts `lineDescription`), for bookkeepers; the PDF and the
+ * e-invoices write this one, from what the line stores (plan, quantity, period, proration), so that they say the
+ * same thing. Pure, no I/O.
+ */
+import type { InvoiceLine } from '../../db/types.js';
+import { type IsoDate, parseIsoDate } from '../kernel/dates.js';
+
+type Language = 'fr' | 'en';
+
+const shortDates: Record<Language, Intl.DateTimeFormat> = {
+  fr: new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+};
+
+/** "1 déc. 2026", "Dec 1, 2026", with no-break spaces. */
+export function shortDate(date: IsoDate, language: Language): string {
+  const parsed = parseIsoDate(date);
+  if (parsed === null) throw new RangeError(`not a date: ${date}`);
+  // no-break spaces: a date is never split over two lines
+  return shortDates[language].format(new Date(Date.UTC(parsed.year, parsed.month - 1, parsed.day))).replace(/ /g, '\u00a0');
+}
+
+const prorationPattern = / \(prorated (\d+)\/(\d+) days\)$/;
+
+/**
+ * "Bureau nomade × 2 — 1 déc. 2026 au 31 déc. 2026 (prorata 17/31 jours)", "Hot desk — Dec 1, 2026 to Dec 31, 2026".
+ * A stored description that `lineDescription` did not write (its plan, quantity and period are not those of the
+ * line) is kept as it is: it holds something the line's columns do not.
+ */
+export function documentLineDescription(
+  line: Pick<InvoiceLine, 'description' | 'plan_name' | 'quantity' | 'period_start' | 'period_end'>,
+  language: Language,
+): string {
+  const proration = prorationPattern.exec(line.description);
+  const quantity = line.quantity === 1 ? '' : ` x ${line.quantity}`;
+  const stored = `${line.plan_name}${quantity}, ${line.period_start} to ${line.period_end}${proration ? proration[0] : ''}`;
+  if (stored !== line.description) return line.description;
+
+  const start = shortDate(line.period_start, language);
+  const end = shortDate(line.period_end, language);
+  const times = line.quantity === 1 ? '' : ` × ${line.quantity}`;
+  const period = start === end ? start : language === 'fr' ? `${start} au ${end}` : `${start} to ${end}`;
+  const prorated = proration ? (language === 'fr' ? ` (prorata ${proration[1]}/${proration[2]} jours)` : ` (prorated ${proration[1]}/${proration[2]} days)`) : '';
+  return `${line.plan_name}${times} — ${period}${prorated}`;
+}
