@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { CreditNote, Invoice, InvoiceLine, InvoiceStatus } from '../../db/types.js';
+import type { VatCategory } from '../documents/invoice-document.js';
 import { dataError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
@@ -44,6 +45,8 @@ export interface InvoiceLineFacts {
   taxRate: string;
   tax: MinorAmount;
   total: MinorAmount;
+  /** null on lines issued before categories were stored */
+  vatCategory: VatCategory | null;
 }
 
 /** The documented `--json` shape of an invoice (docs/reference.md): money as decimal strings in the invoice currency. */
@@ -71,6 +74,7 @@ export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[
       unitPrice: money(l.unitPrice),
       net: money(l.net),
       taxRate: l.taxRate,
+      vatCategory: l.vatCategory,
       tax: money(l.tax),
       total: money(l.total),
     })),
@@ -106,6 +110,7 @@ export const lineFacts = (line: InvoiceLine): InvoiceLineFacts => ({
   taxRate: line.tax_rate,
   tax: line.tax,
   total: line.total,
+  vatCategory: line.vat_category,
 });
 
 /** The invoice with this number (trimmed; `inv-2026-00001` finds `INV-2026-00001`), or a 65 naming the closest numbers. */
