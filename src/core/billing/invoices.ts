@@ -13,6 +13,8 @@ import { allocateNumbers, yearOf } from './numbering.js';
 import { paidAmounts, reconcileInvoice } from './invoice-balance.js';
 import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
+import { issuerSnapshot, storeIssuer } from '../documents/issuers.js';
+import { getIdentity } from '../org/org-store.js';
 
 /** The part of an invoice its JSON is made of; `number` is null for an invoice a dry run would issue. */
 export interface InvoiceHead {
@@ -394,6 +396,9 @@ export async function voidInvoice(
   }
   const prefix = await getSetting(trx, 'credit-note-prefix');
   const [creditNumber] = await allocateNumbers(trx, prefix, yearOf(asOf), 1);
+  // frozen as issued: the organisation as it is today, the buyer and the language of the invoice it voids (an
+  // invoice issued before snapshots has none yet: the credit note then takes them when first written)
+  const issuerId = await storeIssuer(trx, issuerSnapshot(await getIdentity(trx)), source.at);
   const creditNote = await trx
     .insertInto('credit_notes')
     .values({
@@ -406,6 +411,9 @@ export async function voidInvoice(
       total: -invoice.total,
       reason,
       created_at: source.at,
+      issuer_id: issuerId,
+      buyer: invoice.buyer,
+      language: invoice.language,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

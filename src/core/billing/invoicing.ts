@@ -252,6 +252,8 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], seller
   const problems: Problem[] = [];
   const memberships: PlannedMembership[] = [];
   const lines: DraftLine[] = [];
+  // a batch has few distinct rates: each category is decided once
+  const vatOf = new Map<string, ReturnType<typeof lineVat>>();
   for (const row of rows.sort((a, b) => a.id - b.id)) {
     const payerId = row.paid_by_id ?? row.member_id;
     const who = `membership ${row.id} of ${row.member_name} (#${row.member_id})`;
@@ -295,7 +297,10 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], seller
     const due = duePeriods(schedule, through);
     if (due.periods.length === 0) continue;
     const plan = { name: row.plan_name, price: row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
-    const vat = lineVat(row.tax_rate, seller, isReverseCharged(buyers.get(payerId)!.vatId, seller));
+    const reverseCharged = isReverseCharged(buyers.get(payerId)!.vatId, seller);
+    const vatKey = `${row.tax_rate}|${reverseCharged}`;
+    const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);
+    vatOf.set(vatKey, vat);
     const drafted = draftLines(
       { id: row.id, memberId: row.member_id, memberName: row.member_name, payerId, quantity: row.quantity },
       { ...plan, taxRate: vat.rate },

@@ -88,7 +88,7 @@ export type PayerRow = Awaited<ReturnType<ReturnType<typeof payerQuery>['execute
 
 /**
  * The invoice's payer as buyer: their company when they belong to one (for their attention), else themselves.
- * `payers` holds the payer rows of a batch, read once (`buyersOf`); without it the payer is read here.
+ * `payers` holds the payer rows of a batch, read once (`payersOf`); without it the payer is read here.
  */
 export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' | 'payer_name'>, country: string, payers?: ReadonlyMap<number, PayerRow>): Promise<Buyer> {
   const address = { lines: [], postcode: null, city: null, country };
@@ -108,7 +108,7 @@ export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' |
  */
 export async function buyerAtIssue(db: Queryable, invoice: Pick<Invoice, 'payer_id' | 'payer_name'>, country: string, payers?: ReadonlyMap<number, PayerRow>): Promise<Buyer> {
   const payer = invoice.payer_id === null ? undefined : (payers?.get(invoice.payer_id) ?? (await payerQuery(db).where('members.id', '=', invoice.payer_id).executeTakeFirst()));
-  const buyer = await buyerOf(db, invoice, country, payer ? new Map([[payer.id, payer]]) : payers);
+  const buyer = await buyerOf(db, invoice, country, payers ?? (payer ? new Map([[payer.id, payer]]) : undefined));
   if (!payer?.company_name) return buyer;
   return { ...buyer, siren: buyer.siren ?? payer.company_siren, vatId: buyer.vatId ?? payer.company_vat_id };
 }
