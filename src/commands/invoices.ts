@@ -62,6 +62,8 @@ const invoiceColumns: Array<{ header: string; value: (i: InvoiceJson) => string 
   { header: 'due', value: (i) => i.dueDate },
   { header: 'payer', value: (i) => i.payer.name },
   { header: 'lines', value: (i) => i.lines.length, right: true },
+  // the VAT categories of its lines (S, Z, E, AE); - for lines issued before categories were stored
+  { header: 'vat', value: (i) => [...new Set(i.lines.map((l) => l.vatCategory ?? '-'))].join(',') },
   { header: 'total', value: (i) => i.total, right: true },
   { header: 'paid', value: (i) => i.paid, right: true },
   { header: 'currency', value: (i) => i.currency },
@@ -280,6 +282,7 @@ function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null;
       { header: 'unit price', value: (l) => l.unitPrice, align: 'right' },
       { header: 'net', value: (l) => l.net, align: 'right' },
       { header: 'tax %', value: (l) => l.taxRate, align: 'right' },
+      { header: 'vat', value: (l) => l.vatCategory ?? '-' },
       { header: 'tax', value: (l) => l.tax, align: 'right' },
       { header: 'total', value: (l) => l.total, align: 'right' },
     ]),

@@ -187,6 +187,8 @@ export interface Database {
   member_statuses: MemberStatusesTable;
   job_state: JobStateTable;
   org_identity: OrgIdentityTable;
+  issuers: IssuersTable;
+  document_logos: DocumentLogosTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -226,6 +228,12 @@ export interface InvoicesTable {
   job_id: string | null;
   void_reason: string | null;
   created_at: string;
+  /** the issuer as it was at issue (`issuers`); null on documents issued before snapshots, until first written */
+  issuer_id: number | null;
+  /** the buyer as it was at issue, as the JSON of the document's buyer; null like issuer_id */
+  buyer: string | null;
+  /** the document's language, fixed at issue; null like issuer_id */
+  language: 'fr' | 'en' | null;
 }
 
 export interface InvoiceLinesTable {
@@ -261,6 +269,12 @@ export interface CreditNotesTable {
   total: number;
   reason: string;
   created_at: string;
+  /** the issuer as it was at issue (`issuers`); null on documents issued before snapshots, until first written */
+  issuer_id: number | null;
+  /** the buyer as it was at issue, as the JSON of the document's buyer; null like issuer_id */
+  buyer: string | null;
+  /** the document's language, fixed at issue; null like issuer_id */
+  language: 'fr' | 'en' | null;
 }
 
 export type PaymentMethod = 'card' | 'cash' | 'transfer' | 'check' | 'other';
@@ -369,3 +383,22 @@ export interface OrgIdentityTable {
 }
 
 export type OrgIdentityRow = Selectable<OrgIdentityTable>;
+
+/** One identity of the organisation that issued documents, as they print it; never changed once written. */
+export interface IssuersTable {
+  id: Generated<number>;
+  /** SHA-256 of `identity` and `logo_sha256`: the same identity is one row */
+  digest: string;
+  /** the identity's fields (as `org show --json` names them, without the logo) as JSON */
+  identity: string;
+  logo_sha256: string | null;
+  created_at: string;
+}
+
+/** The logos of issued documents, each stored once, by the SHA-256 of its bytes. */
+export interface DocumentLogosTable {
+  sha256: string;
+  type: string;
+  /** BLOB on SQLite, bytea on PostgreSQL */
+  bytes: Buffer;
+}

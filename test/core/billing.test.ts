@@ -219,6 +219,7 @@ const line = (over: Partial<DraftLine>): DraftLine => ({
   quantity: 1,
   unitPrice: 1000,
   taxRate: '0',
+  vatCategory: 'Z',
   net: 1000,
   tax: 0,
   total: 1000,
@@ -247,6 +248,7 @@ describe('consolidation', () => {
       { id: 9, memberId: 4, memberName: 'Ann', payerId: 4, quantity: 2 },
       { name: 'Hot Desk', price: 10000, currency: 'EUR', interval: 'month', every: 1, taxRate: '20' },
       duePeriods(schedule, '2025-11-01').periods,
+      'S',
     );
     expect(first).toMatchObject({ description: 'Hot Desk x 2, 2025-10-15 to 2025-10-31 (prorated 17/31 days)', periodEnd: '2025-10-31', net: 10968 });
     expect(second).toMatchObject({ description: 'Hot Desk x 2, 2025-11-01 to 2025-11-30', net: 20000, tax: 4000, total: 24000 });

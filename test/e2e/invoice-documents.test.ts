@@ -165,9 +165,12 @@ describe.each(dialects)('invoice documents from the built CLI on %s', (dialect) 
     expect(blocked.stderr).toContain(`${bob}.xml`);
     expect(fs.readdirSync(dir)).toEqual([`${bob}.xml`]);
 
-    // an identity without SIREN: every missing field named with its option
+    // an invoice issued while the identity has no SIREN: every missing field named with its option
     await ok(db, ['org', 'set', '--siren', '', '--vat-id', '']);
-    for (const args of [['invoices', 'einvoice', ann, '--format', 'cii', '-o', dir], ['invoices', 'pdf', ann, '-o', dir]]) {
+    await ok(db, ['members', 'add', '--name', 'Cleo Roux', '--email', 'cleo@example.org']);
+    await ok(db, ['memberships', 'add', 'cleo@example.org', '--plan', 'Hot Desk', '--start', '2025-11-05']);
+    const late = (await ok(db, ['--today', '2025-11-05', 'invoices', 'run', '--json'])).json().invoices[0].number as string;
+    for (const args of [['invoices', 'einvoice', late, '--format', 'cii', '-o', dir], ['invoices', 'pdf', late, '-o', dir]]) {
       const incomplete = await runCli(args, { db });
       expect(incomplete.code).toBe(78);
       expect(incomplete.stderr).toContain('--siren');
@@ -176,5 +179,8 @@ describe.each(dialects)('invoice documents from the built CLI on %s', (dialect) 
       expect(incomplete.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     }
     expect(fs.readdirSync(dir)).toEqual([`${bob}.xml`]);
+    // an invoice issued with the complete identity is still written: it keeps the identity it was issued with
+    await ok(db, ['invoices', 'pdf', ann, '-o', dir]);
+    expect(fs.readdirSync(dir).sort()).toEqual([`${ann}.pdf`, `${bob}.xml`]);
   });
 });

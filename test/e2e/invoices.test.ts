@@ -68,6 +68,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       unitPrice: '100.00',
       net,
       taxRate: '20',
+      vatCategory: 'S',
       tax,
       total,
     });

@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { CreditNote, Invoice, InvoiceLine, InvoiceStatus } from '../../db/types.js';
+import type { VatCategory } from '../documents/invoice-document.js';
 import { dataError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
@@ -12,6 +13,8 @@ import { allocateNumbers, yearOf } from './numbering.js';
 import { paidAmounts, reconcileInvoice } from './invoice-balance.js';
 import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
+import { issuerSnapshot, storeIssuer } from '../documents/issuers.js';
+import { getIdentity } from '../org/org-store.js';
 
 /** The part of an invoice its JSON is made of; `number` is null for an invoice a dry run would issue. */
 export interface InvoiceHead {
@@ -44,6 +47,8 @@ export interface InvoiceLineFacts {
   taxRate: string;
   tax: MinorAmount;
   total: MinorAmount;
+  /** null on lines issued before categories were stored */
+  vatCategory: VatCategory | null;
 }
 
 /** The documented `--json` shape of an invoice (docs/reference.md): money as decimal strings in the invoice currency. */
@@ -71,6 +76,7 @@ export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[
       unitPrice: money(l.unitPrice),
       net: money(l.net),
       taxRate: l.taxRate,
+      vatCategory: l.vatCategory,
       tax: money(l.tax),
       total: money(l.total),
     })),
@@ -106,6 +112,7 @@ export const lineFacts = (line: InvoiceLine): InvoiceLineFacts => ({
   taxRate: line.tax_rate,
   tax: line.tax,
   total: line.total,
+  vatCategory: line.vat_category,
 });
 
 /** The invoice with this number (trimmed; `inv-2026-00001` finds `INV-2026-00001`), or a 65 naming the closest numbers. */
@@ -389,6 +396,9 @@ export async function voidInvoice(
   }
   const prefix = await getSetting(trx, 'credit-note-prefix');
   const [creditNumber] = await allocateNumbers(trx, prefix, yearOf(asOf), 1);
+  // frozen as issued: the organisation as it is today, the buyer and the language of the invoice it voids (an
+  // invoice issued before snapshots has none yet: the credit note then takes them when first written)
+  const issuerId = await storeIssuer(trx, issuerSnapshot(await getIdentity(trx)), source.at);
   const creditNote = await trx
     .insertInto('credit_notes')
     .values({
@@ -401,6 +411,9 @@ export async function voidInvoice(
       total: -invoice.total,
       reason,
       created_at: source.at,
+      issuer_id: issuerId,
+      buyer: invoice.buyer,
+      language: invoice.language,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

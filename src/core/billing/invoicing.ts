@@ -23,6 +23,12 @@ import { type Problem, problem } from '../kernel/problems.js';
 import { getSetting } from '../kernel/settings.js';
 import { grantForPaidInvoices } from './credits.js';
 import { type BulkTarget, insertAudits, insertRows, type SqlValue } from '../kernel/bulk.js';
+import type { Buyer } from '../documents/invoice-document.js';
+import { issuerSnapshot, type IssuerSnapshot, storeIssuer } from '../documents/issuers.js';
+import { buyerAtIssue, payersOf } from '../documents/load-invoice.js';
+import type { OrgIdentity } from '../org/identity.js';
+import { getIdentity } from '../org/org-store.js';
+import { isReverseCharged, lineVat } from './vat-category.js';
 
 export interface InvoiceRunOptions {
   asOf: IsoDate;
@@ -132,7 +138,8 @@ interface PlannedMembership {
 }
 
 interface BatchPlan {
-  invoices: Array<DraftInvoice & { payerName: string }>;
+  /** each with its buyer, frozen on the invoice as issued */
+  invoices: Array<DraftInvoice & { payerName: string; buyer: Buyer }>;
   memberships: PlannedMembership[];
   problems: Problem[];
 }
@@ -161,9 +168,10 @@ function plannedInvoiceJson(invoice: PlannedInvoice, number: string | null, asOf
 
 /**
  * Reads a batch's memberships, payers and billed periods, and plans its invoices dated `asOf` for the periods
- * due by `through` (later than `asOf` when an accepted renewal bills its term at once). Writes nothing.
+ * due by `through` (later than `asOf` when an accepted renewal bills its term at once), each line in its VAT
+ * category for the organisation `seller` (vat-category.ts). Writes nothing.
  */
-async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: IsoDate, through: IsoDate = asOf): Promise<BatchPlan> {
+async function planBatch(db: Queryable, membershipIds: readonly number[], seller: OrgIdentity, asOf: IsoDate, through: IsoDate = asOf): Promise<BatchPlan> {
   const rows = [];
   for (const chunk of chunks(membershipIds, 500)) {
     rows.push(
@@ -197,10 +205,9 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: 
     );
   }
   const payerIds = [...new Set(rows.map((r) => r.paid_by_id ?? r.member_id))];
-  const payers = new Map<number, string>();
-  for (const chunk of chunks(payerIds, 500)) {
-    for (const p of await db.selectFrom('members').select(['id', 'name']).where('id', 'in', chunk).execute()) payers.set(p.id, p.name);
-  }
+  const payers = await payersOf(db, payerIds);
+  const buyers = new Map<number, Buyer>();
+  for (const payer of payers.values()) buyers.set(payer.id, await buyerAtIssue(db, { payer_id: payer.id, payer_name: payer.name }, seller.country, payers));
   const billedFrom = rows.reduce<IsoDate | null>((min, r) => (min === null || r.next_invoice_date < min ? r.next_invoice_date : min), null);
   const billed = new Map<number, { periodEnd: IsoDate; number: string }>();
   if (billedFrom !== null) {
@@ -245,6 +252,8 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: 
   const problems: Problem[] = [];
   const memberships: PlannedMembership[] = [];
   const lines: DraftLine[] = [];
+  // a batch has few distinct rates: each category is decided once
+  const vatOf = new Map<string, ReturnType<typeof lineVat>>();
   for (const row of rows.sort((a, b) => a.id - b.id)) {
     const payerId = row.paid_by_id ?? row.member_id;
     const who = `membership ${row.id} of ${row.member_name} (#${row.member_id})`;
@@ -288,15 +297,20 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], asOf: 
     const due = duePeriods(schedule, through);
     if (due.periods.length === 0) continue;
     const plan = { name: row.plan_name, price: row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
+    const reverseCharged = isReverseCharged(buyers.get(payerId)!.vatId, seller);
+    const vatKey = `${row.tax_rate}|${reverseCharged}`;
+    const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);
+    vatOf.set(vatKey, vat);
     const drafted = draftLines(
       { id: row.id, memberId: row.member_id, memberName: row.member_name, payerId, quantity: row.quantity },
-      plan,
+      { ...plan, taxRate: vat.rate },
       due.periods,
+      vat.category,
     );
     lines.push(...drafted);
     memberships.push({ id: row.id, memberId: row.member_id, memberName: row.member_name, from: row.next_invoice_date, to: due.nextInvoiceDate, lines: drafted });
   }
-  const invoices = consolidate(lines).map((invoice) => ({ ...invoice, payerName: payers.get(invoice.payerId)! }));
+  const invoices = consolidate(lines).map((invoice) => ({ ...invoice, payerName: payers.get(invoice.payerId)!.name, buyer: buyers.get(invoice.payerId)! }));
   return { invoices, memberships, problems };
 }
 
@@ -310,10 +324,14 @@ interface WriteContext {
   dueDate: IsoDate;
   prefix: string;
   source: AuditSource;
+  /** the organisation's identity at issue, which every invoice of the batch references */
+  issuer: IssuerSnapshot;
+  /** the invoices' language */
+  language: 'fr' | 'en';
   sqlite?: SqliteStatements | undefined;
 }
 
-const invoiceColumns = ['number', 'date', 'due_date', 'payer_id', 'payer_name', 'currency', 'net', 'tax', 'total', 'status', 'job_id', 'created_at'];
+const invoiceColumns = ['number', 'date', 'due_date', 'payer_id', 'payer_name', 'currency', 'net', 'tax', 'total', 'status', 'job_id', 'created_at', 'issuer_id', 'buyer', 'language'];
 const lineColumns = [
   'invoice_id',
   'membership_id',
@@ -330,6 +348,7 @@ const lineColumns = [
   'tax',
   'total',
   'voided',
+  'vat_category',
 ];
 
 const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
@@ -345,6 +364,7 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
   const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
   const bulk: BulkTarget = { query: trx, dialect: dialectOf(trx), sqlite: context.sqlite };
   const statuses = plan.invoices.map((invoice) => (invoice.total <= 0 ? 'paid' : 'open'));
+  const issuerId = await storeIssuer(trx, context.issuer, source.at);
   const invoiceRows: SqlValue[][] = plan.invoices.map((invoice, i) => [
     numbers[i]!,
     asOf,
@@ -358,6 +378,9 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     statuses[i]!,
     source.jobId ?? null,
     source.at,
+    issuerId,
+    JSON.stringify(invoice.buyer),
+    invoice.buyer.language ?? context.language,
   ]);
   const invoiceIds = await insertRows(bulk, 'invoices', invoiceColumns, invoiceRows, true);
   const lineRows: SqlValue[][] = plan.invoices.flatMap((invoice, i) =>
@@ -377,6 +400,7 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
       line.tax,
       line.total,
       0,
+      line.vatCategory,
     ]),
   );
   await insertRows(bulk, 'invoice_lines', lineColumns, lineRows);
@@ -449,11 +473,13 @@ export async function billMembershipsIn(
   options: { asOf: IsoDate; through: IsoDate; source: AuditSource; dryRun?: boolean },
 ): Promise<MembershipBilling> {
   const { asOf, source } = options;
-  const plan = await planBatch(trx, membershipIds, asOf, options.through);
+  const identity = await getIdentity(trx);
+  const plan = await planBatch(trx, membershipIds, identity, asOf, options.through);
   const dueDate = addDays(asOf, await getSetting(trx, 'payment-terms-days'));
   const prefix = await getSetting(trx, 'invoice-prefix');
   const write = plan.invoices.length > 0 && !options.dryRun;
-  const numbers = write ? await writeBatchIn(trx, plan, { asOf, dueDate, prefix, source }) : [];
+  const context = { asOf, dueDate, prefix, source, issuer: issuerSnapshot(identity), language: await getSetting(trx, 'language') };
+  const numbers = write ? await writeBatchIn(trx, plan, context) : [];
   return {
     invoices: plan.invoices.map((invoice, i) => plannedInvoiceJson(invoice, numbers[i] ?? null, asOf, dueDate)),
     problems: plan.problems,
@@ -473,6 +499,9 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be at least 1, got ${batchSize}`);
   const prefix = await getSetting(db, 'invoice-prefix');
   const dueDate = addDays(asOf, await getSetting(db, 'payment-terms-days'));
+  // the identity and language the run's invoices are issued with: read once, its logo hashed once
+  const identity = await getIdentity(db);
+  const context = { asOf, dueDate, prefix, source, sqlite: options.sqlite, issuer: issuerSnapshot(identity), language: await getSetting(db, 'language') };
 
   const due = await findDueMemberships(db, asOf);
   const batches = payerBatches(due, batchSize);
@@ -484,10 +513,10 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
 
   for (const batch of batches) {
     for (let attempt = 1; ; attempt += 1) {
-      const plan = await planBatch(db, batch.membershipIds, asOf);
+      const plan = await planBatch(db, batch.membershipIds, identity, asOf);
       let numbers: (string | null)[];
       try {
-        numbers = dryRun || plan.invoices.length === 0 ? plan.invoices.map(() => null) : await writeBatch(db, plan, { asOf, dueDate, prefix, source, sqlite: options.sqlite });
+        numbers = dryRun || plan.invoices.length === 0 ? plan.invoices.map(() => null) : await writeBatch(db, plan, context);
       } catch (error) {
         if (isBillingConflict(error) && attempt < maxAttempts) continue;
         throw error;

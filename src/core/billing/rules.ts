@@ -14,6 +14,7 @@ import {
   nextPeriodStart,
   previousPeriodStart,
 } from '../kernel/dates.js';
+import type { VatCategory } from '../documents/invoice-document.js';
 import { applyRate, type MinorAmount, multiplyRatio, type RatePercent } from '../kernel/money.js';
 
 export interface BillingPlan {
@@ -157,13 +158,16 @@ export interface DraftLine extends LineAmounts {
   quantity: number;
   unitPrice: MinorAmount;
   taxRate: RatePercent;
+  /** EN 16931 VAT category (vat-category.ts `lineVat`), of which `taxRate` is the rate */
+  vatCategory: VatCategory;
 }
 
-/** The lines of one membership's due periods. */
+/** The lines of one membership's due periods, at the plan's rate in VAT category `vatCategory` (`lineVat`). */
 export function draftLines(
   membership: { id: number; memberId: number; memberName: string; payerId: number; quantity: number },
   plan: BillingPlan,
   periods: readonly Period[],
+  vatCategory: VatCategory,
 ): DraftLine[] {
   return periods.map((period) => ({
     membershipId: membership.id,
@@ -178,6 +182,7 @@ export function draftLines(
     quantity: membership.quantity,
     unitPrice: plan.price,
     taxRate: plan.taxRate,
+    vatCategory,
     ...lineAmounts(plan.price, membership.quantity, plan.taxRate, period.proration),
   }));
 }

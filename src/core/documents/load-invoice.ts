@@ -1,30 +1,34 @@
 /**
  * The invoice document of an issued invoice (INV-...) or credit note (CN-...), built from the database: the seller
- * is the organisation's identity as it is now (no snapshot at issue yet), the buyer the invoice's payer (a company's
- * employee: the company, for the attention of the person) with their address as it is now, the language theirs
- * unless the caller gives one. Refuses with the exit code the user can act on: 65 for an unknown number or a document that breaks the
+ * and the buyer as they were when it was issued (its snapshot): the buyer is the invoice's payer (a company's
+ * employee: the company, for the attention of the person) with their address, the language theirs. Refuses with the
+ * exit code the user can act on: 65 for an unknown number or a document that breaks the
  * model's rules, 78 for an identity that lacks what a legal invoice needs.
  */
+import { type Kysely, sql } from 'kysely';
 import type { Queryable } from '../../db/connect.js';
-import type { Invoice, InvoiceLine } from '../../db/types.js';
+import type { Database, Invoice, InvoiceLine } from '../../db/types.js';
 import { configError, dataError } from '../../errors.js';
 import { paidAmounts } from '../billing/invoice-balance.js';
-import { findCreditNote, findInvoice } from '../billing/invoices.js';
+import { chunks, findCreditNote, findInvoice } from '../billing/invoices.js';
 import { formatRate, rateToScaled } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
 import { missingForInvoices, type OrgIdentity } from '../org/identity.js';
 import { getIdentity } from '../org/org-store.js';
 import { documentLineDescription } from './line-description.js';
+import { issuerSnapshot, readIssuer, storeIssuer } from './issuers.js';
 import { type Buyer, checkInvoiceDocument, type DocumentLine, documentTotals, type InvoiceDocument, type Seller } from './invoice-document.js';
 
 export interface LoadOptions {
-  /** the identity, read once for a batch (read from the database when not given) */
+  /** the current identity, read once for a batch (read from the database when needed and not given) */
   identity?: OrgIdentity;
-  /** the documents' language, whatever the payer's */
+  /** the language of documents issued without one in their snapshot, whatever the payer's */
   language?: 'fr' | 'en';
   /** the language of a payer who has none, read once for a batch (the `language` setting when not given) */
   defaultLanguage?: 'fr' | 'en';
+  /** when a snapshot taken now is written (now when not given) */
+  at?: string;
 }
 
 /** The error for a number no invoice nor credit note has (65), with the closest numbers of either. */
@@ -76,36 +80,44 @@ function streetLines(address: string | null): string[] {
   return lines.length > 3 ? [...lines.slice(0, 2), lines.slice(2).join(', ')] : lines;
 }
 
+/** What a buyer is made of: the payer (a member) and their company, read by id. */
+export function payerQuery(db: Queryable) {
+  return db
+    .selectFrom('members')
+    .leftJoin('companies', 'companies.id', 'members.company_id')
+    .select([
+      'members.id',
+      'members.name',
+      'members.email',
+      'members.address',
+      'members.postcode',
+      'members.city',
+      'members.country',
+      'members.language',
+      'companies.name as company_name',
+      'companies.billing_email',
+      'companies.address as company_address',
+      'companies.postcode as company_postcode',
+      'companies.city as company_city',
+      'companies.country as company_country',
+      'companies.siren as company_siren',
+      'companies.vat_id as company_vat_id',
+    ]);
+}
+
+export type PayerRow = Awaited<ReturnType<ReturnType<typeof payerQuery>['executeTakeFirstOrThrow']>>;
+
 /**
  * The invoice's payer as buyer, as they are now: their company when they belong to one (its address, SIREN, VAT
  * number and billing e-mail, for the payer's attention), else themselves. A country not on record is `country`,
- * the organisation's. The language is the payer's own, even when the company is billed.
+ * the organisation's. The language is the payer's own, even when the company is billed. `payers` holds the payer
+ * rows of a batch, read once (`payersOf`); without it the payer is read here.
  */
-export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' | 'payer_name'>, country: string): Promise<Buyer> {
+export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' | 'payer_name'>, country: string, payers?: ReadonlyMap<number, PayerRow>): Promise<Buyer> {
   const payer =
     invoice.payer_id === null
       ? undefined
-      : await db
-          .selectFrom('members')
-          .leftJoin('companies', 'companies.id', 'members.company_id')
-          .select([
-            'members.email',
-            'members.address',
-            'members.postcode',
-            'members.city',
-            'members.country',
-            'members.language',
-            'companies.name as company_name',
-            'companies.billing_email',
-            'companies.address as company_address',
-            'companies.postcode as company_postcode',
-            'companies.city as company_city',
-            'companies.country as company_country',
-            'companies.siren as company_siren',
-            'companies.vat_id as company_vat_id',
-          ])
-          .where('members.id', '=', invoice.payer_id)
-          .executeTakeFirst();
+      : (payers?.get(invoice.payer_id) ?? (await payerQuery(db).where('members.id', '=', invoice.payer_id).executeTakeFirst()));
   const language = payer?.language ?? null;
   if (payer?.company_name) {
     return {
@@ -131,6 +143,26 @@ export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' |
   };
 }
 
+/**
+ * The buyer an invoice is issued to, as frozen at issue: `buyerOf`, with the SIREN and VAT number of the payer's
+ * company when the buyer does not carry them already (the VAT number decides reverse charge).
+ */
+export async function buyerAtIssue(db: Queryable, invoice: Pick<Invoice, 'payer_id' | 'payer_name'>, country: string, payers?: ReadonlyMap<number, PayerRow>): Promise<Buyer> {
+  const payer = invoice.payer_id === null ? undefined : (payers?.get(invoice.payer_id) ?? (await payerQuery(db).where('members.id', '=', invoice.payer_id).executeTakeFirst()));
+  const buyer = await buyerOf(db, invoice, country, payers ?? (payer ? new Map([[payer.id, payer]]) : undefined));
+  if (!payer?.company_name) return buyer;
+  return { ...buyer, siren: buyer.siren ?? payer.company_siren, vatId: buyer.vatId ?? payer.company_vat_id };
+}
+
+/** The payer rows `buyerAtIssue` needs for a batch of payers, by id, in a few queries. */
+export async function payersOf(db: Queryable, payerIds: readonly number[]): Promise<Map<number, PayerRow>> {
+  const payers = new Map<number, PayerRow>();
+  for (const chunk of chunks(payerIds, 500)) {
+    for (const row of await payerQuery(db).where('members.id', 'in', chunk).execute()) payers.set(row.id, row);
+  }
+  return payers;
+}
+
 function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language']): DocumentLine {
   const rated = rateToScaled(line.tax_rate) > 0;
   return {
@@ -138,7 +170,8 @@ function documentLine(line: InvoiceLine, identity: OrgIdentity, language: Invoic
     quantity: line.quantity,
     unitPrice: line.unit_price,
     net: line.net,
-    vatCategory: rated ? 'S' : identity.vatExemption !== null ? 'E' : 'Z',
+    // lines issued before categories were stored: derived from the rate and the exemption text
+    vatCategory: line.vat_category ?? (rated ? 'S' : identity.vatExemption !== null ? 'E' : 'Z'),
     vatRate: rated ? formatRate(line.tax_rate) : '0',
     tax: line.tax,
     periodStart: line.period_start,
@@ -146,9 +179,85 @@ function documentLine(line: InvoiceLine, identity: OrgIdentity, language: Invoic
   };
 }
 
+/** The snapshot columns of an invoice or a credit note (both tables have the same). */
+interface Snapshot {
+  issuer_id: number | null;
+  buyer: string | null;
+  language: 'fr' | 'en' | null;
+}
+
+interface Parties {
+  identity: OrgIdentity;
+  buyer: Buyer;
+  language: 'fr' | 'en';
+}
+
 /**
- * The document of invoice or credit note `number` (any case), checked by `checkInvoiceDocument`. A credit note
- * carries the lines of the invoice it voids, its amounts positive, and names that invoice (BT-25, BT-26).
+ * The seller, buyer and language a document is written with: those frozen when it was issued. A document issued
+ * before snapshots takes them now, and so does one whose frozen identity lacks what a legal invoice needs while the
+ * current one has it all (a snapshot that could not make a legal document is not frozen until it can): `freeze`
+ * then writes them, once the document they make is known to be valid, in its own small transaction and only over
+ * what the document held when read, so that of two renders at once the first writer wins and the other gets its
+ * snapshot. Refuses (78) an identity that lacks what a legal invoice needs.
+ */
+async function frozenParties(
+  db: Queryable,
+  document: { table: 'invoices' | 'credit_notes'; id: number; number: string; snapshot: Snapshot },
+  buyerNow: (country: string) => Promise<Buyer>,
+  needs: { vatLines: boolean },
+  options: LoadOptions,
+): Promise<{ parties: Parties; freeze: (() => Promise<Parties>) | null }> {
+  const { snapshot } = document;
+  const frozen = snapshot.issuer_id === null ? null : await readIssuer(db, snapshot.issuer_id);
+  const frozenComplete = frozen !== null && missingForInvoices(frozen, needs).length === 0;
+  const identity = frozenComplete ? frozen! : (options.identity ?? (await getIdentity(db)));
+  const missing = missingForInvoices(identity, needs);
+  if (missing.length > 0) {
+    throw configError(
+      `${document.number}: the organisation's identity lacks what a legal invoice needs: ${missing.map((m) => `${m.option} (${m.why})`).join('; ')}`,
+      `set ${missing.length === 1 ? 'it' : 'them'} with \`memberctl org set ${missing.map((m) => `${m.option} ...`).join(' ')}\``,
+    );
+  }
+  const buyer = snapshot.buyer !== null ? (JSON.parse(snapshot.buyer) as Buyer) : await buyerNow(identity.country);
+  const parties: Parties = {
+    identity,
+    buyer,
+    language: snapshot.language ?? options.language ?? buyer.language ?? options.defaultLanguage ?? (await getSetting(db, 'language')),
+  };
+  if (frozenComplete && snapshot.buyer !== null && snapshot.language !== null) return { parties, freeze: null };
+
+  const write = async (trx: Queryable) => {
+    const issuerId = frozenComplete ? snapshot.issuer_id! : await storeIssuer(trx, issuerSnapshot(identity), options.at ?? new Date().toISOString());
+    // the two tables have the same snapshot columns
+    const table = document.table as 'invoices';
+    let update = trx
+      .updateTable(table)
+      .set({
+        issuer_id: issuerId,
+        buyer: sql<string>`coalesce(buyer, ${JSON.stringify(parties.buyer)})`,
+        language: sql<'fr' | 'en'>`coalesce(language, ${parties.language})`,
+      })
+      .where('id', '=', document.id);
+    update = snapshot.issuer_id === null ? update.where('issuer_id', 'is', null) : update.where('issuer_id', '=', snapshot.issuer_id);
+    await update.execute();
+    const row = await trx.selectFrom(table).select(['issuer_id', 'buyer', 'language']).where('id', '=', document.id).executeTakeFirstOrThrow();
+    return { row, issuerId };
+  };
+  const freeze = async (): Promise<Parties> => {
+    const { row, issuerId } = db.isTransaction ? await write(db) : await (db as Kysely<Database>).transaction().execute(write);
+    return {
+      identity: row.issuer_id === issuerId ? identity : await readIssuer(db, row.issuer_id!),
+      buyer: JSON.parse(row.buyer!) as Buyer,
+      language: row.language!,
+    };
+  };
+  return { parties, freeze };
+}
+
+/**
+ * The document of invoice or credit note `number` (any case), checked by `checkInvoiceDocument`, with the seller
+ * and the buyer frozen as issued (`frozenParties`). A credit note carries the lines of the invoice it voids, its
+ * amounts positive, and names that invoice (BT-25, BT-26); its buyer is that of the invoice.
  */
 export async function loadInvoiceDocument(db: Queryable, number: string, options: LoadOptions = {}): Promise<InvoiceDocument> {
   const invoice = await findInvoice(db, number);
@@ -162,46 +271,31 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   if (invoice && invoice.status !== 'void') linesQuery = linesQuery.where('voided', '=', 0);
   const rows = await linesQuery.execute();
 
-  const identity = options.identity ?? (await getIdentity(db));
-  const vatLines = rows.some((l) => rateToScaled(l.tax_rate) > 0);
-  const missing = missingForInvoices(identity, { vatLines });
-  if (missing.length > 0) {
-    throw configError(
-      `${documentNumber}: the organisation's identity lacks what a legal invoice needs: ${missing.map((m) => `${m.option} (${m.why})`).join('; ')}`,
-      `set ${missing.length === 1 ? 'it' : 'them'} with \`memberctl org set ${missing.map((m) => `${m.option} ...`).join(' ')}\``,
-    );
-  }
-
-  const buyer = await buyerOf(db, target, identity.country);
-  const language = options.language ?? buyer.language ?? options.defaultLanguage ?? (await getSetting(db, 'language'));
-  const lines = rows.map((row) => documentLine(row, identity, language));
-  const base = {
-    currency: target.currency,
-    seller: sellerOf(identity),
-    buyer,
-    lines,
-    paymentTerms: null,
-    language,
+  // reverse charge needs the seller's VAT number as a taxed line does (BR-AE-03), and no exemption text
+  const vatLines = rows.some((l) => rateToScaled(l.tax_rate) > 0 || l.vat_category === 'AE');
+  const holder = invoice ? { table: 'invoices' as const, id: invoice.id, snapshot: invoice } : { table: 'credit_notes' as const, id: note!.note.id, snapshot: note!.note };
+  const buyerNow = async (country: string) => (target.buyer !== null ? (JSON.parse(target.buyer) as Buyer) : buyerAtIssue(db, target, country));
+  const { parties, freeze } = await frozenParties(db, { ...holder, number: documentNumber }, buyerNow, { vatLines }, options);
+  const paid = invoice ? ((await paidAmounts(db, [invoice.id])).get(invoice.id) ?? 0) : 0;
+  const build = ({ identity, buyer, language }: Parties) => {
+    const lines = rows.map((row) => documentLine(row, identity, language));
+    const base = { currency: target.currency, seller: sellerOf(identity), buyer, lines, paymentTerms: null, language };
+    const document = invoice
+      ? { ...base, kind: 'invoice' as const, number: invoice.number, issueDate: invoice.date, dueDate: invoice.due_date, totals: documentTotals(lines, paid) }
+      : {
+          ...base,
+          kind: 'credit_note' as const,
+          number: note!.note.number,
+          issueDate: note!.note.date,
+          dueDate: null,
+          totals: documentTotals(lines, 0),
+          corrects: { number: target.number, issueDate: target.date },
+        };
+    const checked = checkInvoiceDocument(document);
+    if (!checked.ok) throw dataError(`${documentNumber} cannot be written as a document: ${checked.problems.join('; ')}`);
+    return checked.document;
   };
-  const document = invoice
-    ? {
-        ...base,
-        kind: 'invoice' as const,
-        number: invoice.number,
-        issueDate: invoice.date,
-        dueDate: invoice.due_date,
-        totals: documentTotals(lines, (await paidAmounts(db, [invoice.id])).get(invoice.id) ?? 0),
-      }
-    : {
-        ...base,
-        kind: 'credit_note' as const,
-        number: note!.note.number,
-        issueDate: note!.note.date,
-        dueDate: null,
-        totals: documentTotals(lines, 0),
-        corrects: { number: target.number, issueDate: target.date },
-      };
-  const checked = checkInvoiceDocument(document);
-  if (!checked.ok) throw dataError(`${documentNumber} cannot be written as a document: ${checked.problems.join('; ')}`);
-  return checked.document;
+  const document = build(parties);
+  // a snapshot is written only once the document it makes is valid; another render may have written one first
+  return freeze ? build(await freeze()) : document;
 }
