@@ -34,6 +34,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// PDFKit, bundled, reads the sRGB profile of its PDF/A output intent from ./data/ beside the code that runs it
+fs.mkdirSync(path.join(outdir, 'data'));
+fs.copyFileSync(path.join(root, 'node_modules/pdfkit/js/data/sRGB_IEC61966_2_1.icc'), path.join(outdir, 'data/sRGB_IEC61966_2_1.icc'));
 await build({
   absWorkingDir: root,
   entryPoints: { reference: 'src/reference.ts' },
