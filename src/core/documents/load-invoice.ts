@@ -155,3 +155,21 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   if (!checked.ok) throw dataError(`${documentNumber} cannot be written as a document: ${checked.problems.join('; ')}`);
   return checked.document;
 }
+
+/**
+ * The documents of `numbers`, in that order, each loaded and checked by `loadInvoiceDocument` (the first refusal
+ * throws); a document named twice (inv-2026-00001 INV-2026-00001) comes once.
+ */
+export async function loadInvoiceDocuments(db: Queryable, numbers: readonly string[], options: LoadOptions = {}): Promise<InvoiceDocument[]> {
+  const identity = options.identity ?? (await getIdentity(db));
+  const language = options.language ?? (await getSetting(db, 'language'));
+  const documents: InvoiceDocument[] = [];
+  const seen = new Set<string>();
+  for (const number of numbers) {
+    const doc = await loadInvoiceDocument(db, number, { identity, language });
+    if (seen.has(doc.number)) continue;
+    seen.add(doc.number);
+    documents.push(doc);
+  }
+  return documents;
+}
