@@ -2,8 +2,8 @@
  * Writes documents to their files: each is rendered (on the render workers when there are many, see
  * render-pool.ts), then written to a temporary file beside its target, synced and renamed into place
  * (safe-file.ts), so a file is whole or absent. A few files are written at once: syncing one waits on the disk, and
- * the disk takes several syncs in about the time of one. A failure stops the batch: the files written before it
- * stay, whole, and the error says how many they are; the document that failed is not written, nor those after it.
+ * the disk takes several syncs in about the time of one. A failure stops the batch: no further document is
+ * started, those being written finish, the files written stay, whole, and the error says how many they are.
  */
 import path from 'node:path';
 import type { InvoiceDocument } from '../core/documents/invoice-document.js';

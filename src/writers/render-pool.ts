@@ -60,7 +60,8 @@ function workerPool(format: DocumentFormat, threads: number): Renderer {
     }
   };
   const workers = Array.from({ length: threads }, (_, index) => {
-    const worker = new Worker(workerFile, { workerData: { format } });
+    // a small young generation: a document's garbage is short-lived, and each thread's heap counts in the RSS
+    const worker = new Worker(workerFile, { workerData: { format }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     worker.on('message', (reply: RenderReply) => {
       const job = waiting.get(reply.id);
       if (job === undefined) return;

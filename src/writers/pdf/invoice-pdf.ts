@@ -56,7 +56,7 @@ export function loadPdfFonts(): PdfFonts {
 }
 
 /** Past this many words a shared layout cache starts again, so that a batch of any size keeps bounded memory. */
-const maxSharedLayouts = 20_000;
+const maxSharedLayouts = 4000;
 
 /**
  * PDFKit shapes each word with fontkit (kerning, ligatures) and caches the result in the font of one document
