@@ -1,4 +1,5 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
+import { documents } from './documents.mjs';
 import { importBench, importBigBench, importProblemsBench } from './import.mjs';
 import { invoices } from './invoices.mjs';
 import { membersList } from './members-list.mjs';
@@ -6,4 +7,4 @@ import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
 import { stripeBench } from './stripe.mjs';
 
-export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench, documents];

@@ -29,7 +29,13 @@ export async function measureCli(args, options = {}) {
   const reporter = path.join(root, 'bench', 'rss-reporter.mjs');
   const result = await measure(process.execPath, ['--import', reporter, bin, ...args], options);
   const match = /__PEAK_RSS_KB=(\d+)/.exec(result.stderr);
-  return { ...result, peakRssMb: match ? Number(match[1]) / 1024 : null, stderr: result.stderr.replace(/__PEAK_RSS_KB=\d+\n?/, '') };
+  const cpu = /__CPU_US=(\d+)/.exec(result.stderr);
+  return {
+    ...result,
+    peakRssMb: match ? Number(match[1]) / 1024 : null,
+    cpuMs: cpu ? Number(cpu[1]) / 1000 : null,
+    stderr: result.stderr.replace(/__PEAK_RSS_KB=\d+\n?/, '').replace(/__CPU_US=\d+\n?/, ''),
+  };
 }
 
 export async function best(times, fn) {

@@ -4,6 +4,7 @@
 // `npm run typecheck` (tsc), which CI runs.
 // The command reference generator (src/reference.ts, run by `npm run docs`) is bundled on its own into
 // dist/reference.js, so that the CLI's own files stay as they are.
+// The render worker (PDFs drawn on every core, src/writers/render-pool.ts) is an entry point too.
 // Left in node_modules: better-sqlite3 (a native addon), pg (it looks for an optional native driver), and exceljs,
 // which is loaded only for xlsx files and calls the deprecated Buffer(), which Node only tolerates from node_modules.
 import fs from 'node:fs';
@@ -17,7 +18,7 @@ const outdir = path.join(root, 'dist');
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts', 'csv-worker': 'src/importers/csv-worker.ts' },
+  entryPoints: { cli: 'src/cli.ts', 'csv-worker': 'src/importers/csv-worker.ts', 'render-worker': 'src/writers/render-worker.ts' },
   outdir,
   // the chunks sit beside the entry points: csv.ts finds the worker as ./csv-worker.js next to itself
   chunkNames: '[name]-[hash]',
@@ -34,6 +35,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// PDFKit, bundled, reads the sRGB profile of its PDF/A output intent from ./data/ beside the code that runs it
+fs.mkdirSync(path.join(outdir, 'data'));
+fs.copyFileSync(path.join(root, 'node_modules/pdfkit/js/data/sRGB_IEC61966_2_1.icc'), path.join(outdir, 'data/sRGB_IEC61966_2_1.icc'));
 await build({
   absWorkingDir: root,
   entryPoints: { reference: 'src/reference.ts' },

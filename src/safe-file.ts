@@ -166,6 +166,13 @@ export function cannotWrite(flag: string, file: string, error: unknown, what = '
 
 const isSystemError = (error: unknown) => typeof (error as { code?: unknown })?.code === 'string' && /^E[A-Z]+$/.test((error as { code: string }).code);
 
+export interface OutputOptions {
+  /** added to the message of a failure, e.g. what stays done */
+  after?: string;
+  /** false when the caller syncs the folder once after writing many files into it (default true) */
+  syncFolder?: boolean;
+}
+
 /**
  * One output being written: bytes go to a temporary file (`.NAME.tmp-RANDOM`, 0600) in the target's folder;
  * `commit` syncs it and renames it over the target, `discard` removes it. A symbolic link is followed (the file it
@@ -182,8 +189,10 @@ export class OutputFile {
   private failure: unknown = null;
   /** Added to the message of a failure, e.g. what stays done. */
   private readonly after: string;
+  /** false: the caller syncs the folder itself, once for many files (`syncFolder`) */
+  private readonly syncsFolder: boolean;
 
-  private constructor(file: string, flag: string, target: string, plain: boolean, temp: string, fd: number, after: string) {
+  private constructor(file: string, flag: string, target: string, plain: boolean, temp: string, fd: number, after: string, syncsFolder: boolean) {
     this.file = file;
     this.flag = flag;
     this.target = target;
@@ -191,10 +200,11 @@ export class OutputFile {
     this.temp = temp;
     this.fd = fd;
     this.after = after;
+    this.syncsFolder = syncsFolder;
   }
 
   /** Creates the temporary file; a failure is a UserError (73) naming the flag and the file. */
-  static create(file: string, flag: string, options: { after?: string } = {}): OutputFile {
+  static create(file: string, flag: string, options: OutputOptions = {}): OutputFile {
     const after = options.after ?? '';
     let target: string;
     try {
@@ -209,7 +219,7 @@ export class OutputFile {
     const temp = path.join(folder, `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
     try {
       // wx: never through a file or a link someone put there
-      return new OutputFile(file, flag, target, plain, temp, fs.openSync(temp, 'wx', outputMode), after);
+      return new OutputFile(file, flag, target, plain, temp, fs.openSync(temp, 'wx', outputMode), after, options.syncFolder ?? true);
     } catch (error) {
       throw cannotWrite(flag, file, error, 'cannot be created', after);
     }
@@ -256,7 +266,7 @@ export class OutputFile {
       this.fd = null;
       if (this.plain) {
         fs.renameSync(this.temp, this.target);
-        syncFolder(path.dirname(this.target));
+        if (this.syncsFolder) syncFolder(path.dirname(this.target));
       } else {
         copyInto(this.temp, this.target);
         fs.rmSync(this.temp, { force: true });
@@ -291,7 +301,7 @@ export class OutputFile {
 }
 
 /** Makes a rename durable: the folder's entry is synced too (best effort: some file systems refuse). */
-function syncFolder(folder: string): void {
+export function syncFolder(folder: string): void {
   let fd: number | null = null;
   try {
     fd = fs.openSync(folder, 'r');
@@ -325,7 +335,7 @@ function copyInto(from: string, to: string): void {
  * Writes a whole output: `fill` writes into the `OutputFile`, which is committed when it returns and discarded when
  * it throws. Errors writing are UserErrors naming the flag and the file (73; 74 for an I/O error).
  */
-export async function writeOutput<T>(file: string, flag: string, fill: (out: OutputFile) => T | Promise<T>, options: { after?: string } = {}): Promise<T> {
+export async function writeOutput<T>(file: string, flag: string, fill: (out: OutputFile) => T | Promise<T>, options: OutputOptions = {}): Promise<T> {
   const out = OutputFile.create(file, flag, options);
   let value: T;
   try {
@@ -336,6 +346,44 @@ export async function writeOutput<T>(file: string, flag: string, fill: (out: Out
   }
   out.commit();
   return value;
+}
+
+/**
+ * `writeOutput` of bytes already in memory, with the file system's calls (write, sync, rename) on libuv's threads,
+ * so that several files can be written at once, each whole or absent. A device or a pipe goes through
+ * `writeOutput`.
+ */
+export async function writeBytesOutput(file: string, flag: string, bytes: Uint8Array, options: OutputOptions = {}): Promise<void> {
+  const after = options.after ?? '';
+  let target: string;
+  try {
+    target = landing(file);
+  } catch (error) {
+    throw cannotWrite(flag, file, error, 'cannot be created', after);
+  }
+  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) throw cantCreateError(`${flag} ${file} is a folder; give a file name${after}`);
+  if (stat !== undefined && !stat.isFile()) return writeOutput(file, flag, (out) => out.write(bytes), options);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
+  let handle: fs.promises.FileHandle | null;
+  try {
+    // wx: never through a file or a link someone put there
+    handle = await fs.promises.open(temp, 'wx', outputMode);
+  } catch (error) {
+    throw cannotWrite(flag, file, error, 'cannot be created', after);
+  }
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+    await handle.close();
+    handle = null;
+    await fs.promises.rename(temp, target);
+    if (options.syncFolder ?? true) syncFolder(path.dirname(target));
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await fs.promises.rm(temp, { force: true });
+    throw isSystemError(error) ? cannotWrite(flag, file, error, 'cannot be written', `; nothing was written to it${after}`) : error;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { type Action, examples, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { InvoiceFilter, InvoiceJson } from '../core/billing/invoices.js';
-import type { InvoiceDocument } from '../core/documents/invoice-document.js';
+import type { DocumentFormat } from '../writers/document-render.js';
 import type { InvoiceRunResult } from '../core/billing/invoicing.js';
 import type { JobOptions } from '../core/jobs/jobs.js';
 import type { Db, Queryable } from '../db/connect.js';
@@ -216,57 +216,103 @@ export async function runLockedJob<T>(ctx: Context, flags: RunFlags, name: strin
   ).finally(() => progress.stop());
 }
 
+interface SelectionFlags {
+  from?: string;
+  to?: string;
+  status?: string;
+}
+
+/** The selection options of `invoices einvoice` and `invoices pdf`, instead of numbers. */
+const selectionOptions = (command: Command) =>
+  command
+    .option('--from <date>', 'instead of numbers: the invoices and credit notes issued on or after this day', parseDateOption('--from'))
+    .option('--to <date>', 'instead of numbers: the invoices and credit notes issued on or before this day', parseDateOption('--to'))
+    .option('--status <status>', 'instead of numbers, or with --from/--to: the invoices of this status (open, paid or void), no credit note');
+
 /**
- * Writes the documents of `numbers`: every number is loaded and checked and every output path checked before the
- * first file is written; each file is whole or absent (`writeOutput`).
+ * Writes the documents of `numbers`, or of the selection (`--from`, `--to`, `--status`): every document is loaded
+ * and checked and every output path checked before the first file is written; each file is whole or absent, and a
+ * failure while writing leaves the files written before it, whole (writer: document-files.ts).
  */
-async function writeDocuments(
-  ctx: Context,
-  numbers: string[],
-  output: string | undefined,
-  extension: 'xml' | 'pdf',
-  format: string,
-  render: (doc: InvoiceDocument) => Promise<string | Uint8Array>,
-): Promise<void> {
+async function writeDocuments(ctx: Context, numbers: string[], flags: SelectionFlags & { output?: string }, format: DocumentFormat): Promise<void> {
   const fs = await import('node:fs');
   const path = await import('node:path');
-  const { checkOutput, outputGuard, writeOutput } = await import('../safe-file.js');
-  const { loadInvoiceDocument } = await import('../core/documents/load-invoice.js');
+  const { checkOutput, outputGuard } = await import('../safe-file.js');
+  const { loadInvoiceDocuments } = await import('../core/documents/load-invoice.js');
   const { getIdentity } = await import('../core/org/org-store.js');
   const { getSetting } = await import('../core/kernel/settings.js');
+  const { documentExtension } = await import('../writers/document-render.js');
+  const { writeDocumentFiles } = await import('../writers/document-files.js');
+  if (flags.status !== undefined && !statuses.includes(flags.status as InvoiceStatus)) {
+    throw usageError(`--status: "${flags.status}" is not a status; use open, paid or void`);
+  }
+  const selecting = flags.from !== undefined || flags.to !== undefined || flags.status !== undefined;
+  if (selecting && numbers.length > 0) throw usageError('give invoice numbers or a selection (--from, --to, --status), not both');
+  if (!selecting && numbers.length === 0) {
+    throw usageError('give invoice or credit note numbers, or a selection', 'e.g. `--from 2026-01-01 --to 2026-01-31 -o DIR`');
+  }
+  if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw usageError(`--from ${flags.from} is after --to ${flags.to}`);
   const wanted = [...new Set(numbers.map((n) => n.trim()))];
+  const many = selecting || wanted.length > 1;
+  const what = selecting ? 'a selection needs' : 'several numbers need';
+  // -o -: the one document on standard output
+  const toStdout = flags.output === '-';
+  if (toStdout && many) {
+    throw usageError(`-o -: several documents cannot be written to standard output; ${what} -o DIR, an existing folder`, 'Give a folder: each document is written to NUMBER.pdf or NUMBER.xml in it.');
+  }
+  if (toStdout && ctx.out.json) throw usageError('--json with -o -: standard output carries the document; give -o FILE');
+  const output = flags.output;
   let folder: string | null = null;
   if (output === undefined) folder = '.';
+  else if (toStdout) folder = null;
   else {
     const stat = fs.statSync(output, { throwIfNoEntry: false });
     if (stat?.isDirectory()) folder = output;
-    else if (wanted.length > 1 && stat === undefined) {
-      throw cantCreateError(`-o ${output}: folder ${path.resolve(output)} does not exist; several numbers need -o DIR, an existing folder; nothing was written`, 'Create the folder first.');
-    } else if (wanted.length > 1) throw usageError(`-o ${output}: several numbers need -o DIR, an existing folder`);
+    else if (many && stat === undefined) {
+      throw cantCreateError(`-o ${output}: folder ${path.resolve(output)} does not exist; ${what} -o DIR, an existing folder; nothing was written`, 'Create the folder first.');
+    } else if (many && !stat!.isFile()) {
+      throw usageError(`-o ${output}: several documents cannot be written to one stream; ${what} -o DIR, an existing folder`, 'Give a folder: each document is written to NUMBER.pdf or NUMBER.xml in it.');
+    } else if (many) throw usageError(`-o ${output}: ${what} -o DIR, an existing folder`);
   }
   const db = await ctx.db();
+  if (selecting) {
+    const { selectDocumentNumbers } = await import('../core/documents/select-documents.js');
+    wanted.push(...(await selectDocumentNumbers(db.kysely, { from: flags.from, to: flags.to, status: flags.status as InvoiceStatus | undefined })));
+    if (wanted.length === 0) {
+      ctx.out.info(`No invoice or credit note matches ${selectionText(flags)}; nothing was written.`);
+      ctx.out.result({ written: [] }, () => null);
+      return;
+    }
+  }
   const identity = await getIdentity(db.kysely);
-  // each document is in its payer's language, else this one
+  // each document is in the language it was issued in, else its payer's, else this one
   const defaultLanguage = await getSetting(db.kysely, 'language');
-  const documents: InvoiceDocument[] = [];
-  for (const number of wanted) {
-    const doc = await loadInvoiceDocument(db.kysely, number, { identity, defaultLanguage });
-    // the same document given twice (inv-2026-00001 INV-2026-00001) is written once
-    if (!documents.some((d) => d.number === doc.number)) documents.push(doc);
+  const documents = await loadInvoiceDocuments(db.kysely, wanted, { identity, defaultLanguage });
+  if (toStdout) {
+    const { assertStdoutOpen } = await import('../safe-file.js');
+    const { DocumentRenderer } = await import('../writers/document-render.js');
+    assertStdoutOpen(`the ${format} of ${documents[0]!.number}`);
+    const bytes = await new DocumentRenderer(format).render(documents[0]!);
+    await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve())));
+    ctx.out.info(`Wrote ${documents[0]!.number} (${format}) to standard output.`);
+    return;
   }
-  const targets = documents.map((doc) => (folder === null ? output! : path.join(folder, `${doc.number}.${extension}`)));
+  const extension = documentExtension[format];
+  const files = documents.map((doc) => ({ doc, file: folder === null ? output! : path.join(folder, `${doc.number}.${extension}`) }));
   const guard = await outputGuard(ctx.dbUrl, []);
-  for (const file of targets) checkOutput(file, '-o', guard);
-  const written: Array<{ number: string; file: string; format: string }> = [];
-  for (const [i, doc] of documents.entries()) {
-    const content = await render(doc);
-    const file = targets[i]!;
-    const after = written.length > 0 ? ` (written before it: ${written.map((w) => w.file).join(', ')})` : '';
-    await writeOutput(file, '-o', (out) => out.write(content), { after });
-    written.push({ number: doc.number, file, format });
-  }
-  ctx.out.result({ written }, () => written.map((w) => `Wrote ${w.file} (${w.number}, ${w.format}).`).join('\n'));
+  for (const { file } of files) checkOutput(file, '-o', guard);
+  const { startProgress } = await import('../progress.js');
+  const progress = await startProgress(ctx.out, 'Writing', files.length);
+  const written = await writeDocumentFiles(format, files, () => progress.tick()).finally(() => progress.stop());
+  const lines = () => written.map((w) => `Wrote ${w.file} (${w.number}, ${w.format}).`).join('\n');
+  // a document sent to a device or a pipe (-o /dev/stdout) is followed by nothing on it
+  if (folder === null && !fs.statSync(output!, { throwIfNoEntry: false })?.isFile() && !ctx.out.json) ctx.out.info(lines());
+  else ctx.out.result({ written }, lines);
+  if (selecting) ctx.out.info(`${plural(written.length, 'document')} written (${selectionText(flags)}).`);
 }
+
+const selectionText = (flags: SelectionFlags) =>
+  [flags.from && `from ${flags.from}`, flags.to && `to ${flags.to}`, flags.status && `status ${flags.status}`].filter(Boolean).join(', ');
 
 function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null; voidReason: string | null; payments: string[] }): string {
   const head = [
@@ -392,42 +438,48 @@ export function registerInvoices(program: Command, action: Action): void {
   );
 
   examples(
-    invoices
-      .command('einvoice')
-      .argument('<number...>', 'invoice numbers (INV-...) or credit note numbers (CN-...)')
-      .description('write the EN 16931 e-invoice of invoices or credit notes: CII (D16B) or UBL 2.1 XML')
-      .requiredOption('--format <cii|ubl>', 'cii (UN/CEFACT Cross Industry Invoice) or ubl (OASIS UBL 2.1)')
-      .option('-o, --output <file|dir>', 'the file (one number) or an existing folder (several); default: NUMBER.xml here')
-      .action(
-        action(async (ctx, numbers: string[], flags: { format: string; output?: string }) => {
-          const format = flags.format.trim().toLowerCase();
-          if (format !== 'cii' && format !== 'ubl') throw usageError(`--format: "${flags.format}" is not an e-invoice format; use cii or ubl`);
-          const { writeCii } = await import('../writers/einvoice/cii.js');
-          const { writeUbl } = await import('../writers/einvoice/ubl.js');
-          await writeDocuments(ctx, numbers, flags.output, 'xml', format, async (doc) => (format === 'cii' ? writeCii(doc) : writeUbl(doc)));
-        }),
-      ),
+    selectionOptions(
+      invoices
+        .command('einvoice')
+        .argument('[number...]', 'invoice numbers (INV-...) or credit note numbers (CN-...); or a selection with --from, --to, --status')
+        .description('write the EN 16931 e-invoice of invoices or credit notes: CII (D16B), UBL 2.1 XML, or Factur-X (PDF/A-3 with the CII inside)')
+        .requiredOption('--format <cii|ubl|facturx>', 'cii (UN/CEFACT Cross Industry Invoice), ubl (OASIS UBL 2.1) or facturx (Factur-X 1.0 EN 16931: PDF/A-3b, CII embedded)')
+        .option('-o, --output <file|dir>', 'the file (one number) or an existing folder (several, or a selection); default: NUMBER.xml here (NUMBER.pdf for facturx)'),
+    ).action(
+      action(async (ctx, numbers: string[], flags: SelectionFlags & { format: string; output?: string }) => {
+        const format = flags.format.trim().toLowerCase();
+        if (format !== 'cii' && format !== 'ubl' && format !== 'facturx') throw usageError(`--format: "${flags.format}" is not an e-invoice format; use cii, ubl or facturx`);
+        await writeDocuments(ctx, numbers, flags, format);
+      }),
+    ),
     [
       'memberctl invoices einvoice INV-2026-00001 --format cii',
       'memberctl invoices einvoice INV-2026-00001 --format ubl -o INV-2026-00001-ubl.xml',
+      'memberctl invoices einvoice INV-2026-00001 --format facturx',
       'memberctl invoices einvoice INV-2026-00001 INV-2026-00002 CN-2026-00001 --format cii -o einvoices/',
+      'memberctl invoices einvoice --format facturx --from 2026-01-01 --to 2026-01-31 -o facturx-2026-01/',
     ],
   );
 
   examples(
-    invoices
-      .command('pdf')
-      .argument('<number...>', 'invoice numbers (INV-...) or credit note numbers (CN-...)')
-      .description('write the PDF of invoices or credit notes (A4, in the payer\'s language, else the `language` setting)')
-      .option('-o, --output <file|dir>', 'the file (one number) or an existing folder (several); default: NUMBER.pdf here')
-      .action(
-        action(async (ctx, numbers: string[], flags: { output?: string }) => {
-          const { loadPdfFonts, renderInvoicePdf } = await import('../writers/pdf/invoice-pdf.js');
-          const fonts = loadPdfFonts();
-          await writeDocuments(ctx, numbers, flags.output, 'pdf', 'pdf', (doc) => renderInvoicePdf(doc, { fonts }));
-        }),
-      ),
-    ['memberctl invoices pdf INV-2026-00001', 'memberctl invoices pdf INV-2026-00001 INV-2026-00002 -o pdfs/', 'memberctl invoices pdf CN-2026-00001 -o avoir.pdf'],
+    selectionOptions(
+      invoices
+        .command('pdf')
+        .argument('[number...]', 'invoice numbers (INV-...) or credit note numbers (CN-...); or a selection with --from, --to, --status')
+        .description('write the PDF of invoices or credit notes (A4, in the payer\'s language, else the `language` setting)')
+        .option('-o, --output <file|dir>', 'the file (one number) or an existing folder (several, or a selection); default: NUMBER.pdf here'),
+    ).action(
+      action(async (ctx, numbers: string[], flags: SelectionFlags & { output?: string }) => {
+        await writeDocuments(ctx, numbers, flags, 'pdf');
+      }),
+    ),
+    [
+      'memberctl invoices pdf INV-2026-00001',
+      'memberctl invoices pdf INV-2026-00001 INV-2026-00002 -o pdfs/',
+      'memberctl invoices pdf CN-2026-00001 -o avoir.pdf',
+      'memberctl invoices pdf --from 2026-03-01 --to 2026-03-31 -o pdfs/',
+      'memberctl invoices pdf --status open -o relances/',
+    ],
   );
 
   examples(

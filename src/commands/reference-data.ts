@@ -231,21 +231,21 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'invoices einvoice': {
     exits: {
-      64: 'a `--format` other than cii or ubl; several numbers with `-o` a file',
-      65: 'an unknown number (the closest are named), or a document that breaks the EN 16931 rules',
-      73: 'an output that cannot be written (a missing folder, a refused path): nothing is written for any number checked before',
-      78: "the organisation's identity lacks what a legal invoice needs (every missing field, with its `org set` option)",
+      64: 'a `--format` other than cii, ubl or facturx; numbers and a selection together, or neither; a bad `--from`, `--to` or `--status`; several documents (several numbers, a selection) with `-o` a file or `-o -`',
+      65: 'an unknown number (the closest are named), or a document that breaks the EN 16931 rules: nothing is written',
+      73: 'an output that cannot be written (a missing folder, a refused path): nothing is written; a failure while writing (a full disk) keeps the files written before it, whole, and says how many',
+      78: "the organisation's identity lacks what a legal invoice needs (every missing field, with its `org set` option): nothing is written",
     },
-    json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, `format` `cii` or `ubl`.',
+    json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, in the order of the numbers or of the selection, `format` `cii`, `ubl` or `facturx`; `{"written": []}` when a selection matches nothing (exit 0).',
   },
   'invoices pdf': {
     exits: {
-      64: 'several numbers with `-o` a file',
-      65: 'an unknown number (the closest are named), or a document that breaks its rules',
-      73: 'an output that cannot be written (a missing folder, a refused path): nothing is written for any number checked before',
-      78: "the organisation's identity lacks what a legal invoice needs (every missing field, with its `org set` option)",
+      64: 'numbers and a selection together, or neither; a bad `--from`, `--to` or `--status`; several documents (several numbers, a selection) with `-o` a file or `-o -`',
+      65: 'an unknown number (the closest are named), or a document that breaks its rules: nothing is written',
+      73: 'an output that cannot be written (a missing folder, a refused path): nothing is written; a failure while writing (a full disk) keeps the files written before it, whole, and says how many',
+      78: "the organisation's identity lacks what a legal invoice needs (every missing field, with its `org set` option): nothing is written",
     },
-    json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, `format` `pdf`.',
+    json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, in the order of the numbers or of the selection, `format` `pdf`; `{"written": []}` when a selection matches nothing (exit 0).',
   },
   'payments record': {
     exits: { 64: 'malformed or ambiguous amount, unknown method, date after today', 65: 'void or unknown invoice, date before the invoice' },

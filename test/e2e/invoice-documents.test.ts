@@ -101,11 +101,11 @@ describe.each(dialects)('invoice documents from the built CLI on %s', (dialect) 
     expect(fatalAsserts(fs.readFileSync(path.join(here, `${ann}.xml`), 'utf8'), 'ubl')).toEqual([]);
     expect((fs.statSync(path.join(here, `${ann}.xml`)).mode & 0o777).toString(8)).toBe('600');
 
-    // only cii and ubl
-    for (const format of ['facturx', 'pdf']) {
+    // only cii, ubl and facturx
+    for (const format of ['pdf', 'zugferd']) {
       const refused = await runCli(['invoices', 'einvoice', ann, '--format', format], { db, cwd: here });
       expect(refused.code).toBe(64);
-      expect(refused.stderr).toContain('use cii or ubl');
+      expect(refused.stderr).toContain('use cii, ubl or facturx');
     }
   });
 

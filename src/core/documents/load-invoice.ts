@@ -299,3 +299,21 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   // a snapshot is written only once the document it makes is valid; another render may have written one first
   return freeze ? build(await freeze()) : document;
 }
+
+/**
+ * The documents of `numbers`, in that order, each loaded and checked by `loadInvoiceDocument` (the first refusal
+ * throws); a document named twice (inv-2026-00001 INV-2026-00001) comes once.
+ */
+export async function loadInvoiceDocuments(db: Queryable, numbers: readonly string[], options: LoadOptions = {}): Promise<InvoiceDocument[]> {
+  const identity = options.identity ?? (await getIdentity(db));
+  const defaultLanguage = options.defaultLanguage ?? (await getSetting(db, 'language'));
+  const documents: InvoiceDocument[] = [];
+  const seen = new Set<string>();
+  for (const number of numbers) {
+    const doc = await loadInvoiceDocument(db, number, { ...options, identity, defaultLanguage });
+    if (seen.has(doc.number)) continue;
+    seen.add(doc.number);
+    documents.push(doc);
+  }
+  return documents;
+}

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import { type InvoiceDocument, isBusinessBuyer, type VatSubtotal } from '../../core/documents/invoice-document.js';
@@ -25,6 +26,16 @@ export interface PdfFonts {
   bold: fontkit.Font;
   /** each font's shaped words, shared by the documents drawn with it (see `shareLayouts`) */
   layouts: { regular: Record<string, unknown>; bold: Record<string, unknown> };
+  /** each font's embedded subsets by their list of glyphs, shared by the documents drawn with it (see `shareSubsets`) */
+  subsets: { regular: Map<string, Uint8Array>; bold: Map<string, Uint8Array> };
+  /** each font's glyphs of `subsetBase`, looked up once */
+  base: { regular?: BaseGlyph[]; bold?: BaseGlyph[] };
+}
+
+interface BaseGlyph {
+  id: number;
+  advanceWidth: number;
+  codePoints: number[];
 }
 
 /** DejaVu Sans (dejavu-fonts-ttf, Bitstream Vera licence): full Latin coverage, €, ¥ and the narrow no-break space. */
@@ -35,11 +46,17 @@ export function loadPdfFonts(): PdfFonts {
     if (!('layout' in font)) throw new Error(`${name} is a font collection, not a font`);
     return font;
   };
-  return { regular: open('DejaVuSans.ttf'), bold: open('DejaVuSans-Bold.ttf'), layouts: { regular: Object.create(null), bold: Object.create(null) } };
+  return {
+    regular: open('DejaVuSans.ttf'),
+    bold: open('DejaVuSans-Bold.ttf'),
+    layouts: { regular: Object.create(null), bold: Object.create(null) },
+    subsets: { regular: new Map(), bold: new Map() },
+    base: {},
+  };
 }
 
 /** Past this many words a shared layout cache starts again, so that a batch of any size keeps bounded memory. */
-const maxSharedLayouts = 20_000;
+const maxSharedLayouts = 4000;
 
 /**
  * PDFKit shapes each word with fontkit (kerning, ligatures) and caches the result in the font of one document
@@ -57,6 +74,94 @@ function shareLayouts(pdf: PDFKit.PDFDocument, name: 'regular' | 'bold', fonts: 
     fonts.layouts[name] = shared;
   }
   embedded.layoutCache = shared;
+}
+
+/**
+ * The characters every document's subset holds, whether it uses them or not: the printable ASCII, the letters of
+ * French, the typographic marks and the currency signs the documents print. Nearly every invoice then embeds the
+ * same subset, encoded once per font (`shareSubsets`); a document with other characters (Lefèvre has none, Nguyễn
+ * has) adds them after these and gets its own. About 8 KB more per font in each file.
+ */
+const subsetBase = (() => {
+  let ascii = '';
+  for (let code = 0x20; code <= 0x7e; code += 1) ascii += String.fromCharCode(code);
+  const french = 'àâäçéèêëîïôöùûüÿæœÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ';
+  return `${ascii}${french}\u00a0\u202f«»‘’“”–—…·°§€£¥`;
+})();
+
+/** Past this many subsets per font a shared cache starts again (each is tens of kilobytes). */
+const maxSharedSubsets = 32;
+
+interface SubsetInternals {
+  subset?: { glyphs: number[]; includeGlyph(glyph: number): number; encode(): Uint8Array };
+  widths?: Array<number | undefined>;
+  unicode?: Array<number[] | undefined>;
+  scale?: number;
+}
+
+/**
+ * Encoding a font's subset (fontkit decodes and re-encodes each glyph and the hinting tables) was the largest cost
+ * of an invoice. Every document's subset starts with the glyphs of `subsetBase`, in one order, so that most
+ * documents have the same list of glyphs; the bytes fontkit encodes depend on that list and the font alone, so the
+ * documents drawn with `fonts` share them. The widths and Unicode values of the base glyphs are recorded as PDFKit
+ * records those of the glyphs it draws (EmbeddedFont.encode): the font's /W and /ToUnicode describe the whole
+ * subset. This reaches into PDFKit's EmbeddedFont (`subset`, `widths`, `unicode`, present since 0.13); without
+ * them the document embeds its own subset, as PDFKit does by default.
+ */
+function shareSubsets(pdf: PDFKit.PDFDocument, name: 'regular' | 'bold', fonts: PdfFonts): void {
+  const embedded = (pdf as unknown as { _font?: SubsetInternals })._font;
+  const subset = embedded?.subset;
+  if (embedded === undefined || subset === undefined || !Array.isArray(embedded.widths) || !Array.isArray(embedded.unicode) || typeof embedded.scale !== 'number') return;
+  fonts.base[name] ??= fonts[name].glyphsForString(subsetBase).map((glyph) => ({ id: glyph.id, advanceWidth: glyph.advanceWidth, codePoints: glyph.codePoints }));
+  for (const glyph of fonts.base[name]) {
+    const id = subset.includeGlyph(glyph.id);
+    embedded.widths[id] ??= glyph.advanceWidth * embedded.scale;
+    embedded.unicode[id] ??= glyph.codePoints;
+  }
+  // a compressed document gets the font program compressed once too, as PDFKit would have compressed it
+  const deflated = (pdf as unknown as { compress?: unknown }).compress === true && preDeflated(pdf, embedded);
+  const encode = subset.encode.bind(subset);
+  subset.encode = () => {
+    const key = `${deflated ? 'deflated' : 'plain'}:${subset.glyphs.join(',')}`;
+    let shared = fonts.subsets[name];
+    const known = shared.get(key);
+    if (known !== undefined) return known;
+    if (shared.size >= maxSharedSubsets) {
+      shared = new Map();
+      fonts.subsets[name] = shared;
+    }
+    const bytes = deflated ? zlib.deflateSync(encode()) : encode();
+    shared.set(key, bytes);
+    return bytes;
+  };
+}
+
+/**
+ * Makes the font file that `EmbeddedFont.embed` creates (its first object, `document.ref()`) one whose bytes come
+ * compressed: a stream that has a /Filter when it is created is written as given (PDFReference). False, and
+ * nothing changed, when PDFKit's EmbeddedFont has no `embed`.
+ */
+function preDeflated(pdf: PDFKit.PDFDocument, embedded: SubsetInternals): boolean {
+  const font = embedded as SubsetInternals & { embed?: () => unknown };
+  const doc = pdf as unknown as { ref?: (data?: Record<string, unknown>) => unknown };
+  if (typeof font.embed !== 'function' || typeof doc.ref !== 'function') return false;
+  const embed = font.embed.bind(font);
+  font.embed = () => {
+    const ref = doc.ref!;
+    let first = true;
+    doc.ref = (data = {}) => {
+      const fontFile = first;
+      first = false;
+      return ref.call(pdf, fontFile ? { ...data, Filter: 'FlateDecode' } : data);
+    };
+    try {
+      return embed();
+    } finally {
+      // PDFKit's own ref(), from its prototype, again
+      delete doc.ref;
+    }
+  };
+  return true;
 }
 
 // PDFKit takes a parsed fontkit font wherever it takes a font file (its types list only files and buffers)
@@ -118,6 +223,7 @@ export function createInvoicePdfDocument(document: InvoiceDocument, fonts: PdfFo
   for (const name of ['bold', 'regular'] as const) {
     pdf.font(name);
     shareLayouts(pdf, name, fonts);
+    shareSubsets(pdf, name, fonts);
   }
   return pdf;
 }
@@ -180,12 +286,14 @@ function font(ctx: Context, name: 'regular' | 'bold', points: number, color = co
   return ctx.pdf.font(name).fontSize(points).fillColor(color);
 }
 
-/** Writes a text in a box of `width` at (x, y), wrapping; returns its height. */
+/**
+ * Writes a text in a box of `width` at (x, y), wrapping; returns its height: where PDFKit left its position, the
+ * same figure as `heightOfString` without wrapping the text a second time (every text is placed where it fits, so
+ * none runs onto another page).
+ */
 function text(ctx: Context, value: string, x: number, y: number, width: number, options: PDFKit.Mixins.TextOptions = {}): number {
-  const all = { width, lineGap: 1, ...options };
-  const height = ctx.pdf.heightOfString(value, all);
-  ctx.pdf.text(value, x, y, all);
-  return height;
+  ctx.pdf.text(value, x, y, { width, lineGap: 1, ...options });
+  return ctx.pdf.y - y;
 }
 
 function height(ctx: Context, value: string, width: number): number {
