@@ -15,4 +15,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0007_lock_sessions', () => import('./0007_lock_sessions.js')],
   ['0008_org_identity', () => import('./0008_org_identity.js')],
   ['0009_party_addresses', () => import('./0009_party_addresses.js')],
+  ['0012_outbox', () => import('./0012_outbox.js')],
 ];
