@@ -295,8 +295,11 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'mail templates export': { exits: { 73: 'the folder is missing or cannot be written' }, json: '`{"written"}`: the files written.' },
   'jobs run': {
-    exits: { 65: 'an item could not be processed (the rest was)', 75: 'another job holds the lock' },
-    json: '`{"asOf", "dryRun", "renewals", "invoices"}`: the renewals run shape and the invoices run shape.',
+    exits: {
+      65: 'an item could not be processed (the rest was), or an e-mail failed',
+      75: 'another job holds the lock, or the SMTP server cannot be reached (the job is done; its e-mails stay queued)',
+    },
+    json: '`{"asOf", "dryRun", "renewals", "invoices"}`: the renewals run shape and the invoices run shape; with `--smtp` or `MEMBERCTL_SMTP`, also `"mail"`: what `mail send --json` prints.',
   },
 };
 

@@ -57,7 +57,7 @@ async function billedAndQueued(db: Db, url: string) {
 const statuses = async (db: Db) => (await db.kysely.selectFrom('mail_messages').select(['id', 'status', 'attempts']).orderBy('id').execute()).map((m) => m.status);
 
 describe.each(dialects)('mail send from the built CLI on %s', (dialect) => {
-  it('delivers each invoice to its payer (or the company billing e-mail) in their language, with the PDF attached, once', async () => {
+  it('delivers each invoice to its payer (or the company billing e-mail) in their language, with the PDF attached, once', { timeout: 180_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       const { ann, bob, chloe } = await billedAndQueued(db, url);
       // queueing again (a rerun of the same cause) adds nothing
@@ -101,7 +101,7 @@ describe.each(dialects)('mail send from the built CLI on %s', (dialect) => {
     });
   });
 
-  it('a 451 reply queues the message for a later attempt, which then succeeds; a 550 reply fails it with the reply', async () => {
+  it('a 451 reply queues the message for a later attempt, which then succeeds; a 550 reply fails it with the reply', { timeout: 180_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       const { ann, bob } = await billedAndQueued(db, url);
       const ids = Object.fromEntries((await db.kysely.selectFrom('mail_messages').select(['id', 'subject_id']).execute()).map((m) => [m.subject_id, m.id]));
@@ -136,7 +136,7 @@ describe.each(dialects)('mail send from the built CLI on %s', (dialect) => {
     });
   });
 
-  it('a server that cannot be reached exits 75 and leaves every message queued, its attempts untouched; the password is never printed', async () => {
+  it('a server that cannot be reached exits 75 and leaves every message queued, its attempts untouched; the password is never printed', { timeout: 180_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       await billedAndQueued(db, url);
       const smtp = await sink();
@@ -166,7 +166,7 @@ describe.each(dialects)('mail send from the built CLI on %s', (dialect) => {
     });
   });
 
-  it('--outbox-dir writes each message as an .eml file and marks it sent; preview renders one without queueing it', async () => {
+  it('--outbox-dir writes each message as an .eml file and marks it sent; preview renders one without queueing it', { timeout: 180_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       const { bob } = await billedAndQueued(db, url);
       const dir = tempDir();
@@ -192,7 +192,7 @@ describe.each(dialects)('mail send from the built CLI on %s', (dialect) => {
     });
   });
 
-  it('a template naming an unknown placeholder is refused before anything is sent, naming it and the file', async () => {
+  it('a template naming an unknown placeholder is refused before anything is sent, naming it and the file', { timeout: 180_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       const { ann } = await billedAndQueued(db, url);
       const dir = tempDir();

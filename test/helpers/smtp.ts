@@ -7,6 +7,9 @@ export interface Received {
   /** the envelope's recipients (To, Cc and Bcc alike) */
   rcpt: string[];
   raw: Buffer;
+  /** the Message-ID header, as read from the raw message */
+  messageId: string | null;
+  /** the whole message parsed (unless the sink was made with `parse: false`) */
   parsed: ParsedMail;
 }
 
@@ -20,7 +23,10 @@ export class SmtpSink {
   private answered = 0;
   port = 0;
 
-  constructor(private answer: Answer = () => null) {
+  constructor(
+    private answer: Answer = () => null,
+    private readonly options: { parse?: boolean } = {},
+  ) {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -29,6 +35,8 @@ export class SmtpSink {
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
+        // a client that goes away in the middle of a message: the message is not received
+        stream.on('error', () => {});
         stream.on('end', () => {
           const reply = this.answer(this.answered++);
           if (reply !== null) {
@@ -37,9 +45,18 @@ export class SmtpSink {
             return;
           }
           const raw = Buffer.concat(chunks);
+          const header = raw.subarray(0, Math.max(0, raw.indexOf('\r\n\r\n'))).toString('latin1');
+          const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(header)?.[1] ?? null;
+          const rcpt = session.envelope.rcptTo.map((r) => r.address);
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          if (this.options.parse === false) {
+            this.received.push({ from, rcpt, raw, messageId, parsed: undefined as unknown as ParsedMail });
+            callback(null, 'Message queued as test');
+            return;
+          }
           simpleParser(raw).then(
             (parsed) => {
-              this.received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', rcpt: session.envelope.rcptTo.map((r) => r.address), raw, parsed });
+              this.received.push({ from, rcpt, raw, messageId, parsed });
               callback(null, 'Message queued as test');
             },
             (error: Error) => callback(error),
@@ -76,7 +93,7 @@ export class SmtpSink {
 export function countByMessageId(received: readonly Received[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const r of received) {
-    const id = r.parsed.messageId ?? '';
+    const id = r.messageId ?? '';
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
