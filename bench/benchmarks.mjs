@@ -1,9 +1,10 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
 import { importBench, importBigBench, importProblemsBench } from './import.mjs';
 import { invoices } from './invoices.mjs';
+import { mail } from './mail.mjs';
 import { membersList } from './members-list.mjs';
 import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
 import { stripeBench } from './stripe.mjs';
 
-export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench, mail];

@@ -92,11 +92,15 @@ export async function runMailSend(ctx: Context, flags: SendFlags): Promise<SendR
   }
 }
 
-/** stdout: each message tried; stderr: the summary. */
+/**
+ * stdout: the messages that need attention (to retry, failed, skipped), so that cron mails only those; every
+ * message of a dry run; stderr: the summary. Each message sent is listed with --verbose (and by `mail list`).
+ */
 export function reportMailSend(ctx: Context, result: SendResult): void {
-  if (result.messages.length > 0) {
+  const shown = result.dryRun ? result.messages : result.messages.filter((m) => m.outcome !== 'sent');
+  if (shown.length > 0) {
     ctx.out.print(
-      renderTable(result.messages, [
+      renderTable(shown, [
         { header: 'id', value: (m) => m.id, align: 'right' },
         { header: 'kind', value: (m) => m.kind },
         { header: 'subject', value: (m) => m.subject },
@@ -291,12 +295,12 @@ export function registerMail(program: Command, action: Action): void {
           const { loadTemplates } = await import('../core/mail/templates.js');
           const { unqueuedMessage } = await import('../core/mail/outbox.js');
           const { getSetting } = await import('../core/kernel/settings.js');
-          const { loadPdfFonts } = await import('../writers/pdf/invoice-pdf.js');
+          const { inlineRenderer } = await import('../writers/mail/pdf-renderer.js');
           const db = await ctx.db();
           const subjectId = await previewSubject(ctx, kind, flags);
           const folder = await getSetting(db.kysely, 'mail-templates');
           const templates = loadTemplates(folder === '' ? null : folder);
-          const context = await composeContext(db.kysely, templates, loadPdfFonts(), { requireFrom: false });
+          const context = await composeContext(db.kysely, templates, inlineRenderer(), { requireFrom: false });
           const row = await unqueuedMessage(db.kysely, { kind, subjectId, stage: 'preview', data: { asOf: await ctx.today() } }, new Date().toISOString());
           const composed = await composeMessage(db.kysely, row, context);
           if (flags.output) {
@@ -406,12 +410,12 @@ async function renderForShow(ctx: Context, message: Parameters<typeof import('..
   const { composeContext, composeMessage } = await import('../core/mail/compose.js');
   const { loadTemplates } = await import('../core/mail/templates.js');
   const { getSetting } = await import('../core/kernel/settings.js');
-  const { loadPdfFonts } = await import('../writers/pdf/invoice-pdf.js');
+  const { inlineRenderer } = await import('../writers/mail/pdf-renderer.js');
   const { UserError } = await import('../errors.js');
   const db = (await ctx.db()).kysely;
   const folder = await getSetting(db, 'mail-templates');
   try {
-    const context = await composeContext(db, loadTemplates(folder === '' ? null : folder), loadPdfFonts(), { requireFrom: false });
+    const context = await composeContext(db, loadTemplates(folder === '' ? null : folder), inlineRenderer(), { requireFrom: false });
     const composed = await composeMessage(db, message, context);
     return {
       headers: {

@@ -166,6 +166,42 @@ describe.each(dialects)('mail send from the built CLI on %s', (dialect) => {
     });
   });
 
+  it('a server that goes away in the middle of a run: the message in flight is retried later, the rest stays queued, exit 75', { timeout: 180_000 }, async () => {
+    await withFreshDb(dialect, async (db, url) => {
+      await billedAndQueued(db, url);
+      const smtp = await sink((i) => (i === 1 ? 'drop' : null));
+      const result = await runCli(['mail', 'send', '--smtp', smtp.url], { db: url });
+      expect(result.code, result.stderr).toBe(75);
+      expect(result.stderr).toContain('(1 sent before)');
+      const rows = await db.kysely.selectFrom('mail_messages').select(['status', 'attempts', 'last_error', 'next_attempt_at']).orderBy('id').execute();
+      expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['queued', 1], ['queued', 0]]);
+      expect(rows[1]!.last_error).not.toBeNull();
+      expect(Date.parse(rows[1]!.next_attempt_at!)).toBeGreaterThan(Date.now());
+      expect(smtp.received).toHaveLength(1);
+
+      const again = await new SmtpSink().start(smtp.port);
+      sinks.push(again);
+      expect((await runCli(['mail', 'send', '--smtp', again.url, '--json'], { db: url })).json()).toMatchObject({ sent: 1 });
+      await ok(url, ['mail', 'retry', '2']);
+      expect((await runCli(['mail', 'send', '--smtp', again.url, '--json'], { db: url })).json()).toMatchObject({ sent: 1 });
+      expect(await statuses(db)).toEqual(['sent', 'sent', 'sent']);
+    });
+  });
+
+  it('jobs run --smtp sends what is queued once the job has committed, and reports it with the job', { timeout: 180_000 }, async () => {
+    await withFreshDb(dialect, async (db, url) => {
+      await billedAndQueued(db, url);
+      const smtp = await sink();
+      const run = await runCli(['--today', '2026-01-03', 'jobs', 'run', '--smtp', smtp.url, '--json'], { db: url });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json()).toMatchObject({ asOf: '2026-01-03', mail: { sent: 3, failed: 0 } });
+      expect(smtp.received).toHaveLength(3);
+      // without --smtp nor MEMBERCTL_SMTP, the job sends nothing and its document has no "mail"
+      const quiet = await runCli(['--today', '2026-01-03', 'jobs', 'run', '--json'], { db: url });
+      expect(quiet.json()).not.toHaveProperty('mail');
+    });
+  });
+
   it('--outbox-dir writes each message as an .eml file and marks it sent; preview renders one without queueing it', { timeout: 180_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       const { bob } = await billedAndQueued(db, url);

@@ -13,8 +13,11 @@ export interface Received {
   parsed: ParsedMail;
 }
 
-/** What the server answers to a message's data: null accepts it (250), else an SMTP reply code and text. */
-export type Answer = (index: number) => { code: number; text: string } | null;
+/**
+ * What the server answers to a message's data: null accepts it (250), else an SMTP reply code and text, or `drop`:
+ * the server goes away at that moment (its connections cut, no longer listening).
+ */
+export type Answer = (index: number) => { code: number; text: string } | 'drop' | null;
 
 /** A real SMTP server on 127.0.0.1, in this process: it keeps every message it accepts. */
 export class SmtpSink {
@@ -39,6 +42,10 @@ export class SmtpSink {
         stream.on('error', () => {});
         stream.on('end', () => {
           const reply = this.answer(this.answered++);
+          if (reply === 'drop') {
+            this.drop();
+            return;
+          }
           if (reply !== null) {
             const error = Object.assign(new Error(reply.text), { responseCode: reply.code });
             callback(error);
@@ -82,6 +89,13 @@ export class SmtpSink {
 
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops listening and cuts every connection, as a server that crashes. */
+  drop(): void {
+    const server = this.server as unknown as { server: { close(): void }; connections: Set<{ _socket: { destroy(): void } }> };
+    server.server.close();
+    for (const connection of server.connections) connection._socket.destroy();
   }
 
   close(): Promise<void> {

@@ -6,7 +6,7 @@ import type { Queryable } from '../../db/connect.js';
 import type { MailKind, MailMessage } from '../../db/types.js';
 import { configError, dataError, UserError } from '../../errors.js';
 import { formatLongDate, formatter } from '../../writers/pdf/format.js';
-import { type PdfFonts, renderInvoicePdf } from '../../writers/pdf/invoice-pdf.js';
+import type { PdfRenderer } from '../../writers/mail/pdf-renderer.js';
 import type { InvoiceDocument } from '../documents/invoice-document.js';
 import { loadInvoiceDocument } from '../documents/load-invoice.js';
 import type { OrgIdentity } from '../org/identity.js';
@@ -39,7 +39,7 @@ export interface ComposeContext {
   replyTo: string | null;
   /** the domain that ends every Message-ID: mail-from's */
   domain: string;
-  fonts: PdfFonts;
+  pdf: PdfRenderer;
 }
 
 const attaches: ReadonlySet<MailKind> = new Set(['invoice', 'credit_note', 'reminder']);
@@ -51,7 +51,7 @@ const bareAddress = (value: string) => /<([^<>]+)>\s*$/.exec(value)?.[1]?.trim()
  * The sender (mail-from, else the organisation's e-mail) and the rest a run shares. Without either address, a run
  * that sends is refused (78); `requireFrom: false` (a preview) names an invalid sender instead.
  */
-export async function composeContext(db: Queryable, templates: TemplateSet, fonts: PdfFonts, options: { requireFrom: boolean }): Promise<ComposeContext> {
+export async function composeContext(db: Queryable, templates: TemplateSet, pdf: PdfRenderer, options: { requireFrom: boolean }): Promise<ComposeContext> {
   const settings = await getSettings(db);
   const identity = await getIdentity(db);
   const from = settings['mail-from'] || identity.email || '';
@@ -60,7 +60,7 @@ export async function composeContext(db: Queryable, templates: TemplateSet, font
   }
   const sender = from === '' ? 'memberctl@example.invalid' : from;
   const domain = bareAddress(sender).split('@')[1]!.toLowerCase();
-  return { templates, identity, from: sender, replyTo: settings['mail-reply-to'] || null, domain, fonts };
+  return { templates, identity, from: sender, replyTo: settings['mail-reply-to'] || null, domain, pdf };
 }
 
 /** `<invoice.invoice-12.issued.345@example.org>`: the same for every attempt, so a resend is recognisable. */
@@ -190,7 +190,7 @@ export async function composeMessage(db: Queryable, message: MailMessage, ctx: C
   const rendered = ctx.templates.render(message.kind, message.language, values);
   const attachments = [];
   if (document !== null && attaches.has(message.kind)) {
-    const content = await renderInvoicePdf(document, { fonts: ctx.fonts });
+    const content = await ctx.pdf.render(document);
     attachments.push({ filename: `${document.number}.pdf`, content, contentType: 'application/pdf' });
   }
   return {

@@ -7,10 +7,10 @@
 import type { Db } from '../../db/connect.js';
 import type { MailKind, MailMessage } from '../../db/types.js';
 import { tempError, UserError } from '../../errors.js';
-import { loadPdfFonts } from '../../writers/pdf/invoice-pdf.js';
+import { pdfRenderer } from '../../writers/mail/pdf-renderer.js';
 import type { MailTransport } from '../../writers/mail/transport.js';
 import { getSetting } from '../kernel/settings.js';
-import { type ComposeContext, composeContext, composeMessage, stopsTheRun } from './compose.js';
+import { type ComposeContext, type ComposedMail, composeContext, composeMessage, stopsTheRun } from './compose.js';
 import { addresses, backoffMinutes, claimMessages, claimOwner, dueMessages, markMessage, type Outcome, releaseAbandonedClaims } from './outbox.js';
 import { loadTemplates } from './templates.js';
 
@@ -58,13 +58,22 @@ const fileName = (m: MailMessage) => `${String(m.id).padStart(6, '0')}-${m.kind}
 
 /** Sends the messages due, as `mail send` and `jobs run` do. Throws 65 for a bad template, 75 when the server cannot be reached (nothing lost), 78 for the configuration. */
 export async function sendQueued(db: Db, options: SendOptions): Promise<SendResult> {
-  const now = options.now ?? (() => new Date().toISOString());
-  const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
   const k = db.kysely;
   const folder = await getSetting(k, 'mail-templates');
   // every template is checked before anything is sent
   const templates = loadTemplates(folder === '' ? null : folder);
-  const ctx = await composeContext(k, templates, loadPdfFonts(), { requireFrom: !options.dryRun });
+  const pdf = pdfRenderer();
+  try {
+    return await sendWith(db, options, await composeContext(k, templates, pdf, { requireFrom: !options.dryRun }));
+  } finally {
+    await pdf.close();
+  }
+}
+
+async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Promise<SendResult> {
+  const now = options.now ?? (() => new Date().toISOString());
+  const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+  const k = db.kysely;
   const result: SendResult = { dryRun: Boolean(options.dryRun), target: options.transport?.label ?? null, sent: 0, retry: 0, failed: 0, skipped: 0, messages: [] };
   const report = (message: SentMessage) => {
     result.messages.push(message);
@@ -94,8 +103,10 @@ export async function sendQueued(db: Db, options: SendOptions): Promise<SendResu
     const claimed = await claimMessages(k, db.dialect, { owner, now: now(), claimSeconds: options.claimSeconds ?? 600, limit: Math.min(options.batch ?? 20, remaining) });
     if (claimed.length === 0) break;
     remaining -= claimed.length;
+    // the batch is rendered at once (its PDFs drawn on every core), then sent one message after the other
+    const prepared = claimed.map((message) => prepare(k, message, ctx));
     for (const [index, message] of claimed.entries()) {
-      const outcome = await sendOne(k, message, ctx, transport, now, fileName(message)).catch(async (error: unknown) => {
+      const outcome = await deliver(await prepared[index]!, transport, now, message, fileName(message)).catch(async (error: unknown) => {
         // the run stops: what it had claimed and not tried goes back to the queue as it was
         for (const rest of claimed.slice(index)) await markMessage(k, rest.id, owner, { kind: 'released' }, now());
         throw error;
@@ -140,23 +151,30 @@ export async function sendQueued(db: Db, options: SendOptions): Promise<SendResu
   return result;
 }
 
+type Prepared = { mail: ComposedMail } | { outcome: Outcome } | { stop: unknown };
+
+/** A message rendered, or what it comes to without sending (skipped, failed), or the error that stops the run; never rejects. */
+async function prepare(db: Db['kysely'], message: MailMessage, ctx: ComposeContext): Promise<Prepared> {
+  if (addresses(message.to_addresses).length === 0) return { outcome: { kind: 'skipped', reason: 'no e-mail address' } };
+  try {
+    return { mail: await composeMessage(db, message, ctx) };
+  } catch (error) {
+    if (error instanceof UserError && !stopsTheRun(error)) return { outcome: { kind: 'failed', reply: error.message } };
+    return { stop: error };
+  }
+}
+
 /** What came of one message; throws only what stops the run (the configuration, a bug). */
-async function sendOne(
-  db: Db['kysely'],
-  message: MailMessage,
-  ctx: ComposeContext,
+async function deliver(
+  prepared: Prepared,
   transport: MailTransport,
   now: () => string,
+  message: MailMessage,
   name: string,
 ): Promise<{ outcome: Outcome; messageId: string | null; connectionLost: boolean }> {
-  if (addresses(message.to_addresses).length === 0) return { outcome: { kind: 'skipped', reason: 'no e-mail address' }, messageId: null, connectionLost: false };
-  let mail: Awaited<ReturnType<typeof composeMessage>>;
-  try {
-    mail = await composeMessage(db, message, ctx);
-  } catch (error) {
-    if (error instanceof UserError && !stopsTheRun(error)) return { outcome: { kind: 'failed', reply: error.message }, messageId: null, connectionLost: false };
-    throw error;
-  }
+  if ('stop' in prepared) throw prepared.stop;
+  if ('outcome' in prepared) return { outcome: prepared.outcome, messageId: null, connectionLost: false };
+  const mail = prepared.mail;
   const delivery = await transport.send(mail, name);
   if (delivery.ok) {
     const outcome: Outcome = delivery.file ? { kind: 'written', messageId: mail.messageId, file: delivery.file } : { kind: 'sent', messageId: mail.messageId, reply: delivery.reply };

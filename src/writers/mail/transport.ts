@@ -117,7 +117,7 @@ export function folderTransport(dir: string): MailTransport {
     label: dir,
     async verify() {},
     async send(mail, name) {
-      const file = path.join(dir, `${name}.eml`);
+      const file = path.join(path.resolve(dir), `${name}.eml`);
       const raw = await buildRaw(mail);
       await writeOutput(file, '--outbox-dir', (out) => out.write(raw));
       return { ok: true, reply: `written to ${file}`, file };
