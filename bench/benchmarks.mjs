@@ -2,9 +2,10 @@
 import { documents } from './documents.mjs';
 import { importBench, importBigBench, importProblemsBench } from './import.mjs';
 import { invoices } from './invoices.mjs';
+import { mail } from './mail.mjs';
 import { membersList } from './members-list.mjs';
 import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
 import { stripeBench } from './stripe.mjs';
 
-export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench, documents];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench, documents, mail];

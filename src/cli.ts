@@ -8,6 +8,7 @@ import { registerImport } from './commands/import.js';
 import { registerImportStripe } from './commands/import-stripe.js';
 import { registerInvoices } from './commands/invoices.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerMail } from './commands/mail.js';
 import { registerMembers } from './commands/members.js';
 import { registerMembersUpdate } from './commands/members-update.js';
 import { registerMemberships } from './commands/memberships.js';
@@ -46,6 +47,7 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerCredits,
   registerPasses,
   registerJobs,
+  registerMail,
 ];
 
 export function buildProgram(state: RunState): Command {
@@ -89,7 +91,11 @@ export async function main(argv: string[]): Promise<number> {
   // messages quote values typed or read from files: their control characters (line feeds too) are shown as escapes
   const shown = (s: string) => escapeControls(s);
   // a last guard: whatever a library put in a message or a stack, the database password is never printed
-  const printError = (text: string) => process.stderr.write(hideSecrets(text, dbSecrets(program.opts().db ?? process.env.MEMBERCTL_DB)));
+  // nor the SMTP password, given by --smtp (on any command that takes it) or MEMBERCTL_SMTP
+  const smtpFlag = argv.findIndex((a) => a === '--smtp' || a.startsWith('--smtp='));
+  const smtpUrl = smtpFlag === -1 ? process.env.MEMBERCTL_SMTP : argv[smtpFlag]!.startsWith('--smtp=') ? argv[smtpFlag]!.slice(7) : argv[smtpFlag + 1];
+  const secrets = () => [...dbSecrets(program.opts().db ?? process.env.MEMBERCTL_DB), ...dbSecrets(smtpUrl)];
+  const printError = (text: string) => process.stderr.write(hideSecrets(text, secrets()));
   // `memberctl members list | head`: the reader has gone, stop quietly as other command-line tools do
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(state.exitCode);

@@ -10,11 +10,19 @@ export function registerJobs(program: Command, action: Action): void {
       jobs
         .command('run')
         .description('renewals, then invoices, then expiries, under one lock; prints nothing on stdout when nothing was due'),
-    ).action(
-      action(async (ctx, flags: RunFlags) => {
+    )
+      .option('--smtp <url>', 'then send the queued e-mails through this server, once the job has committed (default: $MEMBERCTL_SMTP; without either, nothing is sent)')
+      .action(
+      action(async (ctx, flags: RunFlags & { smtp?: string }) => {
         const { jobProblems, runJobs } = await import('../core/jobs/jobs.js');
         const result = await runLockedJob(ctx, flags, 'jobs', runJobs);
-        if (ctx.out.json) await printJsonDocument(result);
+        // the job's writes have committed: a failure to send leaves the messages queued for the next run
+        const { reportMailSend, runMailSend } = await import('./mail.js');
+        const sending = !result.dryRun && (flags.smtp ?? ctx.env.MEMBERCTL_SMTP) ? runMailSend(ctx, { smtp: flags.smtp }) : null;
+        // the job's report is printed whatever came of sending (a server down is reported after it)
+        const sent = await sending?.then((mail) => ({ mail, error: null }), (error: unknown) => ({ mail: null, error }));
+        const mail = sent?.mail ?? null;
+        if (ctx.out.json) await printJsonDocument(mail === null ? result : { ...result, mail });
         const { renewalRunSummary, reportRenewalRun } = await import('./renewals.js');
         reportRenewalRun(ctx, result.renewals, false);
         reportInvoiceRun(ctx, result.invoices, false);
@@ -23,12 +31,15 @@ export function registerJobs(program: Command, action: Action): void {
         if (done.length === 0) ctx.out.info(`Nothing due as of ${result.asOf}: no renewal, invoice, status change or expiry.`);
         else if (result.dryRun) ctx.out.info(`Dry run as of ${result.asOf}, nothing was written: ${done.join('; ')} (would be).`);
         else ctx.out.info(`As of ${result.asOf}: ${done.join('; ')}.`);
-        return jobProblems(result).length > 0 ? 65 : 0;
+        if (sent?.error) throw sent.error;
+        if (mail !== null && mail.messages.length > 0) reportMailSend(ctx, mail);
+        return jobProblems(result).length > 0 || (mail?.failed ?? 0) > 0 ? 65 : 0;
       }),
     ),
     [
       'memberctl jobs run',
       'memberctl jobs run --wait 600 --quiet',
+      'memberctl jobs run --smtp smtp://127.0.0.1:25',
       'memberctl --db postgres://admin:secret@db.example.org/members jobs run --json',
     ],
   );

@@ -71,6 +71,11 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
       '`{"name", "address", "postcode", "city", "country", "siren", "siret", "vatId", "email", "phone", "iban", "bic", "legalForm", "registration", "vatExemption", "latePenalty", "footer", "logo", "updatedAt", "missingForInvoices": [{"field", "option", "why"}]}`: a field never set (or cleared) is null; `country` is an ISO 3166-1 alpha-2 code (`FR` until set); `siren`, `siret`, `vatId`, `iban` and `bic` are in their compact form (no spaces, upper case); `logo` is `{"type": "image/png" or "image/jpeg", "bytes": size}` or null; `missingForInvoices` lists what a legal invoice still lacks, with the `org set` option that fills each (empty when invoices can be issued). See [the billing guide](billing.md#the-organisations-identity).',
   },
   {
+    name: 'mail message',
+    fields:
+      '`{"id", "kind", "subject": {"type", "id"}, "stage", "member": {"id", "name"}, "to", "cc", "bcc", "language", "status", "skipReason", "attempts", "nextAttemptAt", "lastError", "messageId", "serverReply", "createdAt", "sentAt"}`: `kind` is `invoice`, `credit_note`, `renewal_notice`, `renewal_reminder`, `reminder`, `suspension_notice` or `receipt`; `subject.type` `invoice`, `credit_note`, `renewal`, `membership` or `person`; `status` `queued`, `sending`, `sent`, `failed`, `skipped` or `cancelled`; times are ISO timestamps (UTC); `member` is null when the message is about no one that still exists. See [the mail guide](mail.md).',
+  },
+  {
     name: 'problem',
     fields:
       '`{"row", "column", "value", "code", "severity", "message", "suggestion"}`: `row` and `column` are null for a file-level problem, `severity` is `error` or `warning`; problems of Stripe imports also have `file`. The codes are listed in [the importing guide](importing.md#problem-codes).',
@@ -275,9 +280,39 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'more than the balance, or the member is suspended: nothing written' },
     json: 'as `credits use`, with `unit` `pass`.',
   },
+  'mail send': {
+    exits: {
+      64: 'neither --smtp, MEMBERCTL_SMTP nor --outbox-dir',
+      65: 'a template names an unknown placeholder (nothing sent), or some messages failed: the server refused them for good (5xx) or their subject cannot be rendered (the rest was sent)',
+      73: 'the --outbox-dir folder is missing or cannot be written',
+      75: 'the SMTP server cannot be reached: every message not sent stays queued',
+      78: 'no sender (mail-from), a malformed SMTP URL, the server refused the login, the mail-templates folder cannot be read, or the identity lacks what an invoice needs',
+    },
+    json: '`{"dryRun", "target", "sent", "retry", "failed", "skipped", "messages": [{"id", "kind", "subject", "to", "outcome", "messageId", "reply"}]}`: `target` is the SMTP URL (password masked) or the folder; `outcome` is `sent`, `retry` (queued again for later), `failed` or `skipped`, and in a dry run `would-send` or `would-fail`; `reply` is the server\'s reply or the reason.',
+  },
+  'mail list': { exits: { 64: 'unknown status or kind', 65: 'unknown member' }, json: 'a list of mail message shapes, oldest first.' },
+  'mail show': {
+    exits: { 65: 'no such message' },
+    json: 'the mail message shape plus `"headers"` (an object), `"text"`, `"html"`, `"attachments"` (`[{"filename", "contentType", "bytes"}]`), `"renderError"` (why it cannot be rendered now, else null; the other three are then null) and `"history"`: each attempt, `[{"at", "outcome", "reply"}]`, `outcome` being `sent`, `retry`, `failed` or `written`.',
+  },
+  'mail retry': { exits: { 64: 'neither an id nor --failed', 65: 'no such message, or it is sent or being sent' }, json: '`{"requeued"}`: the ids queued again.' },
+  'mail cancel': { exits: { 65: 'no such message, or it is sent, being sent or cancelled' }, json: 'the mail message shape, now `cancelled`.' },
+  'mail preview': {
+    exits: {
+      64: 'an unknown kind, or the option its kind needs is missing',
+      65: 'unknown invoice, renewal or member; a template names an unknown placeholder',
+      73: 'the -o file cannot be written',
+      78: "the identity lacks what an invoice needs",
+    },
+    json: '`{"kind", "to", "cc", "from", "subject", "language", "text", "html", "attachments": [{"filename", "contentType", "bytes"}], "file"}`: `file` is the .eml written with `-o`, else null.',
+  },
+  'mail templates export': { exits: { 73: 'the folder is missing or cannot be written' }, json: '`{"written"}`: the files written.' },
   'jobs run': {
-    exits: { 65: 'an item could not be processed (the rest was)', 75: 'another job holds the lock' },
-    json: '`{"asOf", "dryRun", "renewals", "invoices"}`: the renewals run shape and the invoices run shape.',
+    exits: {
+      65: 'an item could not be processed (the rest was), or an e-mail failed',
+      75: 'another job holds the lock, or the SMTP server cannot be reached (the job is done; its e-mails stay queued)',
+    },
+    json: '`{"asOf", "dryRun", "renewals", "invoices"}`: the renewals run shape and the invoices run shape; with `--smtp` or `MEMBERCTL_SMTP`, also `"mail"`: what `mail send --json` prints.',
   },
 };
 

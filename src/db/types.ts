@@ -189,6 +189,8 @@ export interface Database {
   org_identity: OrgIdentityTable;
   issuers: IssuersTable;
   document_logos: DocumentLogosTable;
+  mail_messages: MailMessagesTable;
+  mail_attempts: MailAttemptsTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -402,3 +404,53 @@ export interface DocumentLogosTable {
   /** BLOB on SQLite, bytea on PostgreSQL */
   bytes: Buffer;
 }
+export const mailKinds = ['invoice', 'credit_note', 'renewal_notice', 'renewal_reminder', 'reminder', 'suspension_notice', 'receipt'] as const;
+export type MailKind = (typeof mailKinds)[number];
+export const mailSubjectTypes = ['invoice', 'credit_note', 'renewal', 'membership', 'person'] as const;
+export type MailSubjectType = (typeof mailSubjectTypes)[number];
+export const mailStatuses = ['queued', 'sending', 'sent', 'failed', 'skipped', 'cancelled'] as const;
+export type MailStatus = (typeof mailStatuses)[number];
+
+/** A message of the outbox: queued with its cause, rendered and sent by `mail send`. */
+export interface MailMessagesTable {
+  id: Generated<number>;
+  kind: MailKind;
+  subject_type: MailSubjectType;
+  subject_id: number;
+  /** which message of its kind about that subject: "issued", "day-7"... */
+  stage: string;
+  /** the person it is about */
+  member_id: number | null;
+  /** JSON arrays of addresses */
+  to_addresses: string;
+  cc_addresses: string;
+  bcc_addresses: string;
+  language: 'fr' | 'en';
+  /** JSON of what the message needs beyond its subject */
+  data: string;
+  status: MailStatus;
+  skip_reason: string | null;
+  attempts: number;
+  /** ISO timestamp; null: as soon as possible */
+  next_attempt_at: string | null;
+  last_error: string | null;
+  message_id: string | null;
+  server_reply: string | null;
+  claimed_by: string | null;
+  claim_expires_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+  updated_at: string;
+}
+
+export interface MailAttemptsTable {
+  id: Generated<number>;
+  message_id: number;
+  at: string;
+  outcome: 'sent' | 'retry' | 'failed' | 'written';
+  reply: string | null;
+}
+
+export type MailMessage = Selectable<MailMessagesTable>;
+export type NewMailMessage = Insertable<MailMessagesTable>;
+export type MailAttempt = Selectable<MailAttemptsTable>;

@@ -81,6 +81,19 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
       'invoice-prefix': 'INV-',
       'credit-note-prefix': 'CN-',
       language: 'fr',
+      'mail-from': '',
+      'mail-reply-to': '',
+      'mail-bcc': '',
+      'mail-invoices': 'on',
+      'mail-credit-notes': 'on',
+      'mail-renewal-notices': 'on',
+      'mail-renewal-reminders': 'on',
+      'mail-reminders': 'on',
+      'mail-suspension-notices': 'on',
+      'mail-receipts': 'off',
+      'reminder-days': '7,21',
+      'tacit-renewal-notice-days': '30',
+      'mail-templates': '',
     });
     const outOfRange = await runCli(['settings', 'set', 'billing-day', '31'], { db });
     expect(outOfRange.code).toBe(64);

@@ -3,6 +3,7 @@ import type { Queryable } from '../../db/connect.js';
 import { usageError } from '../../errors.js';
 import { isValidTimeZone } from './dates.js';
 import { isIsoCurrency } from './money.js';
+import { isEmail } from '../import/values.js';
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -16,6 +17,30 @@ const prefix = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]{0,11}$/, '1 to 12 letters, digits, -, _, . or /');
+
+const onOff = z
+  .string()
+  .trim()
+  .transform((s) => s.toLowerCase())
+  .pipe(z.enum(['on', 'off', 'yes', 'no', 'true', 'false'], 'on or off'))
+  .transform((s) => (s === 'on' || s === 'yes' || s === 'true' ? 'on' : 'off'));
+
+/** An address as a header carries it, `clubs@example.org` or `Club Lumière <clubs@example.org>`; empty: not set. */
+const mailAddress = z
+  .string()
+  .trim()
+  .refine((s) => s === '' || isEmail(/^[^<>]*<([^<>]+)>$/.exec(s)?.[1]?.trim() ?? s), 'an e-mail address, alone or as "Name <address>", or empty');
+
+/** Whole numbers of days, ascending, each once: "7,21". */
+const dayList = z
+  .string()
+  .trim()
+  .refine((s) => s === '' || /^\d+(\s*,\s*\d+)*$/.test(s), 'days as whole numbers separated by commas, such as 7,21')
+  .transform((s) => (s === '' ? [] : s.split(',').map((d) => Number(d.trim()))))
+  .refine((days) => days.every((d, i) => d >= 1 && d <= 365 && (i === 0 || d > days[i - 1]!)), 'days from 1 to 365, ascending, each once')
+  .transform((days) => days.join(','));
+
+const mailKindSwitch = (what: string, on = true) => ({ schema: onOff, default: on ? 'on' : 'off', description: `queue ${what} (on or off)` });
 
 /** Every setting: its schema (the single source of truth for its type and range), default and meaning. */
 export const settingDefinitions = {
@@ -73,6 +98,35 @@ export const settingDefinitions = {
       .pipe(z.enum(['fr', 'en'], 'fr (French) or en (English)')),
     default: 'fr',
     description: 'language of the documents sent to people who have none of their own (fr or en)',
+  },
+  'mail-from': {
+    schema: mailAddress,
+    default: '',
+    description: 'sender of the e-mails, "Name <address>" or an address; its domain ends every Message-ID (required to send)',
+  },
+  'mail-reply-to': { schema: mailAddress, default: '', description: 'Reply-To of the e-mails (empty: replies go to mail-from)' },
+  'mail-bcc': { schema: mailAddress, default: '', description: 'an address every e-mail is also sent to as a hidden copy (an archive); empty: none' },
+  'mail-invoices': mailKindSwitch('an e-mail with the PDF for each invoice issued'),
+  'mail-credit-notes': mailKindSwitch('an e-mail with the PDF for each credit note issued'),
+  'mail-renewal-notices': mailKindSwitch('an e-mail when a renewal opens'),
+  'mail-renewal-reminders': mailKindSwitch('an e-mail before an automatically renewing yearly membership renews'),
+  'mail-reminders': mailKindSwitch('payment reminders of unpaid invoices, on the days of reminder-days'),
+  'mail-suspension-notices': mailKindSwitch('an e-mail when a person becomes suspended'),
+  'mail-receipts': mailKindSwitch('a receipt when a payment makes an invoice paid', false),
+  'reminder-days': {
+    schema: dayList,
+    default: '7,21',
+    description: 'days after its due date that an unpaid invoice gets a payment reminder (e.g. 7,21; empty: none)',
+  },
+  'tacit-renewal-notice-days': {
+    schema: wholeNumber(1, 366),
+    default: '30',
+    description: 'days before an automatically renewing membership of a year or more renews that its holder is told',
+  },
+  'mail-templates': {
+    schema: z.string().trim(),
+    default: '',
+    description: 'folder of e-mail templates overriding the built-in ones (`mail templates export` writes them); empty: built-in',
   },
 } as const;
 

@@ -16,4 +16,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0008_org_identity', () => import('./0008_org_identity.js')],
   ['0009_party_addresses', () => import('./0009_party_addresses.js')],
   ['0010_document_snapshots', () => import('./0010_document_snapshots.js')],
+  ['0012_outbox', () => import('./0012_outbox.js')],
 ];
