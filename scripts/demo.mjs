@@ -24,6 +24,27 @@ const steps = [
   // the invoicing job as cron would run it on a fixed day: proration, catch-up, one invoice per payer
   { args: ['invoices', 'run', '--today', '2027-01-31'], ok: [0] },
   { args: ['invoices', 'list'], ok: [0] },
+  // the issuer every document names; then the first invoice as a PDF and as a Factur-X e-invoice (a PDF/A-3 with
+  // its EN 16931 XML inside), both written again on each run
+  {
+    args: [
+      'org', 'set',
+      '--name', 'La Canopée Coworking',
+      '--address', '12 rue des Tanneurs',
+      '--postcode', '69001',
+      '--city', 'Lyon',
+      '--siren', '732829320',
+      '--vat-id', 'FR44732829320',
+      '--email', 'bonjour@canopee.example',
+      '--iban', 'FR76 3000 6000 0112 3456 7890 189',
+      '--bic', 'AGRIFRPP',
+      '--legal-form', 'SAS au capital de 10 000 €',
+      '--registration', 'RCS Lyon 732 829 320',
+    ],
+    ok: [0],
+  },
+  { args: ['invoices', 'pdf', 'INV-2027-00001', '-o', 'demo-documents/'], ok: [0], folder: 'demo-documents' },
+  { args: ['invoices', 'einvoice', 'INV-2027-00001', '--format', 'facturx', '-o', 'demo-documents/INV-2027-00001-facturx.pdf'], ok: [0], folder: 'demo-documents' },
   // a renewal cycle: David pays his Hot Desk invoice (credits and passes granted) and uses a pass; a month before
   // Julia's yearly term ends, the renewals job opens her renewal (and those of terms already over); Julia accepts
   // (invoiced at once), Rachel refuses; once the new term starts, the job reports who moved to grace or former.
@@ -40,6 +61,7 @@ const steps = [
 ];
 
 for (const step of steps) {
+  if (step.folder) fs.mkdirSync(path.join(root, step.folder), { recursive: true });
   console.log(`\n$ memberctl ${step.args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`);
   const result = spawnSync(process.execPath, [bin, ...step.args], { cwd: root, stdio: 'inherit', env: { ...process.env, MEMBERCTL_DB: process.env.MEMBERCTL_DB ?? 'memberctl.db' } });
   if (!step.ok.includes(result.status ?? -1)) {
@@ -48,3 +70,4 @@ for (const step of steps) {
   }
 }
 console.log('\nThe demo database is ./memberctl.db; explore it with `npx memberctl --help`.');
+console.log('The first invoice is in ./demo-documents/: INV-2027-00001.pdf (PDF) and INV-2027-00001-facturx.pdf (Factur-X).');

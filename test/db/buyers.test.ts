@@ -96,6 +96,9 @@ describe.each(dialects)('buyers on %s', (dialect) => {
     await setSetting(k, 'language', 'fr', source.at);
     const doc = await loadInvoiceDocument(k, invoice.number);
     expect(doc.language).toBe('en');
+    // frozen as issued: a language given when rendering applies only to documents issued without one
+    expect((await loadInvoiceDocument(k, invoice.number, { language: 'fr' })).language).toBe('en');
+    await k.updateTable('invoices').set({ language: null }).where('number', '=', invoice.number).execute();
     expect((await loadInvoiceDocument(k, invoice.number, { language: 'fr' })).language).toBe('fr');
   });
 

@@ -60,7 +60,7 @@ function expectDiskFull(result: { code: number; stderr: string }, db: string) {
 
 describe('a SQLite database on a full disk', () => {
   it.skipIf(!isRoot)('a first large import exits 74 naming the database, which stays as it was', async () => {
-    const db = path.join(smallDisk('1m'), 'members.db');
+    const db = path.join(smallDisk('3m'), 'members.db');
     expect((await runCli(['plans', 'import', plansCsv], { db })).code).toBe(0);
     const result = await runCli(['import', peopleCsv(20_000, 'first'), '--yes'], { db, today });
     expectDiskFull(result, db);

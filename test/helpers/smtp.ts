@@ -22,6 +22,8 @@ export type Answer = (index: number) => { code: number; text: string } | 'drop' 
 /** A real SMTP server on 127.0.0.1, in this process: it keeps every message it accepts. */
 export class SmtpSink {
   readonly received: Received[] = [];
+  /** the errors of connections (e.g. ECONNRESET when a sender is killed) */
+  readonly connectionErrors: Error[] = [];
   private server: SMTPServer;
   private answered = 0;
   port = 0;
@@ -84,6 +86,8 @@ export class SmtpSink {
       this.server.listen(port, '127.0.0.1', () => resolve());
     });
     this.port = ((this.server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+    // a connection reset by a sender that was killed is expected here, not a failure of the run
+    this.server.on('error', (error: Error) => this.connectionErrors.push(error));
     return this;
   }
 
