@@ -266,14 +266,16 @@ async function writeDocuments(ctx: Context, numbers: string[], flags: SelectionF
   if (output === undefined) folder = '.';
   else if (toStdout) folder = null;
   else {
-    const stat = fs.statSync(output, { throwIfNoEntry: false });
     // "-o pdfs/" names a folder, whatever the number of documents
     const namesFolder = /[\\/]$/.test(output);
+    if (namesFolder && fs.statSync(output.slice(0, -1), { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw cantCreateError(`-o ${output}: ${path.resolve(output.slice(0, -1))} is not a folder; nothing was written`);
+    }
+    const stat = fs.statSync(output, { throwIfNoEntry: false });
     if (stat?.isDirectory()) folder = output;
     else if (namesFolder && stat === undefined) {
       throw cantCreateError(`-o ${output}: folder ${path.resolve(output)} does not exist; nothing was written`, 'Create the folder first.');
-    } else if (namesFolder) throw cantCreateError(`-o ${output}: ${path.resolve(output.slice(0, -1))} is not a folder; nothing was written`);
-    else if (many && stat === undefined) {
+    } else if (many && stat === undefined) {
       throw cantCreateError(`-o ${output}: folder ${path.resolve(output)} does not exist; ${what} -o DIR, an existing folder; nothing was written`, 'Create the folder first.');
     } else if (many && !stat!.isFile()) {
       throw usageError(`-o ${output}: several documents cannot be written to one stream; ${what} -o DIR, an existing folder`, 'Give a folder: each document is written to NUMBER.pdf or NUMBER.xml in it.');

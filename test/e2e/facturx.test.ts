@@ -134,6 +134,9 @@ describe.each(dialects)('Factur-X and documents by selection, from the built CLI
       [['invoices', 'pdf', '--from', '2025-13-01', '-o', dir], 64, '--from: "2025-13-01" is not a date'],
       [['invoices', 'pdf', '--from', '2025-12-01', '--to', '2025-11-01', '-o', dir], 64, '--from 2025-12-01 is after --to 2025-11-01'],
       [['invoices', 'einvoice', '--format', 'facturx', '--from', '2025-11-01', '-o', path.join(dir, 'missing')], 73, 'does not exist'],
+      // one document to "DIR/": a folder, never a file of that name
+      [['invoices', 'pdf', november[0]!, '-o', `${path.join(dir, 'missing')}/`], 73, 'does not exist'],
+      [['invoices', 'pdf', november[0]!, '-o', `${file}/`], 73, 'is not a folder'],
     ];
     for (const [args, code, message] of cases) {
       const result = await runCli(args, { db });
@@ -149,5 +152,10 @@ describe.each(dialects)('Factur-X and documents by selection, from the built CLI
     expect(out.code).toBe(0);
     expect(out.stdout.startsWith('%PDF-1.7')).toBe(true);
     expect(out.stderr).toContain(`Wrote ${november[0]} (facturx) to standard output.`);
+
+    // one document to an existing "DIR/": NUMBER.pdf in it
+    const folder = await runCli(['invoices', 'pdf', november[0]!, '-o', `${dir}/`], { db });
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(pdfs(dir)).toEqual([`${november[0]}.pdf`, 'one.pdf']);
   });
 });
