@@ -18,7 +18,7 @@ const outdir = path.join(root, 'dist');
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts', 'csv-worker': 'src/importers/csv-worker.ts', 'render-worker': 'src/writers/render-worker.ts', 'mail-pdf-worker': 'src/writers/mail/pdf-worker.ts' },
+  entryPoints: { cli: 'src/cli.ts', 'csv-worker': 'src/importers/csv-worker.ts', 'render-worker': 'src/writers/render-worker.ts' },
   outdir,
   // the chunks sit beside the entry points: csv.ts finds the worker as ./csv-worker.js next to itself
   chunkNames: '[name]-[hash]',
