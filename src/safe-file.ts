@@ -174,6 +174,25 @@ export interface OutputOptions {
 }
 
 /**
+ * Where an output lands (`landing`: a link followed) and whether it is a plain file (absent or regular) rather than
+ * a device or a pipe; a folder, or a path that cannot be resolved, is refused (73) naming the flag and the file.
+ */
+function outputTarget(file: string, flag: string, after: string): { target: string; plain: boolean } {
+  let target: string;
+  try {
+    target = landing(file);
+  } catch (error) {
+    throw cannotWrite(flag, file, error, 'cannot be created', after);
+  }
+  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) throw cantCreateError(`${flag} ${file} is a folder; give a file name${after}`);
+  return { target, plain: stat === undefined || stat.isFile() };
+}
+
+/** A temporary name in `folder` for the file that will become `target`. */
+const tempName = (folder: string, target: string) => path.join(folder, `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
+
+/**
  * One output being written: bytes go to a temporary file (`.NAME.tmp-RANDOM`, 0600) in the target's folder;
  * `commit` syncs it and renames it over the target, `discard` removes it. A symbolic link is followed (the file it
  * points to is replaced). A device or a pipe is never replaced by a file: the bytes wait in a temporary file and are
@@ -206,17 +225,8 @@ export class OutputFile {
   /** Creates the temporary file; a failure is a UserError (73) naming the flag and the file. */
   static create(file: string, flag: string, options: OutputOptions = {}): OutputFile {
     const after = options.after ?? '';
-    let target: string;
-    try {
-      target = landing(file);
-    } catch (error) {
-      throw cannotWrite(flag, file, error, 'cannot be created', after);
-    }
-    const stat = fs.statSync(target, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) throw cantCreateError(`${flag} ${file} is a folder; give a file name${after}`);
-    const plain = stat === undefined || stat.isFile();
-    const folder = plain ? path.dirname(target) : os.tmpdir();
-    const temp = path.join(folder, `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
+    const { target, plain } = outputTarget(file, flag, after);
+    const temp = tempName(plain ? path.dirname(target) : os.tmpdir(), target);
     try {
       // wx: never through a file or a link someone put there
       return new OutputFile(file, flag, target, plain, temp, fs.openSync(temp, 'wx', outputMode), after, options.syncFolder ?? true);
@@ -355,16 +365,9 @@ export async function writeOutput<T>(file: string, flag: string, fill: (out: Out
  */
 export async function writeBytesOutput(file: string, flag: string, bytes: Uint8Array, options: OutputOptions = {}): Promise<void> {
   const after = options.after ?? '';
-  let target: string;
-  try {
-    target = landing(file);
-  } catch (error) {
-    throw cannotWrite(flag, file, error, 'cannot be created', after);
-  }
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) throw cantCreateError(`${flag} ${file} is a folder; give a file name${after}`);
-  if (stat !== undefined && !stat.isFile()) return writeOutput(file, flag, (out) => out.write(bytes), options);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
+  const { target, plain } = outputTarget(file, flag, after);
+  if (!plain) return writeOutput(file, flag, (out) => out.write(bytes), options);
+  const temp = tempName(path.dirname(target), target);
   let handle: fs.promises.FileHandle | null;
   try {
     // wx: never through a file or a link someone put there

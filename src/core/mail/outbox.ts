@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Dialect, Queryable } from '../../db/connect.js';
 import type { MailKind, MailMessage, MailStatus, MailSubjectType, NewMailMessage } from '../../db/types.js';
+import { chunks } from '../billing/invoices.js';
 import { getSettings } from '../kernel/settings.js';
 
 /** The setting that switches each kind on or off. */
@@ -68,8 +69,8 @@ export async function queueMessages(trx: Queryable, messages: readonly MessageTo
   }
   const recipients = await recipientsOf(trx, wanted, settings.language);
   let added = 0;
-  for (let i = 0; i < wanted.length; i += chunk) {
-    const rows: NewMailMessage[] = wanted.slice(i, i + chunk).map((m) => {
+  for (const part of chunks(wanted, chunk)) {
+    const rows: NewMailMessage[] = part.map((m) => {
       const r = recipients.get(subjectKey(kindSubject[m.kind], m.subjectId)) ?? { to: [], cc: [], memberId: null, language: settings.language };
       const skip = r.to.length === 0 ? (r.memberId === null ? 'its subject no longer exists' : 'no e-mail address') : null;
       return {
@@ -116,7 +117,7 @@ async function recipientsOf(db: Queryable, messages: readonly MessageToQueue[], 
   };
   const inChunks = async <T>(ids: number[], read: (part: number[]) => Promise<T[]>) => {
     const rows: T[] = [];
-    for (let i = 0; i < ids.length; i += chunk) rows.push(...(await read(ids.slice(i, i + chunk))));
+    for (const part of chunks(ids, chunk)) rows.push(...(await read(part)));
     return rows;
   };
   const payers = (part: number[]) =>
