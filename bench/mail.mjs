@@ -55,10 +55,7 @@ export const mail = {
       await measureCliOk(['--db', db, '--today', '2025-12-15', 'import', csv, '--yes'], 'import');
       await measureCliOk(['--db', db, '--today', '2026-01-01', 'invoices', 'run'], 'invoices run');
       const raw = new Database(db);
-      const now = new Date().toISOString();
-      raw.exec(`insert into mail_messages (kind, subject_type, subject_id, stage, member_id, to_addresses, cc_addresses, bcc_addresses, language, data, status, attempts, created_at, updated_at)
-        select 'invoice', 'invoice', i.id, 'issued', i.payer_id, json_array(m.email), '[]', '[]', 'fr', '{}', 'queued', 0, '${now}', '${now}'
-        from invoices i join members m on m.id = i.payer_id`);
+      // invoices run queued each invoice's e-mail with it
       const queued = raw.prepare('select count(*) as n from mail_messages').get().n;
       raw.close();
       const sent = await measureCliOk(['--db', db, 'mail', 'send', '--smtp', `smtp://127.0.0.1:${sink.port}`, '--quiet'], 'mail send');

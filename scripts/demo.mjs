@@ -58,6 +58,10 @@ const steps = [
   { args: ['renewals', 'list'], ok: [0] },
   { args: ['renewals', 'run', '--today', '2027-04-01'], ok: [0] },
   { args: ['members', 'list', '--status', 'former', '--today', '2027-04-01'], ok: [0] },
+  // the e-mails these steps queued (invoices with their PDF, the credit note, renewal notices, a suspension...),
+  // written as .eml files rather than sent: a later run finds them sent and writes nothing more
+  { args: ['mail', 'send', '--outbox-dir', 'demo-outbox'], ok: [0], folder: 'demo-outbox' },
+  { args: ['mail', 'list', '--limit', '10'], ok: [0] },
 ];
 
 for (const step of steps) {
@@ -71,3 +75,4 @@ for (const step of steps) {
 }
 console.log('\nThe demo database is ./memberctl.db; explore it with `npx memberctl --help`.');
 console.log('The first invoice is in ./demo-documents/: INV-2027-00001.pdf (PDF) and INV-2027-00001-facturx.pdf (Factur-X).');
+console.log('The e-mails of its invoices and renewals are in ./demo-outbox/, one .eml file each (open one in a mail program).');

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
+import type { JobsResult } from '../core/jobs/jobs.js';
+import { plural } from '../core/kernel/words.js';
 import { invoiceRunSummary, printJsonDocument, type RunFlags, reportInvoiceRun, runLockedJob, runOptions } from './invoices.js';
 
 export function registerJobs(program: Command, action: Action): void {
@@ -27,7 +29,7 @@ export function registerJobs(program: Command, action: Action): void {
         reportRenewalRun(ctx, result.renewals, false);
         reportInvoiceRun(ctx, result.invoices, false);
         // one line for the whole morning's work
-        const done = [renewalRunSummary(result.renewals), invoiceRunSummary(result.invoices)].filter((part): part is string => part !== null);
+        const done = [renewalRunSummary(result.renewals), invoiceRunSummary(result.invoices), outboxSummary(result.outbox)].filter((part): part is string => part !== null);
         if (done.length === 0) ctx.out.info(`Nothing due as of ${result.asOf}: no renewal, invoice, status change or expiry.`);
         else if (result.dryRun) ctx.out.info(`Dry run as of ${result.asOf}, nothing was written: ${done.join('; ')} (would be).`);
         else ctx.out.info(`As of ${result.asOf}: ${done.join('; ')}.`);
@@ -43,4 +45,15 @@ export function registerJobs(program: Command, action: Action): void {
       'memberctl --db postgres://admin:secret@db.example.org/members jobs run --json',
     ],
   );
+}
+
+/** "2 payment reminders, 1 tacit-renewal notice; 6 e-mails queued", or null when the run queued nothing. */
+function outboxSummary(outbox: JobsResult['outbox']): string | null {
+  const due = [
+    outbox.reminders > 0 ? plural(outbox.reminders, 'payment reminder') : null,
+    outbox.renewalReminders > 0 ? plural(outbox.renewalReminders, 'tacit-renewal notice') : null,
+  ].filter((part): part is string => part !== null);
+  const queued = outbox.queued === null ? 0 : Object.values(outbox.queued).reduce((sum, n) => sum + (n ?? 0), 0);
+  const parts = [...due, ...(queued > 0 ? [`${plural(queued, 'e-mail')} queued`] : [])];
+  return parts.length === 0 ? null : parts.join(', ');
 }

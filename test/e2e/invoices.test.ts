@@ -115,6 +115,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
         invoices: [],
       },
       invoices: { asOf: '2025-11-20', dryRun: false, count: 0, invoices: [], totals: {}, problems: [] },
+      outbox: { reminders: 0, renewalReminders: 0, queued: {} },
     });
 
     expect((await ok(db, ['invoices', 'list', '--json'])).json()).toEqual([invoice]);
@@ -131,8 +132,9 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
     expect(december.stdout).toContain('INV-2025-00002');
     expect(december.stdout).toContain('360.00');
     // one summary line: the November invoice is still unpaid, but the December period covering the day is billed
-    // and not yet due, so nobody changes status (only the period covering the day decides)
-    expect(december.stderr.trim()).toBe('As of 2025-12-01: 1 invoice issued (INV-2025-00002): EUR 360.00.');
+    // and not yet due, so nobody changes status (only the period covering the day decides); the November invoice,
+    // past its due date, gets its payment reminder, queued with the December invoice's e-mail
+    expect(december.stderr.trim()).toBe('As of 2025-12-01: 1 invoice issued (INV-2025-00002): EUR 360.00; 1 payment reminder, 2 e-mails queued.');
   });
 
   it('records payments, credits an overpayment, reopens on cancel, and voids with credit notes numbered apart', async () => {

@@ -30,10 +30,15 @@ export class SmtpSink {
 
   constructor(
     private answer: Answer = () => null,
-    private readonly options: { parse?: boolean } = {},
+    /** `onConnect`: called as each client connects, before the greeting (a test that kills the sender then) */
+    private readonly options: { parse?: boolean; onConnect?: () => void } = {},
   ) {
     this.server = new SMTPServer({
       authOptional: true,
+      onConnect: (_session, callback) => {
+        this.options.onConnect?.();
+        callback();
+      },
       disabledCommands: ['STARTTLS'],
       logger: false,
       size: 20 * 1024 * 1024,

@@ -10,6 +10,7 @@ import type { AuditSource } from '../kernel/audit.js';
 import { settleInvoiceGrants } from './credits.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { formatAmount, type MinorAmount } from '../kernel/money.js';
+import { queueMessages } from '../mail/outbox.js';
 
 /** Sum of the recorded (not cancelled) payments of each invoice; absent when nothing was paid. */
 export async function paidAmounts(db: Queryable, invoiceIds: readonly number[]): Promise<Map<number, MinorAmount>> {
@@ -54,6 +55,10 @@ export async function reconcileInvoice(
     const status = paid >= invoice.total ? 'paid' : 'open';
     if (status !== invoice.status) {
       current = await trx.updateTable('invoices').set({ status }).where('id', '=', invoice.id).returningAll().executeTakeFirstOrThrow();
+      // a payment that makes it paid gets a receipt (when mail-receipts is on), one per such payment
+      if (status === 'paid' && context.paymentId !== null) {
+        await queueMessages(trx, [{ kind: 'receipt', subjectId: invoice.id, stage: `payment-${context.paymentId}` }], { now: context.source.at });
+      }
     }
   }
   const credited = await trx

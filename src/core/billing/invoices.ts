@@ -15,6 +15,7 @@ import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
 import { issuerSnapshot, storeIssuer } from '../documents/issuers.js';
 import { getIdentity } from '../org/org-store.js';
+import { queueMessages } from '../mail/outbox.js';
 
 /** The part of an invoice its JSON is made of; `number` is null for an invoice a dry run would issue. */
 export interface InvoiceHead {
@@ -434,6 +435,7 @@ export async function voidInvoice(
     after: { ...voided, creditNote: creditNote.number },
     summary: `invoice ${invoice.number} voided by credit note ${creditNote.number}: ${reason}`,
   });
+  await queueMessages(trx, [{ kind: 'credit_note', subjectId: creditNote.id, stage: 'issued' }], { now: source.at });
   return { invoice: voided, creditNote };
 }
 

@@ -28,6 +28,7 @@ import { issuerSnapshot, type IssuerSnapshot, storeIssuer } from '../documents/i
 import { buyerAtIssue, payersOf } from '../documents/load-invoice.js';
 import type { OrgIdentity } from '../org/identity.js';
 import { getIdentity } from '../org/org-store.js';
+import { queueMessages } from '../mail/outbox.js';
 import { isReverseCharged, lineVat } from './vat-category.js';
 
 export interface InvoiceRunOptions {
@@ -451,6 +452,8 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     });
   }
   await insertAudits(bulk, source, changes);
+  // each invoice's e-mail, queued with it: committed together or not at all
+  await queueMessages(trx, invoiceIds.map((id) => ({ kind: 'invoice', subjectId: id, stage: 'issued' })), { now: source.at });
   // nothing to pay: paid on issue, so the plans' credits and passes are granted now
   const paidIds = invoiceIds.filter((_, i) => statuses[i] === 'paid');
   if (paidIds.length > 0) await grantForPaidInvoices(trx, paidIds, { date: asOf, source });

@@ -7,6 +7,8 @@ import type { AuditSource } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { type InvoiceRunResult, runInvoicing } from '../billing/invoicing.js';
 import type { Problem } from '../kernel/problems.js';
+import { type DueMessages, queuedAt, queueDueMessages } from '../mail/due-messages.js';
+import type { MailKind } from '../../db/types.js';
 import { type RenewalRunResult, renewalsDidSomething, runExpiries, runRenewalNotices } from '../renewals/renewals-job.js';
 
 /** The lock every job takes (`jobs run`, `invoices run`, `renewals run`): never two of them at once. */
@@ -29,17 +31,22 @@ export interface JobsResult {
   dryRun: boolean;
   renewals: RenewalRunResult;
   invoices: InvoiceRunResult;
+  /** the e-mails the run queued: the reminders and tacit-renewal notices it found due, and every message by kind (null on a dry run) */
+  outbox: DueMessages & { queued: Partial<Record<MailKind, number>> | null };
 }
 
 /**
- * Runs the daily jobs in order: renewal notices (and accepted renewals left to bill), invoices, then status
- * transitions and expiries. The caller holds the `jobs` lock.
+ * Runs the daily jobs in order: renewal notices (and accepted renewals left to bill), invoices, status transitions
+ * and expiries, then the payment reminders and tacit-renewal notices due. Each step queues the e-mails it causes
+ * in its own transactions. The caller holds the `jobs` lock.
  */
 export async function runJobs(db: Db, options: JobOptions): Promise<JobsResult> {
   const notices = await runRenewalNotices(db.kysely, options);
   const invoices = await runInvoicing(db.kysely, options);
   const renewals = await runExpiries(db.kysely, options, notices);
-  return { asOf: options.asOf, dryRun: options.dryRun, renewals, invoices };
+  const due = await queueDueMessages(db.kysely, options.asOf, { dryRun: options.dryRun, now: options.source.at });
+  const queued = options.dryRun ? null : await queuedAt(db.kysely, options.source.at);
+  return { asOf: options.asOf, dryRun: options.dryRun, renewals, invoices, outbox: { ...due, queued } };
 }
 
 /** Every problem the jobs reported. */
@@ -49,5 +56,5 @@ export function jobProblems(result: JobsResult): Problem[] {
 
 /** True when a job issued, changed or would change something (cron prints nothing otherwise). */
 export function jobsDidSomething(result: JobsResult): boolean {
-  return result.invoices.count > 0 || renewalsDidSomething(result.renewals);
+  return result.invoices.count > 0 || renewalsDidSomething(result.renewals) || result.outbox.reminders > 0 || result.outbox.renewalReminders > 0;
 }

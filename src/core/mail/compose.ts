@@ -8,7 +8,9 @@ import { configError, dataError, UserError } from '../../errors.js';
 import { formatLongDate, formatter } from '../../writers/pdf/format.js';
 import type { PdfRenderer } from '../../writers/mail/pdf-renderer.js';
 import type { InvoiceDocument } from '../documents/invoice-document.js';
-import { loadInvoiceDocument } from '../documents/load-invoice.js';
+import { buyerOf, loadInvoiceDocument } from '../documents/load-invoice.js';
+import { lineAmounts } from '../billing/rules.js';
+import { isReverseCharged, lineVat } from '../billing/vat-category.js';
 import type { OrgIdentity } from '../org/identity.js';
 import { getIdentity } from '../org/org-store.js';
 import { getSettings } from '../kernel/settings.js';
@@ -85,6 +87,17 @@ async function documentOf(db: Queryable, table: 'invoices' | 'credit_notes', id:
   return loadInvoiceDocument(db, row.number, { identity: ctx.identity, language });
 }
 
+/**
+ * What a term of a membership costs its payer, VAT included, as its invoice will charge it: the plan's price times
+ * the quantity, with the rate its payer is billed at (none when reverse-charged).
+ */
+async function termPrice(db: Queryable, ctx: ComposeContext, row: { member_id: number; member_name: string; paid_by_id: number | null; price: number; quantity: number; tax_rate: string }): Promise<number> {
+  const payerId = row.paid_by_id ?? row.member_id;
+  const buyer = await buyerOf(db, { payer_id: payerId, payer_name: row.member_name }, ctx.identity.country);
+  const vat = lineVat(row.tax_rate, ctx.identity, isReverseCharged(buyer.vatId, ctx.identity));
+  return lineAmounts(row.price, row.quantity, vat.rate, null).total;
+}
+
 /** The placeholders of a message, and the document to attach when its kind has one. */
 async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeContext): Promise<{ values: Record<string, unknown>; document: InvoiceDocument | null }> {
   const language = message.language;
@@ -141,13 +154,21 @@ async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeC
         .innerJoin('memberships', 'memberships.id', 'renewals.membership_id')
         .innerJoin('members', 'members.id', 'memberships.member_id')
         .innerJoin('plans', 'plans.id', 'memberships.plan_id')
-        .select(['members.name', 'plans.name as plan', 'plans.price', 'plans.currency', 'memberships.quantity', 'renewals.term_start', 'renewals.term_end'])
+        .select(['members.id as member_id', 'members.name', 'members.paid_by_id', 'plans.name as plan', 'plans.price', 'plans.tax_rate', 'plans.currency', 'memberships.quantity', 'renewals.term_start', 'renewals.term_end'])
         .where('renewals.id', '=', message.subject_id)
         .executeTakeFirst();
       if (!row) throw dataError(`its renewal (id ${message.subject_id}) no longer exists`);
       const f = formatter(row.currency, language);
       return {
-        values: { ...org, recipientName: row.name, memberName: row.name, plan: row.plan, termStart: longDate(row.term_start), termEnd: longDate(row.term_end), price: f.money(row.price * row.quantity) },
+        values: {
+          ...org,
+          recipientName: row.name,
+          memberName: row.name,
+          plan: row.plan,
+          termStart: longDate(row.term_start),
+          termEnd: longDate(row.term_end),
+          price: f.money(await termPrice(db, ctx, { ...row, member_name: row.name })),
+        },
         document: null,
       };
     }
@@ -156,14 +177,14 @@ async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeC
         .selectFrom('memberships')
         .innerJoin('members', 'members.id', 'memberships.member_id')
         .innerJoin('plans', 'plans.id', 'memberships.plan_id')
-        .select(['members.name', 'plans.name as plan', 'plans.price', 'plans.currency', 'memberships.quantity', 'memberships.next_invoice_date'])
+        .select(['members.id as member_id', 'members.name', 'members.paid_by_id', 'plans.name as plan', 'plans.price', 'plans.tax_rate', 'plans.currency', 'memberships.quantity', 'memberships.next_invoice_date'])
         .where('memberships.id', '=', message.subject_id)
         .executeTakeFirst();
       if (!row) throw dataError(`its membership (id ${message.subject_id}) no longer exists`);
       const f = formatter(row.currency, language);
       const renewsOn = typeof data.renewsOn === 'string' ? data.renewsOn : row.next_invoice_date;
       return {
-        values: { ...org, recipientName: row.name, memberName: row.name, plan: row.plan, renewsOn: longDate(renewsOn), price: f.money(row.price * row.quantity) },
+        values: { ...org, recipientName: row.name, memberName: row.name, plan: row.plan, renewsOn: longDate(renewsOn), price: f.money(await termPrice(db, ctx, { ...row, member_name: row.name })) },
         document: null,
       };
     }

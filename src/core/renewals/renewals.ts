@@ -20,6 +20,7 @@ import { billMembershipsIn, isBillingConflict } from '../billing/invoicing.js';
 import { requireMembership } from '../billing/memberships.js';
 import type { Problem } from '../kernel/problems.js';
 import { getSetting } from '../kernel/settings.js';
+import { type MessageToQueue, queueMessages } from '../mail/outbox.js';
 
 export const renewalStatuses = ['open', 'intervention', 'accepted', 'refused'] as const satisfies readonly RenewalStatus[];
 
@@ -232,11 +233,16 @@ export async function openDueRenewals(db: Kysely<Database>, asOf: IsoDate, optio
           summary: `renewal ${r.id} opened for membership ${r.membershipId} (${r.plan}): term ${r.termStart} to ${r.termEnd}${r.status === 'intervention' ? `, needs an intervention: ${r.reason}` : ''}`,
         })),
       );
+      await queueMessages(trx, renewalNotices(json), { now: source.at });
       opened.push(...json);
     });
   }
   return opened;
 }
+
+/** The notice of each renewal open to a decision: one opened for an intervention gets it once that is done. */
+const renewalNotices = (renewals: readonly { id: number | null; status: RenewalStatus }[]): MessageToQueue[] =>
+  renewals.filter((r) => r.status === 'open' && r.id !== null).map((r) => ({ kind: 'renewal_notice', subjectId: r.id!, stage: 'notice' }));
 
 export interface AcceptedBilling {
   /** accepted renewals billed by this run */
@@ -430,6 +436,7 @@ export async function renewNow(db: Queryable, membershipId: number, asOf: IsoDat
       after: { status, reason },
       summary: `renewal ${existing.id} of membership ${membershipId} (${member.name}) reopened: its refusal is undone`,
     });
+    await queueMessages(db, renewalNotices([{ id: existing.id, status }]), { now: source.at });
     return { renewal: await requireRenewal(db, existing.id), change: 'reopened' };
   }
   const plan = await db.selectFrom('plans').select(['interval', 'every']).where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
@@ -459,6 +466,7 @@ export async function renewNow(db: Queryable, membershipId: number, asOf: IsoDat
     after: { membership_id: membershipId, term_start: renewal.term_start, term_end: renewal.term_end, status, reason },
     summary: `renewal ${renewal.id} opened now for membership ${membershipId} (${renewal.plan_name}): term ${renewal.term_start} to ${renewal.term_end}`,
   });
+  await queueMessages(db, renewalNotices([renewal]), { now: source.at });
   return { renewal, change: 'opened' };
 }
 
@@ -497,5 +505,6 @@ export async function syncInterventions(db: Queryable, membershipId: number, sou
     summary: status === 'intervention' ? `renewal ${r.id} needs an intervention: ${reason}` : `renewal ${r.id} no longer needs an intervention`,
   }));
   await recordAudits(db, source, audits);
+  await queueMessages(db, renewalNotices(changed.map((r) => ({ id: r.id, status }))), { now: source.at });
   return changed.length;
 }

@@ -21,6 +21,7 @@ import { setFrozen } from '../billing/credits.js';
 import { addDays, type IsoDate } from '../kernel/dates.js';
 import { inChunks, loadMemberStates, type MemberState } from '../status/member-status.js';
 import type { MemberStatus } from '../status/status.js';
+import { queueMessages } from '../mail/outbox.js';
 
 /** The moves a run reports: those the passing of time causes. */
 export const reportedStatuses: readonly MemberStatus[] = ['grace', 'suspended', 'former'];
@@ -163,6 +164,12 @@ export async function recordTransitions(db: Kysely<Database>, asOf: IsoDate, opt
       const freeze = batch.filter((c) => c.to === 'suspended' && c.recorded !== 'suspended').map((c) => c.memberId);
       const release = batch.filter((c) => c.to !== 'suspended' && c.recorded === 'suspended').map((c) => c.memberId);
       await setFrozen(trx, freeze, true, asOf, source);
+      // each suspension is told once: a later one (after a return to member) is a new stage
+      await queueMessages(
+        trx,
+        freeze.map((memberId) => ({ kind: 'suspension_notice', subjectId: memberId, stage: `suspended-${asOf}`, data: { since: asOf } })),
+        { now: source.at },
+      );
       await setFrozen(trx, release, false, asOf, source);
     });
   }

@@ -1,0 +1,213 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/connect.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { dialects, withFreshDb } from '../helpers/db.js';
+import { PdfProbe } from '../helpers/poppler.js';
+import { countByMessageId, type Received, SmtpSink } from '../helpers/smtp.js';
+
+const identity = [
+  'org', 'set', '--name', 'Coworking Lumière', '--address', '12 rue de la République', '--postcode', '69001', '--city', 'Lyon',
+  '--siren', '732829320', '--vat-id', 'FR44732829320', '--email', 'contact@lumiere.example', '--iban', 'FR7630006000011234567890189', '--bic', 'AGRIFRPP',
+];
+
+async function ok(db: string, args: string[]) {
+  const result = await runCli(args, { db });
+  expect(result.code, `memberctl ${args.join(' ')}\n${result.stderr}`).toBe(0);
+  return result;
+}
+
+const sinks: SmtpSink[] = [];
+afterEach(async () => {
+  for (const s of sinks.splice(0)) await s.close();
+});
+
+/** The outbox as `kind stage -> to`, in the order queued. */
+async function outbox(db: Db): Promise<string[]> {
+  const rows = await db.kysely.selectFrom('mail_messages').select(['kind', 'subject_type', 'subject_id', 'stage', 'to_addresses', 'status']).orderBy('id').execute();
+  return rows.map((m) => `${m.kind} ${m.subject_type}-${m.subject_id} ${m.stage} -> ${(JSON.parse(m.to_addresses) as string[]).join(',')}`);
+}
+
+/**
+ * Ann (French) on a yearly plan renewing automatically, Bob (English) monthly, Chloé monthly renewing by decision,
+ * billed to her company's billing e-mail; receipts on.
+ */
+async function members(url: string) {
+  await ok(url, identity);
+  await ok(url, ['settings', 'set', 'mail-from', 'Coworking Lumière <factures@lumiere.example>']);
+  await ok(url, ['settings', 'set', 'mail-receipts', 'on']);
+  await ok(url, ['plans', 'add', 'Annuel', '--price', '600', '--interval', 'year', '--tax-rate', '20']);
+  await ok(url, ['plans', 'add', 'Mensuel', '--price', '100', '--tax-rate', '20']);
+  await ok(url, ['companies', 'add', 'Atelier Rhône', '--billing-email', 'compta@atelier.example']);
+  await ok(url, ['members', 'add', '--name', 'Ann Smith', '--email', 'ann@example.org']);
+  await ok(url, ['members', 'add', '--name', 'Bob Martin', '--email', 'bob@example.org', '--language', 'en']);
+  await ok(url, ['members', 'add', '--name', 'Chloé Durand', '--email', 'chloe@example.org', '--company', 'Atelier Rhône']);
+  await ok(url, ['memberships', 'add', 'ann@example.org', '--plan', 'Annuel', '--start', '2026-01-01']);
+  await ok(url, ['memberships', 'add', 'bob@example.org', '--plan', 'Mensuel', '--start', '2026-01-01']);
+  await ok(url, ['memberships', 'add', 'chloe@example.org', '--plan', 'Mensuel', '--start', '2026-01-01', '--auto-renew', 'no']);
+}
+
+const text = (mail: Received) => (mail.parsed.text ?? '').replace(/\u202f|\u00a0/g, ' ');
+
+describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
+  it('each kind is queued once by the command that causes it, and arrives with its recipients, language and attachment', { timeout: 300_000 }, async () => {
+    await withFreshDb(dialect, async (db, url) => {
+      await members(url);
+      // a dry run queues nothing
+      const dry = await runCli(['--today', '2026-01-01', 'jobs', 'run', '--dry-run', '--json'], { db: url });
+      expect(dry.json().outbox).toEqual({ reminders: 0, renewalReminders: 0, queued: null });
+      expect(await outbox(db)).toEqual([]);
+
+      // the first invoices, each with its e-mail
+      const first = (await ok(url, ['--today', '2026-01-01', 'jobs', 'run', '--json'])).json();
+      expect(first.outbox).toEqual({ reminders: 0, renewalReminders: 0, queued: { invoice: 3 } });
+      expect(await outbox(db)).toEqual([
+        'invoice invoice-1 issued -> ann@example.org',
+        'invoice invoice-2 issued -> bob@example.org',
+        'invoice invoice-3 issued -> compta@atelier.example',
+      ]);
+      // Bob pays: his receipt
+      await ok(url, ['--today', '2026-01-05', 'payments', 'record', 'INV-2026-00002', '--amount', '120', '--method', 'transfer']);
+      // a week past the due date (15 January): reminders of the unpaid; Chloé's renewal opens, with its notice
+      const week = await ok(url, ['--today', '2026-01-22', 'jobs', 'run', '--json']);
+      expect(week.json().outbox).toEqual({ reminders: 2, renewalReminders: 0, queued: { renewal_notice: 1, reminder: 2 } });
+      expect(week.stderr).toContain('2 payment reminders, 3 e-mails queued');
+      // Chloé accepts (billed at once), then that invoice is voided: its credit note
+      await ok(url, ['--today', '2026-01-25', 'renewals', 'accept', '1']);
+      await ok(url, ['--today', '2026-01-26', 'invoices', 'void', 'INV-2026-00004', '--reason', 'wrong term']);
+      // three weeks past: the second reminders; Ann and Chloé, unpaid past their grace, are suspended
+      await ok(url, ['--today', '2026-02-10', 'jobs', 'run']);
+      const february = await outbox(db);
+      // the same day again, and a day later: nothing new
+      await ok(url, ['--today', '2026-02-10', 'jobs', 'run']);
+      await ok(url, ['--today', '2026-02-11', 'jobs', 'run']);
+      expect(await outbox(db)).toEqual(february);
+      // a month before Ann's yearly term renews by itself, she is told
+      const december = (await ok(url, ['--today', '2026-12-02', 'jobs', 'run', '--json'])).json();
+      expect(december.outbox).toMatchObject({ reminders: 1, renewalReminders: 1 });
+      expect(await outbox(db)).toEqual([
+        'invoice invoice-1 issued -> ann@example.org',
+        'invoice invoice-2 issued -> bob@example.org',
+        'invoice invoice-3 issued -> compta@atelier.example',
+        'receipt invoice-2 payment-1 -> bob@example.org',
+        'renewal_notice renewal-1 notice -> chloe@example.org',
+        'reminder invoice-1 day-7 -> ann@example.org',
+        'reminder invoice-3 day-7 -> compta@atelier.example',
+        'invoice invoice-4 issued -> compta@atelier.example',
+        'credit_note credit_note-1 issued -> compta@atelier.example',
+        // the term after the one voided opens in its turn
+        'renewal_notice renewal-2 notice -> chloe@example.org',
+        'invoice invoice-5 issued -> bob@example.org',
+        'suspension_notice person-1 suspended-2026-02-10 -> ann@example.org',
+        'reminder invoice-1 day-21 -> ann@example.org',
+        'reminder invoice-3 day-21 -> compta@atelier.example',
+        'invoice invoice-6 issued -> bob@example.org',
+        'suspension_notice person-3 suspended-2026-12-02 -> chloe@example.org',
+        // Bob's February invoice, caught up with its last reminder only
+        'reminder invoice-5 day-21 -> bob@example.org',
+        'renewal_reminder membership-1 renews-2027-01-01 -> ann@example.org',
+      ]);
+
+      const smtp = await new SmtpSink().start();
+      sinks.push(smtp);
+      const sent = await runCli(['mail', 'send', '--smtp', smtp.url, '--json'], { db: url });
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.json()).toMatchObject({ sent: 18, failed: 0 });
+      const byId = (kind: string, subject: string, stage: string) => {
+        const mail = smtp.received.find((r) => r.messageId?.startsWith(`<${kind}.${subject}.${stage}.`));
+        expect(mail, `${kind} ${subject} ${stage}`).toBeDefined();
+        return mail!;
+      };
+      const pdfOf = (mail: Received, name: string) => {
+        expect(mail.parsed.attachments.map((a) => a.filename)).toEqual([name]);
+        return new PdfProbe(mail.parsed.attachments[0]!.content).text();
+      };
+
+      const invoice = byId('invoice', 'invoice-3', 'issued');
+      expect(invoice.rcpt).toEqual(['compta@atelier.example']);
+      expect(invoice.parsed.subject).toBe('Facture INV-2026-00003 - Coworking Lumière');
+      expect(pdfOf(invoice, 'INV-2026-00003.pdf')).toContain('Atelier Rhône');
+
+      const receipt = byId('receipt', 'invoice-2', 'payment-1');
+      expect(receipt.parsed.subject).toBe('Receipt: invoice INV-2026-00002 paid - Coworking Lumière');
+      expect(receipt.parsed.headers.get('content-language')).toBe('en');
+      expect(text(receipt)).toContain('payment of €120.00');
+      expect(receipt.parsed.attachments).toEqual([]);
+
+      const notice = byId('renewal_notice', 'renewal-1', 'notice');
+      expect(notice.parsed.subject).toBe('Renouvellement de votre abonnement Mensuel - Coworking Lumière');
+      // the price of the term as its invoice charges it, VAT included
+      expect(text(notice)).toContain('du 1er février 2026 au 28 février 2026, coûte 120,00 €');
+
+      const reminder = byId('reminder', 'invoice-1', 'day-21');
+      expect(reminder.parsed.subject).toBe('Rappel : facture INV-2026-00001 impayée - Coworking Lumière');
+      expect(text(reminder)).toContain('(il y a 26 jours), reste à régler : 720,00 €');
+      expect(pdfOf(reminder, 'INV-2026-00001.pdf')).toContain('INV-2026-00001');
+      const english = byId('reminder', 'invoice-5', 'day-21');
+      expect(english.parsed.subject).toBe('Reminder: invoice INV-2026-00005 unpaid - Coworking Lumière');
+
+      const credit = byId('credit_note', 'credit_note-1', 'issued');
+      expect(credit.parsed.subject).toBe('Avoir CN-2026-00001 - Coworking Lumière');
+      expect(text(credit)).toContain('qui annule la facture INV-2026-00004');
+      expect(pdfOf(credit, 'CN-2026-00001.pdf')).toContain('CN-2026-00001');
+
+      const suspension = byId('suspension_notice', 'person-1', 'suspended-2026-02-10');
+      expect(suspension.parsed.subject).toBe('Votre adhésion est suspendue - Coworking Lumière');
+      expect(text(suspension)).toContain('suspendue depuis le 10 février 2026');
+
+      const tacit = byId('renewal_reminder', 'membership-1', 'renews-2027-01-01');
+      expect(tacit.parsed.subject).toBe('Votre abonnement Annuel sera reconduit le 1er janvier 2027 - Coworking Lumière');
+      expect(text(tacit)).toContain('reconduit tacitement le 1er janvier 2027, pour 720,00 €');
+      expect([...countByMessageId(smtp.received).values()].every((n) => n === 1)).toBe(true);
+    });
+  });
+
+  it('a kind switched off is not queued, and a paid invoice gets no reminder', { timeout: 180_000 }, async () => {
+    await withFreshDb(dialect, async (db, url) => {
+      await members(url);
+      await ok(url, ['settings', 'set', 'mail-invoices', 'off']);
+      await ok(url, ['--today', '2026-01-01', 'jobs', 'run']);
+      await ok(url, ['--today', '2026-01-05', 'payments', 'record', 'INV-2026-00001', '--amount', '720', '--method', 'card']);
+      await ok(url, ['settings', 'set', 'reminder-days', '3']);
+      await ok(url, ['settings', 'set', 'mail-renewal-notices', 'off']);
+      await ok(url, ['--today', '2026-01-19', 'jobs', 'run']);
+      expect(await outbox(db)).toEqual([
+        'receipt invoice-1 payment-1 -> ann@example.org',
+        'reminder invoice-2 day-3 -> bob@example.org',
+        'reminder invoice-3 day-3 -> compta@atelier.example',
+      ]);
+    });
+  });
+
+  it('jobs run killed after its invoices committed, before sending: the messages stay queued and the next run sends each once', { timeout: 180_000 }, async () => {
+    await withFreshDb(dialect, async (db, url) => {
+      await members(url);
+      let child: ReturnType<typeof startCli>['child'] | null = null;
+      // the job connects to the server only once its writes have committed: killed at that moment
+      const smtp = await new SmtpSink(() => null, { onConnect: () => child?.kill('SIGKILL') }).start();
+      sinks.push(smtp);
+      const run = startCli(['--today', '2026-01-01', 'jobs', 'run', '--smtp', smtp.url], { db: url });
+      child = run.child;
+      expect(await run.exit).toBeNull();
+      expect(smtp.received).toHaveLength(0);
+      const invoices = await db.kysely.selectFrom('invoices').select('id').execute();
+      expect(invoices).toHaveLength(3);
+      const statuses = await db.kysely.selectFrom('mail_messages').select('status').execute();
+      expect(statuses.map((s) => s.status)).toEqual(['queued', 'queued', 'queued']);
+
+      const healthy = await new SmtpSink().start();
+      sinks.push(healthy);
+      const rerun = await runCli(['--today', '2026-01-01', 'jobs', 'run', '--smtp', healthy.url, '--json'], { db: url });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.json().invoices.count).toBe(0);
+      // the three invoices, and the notice of Chloé's renewal, which opens now that her first term is billed
+      expect(rerun.json().mail).toMatchObject({ sent: 4 });
+      expect([...countByMessageId(healthy.received).values()]).toEqual([1, 1, 1, 1]);
+      expect(healthy.received.map((r) => `${r.parsed.subject} -> ${r.rcpt.join(',')}`).sort()).toEqual([
+        'Facture INV-2026-00001 - Coworking Lumière -> ann@example.org',
+        'Facture INV-2026-00003 - Coworking Lumière -> compta@atelier.example',
+        'Invoice INV-2026-00002 - Coworking Lumière -> bob@example.org',
+        'Renouvellement de votre abonnement Mensuel - Coworking Lumière -> chloe@example.org',
+      ]);
+    });
+  });
+});
