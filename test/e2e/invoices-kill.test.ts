@@ -31,7 +31,10 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promi
   }
 }
 
-/** Nothing is ever half written: an invoice has all its lines, a membership is billed for all its due periods or none. */
+/**
+ * Nothing is ever half written: an invoice has all its lines and its e-mail, a membership is billed for all its due
+ * periods or none.
+ */
 async function expectConsistent(db: Db): Promise<{ invoices: number; billedMemberships: number }> {
   const k = db.kysely;
   const numbers = (await k.selectFrom('invoices').select('number').execute()).map((r) => r.number);
@@ -52,6 +55,10 @@ async function expectConsistent(db: Db): Promise<{ invoices: number; billedMembe
     .execute();
   const states = new Set(perMembership.map((m) => `${Number(m.lines)}:${m.next_invoice_date}`));
   for (const state of states) expect(['0:2026-01-01', `${periodsEach}:2026-04-01`]).toContain(state);
+  // each invoice's e-mail was committed with it: one per invoice, none for an invoice that is not there
+  const messages = await k.selectFrom('mail_messages').select(['kind', 'subject_id', 'stage']).execute();
+  const ids = (await k.selectFrom('invoices').select('id').execute()).map((r) => r.id);
+  expect(messages.map((m) => `${m.kind}:${m.subject_id}:${m.stage}`).sort()).toEqual(ids.map((id) => `invoice:${id}:issued`).sort());
   return { invoices: numbers.length, billedMemberships: perMembership.filter((m) => Number(m.lines) > 0).length };
 }
 
