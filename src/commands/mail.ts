@@ -112,7 +112,9 @@ export function reportMailSend(ctx: Context, result: SendResult): void {
   }
   if (result.dryRun) {
     const failing = result.messages.filter((m) => m.outcome === 'would-fail').length;
-    ctx.out.info(`Dry run: ${plural(result.messages.length, 'message')} due${failing > 0 ? `, ${failing} of which cannot be rendered` : ''}; nothing was sent.`);
+    const skipping = result.messages.filter((m) => m.outcome === 'would-skip').length;
+    const notes = [failing > 0 ? `${failing} cannot be rendered` : null, skipping > 0 ? `${skipping} no longer to send` : null].filter(Boolean);
+    ctx.out.info(`Dry run: ${plural(result.messages.length, 'message')} due${notes.length > 0 ? ` (${notes.join(', ')})` : ''}; nothing was sent.`);
     return;
   }
   const parts = [`${result.sent} sent`, result.retry > 0 ? `${result.retry} to retry later` : null, result.failed > 0 ? `${result.failed} failed` : null, result.skipped > 0 ? `${result.skipped} skipped` : null];

@@ -288,7 +288,7 @@ export const commandFacts: Record<string, CommandFacts> = {
       75: 'the SMTP server cannot be reached: every message not sent stays queued',
       78: 'no sender (mail-from), a malformed SMTP URL, the server refused the login, the mail-templates folder cannot be read, or the identity lacks what an invoice needs',
     },
-    json: '`{"dryRun", "target", "sent", "retry", "failed", "skipped", "messages": [{"id", "kind", "subject", "to", "outcome", "messageId", "reply"}]}`: `target` is the SMTP URL (password masked) or the folder; `outcome` is `sent`, `retry` (queued again for later), `failed` or `skipped`, and in a dry run `would-send` or `would-fail`; `reply` is the server\'s reply or the reason.',
+    json: '`{"dryRun", "target", "sent", "retry", "failed", "skipped", "messages": [{"id", "kind", "subject", "to", "outcome", "messageId", "reply"}]}`: `target` is the SMTP URL (password masked) or the folder; `outcome` is `sent`, `retry` (queued again for later), `failed` or `skipped`, and in a dry run `would-send`, `would-fail` or `would-skip`; `reply` is the server\'s reply or the reason.',
   },
   'mail list': { exits: { 64: 'unknown status or kind', 65: 'unknown member' }, json: 'a list of mail message shapes, oldest first.' },
   'mail show': {

@@ -71,6 +71,10 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
       const week = await ok(url, ['--today', '2026-01-22', 'jobs', 'run', '--json']);
       expect(week.json().outbox).toEqual({ reminders: 2, renewalReminders: 0, queued: { renewal_notice: 1, reminder: 2 } });
       expect(week.stderr).toContain('2 payment reminders, 3 e-mails queued');
+      // sent before Chloé decides: a notice of a renewal decided since is no longer sent
+      const smtp = await new SmtpSink().start();
+      sinks.push(smtp);
+      expect((await ok(url, ['mail', 'send', '--smtp', smtp.url, '--json'])).json()).toMatchObject({ sent: 7, failed: 0, skipped: 0 });
       // Chloé accepts (billed at once), then that invoice is voided: its credit note
       await ok(url, ['--today', '2026-01-25', 'renewals', 'accept', '1']);
       await ok(url, ['--today', '2026-01-26', 'invoices', 'void', 'INV-2026-00004', '--reason', 'wrong term']);
@@ -107,11 +111,10 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
         'renewal_reminder membership-1 renews-2027-01-01 -> ann@example.org',
       ]);
 
-      const smtp = await new SmtpSink().start();
-      sinks.push(smtp);
       const sent = await runCli(['mail', 'send', '--smtp', smtp.url, '--json'], { db: url });
       expect(sent.code, sent.stderr).toBe(0);
-      expect(sent.json()).toMatchObject({ sent: 18, failed: 0 });
+      expect(sent.json()).toMatchObject({ sent: 11, failed: 0, skipped: 0 });
+      expect(smtp.received).toHaveLength(18);
       const byId = (kind: string, subject: string, stage: string) => {
         const mail = smtp.received.find((r) => r.messageId?.startsWith(`<${kind}.${subject}.${stage}.`));
         expect(mail, `${kind} ${subject} ${stage}`).toBeDefined();
@@ -174,6 +177,38 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
         'receipt invoice-1 payment-1 -> ann@example.org',
         'reminder invoice-2 day-3 -> bob@example.org',
         'reminder invoice-3 day-3 -> compta@atelier.example',
+      ]);
+    });
+  });
+
+  it('a reminder of an invoice paid, or the notice of a renewal decided, after it was queued is skipped with the reason, not sent', { timeout: 180_000 }, async () => {
+    await withFreshDb(dialect, async (_db, url) => {
+      await members(url);
+      await ok(url, ['--today', '2026-01-01', 'jobs', 'run']);
+      await ok(url, ['--today', '2026-01-22', 'jobs', 'run']);
+      await ok(url, ['--today', '2026-01-23', 'payments', 'record', 'INV-2026-00001', '--amount', '720', '--method', 'transfer']);
+      await ok(url, ['--today', '2026-01-23', 'renewals', 'refuse', '1', '--reason', 'moving out']);
+      const dry = (await ok(url, ['mail', 'send', '--dry-run', '--json'])).json();
+      const reason = (outcome: string) => dry.messages.filter((m: { outcome: string }) => m.outcome === outcome).map((m: { subject: string; reply: string }) => `${m.subject}: ${m.reply}`);
+      expect(reason('would-skip')).toEqual(['renewal 1: the renewal is refused since it was queued', 'invoice 1: invoice INV-2026-00001 is paid since it was queued']);
+      const smtp = await new SmtpSink().start();
+      sinks.push(smtp);
+      const sent = (await ok(url, ['mail', 'send', '--smtp', smtp.url, '--json'])).json();
+      expect(sent).toMatchObject({ sent: 6, skipped: 2 });
+      // the three invoices, the reminders of Bob and Chloé (still unpaid) and Ann's receipt; no reminder to Ann, no
+      // notice of a refused renewal
+      expect(smtp.received.map((r) => r.parsed.subject).sort()).toEqual([
+        'Facture INV-2026-00001 - Coworking Lumière',
+        'Facture INV-2026-00003 - Coworking Lumière',
+        'Invoice INV-2026-00002 - Coworking Lumière',
+        'Rappel : facture INV-2026-00003 impayée - Coworking Lumière',
+        'Reminder: invoice INV-2026-00002 unpaid - Coworking Lumière',
+        'Reçu : facture INV-2026-00001 réglée - Coworking Lumière',
+      ]);
+      const skipped = (await ok(url, ['mail', 'list', '--status', 'skipped', '--json'])).json();
+      expect(skipped.map((m: { kind: string; skipReason: string }) => `${m.kind}: ${m.skipReason}`)).toEqual([
+        'renewal_notice: the renewal is refused since it was queued',
+        'reminder: invoice INV-2026-00001 is paid since it was queued',
       ]);
     });
   });

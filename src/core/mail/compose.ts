@@ -232,3 +232,47 @@ export async function composeMessage(db: Queryable, message: MailMessage, ctx: C
 
 /** Whether an error from composing a message stops the whole run (the configuration) rather than only that message. */
 export const stopsTheRun = (error: unknown) => error instanceof UserError && error.exitCode === 78;
+
+/**
+ * Why a queued message no longer has a reason to be sent, or null: a reminder of an invoice paid or void since, the
+ * notice of a renewal decided since, a tacit-renewal notice of a membership that no longer renews on that day, the
+ * suspension notice of someone no longer suspended. Such a message is `skipped` with this reason, not sent.
+ * Invoices, credit notes and receipts always go.
+ */
+export async function whyOutdated(db: Queryable, message: MailMessage): Promise<string | null> {
+  const data = JSON.parse(message.data) as Record<string, string | number | null>;
+  switch (message.kind) {
+    case 'reminder': {
+      const invoice = await db.selectFrom('invoices').select(['number', 'status']).where('id', '=', message.subject_id).executeTakeFirst();
+      if (invoice === undefined || invoice.status === 'open') return null;
+      return `invoice ${invoice.number} is ${invoice.status} since it was queued`;
+    }
+    case 'renewal_notice': {
+      const renewal = await db.selectFrom('renewals').select(['status']).where('id', '=', message.subject_id).executeTakeFirst();
+      if (renewal === undefined || renewal.status === 'open') return null;
+      return renewal.status === 'intervention' ? 'the renewal needs an intervention since it was queued' : `the renewal is ${renewal.status} since it was queued`;
+    }
+    case 'renewal_reminder': {
+      const membership = await db
+        .selectFrom('memberships')
+        .select(['start_date', 'next_invoice_date', 'end_date', 'auto_renew', 'auto_renew_until', 'do_not_renew'])
+        .where('id', '=', message.subject_id)
+        .executeTakeFirst();
+      const renewsOn = typeof data.renewsOn === 'string' ? data.renewsOn : null;
+      if (membership === undefined || renewsOn === null) return null;
+      const renews =
+        membership.next_invoice_date === renewsOn &&
+        membership.do_not_renew === 0 &&
+        membership.auto_renew === 1 &&
+        (membership.auto_renew_until === null || membership.auto_renew_until >= renewsOn) &&
+        (membership.end_date === null || membership.end_date >= renewsOn);
+      return renews ? null : `the membership no longer renews by itself on ${renewsOn}`;
+    }
+    case 'suspension_notice': {
+      const status = await db.selectFrom('member_statuses').select('status').where('member_id', '=', message.subject_id).executeTakeFirst();
+      return status?.status === 'suspended' ? null : 'the person is no longer suspended';
+    }
+    default:
+      return null;
+  }
+}

@@ -10,7 +10,7 @@ import { tempError, UserError } from '../../errors.js';
 import { pdfRenderer } from '../../writers/mail/pdf-renderer.js';
 import type { MailTransport } from '../../writers/mail/transport.js';
 import { getSetting } from '../kernel/settings.js';
-import { type ComposeContext, type ComposedMail, composeContext, composeMessage, stopsTheRun } from './compose.js';
+import { type ComposeContext, type ComposedMail, composeContext, composeMessage, stopsTheRun, whyOutdated } from './compose.js';
 import { addresses, backoffMinutes, claimMessages, claimOwner, dueMessages, markMessage, type Outcome, releaseAbandonedClaims } from './outbox.js';
 import { loadTemplates } from './templates.js';
 
@@ -36,8 +36,8 @@ export interface SentMessage {
   kind: MailKind;
   subject: string;
   to: string[];
-  /** sent, retry (queued again for later), failed, skipped; in a dry run: would-send, would-fail */
-  outcome: 'sent' | 'retry' | 'failed' | 'skipped' | 'would-send' | 'would-fail';
+  /** sent, retry (queued again for later), failed, skipped; in a dry run: would-send, would-fail, would-skip */
+  outcome: 'sent' | 'retry' | 'failed' | 'skipped' | 'would-send' | 'would-fail' | 'would-skip';
   messageId: string | null;
   reply: string | null;
 }
@@ -83,6 +83,11 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
   if (options.dryRun) {
     for (const message of await dueMessages(k, now(), limit)) {
       try {
+        const outdated = await whyOutdated(k, message);
+        if (outdated !== null) {
+          report({ id: message.id, kind: message.kind, subject: subjectOf(message), to: addresses(message.to_addresses), outcome: 'would-skip', messageId: null, reply: outdated });
+          continue;
+        }
         const mail = await composeMessage(k, message, ctx);
         report({ id: message.id, kind: message.kind, subject: subjectOf(message), to: mail.to, outcome: 'would-send', messageId: mail.messageId, reply: null });
       } catch (error) {
@@ -157,6 +162,8 @@ type Prepared = { mail: ComposedMail } | { outcome: Outcome } | { stop: unknown 
 async function prepare(db: Db['kysely'], message: MailMessage, ctx: ComposeContext): Promise<Prepared> {
   if (addresses(message.to_addresses).length === 0) return { outcome: { kind: 'skipped', reason: 'no e-mail address' } };
   try {
+    const outdated = await whyOutdated(db, message);
+    if (outdated !== null) return { outcome: { kind: 'skipped', reason: outdated } };
     return { mail: await composeMessage(db, message, ctx) };
   } catch (error) {
     if (error instanceof UserError && !stopsTheRun(error)) return { outcome: { kind: 'failed', reply: error.message } };
