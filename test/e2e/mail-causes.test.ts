@@ -213,6 +213,28 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
     });
   });
 
+  it('a renewal opened for an intervention gets its notice once the intervention is cleared; renew-now opens one with its notice', { timeout: 180_000 }, async () => {
+    await withFreshDb(dialect, async (db, url) => {
+      await members(url);
+      await ok(url, ['--today', '2026-01-01', 'jobs', 'run']);
+      // Chloé's renewal opens for an intervention: nobody is told yet
+      await ok(url, ['memberships', 'set', '3', '--intervention', 'check the company still pays']);
+      await ok(url, ['--today', '2026-01-10', 'renewals', 'run']);
+      const notices = async () => (await outbox(db)).filter((m) => m.startsWith('renewal_notice'));
+      expect(await notices()).toEqual([]);
+      await ok(url, ['--today', '2026-01-11', 'memberships', 'set', '3', '--no-intervention']);
+      expect(await notices()).toEqual(['renewal_notice renewal-1 notice -> chloe@example.org']);
+      // refused, then reopened: the notice was queued once already
+      await ok(url, ['--today', '2026-01-12', 'renewals', 'refuse', '1', '--reason', 'moving out']);
+      await ok(url, ['--today', '2026-01-13', 'memberships', 'renew-now', '3']);
+      expect(await notices()).toEqual(['renewal_notice renewal-1 notice -> chloe@example.org']);
+      // Bob's monthly membership, set to renew by decision, renewed now: its renewal opens with its notice
+      await ok(url, ['memberships', 'set', '2', '--auto-renew', 'no']);
+      await ok(url, ['--today', '2026-01-13', 'memberships', 'renew-now', '2']);
+      expect(await notices()).toEqual(['renewal_notice renewal-1 notice -> chloe@example.org', 'renewal_notice renewal-2 notice -> bob@example.org']);
+    });
+  });
+
   it('jobs run killed after its invoices committed, before sending: the messages stay queued and the next run sends each once', { timeout: 180_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       await members(url);
