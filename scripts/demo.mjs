@@ -49,7 +49,8 @@ const steps = [
   // Julia's yearly term ends, the renewals job opens her renewal (and those of terms already over); Julia accepts
   // (invoiced at once), Rachel refuses; once the new term starts, the job reports who moved to grace or former.
   // Decisions already taken by an earlier demo run are refused (65) and leave things as they are.
-  { args: ['payments', 'record', 'INV-2027-00002', '--amount', '240', '--method', 'card', '--today', '2027-02-10'], ok: [0] },
+  // recorded under a key: a second demo run finds the payment instead of recording it twice
+  { args: ['payments', 'record', 'INV-2027-00002', '--amount', '240', '--method', 'card', '--key', 'demo-card-0002', '--today', '2027-02-10'], ok: [0] },
   { args: ['credits', 'show', 'David Okafor', '--today', '2027-02-10'], ok: [0] },
   { args: ['passes', 'use', 'David Okafor', '--description', 'guest day', '--today', '2027-02-12'], ok: [0, 65] },
   { args: ['renewals', 'run', '--today', '2027-03-02'], ok: [0] },

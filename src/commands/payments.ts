@@ -10,6 +10,9 @@ interface RecordFlags {
   method: string;
   date?: string;
   reference?: string;
+  key?: string;
+  again?: boolean;
+  overpay?: boolean;
 }
 
 interface ListFlags {
@@ -35,29 +38,41 @@ export function registerPayments(program: Command, action: Action): void {
       .requiredOption('--method <method>', 'card, cash, transfer, check or other')
       .option('--date <date>', 'when it was received, from the invoice date to today (default: today)', parseDateOption('--date'))
       .option('--reference <text>', 'bank reference, cheque number, ...')
+      .option('--key <text>', 'an idempotency key: run again with the same key and values, it finds this payment instead of recording it twice')
+      .option('--again', 'record it although it repeats a payment of the invoice (same amount, date, method and reference)')
+      .option('--overpay', 'record it although the invoice is paid already: all of it becomes credit for the payer')
       .action(
         action(async (ctx, number: string, flags: RecordFlags) => {
           const method = flags.method.trim().toLowerCase();
           if (!methods.includes(method)) throw usageError(`--method: "${flags.method}" is not a method; use ${methods.join(', ')}`);
+          const key = flags.key?.trim();
+          if (key === '') throw usageError('--key needs some text', 'e.g. the bank entry\'s reference, or any text unique to this payment');
           const { recordPayment, paymentJson, withInvoice } = await import('../core/billing/payments.js');
           const { invoicesJson } = await import('../core/billing/invoices.js');
           const { formatAmount } = await import('../core/kernel/money.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
-          const result = await db.kysely.transaction().execute(async (trx) => {
-            const recorded = await recordPayment(
-              trx,
-              number,
-              { amount: flags.amount, method: method as PaymentMethod, date: flags.date ?? asOf, reference: flags.reference?.trim() || null },
-              asOf,
-              auditSource(ctx.env),
-            );
+          const input = {
+            amount: flags.amount,
+            method: method as PaymentMethod,
+            date: flags.date ?? asOf,
+            reference: flags.reference?.trim() || null,
+            key: key ?? null,
+            again: Boolean(flags.again),
+            overpay: Boolean(flags.overpay),
+          };
+          const { retryingUniqueRace } = await import('../db/connect.js');
+          // the same key recorded at the same moment by another process: the second try finds that payment
+          const result = await retryingUniqueRace(db, async (trx) => {
+            const recorded = await recordPayment(trx, number, input, asOf, auditSource(ctx.env));
             const [invoice] = await invoicesJson(trx, [recorded.invoice]);
-            return { payment: paymentJson(withInvoice(recorded.payment, recorded.invoice)), invoice: invoice!, credit: recorded.creditChange };
+            return { payment: paymentJson(withInvoice(recorded.payment, recorded.invoice)), invoice: invoice!, credit: recorded.creditChange, change: recorded.change };
           });
-          ctx.out.result({ ...result.payment, invoiceStatus: result.invoice.status, credit: formatAmount(Math.max(0, result.credit), result.invoice.currency) }, () => {
+          const json = { ...result.payment, invoiceStatus: result.invoice.status, credit: formatAmount(Math.max(0, result.credit), result.invoice.currency), change: result.change };
+          ctx.out.result(json, () => {
             const { payment, invoice } = result;
+            if (result.change === 'unchanged') return `Payment #${payment.id} (${payment.amount} ${payment.currency} on ${invoice.number}) was recorded already with key ${input.key}: nothing changed.`;
             const lines = [`Recorded payment #${payment.id}: ${payment.amount} ${payment.currency} on ${invoice.number}, now ${invoice.status} (paid ${invoice.paid} of ${invoice.total}).`];
             if (result.credit > 0) lines.push(`${formatAmount(result.credit, invoice.currency)} ${invoice.currency} beyond the total is now credit for ${invoice.payer.name}.`);
             return lines.join('\n');
@@ -67,6 +82,7 @@ export function registerPayments(program: Command, action: Action): void {
     [
       'memberctl payments record INV-2026-00001 --amount 240 --method transfer --reference "VIR 8812"',
       'memberctl payments record INV-2026-00002 --amount 50,00 --method cash --date 2026-02-03',
+      'memberctl payments record INV-2026-00003 --amount 120 --method transfer --reference "VIR 42" --key bank-2026-03-0042',
     ],
   );
 

@@ -253,8 +253,11 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, in the order of the numbers or of the selection, `format` `pdf`; `{"written": []}` when a selection matches nothing (exit 0).',
   },
   'payments record': {
-    exits: { 64: 'malformed or ambiguous amount, unknown method, date after today', 65: 'void or unknown invoice, date before the invoice' },
-    json: 'the payment shape plus `"invoiceStatus"` and `"credit"` (what the payment gave beyond the total).',
+    exits: {
+      64: 'malformed or ambiguous amount, unknown method, date after today, empty --key',
+      65: 'void or unknown invoice, date before the invoice, a repeat of a payment (without --again), an invoice paid already (without --overpay), a --key given to a payment with other values',
+    },
+    json: 'the payment shape plus `"invoiceStatus"`, `"credit"` (what the payment gave beyond the total) and `"change"` (`recorded`, or `unchanged` when --key found the payment recorded before).',
   },
   'payments list': { json: 'a list of payment shapes.' },
   'payments cancel': { exits: { 65: 'unknown or already cancelled payment' }, json: 'the payment shape plus `"invoiceStatus"`.' },

@@ -292,6 +292,8 @@ export interface PaymentsTable {
   status: 'recorded' | 'cancelled';
   cancel_reason: string | null;
   created_at: string;
+  /** the key `payments record --key` was given: unique where set */
+  idempotency_key: string | null;
 }
 
 export type LedgerKind = 'grant' | 'use' | 'expire' | 'freeze' | 'unfreeze' | 'refund' | 'overpayment' | 'import';

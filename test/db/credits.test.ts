@@ -43,7 +43,7 @@ describe.each(dialects)('credits and passes on %s', (dialect) => {
     });
     expect(shown.passes.balance).toBe(12);
     // an overpayment is credit on the payer, not another grant
-    await db.kysely.transaction().execute((trx) => recordPayment(trx, number, { amount: '5', method: 'cash', date: '2026-03-06', reference: null }, '2026-03-06', source));
+    await db.kysely.transaction().execute((trx) => recordPayment(trx, number, { amount: '5', method: 'cash', date: '2026-03-06', reference: null, overpay: true }, '2026-03-06', source));
     expect((await view(ann)).credits.balance).toBe('65.00');
     expect(await db.kysely.selectFrom('ledger_entries').select('id').where('kind', '=', 'grant').execute()).toHaveLength(6);
   });

@@ -39,7 +39,11 @@ describe.each(dialects)('payments and voiding on %s', (dialect) => {
     // 100.00 + 30.50 = 130.50: 10.50 beyond 120.00
     expect([second.invoice.status, second.paid, second.creditChange]).toEqual(['paid', 13050, 1050]);
     expect(await credit(ann)).toBe(1050);
-    const third = await recordPayment(k, 'INV-2026-00001', pay('5', 'check'), '2026-01-10', source);
+    // paid already: a further payment is refused unless it is meant as an overpayment
+    const paidAlready = await rejection(recordPayment(k, 'INV-2026-00001', pay('5', 'check'), '2026-01-10', source));
+    expect(paidAlready.exitCode).toBe(65);
+    expect(paidAlready.message).toContain('invoice INV-2026-00001 is paid already (payment #1 of 100.00 EUR on 2026-01-05 by transfer, payment #2 of 30.50 EUR on 2026-01-05 by cash)');
+    const third = await recordPayment(k, 'INV-2026-00001', { ...pay('5', 'check'), overpay: true }, '2026-01-10', source);
     expect(third.creditChange).toBe(500);
     expect(await credit(ann)).toBe(1550);
 
@@ -54,6 +58,35 @@ describe.each(dialects)('payments and voiding on %s', (dialect) => {
       ['overpayment', -1550],
     ]);
     expect((await rejection(cancelPayment(k, first.payment.id, 'again', '2026-01-12', source))).exitCode).toBe(65);
+  });
+
+  it('a payment is recorded once: a repeat is refused unless --again, and a key finds the payment it recorded', async () => {
+    db = await freshDb(dialect);
+    await billed();
+    const k = db.kysely;
+    const vir = { ...pay('40'), reference: 'VIR 42' };
+    await recordPayment(k, 'INV-2026-00001', vir, '2026-01-10', source);
+    const repeat = await rejection(recordPayment(k, 'INV-2026-00001', vir, '2026-01-10', source));
+    expect(repeat.exitCode).toBe(65);
+    expect(repeat.message).toBe('this repeats payment #1 of 40.00 EUR on 2026-01-05 by transfer (VIR 42) on INV-2026-00001');
+    // another reference, or a date, is another payment; --again records the same once more
+    await recordPayment(k, 'INV-2026-00001', { ...vir, reference: 'VIR 43' }, '2026-01-10', source);
+    const again = await recordPayment(k, 'INV-2026-00001', { ...vir, again: true }, '2026-01-10', source);
+    expect([again.change, again.paid]).toEqual(['recorded', 12000]);
+    // a cancelled payment is no longer repeated
+    await cancelPayment(k, again.payment.id, 'typed twice', '2026-01-10', source);
+    expect((await recordPayment(k, 'INV-2026-00001', { ...vir, reference: 'VIR 44', key: 'bank-0044' }, '2026-01-10', source)).change).toBe('recorded');
+    // the same key and values: the payment recorded, nothing written
+    const count = async () => (await k.selectFrom('payments').select('id').execute()).length;
+    const before = await count();
+    const same = await recordPayment(k, 'INV-2026-00001', { ...vir, reference: 'VIR 44', key: 'bank-0044', overpay: true }, '2026-01-10', source);
+    expect([same.change, same.payment.reference, same.creditChange]).toEqual(['unchanged', 'VIR 44', 0]);
+    expect(await count()).toBe(before);
+    // the same key with other values: refused, naming what differs
+    const other = await rejection(recordPayment(k, 'INV-2026-00001', { ...pay('41', 'cash'), reference: 'VIR 44', key: 'bank-0044' }, '2026-01-10', source));
+    expect(other.exitCode).toBe(65);
+    expect(other.message).toContain('amount 40.00, not 41.00; method transfer, not cash');
+    expect(await count()).toBe(before);
   });
 
   it('refuses malformed and non-positive amounts (64), future dates (64), unknown and void invoices (65)', async () => {

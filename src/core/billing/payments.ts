@@ -7,7 +7,7 @@ import type { Invoice, Payment, PaymentMethod } from '../../db/types.js';
 import { dataError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { compareDates, type IsoDate } from '../kernel/dates.js';
-import { reconcileInvoice, type Settlement } from './invoice-balance.js';
+import { paidAmounts, reconcileInvoice, type Settlement } from './invoice-balance.js';
 import { requireInvoice } from './invoices.js';
 import { formatAmount, type MinorAmount, parseAmount } from '../kernel/money.js';
 
@@ -23,6 +23,12 @@ export interface PaymentInput {
   method: PaymentMethod;
   date: IsoDate;
   reference: string | null;
+  /** an idempotency key: the same key with the same values finds the payment recorded, with others is refused */
+  key?: string | null;
+  /** record it even though it repeats a payment of the invoice (same amount, date, method and reference) */
+  again?: boolean;
+  /** record it even though the invoice is paid already (all of it becomes credit) */
+  overpay?: boolean;
 }
 
 /** The amount of a payment in minor units of `currency`; malformed or not positive is a usage error (64). */
@@ -37,9 +43,30 @@ export interface PaymentResult extends Settlement {
   payment: Payment;
 }
 
+export interface RecordedPayment extends PaymentResult {
+  /** `unchanged`: the key named a payment recorded already, with the same values */
+  change: 'recorded' | 'unchanged';
+}
+
+const describePayment = (p: Payment) =>
+  `payment #${p.id} of ${formatAmount(p.amount, p.currency)} ${p.currency} on ${p.date} by ${p.method}${p.reference ? ` (${p.reference})` : ''}`;
+
+/** What differs between a payment recorded under a key and the one asked for again with it. */
+function differences(existing: Payment, invoiceId: number, wanted: { amount: number; method: PaymentMethod; date: IsoDate; reference: string | null }, invoiceNumber: string, existingNumber: string): string[] {
+  const out: string[] = [];
+  if (existing.invoice_id !== invoiceId) out.push(`invoice ${existingNumber}, not ${invoiceNumber}`);
+  if (existing.amount !== wanted.amount) out.push(`amount ${formatAmount(existing.amount, existing.currency)}, not ${formatAmount(wanted.amount, existing.currency)}`);
+  if (existing.date !== wanted.date) out.push(`date ${existing.date}, not ${wanted.date}`);
+  if (existing.method !== wanted.method) out.push(`method ${existing.method}, not ${wanted.method}`);
+  if (existing.reference !== wanted.reference) out.push(`reference ${existing.reference ?? '(none)'}, not ${wanted.reference ?? '(none)'}`);
+  return out;
+}
+
 /**
- * Records a payment on an invoice as of `asOf` (its date may not be later, 64). Refuses (65) a void invoice and a
- * payment dated before the invoice.
+ * Records a payment on an invoice as of `asOf` (its date may not be later, 64), once. Refuses (65) a void invoice, a
+ * payment dated before the invoice, one that repeats a payment of the invoice not cancelled (same amount, date,
+ * method and reference) unless `again`, and one on an invoice paid already unless `overpay`. With a `key`, the
+ * payment recorded under it is returned (`unchanged`) when the values are the same, and refused (65) otherwise.
  * Run it inside a transaction.
  */
 export async function recordPayment(
@@ -48,10 +75,23 @@ export async function recordPayment(
   input: PaymentInput,
   asOf: IsoDate,
   source: AuditSource,
-): Promise<PaymentResult> {
+): Promise<RecordedPayment> {
   const invoice = await requireInvoice(trx, invoiceNumber);
-  if (invoice.status === 'void') throw dataError(`invoice ${invoice.number} is void: it takes no payment`);
   const amount = parsePaymentAmount(input.amount, invoice.currency);
+  const key = input.key ?? null;
+  if (key !== null) {
+    const existing = await trx.selectFrom('payments').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+    if (existing !== undefined) {
+      const existingInvoice = existing.invoice_id === invoice.id ? invoice : await trx.selectFrom('invoices').selectAll().where('id', '=', existing.invoice_id).executeTakeFirstOrThrow();
+      const differ = differences(existing, invoice.id, { amount, method: input.method, date: input.date, reference: input.reference }, invoice.number, existingInvoice.number);
+      if (differ.length > 0) {
+        throw dataError(`--key ${key} was given to ${describePayment(existing)} on ${existingInvoice.number}, which differs: ${differ.join('; ')}`, 'a key names one payment: give another key for another payment');
+      }
+      const paid = (await paidAmounts(trx, [existingInvoice.id])).get(existingInvoice.id) ?? 0;
+      return { payment: existing, invoice: existingInvoice, paid, creditChange: 0, change: 'unchanged' };
+    }
+  }
+  if (invoice.status === 'void') throw dataError(`invoice ${invoice.number} is void: it takes no payment`);
   if (compareDates(input.date, asOf) > 0) throw usageError(`--date: ${input.date} is after today (${asOf})`);
   // a well-formed date that the invoice contradicts is a data problem; credits it released would be born expired
   if (compareDates(input.date, invoice.date) < 0) {
@@ -59,6 +99,18 @@ export async function recordPayment(
       `--date: the payment date ${input.date} is before the date of invoice ${invoice.number} (${invoice.date})`,
       `a payment is dated on or after its invoice: give a date from ${invoice.date} to ${asOf}`,
     );
+  }
+  const recorded = await trx.selectFrom('payments').selectAll().where('invoice_id', '=', invoice.id).where('status', '=', 'recorded').orderBy('id').execute();
+  const repeated = recorded.find((p) => p.amount === amount && p.date === input.date && p.method === input.method && p.reference === input.reference);
+  if (repeated !== undefined && !input.again) {
+    throw dataError(
+      `this repeats ${describePayment(repeated)} on ${invoice.number}`,
+      `if it is another payment, give its own --reference, or record it with --again; to see them: memberctl payments list --invoice ${invoice.number}`,
+    );
+  }
+  if (invoice.status === 'paid' && !input.overpay) {
+    const by = recorded.length === 0 ? 'nothing to pay' : recorded.map(describePayment).join(', ');
+    throw dataError(`invoice ${invoice.number} is paid already (${by})`, 'to record it anyway, all of it becoming credit for the payer: add --overpay');
   }
   const payment = await trx
     .insertInto('payments')
@@ -72,6 +124,7 @@ export async function recordPayment(
       status: 'recorded',
       cancel_reason: null,
       created_at: source.at,
+      idempotency_key: key,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -84,7 +137,7 @@ export async function recordPayment(
     after: payment,
     summary: `payment of ${formatAmount(amount, invoice.currency)} ${invoice.currency} on ${invoice.number} (${input.method})`,
   });
-  return { payment, ...settlement };
+  return { payment, ...settlement, change: 'recorded' };
 }
 
 /** Cancels a recorded payment: the invoice is open again unless its other payments cover it. */
