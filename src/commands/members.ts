@@ -21,6 +21,11 @@ export interface MemberFlags {
   company?: string;
   paidBy?: string;
   externalId?: string;
+  billingEmail?: string;
+  renewalEmail?: string;
+  cc?: string;
+  /** --mail: true, --no-mail: false, neither: undefined */
+  mail?: boolean;
   field?: string[];
   tag?: string[];
 }
@@ -51,6 +56,12 @@ export function memberOptions(command: Command, requireName: boolean): Command {
     .option('--company <name>', 'exact company name, created if new ("" removes it)')
     .option('--paid-by <ref>', 'the member who receives this member\'s invoices ("" removes it)')
     .option('--external-id <id>', 'a stable id from another system, e.g. a Stripe customer id')
+    .option('--billing-email <email>', 'where the person\'s invoices go when their company has no billing e-mail ("" removes it)')
+    .option('--renewal-email <email>', 'where the person\'s renewal notices go instead of their e-mail ("" removes it)')
+    .option('--cc <list>', 'copies of each of the person\'s e-mails: addresses separated by ; or , ("" removes them)')
+    // --mail first: commander then leaves the value undefined when neither is given
+    .option('--mail', 'the person may be written to again (undoes --no-mail)')
+    .option('--no-mail', 'the person asked not to be written to: their e-mails are skipped')
     .option('--field <key=value>', 'custom field, repeatable; KEY= removes it', collect)
     .option('--tag <tag>', 'tag (Tag or Category/Tag), repeatable', collect);
 }
@@ -85,6 +96,10 @@ export async function memberInput(flags: MemberFlags): Promise<MemberInput> {
     company: flags.company,
     paidBy: flags.paidBy,
     externalId: flags.externalId,
+    billingEmail: flags.billingEmail,
+    renewalEmail: flags.renewalEmail,
+    cc: flags.cc,
+    noMail: flags.mail === undefined ? undefined : !flags.mail,
     fields: flags.field ? parseFieldAssignments(flags.field) : undefined,
     tags: flags.tag,
   };
@@ -177,6 +192,10 @@ function memberBlock(view: MemberView, m: Member): string {
     ['company', view.company],
     ['paid by', view.paidBy ? `#${view.paidBy.id} ${view.paidBy.name}` : null],
     ['external id', m.external_id],
+    ['billing email', m.billing_email],
+    ['renewal email', m.renewal_email],
+    ['cc', m.cc_emails],
+    ['mail', m.no_mail === 1 ? 'no (asked not to be written to)' : null],
     ['tags', view.tags.join(', ') || null],
     ...Object.entries(view.fields).map(([k, v]): [string, string] => [`field ${k}`, v]),
   ];
@@ -225,6 +244,7 @@ export function registerMembers(program: Command, action: Action): void {
           const { resolveMember } = await import('../core/people/refs.js');
           const { memberView, memberJson, membershipJson, notesOf } = await import('../core/people/members.js');
           const { memberHistory, renderHistory } = await import('../core/people/history.js');
+          const { storedAddresses } = await import('../core/people/recipients.js');
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);
           const view = await memberView(db.kysely, member, await ctx.today());
@@ -238,6 +258,10 @@ export function registerMembers(program: Command, action: Action): void {
             country: member.country,
             language: member.language,
             taxId: member.tax_id,
+            billingEmail: member.billing_email,
+            renewalEmail: member.renewal_email,
+            cc: storedAddresses(member.cc_emails),
+            noMail: member.no_mail === 1,
             memberships: view.state.memberships.map(membershipJson),
             notes: notes.map((n) => ({ id: n.id, date: n.created_at.slice(0, 10), source: n.source, text: n.body })),
             history,

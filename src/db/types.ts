@@ -103,6 +103,14 @@ export interface MembersTable {
   country: string | null;
   /** invoices and messages; null: the `language` setting */
   language: 'fr' | 'en' | null;
+  /** where this person's invoices, credit notes, reminders and receipts go when no company billing e-mail does */
+  billing_email: string | null;
+  /** where this person's renewal notices and reminders go instead of `email` */
+  renewal_email: string | null;
+  /** copies of each of this person's messages, as "a@x.org; b@y.org" */
+  cc_emails: string | null;
+  /** 1: asked not to be written to; their messages are queued as skipped */
+  no_mail: Generated<Flag>;
   tax_id: string | null;
   company_id: number | null;
   paid_by_id: number | null;

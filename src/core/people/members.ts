@@ -17,6 +17,7 @@ import { type MemberStatus, memberStatuses } from '../status/status.js';
 import { normalizeName } from '../kernel/suggest.js';
 import { orgCountry } from '../org/org-store.js';
 import { type PartyColumns, type PartyInput, planPartyChange } from './party-fields.js';
+import { joinAddresses, splitAddresses } from './recipients.js';
 import { tagMember, tagsMatching, tagsOfMembers } from './tags.js';
 
 /** Member fields as typed on the command line; '' clears an optional field. */
@@ -38,6 +39,14 @@ export interface MemberInput {
   /** a member ref ('' removes the payer) */
   paidBy?: string;
   externalId?: string;
+  /** where the person's invoices go when no company billing e-mail does ('' removes it) */
+  billingEmail?: string;
+  /** where the person's renewal notices and reminders go ('' removes it) */
+  renewalEmail?: string;
+  /** copies of each of the person's messages, addresses separated by `;` or `,` ('' removes them) */
+  cc?: string;
+  /** true: the person asked not to be written to; false: they may be again */
+  noMail?: boolean;
   /** custom fields: a value sets, null removes */
   fields?: Record<string, string | null>;
   tags?: string[];
@@ -49,9 +58,24 @@ const emailPattern = /^[^\s\p{Cc}@]+@[^\s\p{Cc}@]+\.[^\s\p{Cc}@]+$/u;
 
 /** A trimmed e-mail, or a usage error (64) for something that is not one. */
 export function normalizeEmail(text: string): string {
+  return checkedAddress('--email', text);
+}
+
+/** A trimmed e-mail, or a usage error (64) naming `option` and the value. */
+function checkedAddress(option: string, text: string): string {
   const email = text.trim();
-  if (!emailPattern.test(email)) throw usageError(`--email: "${email}" is not an e-mail address`);
+  if (!emailPattern.test(email)) throw usageError(`${option}: "${email}" is not an e-mail address`);
   return email;
+}
+
+/** The columns of where a person's messages go that `input` sets; a usage error (64) naming a bad address. */
+function recipientChanges(input: MemberInput): Partial<Pick<Member, 'billing_email' | 'renewal_email' | 'cc_emails' | 'no_mail'>> {
+  const changes: Partial<Pick<Member, 'billing_email' | 'renewal_email' | 'cc_emails' | 'no_mail'>> = {};
+  if (input.billingEmail !== undefined) changes.billing_email = optional(input.billingEmail) ? checkedAddress('--billing-email', input.billingEmail) : null;
+  if (input.renewalEmail !== undefined) changes.renewal_email = optional(input.renewalEmail) ? checkedAddress('--renewal-email', input.renewalEmail) : null;
+  if (input.cc !== undefined) changes.cc_emails = joinAddresses(splitAddresses(input.cc).map((a) => checkedAddress('--cc', a)));
+  if (input.noMail !== undefined) changes.no_mail = input.noMail ? 1 : 0;
+  return changes;
 }
 
 /** `KEY=VALUE` pairs of `--field` (`KEY=` removes the field); 64 for a pair without `=` or without a key. */
@@ -163,6 +187,7 @@ export async function addMember(db: Queryable, input: MemberInput & { name: stri
   const name = requireName(input.name);
   const party = { ...noParty, ...(await partyChanges(db, noParty, input)) };
   const email = optional(input.email) ? normalizeEmail(input.email!) : null;
+  const recipients = recipientChanges(input);
   if (email) await checkEmailFree(db, email, null);
   const externalId = optional(input.externalId) ?? null;
   if (externalId) await checkExternalIdFree(db, externalId, null);
@@ -190,6 +215,10 @@ export async function addMember(db: Queryable, input: MemberInput & { name: stri
       company_id: companyId,
       paid_by_id: payer?.id ?? null,
       external_id: externalId,
+      billing_email: recipients.billing_email ?? null,
+      renewal_email: recipients.renewal_email ?? null,
+      cc_emails: recipients.cc_emails ?? null,
+      no_mail: recipients.no_mail ?? 0,
       created_at: source.at,
       updated_at: source.at,
     })
@@ -229,6 +258,7 @@ export async function editMember(db: Queryable, member: Member, input: MemberInp
     if (externalId) await checkExternalIdFree(db, externalId, member.id);
     changes.external_id = externalId;
   }
+  Object.assign(changes, recipientChanges(input));
   if (input.phone !== undefined) changes.phone = optional(input.phone) ?? null;
   if (input.taxId !== undefined) changes.tax_id = optional(input.taxId) ?? null;
   if (input.company !== undefined) {

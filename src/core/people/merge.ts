@@ -69,7 +69,21 @@ export async function memberSnapshot(db: Queryable, member: Member): Promise<Mem
 }
 
 // Scalar fields of a person merged field by field; the name is always KEEP's.
-const scalarFields = ['email', 'phone', 'address', 'postcode', 'city', 'country', 'language', 'tax_id', 'company_id', 'external_id'] as const;
+const scalarFields = [
+  'email',
+  'phone',
+  'address',
+  'postcode',
+  'city',
+  'country',
+  'language',
+  'tax_id',
+  'company_id',
+  'external_id',
+  'billing_email',
+  'renewal_email',
+  'cc_emails',
+] as const;
 
 const ids = (rows: Array<{ id: number }>) => rows.map((r) => r.id);
 
@@ -96,6 +110,11 @@ export async function planMerge(db: Queryable, keepRef: string, removeRef: strin
       if (field === 'email') update.email_key = removeMember.email_key;
       filled.push({ field: label(field), value: shown(remove, field) });
     } else conflicts.push({ field: label(field), kept: shown(keep, field), dropped: shown(remove, field) });
+  }
+  // either record asking not to be written to is the person asking
+  if (removeMember.no_mail === 1 && keepMember.no_mail === 0) {
+    update.no_mail = 1;
+    filled.push({ field: 'no_mail', value: true });
   }
   if (removeMember.name !== keepMember.name) conflicts.push({ field: 'name', kept: keepMember.name, dropped: removeMember.name });
 
