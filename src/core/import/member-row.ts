@@ -12,6 +12,7 @@ import { emailKey } from '../people/refs.js';
 import { type MemberColumnKey, templateColumns } from './template-columns.js';
 import { errorColumn } from './rejects.js';
 import { defaultCountry } from '../org/identity.js';
+import { joinAddresses, splitAddresses } from '../people/recipients.js';
 import { type Language, type PartyRead, readAddress, readCity, readCountry, readLanguage, readPostcode, readSiren, readVatId, vatSirenMismatch } from '../people/party-fields.js';
 import { cellText, isEmail, looksLikePhone, type MixedDates, maxCellLength, type Read, readBoolean, readDate, readEmail, readQuantity, readTags, shownValue } from './values.js';
 
@@ -59,6 +60,14 @@ export interface MemberValues {
   /** ISO 3166-1 alpha-2 (a country name read as its code); null: the organisation's */
   country: string | null;
   language: Language | null;
+  /** where the person's invoices go when their company has no billing e-mail */
+  billingEmail: string | null;
+  /** where the person's renewal notices go */
+  renewalEmail: string | null;
+  /** the person's copies, as stored: "a@x.org; b@y.org" */
+  ccEmails: string | null;
+  /** yes: asked not to be written to; no: may be again; null: unchanged (no for a new person) */
+  noMail: boolean | null;
   /** the company's SIREN and VAT number (only with a company) */
   companySiren: string | null;
   companyVatId: string | null;
@@ -211,6 +220,34 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
   const companyVatId = party('companyVatId', readVatId);
 
   const email = take('email', readEmail(text('email')), null);
+  // one address, else the fix: several belong in the Cc column
+  const recipient = (key: 'billingEmail' | 'renewalEmail'): string | null => {
+    const raw = text(key);
+    const read = readEmail(raw);
+    if (read.ok) return read.value;
+    const several = splitAddresses(raw!);
+    const fix =
+      several.length > 1 && several.every((a) => readEmail(a).ok)
+        ? `: it holds ${several.length} addresses; keep one here and put the others in the ${header('cc')} column`
+        : ': write one address, such as compta@example.org, or leave the cell empty';
+    report(key, read.issue.code, `${read.issue.message}${fix}`);
+    return null;
+  };
+  const copies = (): string | null => {
+    const raw = text('cc');
+    if (raw === null) return null;
+    const list: string[] = [];
+    for (const address of splitAddresses(raw)) {
+      const read = readEmail(address);
+      if (!read.ok) {
+        report('cc', read.issue.code, `${read.issue.message}: write the addresses separated by ";" or ",", such as "a@example.org; b@example.org"`);
+        return null;
+      }
+      const value = read.value!;
+      if (!list.some((a) => a.toLowerCase() === value.toLowerCase())) list.push(value);
+    }
+    return joinAddresses(list);
+  };
   const values: MemberValues = {
     name: text('name'),
     planName: text('planName'),
@@ -226,6 +263,10 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     city: party('city', readCity),
     country,
     language: party('language', (raw) => readLanguage(raw, true)),
+    billingEmail: recipient('billingEmail'),
+    renewalEmail: recipient('renewalEmail'),
+    ccEmails: copies(),
+    noMail: take('noMail', readBoolean(text('noMail')), null),
     companySiren,
     companyVatId,
     quantity: take('quantity', readQuantity(text('quantity')), null),

@@ -64,7 +64,23 @@ interface Snapshot {
 
 type MemberColumns = Pick<
   Member,
-  'name' | 'email' | 'email_key' | 'phone' | 'address' | 'postcode' | 'city' | 'country' | 'language' | 'tax_id' | 'company_id' | 'paid_by_id' | 'external_id'
+  | 'name'
+  | 'email'
+  | 'email_key'
+  | 'phone'
+  | 'address'
+  | 'postcode'
+  | 'city'
+  | 'country'
+  | 'language'
+  | 'tax_id'
+  | 'company_id'
+  | 'paid_by_id'
+  | 'external_id'
+  | 'billing_email'
+  | 'renewal_email'
+  | 'cc_emails'
+  | 'no_mail'
 >;
 
 interface MembershipChange {
@@ -160,6 +176,21 @@ export function diffMember(
       set(key, v[key]);
       label(key, m[key], v[key]);
     }
+  }
+  const recipients = [
+    ['billingEmail', 'billing_email', v.billingEmail],
+    ['renewalEmail', 'renewal_email', v.renewalEmail],
+    ['cc', 'cc_emails', v.ccEmails],
+  ] as const;
+  for (const [key, column, value] of recipients) {
+    if (value !== null && value !== m[column]) {
+      set(column, value);
+      label(key, m[column], value);
+    }
+  }
+  if (v.noMail !== null && (v.noMail ? 1 : 0) !== m.no_mail) {
+    set('no_mail', v.noMail ? 1 : 0);
+    label('noMail', m.no_mail === 1 ? 'yes' : 'no', v.noMail ? 'yes' : 'no');
   }
   if (v.externalId !== null && v.externalId !== m.external_id) {
     set('external_id', v.externalId);
@@ -388,7 +419,25 @@ export const membershipColumns = [
 ] as const;
 
 /** The columns of the rows an import inserts; `created_at` and `updated_at` are the same for every row (`stamped`). */
-export const memberColumns = ['name', 'email', 'email_key', 'phone', 'address', 'postcode', 'city', 'country', 'language', 'tax_id', 'company_id', 'paid_by_id', 'external_id'] as const;
+export const memberColumns = [
+  'name',
+  'email',
+  'email_key',
+  'phone',
+  'address',
+  'postcode',
+  'city',
+  'country',
+  'language',
+  'tax_id',
+  'company_id',
+  'paid_by_id',
+  'external_id',
+  'billing_email',
+  'renewal_email',
+  'cc_emails',
+  'no_mail',
+] as const;
 
 const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'grant_id', 'invoice_id', 'payment_id', 'description', 'job_id', 'created_at'] as const;
 
@@ -686,6 +735,10 @@ export class ImportWriter {
         v.company === null ? null : this.companies.get(v.company)!,
         typeof payer === 'number' ? payer : null,
         v.externalId,
+        v.billingEmail,
+        v.renewalEmail,
+        v.ccEmails,
+        v.noMail ? 1 : 0,
       ];
     };
     const payers: Array<number | 'pending' | null> = [];
