@@ -322,11 +322,12 @@ export function registerMail(program: Command, action: Action): void {
             html: composed.html,
             attachments: composed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, bytes: a.content.length })),
             file: flags.output ?? null,
+            skipReason: row.skip_reason,
           };
           ctx.out.result(json, () =>
             flags.output
               ? null
-              : [`From: ${json.from}`, `To: ${json.to.join(', ') || '(no address: it would be skipped)'}`, `Subject: ${json.subject}`, `Attachments: ${json.attachments.map((a) => a.filename).join(', ') || 'none'}`, '', json.text].join('\n'),
+              : [`From: ${json.from}`, `To: ${json.to.join(', ') || '(no address)'}${json.skipReason ? ` (it would be skipped: ${json.skipReason})` : ''}`, `Subject: ${json.subject}`, `Attachments: ${json.attachments.map((a) => a.filename).join(', ') || 'none'}`, '', json.text].join('\n'),
           );
           if (flags.output) ctx.out.info(`Wrote ${flags.output}.`);
         }),

@@ -10,6 +10,7 @@ import type { Dialect, Queryable } from '../../db/connect.js';
 import type { MailKind, MailMessage, MailStatus, MailSubjectType, NewMailMessage } from '../../db/types.js';
 import { chunks } from '../billing/invoices.js';
 import { getSettings } from '../kernel/settings.js';
+import { storedAddresses } from '../people/recipients.js';
 
 /** The setting that switches each kind on or off. */
 export const kindSetting = {
@@ -48,6 +49,15 @@ export interface Recipients {
   cc: string[];
   memberId: number | null;
   language: 'fr' | 'en';
+  /** the person asked not to be written to: the message is skipped */
+  noMail: boolean;
+}
+
+/** Why a message is queued as `skipped`, or null when it is to be sent. */
+export function skipReason(r: Recipients): string | null {
+  if (r.memberId === null) return 'its subject no longer exists';
+  if (r.noMail) return 'asked not to be written to';
+  return r.to.length === 0 ? 'no e-mail address' : null;
 }
 
 const stagePattern = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -71,8 +81,8 @@ export async function queueMessages(trx: Queryable, messages: readonly MessageTo
   let added = 0;
   for (const part of chunks(wanted, chunk)) {
     const rows: NewMailMessage[] = part.map((m) => {
-      const r = recipients.get(subjectKey(kindSubject[m.kind], m.subjectId)) ?? { to: [], cc: [], memberId: null, language: settings.language };
-      const skip = r.to.length === 0 ? (r.memberId === null ? 'its subject no longer exists' : 'no e-mail address') : null;
+      const r = recipients.get(subjectKey(kindSubject[m.kind], m.subjectId)) ?? nobody(settings.language);
+      const skip = skipReason(r);
       return {
         kind: m.kind,
         subject_type: kindSubject[m.kind],
@@ -103,66 +113,86 @@ export async function queueMessages(trx: Queryable, messages: readonly MessageTo
 
 const subjectKey = (type: MailSubjectType, id: number) => `${type}:${id}`;
 
+const nobody = (language: 'fr' | 'en'): Recipients => ({ to: [], cc: [], memberId: null, language, noMail: false });
+
+/** A person's columns that decide where their messages go. */
+interface PersonRow {
+  member_id: number | null;
+  email: string | null;
+  language: 'fr' | 'en' | null;
+  cc_emails: string | null;
+  no_mail: number | null;
+}
+
 /**
  * Who each message goes to, read in a few statements for a whole batch. Invoices, credit notes, reminders and
- * receipts go to the payer's company billing e-mail when the payer has a company with one, else to the payer;
- * renewals and memberships to the member; a person to themselves. Each in the person's language, else `fallback`.
+ * receipts go to the payer: their company's billing e-mail when they have a company with one, else their own billing
+ * e-mail, else their e-mail. Renewal notices and reminders go to the member's renewal e-mail, else their e-mail; a
+ * suspension notice to the person's e-mail. The copies are those of the person the message goes to (the payer, the
+ * member, the person), who may have asked not to be written to. Each in the person's language, else `fallback`.
  */
 async function recipientsOf(db: Queryable, messages: readonly MessageToQueue[], fallback: 'fr' | 'en'): Promise<Map<string, Recipients>> {
   const found = new Map<string, Recipients>();
   const idsOf = (type: MailSubjectType) => [...new Set(messages.filter((m) => kindSubject[m.kind] === type).map((m) => m.subjectId))];
-  const person = (row: { member_id: number | null; email: string | null; billing_email?: string | null; language: 'fr' | 'en' | null }): Recipients => {
-    const address = row.billing_email || row.email;
-    return { to: address ? [address] : [], cc: [], memberId: row.member_id, language: row.language ?? fallback };
+  const person = (row: PersonRow, address: string | null): Recipients => {
+    const to = address ? [address] : [];
+    const cc = storedAddresses(row.cc_emails).filter((a) => !to.some((t) => t.toLowerCase() === a.toLowerCase()));
+    return { to, cc, memberId: row.member_id, language: row.language ?? fallback, noMail: row.no_mail === 1 };
   };
   const inChunks = async <T>(ids: number[], read: (part: number[]) => Promise<T[]>) => {
     const rows: T[] = [];
     for (const part of chunks(ids, chunk)) rows.push(...(await read(part)));
     return rows;
   };
-  const payers = (part: number[]) =>
+  const personColumns = ['members.id as member_id', 'members.email', 'members.language', 'members.cc_emails', 'members.no_mail'] as const;
+  const payerColumns = [...personColumns, 'members.billing_email', 'companies.billing_email as company_billing_email'] as const;
+  const payerAddress = (row: PersonRow & { billing_email: string | null; company_billing_email: string | null }) =>
+    row.company_billing_email || row.billing_email || row.email;
+  const renewalAddress = (row: PersonRow & { renewal_email: string | null }) => row.renewal_email || row.email;
+  const invoices = await inChunks(idsOf('invoice'), (part) =>
     db
       .selectFrom('invoices')
       .leftJoin('members', 'members.id', 'invoices.payer_id')
       .leftJoin('companies', 'companies.id', 'members.company_id')
-      .select(['invoices.id', 'members.id as member_id', 'members.email', 'members.language', 'companies.billing_email'])
+      .select(['invoices.id', ...payerColumns])
       .where('invoices.id', 'in', part)
-      .execute();
-  for (const row of await inChunks(idsOf('invoice'), payers)) found.set(subjectKey('invoice', row.id), person(row));
+      .execute(),
+  );
+  for (const row of invoices) found.set(subjectKey('invoice', row.id), person(row, payerAddress(row)));
   const notes = await inChunks(idsOf('credit_note'), (part) =>
     db
       .selectFrom('credit_notes')
       .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
       .leftJoin('members', 'members.id', 'invoices.payer_id')
       .leftJoin('companies', 'companies.id', 'members.company_id')
-      .select(['credit_notes.id', 'members.id as member_id', 'members.email', 'members.language', 'companies.billing_email'])
+      .select(['credit_notes.id', ...payerColumns])
       .where('credit_notes.id', 'in', part)
       .execute(),
   );
-  for (const row of notes) found.set(subjectKey('credit_note', row.id), person(row));
+  for (const row of notes) found.set(subjectKey('credit_note', row.id), person(row, payerAddress(row)));
   const renewals = await inChunks(idsOf('renewal'), (part) =>
     db
       .selectFrom('renewals')
       .innerJoin('memberships', 'memberships.id', 'renewals.membership_id')
       .innerJoin('members', 'members.id', 'memberships.member_id')
-      .select(['renewals.id', 'members.id as member_id', 'members.email', 'members.language'])
+      .select(['renewals.id', ...personColumns, 'members.renewal_email'])
       .where('renewals.id', 'in', part)
       .execute(),
   );
-  for (const row of renewals) found.set(subjectKey('renewal', row.id), person(row));
+  for (const row of renewals) found.set(subjectKey('renewal', row.id), person(row, renewalAddress(row)));
   const memberships = await inChunks(idsOf('membership'), (part) =>
     db
       .selectFrom('memberships')
       .innerJoin('members', 'members.id', 'memberships.member_id')
-      .select(['memberships.id', 'members.id as member_id', 'members.email', 'members.language'])
+      .select(['memberships.id', ...personColumns, 'members.renewal_email'])
       .where('memberships.id', 'in', part)
       .execute(),
   );
-  for (const row of memberships) found.set(subjectKey('membership', row.id), person(row));
+  for (const row of memberships) found.set(subjectKey('membership', row.id), person(row, renewalAddress(row)));
   const people = await inChunks(idsOf('person'), (part) =>
-    db.selectFrom('members').select(['id', 'id as member_id', 'email', 'language']).where('id', 'in', part).execute(),
+    db.selectFrom('members').select(['members.id', ...personColumns]).where('members.id', 'in', part).execute(),
   );
-  for (const row of people) found.set(subjectKey('person', row.id), person(row));
+  for (const row of people) found.set(subjectKey('person', row.id), person(row, row.email));
   return found;
 }
 
@@ -408,7 +438,8 @@ export async function outboxCounts(db: Queryable): Promise<Record<MailStatus, nu
 export async function unqueuedMessage(db: Queryable, message: MessageToQueue, now: string): Promise<MailMessage> {
   const settings = await getSettings(db);
   const found = await recipientsOf(db, [message], settings.language);
-  const r = found.get(subjectKey(kindSubject[message.kind], message.subjectId)) ?? { to: [], cc: [], memberId: null, language: settings.language };
+  const r = found.get(subjectKey(kindSubject[message.kind], message.subjectId)) ?? nobody(settings.language);
+  const skip = skipReason(r);
   return {
     id: 0,
     kind: message.kind,
@@ -421,8 +452,8 @@ export async function unqueuedMessage(db: Queryable, message: MessageToQueue, no
     bcc_addresses: JSON.stringify(settings['mail-bcc'] === '' ? [] : [settings['mail-bcc']]),
     language: r.language,
     data: JSON.stringify(message.data ?? {}),
-    status: 'queued',
-    skip_reason: null,
+    status: skip === null ? 'queued' : 'skipped',
+    skip_reason: skip,
     attempts: 0,
     next_attempt_at: null,
     last_error: null,
