@@ -249,9 +249,14 @@ export function registerMail(program: Command, action: Action): void {
             const message = await requireMessage(ctx, id);
             if (message.status === 'sent' || message.status === 'sending') throw dataError(`message ${id} is ${message.status}: nothing to retry`);
           }
-          const requeued = await retryMessages(db.kysely, id === undefined ? 'failed' : [id], new Date().toISOString());
-          ctx.out.result({ requeued }, () => null);
-          ctx.out.info(requeued.length === 0 ? 'No failed message.' : `${plural(requeued.length, 'message')} queued again: \`memberctl mail send\` sends ${requeued.length === 1 ? 'it' : 'them'}.`);
+          const { requeued, skipped } = await retryMessages(db.kysely, id === undefined ? 'failed' : [id], new Date().toISOString());
+          for (const m of skipped) ctx.out.warn(`message ${m.id} is still skipped: ${m.reason}`);
+          ctx.out.result({ requeued, skipped }, () => null);
+          if (requeued.length > 0 || skipped.length === 0) {
+            ctx.out.info(requeued.length === 0 ? 'No failed message.' : `${plural(requeued.length, 'message')} queued again: \`memberctl mail send\` sends ${requeued.length === 1 ? 'it' : 'them'}.`);
+          }
+          // the one message asked for cannot be sent: say so by the exit code too
+          return id !== undefined && skipped.length > 0 ? 65 : 0;
         }),
       ),
     ['memberctl mail retry 12', 'memberctl mail retry --failed'],

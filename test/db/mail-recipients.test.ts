@@ -4,7 +4,7 @@ import type { MailKind } from '../../src/db/types.js';
 import { addMember, editMember, type MemberInput } from '../../src/core/people/members.js';
 import { editCompany } from '../../src/core/people/companies.js';
 import { applyMerge, planMerge } from '../../src/core/people/merge.js';
-import { listMessages, messageJson, queueMessages, unqueuedMessage } from '../../src/core/mail/outbox.js';
+import { listMessages, messageJson, queueMessages, retryMessages, unqueuedMessage } from '../../src/core/mail/outbox.js';
 import { setSetting } from '../../src/core/kernel/settings.js';
 import { dialects, freshDb } from '../helpers/db.js';
 import { rejection } from '../helpers/errors.js';
@@ -139,6 +139,47 @@ describe.each(dialects)('mail recipients on %s', (dialect) => {
     await k.transaction().execute((trx) => queueMessages(trx, [{ kind: 'reminder', subjectId: s.invoice, stage: 'day-21' }]));
     const later = (await listMessages(k, { kind: 'reminder' })).find((m) => m.stage === 'day-21')!;
     expect(later).toMatchObject({ status: 'queued', skip_reason: null });
+  });
+
+  it('mail retry addresses a message again: a fixed address or --mail applies, a person still asking not to be written to stays skipped', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const quiet = await person(k, { name: 'Quiet', email: 'quiet@example.org', noMail: true });
+    const lost = await person(k, { name: 'Lost' });
+    const [a, b] = [await subjects(k, quiet), await subjects(k, lost)];
+    await k.transaction().execute((trx) =>
+      queueMessages(trx, [
+        { kind: 'invoice', subjectId: a.invoice, stage: 'issued' },
+        { kind: 'invoice', subjectId: b.invoice, stage: 'issued' },
+      ]),
+    );
+    const [quietMessage, lostMessage] = (await listMessages(k, { kind: 'invoice' })).map((m) => m.id);
+    // nothing changed: both stay skipped, each with its reason
+    expect(await retryMessages(k, [quietMessage!, lostMessage!], at)).toEqual({
+      requeued: [],
+      skipped: [
+        { id: quietMessage, reason: 'asked not to be written to' },
+        { id: lostMessage, reason: 'no e-mail address' },
+      ],
+    });
+    const member = (id: number) => k.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await editMember(k, await member(quiet), { noMail: false, cc: 'copy@example.org' }, source);
+    await editMember(k, await member(lost), { billingEmail: 'found@example.org' }, source);
+    expect(await retryMessages(k, [quietMessage!, lostMessage!], at)).toEqual({ requeued: [quietMessage, lostMessage], skipped: [] });
+    const messages = (await listMessages(k, { kind: 'invoice' })).map((m) => messageJson(m));
+    expect(messages.map((m) => [m.status, m.to, m.cc, m.skipReason])).toEqual([
+      ['queued', ['quiet@example.org'], ['copy@example.org'], null],
+      ['queued', ['found@example.org'], [], null],
+    ]);
+    // a failed message goes to the address fixed since; one whose person asked not to be written to since is skipped
+    await k.updateTable('mail_messages').set({ status: 'failed', last_error: '550 No such user' }).execute();
+    await editMember(k, await member(lost), { billingEmail: 'fixed@example.org' }, source);
+    await editMember(k, await member(quiet), { noMail: true }, source);
+    expect(await retryMessages(k, 'failed', at)).toEqual({ requeued: [lostMessage], skipped: [{ id: quietMessage, reason: 'asked not to be written to' }] });
+    expect((await listMessages(k, { kind: 'invoice' })).map((m) => [m.status, messageJson(m).to])).toEqual([
+      ['skipped', ['quiet@example.org']],
+      ['queued', ['fixed@example.org']],
+    ]);
   });
 
   it('a message without any address is skipped with the reason, never an error; one whose subject is gone too', async () => {

@@ -139,7 +139,7 @@ describe.each(dialects)('where a person is written to, from the built CLI on %s'
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/suspension_notice.*asked not to be written to/);
     expect(list.stdout).toMatch(/suspension_notice.*no e-mail address/);
-    const json = (await cli(['mail', 'list', '--status', 'skipped', '--json'])).json() as Array<{ to: string[]; skipReason: string }>;
+    const json = (await cli(['mail', 'list', '--status', 'skipped', '--json'])).json() as Array<{ id: number; to: string[]; skipReason: string }>;
     expect(json.map((m) => [m.to, m.skipReason])).toEqual([
       [['quiet@example.org'], 'asked not to be written to'],
       [[], 'no e-mail address'],
@@ -150,5 +150,15 @@ describe.each(dialects)('where a person is written to, from the built CLI on %s'
     expect(preview.stdout).toContain('To: quiet@example.org (it would be skipped: asked not to be written to)');
     const previewJson = (await cli(['mail', 'preview', 'suspension_notice', '--member', 'No Address', '--json'])).json();
     expect(previewJson).toMatchObject({ to: [], skipReason: 'no e-mail address' });
+
+    // retrying one that still cannot be sent says why, exit 65; once the person may be written to, it is queued
+    const [quiet] = json;
+    const refused = await cli(['mail', 'retry', String(quiet!.id)]);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toContain(`message ${quiet!.id} is still skipped: asked not to be written to`);
+    expect((await cli(['members', 'edit', 'quiet@example.org', '--mail'])).code).toBe(0);
+    const retried = await cli(['mail', 'retry', String(quiet!.id), '--json']);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.json()).toEqual({ requeued: [quiet!.id], skipped: [] });
   });
 });

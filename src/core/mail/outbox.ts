@@ -394,18 +394,45 @@ export async function messageAttempts(db: Queryable, id: number) {
   return db.selectFrom('mail_attempts').select(['at', 'outcome', 'reply']).where('message_id', '=', id).orderBy('id').execute();
 }
 
+export interface Retried {
+  /** the ids queued again, due at once */
+  requeued: number[];
+  /** the ids that still cannot be sent, with the reason: they stay `skipped` */
+  skipped: Array<{ id: number; reason: string }>;
+}
+
 /**
  * Puts messages back in the queue, due now: failed, skipped or cancelled ones (and queued ones waiting for their
- * next attempt). Never one sent or being sent. Returns the ids requeued.
+ * next attempt). Never one sent or being sent. Each is addressed again as a message queued now would be, so an
+ * address fixed or a `--mail` given since applies; one that still cannot be sent stays `skipped` with its reason.
  */
-export async function retryMessages(db: Queryable, ids: readonly number[] | 'failed', now: string): Promise<number[]> {
-  let update = db
-    .updateTable('mail_messages')
-    .set({ status: 'queued', next_attempt_at: null, skip_reason: null, updated_at: now })
-    .where('status', 'in', ids === 'failed' ? ['failed'] : ['failed', 'skipped', 'cancelled', 'queued']);
-  if (ids !== 'failed') update = update.where('id', 'in', ids.length > 0 ? [...ids] : [-1]);
-  const rows = await update.returning('id').execute();
-  return rows.map((r) => r.id).sort((a, b) => a - b);
+export async function retryMessages(db: Queryable, ids: readonly number[] | 'failed', now: string): Promise<Retried> {
+  const run = async (trx: Queryable): Promise<Retried> => {
+    let update = trx
+      .updateTable('mail_messages')
+      .set({ status: 'queued', next_attempt_at: null, skip_reason: null, updated_at: now })
+      .where('status', 'in', ids === 'failed' ? ['failed'] : ['failed', 'skipped', 'cancelled', 'queued']);
+    if (ids !== 'failed') update = update.where('id', 'in', ids.length > 0 ? [...ids] : [-1]);
+    const rows = (await update.returning(['id', 'kind', 'subject_id', 'stage']).execute()).sort((a, b) => a.id - b.id);
+    const settings = await getSettings(trx);
+    const found = await recipientsOf(trx, rows.map((r) => ({ kind: r.kind, subjectId: r.subject_id, stage: r.stage })), settings.language);
+    const result: Retried = { requeued: [], skipped: [] };
+    for (const row of rows) {
+      const r = found.get(subjectKey(kindSubject[row.kind], row.subject_id)) ?? nobody(settings.language);
+      const skip = skipReason(r);
+      // a message whose subject is gone keeps whom it was for (mail list --member still finds it)
+      const addressed = r.memberId === null ? {} : { to_addresses: JSON.stringify(r.to), cc_addresses: JSON.stringify(r.cc), member_id: r.memberId, language: r.language };
+      await trx
+        .updateTable('mail_messages')
+        .set({ ...addressed, ...(skip === null ? {} : { status: 'skipped' as const, skip_reason: skip }) })
+        .where('id', '=', row.id)
+        .execute();
+      if (skip === null) result.requeued.push(row.id);
+      else result.skipped.push({ id: row.id, reason: skip });
+    }
+    return result;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
 
 /** Cancels a message not sent yet (queued, failed or skipped). Returns whether it was. */
