@@ -167,14 +167,14 @@ export const commandFacts: Record<string, CommandFacts> = {
   'members list': { json: 'a list of member shapes (also with `--format json`).' },
   'members show': {
     exits: { 64: 'a name shared by several people', 65: 'nobody matches' },
-    json: 'the member shape plus `"address"` (street lines separated by `\\n`), `"postcode"`, `"city"`, `"country"` (ISO 3166-1 alpha-2, null for the organisation\'s), `"language"` (`fr`, `en`, or null for the `language` setting), `"taxId"`, `"memberships"` (membership shapes), `"notes"` (`{"id", "date", "source", "text"}`) and `"history"` (history entries).',
+    json: 'the member shape plus `"address"` (street lines separated by `\\n`), `"postcode"`, `"city"`, `"country"` (ISO 3166-1 alpha-2, null for the organisation\'s), `"language"` (`fr`, `en`, or null for the `language` setting), `"taxId"`, `"billingEmail"` and `"renewalEmail"` (an address or null), `"cc"` (a list of addresses), `"noMail"` (true when the person asked not to be written to), `"memberships"` (membership shapes), `"notes"` (`{"id", "date", "source", "text"}`) and `"history"` (history entries).',
   },
   'members add': {
-    exits: { 64: 'a malformed e-mail, country, postcode or language (each with its rule)', 65: 'e-mail taken, near-duplicate company, payer cycle' },
+    exits: { 64: 'a malformed e-mail (--email, --billing-email, --renewal-email, --cc), country, postcode or language (each with its rule)', 65: 'e-mail taken, near-duplicate company, payer cycle' },
     json: 'the member shape.',
   },
   'members edit': {
-    exits: { 64: 'ambiguous ref; a malformed e-mail, country, postcode or language (each with its rule)', 65: 'unknown ref, e-mail taken, payer cycle' },
+    exits: { 64: 'ambiguous ref; a malformed e-mail (--email, --billing-email, --renewal-email, --cc), country, postcode or language (each with its rule)', 65: 'unknown ref, e-mail taken, payer cycle' },
     json: 'the member shape, after the edit.',
   },
   'members tag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "added", "unchanged"}`: tag names.' },
@@ -190,7 +190,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'the import shape.',
   },
   'contacts list': { json: 'a list of member shapes (also with `--format json`).' },
-  'contacts add': { exits: { 64: 'a malformed e-mail, country, postcode or language (each with its rule)', 65: 'near-duplicate company, payer cycle' }, json: 'the member shape plus `"result"`: `created`, `updated` or `unchanged`.' },
+  'contacts add': { exits: { 64: 'a malformed e-mail (--email, --billing-email, --renewal-email, --cc), country, postcode or language (each with its rule)', 65: 'near-duplicate company, payer cycle' }, json: 'the member shape plus `"result"`: `created`, `updated` or `unchanged`.' },
   'contacts convert': {
     exits: { 65: 'unknown person or plan, a person who already has a membership, dates out of order' },
     json: 'the member shape plus `"memberships"` (membership shapes).',
@@ -298,7 +298,10 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'no such message' },
     json: 'the mail message shape plus `"headers"` (an object), `"text"`, `"html"`, `"attachments"` (`[{"filename", "contentType", "bytes"}]`), `"renderError"` (why it cannot be rendered now, else null; the other three are then null) and `"history"`: each attempt, `[{"at", "outcome", "reply"}]`, `outcome` being `sent`, `retry`, `failed` or `written`.',
   },
-  'mail retry': { exits: { 64: 'neither an id nor --failed', 65: 'no such message, or it is sent or being sent' }, json: '`{"requeued"}`: the ids queued again.' },
+  'mail retry': {
+    exits: { 64: 'neither an id nor --failed', 65: 'no such message, or it is sent or being sent, or it still cannot be sent (it stays skipped, with the reason)' },
+    json: '`{"requeued", "skipped"}`: the ids queued again, and `[{"id", "reason"}]` the messages that stay `skipped` (no e-mail address, asked not to be written to).',
+  },
   'mail cancel': { exits: { 65: 'no such message, or it is sent, being sent or cancelled' }, json: 'the mail message shape, now `cancelled`.' },
   'mail preview': {
     exits: {
@@ -307,7 +310,7 @@ export const commandFacts: Record<string, CommandFacts> = {
       73: 'the -o file cannot be written',
       78: "the identity lacks what an invoice needs",
     },
-    json: '`{"kind", "to", "cc", "from", "subject", "language", "text", "html", "attachments": [{"filename", "contentType", "bytes"}], "file"}`: `file` is the .eml written with `-o`, else null.',
+    json: '`{"kind", "to", "cc", "from", "subject", "language", "text", "html", "attachments": [{"filename", "contentType", "bytes"}], "file", "skipReason"}`: `file` is the .eml written with `-o`, else null; `skipReason` why the message would be queued as `skipped` (`no e-mail address`, `asked not to be written to`), else null.',
   },
   'mail templates export': { exits: { 73: 'the folder is missing or cannot be written' }, json: '`{"written"}`: the files written.' },
   'jobs run': {
