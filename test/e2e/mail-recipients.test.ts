@@ -161,4 +161,37 @@ describe.each(dialects)('where a person is written to, from the built CLI on %s'
     expect(retried.code, retried.stderr).toBe(0);
     expect(retried.json()).toEqual({ requeued: [quiet!.id], skipped: [] });
   });
+  it('a message queued before its person asked not to be written to is not sent: mail send marks it skipped', async () => {
+    const url = await freshDbUrl(dialect);
+    const cli = (args: string[]) => runCli(args, { db: url });
+    expect((await cli(['settings', 'set', 'mail-from', 'Club <club@example.org>'])).code).toBe(0);
+    for (const [name, email] of [['Late Asker', 'late@example.org'], ['Happy Reader', 'happy@example.org']]) {
+      expect((await cli(['members', 'add', '--name', name!, '--email', email!])).code).toBe(0);
+    }
+    const db = await openDb(url);
+    try {
+      const ids = (await db.kysely.selectFrom('members').select('id').orderBy('id').execute()).map((m) => m.id);
+      await db.kysely.transaction().execute((trx) => queueMessages(trx, ids.map((id) => ({ kind: 'suspension_notice' as const, subjectId: id, stage: '2026-02-01' }))));
+    } finally {
+      await db.close();
+    }
+    expect((await cli(['mail', 'list', '--json'])).json().map((m: { status: string }) => m.status)).toEqual(['queued', 'queued']);
+    expect((await cli(['members', 'edit', 'late@example.org', '--no-mail'])).code).toBe(0);
+    const dryRun = (await cli(['mail', 'send', '--dry-run', '--json'])).json();
+    expect(dryRun.messages.map((m: { outcome: string; reply: string | null }) => [m.outcome, m.reply])).toEqual([
+      ['would-skip', 'asked not to be written to'],
+      ['would-send', null],
+    ]);
+    const dir = tempDir();
+    const sent = await cli(['mail', 'send', '--outbox-dir', dir, '--json']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.json()).toMatchObject({ sent: 1, skipped: 1 });
+    expect(fs.readdirSync(dir)).toHaveLength(1);
+    expect(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]!), 'utf8')).toContain('happy@example.org');
+    const list = (await cli(['mail', 'list', '--json'])).json() as Array<{ to: string[]; status: string; skipReason: string | null }>;
+    expect(list.map((m) => [m.to, m.status, m.skipReason])).toEqual([
+      [['late@example.org'], 'skipped', 'asked not to be written to'],
+      [['happy@example.org'], 'sent', null],
+    ]);
+  });
 });

@@ -196,6 +196,19 @@ async function recipientsOf(db: Queryable, messages: readonly MessageToQueue[], 
   return found;
 }
 
+/**
+ * Of the people these messages are for, those who asked not to be written to: a message queued before they asked is
+ * not sent either.
+ */
+export async function askedNoMail(db: Queryable, messages: readonly MailMessage[]): Promise<Set<number>> {
+  const ids = [...new Set(messages.map((m) => m.member_id).filter((id): id is number => id !== null))];
+  const quiet = new Set<number>();
+  for (const part of chunks(ids, chunk)) {
+    for (const row of await db.selectFrom('members').select('id').where('id', 'in', part).where('no_mail', '=', 1).execute()) quiet.add(row.id);
+  }
+  return quiet;
+}
+
 /** Parses an address list column. */
 export const addresses = (json: string): string[] => JSON.parse(json) as string[];
 

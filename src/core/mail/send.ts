@@ -11,7 +11,7 @@ import { pdfRenderer } from '../../writers/mail/pdf-renderer.js';
 import type { MailTransport } from '../../writers/mail/transport.js';
 import { getSetting } from '../kernel/settings.js';
 import { type ComposeContext, type ComposedMail, composeContext, composeMessage, stopsTheRun, whyOutdated } from './compose.js';
-import { addresses, backoffMinutes, claimMessages, claimOwner, dueMessages, markMessage, type Outcome, releaseAbandonedClaims } from './outbox.js';
+import { addresses, askedNoMail, backoffMinutes, claimMessages, claimOwner, dueMessages, markMessage, type Outcome, releaseAbandonedClaims } from './outbox.js';
 import { loadTemplates } from './templates.js';
 
 export interface SendOptions {
@@ -81,7 +81,13 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
   };
 
   if (options.dryRun) {
-    for (const message of await dueMessages(k, now(), limit)) {
+    const due = await dueMessages(k, now(), limit);
+    const quiet = await askedNoMail(k, due);
+    for (const message of due) {
+      if (message.member_id !== null && quiet.has(message.member_id)) {
+        report({ id: message.id, kind: message.kind, subject: subjectOf(message), to: addresses(message.to_addresses), outcome: 'would-skip', messageId: null, reply: noMail });
+        continue;
+      }
       try {
         const outdated = await whyOutdated(k, message);
         if (outdated !== null) {
@@ -109,7 +115,10 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
     if (claimed.length === 0) break;
     remaining -= claimed.length;
     // the batch is rendered at once (its PDFs drawn on every core), then sent one message after the other
-    const prepared = claimed.map((message) => prepare(k, message, ctx));
+    const quiet = await askedNoMail(k, claimed);
+    const prepared = claimed.map((message) =>
+      message.member_id !== null && quiet.has(message.member_id) ? Promise.resolve<Prepared>({ outcome: { kind: 'skipped', reason: noMail } }) : prepare(k, message, ctx),
+    );
     for (const [index, message] of claimed.entries()) {
       const outcome = await deliver(await prepared[index]!, transport, now, message, fileName(message)).catch(async (error: unknown) => {
         // the run stops: what it had claimed and not tried goes back to the queue as it was
@@ -157,6 +166,9 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
 }
 
 type Prepared = { mail: ComposedMail } | { outcome: Outcome } | { stop: unknown };
+
+/** The reason of a message whose person asked not to be written to after it was queued (as when it is queued). */
+const noMail = 'asked not to be written to';
 
 /** A message rendered, or what it comes to without sending (skipped, failed), or the error that stops the run; never rejects. */
 async function prepare(db: Db['kysely'], message: MailMessage, ctx: ComposeContext): Promise<Prepared> {
