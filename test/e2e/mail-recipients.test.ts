@@ -171,6 +171,8 @@ describe.each(dialects)('where a person is written to, from the built CLI on %s'
     const db = await openDb(url);
     try {
       const ids = (await db.kysely.selectFrom('members').select('id').orderBy('id').execute()).map((m) => m.id);
+      // both suspended, as the renewals job records it: their notices still hold when they are sent
+      await db.kysely.insertInto('member_statuses').values(ids.map((id) => ({ member_id: id, status: 'suspended', since: '2026-02-01', updated_at: '2026-02-01T06:00:00.000Z' }))).execute();
       await db.kysely.transaction().execute((trx) => queueMessages(trx, ids.map((id) => ({ kind: 'suspension_notice' as const, subjectId: id, stage: '2026-02-01' }))));
     } finally {
       await db.close();
