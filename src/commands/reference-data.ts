@@ -198,11 +198,11 @@ export const commandFacts: Record<string, CommandFacts> = {
   'companies list': { json: 'a list of company shapes.' },
   'companies show': { exits: { 65: 'unknown company' }, json: 'the company shape plus `"members"` (member shapes).' },
   'companies add': {
-    exits: { 64: 'a malformed SIREN, VAT number, country or postcode, or a French VAT number of another SIREN (each with its rule)', 65: 'a company of that name exists, or an unknown parent' },
+    exits: { 64: 'a malformed SIREN, VAT number, country, postcode or billing e-mail, or a French VAT number of another SIREN (each with its rule)', 65: 'a company of that name exists, or an unknown parent' },
     json: 'the company shape.',
   },
   'companies edit': {
-    exits: { 64: 'a malformed SIREN, VAT number, country or postcode, or a French VAT number of another SIREN (each with its rule)', 65: 'unknown company, name taken' },
+    exits: { 64: 'a malformed SIREN, VAT number, country, postcode or billing e-mail, or a French VAT number of another SIREN (each with its rule)', 65: 'unknown company, name taken' },
     json: 'the company shape, after the edit.',
   },
   'companies set-parent': { exits: { 65: 'unknown company, or a cycle' }, json: 'the company shape.' },

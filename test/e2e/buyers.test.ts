@@ -34,7 +34,7 @@ function pdfText(file: string): string {
 }
 
 describe.each(dialects)('invoice buyers from the built CLI on %s', (dialect) => {
-  it('refuses a malformed SIREN, VAT number, country or language with 64 and its rule, writing nothing', async () => {
+  it('refuses a malformed SIREN, VAT number, billing e-mail, country or language with 64 and its rule, writing nothing', async () => {
     const db = await freshDbUrl(dialect);
     const siren = await runCli(['companies', 'add', 'Acme', '--siren', '401234563'], { db });
     expect(siren.code).toBe(64);
@@ -42,6 +42,9 @@ describe.each(dialects)('invoice buyers from the built CLI on %s', (dialect) => 
     const vat = await runCli(['companies', 'add', 'Acme', '--siren', '401234562', '--vat-id', 'FR44732829320'], { db });
     expect(vat.code).toBe(64);
     expect(vat.stderr).toContain('the VAT number FR44732829320 is that of SIREN 732829320, not of the SIREN 401234562');
+    const billing = await runCli(['companies', 'add', 'Acme', '--billing-email', 'compta at acme'], { db });
+    expect(billing.code).toBe(64);
+    expect(billing.stderr).toContain('--billing-email: "compta at acme" is not an e-mail address');
     const member = await runCli(['members', 'add', '--name', 'Jane', '--country', 'Francia', '--language', 'de'], { db });
     expect(member.code).toBe(64);
     expect(member.stderr).toContain('--country Francia: an ISO 3166-1 alpha-2 country code');

@@ -10,6 +10,7 @@ import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { rankByCloseness, sameExceptFormatting } from '../kernel/suggest.js';
 import { orgCountry } from '../org/org-store.js';
 import { type PartyColumns, planPartyChange } from './party-fields.js';
+import { checkedAddress } from './members.js';
 
 export interface CompanyInput {
   name?: string;
@@ -100,6 +101,9 @@ export async function addCompany(db: Queryable, input: CompanyInput & { name: st
   return { company: await insertCompany(db, name, input, parent, source, party), variants };
 }
 
+/** A company's billing e-mail as given: checked (64 for something that is not an address), or null when empty. */
+const billingEmail = (text: string | undefined) => (emptyToNull(text) == null ? null : checkedAddress('--billing-email', text!));
+
 /**
  * Inserts a company the caller found no row for. Another process may have inserted the same name since: the
  * unique name then fails the insert, and the caller's transaction runs again (retryingUniqueRace) and finds it.
@@ -110,7 +114,7 @@ async function insertCompany(db: Queryable, name: string, input: CompanyInput, p
     .values({
       name,
       parent_id: parent?.id ?? null,
-      billing_email: emptyToNull(input.billingEmail) ?? null,
+      billing_email: billingEmail(input.billingEmail),
       ...party,
       tax_id: emptyToNull(input.taxId) ?? null,
       notes: emptyToNull(input.notes) ?? null,
@@ -153,7 +157,7 @@ export async function editCompany(db: Queryable, name: string, input: CompanyInp
       changes.name = newName;
     }
   }
-  if (input.billingEmail !== undefined) changes.billing_email = emptyToNull(input.billingEmail) ?? null;
+  if (input.billingEmail !== undefined) changes.billing_email = billingEmail(input.billingEmail);
   if (input.taxId !== undefined) changes.tax_id = emptyToNull(input.taxId) ?? null;
   if (input.notes !== undefined) changes.notes = emptyToNull(input.notes) ?? null;
   let updated = await updateCompany(db, company, changes, source);

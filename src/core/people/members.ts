@@ -62,7 +62,7 @@ export function normalizeEmail(text: string): string {
 }
 
 /** A trimmed e-mail, or a usage error (64) naming `option` and the value. */
-function checkedAddress(option: string, text: string): string {
+export function checkedAddress(option: string, text: string): string {
   const email = text.trim();
   if (!emailPattern.test(email)) throw usageError(`${option}: "${email}" is not an e-mail address`);
   return email;
