@@ -3,12 +3,7 @@ import type { Db } from '../../src/db/connect.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { dialects, withFreshDb } from '../helpers/db.js';
 import { PdfProbe } from '../helpers/poppler.js';
-import { countByMessageId, type Received, SmtpSink } from '../helpers/smtp.js';
-
-const identity = [
-  'org', 'set', '--name', 'Coworking Lumière', '--address', '12 rue de la République', '--postcode', '69001', '--city', 'Lyon',
-  '--siren', '732829320', '--vat-id', 'FR44732829320', '--email', 'contact@lumiere.example', '--iban', 'FR7630006000011234567890189', '--bic', 'AGRIFRPP',
-];
+import { countByMessageId, type Received, mailOrgIdentity, sinksClosedAfterEach } from '../helpers/smtp.js';
 
 async function ok(db: string, args: string[]) {
   const result = await runCli(args, { db });
@@ -16,10 +11,7 @@ async function ok(db: string, args: string[]) {
   return result;
 }
 
-const sinks: SmtpSink[] = [];
-afterEach(async () => {
-  for (const s of sinks.splice(0)) await s.close();
-});
+const sink = sinksClosedAfterEach(afterEach);
 
 /** The outbox as `kind stage -> to`, in the order queued. */
 async function outbox(db: Db): Promise<string[]> {
@@ -32,7 +24,7 @@ async function outbox(db: Db): Promise<string[]> {
  * billed to her company's billing e-mail; receipts on.
  */
 async function members(url: string) {
-  await ok(url, identity);
+  await ok(url, mailOrgIdentity);
   await ok(url, ['settings', 'set', 'mail-from', 'Coworking Lumière <factures@lumiere.example>']);
   await ok(url, ['settings', 'set', 'mail-receipts', 'on']);
   await ok(url, ['plans', 'add', 'Annuel', '--price', '600', '--interval', 'year', '--tax-rate', '20']);
@@ -72,8 +64,7 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
       expect(week.json().outbox).toEqual({ reminders: 2, renewalReminders: 0, queued: { renewal_notice: 1, reminder: 2 } });
       expect(week.stderr).toContain('2 payment reminders, 3 e-mails queued');
       // sent before Chloé decides: a notice of a renewal decided since is no longer sent
-      const smtp = await new SmtpSink().start();
-      sinks.push(smtp);
+      const smtp = await sink();
       expect((await ok(url, ['mail', 'send', '--smtp', smtp.url, '--json'])).json()).toMatchObject({ sent: 7, failed: 0, skipped: 0 });
       // Chloé accepts (billed at once), then that invoice is voided: its credit note
       await ok(url, ['--today', '2026-01-25', 'renewals', 'accept', '1']);
@@ -191,8 +182,7 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
       const dry = (await ok(url, ['mail', 'send', '--dry-run', '--json'])).json();
       const reason = (outcome: string) => dry.messages.filter((m: { outcome: string }) => m.outcome === outcome).map((m: { subject: string; reply: string }) => `${m.subject}: ${m.reply}`);
       expect(reason('would-skip')).toEqual(['renewal 1: the renewal is refused since it was queued', 'invoice 1: invoice INV-2026-00001 is paid since it was queued']);
-      const smtp = await new SmtpSink().start();
-      sinks.push(smtp);
+      const smtp = await sink();
       const sent = (await ok(url, ['mail', 'send', '--smtp', smtp.url, '--json'])).json();
       expect(sent).toMatchObject({ sent: 6, skipped: 2 });
       // the three invoices, the reminders of Bob and Chloé (still unpaid) and Ann's receipt; no reminder to Ann, no
@@ -240,8 +230,7 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
       await members(url);
       let child: ReturnType<typeof startCli>['child'] | null = null;
       // the job connects to the server only once its writes have committed: killed at that moment
-      const smtp = await new SmtpSink(() => null, { onConnect: () => child?.kill('SIGKILL') }).start();
-      sinks.push(smtp);
+      const smtp = await sink(() => null, { onConnect: () => child?.kill('SIGKILL') });
       const run = startCli(['--today', '2026-01-01', 'jobs', 'run', '--smtp', smtp.url], { db: url });
       child = run.child;
       expect(await run.exit).toBeNull();
@@ -251,8 +240,7 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
       const statuses = await db.kysely.selectFrom('mail_messages').select('status').execute();
       expect(statuses.map((s) => s.status)).toEqual(['queued', 'queued', 'queued']);
 
-      const healthy = await new SmtpSink().start();
-      sinks.push(healthy);
+      const healthy = await sink();
       const rerun = await runCli(['--today', '2026-01-01', 'jobs', 'run', '--smtp', healthy.url, '--json'], { db: url });
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(rerun.json().invoices.count).toBe(0);

@@ -3,22 +3,14 @@ import type { Db } from '../../src/db/connect.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { dialects, withFreshDb } from '../helpers/db.js';
 import { seedMembers, seedMemberships, seedPlan } from '../db/people-fixtures.js';
-import { countByMessageId, SmtpSink } from '../helpers/smtp.js';
+import { countByMessageId, mailOrgIdentity, sinksClosedAfterEach } from '../helpers/smtp.js';
 
-const identity = [
-  'org', 'set', '--name', 'Coworking Lumière', '--address', '12 rue de la République', '--postcode', '69001', '--city', 'Lyon',
-  '--siren', '732829320', '--vat-id', 'FR44732829320', '--email', 'contact@lumiere.example', '--iban', 'FR7630006000011234567890189', '--bic', 'AGRIFRPP',
-];
-
-const sinks: SmtpSink[] = [];
-afterEach(async () => {
-  for (const s of sinks.splice(0)) await s.close();
-});
+const sink = sinksClosedAfterEach(afterEach);
 
 /** `count` members with an e-mail each, one invoice each issued by `invoices run`, which queues its message. */
 async function queued(db: Db, url: string, count: number): Promise<string[]> {
   const k = db.kysely;
-  expect((await runCli(identity, { db: url })).code).toBe(0);
+  expect((await runCli(mailOrgIdentity, { db: url })).code).toBe(0);
   expect((await runCli(['settings', 'set', 'mail-from', 'factures@lumiere.example'], { db: url })).code).toBe(0);
   const plan = await seedPlan(k, 'Desk', 10_000);
   const ids = await seedMembers(k, count);
@@ -37,8 +29,7 @@ describe.each(dialects)('mail send processes on %s', (dialect) => {
   it('mail send killed with SIGKILL at random moments, then run again, delivers every message, at most twice', { timeout: 600_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       const expected = await queued(db, url, 1000);
-      const smtp = await new SmtpSink(() => null, { parse: false }).start();
-      sinks.push(smtp);
+      const smtp = await sink(() => null, { parse: false });
       let kills = 0;
       for (let round = 0; round < 4; round += 1) {
         const before = smtp.received.length;
@@ -72,8 +63,7 @@ describe.each(dialects)('mail send processes on %s', (dialect) => {
   it('two mail send at once deliver each message exactly once', { timeout: 300_000 }, async () => {
     await withFreshDb(dialect, async (db, url) => {
       const expected = await queued(db, url, 300);
-      const smtp = await new SmtpSink(() => null, { parse: false }).start();
-      sinks.push(smtp);
+      const smtp = await sink(() => null, { parse: false });
       const [a, b] = await Promise.all([
         runCli(['mail', 'send', '--smtp', smtp.url, '--json'], { db: url }),
         runCli(['mail', 'send', '--smtp', smtp.url, '--json'], { db: url }),

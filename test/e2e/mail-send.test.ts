@@ -6,12 +6,7 @@ import { queueMessages } from '../../src/core/mail/outbox.js';
 import { runCli } from '../helpers/cli.js';
 import { dialects, tempDir, withFreshDb } from '../helpers/db.js';
 import { PdfProbe } from '../helpers/poppler.js';
-import { SmtpSink } from '../helpers/smtp.js';
-
-const identity = [
-  'org', 'set', '--name', 'Coworking Lumière', '--address', '12 rue de la République', '--postcode', '69001', '--city', 'Lyon',
-  '--siren', '732829320', '--vat-id', 'FR44732829320', '--email', 'contact@lumiere.example', '--iban', 'FR7630006000011234567890189', '--bic', 'AGRIFRPP',
-];
+import { mailOrgIdentity, SmtpSink } from '../helpers/smtp.js';
 
 async function ok(db: string, args: string[]) {
   const result = await runCli(args, { db });
@@ -34,7 +29,7 @@ afterEach(async () => {
  * invoice each, and queues its message. Returns the invoices by payer.
  */
 async function billedAndQueued(db: Db, url: string) {
-  await ok(url, identity);
+  await ok(url, mailOrgIdentity);
   await ok(url, ['settings', 'set', 'mail-from', 'Coworking Lumière <factures@lumiere.example>']);
   await ok(url, ['plans', 'add', 'Hot Desk', '--price', '100', '--tax-rate', '20']);
   await ok(url, ['members', 'add', '--name', 'Ann Smith', '--email', 'ann@example.org']);

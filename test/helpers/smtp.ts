@@ -121,3 +121,25 @@ export function countByMessageId(received: readonly Received[]): Map<string, num
   }
   return counts;
 }
+
+/** `org set` with the identity the mail tests send as: every field an invoice e-mail needs. */
+export const mailOrgIdentity = [
+  'org', 'set', '--name', 'Coworking Lumière', '--address', '12 rue de la République', '--postcode', '69001', '--city', 'Lyon',
+  '--siren', '732829320', '--vat-id', 'FR44732829320', '--email', 'contact@lumiere.example', '--iban', 'FR7630006000011234567890189', '--bic', 'AGRIFRPP',
+];
+
+/**
+ * A starter of SMTP sinks for a test file, each closed after its test: call it at the top level of the file
+ * (it registers the `afterEach`), then `await sink()` in a test.
+ */
+export function sinksClosedAfterEach(afterEach: (fn: () => Promise<void>) => void): (...args: ConstructorParameters<typeof SmtpSink>) => Promise<SmtpSink> {
+  const started: SmtpSink[] = [];
+  afterEach(async () => {
+    for (const s of started.splice(0)) await s.close();
+  });
+  return async (...args) => {
+    const s = await new SmtpSink(...args).start();
+    started.push(s);
+    return s;
+  };
+}
