@@ -37,7 +37,7 @@ function withCountry(template, file) {
   fs.writeFileSync(file, `${lines.map((line, i) => `${line},${i === 0 ? 'Country' : 'FR'}`).join('\n')}\n`);
 }
 
-const timedRuns = 3;
+const timedRuns = Number(process.env.MEMBERCTL_BENCH_RUNS ?? 3);
 
 export const importMappedBench = {
   name: 'import-mapped',
@@ -64,14 +64,16 @@ export const importMappedBench = {
       const plain = fastest(templateRuns);
       const mapped = fastest(mappedRuns);
       const ratio = mapped.ms / plain.ms;
+      // the processor time of the fastest runs: what the mapping costs, less what the other processes of a busy machine take
+      const cpuRatio = mapped.cpuMs / plain.cpuMs;
       const ok = ratio <= 1.1;
       return {
         ok,
         lines: [
           `${rows.toLocaleString('en-US')} rows; ${mapping.length} mapping entries (join, rename, value map, ignore, constant); ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-          `import template columns: ${fmt(plain.ms / 1000)} s, best of ${timedRuns} (${times(templateRuns)}), peak RSS ${fmt(Math.max(...templateRuns.map((r) => r.peakRssMb)), 0)} MB`,
-          `import mapped export:    ${fmt(mapped.ms / 1000)} s, best of ${timedRuns} (${times(mappedRuns)}), peak RSS ${fmt(Math.max(...mappedRuns.map((r) => r.peakRssMb)), 0)} MB`,
-          `mapped / template = ${fmt(ratio, 3)}x (target <= 1.1x) ${ok ? 'OK' : 'MISSED'}`,
+          `import template columns: ${fmt(plain.ms / 1000)} s, best of ${timedRuns} (${times(templateRuns)}), ${fmt(plain.cpuMs / 1000)} s of CPU, peak RSS ${fmt(Math.max(...templateRuns.map((r) => r.peakRssMb)), 0)} MB`,
+          `import mapped export:    ${fmt(mapped.ms / 1000)} s, best of ${timedRuns} (${times(mappedRuns)}), ${fmt(mapped.cpuMs / 1000)} s of CPU, peak RSS ${fmt(Math.max(...mappedRuns.map((r) => r.peakRssMb)), 0)} MB`,
+          `mapped / template = ${fmt(ratio, 3)}x (target <= 1.1x) ${ok ? 'OK' : 'MISSED'}; CPU time ${fmt(cpuRatio, 3)}x; load average now ${os.loadavg()[0].toFixed(1)}`,
         ],
       };
     } finally {

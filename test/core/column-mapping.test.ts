@@ -195,6 +195,12 @@ describe('mapping a row', () => {
     expect(auto('Peut-être')).toBe('Peut-être');
   });
 
+  test('a value map gives the same on every row, however often a value repeats', () => {
+    const bound = bind(['Auto: Oui=yes, Non='], headers);
+    const read = ['Oui', 'oui', 'Non', 'Oui', 'Non', 'Peut-être', 'Peut-être'].map((cell, i) => mapRow(bound, { row: i + 2, cells: [null, null, null, cell] }).cells[3]);
+    expect(read).toEqual(['yes', 'yes', null, 'yes', null, 'Peut-être', 'Peut-être']);
+  });
+
   test('value maps apply to the parts of a join before it joins', () => {
     expect(cellsOf(['Prénom+Nom=Name', 'Nom: X=Curie'], headers, ['Marie', 'x']).at(-1)).toBe('Marie Curie');
   });

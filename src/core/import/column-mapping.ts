@@ -153,6 +153,14 @@ export type AddedColumn =
   | { kind: 'join'; position: number; parts: readonly number[] }
   | { kind: 'constant'; position: number; value: string };
 
+/** The value map of one column. */
+export interface ValueMap {
+  /** sourceKey of a value -> the value to read instead (null: an empty cell) */
+  targets: ReadonlyMap<string, string | null>;
+  /** cell text -> what is read, for the first distinct texts of the file: the same few values repeat on every row */
+  seen: Map<string, string | null>;
+}
+
 /** A mapping bound to one file's headers (`bindMapping`): positions rather than names. */
 export interface BoundMapping {
   /** the file's headers, then one for each added column (a join as "Prénom+Nom", a constant as its template column) */
@@ -163,8 +171,8 @@ export interface BoundMapping {
   assigned: ReadonlyMap<number, MemberColumnKey>;
   /** positions left out: ignored columns and the parts of a join */
   ignored: ReadonlySet<number>;
-  /** position -> value map (sourceKey of the value -> the value to read; null for an empty cell) */
-  values: ReadonlyMap<number, ReadonlyMap<string, string | null>>;
+  /** position -> its value map */
+  values: ReadonlyMap<number, ValueMap>;
   added: readonly AddedColumn[];
   /** header of a mapped column (as problems name it) -> what problems about it add: "Formule is read as Plan name" */
   notes: ReadonlyMap<string, string>;
@@ -201,7 +209,7 @@ export function bindMapping(mapping: ColumnMapping, headers: readonly string[], 
 
   const assigned = new Map<number, MemberColumnKey>();
   const ignored = new Set<number>();
-  const values = new Map<number, Map<string, string | null>>();
+  const values = new Map<number, ValueMap>();
   const added: AddedColumn[] = [];
   const extraHeaders: string[] = [];
   const notes = new Map<string, string>();
@@ -262,7 +270,7 @@ export function bindMapping(mapping: ColumnMapping, headers: readonly string[], 
       }
       case 'values': {
         const position = sourcePosition(entry.source, entry.origin);
-        values.set(position, new Map(entry.map.map(([from, to]) => [sourceKey(from), to === '' ? null : to])));
+        values.set(position, { targets: new Map(entry.map.map(([from, to]) => [sourceKey(from), to === '' ? null : to])), seen: new Map() });
         break;
       }
     }
@@ -282,28 +290,39 @@ export function bindMapping(mapping: ColumnMapping, headers: readonly string[], 
   return { headers: [...headers, ...extraHeaders], fileColumns: headers.length, assigned, ignored, values, added, notes };
 }
 
+/** Distinct cell texts whose value-map result is remembered, per column: such columns hold a few values, repeated. */
+const rememberedValues = 1000;
+
+/** The value a value map gives `cell`: its target, or the cell itself when the map does not list it. */
+function mappedValue({ targets, seen }: ValueMap, cell: string): string | null {
+  const known = seen.get(cell);
+  if (known !== undefined || seen.has(cell)) return known ?? null;
+  const to = targets.get(sourceKey(cell));
+  const value = to === undefined ? cell : to;
+  if (seen.size < rememberedValues) seen.set(cell, value);
+  return value;
+}
+
 /** The row as the template reads it: value maps applied, then the joined and constant columns after the file's. */
 export function mapRow(mapping: BoundMapping, raw: RawRow): RawRow {
   const { fileColumns } = mapping;
-  const cells: Cell[] = new Array(mapping.headers.length);
-  for (let position = 0; position < fileColumns; position += 1) cells[position] = raw.cells[position] ?? null;
+  const cells: Cell[] = raw.cells.length > fileColumns ? raw.cells.slice(0, fileColumns) : raw.cells.slice();
+  while (cells.length < fileColumns) cells.push(null);
   for (const [position, map] of mapping.values) {
     const cell = cells[position];
-    if (typeof cell !== 'string') continue;
-    const to = map.get(sourceKey(cell));
-    if (to !== undefined) cells[position] = to;
+    if (typeof cell === 'string') cells[position] = mappedValue(map, cell);
   }
   for (const column of mapping.added) {
     if (column.kind === 'constant') {
-      cells[column.position] = column.value;
+      cells.push(column.value);
       continue;
     }
-    const parts: string[] = [];
+    let joined: string | null = null;
     for (const part of column.parts) {
       const text = cellText(cells[part]);
-      if (text !== null) parts.push(text);
+      if (text !== null) joined = joined === null ? text : `${joined} ${text}`;
     }
-    cells[column.position] = parts.length === 0 ? null : parts.join(' ');
+    cells.push(joined);
   }
   return { row: raw.row, cells };
 }
