@@ -8,7 +8,9 @@ import {
   overlayMapping,
   parseColumnEntry,
 } from '../../src/core/import/column-mapping.js';
+import { readColumnsFile } from '../../src/core/import/column-mapping-file.js';
 import { countRowWidth, noRowWidths, rowWidth } from '../../src/core/import/header-mapping.js';
+import { tempFolder } from '../importers/files.js';
 import type { Cell, RawRow } from '../../src/importers/types.js';
 import { UserError } from '../../src/errors.js';
 
@@ -227,6 +229,24 @@ describe('the width of a file\'s rows', () => {
     expect(widthOf(5, [6, 6, 6])).toBe(6);
     expect(widthOf(5, [6, 6, 7, 6, 1])).toBe(6);
     expect(widthOf(5, [6])).toBe(6);
+  });
+});
+
+describe('reading a --columns file', () => {
+  const folder = tempFolder('column-mapping');
+
+  test('a saved mapping, with or without a BOM', () => {
+    const file = folder.write('mapping.json', '\uFEFF{"columns": {"Formule": "Plan name"}}');
+    expect(readColumnsFile(file).entries).toMatchObject([{ kind: 'column', source: 'Formule', target: 'Plan name' }]);
+  });
+
+  test('a missing file exits 66, a file that is not JSON 64, both naming it', () => {
+    const missing = refusal(() => readColumnsFile(folder.path('none.json')));
+    expect(missing.exitCode).toBe(66);
+    expect(missing.message).toMatch(/^--columns .*none\.json: cannot be read \(no such file\)$/);
+    const broken = refusal(() => readColumnsFile(folder.write('broken.json', '{"columns": ')));
+    expect(broken.exitCode).toBe(64);
+    expect(broken.message).toMatch(/broken\.json: not valid JSON/);
   });
 });
 

@@ -88,6 +88,9 @@ describe.each(dialects)('a French export mapped from the command line on %s', (d
     const column = await runCli(['import', file, '--column', 'Formule=Forfai'], { db, today });
     expect(column.code).toBe(64);
     expect(column.stderr).toContain('"Forfai" is not a template column (the closest is "Forfait")');
+    const stripe = await runCli(['validate', '--source', 'stripe', file, '--column', 'Formule=Plan name'], { db, today });
+    expect(stripe.code).toBe(64);
+    expect(stripe.stderr).toContain('--column and --columns map a member file');
   });
 
   it('a row shifted by an unquoted ";" is an extra_cells error naming the row and the cell', async () => {
