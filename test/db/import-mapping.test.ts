@@ -114,6 +114,12 @@ describe.each(dialects)('importing through a column mapping on %s', (dialect) =>
     const rejects = fs.readFileSync(skipped.rejects!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
     expect(rejects[0]).toBe('Membership ID,Prénom,Nom,Courriel,Membre depuis,Prochaine échéance,Renouvellement,Code interne,Error');
     expect(rejects[1]).toMatch(/^HA-3,Jeanne,Martin,jeanne@example.org,2025-05-01,2027-05-01,Peut-être,x3,/);
+
+    // fixed, the rejects file imports with the same mapping
+    const fixed = files.write('fixed.csv', fs.readFileSync(skipped.rejects!, 'utf8').replace('Peut-être', 'Oui'));
+    const retried = await importFile(db, options(fixed, mappingFromEntries(entries)));
+    expect(retried).toMatchObject({ rejected: 0, written: true, created: { members: 1, memberships: 1 } });
+    expect((await people(db)).map((p) => p.name)).toEqual(['Marie Curie', 'Pierre', 'Jeanne Martin']);
   });
 
   it('problems name the file\'s column and the template column it feeds', async () => {
