@@ -1,6 +1,7 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
 import { documents } from './documents.mjs';
 import { importBench, importBigBench, importProblemsBench } from './import.mjs';
+import { importMappedBench } from './import-mapped.mjs';
 import { invoices } from './invoices.mjs';
 import { mail } from './mail.mjs';
 import { membersList } from './members-list.mjs';
@@ -8,4 +9,4 @@ import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
 import { stripeBench } from './stripe.mjs';
 
-export const benchmarks = [startup, membersList, invoices, renewals, importBench, importBigBench, importProblemsBench, stripeBench, documents, mail];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importMappedBench, importBigBench, importProblemsBench, stripeBench, documents, mail];

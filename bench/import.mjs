@@ -82,9 +82,9 @@ async function sqliteImport(dir, csv) {
   return best;
 }
 
-export async function importFile(dir, name, file, rows) {
+export async function importFile(dir, name, file, rows, extra = []) {
   const db = await freshDb(dir, name);
-  const run = await measureCli(['--db', db, '--today', today, '--json', 'import', file]);
+  const run = await measureCli(['--db', db, '--today', today, '--json', 'import', file, ...extra]);
   if (run.code !== 0) throw new Error(`import ${path.basename(file)} exited ${run.code}: ${run.stderr.slice(0, 500)}`);
   const result = JSON.parse(run.stdout);
   if (result.created.members !== rows) throw new Error(`import created ${result.created.members} members, expected ${rows}`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
+import type { ColumnMapping } from '../core/import/column-mapping.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
 import { type Problem, problem } from '../core/kernel/problems.js';
 import { usageError } from '../errors.js';
@@ -14,6 +15,8 @@ import { plural } from '../core/kernel/words.js';
 interface ReadFlags {
   sheet?: string;
   dateFormat?: string;
+  column?: string[];
+  columns?: string;
 }
 
 interface ValidateFlags extends ReadFlags {
@@ -40,7 +43,22 @@ function parseOnError(text: string | undefined): 'abort' | 'skip' {
 const readOptions = (command: Command) =>
   command
     .option('--sheet <name>', 'xlsx sheet to read (default: the first visible one)')
-    .option('--date-format <DMY|MDY|YMD>', 'how to read dates like 04/03/2026 (default: inferred from the file; ISO dates always work)');
+    .option('--date-format <DMY|MDY|YMD>', 'how to read dates like 04/03/2026 (default: inferred from the file; ISO dates always work)')
+    .option(
+      '--column <entry>',
+      'map a column of the file: "Source=Template column", "A+B=Name" (joined), "Source=" (ignored), "Template column:=value" (every row), "Source: Oui=yes, Non=no" (values); repeatable',
+      (entry: string, entries: string[] = []) => [...entries, entry],
+    )
+    .option('--columns <file>', 'a saved column mapping (JSON, see the importing guide); --column entries override its entries');
+
+/** The column mapping of --columns and --column, or undefined for a file in the template layout. */
+async function columnMapping(flags: ReadFlags): Promise<ColumnMapping | undefined> {
+  if (flags.columns === undefined && (flags.column ?? []).length === 0) return undefined;
+  const { mappingFromEntries, noColumnMapping, overlayMapping } = await import('../core/import/column-mapping.js');
+  const { readColumnsFile } = await import('../core/import/column-mapping-file.js');
+  const saved = flags.columns === undefined ? noColumnMapping : readColumnsFile(flags.columns);
+  return overlayMapping(saved, mappingFromEntries(flags.column ?? []));
+}
 
 /**
  * A progress bar per pass on a terminal (reading, then checking and writing); nothing otherwise. The bars
@@ -190,8 +208,9 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
   const rejectsFile = flags.rejects ?? `${settings.file}.rejects.csv`;
   if (settings.onError === 'skip' && !flags.dryRun) {
     const { checkOutput, outputGuard } = await import('../safe-file.js');
-    checkOutput(rejectsFile, '--rejects', await outputGuard(ctx.dbUrl, [settings.file, flags.map]));
+    checkOutput(rejectsFile, '--rejects', await outputGuard(ctx.dbUrl, [settings.file, flags.map, flags.columns]));
   }
+  const columns = await columnMapping(flags);
   const interactive = ctx.interactive && !flags.dryRun;
   const mapFile = flags.map ?? `${settings.file}.plans.json`;
   const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
@@ -207,6 +226,7 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
     mode: settings.mode,
     today,
     planMap,
+    columns,
     onRows: progress.onRows,
     onError: settings.onError,
     update: settings.update,
@@ -267,6 +287,7 @@ export function registerImport(program: Command, action: Action): void {
           const source = (flags.source ?? 'template').trim().toLowerCase();
           if (source !== 'template' && source !== 'stripe') throw usageError(`--source: "${flags.source}" must be template or stripe`);
           if (source === 'stripe') {
+            if (flags.columns !== undefined || (flags.column ?? []).length > 0) throw usageError('--column and --columns map a member file: Stripe exports have their own columns');
             const { validateStripeCommand } = await import('./import-stripe.js');
             return validateStripeCommand(ctx, argument, flags as ValidateFlags & StripeFlags);
           }
@@ -277,8 +298,9 @@ export function registerImport(program: Command, action: Action): void {
           if (flags.report !== undefined) {
             reportFormat(flags.report);
             const { checkOutput, outputGuard } = await import('../safe-file.js');
-            checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [argument, map]));
+            checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [argument, map, flags.columns]));
           }
+          const columns = await columnMapping(flags);
           const { validateFile } = await import('../core/import/run.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
           const { readPlanMap } = await import('../core/import/plan-map.js');
@@ -292,7 +314,7 @@ export function registerImport(program: Command, action: Action): void {
           let input: Awaited<ReturnType<typeof stageInput>> | null = null;
           try {
             input = await stageInput(argument);
-            result = await validateFile(db.kysely, { file, path: input.path, sheet: flags.sheet, dateFormat, mode: 'import', today, planMap, onRows: progress.onRows, update: Boolean(flags.update) });
+            result = await validateFile(db.kysely, { file, path: input.path, sheet: flags.sheet, dateFormat, mode: 'import', today, planMap, columns, onRows: progress.onRows, update: Boolean(flags.update) });
             progress.stop();
             if (flags.report !== undefined) {
               const { emptyRows: _, ...report } = result;
@@ -332,7 +354,7 @@ export function registerImport(program: Command, action: Action): void {
   const importCommand = readOptions(
     program
       .command('import')
-      .argument('<file>', 'member file (.xlsx or .csv) in the template layout (`memberctl template`)')
+      .argument('<file>', 'member file (.xlsx or .csv) in the template layout (`memberctl template`), or mapped to it with --column or --columns')
       .description('import members, contacts, companies and memberships from a file, in one transaction'),
   )
     .option('--dry-run', 'check and count everything, write nothing')

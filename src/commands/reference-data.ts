@@ -146,11 +146,20 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   template: { exits: { 130: 'cancelled at the question' }, json: '`{"file", "format", "lang", "columns", "plans"}`: the headers written and the plan names of the drop-down.' },
   validate: {
-    exits: { 65: 'an error (or a warning with `--fail-on-warnings`)', 66: 'the file cannot be read' },
+    exits: {
+      64: 'a `--column` or `--columns` entry that does not fit the file: a header it lacks, a column that is no template column (each named with the closest)',
+      65: 'an error (or a warning with `--fail-on-warnings`)',
+      66: 'the file (or the `--columns` file) cannot be read',
+    },
     json: 'the validate shape; with `--source stripe` also `"files"` (rows per export), `"emptyRows"` and `"notImported"`.',
   },
   import: {
-    exits: { 65: 'a row has an error or was rejected', 66: 'the file cannot be read', 130: 'cancelled at a question' },
+    exits: {
+      64: 'a `--column` or `--columns` entry that does not fit the file, as for `validate`',
+      65: 'a row has an error or was rejected',
+      66: 'the file (or the `--columns` file) cannot be read',
+      130: 'cancelled at a question',
+    },
     json: 'the import shape.',
   },
   'import list': {

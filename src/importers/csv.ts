@@ -77,7 +77,8 @@ async function* numbered(file: string, records: AsyncIterable<string[]>): AsyncG
   try {
     for await (const record of records) {
       row += 1;
-      yield { row, cells: withoutTrailingEmpty(record.map(textCell)) };
+      const cells = withoutTrailingEmpty(record.map(textCell));
+      yield record.length > cells.length ? { row, cells, width: record.length } : { row, cells };
     }
   } catch (error) {
     throw readError(file, row + 1, error);
@@ -172,6 +173,7 @@ export async function openCsv(input: { name: string; path: string; size: number 
     sheet: null,
     headerRow: header.row,
     headers: header.cells.map(headerText),
+    headerWidth: header.width ?? header.cells.length,
     problems,
     rows: { [Symbol.asyncIterator]: () => dataRows(readRows(source, input.size), header.row, stats) },
     stats,

@@ -15,6 +15,11 @@ export interface RawRow {
   row: number;
   /** Cells by column position; trailing empty cells are dropped, so a row may be shorter than the headers. */
   cells: Cell[];
+  /**
+   * The cells of the row as the file writes them, trailing empty ones included, when there are more than `cells`
+   * (a CSV line ending with delimiters): a row wider than the others was shifted by a delimiter inside a cell.
+   */
+  width?: number;
 }
 
 export interface Table {
@@ -30,6 +35,8 @@ export interface Table {
   headerRow: number;
   /** Header cells as written (trimmed); an empty header cell is `''`. */
   headers: string[];
+  /** The cells of the header row, trailing empty ones included (`RawRow.width`); `headers.length` when absent. */
+  headerWidth?: number;
   /** File-level problems found while opening (`encoding_guess`, `hidden_sheet`); complete once `openTable` has returned. */
   problems: Problem[];
   /**

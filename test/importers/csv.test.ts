@@ -124,12 +124,14 @@ describe('delimiters and quoting', () => {
 });
 
 describe('rows', () => {
-  test('rows longer or shorter than the header reach the caller as they are; trailing empty cells are dropped', async () => {
-    const table = await openTable(folder.write('ragged.csv', 'Name,Email,Phone\nAnn,a@x.io,1,extra,more\nBob\nCarl,c@x.io,,,\n'));
+  test('rows longer or shorter than the header reach the caller as they are; trailing empty cells are dropped and counted in the width', async () => {
+    const table = await openTable(folder.write('ragged.csv', 'Name,Email,Phone,\nAnn,a@x.io,1,extra,more\nBob\nCarl,c@x.io,,,\n'));
+    expect(table.headers).toEqual(['Name', 'Email', 'Phone']);
+    expect(table.headerWidth).toBe(4);
     expect(await readRows(table)).toEqual([
       { row: 2, cells: ['Ann', 'a@x.io', '1', 'extra', 'more'] },
       { row: 3, cells: ['Bob'] },
-      { row: 4, cells: ['Carl', 'c@x.io'] },
+      { row: 4, cells: ['Carl', 'c@x.io'], width: 5 },
     ]);
   });
 

@@ -4,6 +4,7 @@ import { columnLetter } from '../kernel/columns.js';
 import { closest, normalizeName } from '../kernel/suggest.js';
 import { knownHeaders } from './template-columns.js';
 import type { MemberColumnKey, TemplateColumn } from './template-columns.js';
+import type { RawRow } from '../../importers/types.js';
 
 export interface HeaderMapping<K extends string = MemberColumnKey> {
   /** Column position (0-based) -> template column. */
@@ -19,9 +20,13 @@ export interface HeaderMapping<K extends string = MemberColumnKey> {
   problems: Problem[];
 }
 
-export interface MapHeadersOptions {
+export interface MapHeadersOptions<K extends string = MemberColumnKey> {
   /** Row number of the header row, for the problems; 1 by default. */
   headerRow?: number;
+  /** Positions whose template column a column mapping gives (`--column`), whatever their header says. */
+  assigned?: ReadonlyMap<number, K>;
+  /** Positions a column mapping leaves out: neither a template column nor a custom field. */
+  ignored?: ReadonlySet<number>;
 }
 
 /**
@@ -83,7 +88,7 @@ function nearMiss(header: string, candidates: readonly string[]): string | null 
 export function mapHeaders<K extends string>(
   headers: readonly string[],
   columns: readonly TemplateColumn<K>[],
-  options: MapHeadersOptions = {},
+  options: MapHeadersOptions<K> = {},
 ): HeaderMapping<K> {
   const row = options.headerRow ?? 1;
   const lookup = new Map<string, { column: TemplateColumn<K>; french: boolean }>();
@@ -116,12 +121,14 @@ export function mapHeaders<K extends string>(
 
   headers.forEach((raw, index) => {
     const header = raw.trim();
+    if (options.ignored?.has(index)) return;
     if (header === '') {
       mapping.unnamed.push(index);
       return;
     }
     const key = headerKey(header);
-    const known = lookup.get(key);
+    const assigned = options.assigned?.get(index);
+    const known = assigned === undefined ? lookup.get(key) : { column: columns.find((c) => c.key === assigned)!, french: null };
     if (known) {
       const { column } = known;
       const first = firstPosition.get(`column:${column.key}`);
@@ -131,7 +138,8 @@ export function mapHeaders<K extends string>(
       }
       firstPosition.set(`column:${column.key}`, index);
       mapping.columns.set(index, column.key);
-      frenchVotes += known.french ? 1 : -1;
+      // a mapped header says nothing of the file's language
+      if (known.french !== null) frenchVotes += known.french ? 1 : -1;
       return;
     }
     const suggestion = nearMiss(header, candidates);
@@ -198,6 +206,13 @@ export function mapHeaders<K extends string>(
   return mapping;
 }
 
+/** The template column a header names (in English, French or an alias, as `mapHeaders` reads it), or undefined. */
+export function templateColumnNamed<K extends string>(header: string, columns: readonly TemplateColumn<K>[]): TemplateColumn<K> | undefined {
+  const key = headerKey(header);
+  if (key === '') return undefined;
+  return columns.find((column) => knownHeaders(column).some((known) => headerKey(known) === key));
+}
+
 /** Positions of the cells that hold a value but have no header above them (empty header, or past the last one). */
 export function cellsWithoutHeader(cells: readonly unknown[], headers: readonly string[]): number[] {
   const positions: number[] = [];
@@ -205,4 +220,36 @@ export function cellsWithoutHeader(cells: readonly unknown[], headers: readonly 
     if (cell !== null && cell !== undefined && (headers[index] ?? '').trim() === '') positions.push(index);
   });
   return positions;
+}
+
+/** How wide the data rows of a file are (`RawRow.width`), counted in the first pass for `rowWidth`. */
+export interface RowWidths {
+  /** rows no wider than the header */
+  fitting: number;
+  /** width -> rows of that width, for rows wider than the header */
+  wider: Map<number, number>;
+}
+
+export const noRowWidths = (): RowWidths => ({ fitting: 0, wider: new Map() });
+
+export function countRowWidth(widths: RowWidths, headerWidth: number, row: RawRow): void {
+  const width = row.width ?? row.cells.length;
+  if (width <= headerWidth) widths.fitting += 1;
+  else widths.wider.set(width, (widths.wider.get(width) ?? 0) + 1);
+}
+
+/**
+ * The most cells a row may have: the header's, unless most rows are wider by the same empty cells (a delimiter at
+ * the end of every line but the header's), then theirs. A wider row was shifted by a delimiter inside a cell.
+ */
+export function rowWidth(widths: RowWidths, headerWidth: number): number {
+  let common = headerWidth;
+  let count = 0;
+  for (const [width, rows] of widths.wider) {
+    if (rows > count || (rows === count && width < common)) {
+      common = width;
+      count = rows;
+    }
+  }
+  return count > widths.fitting ? common : headerWidth;
 }

@@ -6,6 +6,7 @@
 import type { Cell, RawRow } from '../../importers/types.js';
 import type { DateConvention } from '../kernel/dates.js';
 import { columnLetter } from '../kernel/columns.js';
+import type { BoundMapping } from './column-mapping.js';
 import { cellsWithoutHeader, type HeaderMapping, mapHeaders } from './header-mapping.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { emailKey } from '../people/refs.js';
@@ -21,7 +22,12 @@ export type ImportMode = 'import' | 'update';
 
 /** Where each column of the template sits in this file, and the headers as written (problems name them). */
 export interface Layout {
+  /** the file's headers, then those of the columns a column mapping adds (column-mapping.ts) */
   headers: readonly string[];
+  /** the file's own headers */
+  fileHeaders: readonly string[];
+  /** header of a column the mapping feeds -> what its problems add ("Formule is read as Plan name") */
+  notes: ReadonlyMap<string, string>;
   index: Partial<Record<MemberColumnKey, number>>;
   /** Custom field columns: position and key (the header as written). */
   custom: ReadonlyArray<{ index: number; key: string }>;
@@ -89,8 +95,9 @@ const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;
  * Maps the header row to the template. In `update` mode no column is required but the key: an Email or an
  * External ID column.
  */
-export function buildLayout(headers: readonly string[], headerRow: number, mode: ImportMode): { layout: Layout; problems: Problem[] } {
-  const mapping = mapHeaders(headers, templateColumns, { headerRow });
+export function buildLayout(fileHeaders: readonly string[], headerRow: number, mode: ImportMode, columns: BoundMapping | null = null): { layout: Layout; problems: Problem[] } {
+  const headers = columns?.headers ?? fileHeaders;
+  const mapping = mapHeaders(headers, templateColumns, { headerRow, assigned: columns?.assigned, ignored: columns?.ignored });
   const index: Partial<Record<MemberColumnKey, number>> = {};
   for (const [position, key] of mapping.columns) index[key] = position;
   // the Error column of a rejects file: a fixed rejects file is imported as it is
@@ -116,7 +123,8 @@ export function buildLayout(headers: readonly string[], headerRow: number, mode:
     ...custom.map((c) => ({ position: c.index, column: c.key })),
   ];
   const imported = new Set(used.map((u) => u.position));
-  return { layout: { headers, index, custom, hasPlanColumns, mapping, used, imported }, problems };
+  const notes = columns?.notes ?? new Map<string, string>();
+  return { layout: { headers, fileHeaders, notes, index, custom, hasPlanColumns, mapping, used, imported }, problems };
 }
 
 /** The header of a column as written in the file (what problems name). */
@@ -129,6 +137,37 @@ export function headerOf(layout: Layout, key: MemberColumnKey): string {
 export function columnText(layout: Layout, cells: readonly Cell[], key: MemberColumnKey): string | null {
   const position = layout.index[key];
   return position === undefined ? null : cellText(cells[position]);
+}
+
+/**
+ * The `extra_cells` error of a row as the file writes it (before any column mapping), or null: a cell with a value
+ * but no header, or more cells than `rowWidth` (`header-mapping.ts`), even empty ones: a delimiter inside a cell
+ * that is not in quotes shifted every cell after it.
+ */
+export function extraCells(raw: RawRow, layout: Layout, rowWidth: number): Problem | null {
+  const { row, cells } = raw;
+  const headers = layout.fileHeaders;
+  const stray = cells.length > headers.length || layout.mapping.unnamed.length > 0 ? cellsWithoutHeader(cells, headers) : [];
+  if (stray.length > 0) {
+    const where = stray.map(columnLetter).join(', ');
+    return problem({
+      row,
+      value: shownValue(cells[stray[0]!]),
+      code: 'extra_cells',
+      severity: 'error',
+      message: `${stray.length === 1 ? 'cell' : 'cells'} ${where} ${stray.length === 1 ? 'has' : 'have'} a value but no header (the header has ${headers.length} columns): add a header or move the value`,
+    });
+  }
+  const width = raw.width ?? cells.length;
+  if (width <= rowWidth) return null;
+  const extra = width - rowWidth;
+  const where = extra === 1 ? `cell ${columnLetter(rowWidth)}` : `cells ${columnLetter(rowWidth)} to ${columnLetter(width - 1)}`;
+  return problem({
+    row,
+    code: 'extra_cells',
+    severity: 'error',
+    message: `the row has ${width} cells where the file's rows have ${rowWidth} (${where} empty): a delimiter inside a cell that is not in quotes shifts every cell after it into the next column; put that cell in double quotes or remove the delimiter`,
+  });
 }
 
 export interface ReadRow {
@@ -147,19 +186,6 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
   const report = (key: MemberColumnKey, code: Problem['code'], message: string, suggestion: string | null = null, severity: Problem['severity'] = 'error') =>
     problems.push(problem({ row, column: header(key), value: shownValue(cells[layout.index[key] ?? -1]), code, severity, message, suggestion }));
 
-  const stray = cells.length > layout.headers.length || layout.mapping.unnamed.length > 0 ? cellsWithoutHeader(cells, layout.headers) : [];
-  if (stray.length > 0) {
-    const where = stray.map(columnLetter).join(', ');
-    problems.push(
-      problem({
-        row,
-        value: shownValue(cells[stray[0]!]),
-        code: 'extra_cells',
-        severity: 'error',
-        message: `${stray.length === 1 ? 'cell' : 'cells'} ${where} ${stray.length === 1 ? 'has' : 'have'} a value but no header (the header has ${layout.headers.length} columns): add a header or move the value`,
-      }),
-    );
-  }
   // cells that cannot be read at all, in any used column
   const unusable = new Set<number>();
   for (const { position, column } of layout.used) {

@@ -24,7 +24,9 @@ import { buildLayout, type DateReading, type ImportMode, type Layout } from './m
 import { type PayerResolution, resolvePayers } from './resolve-payers.js';
 import { RejectsFile, rejectReason } from './rejects.js';
 import { emptyIndex, type FileIndex, inferredConvention, scanRow } from './scan.js';
-import { type CheckedRow, checkRow, findCompanyVariants, planSuggester, type RowChecks } from './validate-rows.js';
+import { type CheckedRow, checkRow, findCompanyVariants, planSuggester, type RowChecks, templateRow } from './validate-rows.js';
+import { bindMapping, type ColumnMapping } from './column-mapping.js';
+import { countRowWidth, noRowWidths, rowWidth } from './header-mapping.js';
 import { type ImportCounts, ImportWriter, noCounts } from './write-import.js';
 
 export type Phase = 'scan' | 'check';
@@ -42,6 +44,8 @@ export interface ReadOptions {
   today: string;
   /** plan names of the file -> existing plan names */
   planMap?: ReadonlyMap<string, string>;
+  /** how the file's columns feed the template's (--column, --columns); none: the file is in the template layout */
+  columns?: ColumnMapping | undefined;
   /** called every few thousand rows of each pass, and at the end of it */
   onRows?: (phase: Phase, rows: number) => void;
 }
@@ -74,9 +78,9 @@ const dateMark = '\u0001';
 const formulaMark = '\u0002';
 const special = /[\u0000-\u0002]/;
 
-function pack(cells: readonly Cell[]): string | null {
+function pack(row: RawRow): string | null {
   const parts: string[] = [];
-  for (const cell of cells) {
+  for (const cell of row.cells) {
     if (cell === null || cell === undefined) parts.push('');
     else if (typeof cell === 'string') {
       if (special.test(cell)) return null;
@@ -87,18 +91,24 @@ function pack(cells: readonly Cell[]): string | null {
       parts.push(formulaMark + cell.formula);
     }
   }
+  // the trailing empty cells of a wider row (RawRow.width) as empty parts: the cells themselves never end with one
+  for (let i = row.cells.length; i < (row.width ?? 0); i += 1) parts.push('');
   // join gives one flat string; appending with += would keep a rope of every cell alive
   return parts.join(separator);
 }
 
-function unpack(packed: string): Cell[] {
-  if (packed === '') return [];
-  return packed.split(separator).map((text): Cell => {
+function unpack(row: number, packed: string): RawRow {
+  if (packed === '') return { row, cells: [] };
+  const parts = packed.split(separator);
+  let end = parts.length;
+  while (end > 0 && parts[end - 1] === '') end -= 1;
+  const cells = (end === parts.length ? parts : parts.slice(0, end)).map((text): Cell => {
     if (text === '') return null;
     if (text[0] === dateMark) return { kind: 'date', date: text.slice(1) };
     if (text[0] === formulaMark) return { kind: 'formula', formula: text.slice(1) };
     return text;
   });
+  return end === parts.length ? { row, cells } : { row, cells, width: parts.length };
 }
 
 /** Keeps the rows of the first pass while they fit in the budget. */
@@ -110,7 +120,7 @@ class RowMemory {
 
   keep(row: RawRow): void {
     if (this.numbers === null) return;
-    const packed = pack(row.cells);
+    const packed = pack(row);
     this.size += 16 + (packed?.length ?? 1000);
     if (this.size > memoryBudget) {
       this.numbers = null;
@@ -129,7 +139,7 @@ class RowMemory {
     return async function* () {
       for (let i = 0; i < rows.length; i += 1) {
         const kept = rows[i]!;
-        yield typeof kept === 'string' ? { row: numbers[i]!, cells: unpack(kept) } : kept;
+        yield typeof kept === 'string' ? unpack(numbers[i]!, kept) : kept;
       }
     };
   }
@@ -138,17 +148,22 @@ class RowMemory {
 /** Reads the file's headers and first pass, and prepares the checks of the second one. Opens the file (66 when it cannot). */
 export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<Analysis> {
   const table = await openTable(options.file, { sheet: options.sheet, path: options.path });
-  const { layout, problems: headerProblems } = buildLayout(table.headers, table.headerRow, options.mode);
-  headerProblems.push(...cellCharacterProblems(table.headerRow, table.headers, [], layout.imported));
+  // a mapping that does not fit the file is refused (64) before any row is read
+  const columns = options.columns && options.columns.entries.length > 0 ? bindMapping(options.columns, table.headers) : null;
+  const { layout, problems: headerProblems } = buildLayout(table.headers, table.headerRow, options.mode, columns);
+  headerProblems.push(...cellCharacterProblems(table.headerRow, layout.headers, [], layout.imported));
   const fatal = headerProblems.some((p) => p.severity === 'error');
   const existing = await loadExisting(db);
   const index = emptyIndex();
   const memory = new RowMemory();
+  const headerWidth = table.headerWidth ?? table.headers.length;
+  const widths = noRowWidths();
   let width = table.headers.length;
   for await (const raw of table.rows) {
-    if (!fatal) scanRow(index, raw, layout, existing, options.mode);
+    if (!fatal) scanRow(index, templateRow(raw, columns), layout, existing, options.mode);
     else index.dataRows += 1;
     memory.keep(raw);
+    countRowWidth(widths, headerWidth, raw);
     if (raw.cells.length > width) width = raw.cells.length;
     if (index.dataRows % progressEvery === 0) options.onRows?.('scan', index.dataRows);
   }
@@ -179,6 +194,8 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
   const payers = fatal ? { targets: new Map(), problems: new Map(), payerRows: new Set<number>() } : resolvePayers(index, existing, layout);
   const checks: RowChecks = {
     layout,
+    columns,
+    rowWidth: rowWidth(widths, headerWidth),
     mode: options.mode,
     dates,
     index,

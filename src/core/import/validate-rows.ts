@@ -11,13 +11,18 @@ import { cellCharacterProblems } from '../kernel/cell-characters.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { compactName, nameMatcher } from '../kernel/suggest.js';
 import { type Existing, membersNamed } from './existing.js';
-import { type DateReading, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
+import { type BoundMapping, mapRow } from './column-mapping.js';
+import { type DateReading, extraCells, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import { type FileIndex, indexProblems } from './scan.js';
 import { plural } from '../kernel/words.js';
 
 export interface RowChecks {
   layout: Layout;
+  /** the column mapping bound to the file's headers: each row is mapped before it is read */
+  columns: BoundMapping | null;
+  /** the most cells a row may have (`rowWidth` in header-mapping.ts) */
+  rowWidth: number;
   mode: ImportMode;
   dates: DateReading;
   index: FileIndex;
@@ -114,10 +119,16 @@ export function findCompanyVariants(index: FileIndex, existing: Existing): Map<s
 }
 
 
-export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
+/** A row as the template reads it: through the column mapping, if any. */
+export const templateRow = (raw: RawRow, columns: BoundMapping | null): RawRow => (columns === null ? raw : mapRow(columns, raw));
+
+export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
   const { layout, index, existing, today } = checks;
-  const { row } = raw;
+  const { row } = file;
+  const raw = templateRow(file, checks.columns);
   const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode, checks.orgCountry);
+  const extra = extraCells(file, layout, checks.rowWidth);
+  if (extra) problems.unshift(extra);
   problems.push(...cellCharacterProblems(row, raw.cells, layout.headers, layout.imported));
   problems.push(...indexProblems(raw, layout, index, existing, checks.mode));
   const payerProblem = checks.payers.problems.get(row);
@@ -260,9 +271,16 @@ export function checkRow(raw: RawRow, checks: RowChecks): CheckedRow {
       }
     }
   }
+  if (layout.notes.size > 0) {
+    for (const p of pastNextInvoice ? [...problems, pastNextInvoice] : problems) {
+      const note = p.column === null ? undefined : layout.notes.get(p.column);
+      if (note !== undefined) p.message = `${p.message} (${note})`;
+    }
+  }
   return {
     row,
-    cells: raw.cells,
+    // the file's own cells: a rejects file is the input's rows, imported again with the same mapping
+    cells: file.cells,
     values,
     plan,
     schedule,
