@@ -22,6 +22,12 @@ export interface Renderer {
   readonly inFlight: number;
   /** the worker threads it started (0: it draws in this thread) */
   readonly threads: number;
+  /**
+   * Done with `bytes` (from `render`): their memory goes back to the thread that drew them, which frees it at its
+   * next collection; `bytes` is empty afterwards. This thread allocates little while it writes files, so it would
+   * otherwise collect rarely, holding the garbage of some thousand PDFs in between.
+   */
+  release(bytes: Uint8Array): void;
   close(): Promise<void>;
 }
 
@@ -35,7 +41,7 @@ export interface RendererOptions {
 }
 
 /** The messages of render-worker.ts. */
-export type RenderRequest = { id: number; doc: InvoiceDocument; format: DocumentFormat };
+export type RenderRequest = { id: number; doc: InvoiceDocument; format: DocumentFormat } | { release: ArrayBuffer };
 export type RenderReply = { id: number; bytes: Uint8Array } | { id: number; error: { message: string; exitCode?: ExitCode; hint?: string; stack?: string } };
 
 /** Below this many PDFs, starting threads (fonts parsed again on each) costs more than it saves. */
@@ -75,7 +81,7 @@ export async function startRenderer(format: DocumentFormat, count: number, optio
 
 function inThread(format: DocumentFormat): Renderer {
   const renderer = new DocumentRenderer(format);
-  return { render: (doc, as) => renderer.render(doc, as), inFlight: 1, threads: 0, close: async () => {} };
+  return { render: (doc, as) => renderer.render(doc, as), inFlight: 1, threads: 0, release: () => {}, close: async () => {} };
 }
 
 interface Job {
@@ -167,6 +173,13 @@ function workerPool(format: DocumentFormat, threads: number, workerFile: URL, he
         queue.push({ id, doc, format: as, resolve, reject });
         dispatch();
       });
+    },
+    release(bytes) {
+      // any live thread frees it as well as another
+      const thread = pool.find((t) => !t.gone);
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      if (thread === undefined || !whole || bytes.buffer instanceof SharedArrayBuffer) return;
+      thread.worker.postMessage({ release: bytes.buffer } satisfies RenderRequest, [bytes.buffer]);
     },
     async close() {
       closing = true;

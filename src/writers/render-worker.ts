@@ -13,11 +13,13 @@ const renderer = new DocumentRenderer('pdf');
 let previous: Promise<void> = Promise.resolve();
 
 port.on('message', (request: RenderRequest) => {
+  // bytes the main thread is done with: dropped here, freed at this thread's next collection
+  if ('release' in request) return;
   previous = previous.then(() => reply(request));
 });
 
 /** Never rejects: an error is the reply. */
-async function reply({ id, doc, format }: RenderRequest): Promise<void> {
+async function reply({ id, doc, format }: Extract<RenderRequest, { id: number }>): Promise<void> {
   let answer: RenderReply;
   try {
     const rendered = await renderer.render(doc, format);
