@@ -63,16 +63,18 @@ export async function writeDocumentFiles(
       const bytes = await rendering.shift()!;
       while (writing.size >= parallelWrites) await Promise.race(writing);
       if (failure !== null) break;
-      const write = writeBytesOutput(file, '-o', bytes, { syncFolder: false }).then(
-        () => {
-          const entry = { number: doc.number, file, format };
-          done[index] = entry;
-          onWritten(entry);
-        },
-        (error: unknown) => {
-          failure ??= error;
-        },
-      );
+      const write = writeBytesOutput(file, '-o', bytes, { syncFolder: false })
+        .then(
+          () => {
+            const entry = { number: doc.number, file, format };
+            done[index] = entry;
+            onWritten(entry);
+          },
+          (error: unknown) => {
+            failure ??= error;
+          },
+        )
+        .finally(() => renderer.release(bytes));
       writing.add(write);
       write.finally(() => writing.delete(write));
     }

@@ -14,19 +14,20 @@ export type DocumentFormat = (typeof documentFormats)[number];
 export const documentExtension: Record<DocumentFormat, 'xml' | 'pdf'> = { cii: 'xml', ubl: 'xml', facturx: 'pdf', pdf: 'pdf' };
 
 /**
- * Renders documents of one format. PDFKit is loaded, and the fonts parsed, on the first PDF only: the XML formats
- * never load them.
+ * Renders documents, in its format unless told another. PDFKit is loaded, and the fonts parsed, on the first PDF
+ * only (the XML formats never load them), once however many documents are started at once; plain PDFs and
+ * Factur-X share them.
  */
 export class DocumentRenderer {
   readonly format: DocumentFormat;
-  private fonts: PdfFonts | null = null;
+  private fonts: Promise<PdfFonts> | null = null;
 
   constructor(format: DocumentFormat) {
     this.format = format;
   }
 
-  async render(doc: InvoiceDocument): Promise<Uint8Array> {
-    switch (this.format) {
+  async render(doc: InvoiceDocument, format: DocumentFormat = this.format): Promise<Uint8Array> {
+    switch (format) {
       case 'cii':
         return Buffer.from(writeCii(doc), 'utf8');
       case 'ubl':
@@ -42,11 +43,8 @@ export class DocumentRenderer {
     }
   }
 
-  private async pdfFonts(): Promise<PdfFonts> {
-    if (this.fonts === null) {
-      const { loadPdfFonts } = await import('./pdf/invoice-pdf.js');
-      this.fonts = loadPdfFonts();
-    }
+  private pdfFonts(): Promise<PdfFonts> {
+    this.fonts ??= import('./pdf/invoice-pdf.js').then(({ loadPdfFonts }) => loadPdfFonts());
     return this.fonts;
   }
 }

@@ -114,7 +114,7 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
     const claimed = await claimMessages(k, db.dialect, { owner, now: now(), claimSeconds: options.claimSeconds ?? 600, limit: Math.min(options.batch ?? 20, remaining) });
     if (claimed.length === 0) break;
     remaining -= claimed.length;
-    // the batch is rendered at once (its PDFs drawn on every core), then sent one message after the other
+    // the batch is rendered at once (its PDFs queued to the render threads), then sent one message after the other
     const quiet = await askedNoMail(k, claimed);
     const prepared = claimed.map((message) =>
       message.member_id !== null && quiet.has(message.member_id) ? Promise.resolve<Prepared>({ outcome: { kind: 'skipped', reason: noMail } }) : prepare(k, message, ctx),
