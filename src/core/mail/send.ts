@@ -110,19 +110,38 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
   const owner = claimOwner();
   await releaseAbandonedClaims(k, now());
   let remaining = limit;
-  while (remaining > 0) {
-    const claimed = await claimMessages(k, db.dialect, { owner, now: now(), claimSeconds: options.claimSeconds ?? 600, limit: Math.min(options.batch ?? 20, remaining) });
-    if (claimed.length === 0) break;
-    remaining -= claimed.length;
-    // the batch is rendered at once (its PDFs queued to the render threads), then sent one message after the other
+  // a batch is claimed and rendered (its PDFs queued to the render threads) while the one before is being sent
+  const claimAndPrepare = async (count: number): Promise<Batch> => {
+    const claimed = await claimMessages(k, db.dialect, { owner, now: now(), claimSeconds: options.claimSeconds ?? 600, limit: count });
     const quiet = await askedNoMail(k, claimed);
     const prepared = claimed.map((message) =>
       message.member_id !== null && quiet.has(message.member_id) ? Promise.resolve<Prepared>({ outcome: { kind: 'skipped', reason: noMail } }) : prepare(k, message, ctx),
     );
+    return { claimed, prepared };
+  };
+  const batchSize = options.batch ?? 20;
+  const ahead = (count: number) => {
+    const batch = claimAndPrepare(count);
+    // awaited later (or given back by releaseFrom); a failure meanwhile is not an unhandled rejection
+    batch.catch(() => {});
+    return batch;
+  };
+  let next: Promise<Batch> | null = ahead(Math.min(batchSize, remaining));
+  /** Gives back to the queue, as they were, the messages of `from` on and of the batch claimed ahead. */
+  const releaseFrom = async (claimed: readonly MailMessage[], from: number) => {
+    const claimedAhead = await next?.catch(() => null);
+    next = null;
+    for (const rest of [...claimed.slice(from), ...(claimedAhead?.claimed ?? [])]) await markMessage(k, rest.id, owner, { kind: 'released' }, now());
+  };
+  while (next !== null) {
+    const { claimed, prepared } = await next;
+    if (claimed.length === 0) break;
+    remaining -= claimed.length;
+    next = remaining > 0 ? ahead(Math.min(batchSize, remaining)) : null;
     for (const [index, message] of claimed.entries()) {
       const outcome = await deliver(await prepared[index]!, transport, now, message, fileName(message)).catch(async (error: unknown) => {
         // the run stops: what it had claimed and not tried goes back to the queue as it was
-        for (const rest of claimed.slice(index)) await markMessage(k, rest.id, owner, { kind: 'released' }, now());
+        await releaseFrom(claimed, index);
         throw error;
       });
       await markMessage(k, message.id, owner, outcome.outcome, now());
@@ -153,7 +172,7 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
         try {
           await transport.verify();
         } catch (error) {
-          for (const rest of claimed.slice(index + 1)) await markMessage(k, rest.id, owner, { kind: 'released' }, now());
+          await releaseFrom(claimed, index + 1);
           if (error instanceof UserError && error.exitCode === 75) {
             throw tempError(`${error.message} (${result.sent} sent before)`, 'every message not sent stays queued; run `memberctl mail send` again later');
           }
@@ -166,6 +185,12 @@ async function sendWith(db: Db, options: SendOptions, ctx: ComposeContext): Prom
 }
 
 type Prepared = { mail: ComposedMail } | { outcome: Outcome } | { stop: unknown };
+
+/** Messages claimed together, each being rendered. */
+interface Batch {
+  claimed: MailMessage[];
+  prepared: Promise<Prepared>[];
+}
 
 /** The reason of a message whose person asked not to be written to after it was queued (as when it is queued). */
 const noMail = 'asked not to be written to';
