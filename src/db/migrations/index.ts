@@ -17,4 +17,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0009_party_addresses', () => import('./0009_party_addresses.js')],
   ['0010_document_snapshots', () => import('./0010_document_snapshots.js')],
   ['0012_outbox', () => import('./0012_outbox.js')],
+  ['0014_sepa_mandates', () => import('./0014_sepa_mandates.js')],
 ];
