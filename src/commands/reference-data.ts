@@ -186,7 +186,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'members untag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "removed", "unchanged"}`: tag names.' },
   'members note': { exits: { 65: 'unknown ref' }, json: '`{"id", "member": {"id", "name"}, "date", "source", "text"}`.' },
   'members merge': {
-    exits: { 65: 'the same person, or a payer cycle: nothing changed' },
+    exits: { 65: 'the same person, a payer cycle, or both with an active SEPA mandate: nothing changed' },
     json: '`{"dryRun", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: what moves, the fields KEEP takes from REMOVE, and the values dropped.',
   },
   'members history': { exits: { 65: 'unknown ref' }, json: 'a list of history entries, oldest first.' },
