@@ -510,10 +510,14 @@ export function registerInvoices(program: Command, action: Action): void {
           const { collectSepa, collectionJson } = await import('../core/sepa/collect.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const { formatAmount } = await import('../core/kernel/money.js');
+          // a device or a pipe (-o /dev/stdout) carries the file and nothing else
+          const existing = fs.statSync(flags.output, { throwIfNoEntry: false });
+          const stream = existing !== undefined && !existing.isFile() && !existing.isDirectory();
           if (!flags.dryRun) {
+            if (stream && ctx.out.json) throw usageError(`--json with -o ${flags.output}: that stream carries the file; give -o FILE`);
             checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
             // a collection file is never replaced: the invoices of the one there are being collected
-            if (fs.existsSync(flags.output)) throw cantCreateError(`-o ${flags.output} exists; a collection file is never replaced: give a new name; nothing was written`);
+            if (existing?.isFile()) throw cantCreateError(`-o ${flags.output} exists; a collection file is never replaced: give a new name; nothing was written`);
           }
           const db = await ctx.db();
           const result = await collectSepa(db, {
@@ -528,7 +532,7 @@ export function registerInvoices(program: Command, action: Action): void {
           const json = collectionJson(result);
           for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
           ctx.out.result(json, () =>
-            json.transactions.length === 0
+            json.transactions.length === 0 || (stream && !result.dryRun)
               ? null
               : renderTable(json.transactions, [
                   { header: 'invoice', value: (t) => t.invoice },

@@ -262,6 +262,11 @@ describe.each(dialects)('SEPA Direct Debit from the built CLI on %s', (dialect) 
     expect(fs.readFileSync(existing, 'utf8')).toBe('an earlier collection');
     const missing = await run(ready, ['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', path.join(folder, 'no-such-folder', 'c.xml'), '--collection-date', '2026-01-05'], 73);
     expect(missing.stderr).toContain('no-such-folder');
+    // the write fails at the last step, inside the transaction that marks the invoices: the marking is rolled back
+    const full = await run(ready, ['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', '/dev/full', '--collection-date', '2026-01-05'], 73);
+    expect(full.stderr).toContain('-o /dev/full: cannot be written: the disk is full (ENOSPC); nothing was written to it; no invoice was marked as being collected');
+    const streamed = await run(ready, ['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', '/dev/stdout', '--collection-date', '2026-01-05', '--json'], 64);
+    expect(streamed.stderr).toContain('--json with -o /dev/stdout');
     const good = (await run(ready, ['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', path.join(folder, 'c.xml'), '--collection-date', '2026-01-05', '--json'])).json();
     expect(good.counts.transactions).toBe(2);
   });

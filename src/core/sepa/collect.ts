@@ -249,7 +249,8 @@ export async function collectSepa(db: Db, options: CollectOptions): Promise<Coll
     return { ...base, file: null, messageId: null, transactions: planned.transactions, total: sum(planned.transactions), problems: planned.problems };
   }
   const { randomBytes } = await import('node:crypto');
-  const { OutputFile } = await import('../../safe-file.js');
+  const { OutputFile, landing } = await import('../../safe-file.js');
+  const fs = await import('node:fs');
   const { writePain008 } = await import('../../writers/sepa/pain008.js');
   let output: OutputFileType | null = null;
   let moved = false;
@@ -310,9 +311,10 @@ export async function collectSepa(db: Db, options: CollectOptions): Promise<Coll
     });
   } catch (error) {
     // the marking is not committed: the file it describes must not stay either
+    // (a device or a pipe has had the bytes: nothing to take back there)
     if (moved) {
-      const fs = await import('node:fs');
-      fs.rmSync(options.file, { force: true });
+      const target = landing(options.file);
+      if (fs.statSync(target, { throwIfNoEntry: false })?.isFile()) fs.rmSync(target, { force: true });
     } else (output as OutputFileType | null)?.discard();
     throw error;
   }
