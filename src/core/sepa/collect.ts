@@ -251,7 +251,7 @@ export async function collectSepa(db: Db, options: CollectOptions): Promise<Coll
   const { randomBytes } = await import('node:crypto');
   const { OutputFile, landing } = await import('../../safe-file.js');
   const fs = await import('node:fs');
-  const { writePain008 } = await import('../../writers/sepa/pain008.js');
+  const { pain008Pieces } = await import('../../writers/sepa/pain008.js');
   let output: OutputFileType | null = null;
   let moved = false;
   try {
@@ -301,9 +301,16 @@ export async function collectSepa(db: Db, options: CollectOptions): Promise<Coll
         entityId: collection.id,
         summary: `SEPA Direct Debit file ${messageId} for ${options.collectionDate}: ${planned.transactions.length} transactions, ${formatAmount(total, 'EUR')} EUR`,
       });
-      const xml = writePain008({ ...planned.input, messageId, createdAt: options.source.at.slice(0, 19) });
       output = OutputFile.create(options.file, options.flag, { after: '; no invoice was marked as being collected' });
-      output.write(xml);
+      let buffer = '';
+      for (const piece of pain008Pieces({ ...planned.input, messageId, createdAt: options.source.at.slice(0, 19) })) {
+        buffer += piece;
+        if (buffer.length >= 1 << 16) {
+          output.write(buffer);
+          buffer = '';
+        }
+      }
+      output.write(buffer);
       // the last step before the commit: a failure here rolls the marking back
       output.commit();
       moved = true;

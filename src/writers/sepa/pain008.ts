@@ -4,8 +4,6 @@
  * official XSD; the rules the schema does not hold (character set, sequence types, sums) are the collection's
  * (src/core/sepa/).
  */
-import { create } from 'xmlbuilder2';
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import type { SepaScheme, SepaSequence } from '../../db/types.js';
 import { localInstrument, sepaAmount } from '../../core/sepa/rules.js';
 
@@ -45,58 +43,53 @@ export const totals = (transactions: readonly Pain008Transaction[]) => ({
   sum: transactions.reduce((sum, t) => sum + t.amount, 0),
 });
 
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+/** Text as XML character data (the SEPA character set needs no escape; anything else is escaped all the same). */
+const xmlText = (text: string) => text.replace(/[&<>"]/g, (c) => escapes[c]!);
+
+/** One element per line at `depth`, with its text. */
+const leaf = (depth: number, name: string, text: string, attributes = '') => `${'  '.repeat(depth)}<${name}${attributes}>${xmlText(text)}</${name}>\n`;
+
 /** The bank of an account: its BIC, or NOTPROVIDED (IBAN-only, which SEPA allows since 2016). */
-function agent(parent: XMLBuilder, name: string, bic: string | null): void {
-  const institution = parent.ele(name).ele('FinInstnId');
-  if (bic !== null) institution.ele('BIC').txt(bic);
-  else institution.ele('Othr').ele('Id').txt('NOTPROVIDED');
+function agent(depth: number, name: string, bic: string | null): string {
+  const pad = '  '.repeat(depth);
+  const inner = bic !== null ? leaf(depth + 2, 'BIC', bic) : `${pad}    <Othr>\n${leaf(depth + 3, 'Id', 'NOTPROVIDED')}${pad}    </Othr>\n`;
+  return `${pad}<${name}>\n${pad}  <FinInstnId>\n${inner}${pad}  </FinInstnId>\n${pad}</${name}>\n`;
 }
 
-/** The pain.008.001.02 XML of `input`, UTF-8. */
-export function writePain008(input: Pain008Input): string {
+/**
+ * The pain.008.001.02 XML of `input`, UTF-8, in pieces (a transaction each), so that a file of many transactions is
+ * written without building one string of it.
+ */
+export function* pain008Pieces(input: Pain008Input): Generator<string> {
   const all = input.batches.flatMap((b) => b.transactions);
   const group = totals(all);
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(namespace, 'Document').ele('CstmrDrctDbtInitn');
-  const header = root.ele('GrpHdr');
-  header.ele('MsgId').txt(input.messageId);
-  header.ele('CreDtTm').txt(input.createdAt);
-  header.ele('NbOfTxs').txt(String(group.count));
-  header.ele('CtrlSum').txt(sepaAmount(group.sum));
-  header.ele('InitgPty').ele('Nm').txt(input.creditor.name);
-
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n';
+  yield `<Document xmlns="${namespace}">\n  <CstmrDrctDbtInitn>\n`;
+  yield `    <GrpHdr>\n${leaf(3, 'MsgId', input.messageId)}${leaf(3, 'CreDtTm', input.createdAt)}${leaf(3, 'NbOfTxs', String(group.count))}${leaf(3, 'CtrlSum', sepaAmount(group.sum))}`;
+  yield `      <InitgPty>\n${leaf(4, 'Nm', input.creditor.name)}      </InitgPty>\n    </GrpHdr>\n`;
   for (const batch of input.batches) {
     const sums = totals(batch.transactions);
-    const info = root.ele('PmtInf');
-    info.ele('PmtInfId').txt(batch.id);
-    info.ele('PmtMtd').txt('DD');
-    info.ele('NbOfTxs').txt(String(sums.count));
-    info.ele('CtrlSum').txt(sepaAmount(sums.sum));
-    const type = info.ele('PmtTpInf');
-    type.ele('SvcLvl').ele('Cd').txt('SEPA');
-    type.ele('LclInstrm').ele('Cd').txt(localInstrument(batch.scheme));
-    type.ele('SeqTp').txt(batch.sequence);
-    info.ele('ReqdColltnDt').txt(input.collectionDate);
-    info.ele('Cdtr').ele('Nm').txt(input.creditor.name);
-    info.ele('CdtrAcct').ele('Id').ele('IBAN').txt(input.creditor.iban);
-    agent(info, 'CdtrAgt', input.creditor.bic);
-    info.ele('ChrgBr').txt('SLEV');
-    const scheme = info.ele('CdtrSchmeId').ele('Id').ele('PrvtId').ele('Othr');
-    scheme.ele('Id').txt(input.creditor.creditorId);
-    scheme.ele('SchmeNm').ele('Prtry').txt('SEPA');
-
+    yield `    <PmtInf>\n${leaf(3, 'PmtInfId', batch.id)}${leaf(3, 'PmtMtd', 'DD')}${leaf(3, 'NbOfTxs', String(sums.count))}${leaf(3, 'CtrlSum', sepaAmount(sums.sum))}`;
+    yield `      <PmtTpInf>\n        <SvcLvl>\n${leaf(5, 'Cd', 'SEPA')}        </SvcLvl>\n        <LclInstrm>\n${leaf(5, 'Cd', localInstrument(batch.scheme))}        </LclInstrm>\n${leaf(4, 'SeqTp', batch.sequence)}      </PmtTpInf>\n`;
+    yield leaf(3, 'ReqdColltnDt', input.collectionDate);
+    yield `      <Cdtr>\n${leaf(4, 'Nm', input.creditor.name)}      </Cdtr>\n`;
+    yield `      <CdtrAcct>\n        <Id>\n${leaf(5, 'IBAN', input.creditor.iban)}        </Id>\n      </CdtrAcct>\n`;
+    yield agent(3, 'CdtrAgt', input.creditor.bic);
+    yield leaf(3, 'ChrgBr', 'SLEV');
+    yield `      <CdtrSchmeId>\n        <Id>\n          <PrvtId>\n            <Othr>\n${leaf(7, 'Id', input.creditor.creditorId)}              <SchmeNm>\n${leaf(8, 'Prtry', 'SEPA')}              </SchmeNm>\n            </Othr>\n          </PrvtId>\n        </Id>\n      </CdtrSchmeId>\n`;
     for (const t of batch.transactions) {
-      const tx = info.ele('DrctDbtTxInf');
-      tx.ele('PmtId').ele('EndToEndId').txt(t.endToEndId);
-      tx.ele('InstdAmt', { Ccy: 'EUR' }).txt(sepaAmount(t.amount));
-      const mandate = tx.ele('DrctDbtTx').ele('MndtRltdInf');
-      mandate.ele('MndtId').txt(t.mandateReference);
-      mandate.ele('DtOfSgntr').txt(t.mandateSignedOn);
-      mandate.ele('AmdmntInd').txt('false');
-      agent(tx, 'DbtrAgt', t.debtorBic);
-      tx.ele('Dbtr').ele('Nm').txt(t.debtorName);
-      tx.ele('DbtrAcct').ele('Id').ele('IBAN').txt(t.debtorIban);
-      tx.ele('RmtInf').ele('Ustrd').txt(t.remittance);
+      yield `      <DrctDbtTxInf>\n        <PmtId>\n${leaf(5, 'EndToEndId', t.endToEndId)}        </PmtId>\n${leaf(4, 'InstdAmt', sepaAmount(t.amount), ' Ccy="EUR"')}`
+        + `        <DrctDbtTx>\n          <MndtRltdInf>\n${leaf(6, 'MndtId', t.mandateReference)}${leaf(6, 'DtOfSgntr', t.mandateSignedOn)}${leaf(6, 'AmdmntInd', 'false')}          </MndtRltdInf>\n        </DrctDbtTx>\n`
+        + agent(4, 'DbtrAgt', t.debtorBic)
+        + `        <Dbtr>\n${leaf(5, 'Nm', t.debtorName)}        </Dbtr>\n`
+        + `        <DbtrAcct>\n          <Id>\n${leaf(6, 'IBAN', t.debtorIban)}          </Id>\n        </DbtrAcct>\n`
+        + `        <RmtInf>\n${leaf(5, 'Ustrd', t.remittance)}        </RmtInf>\n      </DrctDbtTxInf>\n`;
     }
+    yield '    </PmtInf>\n';
   }
-  return root.end({ prettyPrint: true, wellFormed: true });
+  yield '  </CstmrDrctDbtInitn>\n</Document>\n';
 }
+
+/** The pain.008.001.02 XML of `input`, as one string. */
+export const writePain008 = (input: Pain008Input): string => [...pain008Pieces(input)].join('');
