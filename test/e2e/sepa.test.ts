@@ -186,8 +186,24 @@ describe.each(dialects)('SEPA Direct Debit from the built CLI on %s', (dialect) 
     expect(dry.stderr).toContain('Dry run: 2 transactions of EUR 300.00 would be collected on 2026-01-05; nothing was written.');
     expect(fs.existsSync(file)).toBe(false);
     expect(fs.readdirSync(dir)).toEqual([]);
+    const one = (await run(db, ['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', file, '--collection-date', '2026-01-05', '--member', 'soren@example.org', '--dry-run', '--json'])).json();
+    expect(one.transactions.map((t: { invoice: string }) => t.invoice)).toEqual(['INV-2026-00002']);
     const real = (await run(db, ['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', file, '--collection-date', '2026-01-05', '--json'])).json();
     expect(real.transactions).toEqual(dry.json().transactions);
+  });
+
+  it('two collections started at once never put the same invoice in both files', async () => {
+    const { db, dir } = await organisation(dialect);
+    const files = [path.join(dir, 'x.xml'), path.join(dir, 'y.xml')];
+    const results = await Promise.all(files.map((file) => runCli(['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', file, '--collection-date', '2026-01-05'], { db })));
+    for (const r of results) {
+      // the one that lost the race finds nothing left, or is told to try again (75); never a half-written collection
+      expect([0, 75], r.stderr).toContain(r.code);
+      noStackTrace(r.stderr);
+    }
+    const collected = files.filter((f) => fs.existsSync(f)).flatMap((f) => painTransactions(checkedFile(f)).map((t) => t.endToEndId));
+    expect(collected.sort()).toEqual(['INV-2026-00001', 'INV-2026-00002']);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('refuses a collection date in the past, today, on a weekend or a TARGET2 holiday (64), writing nothing', async () => {
