@@ -9,6 +9,7 @@ import { registerImportStripe } from './commands/import-stripe.js';
 import { registerInvoices } from './commands/invoices.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMail } from './commands/mail.js';
+import { registerMandates } from './commands/mandates.js';
 import { registerMembers } from './commands/members.js';
 import { registerMembersUpdate } from './commands/members-update.js';
 import { registerMemberships } from './commands/memberships.js';
@@ -43,6 +44,7 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerMemberships,
   registerInvoices,
   registerPayments,
+  registerMandates,
   registerRenewals,
   registerCredits,
   registerPasses,

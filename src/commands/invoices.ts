@@ -491,6 +491,74 @@ export function registerInvoices(program: Command, action: Action): void {
 
   examples(
     invoices
+      .command('collect')
+      .description('write the SEPA Direct Debit file (pain.008.001.02) of the open invoices of payers with an active mandate; they are then being collected')
+      .option('--sepa', 'a SEPA Direct Debit file (the one format; required)')
+      .requiredOption('-o, --output <file>', 'the file to write, e.g. collection-2026-03.xml (never an existing file)')
+      .requiredOption('--collection-date <date>', 'the day the payers are debited: a TARGET2 business day, at least one business day after today', parseDateOption('--collection-date'))
+      .option('--status <status>', 'the invoices to collect: open (the default and only choice)')
+      .option('--member <ref>', "only this payer's invoices (id, e-mail or exact name)")
+      .option('--dry-run', 'show what would be collected; write no file and mark nothing')
+      .action(
+        action(async (ctx, flags: { sepa?: boolean; output: string; collectionDate: string; status?: string; member?: string; dryRun?: boolean }) => {
+          if (!flags.sepa) throw usageError('invoices collect needs --sepa (SEPA Direct Debit, the one collection format)');
+          if (flags.status !== undefined && flags.status.trim().toLowerCase() !== 'open') {
+            throw usageError(`--status: "${flags.status}": only open invoices are collected`);
+          }
+          const fs = await import('node:fs');
+          const { checkOutput, outputGuard } = await import('../safe-file.js');
+          const { collectSepa, collectionJson } = await import('../core/sepa/collect.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const { formatAmount } = await import('../core/kernel/money.js');
+          // a device or a pipe (-o /dev/stdout) carries the file and nothing else
+          const existing = fs.statSync(flags.output, { throwIfNoEntry: false });
+          const stream = existing !== undefined && !existing.isFile() && !existing.isDirectory();
+          if (!flags.dryRun) {
+            if (stream && ctx.out.json) throw usageError(`--json with -o ${flags.output}: that stream carries the file; give -o FILE`);
+            checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
+            // a collection file is never replaced: the invoices of the one there are being collected
+            if (existing?.isFile()) throw cantCreateError(`-o ${flags.output} exists; a collection file is never replaced: give a new name; nothing was written`);
+          }
+          const db = await ctx.db();
+          const result = await collectSepa(db, {
+            collectionDate: flags.collectionDate,
+            asOf: await ctx.today(),
+            memberRef: flags.member,
+            dryRun: Boolean(flags.dryRun),
+            file: flags.output,
+            flag: '-o',
+            source: auditSource(ctx.env),
+          });
+          const json = collectionJson(result);
+          for (const p of result.problems) ctx.out.error(`${p.message} [${p.code}]`);
+          ctx.out.result(json, () =>
+            json.transactions.length === 0 || (stream && !result.dryRun)
+              ? null
+              : renderTable(json.transactions, [
+                  { header: 'invoice', value: (t) => t.invoice },
+                  { header: 'payer', value: (t) => t.payer.name },
+                  { header: 'mandate', value: (t) => t.mandate },
+                  { header: 'scheme', value: (t) => t.scheme.toUpperCase() },
+                  { header: 'sequence', value: (t) => t.sequence },
+                  { header: 'amount', value: (t) => t.amount, align: 'right' },
+                ]),
+          );
+          const count = plural(result.transactions.length, 'transaction');
+          if (result.transactions.length === 0) ctx.out.info('Nothing to collect: no open invoice of a payer with an active mandate that is not being collected; nothing was written.');
+          else if (result.dryRun) ctx.out.info(`Dry run: ${count} of EUR ${formatAmount(result.total, 'EUR')} would be collected on ${result.collectionDate}; nothing was written.`);
+          else ctx.out.info(`Wrote ${result.file}: ${count} of EUR ${formatAmount(result.total, 'EUR')} to collect on ${result.collectionDate} (${json.counts.FRST} FRST, ${json.counts.RCUR} RCUR); the invoices are being collected.`);
+          if (result.problems.length > 0) ctx.out.warn(`${plural(result.problems.length, 'invoice')} could not be collected; the rest was (exit 65).`);
+          return result.problems.length > 0 ? 65 : 0;
+        }),
+      ),
+    [
+      'memberctl invoices collect --sepa -o collection-2026-03.xml --collection-date 2026-03-05',
+      'memberctl invoices collect --sepa -o jane.xml --collection-date 2026-03-05 --member jane@example.org --dry-run',
+    ],
+  );
+
+  examples(
+    invoices
       .command('void')
       .argument('<number>', 'invoice number')
       .description('cancel an invoice by issuing a credit note (the invoice keeps its number)')

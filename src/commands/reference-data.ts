@@ -61,6 +61,11 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
       '`{"id", "invoice", "payer": {"id", "name"}, "date", "amount", "currency", "method", "reference", "status", "cancelReason"}`.',
   },
   {
+    name: 'mandate',
+    fields:
+      '`{"reference", "payer": {"id", "name"}, "iban", "bic", "scheme", "signedOn", "status", "revokedOn", "revokeReason", "lastCollection", "expiresOn", "collections", "nextSequence"}`: `scheme` is `core` or `b2b`; `status` is the state as of `--today`: `active`, `revoked` or `expired` (36 months without a collection); `bic` is null when not given; `lastCollection` is the collection date of its last transaction, null before the first; `expiresOn` the last day it can be collected on (null once revoked); `nextSequence` is `FRST` until a transaction of it was collected and not returned, then `RCUR`. See [the billing guide](billing.md#sepa-direct-debit).',
+  },
+  {
     name: 'renewal',
     fields:
       '`{"id", "member": {"id", "name"}, "membershipId", "plan", "status", "termStart", "termEnd", "createdOn", "reason", "decidedOn", "invoice"}`: `status` is `open`, `intervention`, `accepted` or `refused`; `invoice` is the number of the invoice that billed an accepted renewal.',
@@ -190,7 +195,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'members untag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "removed", "unchanged"}`: tag names.' },
   'members note': { exits: { 65: 'unknown ref' }, json: '`{"id", "member": {"id", "name"}, "date", "source", "text"}`.' },
   'members merge': {
-    exits: { 65: 'the same person, or a payer cycle: nothing changed' },
+    exits: { 65: 'the same person, a payer cycle, or both with an active SEPA mandate: nothing changed' },
     json: '`{"dryRun", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: what moves, the fields KEEP takes from REMOVE, and the values dropped.',
   },
   'members history': { exits: { 65: 'unknown ref' }, json: 'a list of history entries, oldest first.' },
@@ -260,6 +265,28 @@ export const commandFacts: Record<string, CommandFacts> = {
       78: "the organisation's identity lacks what a legal invoice needs (every missing field, with its `org set` option): nothing is written",
     },
     json: '`{"written": [{"number", "file", "format"}]}`: one entry per file written, in the order of the numbers or of the selection, `format` `pdf`; `{"written": []}` when a selection matches nothing (exit 0).',
+  },
+  'invoices collect': {
+    exits: {
+      64: 'no `--sepa`; a `--status` other than open; a collection date in the past, less than one TARGET2 business day ahead, or not a business day (the earliest is named)',
+      65: 'with `--member`: a member paid by another, without a mandate, or whose mandate is revoked or expired (nothing is written); without: some invoices could not be collected (an expired mandate, a currency other than the euro): the rest is written',
+      73: 'the `-o` file exists (a collection file is never replaced) or cannot be written: nothing is written, no invoice is marked',
+      78: 'no `sepa-creditor-id`, or the organisation has no name or IBAN',
+    },
+    json: '`{"file", "dryRun", "collectionDate", "messageId", "currency", "total", "counts": {"transactions", "FRST", "RCUR"}, "transactions": [{"invoice", "payer": {"id", "name"}, "mandate", "scheme", "sequence", "amount", "endToEndId"}], "problems": [{"code", "invoice", "payer", "message"}]}`: `file` and `messageId` are null in a dry run and when nothing is to collect (no file is then written); amounts are decimal strings in euros; `code` is `mandate_expired` or `not_euro`.',
+  },
+  'mandates add': {
+    exits: {
+      64: 'an IBAN that is malformed or has a wrong checksum, an IBAN outside SEPA, a malformed BIC or reference, an unknown scheme, a signature after today, an ambiguous ref',
+      65: 'unknown ref, a member paid by another (the mandate is the payer\'s), a payer who has an active mandate, a reference taken',
+    },
+    json: 'the mandate shape.',
+  },
+  'mandates list': { exits: { 64: 'unknown status', 65: 'unknown member' }, json: 'a list of mandate shapes, oldest first.' },
+  'mandates show': { exits: { 65: 'unknown reference (the closest are named)' }, json: 'the mandate shape.' },
+  'mandates revoke': {
+    exits: { 64: 'a date after today', 65: 'unknown reference, revoked already, or a date before the signature' },
+    json: 'the mandate shape, now `revoked`.',
   },
   'payments record': {
     exits: {

@@ -199,6 +199,9 @@ export interface Database {
   document_logos: DocumentLogosTable;
   mail_messages: MailMessagesTable;
   mail_attempts: MailAttemptsTable;
+  sepa_mandates: SepaMandatesTable;
+  sepa_collections: SepaCollectionsTable;
+  sepa_collection_items: SepaCollectionItemsTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -464,3 +467,57 @@ export interface MailAttemptsTable {
 export type MailMessage = Selectable<MailMessagesTable>;
 export type NewMailMessage = Insertable<MailMessagesTable>;
 export type MailAttempt = Selectable<MailAttemptsTable>;
+
+export type SepaScheme = 'core' | 'b2b';
+export type SepaSequence = 'FRST' | 'RCUR';
+
+/** A SEPA Direct Debit mandate a payer signed; at most one active per payer. */
+export interface SepaMandatesTable {
+  id: Generated<number>;
+  /** the payer: the member the invoices are issued to */
+  member_id: number;
+  /** the unique mandate reference (UMR) */
+  reference: string;
+  /** compact, upper case */
+  iban: string;
+  bic: string | null;
+  scheme: SepaScheme;
+  signed_on: DateColumn;
+  status: 'active' | 'revoked';
+  revoked_on: DateColumn | null;
+  revoke_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A pain.008 file written by `invoices collect --sepa`. */
+export interface SepaCollectionsTable {
+  id: Generated<number>;
+  message_id: string;
+  file: string;
+  collection_date: DateColumn;
+  transactions: number;
+  total: number;
+  currency: string;
+  created_at: string;
+}
+
+/** One invoice put in a collection file: `pending` until the bank statement settles or returns it. */
+export interface SepaCollectionItemsTable {
+  id: Generated<number>;
+  collection_id: number;
+  invoice_id: number;
+  mandate_id: number;
+  /** the transaction's EndToEndId: the invoice number */
+  end_to_end_id: string;
+  amount: number;
+  sequence: SepaSequence;
+  status: 'pending' | 'settled' | 'returned';
+  closed_on: DateColumn | null;
+  return_reason: string | null;
+  created_at: string;
+}
+
+export type SepaMandate = Selectable<SepaMandatesTable>;
+export type SepaCollection = Selectable<SepaCollectionsTable>;
+export type SepaCollectionItem = Selectable<SepaCollectionItemsTable>;

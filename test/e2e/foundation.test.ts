@@ -94,6 +94,7 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
       'reminder-days': '7,21',
       'tacit-renewal-notice-days': '30',
       'mail-templates': '',
+      'sepa-creditor-id': '',
     });
     const outOfRange = await runCli(['settings', 'set', 'billing-day', '31'], { db });
     expect(outOfRange.code).toBe(64);

@@ -4,6 +4,7 @@ import { usageError } from '../../errors.js';
 import { isValidTimeZone } from './dates.js';
 import { isIsoCurrency } from './money.js';
 import { isEmail } from '../import/values.js';
+import { compactCode, creditorIdProblem } from '../sepa/rules.js';
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -39,6 +40,15 @@ const dayList = z
   .transform((s) => (s === '' ? [] : s.split(',').map((d) => Number(d.trim()))))
   .refine((days) => days.every((d, i) => d >= 1 && d <= 365 && (i === 0 || d > days[i - 1]!)), 'days from 1 to 365, ascending, each once')
   .transform((days) => days.join(','));
+
+/** A SEPA creditor identifier (ICS), stored compact; its check digits are verified; empty: not set. */
+const creditorId = z
+  .string()
+  .transform(compactCode)
+  .superRefine((s, ctx) => {
+    const problem = s === '' ? null : creditorIdProblem(s);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `a valid SEPA creditor identifier such as FR72ZZZ123456, but ${problem}` });
+  });
 
 const mailKindSwitch = (what: string, on = true) => ({ schema: onOff, default: on ? 'on' : 'off', description: `queue ${what} (on or off)` });
 
@@ -127,6 +137,11 @@ export const settingDefinitions = {
     schema: z.string().trim(),
     default: '',
     description: 'folder of e-mail templates overriding the built-in ones (`mail templates export` writes them); empty: built-in',
+  },
+  'sepa-creditor-id': {
+    schema: creditorId,
+    default: '',
+    description: 'the SEPA creditor identifier (ICS) of SEPA Direct Debit collections, e.g. FR72ZZZ123456; empty: not set',
   },
 } as const;
 

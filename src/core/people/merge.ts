@@ -128,6 +128,7 @@ export async function planMerge(db: Queryable, keepRef: string, removeRef: strin
   }
   if (payers.length === 2 && payers[0] !== payers[1]) conflicts.push({ field: 'paid_by', kept: keep.paidBy, dropped: remove.paidBy });
   await checkNoPayerCycle(db, keepMember, removeMember, payer);
+  await checkOneActiveMandate(db, keepMember, removeMember);
 
   for (const [key, value] of Object.entries(remove.fields)) {
     const kept = keep.fields[key];
@@ -185,6 +186,22 @@ async function checkNoPayerCycle(db: Queryable, keep: Member, remove: Member, pa
   }
 }
 
+/** A payer has one active SEPA mandate: two people who each have one cannot become one until a mandate is revoked. */
+async function checkOneActiveMandate(db: Queryable, keep: Member, remove: Member): Promise<void> {
+  const active = await db
+    .selectFrom('sepa_mandates')
+    .select(['reference', 'member_id'])
+    .where('member_id', 'in', [keep.id, remove.id])
+    .where('status', '=', 'active')
+    .orderBy('member_id')
+    .execute();
+  if (active.length < 2) return;
+  throw dataError(
+    `${describeMember(keep)} and ${describeMember(remove)} both have an active SEPA mandate (${active.map((m) => m.reference).join(', ')}); a payer has one`,
+    'revoke the one no longer signed with `memberctl mandates revoke REFERENCE` first',
+  );
+}
+
 /** Applies a plan from `planMerge` (in the caller's transaction). */
 export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSource): Promise<Member> {
   const keepId = plan.keep.member.id;
@@ -204,6 +221,7 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
   await db.updateTable('invoices').set({ payer_id: keepId }).where('payer_id', '=', removeId).execute();
   await db.updateTable('invoice_lines').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('ledger_entries').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
+  await db.updateTable('sepa_mandates').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await mergeRecordedStatuses(db, keepId, removeId, source.at.slice(0, 10), source);
   await db.updateTable('notes').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
 

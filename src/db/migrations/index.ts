@@ -18,5 +18,6 @@ export const migrations: readonly MigrationEntry[] = [
   ['0010_document_snapshots', () => import('./0010_document_snapshots.js')],
   ['0012_outbox', () => import('./0012_outbox.js')],
   ['0013_mail_recipients', () => import('./0013_mail_recipients.js')],
+  ['0014_sepa_mandates', () => import('./0014_sepa_mandates.js')],
   ['0015_payment_keys', () => import('./0015_payment_keys.js')],
 ];
