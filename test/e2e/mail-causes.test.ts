@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { dialects, withFreshDb } from '../helpers/db.js';
+import { fatalAsserts } from '../helpers/einvoice.js';
+import { facturxProblems, readFacturx } from '../helpers/facturx.js';
 import { PdfProbe } from '../helpers/poppler.js';
 import { countByMessageId, type Received, mailOrgIdentity, sinksClosedAfterEach } from '../helpers/smtp.js';
 
@@ -120,6 +122,16 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
       expect(invoice.rcpt).toEqual(['compta@atelier.example']);
       expect(invoice.parsed.subject).toBe('Facture INV-2026-00003 - Coworking Lumière');
       expect(pdfOf(invoice, 'INV-2026-00003.pdf')).toContain('Atelier Rhône');
+      // a company gets its invoices and credit notes as Factur-X, valid by the EN 16931 rules; a consumer the plain PDF
+      const einvoice = (mail: Received) => readFacturx(mail.parsed.attachments[0]!.content);
+      for (const mail of [invoice, byId('credit_note', 'credit_note-1', 'issued')]) {
+        const reading = einvoice(mail);
+        expect(facturxProblems(reading)).toEqual([]);
+        expect(fatalAsserts(reading.attachments.get('factur-x.xml')!.toString('utf8'), 'cii')).toEqual([]);
+      }
+      expect(einvoice(byId('invoice', 'invoice-1', 'issued')).attachments.size).toBe(0);
+      // a reminder attaches the plain PDF: the invoice is not booked twice
+      expect(einvoice(byId('reminder', 'invoice-3', 'day-7')).attachments.size).toBe(0);
 
       const receipt = byId('receipt', 'invoice-2', 'payment-1');
       expect(receipt.parsed.subject).toBe('Receipt: invoice INV-2026-00002 paid - Coworking Lumière');

@@ -7,7 +7,7 @@ import type { MailKind, MailMessage } from '../../db/types.js';
 import { configError, dataError, UserError } from '../../errors.js';
 import { formatLongDate, formatter } from '../../writers/pdf/format.js';
 import type { PdfRenderer } from '../../writers/mail/pdf-renderer.js';
-import type { InvoiceDocument } from '../documents/invoice-document.js';
+import { type InvoiceDocument, isBusinessBuyer } from '../documents/invoice-document.js';
 import { buyerOf, loadInvoiceDocument } from '../documents/load-invoice.js';
 import { lineAmounts } from '../billing/rules.js';
 import { isReverseCharged, lineVat } from '../billing/vat-category.js';
@@ -211,7 +211,10 @@ export async function composeMessage(db: Queryable, message: MailMessage, ctx: C
   const rendered = ctx.templates.render(message.kind, message.language, values);
   const attachments = [];
   if (document !== null && attaches.has(message.kind)) {
-    const content = await ctx.pdf.render(document);
+    // a company gets the e-invoice its accounts can read (Factur-X: a PDF with its EN 16931 XML inside); a reminder
+    // attaches the plain PDF, so that the invoice is not booked twice
+    const format = message.kind !== 'reminder' && isBusinessBuyer(document.buyer) ? 'facturx' : 'pdf';
+    const content = await ctx.pdf.render(document, format);
     attachments.push({ filename: `${document.number}.pdf`, content, contentType: 'application/pdf' });
   }
   return {
