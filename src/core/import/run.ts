@@ -24,6 +24,7 @@ import { buildLayout, type DateReading, type ImportMode, type Layout } from './m
 import { type PayerResolution, resolvePayers } from './resolve-payers.js';
 import { RejectsFile, rejectReason } from './rejects.js';
 import { emptyIndex, type FileIndex, inferredConvention, scanRow } from './scan.js';
+import { personRows } from './person-rows.js';
 import { type CheckedRow, checkRow, findCompanyVariants, planSuggester, type RowChecks, templateRow } from './validate-rows.js';
 import { bindMapping, type ColumnMapping } from './column-mapping.js';
 import { countRowWidth, noRowWidths, rowWidth } from './header-mapping.js';
@@ -224,6 +225,12 @@ export async function* checkedRows(analysis: Analysis, onRows?: ReadOptions['onR
   onRows?.('check', count);
 }
 
+/** The second pass as people: the rows of a person with several memberships come as one, after their last row. */
+export function checkedPeople(analysis: Analysis, onRows?: ReadOptions['onRows']): AsyncGenerator<CheckedRow> {
+  const rows = checkedRows(analysis, onRows);
+  return analysis.index.personLastRow.size === 0 ? rows : personRows(rows, analysis.layout);
+}
+
 export interface ValidationResult {
   file: string;
   source: 'template';
@@ -253,7 +260,7 @@ export async function validateFile(db: Queryable, options: ReadOptions & { updat
     onWarning: (_row, p) => problems.add(p),
     mode: options.mode,
   });
-  for await (const row of checkedRows(analysis, options.onRows)) {
+  for await (const row of checkedPeople(analysis, options.onRows)) {
     for (const p of row.problems) problems.add(p);
     // existing members differ from their rows, and companies from the SIREN or VAT number rows give them
     const identifies = row.values.company !== null && (row.values.companySiren !== null || row.values.companyVatId !== null);
@@ -438,11 +445,31 @@ async function writeRows(
   let failed = false;
   const reject = (row: CheckedRow, extra: Problem | null) => {
     if (extra) problems.add(extra);
-    result.rejected += 1;
     failed = true;
     // an aborting import compares the rows that follow with the database, for their conflicts, and writes no more
     if (!skip) writer.stopWriting();
-    rejects?.add(row.cells, rejectReason(extra ? [...row.problems, extra] : row.problems));
+    // the rows of a person with several memberships go together (person-rows.ts)
+    const own = (one: CheckedRow) => one.problems.filter((p) => p.row === one.row);
+    const all = extra ? [...row.problems, extra] : row.problems;
+    const failing = [row, ...(row.others ?? [])].filter((one) => all.some((p) => p.row === one.row && p.severity === 'error'));
+    const reason = failing.map((one) => `row ${one.row}: ${rejectReason(all.filter((p) => p.row === one.row))}`).join('; ');
+    for (const one of [row, ...(row.others ?? [])]) {
+      result.rejected += 1;
+      let why = one === row && extra ? [...own(one), extra] : own(one);
+      if (row.others && !why.some((p) => p.severity === 'error')) {
+        const cascade = problem({
+          row: one.row,
+          column: analysis.layout.headers[analysis.layout.index.email!] ?? 'Email',
+          value: one.values.email,
+          code: 'person_rejected',
+          severity: 'error',
+          message: `the rows of this person (the e-mail ${one.values.email}) are imported together, and ${reason}`,
+        });
+        problems.add(cascade);
+        why = [...why, cascade];
+      }
+      rejects?.add(one.cells, rejectReason(why));
+    }
   };
   const bulk = bulkTarget(db, trx);
   // a first load into a database (no row matches a member) builds the indexes once at the end: the writer looks
@@ -518,7 +545,7 @@ async function writeRows(
     return true;
   };
 
-  for await (const row of checkedRows(analysis, options.onRows)) {
+  for await (const row of checkedPeople(analysis, options.onRows)) {
     for (const p of row.problems) problems.add(p);
     const done = await decide(row);
     if (done !== null) await settle(row, done);

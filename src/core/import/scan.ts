@@ -28,6 +28,11 @@ export interface FileIndex {
   dataRows: number;
   /** e-mail key -> first row */
   byEmail: Map<string, number>;
+  /**
+   * e-mail key -> the last row that continues its first row's person (import mode): a later row with that e-mail
+   * and a plan is another membership of the same person (docs/importing.md, "Several memberships for one person")
+   */
+  personLastRow: Map<string, number>;
   byExternalId: Map<string, number>;
   /** exact name -> first row */
   byName: Map<string, number>;
@@ -62,6 +67,7 @@ export function emptyIndex(): FileIndex {
   return {
     dataRows: 0,
     byEmail: new Map(),
+    personLastRow: new Map(),
     byExternalId: new Map(),
     byName: new Map(),
     repeatedNames: new Map(),
@@ -82,6 +88,7 @@ interface RowKeys {
   externalId: string | null;
   company: string | null;
   paidBy: string | null;
+  planName: string | null;
 }
 
 function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
@@ -93,7 +100,29 @@ function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
     externalId: columnText(layout, cells, 'externalId'),
     company: columnText(layout, cells, 'company'),
     paidBy: columnText(layout, cells, 'paidBy'),
+    planName: columnText(layout, cells, 'planName'),
   };
+}
+
+/**
+ * The first row of the person a row continues, or null: in an import, a row with a plan whose e-mail an earlier
+ * row has is another membership of that row's person (whether their other values agree is checked when both are read).
+ */
+function continues(index: FileIndex, row: number, keys: RowKeys, mode: ImportMode): number | null {
+  if (mode !== 'import' || keys.key === null || keys.planName === null) return null;
+  const first = index.byEmail.get(keys.key);
+  return first === undefined || first === row ? null : first;
+}
+
+/** The first row of the person this row is another membership of (see `continues`), or null. */
+export function personHead(raw: RawRow, layout: Layout, index: FileIndex, mode: ImportMode): { head: number; last: number; key: string } | null {
+  const keys = rowKeys(layout, raw.cells);
+  if (mode !== 'import' || keys.key === null) return null;
+  const last = index.personLastRow.get(keys.key);
+  if (last === undefined) return null;
+  const head = index.byEmail.get(keys.key)!;
+  if (raw.row !== head && keys.planName === null) return null;
+  return { head, last, key: keys.key };
 }
 
 /** A row repeats an earlier one by External ID or e-mail: the first row that has either. */
@@ -109,7 +138,10 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   const { name, key, externalId, company, paidBy } = keys;
   if (externalId !== null && !index.byExternalId.has(externalId)) index.byExternalId.set(own(externalId), row);
   if (key !== null && !index.byEmail.has(key)) index.byEmail.set(own(key), row);
-  if (name !== null) {
+  const head = continues(index, row, keys, mode);
+  if (head !== null) index.personLastRow.set(index.personLastRow.has(key!) ? key! : own(key!), row);
+  // another row of the same person does not make their name ambiguous (as a payer)
+  if (name !== null && head === null) {
     const first = index.byName.get(name);
     if (first === undefined) index.byName.set(own(name), row);
     else {
@@ -155,12 +187,16 @@ export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, exi
   const { row, cells } = raw;
   const keys = rowKeys(layout, cells);
   const { name, email, key, externalId, company } = keys;
+  const head = continues(index, row, keys, mode);
   if (externalId !== null) {
     const first = index.byExternalId.get(externalId)!;
-    if (first !== row) {
+    // the same External ID on the rows of one person is theirs
+    if (first !== row && first !== head) {
       return [problem({ row, column: headerOf(layout, 'externalId'), value: externalId, code: 'duplicate_member', severity: 'error', message: `External ID "${externalId}" is already on row ${first}` })];
     }
   }
+  // the person's first row is matched for all of their rows
+  if (head !== null) return [];
   if (key !== null) {
     const first = index.byEmail.get(key)!;
     if (first !== row) {

@@ -14,7 +14,7 @@ import { type Existing, membersNamed } from './existing.js';
 import { type BoundMapping, mapRow } from './column-mapping.js';
 import { type DateReading, extraCells, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
-import { type FileIndex, indexProblems } from './scan.js';
+import { type FileIndex, indexProblems, personHead } from './scan.js';
 import { plural } from '../kernel/words.js';
 
 export interface RowChecks {
@@ -60,6 +60,10 @@ export interface CheckedRow {
    */
   pastNextInvoice?: Problem | null;
   payer: PayerTarget | null;
+  /** the row is one of the rows of a person with several memberships: their e-mail key, first and last row */
+  person?: { key: string; head: number; last: number } | null;
+  /** the later rows of that person, on the row that writes them (their first: person-rows.ts) */
+  others?: CheckedRow[];
   /**
    * The memberships the row stands for, when it gives them itself rather than through `plan`, `schedule` and the
    * date columns: a Stripe customer with several subscriptions.
@@ -240,7 +244,9 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
       problems.push(problem({ row, column: column('tags'), value: tag, code: 'invalid_value', severity: 'error', message: (error as Error).message }));
     }
   }
-  const match = index.matches.get(row) ?? null;
+  const person = personHead(raw, layout, index, checks.mode);
+  // a later row of a person stands for the existing member their first row stands for
+  const match = index.matches.get(row) ?? (person && person.head !== row ? index.matches.get(person.head) : undefined) ?? null;
   if (pastNextInvoice && match === null) problems.push(pastNextInvoice);
   if (values.name !== null && values.emailKey === null && checks.mode === 'import') {
     const first = index.byName.get(values.name);
@@ -289,6 +295,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
     hasErrors: problems.some((p) => p.severity === 'error'),
     match,
     payer: checks.payers.targets.get(row) ?? null,
+    person,
     pastNextInvoice: match === null ? null : pastNextInvoice,
   };
 }

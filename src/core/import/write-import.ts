@@ -91,6 +91,8 @@ interface MembershipChange {
   id?: number;
   before?: Partial<Membership>;
   after: Partial<Membership>;
+  /** the row that gives it, when not the row diffed itself (a later row of a person with several memberships) */
+  from?: CheckedRow;
 }
 
 /** What applying a row to its existing member changes; empty when the row is unchanged. */
@@ -229,18 +231,23 @@ export function diffMember(
       const change = diffPlanned(snapshot, planned, layout, diff.labels);
       if (change) diff.memberships.push(change);
     }
-  } else if (row.plan) {
-    const current = membershipFor(snapshot, row);
-    if (!current) {
-      if (row.schedule === null) {
-        diff.error = `member #${m.id} has no membership on "${row.plan.name}" to change: give a ${headerOf(layout, 'startDate')} and a ${headerOf(layout, 'nextInvoiceDate')} to add one`;
+  } else if (row.plan || row.others?.some((o) => o.plan)) {
+    // a person with several memberships has a row for each (person-rows.ts)
+    for (const one of [row, ...(row.others ?? [])]) {
+      const plan = one.plan;
+      if (!plan) continue;
+      const current = membershipFor(snapshot, one);
+      if (!current) {
+        if (one.schedule === null) {
+          diff.error ??= `member #${m.id} has no membership on "${plan.name}" to change: give a ${headerOf(layout, 'startDate')} and a ${headerOf(layout, 'nextInvoiceDate')} to add one`;
+        } else {
+          diff.memberships.push({ kind: 'create', plan: plan.name, after: newMembershipValues(one, m.id), from: one });
+          diff.labels.push(`${headerOf(layout, 'planName')}: adds a membership on "${plan.name}"`);
+        }
       } else {
-        diff.memberships.push({ kind: 'create', plan: row.plan.name, after: newMembershipValues(row, m.id) });
-        diff.labels.push(`${headerOf(layout, 'planName')}: adds a membership on "${row.plan.name}"`);
+        const change = membershipChange(current, one, label);
+        if (change) diff.memberships.push({ ...change, plan: plan.name, from: one });
       }
-    } else {
-      const change = membershipChange(current, row, label);
-      if (change) diff.memberships.push({ ...change, plan: row.plan.name });
     }
   } else if (mode === 'update' && (v.quantity !== null || v.endDate !== null || v.autoRenew !== null || v.startDate !== null || v.nextInvoiceDate !== null || v.prorate !== null)) {
     // membership values without a plan name: the person's one membership (members update)
@@ -369,7 +376,8 @@ function plannedMembershipValues(planned: PlannedMembership, memberId: number): 
 /** The memberships a new row's person gets: those it gives itself, else the one of its plan columns. */
 function membershipValuesOf(row: CheckedRow, memberId: number): Array<{ plan: string; values: Partial<Membership> }> {
   if (row.memberships) return row.memberships.map((planned) => ({ plan: planned.plan.name, values: plannedMembershipValues(planned, memberId) }));
-  return row.plan && row.schedule ? [{ plan: row.plan.name, values: newMembershipValues(row, memberId) }] : [];
+  // a person with several memberships: one for each of their rows
+  return [row, ...(row.others ?? [])].flatMap((one) => (one.plan && one.schedule ? [{ plan: one.plan.name, values: newMembershipValues(one, memberId) }] : []));
 }
 
 function newMembershipValues(row: CheckedRow, memberId: number): Partial<Membership> {
@@ -546,11 +554,15 @@ export class ImportWriter {
     const changed: Array<{ row: CheckedRow; diff: MemberDiff }> = [];
     for (const row of matched) {
       const diff = diffs.get(row.row)!;
-      if (row.pastNextInvoice && diff.error === null && diff.memberships.some((m) => m.kind === 'create')) this.options.onWarning?.(row, row.pastNextInvoice);
+      if (diff.error === null) {
+        for (const one of [row, ...(row.others ?? [])]) {
+          if (one.pastNextInvoice && diff.memberships.some((m) => m.kind === 'create' && (m.from ?? row) === one)) this.options.onWarning?.(one, one.pastNextInvoice);
+        }
+      }
       if (diff.error !== null) {
         this.options.onReject(row, problem({ row: row.row, column: headerOf(this.options.layout, 'planName'), value: row.values.planName, code: 'required', severity: 'error', message: diff.error }));
       } else if (diff.labels.length === 0) {
-        this.counts.unchanged += 1;
+        this.counts.unchanged += 1 + (row.others?.length ?? 0);
       } else if (!this.options.update) {
         this.options.onReject(
           row,
