@@ -90,4 +90,41 @@ describe.each(dialects)('several memberships for one person on %s', (dialect) =>
     const result = await importFile(db, options(ended));
     expect(result).toMatchObject({ rejected: 0, created: { members: 1, memberships: 2 } });
   });
+
+  it('a row repeating a membership of the person is a repeated row, rejected alone', async () => {
+    await start();
+    const file = write(
+      [
+        'Alice Martin,alice@example.org,,,Hot Desk,2026-01-01,2027-01-01',
+        'Alice Martin,alice@example.org,,,Locker,2026-03-01,2027-03-01',
+        'Alice Martin,alice@example.org,,,Hot Desk,2026-01-01,2027-01-01',
+      ],
+      'repeat.csv',
+    );
+    const errors = [...(await validateFile(db.kysely, options(file))).problems].filter((p) => p.severity === 'error');
+    expect(errors).toMatchObject([{ row: 4, column: 'Email', code: 'duplicate_member', message: 'the e-mail alice@example.org is already on row 2' }]);
+    const result = await importFile(db, options(file, { onError: 'skip' }));
+    expect(result).toMatchObject({ rejected: 1, created: { members: 1, memberships: 2 } });
+    expect((await memberships()).map((m) => m.start_date)).toEqual(['2026-01-01', '2026-03-01']);
+  });
+
+  it('a row with an error after rows already read rejects the person, and the rows after it too', async () => {
+    await start();
+    const file = write(
+      [
+        'Alice Martin,alice@example.org,,,Hot Desk,2026-01-01,2027-01-01',
+        'Bruno Keller,bruno@example.org,,,Hot Desk,2026-02-01,2027-02-01',
+        'Alice Martin,alice@example.org,,,Nope,2026-04-01,2027-04-01',
+        'Alice Martin,alice@example.org,,,Locker,2026-03-01,2027-03-01',
+      ],
+      'late-error.csv',
+    );
+    const result = await importFile(db, options(file, { onError: 'skip' }));
+    expect(result).toMatchObject({ rejected: 3, created: { members: 1, memberships: 1 } });
+    const rejected = [...result.problems].filter((p) => p.code === 'person_rejected');
+    // row 2 was waiting for the person's last row, row 5 comes after the row with the error
+    expect(rejected.map((p) => p.row).sort()).toEqual([2, 5]);
+    for (const p of rejected) expect(p.message).toContain('row 4: no plan named "Nope"');
+    expect((await memberships()).map((m) => m.email)).toEqual(['bruno@example.org']);
+  });
 });

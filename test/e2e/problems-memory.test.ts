@@ -72,6 +72,34 @@ describe.each(dialects)('a file of %s with a problem on every row', (dialect) =>
     expect(await memberCount(db)).toBe(1);
   });
 
+  it('rows of one e-mail that each disagree with the first are checked and rejected together within a small heap', async () => {
+    const db = await withPlans(dialect);
+    // another membership of the first row's person on each row, each with another phone: the person waits on none
+    const file = files.path(`one-person-${dialect}.csv`);
+    const lines = Array.from({ length: rows }, (_, i) => {
+      const start = new Date(Date.UTC(2025, 0, 2 + i)).toISOString().slice(0, 10);
+      return `Chloé Dubois,chloe@example.org,+33 6 ${String(i).padStart(8, '0')},Hot Desk,${start},${start}`;
+    });
+    fs.writeFileSync(file, `Name,Email,Phone,Plan name,Start date,Next invoice date\n${lines.join('\n')}\n`);
+    const checked = await runCli(['--json', 'validate', file], { db, today, env: smallHeap });
+    expect(checked.code, checked.stderr.slice(0, 2000)).toBe(65);
+    const errors = checked.json().problems.filter((p: { severity: string }) => p.severity === 'error');
+    expect(errors).toHaveLength(rows - 1);
+    expect(errors.at(-1)).toMatchObject({ row: rows + 1, column: 'Phone', code: 'conflicting_rows' });
+
+    const rejects = files.path(`one-person-rejects-${dialect}.csv`);
+    const result = await runCli(['--json', 'import', file, '--on-error', 'skip', '--rejects', rejects], { db, today, env: smallHeap });
+    expect(result.code, result.stderr.slice(0, 2000)).toBe(65);
+    expect(result.json()).toMatchObject({ rows, rejected: rows, created: { members: 0 } });
+    expect(dataLines(rejects)).toBe(rows);
+    // the first row goes with the others, saying which row of theirs failed and how many more did
+    const first = fs.readFileSync(rejects, 'utf8').trimEnd().split('\n').at(-1)!;
+    expect(first).toContain('+33 6 00000000');
+    expect(first).toContain(`are imported together, and row 3: row 2 has the same e-mail chloe@example.org with other values`);
+    expect(first).toContain(`and ${rows - 2} other rows of theirs have errors`);
+    expect(await memberCount(db)).toBe(0);
+  });
+
   it('an xlsx report colours every cell with a problem, comments the first ones and lists every problem', async () => {
     const db = await withPlans(dialect);
     const count = xlsxMaxNotes + 2000;

@@ -8,6 +8,7 @@ import type { MemberColumnKey } from './template-columns.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { headerOf, type Layout, type MemberValues } from './member-row.js';
 import type { CheckedRow } from './validate-rows.js';
+import { plural } from '../kernel/words.js';
 
 /** The person's values: every row of theirs must give the same one, or none. */
 const personColumns: ReadonlyArray<readonly [MemberColumnKey, keyof MemberValues]> = [
@@ -121,39 +122,98 @@ export function mergePerson(rows: readonly CheckedRow[]): CheckedRow {
   };
 }
 
+/** Why a row is rejected, for the rows of its person: its row number and its errors. */
+function failure(row: CheckedRow): string {
+  return `row ${row.row}: ${row.problems
+    .filter((p) => p.row === row.row && p.severity === 'error')
+    .map((p) => p.message)
+    .join('; ')}`;
+}
+
+const planOf = (row: CheckedRow) => row.plan?.name ?? row.values.planName;
+
+/** A person being read: the rows held to be written together, and why the person is rejected, if they are. */
+interface OpenPerson {
+  rows: CheckedRow[];
+  /** plan and start date of the memberships of the rows held and of the first row, to tell a repeated row */
+  memberships: Array<{ plan: string | null; start: string | null }>;
+  /** the first row of theirs with an error, and how many have one */
+  failure: { first: string; rows: number } | null;
+}
+
+/** Why a person's other rows are rejected, in bounded words however many of their rows have an error. */
+function failedWith(person: OpenPerson): string {
+  const { first, rows } = person.failure!;
+  return rows === 1 ? first : `${first}; and ${plural(rows - 1, 'other row')} of theirs ${rows === 2 ? 'has' : 'have'} errors`;
+}
+
 /**
  * The rows of a file as people: each row alone, except the rows of a person with several memberships, given as one
- * row (`mergePerson`) once their last row is read. Only those rows wait, between their first and last row.
+ * row (`mergePerson`) once their last row is read. Only those rows wait, between their first and last row, and only
+ * while they hold no error: a row with an error goes on at once, and the person's rows are rejected with it
+ * (`personFailed`), so a file of many rows of one e-mail, each wrong, waits on none. A row repeating a membership an
+ * earlier row of the person gives (same plan, same start date) is a repeated row, a `duplicate_member` error of its
+ * own (`repeated`), and leaves the person as it is.
  */
-export async function* personRows(rows: AsyncIterable<CheckedRow>, layout: Layout): AsyncGenerator<CheckedRow> {
-  const open = new Map<string, CheckedRow[]>();
+export async function* personRows(rows: AsyncIterable<CheckedRow>, layout: Layout, repeated: (row: CheckedRow) => Problem[]): AsyncGenerator<CheckedRow> {
+  const open = new Map<string, OpenPerson>();
+  const finish = (person: OpenPerson): CheckedRow | null => {
+    if (person.rows.length === 0) return null;
+    const merged = mergePerson(person.rows);
+    if (person.failure) merged.personFailed = failedWith(person);
+    return merged;
+  };
   for await (const row of rows) {
-    const person = row.person;
-    if (!person) {
+    if (!row.person) {
       yield row;
       continue;
     }
-    let group = open.get(person.key);
-    if (row.row === person.head) {
-      group = [];
-      open.set(person.key, group);
-    } else if (group) {
-      const problems = personProblems(group, row, layout);
-      if (problems.length > 0) {
-        row.problems.push(...problems);
-        row.hasErrors = true;
-      }
+    const { key, head, last } = row.person;
+    let person = open.get(key);
+    if (row.row === head) {
+      person = { rows: [], memberships: [], failure: null };
+      open.set(key, person);
     }
-    if (!group) {
+    if (!person) {
       // its first row was not read as a person's (it had no e-mail key then): it stands alone
       yield row;
       continue;
     }
-    group.push(row);
-    if (row.row === person.last) {
-      open.delete(person.key);
-      yield mergePerson(group);
+    const start = row.values.startDate;
+    if (row.row !== head && person.memberships.some((m) => m.plan === planOf(row) && m.start === start)) {
+      const problems = repeated(row);
+      row.problems.push(...problems);
+      row.hasErrors ||= problems.some((p) => p.severity === 'error');
+      yield row;
+    } else {
+      if (row.row !== head && !row.hasErrors) {
+        const problems = personProblems(person.rows, row, layout);
+        if (problems.length > 0) {
+          row.problems.push(...problems);
+          row.hasErrors = true;
+        }
+      }
+      // a row is told from a repeat of itself by its plan and start date: those of the rows held, and of the first
+      if (row.row === head || (!row.hasErrors && !person.failure)) person.memberships.push({ plan: planOf(row), start });
+      if (row.hasErrors) {
+        if (person.failure) person.failure.rows += 1;
+        else person.failure = { first: failure(row), rows: 1 };
+        yield row;
+      } else if (person.failure) {
+        row.personFailed = failedWith(person);
+        yield row;
+      } else {
+        person.rows.push(row);
+      }
+    }
+    if (row.row === last) {
+      open.delete(key);
+      const merged = finish(person);
+      if (merged) yield merged;
     }
   }
-  for (const group of open.values()) yield mergePerson(group);
+  for (const person of open.values()) {
+    const merged = finish(person);
+    if (merged) yield merged;
+  }
 }

@@ -23,7 +23,7 @@ import { type Existing, loadExisting } from './existing.js';
 import { buildLayout, type DateReading, type ImportMode, type Layout } from './member-row.js';
 import { type PayerResolution, resolvePayers } from './resolve-payers.js';
 import { RejectsFile, rejectReason } from './rejects.js';
-import { emptyIndex, type FileIndex, inferredConvention, scanRow } from './scan.js';
+import { emptyIndex, type FileIndex, indexProblems, inferredConvention, scanRow } from './scan.js';
 import { personRows } from './person-rows.js';
 import { type CheckedRow, checkRow, findCompanyVariants, planSuggester, type RowChecks, templateRow } from './validate-rows.js';
 import { bindMapping, type ColumnMapping } from './column-mapping.js';
@@ -228,7 +228,11 @@ export async function* checkedRows(analysis: Analysis, onRows?: ReadOptions['onR
 /** The second pass as people: the rows of a person with several memberships come as one, after their last row. */
 export function checkedPeople(analysis: Analysis, onRows?: ReadOptions['onRows']): AsyncGenerator<CheckedRow> {
   const rows = checkedRows(analysis, onRows);
-  return analysis.index.personLastRow.size === 0 ? rows : personRows(rows, analysis.layout);
+  if (analysis.index.personLastRow.size === 0) return rows;
+  const { layout, index, existing, checks } = analysis;
+  return personRows(rows, layout, (row) =>
+    indexProblems(templateRow({ row: row.row, cells: row.cells }, checks.columns), layout, index, existing, checks.mode, true),
+  );
 }
 
 export interface ValidationResult {
@@ -452,11 +456,11 @@ async function writeRows(
     const own = (one: CheckedRow) => one.problems.filter((p) => p.row === one.row);
     const all = extra ? [...row.problems, extra] : row.problems;
     const failing = [row, ...(row.others ?? [])].filter((one) => all.some((p) => p.row === one.row && p.severity === 'error'));
-    const reason = failing.map((one) => `row ${one.row}: ${rejectReason(all.filter((p) => p.row === one.row))}`).join('; ');
+    const reason = [row.personFailed, ...failing.map((one) => `row ${one.row}: ${rejectReason(all.filter((p) => p.row === one.row))}`)].filter(Boolean).join('; ');
     for (const one of [row, ...(row.others ?? [])]) {
       result.rejected += 1;
       let why = one === row && extra ? [...own(one), extra] : own(one);
-      if (row.others && !why.some((p) => p.severity === 'error')) {
+      if ((row.others || row.personFailed) && !why.some((p) => p.severity === 'error')) {
         const cascade = problem({
           row: one.row,
           column: analysis.layout.headers[analysis.layout.index.email!] ?? 'Email',
@@ -514,7 +518,7 @@ async function writeRows(
   };
   /** Writes or rejects a row; null when it waits for its payer row. */
   const decide = async (row: CheckedRow): Promise<boolean | null> => {
-    if (row.hasErrors) {
+    if (row.hasErrors || row.personFailed) {
       reject(row, null);
       return false;
     }

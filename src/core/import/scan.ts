@@ -108,7 +108,7 @@ function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
  * The first row of the person a row continues, or null: in an import, a row with a plan whose e-mail an earlier
  * row has is another membership of that row's person (whether their other values agree is checked when both are read).
  */
-function continues(index: FileIndex, row: number, keys: RowKeys, mode: ImportMode): number | null {
+function continues(index: FileIndex, row: number, keys: RowKeys, mode: ImportMode | 'alone'): number | null {
   if (mode !== 'import' || keys.key === null || keys.planName === null) return null;
   const first = index.byEmail.get(keys.key);
   return first === undefined || first === row ? null : first;
@@ -181,13 +181,14 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
 /**
  * The problems the index proves for a row (duplicates, conflicting or missing matches), found in the second pass
  * from the index rather than kept for every row of the first: a file of a million repeated rows costs no more
- * memory than a valid one.
+ * memory than a valid one. `alone` reads an import's row as if it were no other membership of an earlier row's
+ * person: a row repeating one of that person's memberships (person-rows.ts).
  */
-export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, existing: Existing, mode: ImportMode): Problem[] {
+export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, existing: Existing, mode: ImportMode, alone = false): Problem[] {
   const { row, cells } = raw;
   const keys = rowKeys(layout, cells);
   const { name, email, key, externalId, company } = keys;
-  const head = continues(index, row, keys, mode);
+  const head = continues(index, row, keys, alone ? 'alone' : mode);
   if (externalId !== null) {
     const first = index.byExternalId.get(externalId)!;
     // the same External ID on the rows of one person is theirs

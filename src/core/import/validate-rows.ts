@@ -64,6 +64,8 @@ export interface CheckedRow {
   person?: { key: string; head: number; last: number } | null;
   /** the later rows of that person, on the row that writes them (their first: person-rows.ts) */
   others?: CheckedRow[];
+  /** another row of that person has an error (their rows and errors): the row is rejected with it */
+  personFailed?: string;
   /**
    * The memberships the row stands for, when it gives them itself rather than through `plan`, `schedule` and the
    * date columns: a Stripe customer with several subscriptions.
