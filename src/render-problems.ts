@@ -9,18 +9,25 @@ export const shownProblems = 200;
 /**
  * Problems grouped by row, file-level ones first, for a person reading a terminal (the values they quote escaped):
  * the first `shownProblems` of them, then how many more there are of each code and `more`, which says where to
- * find them all.
+ * find them all. Notes of one row (severity info: a next invoice date computed) are left to `--json` and the reports:
+ * a file-level note says they are there.
  */
 export function renderProblems(file: string, problems: ProblemList | readonly Problem[], color: TerminalColors, more: string): TerminalText {
   const lines: TerminalText[] = [];
-  const mark = (p: Problem) => (p.severity === 'error' ? color.red('error  ') : color.yellow('warning'));
+  const mark = (p: Problem) => (p.severity === 'error' ? color.red('error  ') : p.severity === 'warning' ? color.yellow('warning') : color.dim('info   '));
   const detail = (p: Problem) => {
     const where = p.column ? terminalText`${color.bold(p.column)}: ` : '';
     const hint = p.suggestion ? color.dim(` (did you mean "${p.suggestion}"?)`) : '';
     return terminalText`${mark(p)} ${where}${p.message}${hint} ${color.dim(`[${p.code}]`)}`;
   };
   const list = problems instanceof ProblemList ? problems : new ProblemList(problems);
-  const shown = list.first(shownProblems);
+  const shown: Problem[] = [];
+  let listed = 0;
+  for (const p of list) {
+    if (p.severity === 'info' && p.row !== null) continue;
+    listed += 1;
+    if (shown.length < shownProblems) shown.push(p);
+  }
   for (const p of shown) if (p.row === null) lines.push(terminalText`${file}: ${detail(p)}`);
   const byRow = new Map<number, Problem[]>();
   for (const p of shown) {
@@ -33,9 +40,9 @@ export function renderProblems(file: string, problems: ProblemList | readonly Pr
     lines.push(color.bold(`${file}, row ${row}:`));
     for (const p of byRow.get(row)!) lines.push(terminalText`  ${detail(p)}`);
   }
-  if (list.size > shown.length) {
+  if (listed > shown.length) {
     const codes = list.counts.map(([code, n]) => `${code} ${n}`).join(', ');
-    lines.push(terminalText``, color.yellow(`Shown: the first ${shown.length} of ${plural(list.size, 'problem')} (by code: ${codes}). ${more}`));
+    lines.push(terminalText``, color.yellow(`Shown: the first ${shown.length} of ${plural(listed, 'problem')} (by code: ${codes}). ${more}`));
   }
   return joinLines(lines);
 }

@@ -46,8 +46,8 @@ const csvBatch = 2000;
 
 /**
  * Writes the validation report, every problem in it however many there are. `.json`: the validate document. `.csv`:
- * one line per problem. `.xlsx`: a copy of the data (`sheet` of `source`) with error cells filled red and warning
- * cells yellow, the first `xlsxMaxNotes` of them with a comment saying what is wrong, and a Problems sheet listing
+ * one line per problem. `.xlsx`: a copy of the data (`sheet` of `source`) with error cells filled red, warning
+ * cells yellow and cells with a note (a computed value) blue, the first `xlsxMaxNotes` of them with a comment saying what is wrong, and a Problems sheet listing
  * every problem (continued on "Problems 2"... past an xlsx sheet's rows). Written through the safe-file module
  * (`--report`): whole or not at all.
  */
@@ -93,6 +93,7 @@ export async function writeReport(
 const fills = {
   error: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFF9999' } },
   warning: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFFF66' } },
+  info: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFCCE5FF' } },
 } as const;
 
 // Values are copied as they are, as text cells (never formulas: xlsxCell); a formula without a value is shown as
@@ -157,7 +158,7 @@ async function writeXlsxReport(out: OutputFile, report: ValidationReport, source
     if (!marks) return;
     for (const [col, problems] of marks) {
       const cell = row.getCell(col + 1);
-      cell.fill = problems.some((p) => p.severity === 'error') ? fills.error : fills.warning;
+      cell.fill = problems.some((p) => p.severity === 'error') ? fills.error : problems.some((p) => p.severity === 'warning') ? fills.warning : fills.info;
       // comments wait in memory until the sheet is done: past the first ones, the Problems sheet says what is wrong
       if (notes >= xlsxMaxNotes) continue;
       notes += 1;

@@ -32,6 +32,8 @@ export interface ProblemCounts {
 export class ProblemList<P extends Problem = Problem> implements Iterable<P> {
   errors = 0;
   warnings = 0;
+  /** notes of severity info: counted neither as errors nor as warnings */
+  infos = 0;
   /** errors that concern the whole file (its headers, its encoding) rather than a row */
   fileErrors = 0;
   private readonly byCode = new Map<ProblemCode, number>();
@@ -47,7 +49,7 @@ export class ProblemList<P extends Problem = Problem> implements Iterable<P> {
   }
 
   get size(): number {
-    return this.errors + this.warnings;
+    return this.errors + this.warnings + this.infos;
   }
 
   /** How many problems of each code, most frequent first. */
@@ -59,7 +61,8 @@ export class ProblemList<P extends Problem = Problem> implements Iterable<P> {
     if (p.severity === 'error') {
       this.errors += 1;
       if (isFileLevel(p)) this.fileErrors += 1;
-    } else this.warnings += 1;
+    } else if (p.severity === 'warning') this.warnings += 1;
+    else this.infos += 1;
     this.byCode.set(p.code, (this.byCode.get(p.code) ?? 0) + 1);
     this.held.push(p);
     if (this.held.length >= this.runSize) this.spill();
@@ -203,6 +206,10 @@ class RunReader<P> implements Source<P> {
 export function problemCounts(problems: ProblemList | readonly Problem[]): ProblemCounts {
   if (problems instanceof ProblemList) return { errors: problems.errors, warnings: problems.warnings };
   let errors = 0;
-  for (const p of problems) if (p.severity === 'error') errors += 1;
-  return { errors, warnings: problems.length - errors };
+  let warnings = 0;
+  for (const p of problems) {
+    if (p.severity === 'error') errors += 1;
+    else if (p.severity === 'warning') warnings += 1;
+  }
+  return { errors, warnings };
 }

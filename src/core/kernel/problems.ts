@@ -1,5 +1,6 @@
 /** Problems found in input data are values, collected and reported; never thrown. */
-export type Severity = 'error' | 'warning';
+/** `info` says what the import did for the user (a value it computed, how it read the file); it is never a fault. */
+export type Severity = 'error' | 'warning' | 'info';
 
 export type ProblemCode =
   // file level
@@ -12,6 +13,9 @@ export type ProblemCode =
   | 'unknown_column'
   | 'custom_field'
   | 'date_format_inferred'
+  | 'timestamps_read'
+  | 'preset_detected'
+  | 'next_invoice_rule'
   | 'stripe_dates_reformatted'
   | 'empty_file'
   // row level
@@ -38,6 +42,7 @@ export type ProblemCode =
   | 'company_variant'
   | 'next_invoice_before_start'
   | 'next_invoice_in_past'
+  | 'next_invoice_computed'
   | 'start_in_future'
   | 'price_mismatch'
   | 'name_looks_like_email'
@@ -89,6 +94,9 @@ const fileLevelCodes: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
   'unknown_column',
   'custom_field',
   'date_format_inferred',
+  'timestamps_read',
+  'preset_detected',
+  'next_invoice_rule',
   'stripe_dates_reformatted',
   'empty_file',
 ]);
