@@ -17,6 +17,8 @@ interface ReadFlags {
   dateFormat?: string;
   column?: string[];
   columns?: string;
+  preset?: string;
+  nextInvoice?: string;
 }
 
 interface ValidateFlags extends ReadFlags {
@@ -49,7 +51,19 @@ const readOptions = (command: Command) =>
       'map a column of the file: "Source=Template column", "A+B=Name" (joined), "Source=" (ignored), "Template column:=value" (every row), "Source: Oui=yes, Non=no" (values); repeatable',
       (entry: string, entries: string[] = []) => [...entries, entry],
     )
-    .option('--columns <file>', 'a saved column mapping (JSON, see the importing guide); --column entries override its entries');
+    .option('--columns <file>', 'a saved column mapping (JSON, see the importing guide); --column entries override its entries')
+    .option('--preset <name>', 'read the file as a member export of helloasso, ghost, wildapricot, civicrm, nexudus or officernd (its columns, dates and values); --column and --columns entries override it')
+    .option('--next-invoice <next-period|today>', 'for a membership without a next invoice date: next-period (the period running today counts as paid) or today (it is billed at the next invoices run)');
+
+/** --preset and --next-invoice, checked (64 for an unknown name). */
+async function exportReading(flags: ReadFlags): Promise<Pick<ReadOptions, 'preset' | 'nextInvoice'>> {
+  const { presetNamed } = await import('../core/import/presets.js');
+  const preset = flags.preset === undefined ? undefined : presetNamed(flags.preset);
+  if (flags.nextInvoice === undefined) return { preset, nextInvoice: null };
+  const rule = flags.nextInvoice.trim().toLowerCase();
+  if (rule !== 'next-period' && rule !== 'today') throw usageError(`--next-invoice: "${flags.nextInvoice}" must be next-period or today`);
+  return { preset, nextInvoice: rule };
+}
 
 /** The column mapping of --columns and --column, or undefined for a file in the template layout. */
 async function columnMapping(flags: ReadFlags): Promise<ColumnMapping | undefined> {
@@ -211,6 +225,7 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
     checkOutput(rejectsFile, '--rejects', await outputGuard(ctx.dbUrl, [settings.file, flags.map, flags.columns]));
   }
   const columns = await columnMapping(flags);
+  const reading = await exportReading(flags);
   const interactive = ctx.interactive && !flags.dryRun;
   const mapFile = flags.map ?? `${settings.file}.plans.json`;
   const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
@@ -227,6 +242,7 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
     today,
     planMap,
     columns,
+    ...reading,
     onRows: progress.onRows,
     onError: settings.onError,
     update: settings.update,
@@ -288,6 +304,7 @@ export function registerImport(program: Command, action: Action): void {
           if (source !== 'template' && source !== 'stripe') throw usageError(`--source: "${flags.source}" must be template or stripe`);
           if (source === 'stripe') {
             if (flags.columns !== undefined || (flags.column ?? []).length > 0) throw usageError('--column and --columns map a member file: Stripe exports have their own columns');
+            if (flags.preset !== undefined) throw usageError('--preset reads a member file: Stripe exports are read with --source stripe alone');
             const { validateStripeCommand } = await import('./import-stripe.js');
             return validateStripeCommand(ctx, argument, flags as ValidateFlags & StripeFlags);
           }
@@ -301,6 +318,7 @@ export function registerImport(program: Command, action: Action): void {
             checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [argument, map, flags.columns]));
           }
           const columns = await columnMapping(flags);
+          const reading = await exportReading(flags);
           const { validateFile } = await import('../core/import/run.js');
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
           const { readPlanMap } = await import('../core/import/plan-map.js');
@@ -314,7 +332,7 @@ export function registerImport(program: Command, action: Action): void {
           let input: Awaited<ReturnType<typeof stageInput>> | null = null;
           try {
             input = await stageInput(argument);
-            result = await validateFile(db.kysely, { file, path: input.path, sheet: flags.sheet, dateFormat, mode: 'import', today, planMap, columns, onRows: progress.onRows, update: Boolean(flags.update) });
+            result = await validateFile(db.kysely, { file, path: input.path, sheet: flags.sheet, dateFormat, mode: 'import', today, planMap, columns, ...reading, onRows: progress.onRows, update: Boolean(flags.update) });
             progress.stop();
             if (flags.report !== undefined) {
               const { emptyRows: _, ...report } = result;

@@ -24,6 +24,11 @@ export interface MembershipInput {
   nextInvoiceDate?: IsoDate | null;
   /** the last day of the membership, inclusive */
   endDate?: IsoDate | null;
+  /**
+   * The day of month the periods fall on; default: the day of the first recurring date. An import that computes the
+   * next invoice date from the start date keeps the start's day (a start on the 31st bills on each month's last day).
+   */
+  anchorDay?: number;
   /** default 1 */
   quantity?: number;
   prorateFirst?: boolean;
@@ -86,7 +91,7 @@ export function planMembership(
 
   const prorate = Boolean(input.prorateFirst);
   const firstRecurring = next ?? (prorate ? nextBillingDay(start, billingDay) : start);
-  const anchorDay = anchorDayOf(firstRecurring);
+  const anchorDay = input.anchorDay ?? anchorDayOf(firstRecurring);
   if (firstRecurring === start) {
     return { schedule: { next_invoice_date: start, first_recurring_date: start, anchor_day: anchorDay, covered_until: null, prorate_first: prorate ? 1 : 0 }, issues };
   }

@@ -7,6 +7,7 @@ import type { Cell, RawRow } from '../../importers/types.js';
 import type { DateConvention } from '../kernel/dates.js';
 import { columnLetter } from '../kernel/columns.js';
 import type { BoundMapping } from './column-mapping.js';
+import type { NextInvoiceRule } from './next-invoice.js';
 import { cellsWithoutHeader, type HeaderMapping, mapHeaders } from './header-mapping.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { emailKey } from '../people/refs.js';
@@ -38,6 +39,11 @@ export interface Layout {
   used: ReadonlyArray<{ position: number; column: string }>;
   /** The positions of `used`: only their cells may keep a row out. */
   imported: ReadonlySet<number>;
+  /**
+   * The dates of a row without a plan: an error (a template file), or not read (an export read through a preset,
+   * whose contacts have a sign-up date: `presets.ts`).
+   */
+  planlessDates?: 'error' | 'ignored';
 }
 
 export interface DateReading {
@@ -46,6 +52,10 @@ export interface DateReading {
   given: boolean;
   /** without --date-format, the first values proving each reading when the file holds both: no day/month date is read */
   mixed?: MixedDates | null;
+  /** the `timezone` setting: a timestamp is read as its date there */
+  timeZone?: string;
+  /** --next-invoice: how a row with a plan and no Next invoice date gets one; null: it needs one */
+  nextInvoice?: NextInvoiceRule | null;
 }
 
 /** The values of one row; null for an empty cell. */
@@ -229,7 +239,7 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
   const date = (key: (typeof dateKeys)[number]) => {
     const position = layout.index[key];
     if (position === undefined || unusable.has(position)) return null;
-    return take(key, readDate(cells[position], dates.convention, dates.given, dates.mixed), null);
+    return take(key, readDate(cells[position], dates.convention, dates.given, dates.mixed, dates.timeZone), null);
   };
 
   // address, country, language and the company's identifiers: the rules of `members add` and `companies add`
@@ -327,7 +337,19 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     const hasPlan = given('planName');
     if (hasPlan && mode === 'import') {
       for (const key of ['startDate', 'nextInvoiceDate'] as const) {
-        if (!given(key)) report(key, 'required', `a ${header(key)} is required with a plan`);
+        if (given(key) || (key === 'nextInvoiceDate' && dates.nextInvoice)) continue;
+        report(key, 'required', `a ${header(key)} is required with a plan${key === 'nextInvoiceDate' ? ' (or give --next-invoice next-period or --next-invoice today to compute it)' : ''}`);
+      }
+    } else if (!hasPlan && mode === 'import' && layout.planlessDates === 'ignored') {
+      // a contact of an export: its sign-up date is no membership's
+      values.startDate = null;
+      values.nextInvoiceDate = null;
+      values.endDate = null;
+      for (let i = problems.length - 1; i >= 0; i -= 1) {
+        const column = problems[i]!.column;
+        if (problems[i]!.code === 'invalid_date' || problems[i]!.code === 'ambiguous_date') {
+          if ((['startDate', 'nextInvoiceDate', 'endDate'] as const).some((key) => layout.index[key] !== undefined && header(key) === column)) problems.splice(i, 1);
+        }
       }
     } else if (!hasPlan && mode === 'import') {
       const dated = (['startDate', 'nextInvoiceDate'] as const).filter(given);

@@ -27,6 +27,9 @@ import { emptyIndex, type FileIndex, indexProblems, inferredConvention, scanRow 
 import { personRows } from './person-rows.js';
 import { type CheckedRow, checkRow, findCompanyVariants, planSuggester, type RowChecks, templateRow } from './validate-rows.js';
 import { bindMapping, type ColumnMapping } from './column-mapping.js';
+import { type NextInvoiceRule, nextInvoiceHeaderProblems } from './next-invoice.js';
+import { type Preset, presetAdvice, presetMapping } from './presets.js';
+import { readDate } from './values.js';
 import { countRowWidth, noRowWidths, rowWidth } from './header-mapping.js';
 import { type ImportCounts, ImportWriter, noCounts } from './write-import.js';
 
@@ -47,6 +50,10 @@ export interface ReadOptions {
   planMap?: ReadonlyMap<string, string>;
   /** how the file's columns feed the template's (--column, --columns); none: the file is in the template layout */
   columns?: ColumnMapping | undefined;
+  /** --preset: the vendor export the file is, read through its mapping under `columns` */
+  preset?: Preset | undefined;
+  /** --next-invoice: how a membership without a next invoice date gets one */
+  nextInvoice?: NextInvoiceRule | null;
   /** called every few thousand rows of each pass, and at the end of it */
   onRows?: (phase: Phase, rows: number) => void;
 }
@@ -150,8 +157,14 @@ class RowMemory {
 export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<Analysis> {
   const table = await openTable(options.file, { sheet: options.sheet, path: options.path });
   // a mapping that does not fit the file is refused (64) before any row is read
-  const columns = options.columns && options.columns.entries.length > 0 ? bindMapping(options.columns, table.headers) : null;
-  const { layout, problems: headerProblems } = buildLayout(table.headers, table.headerRow, options.mode, columns);
+  const mapping = options.preset ? presetMapping(options.preset, table.headers, options.columns) : options.columns;
+  const columns = mapping && mapping.entries.length > 0 ? bindMapping(mapping, table.headers) : null;
+  const built = buildLayout(table.headers, table.headerRow, options.mode, columns);
+  const headerProblems = built.problems;
+  // an export's contacts have a sign-up date but no plan
+  const layout: Layout = options.preset ? { ...built.layout, planlessDates: 'ignored' } : built.layout;
+  if (options.mode === 'import') nextInvoiceHeaderProblems(headerProblems, options.nextInvoice ?? null, layout.hasPlanColumns);
+  if (!options.preset && !options.columns) presetAdvice(table.headers, headerProblems);
   headerProblems.push(...cellCharacterProblems(table.headerRow, layout.headers, [], layout.imported));
   const fatal = headerProblems.some((p) => p.severity === 'error');
   const existing = await loadExisting(db);
@@ -171,7 +184,13 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
   options.onRows?.('scan', index.dataRows);
 
   const fileProblems = [...table.problems, ...headerProblems];
-  const dates: DateReading = { convention: options.dateFormat ?? null, given: Boolean(options.dateFormat) };
+  const timeZone = await getSetting(db, 'timezone');
+  const dates: DateReading = {
+    convention: options.dateFormat ?? options.preset?.dateFormat ?? null,
+    given: Boolean(options.dateFormat),
+    timeZone,
+    nextInvoice: options.mode === 'import' ? (options.nextInvoice ?? null) : null,
+  };
   if (!dates.convention) {
     dates.convention = inferredConvention(index.dates);
     const { provesDMY, provesMDY } = index.dates;
@@ -188,6 +207,18 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
         }),
       );
     }
+  }
+  const stamp = index.dates.timestamp;
+  if (stamp) {
+    const read = readDate(stamp.text, dates.convention, dates.given, dates.mixed, timeZone);
+    fileProblems.push(
+      problem({
+        code: 'timestamps_read',
+        severity: 'info',
+        value: stamp.text,
+        message: `dates with a time of day are read as their date in ${timeZone} (the timezone setting)${read.ok ? `: "${stamp.text}" (row ${stamp.row}, ${stamp.column}) is ${read.value}` : ''}; a time with Z, UTC or an offset is converted to ${timeZone} first, one without is a time in ${timeZone}`,
+      }),
+    );
   }
   if (index.dataRows === 0 && !fatal) {
     fileProblems.push(problem({ code: 'empty_file', severity: 'warning', message: `${options.file} has a header row but no data rows: nothing to import` }));

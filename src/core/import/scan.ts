@@ -4,7 +4,7 @@
  * second pass validates each row against this index, so no pass needs every row in memory.
  */
 import type { RawRow } from '../../importers/types.js';
-import { classifyDateText, parseLooseDate } from '../kernel/dates.js';
+import { classifyDateText, hasTimeOfDay, parseLooseDate } from '../kernel/dates.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { emailKey } from '../people/refs.js';
 import { type Existing, matchExisting } from './existing.js';
@@ -22,6 +22,8 @@ export interface DateInferenceState {
   provesMDY: DateEvidence | null;
   /** values both readings accept differently (04/03/2026) */
   ambiguous: number;
+  /** the first date with a time of day (2026-03-23 14:05): the file gets a note on how such dates are read */
+  timestamp: DateEvidence | null;
 }
 
 export interface FileIndex {
@@ -76,7 +78,7 @@ export function emptyIndex(): FileIndex {
     companies: new Map(),
     matches: new Map(),
     rowOfMember: new Map(),
-    dates: { provesDMY: null, provesMDY: null, ambiguous: 0 },
+    dates: { provesDMY: null, provesMDY: null, ambiguous: 0, timestamp: null },
   };
 }
 
@@ -170,8 +172,9 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
     const position = layout.index[dateKey];
     const text = position === undefined ? null : cells[position];
     if (typeof text !== 'string' || isoShape.test(text)) continue;
-    const fits = classifyDateText(text);
     const dates = index.dates;
+    if (dates.timestamp === null && hasTimeOfDay(text)) dates.timestamp = { row, column: headerOf(layout, dateKey), text: own(text) };
+    const fits = classifyDateText(text);
     if (fits.DMY && !fits.MDY) dates.provesDMY ??= { row, column: headerOf(layout, dateKey), text };
     else if (fits.MDY && !fits.DMY) dates.provesMDY ??= { row, column: headerOf(layout, dateKey), text };
     else if (fits.DMY && fits.MDY && parseLooseDate(text, null).kind === 'ambiguous') dates.ambiguous += 1;

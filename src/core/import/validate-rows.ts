@@ -12,6 +12,7 @@ import { type Problem, problem } from '../kernel/problems.js';
 import { compactName, nameMatcher } from '../kernel/suggest.js';
 import { type Existing, membersNamed } from './existing.js';
 import { type BoundMapping, mapRow } from './column-mapping.js';
+import { computedNextInvoice, type ComputedNextInvoice } from './next-invoice.js';
 import { type DateReading, extraCells, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import { type FileIndex, indexProblems, personHead } from './scan.js';
@@ -163,13 +164,19 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
     }
   }
   let schedule: MembershipSchedule | null = null;
+  // --next-invoice: a row with a plan and no next invoice date continues the schedule of its start date
+  let computed: ComputedNextInvoice | null = null;
+  if (plan !== null && values.startDate !== null && values.nextInvoiceDate === null && checks.dates.nextInvoice && checks.mode === 'import') {
+    computed = computedNextInvoice(values.startDate, plan.interval, plan.every, checks.dates.nextInvoice, today);
+  }
   if (plan !== null && values.startDate !== null) {
     const planned = planMembership(
       {
         memberId: 0,
         planId: plan.id,
         startDate: values.startDate,
-        nextInvoiceDate: values.nextInvoiceDate,
+        nextInvoiceDate: values.nextInvoiceDate ?? computed?.date ?? null,
+        anchorDay: computed?.anchorDay,
         endDate: values.endDate,
         quantity: values.quantity ?? 1,
         prorateFirst: values.prorate ?? false,
@@ -185,6 +192,18 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
       problems.push(problem({ row, column: column(at), value: values[at] === null ? null : String(values[at]), code: issue.code, severity: 'error', message: issue.message }));
     }
     schedule = planned.issues.length === 0 ? planned.schedule : null;
+  }
+  if (computed !== null && schedule !== null) {
+    const rule = `--next-invoice ${checks.dates.nextInvoice}`;
+    const why =
+      values.startDate! > today
+        ? `the membership starts on ${values.startDate}: it is billed from then`
+        : computed.date === computed.current
+          ? `the period from ${computed.current} is billed at the next \`invoices run\``
+          : `the period from ${computed.current} counts as paid`;
+    problems.push(
+      problem({ row, column: column('nextInvoiceDate'), value: computed.date, code: 'next_invoice_computed', severity: 'info', message: `next invoice date ${computed.date} (${rule}): ${why}` }),
+    );
   }
   let pastNextInvoice: Problem | null = null;
   if (plan !== null && schedule !== null && values.nextInvoiceDate !== null && values.nextInvoiceDate < today) {

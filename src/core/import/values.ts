@@ -3,7 +3,7 @@
  * Pure functions; a value that cannot be read is a `CellIssue`, which the row validator turns into a problem.
  */
 import type { Cell } from '../../importers/types.js';
-import { type DateConvention, fromExcelSerial, isIsoDate, parseLooseDate } from '../kernel/dates.js';
+import { type DateConvention, fromExcelSerial, isIsoDate, parseLooseDate, zonedTimestampToLocalDate } from '../kernel/dates.js';
 import type { ProblemCode } from '../kernel/problems.js';
 
 export type CellIssue = { code: ProblemCode; message: string; suggestion?: string | null };
@@ -52,9 +52,11 @@ export interface MixedDates {
  * A date column's value. `convention` is `--date-format` or the one inferred for the file; `given` says which,
  * for the messages. In a file whose dates prove both readings (`mixed`, without --date-format), no day/month value
  * is read: each cell read its own way would mix up days and months without a word. Spreadsheet date cells and ISO dates are always read; a bare number that is a spreadsheet
- * serial (a date column formatted as text) is refused with the date it stands for as the suggestion.
+ * serial (a date column formatted as text) is refused with the date it stands for as the suggestion. A timestamp is
+ * read as its date in `timeZone`: one that names its zone (`Z`, `UTC`, `+01:00`) is converted to it first, one that
+ * does not is a local time there (its date as written).
  */
-export function readDate(cell: Cell | undefined, convention: DateConvention | null, given: boolean, mixed: MixedDates | null = null): Read<string | null> {
+export function readDate(cell: Cell | undefined, convention: DateConvention | null, given: boolean, mixed: MixedDates | null = null, timeZone = 'UTC'): Read<string | null> {
   if (cell === null || cell === undefined) return ok(null);
   if (typeof cell !== 'string') return cell.kind === 'date' ? ok(cell.date) : ok(null);
   if (cell.length === 10 && isIsoDate(cell)) return ok(cell);
@@ -69,6 +71,10 @@ export function readDate(cell: Cell | undefined, convention: DateConvention | nu
       );
     }
     return fail('invalid_date', `"${cell}" is not a date: write it as YYYY-MM-DD`);
+  }
+  if (cell.length > 16) {
+    const zoned = zonedTimestampToLocalDate(cell, timeZone);
+    if (zoned !== null) return ok(zoned);
   }
   const read = parseLooseDate(cell, convention);
   if (mixed && convention === null && read.kind !== 'invalid' && !/^\d{4}\D/.test(cell)) {

@@ -274,6 +274,42 @@ export function utcTimestampToLocalDate(text: string, timeZone: string): IsoDate
   return utcDateTimeToLocalDate(split.date, split.time ?? { hour: 0, minute: 0, second: 0 }, timeZone);
 }
 
+// "2026-03-23T14:05:00+01:00", "2026-03-23 14:05:10 UTC", "2026-03-23T13:05:00.000Z": an instant, not a local time
+const zonedTimestamp = /^(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * The date in `timeZone` of a timestamp that names its zone: `Z`, `UTC`, `GMT` or an offset (`+01:00`, `+0100`,
+ * `-05`), after an ISO date and a time (`T` or a space between them). Null when the text has another shape, or names
+ * no real day or time.
+ */
+export function zonedTimestampToLocalDate(text: string, timeZone: string): IsoDate | null {
+  const match = zonedTimestamp.exec(text);
+  if (!match) return null;
+  const [, date, hourText, minuteText, secondText, zone] = match;
+  const parts = parseIsoDate(date!);
+  const hour = Number(hourText);
+  const minute = Number(minuteText);
+  const second = Number(secondText ?? 0);
+  if (!parts || hour > 23 || minute > 59 || second > 59) return null;
+  let offsetMinutes = 0;
+  if (/^[+-]/.test(zone!)) {
+    const digits = zone!.slice(1).replace(':', '');
+    const hours = Number(digits.slice(0, 2));
+    const minutes = Number(digits.slice(2) || 0);
+    if (hours > 23 || minutes > 59) return null;
+    offsetMinutes = (zone![0] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  }
+  const instant = new Date(0);
+  instant.setUTCFullYear(parts.year, parts.month - 1, parts.day);
+  instant.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  return dateOfInstant(instant, timeZone);
+}
+
+const timeOfDay = /\d(?:T|\s+)\d{1,2}:\d{2}/;
+
+/** Whether a date text carries a time of day ("2026-03-23 14:05", "23/03/2026 14:05", "2026-03-23T13:05:00Z"). */
+export const hasTimeOfDay = (text: string): boolean => timeOfDay.test(text);
+
 // Serial 61 is 1900-03-01; Excel counts a 1900-02-29 that never existed as serial 60.
 const EXCEL_EPOCH_DAY = toDayNumber({ year: 1899, month: 12, day: 30 });
 const EXCEL_MAX_SERIAL = 2958465; // 9999-12-31
