@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  zonedTimestampToLocalDate,
   addDays,
   addMonthsAnchored,
   canonicalTimeZone,
@@ -488,5 +489,25 @@ describe('loose dates', () => {
     [[], null, null, null],
   ])('infers the convention of %j as %s', (texts, convention, provesDMY, provesMDY) => {
     expect(inferDateConvention(texts)).toEqual({ convention, provesDMY, provesMDY });
+  });
+});
+
+describe('timestamps that name their zone', () => {
+  it.each([
+    ['2026-03-23T14:05:00+01:00', 'Europe/Paris', '2026-03-23'],
+    ['2026-03-23T23:30:00-05:00', 'Europe/Paris', '2026-03-24'],
+    ['2026-03-23 14:05:10 UTC', 'Europe/Paris', '2026-03-23'],
+    ['2026-03-23T13:05:00.000Z', 'Europe/Paris', '2026-03-23'],
+    ['2026-03-23T23:05:00.000Z', 'Europe/Paris', '2026-03-24'],
+    ['2026-06-30T22:30:00Z', 'Europe/Paris', '2026-07-01'],
+    ['2026-06-30T22:30:00Z', 'UTC', '2026-06-30'],
+    ['2026-03-23T01:00:00+0100', 'America/New_York', '2026-03-22'],
+    ['2026-03-23 00:30 GMT', 'Asia/Tokyo', '2026-03-23'],
+  ])('%s in %s is %s', (text, zone, date) => {
+    expect(zonedTimestampToLocalDate(text, zone)).toBe(date);
+  });
+
+  it.each(['2026-03-23 14:05', '23/03/2026 14:05 UTC', '2026-03-23T25:00:00Z', '2026-02-30T10:00:00Z', '2026-03-23T10:00:00+25:00'])('%s is not one', (text) => {
+    expect(zonedTimestampToLocalDate(text, 'Europe/Paris')).toBeNull();
   });
 });

@@ -83,3 +83,27 @@ describe('reading other cells', () => {
     expect(cellText({ kind: 'formula', formula: 'A1' })).toBeNull();
   });
 });
+
+describe('dates with a time of day', () => {
+  it.each([
+    ['2026-03-23 14:05', null, '2026-03-23'],
+    ['23/03/2026 14:05', 'DMY', '2026-03-23'],
+    ['2026-03-23T14:05:00', null, '2026-03-23'],
+    ['2026-03-23T14:05:00+01:00', null, '2026-03-23'],
+    ['2026-03-23 14:05:10 UTC', null, '2026-03-23'],
+    ['2026-03-23T13:05:00.000Z', null, '2026-03-23'],
+    ['2026-03-23T23:05:00.000Z', null, '2026-03-24'],
+    ['2026-03-23T23:30:00-05:00', null, '2026-03-24'],
+  ] as const)('%s is read in Europe/Paris as %s', (text, convention, date) => {
+    expect(value(readDate(text, convention, false, null, 'Europe/Paris'))).toBe(date);
+  });
+
+  it('a time with Z is the date in UTC without a timezone', () => {
+    expect(value(readDate('2026-03-23T23:05:00.000Z', null, false))).toBe('2026-03-23');
+  });
+
+  it('a time that is none is an invalid date', () => {
+    const read = readDate('2026-03-23T25:05:00Z', null, false, null, 'Europe/Paris');
+    expect(read.ok).toBe(false);
+  });
+});
