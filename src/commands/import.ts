@@ -366,7 +366,12 @@ export function registerImport(program: Command, action: Action): void {
           return failed ? 65 : 0;
         }),
       ),
-    ['memberctl validate members.xlsx', 'memberctl validate membres.csv --date-format DMY --report problems.xlsx', 'memberctl validate members.csv --json'],
+    [
+      'memberctl validate members.xlsx',
+      'memberctl validate membres.csv --date-format DMY --report problems.xlsx',
+      'memberctl validate export-helloasso.csv --preset helloasso --next-invoice next-period --map plans.json',
+      'memberctl validate members.csv --json',
+    ],
   );
 
   const importCommand = readOptions(
@@ -390,6 +395,7 @@ export function registerImport(program: Command, action: Action): void {
     'memberctl import members.xlsx --dry-run',
     'memberctl import members.csv --on-error skip --rejects rejected.csv',
     'memberctl import members.csv --update --map plans.json',
+    'memberctl import ghost-members.csv --preset ghost --next-invoice today',
     'memberctl import list',
     'memberctl import undo 20260314-093012-a1b2',
   ]);

@@ -83,7 +83,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'problem',
     fields:
-      '`{"row", "column", "value", "code", "severity", "message", "suggestion"}`: `row` and `column` are null for a file-level problem, `severity` is `error` or `warning`; problems of Stripe imports also have `file`. The codes are listed in [the importing guide](importing.md#problem-codes).',
+      '`{"row", "column", "value", "code", "severity", "message", "suggestion"}`: `row` and `column` are null for a file-level problem, `severity` is `error`, `warning` or `info` (a note, such as a next invoice date computed by `--next-invoice`: never a fault); problems of Stripe imports also have `file`. The codes are listed in [the importing guide](importing.md#problem-codes).',
   },
   {
     name: 'import',
@@ -152,7 +152,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   template: { exits: { 130: 'cancelled at the question' }, json: '`{"file", "format", "lang", "columns", "plans"}`: the headers written and the plan names of the drop-down.' },
   validate: {
     exits: {
-      64: 'a `--column` or `--columns` entry that does not fit the file: a header it lacks, a column that is no template column (each named with the closest)',
+      64: 'a `--column` or `--columns` entry that does not fit the file: a header it lacks, a column that is no template column (each named with the closest); an unknown `--preset` or `--next-invoice` value',
       65: 'an error (or a warning with `--fail-on-warnings`)',
       66: 'the file (or the `--columns` file) cannot be read',
     },
@@ -160,7 +160,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   import: {
     exits: {
-      64: 'a `--column` or `--columns` entry that does not fit the file, as for `validate`',
+      64: 'a `--column` or `--columns` entry that does not fit the file, an unknown `--preset` or `--next-invoice` value, as for `validate`',
       65: 'a row has an error or was rejected',
       66: 'the file (or the `--columns` file) cannot be read',
       130: 'cancelled at a question',
