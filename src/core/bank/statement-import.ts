@@ -344,11 +344,13 @@ async function decide(
  */
 function suggest(entry: StatementEntry, context: Context): { invoice: OpenInvoice; why: string } | null {
   const candidates = (context.byDue.get(entry.amount) ?? []).filter((inv) => inv.due === entry.amount && inv.currency === entry.currency && !context.suggested.has(inv.id) && compareDates(inv.date, entry.date) <= 0);
+  const who = entry.debtor ?? entry.label;
   const byIban = entry.debtorIban === null ? undefined : context.ibanPayers.get(entry.debtorIban);
   const fits = candidates
     .map((invoice) => {
       if (byIban && invoice.payerId !== null && byIban.has(invoice.payerId)) return { invoice, why: `same amount, from the IBAN of ${invoice.payerName}` };
-      if (entry.debtor !== null && namesResemble(entry.debtor, invoice.payerName)) return { invoice, why: `same amount, from "${entry.debtor}", like ${invoice.payerName}` };
+      // a CSV export gives no debtor: its label holds the name ("VIR SEPA M PAUL MARTIN")
+      if (who !== '' && namesResemble(who, invoice.payerName)) return { invoice, why: `same amount, from "${who.slice(0, 60)}", like ${invoice.payerName}` };
       return null;
     })
     .filter((f) => f !== null);

@@ -144,7 +144,8 @@ export async function* readCamt(file: string, path: string, encoding: TextEncodi
         break;
       case 'Ntry/Sts':
       case 'Ntry/Sts/Cd':
-        if (e) e.status = value.toUpperCase();
+        // from .06 the status is <Sts><Cd>BOOK</Cd></Sts>: the closing </Sts> then holds no text of its own
+        if (e && value !== '') e.status = value.toUpperCase();
         break;
       case 'Ntry/BookgDt/Dt':
       case 'Ntry/BookgDt/DtTm':
