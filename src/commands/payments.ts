@@ -136,6 +136,35 @@ export function registerPayments(program: Command, action: Action): void {
 
   examples(
     payments
+      .command('import')
+      .argument('<file>', 'a bank statement: CAMT.053 or CAMT.054 (XML), OFX, or a CSV or xlsx export; - for standard input')
+      .description("record a bank statement's credits as payments of the invoices they name; returned debits reopen theirs")
+      .option('--format <format>', 'camt053, camt054, ofx or csv (default: read from the content)')
+      .option('--dry-run', 'say what it would do, write nothing')
+      .option('--accept-suggested', 'apply the suggestions too: credits of the exact amount due from a payer whose name or IBAN resembles the debtor')
+      .option('--review <file>', 'write every entry and what it became to this .csv or .xlsx file')
+      .option(
+        '--column <entry>',
+        'CSV only: which column is which, "Source=Date|Label|Amount|Debit|Credit|Currency|Reference|Counterparty|Counterparty IBAN"; repeatable',
+        (entry: string, entries: string[] = []) => [...entries, entry],
+      )
+      .option('--columns <file>', 'CSV only: a saved column mapping (JSON, as for member imports); --column entries override it')
+      .action(
+        action(async (ctx, file: string, flags: import('./payments-import.js').PaymentsImportFlags) => {
+          const { paymentsImport } = await import('./payments-import.js');
+          return paymentsImport(ctx, file, flags);
+        }),
+      ),
+    [
+      'memberctl payments import releve-2026-03.xml --review revue.xlsx',
+      'memberctl payments import releve.csv --dry-run',
+      'memberctl payments import releve.csv --accept-suggested',
+      'memberctl payments import export.csv --column "Date valeur=" --column "Date compta=Date" --column "Montant net=Amount"',
+    ],
+  );
+
+  examples(
+    payments
       .command('cancel')
       .argument('<payment-id>', 'the payment id (see `memberctl payments list`)', parseWholeNumber('payment id', 1))
       .description('cancel a payment recorded by mistake or bounced; its invoice is open again if no longer fully paid')

@@ -296,6 +296,15 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'the payment shape plus `"invoiceStatus"`, `"credit"` (what the payment gave beyond the total) and `"change"` (`recorded`, or `unchanged` when --key found the payment recorded before).',
   },
   'payments list': { json: 'a list of payment shapes.' },
+  'payments import': {
+    exits: {
+      64: 'an unknown `--format`, a `--review` that is not .csv or .xlsx, a `--column` entry naming a column the file lacks',
+      65: 'a statement that cannot be read (the file and the line, row or element are named), or in another currency than the invoices: nothing is imported',
+      66: 'the statement is missing or unreadable',
+      73: 'the `--review` file cannot be written (checked before anything is imported)',
+    },
+    json: '`{"file", "format", "dryRun", "entries": [{"date", "amount", "currency", "reference", "label", "debtor", "status", "invoice", "payment", "note"}], "counts": {"matched", "suggested", "unmatched", "duplicate", "debit", "returned"}}`: `amount` is a decimal string, negative for a debit; `status` is `matched`, `suggested`, `unmatched`, `duplicate` (imported before), `debit` or `returned`; `invoice` is the invoice number paid, suggested or reopened, else null; `payment` the id of the payment recorded or cancelled, else null; `note` says why an entry was left alone or what a suggestion rests on.',
+  },
   'payments cancel': { exits: { 65: 'unknown or already cancelled payment' }, json: 'the payment shape plus `"invoiceStatus"`.' },
   'renewals run': {
     exits: { 65: 'an accepted renewal could not be billed (the rest was done)', 75: 'another job holds the lock' },

@@ -202,6 +202,7 @@ export interface Database {
   sepa_mandates: SepaMandatesTable;
   sepa_collections: SepaCollectionsTable;
   sepa_collection_items: SepaCollectionItemsTable;
+  bank_entries: BankEntriesTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -521,3 +522,39 @@ export interface SepaCollectionItemsTable {
 export type SepaMandate = Selectable<SepaMandatesTable>;
 export type SepaCollection = Selectable<SepaCollectionsTable>;
 export type SepaCollectionItem = Selectable<SepaCollectionItemsTable>;
+
+export type BankEntryStatus = 'matched' | 'suggested' | 'unmatched' | 'debit' | 'returned';
+
+/** One entry of a bank statement imported by `payments import`, recorded once under its key. */
+export interface BankEntriesTable {
+  id: Generated<number>;
+  /** the bank's reference of the entry, else a hash of account, date, amount and label */
+  entry_key: string;
+  /** the statement's account (an IBAN, or the account number of an OFX file) */
+  account: string | null;
+  date: DateColumn;
+  /** minor units of `currency`, positive */
+  amount: number;
+  currency: string;
+  direction: 'credit' | 'debit';
+  reference: string | null;
+  end_to_end_id: string | null;
+  label: string;
+  debtor: string | null;
+  debtor_iban: string | null;
+  /** `suggested` and `unmatched` are pending: a later import of the statement may still apply them */
+  status: BankEntryStatus;
+  /** the invoice paid (matched), proposed (suggested) or reopened (returned) */
+  invoice_id: number | null;
+  /** the payment recorded (matched) or cancelled (returned) */
+  payment_id: number | null;
+  return_reason: string | null;
+  /** why it was left alone, for the review */
+  note: string | null;
+  file: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type BankEntry = Selectable<BankEntriesTable>;
+export type NewBankEntry = Insertable<BankEntriesTable>;

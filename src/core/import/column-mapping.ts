@@ -162,13 +162,13 @@ export interface ValueMap {
 }
 
 /** A mapping bound to one file's headers (`bindMapping`): positions rather than names. */
-export interface BoundMapping {
+export interface BoundMapping<K extends string = MemberColumnKey> {
   /** the file's headers, then one for each added column (a join as "Prénom+Nom", a constant as its template column) */
   headers: readonly string[];
   /** how many of `headers` are the file's */
   fileColumns: number;
   /** position -> the template column it feeds, for renamed columns, joins and constants */
-  assigned: ReadonlyMap<number, MemberColumnKey>;
+  assigned: ReadonlyMap<number, K>;
   /** positions left out: ignored columns and the parts of a join */
   ignored: ReadonlySet<number>;
   /** position -> its value map */
@@ -183,7 +183,12 @@ export interface BoundMapping {
  * naming the entry for a header the file lacks (with the closest one), a template column that does not exist
  * (with the closest one), a header used twice, or a template column fed twice.
  */
-export function bindMapping(mapping: ColumnMapping, headers: readonly string[], columns: readonly TemplateColumn[] = templateColumns): BoundMapping {
+export function bindMapping<K extends string = MemberColumnKey>(
+  mapping: ColumnMapping,
+  headers: readonly string[],
+  // another file's columns (a bank statement's) may be given instead of the member template's
+  columns: readonly TemplateColumn<K>[] = templateColumns as unknown as readonly TemplateColumn<K>[],
+): BoundMapping<K> {
   const positions = new Map<string, number[]>();
   headers.forEach((header, position) => {
     if (header.trim() === '') return;
@@ -200,14 +205,14 @@ export function bindMapping(mapping: ColumnMapping, headers: readonly string[], 
     if (found.length > 1) throw usageError(`${origin}: the file has ${found.length} columns "${source}"; rename one of them in the file`);
     return found[0]!;
   };
-  const templateColumn = (target: string, origin: string): TemplateColumn => {
+  const templateColumn = (target: string, origin: string): TemplateColumn<K> => {
     const column = templateColumnNamed(target, columns);
     if (column) return column;
     const near = closest(target, columns.flatMap(knownHeaders)) ?? rankByCloseness(target, columns.map((c) => c.header), 1, { maxDistance: Number.POSITIVE_INFINITY })[0];
     throw usageError(`${origin}: "${target}" is not a template column${near ? ` (the closest is "${near}")` : ''}`, 'the template columns are listed in docs/importing.md; a column that is no template column is imported as a custom field when it is not mapped');
   };
 
-  const assigned = new Map<number, MemberColumnKey>();
+  const assigned = new Map<number, K>();
   const ignored = new Set<number>();
   const values = new Map<number, ValueMap>();
   const added: AddedColumn[] = [];
@@ -216,19 +221,19 @@ export function bindMapping(mapping: ColumnMapping, headers: readonly string[], 
   /** position -> the entry that uses it (renamed, ignored or joined) */
   const usedBy = new Map<number, ColumnEntry>();
   /** template column -> the entry that feeds it */
-  const fedBy = new Map<MemberColumnKey, ColumnEntry>();
+  const fedBy = new Map<K, ColumnEntry>();
 
   const use = (position: number, entry: ColumnEntry) => {
     const earlier = usedBy.get(position);
     if (earlier) throw usageError(`${entry.origin}: the column "${headers[position]!.trim()}" is already mapped by ${earlier.origin}; keep one`);
     usedBy.set(position, entry);
   };
-  const feed = (column: TemplateColumn, entry: ColumnEntry) => {
+  const feed = (column: TemplateColumn<K>, entry: ColumnEntry) => {
     const earlier = fedBy.get(column.key);
     if (earlier) throw usageError(`${entry.origin}: ${column.header} is already fed by ${earlier.origin}; keep one`);
     fedBy.set(column.key, entry);
   };
-  const addColumn = (header: string, key: MemberColumnKey, column: (position: number) => AddedColumn) => {
+  const addColumn = (header: string, key: K, column: (position: number) => AddedColumn) => {
     const position = headers.length + extraHeaders.length;
     extraHeaders.push(header);
     assigned.set(position, key);
@@ -304,7 +309,7 @@ function mappedValue({ targets, seen }: ValueMap, cell: string): string | null {
 }
 
 /** The row as the template reads it: value maps applied, then the joined and constant columns after the file's. */
-export function mapRow(mapping: BoundMapping, raw: RawRow): RawRow {
+export function mapRow<K extends string>(mapping: BoundMapping<K>, raw: RawRow): RawRow {
   const { fileColumns } = mapping;
   const cells: Cell[] = raw.cells.length > fileColumns ? raw.cells.slice(0, fileColumns) : raw.cells.slice();
   while (cells.length < fileColumns) cells.push(null);

@@ -1,0 +1,63 @@
+// `npm run bench -- bank`: `payments import` of a CAMT.053 of 50k credits, each naming its invoice in its own way
+// (`INV-2026-00012`, `inv 2026 12`, `FACT INV2026-00012`), against 50k open invoices; then the same statement again.
+// Targets: the import at most 20 s and 400 MB peak RSS; the rerun at most 0.2x the import.
+// SQLite always; PostgreSQL too when MEMBERCTL_BENCH_PG names an empty database. Entries: MEMBERCTL_BENCH_BANK.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fmt, mark, measureCliOk, measureDialects, writeCsvLines } from './lib.mjs';
+
+const count = Number(process.env.MEMBERCTL_BENCH_BANK ?? 50_000);
+const asOf = '2026-01-01';
+
+function writeCsv(file) {
+  writeCsvLines(file, 'Name,Email,Plan name,Start date,Next invoice date', count, (i) => `Member ${i},member${i}@example.org,Desk,2025-12-01,${asOf}`);
+  // the statement, beside the members
+  const camt = path.join(path.dirname(file), 'statement.xml');
+  const fd = fs.openSync(camt, 'w');
+  fs.writeSync(
+    fd,
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>B</MsgId><CreDtTm>2026-01-31T08:00:00</CreDtTm></GrpHdr><Stmt><Id>1</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy></Acct>\n',
+  );
+  let chunk = '';
+  for (let i = 1; i <= count; i += 1) {
+    const n = String(i).padStart(5, '0');
+    const text = i % 3 === 0 ? `INV-2026-${n}` : i % 3 === 1 ? `inv 2026 ${i}` : `FACT INV2026-${n}`;
+    chunk += `<Ntry><Amt Ccy="EUR">49.90</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-01-${String(2 + (i % 27)).padStart(2, '0')}</Dt></BookgDt><AcctSvcrRef>B${i}</AcctSvcrRef><NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RltdPties><Dbtr><Pty><Nm>MEMBER ${i}</Nm></Pty></Dbtr></RltdPties><RmtInf><Ustrd>${text}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`;
+    if (chunk.length > 1 << 20) {
+      fs.writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  fs.writeSync(fd, `${chunk}</Stmt></BkToCstmrStmt></Document>\n`);
+  fs.closeSync(fd);
+}
+
+async function measureDialect(dialect, db, csv) {
+  const statement = path.join(path.dirname(csv), 'statement.xml');
+  await measureCliOk(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90'], 'plans add');
+  await measureCliOk(['--db', db, '--today', '2025-12-15', 'import', csv, '--yes'], 'import');
+  await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
+  const imported = await measureCliOk(['--db', db, '--json', '--today', '2026-02-01', 'payments', 'import', statement], 'payments import');
+  const counts = JSON.parse(imported.stdout).counts;
+  const rerun = await measureCliOk(['--db', db, '--json', '--today', '2026-02-01', 'payments', 'import', statement], 'the rerun');
+  const again = JSON.parse(rerun.stdout).counts;
+  const seconds = imported.ms / 1000;
+  const ratio = rerun.ms / imported.ms;
+  const ok = counts.matched === count && again.duplicate === count && seconds <= 20 && imported.peakRssMb <= 400 && ratio <= 0.2;
+  return {
+    ok,
+    lines: [
+      `${dialect}: ${count} credits against ${count} open invoices: ${counts.matched} matched (expected ${count})`,
+      `  import: ${fmt(seconds)} s (${Math.round(count / seconds)} entries/s) (target <= 20 s) ${mark(seconds <= 20)}, peak RSS ${fmt(imported.peakRssMb, 0)} MB (target <= 400) ${mark(imported.peakRssMb <= 400)}`,
+      `  rerun:  ${fmt(rerun.ms / 1000)} s, ${fmt(ratio, 3)}x the import (target <= 0.2x) ${mark(ratio <= 0.2)}, peak RSS ${fmt(rerun.peakRssMb, 0)} MB, all ${again.duplicate} duplicate`,
+    ],
+  };
+}
+
+export const bank = {
+  name: 'bank',
+  description: `payments import of a CAMT.053 of ${count} credits against ${count} open invoices (targets: <= 20 s, <= 400 MB; rerun <= 0.2x)`,
+  async run() {
+    return measureDialects(writeCsv, measureDialect);
+  },
+};
