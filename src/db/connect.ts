@@ -180,24 +180,51 @@ function rowBuilder(names: readonly string[]): (values: unknown[]) => Record<str
  * its last value, as with better-sqlite3's own objects.
  */
 function withRowsBuiltInJs(database: BetterSqlite3.Database): SqliteDatabase {
+  // kysely prepares every query it runs: statements are kept by their SQL, the most recently used ones, since a run
+  // that records thousands of payments or invoices runs the same few dozen queries thousands of times
+  const prepared = new Map<string, { statement: BetterSqlite3.Statement; wrapped: SqliteStatement }>();
+  const wrap = (statement: BetterSqlite3.Statement): SqliteStatement => {
+    if (!statement.reader) return statement;
+    const toObject = rowBuilder(statement.columns().map((column) => column.name));
+    const raw = statement.raw(true);
+    return {
+      reader: true,
+      all: (parameters) => (raw.all(parameters) as unknown[][]).map(toObject),
+      run: (parameters) => raw.run(parameters),
+      *iterate(parameters) {
+        for (const values of raw.iterate(parameters) as IterableIterator<unknown[]>) yield toObject(values);
+      },
+    };
+  };
   return {
     close: () => database.close(),
     prepare(sql: string): SqliteStatement {
+      // a schema change can change what `SELECT *` returns: nothing prepared before it is kept
+      if (schemaChange.test(sql)) {
+        prepared.clear();
+        return wrap(database.prepare(sql));
+      }
+      const kept = prepared.get(sql);
+      // a statement still iterating its rows cannot run again: that query gets one of its own
+      if (kept && !kept.statement.busy) {
+        prepared.delete(sql);
+        prepared.set(sql, kept);
+        return kept.wrapped;
+      }
       const statement = database.prepare(sql);
-      if (!statement.reader) return statement;
-      const toObject = rowBuilder(statement.columns().map((column) => column.name));
-      const raw = statement.raw(true);
-      return {
-        reader: true,
-        all: (parameters) => (raw.all(parameters) as unknown[][]).map(toObject),
-        run: (parameters) => raw.run(parameters),
-        *iterate(parameters) {
-          for (const values of raw.iterate(parameters) as IterableIterator<unknown[]>) yield toObject(values);
-        },
-      };
+      const entry = { statement, wrapped: wrap(statement) };
+      if (!kept) {
+        prepared.set(sql, entry);
+        if (prepared.size > preparedKept) prepared.delete(prepared.keys().next().value!);
+      }
+      return entry.wrapped;
     },
   };
 }
+
+/** How many prepared statements a SQLite connection keeps. */
+const preparedKept = 256;
+const schemaChange = /^\s*(create|alter|drop)\b/i;
 
 async function openPostgres(url: string): Promise<Db> {
   const { default: pg } = await import('pg');

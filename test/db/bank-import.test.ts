@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importStatement, type StatementImportOptions } from '../../src/core/bank/statement-import.js';
+import { setSetting } from '../../src/core/kernel/settings.js';
 import { addMember } from '../../src/core/people/members.js';
 import type { Db } from '../../src/db/connect.js';
 import { UserError } from '../../src/errors.js';
@@ -100,6 +101,49 @@ describe.each(dialects)('bank statements on %s', (dialect) => {
     expect((await invoice('INV-2026-00003')).status).toBe('paid');
     const fourth = await run(file, { acceptSuggested: true });
     expect(fourth.counts.duplicate).toBe(7);
+  });
+
+  it('payments written a batch at a time: one invoice paid in two entries, the receipt for the one that pays it, an audit entry each', async () => {
+    db = await freshDb(dialect);
+    await invoices(db);
+    await setSetting(db.kysely, 'mail-receipts', 'on', at);
+    const dir = tempDir();
+    const file = write(
+      dir,
+      'two.xml',
+      camt([
+        { date: '2026-01-05', amount: '60.00', reference: 'S1', remittance: 'INV-2026-00001 acompte', debtor: 'DUPONT JEAN' },
+        { date: '2026-01-06', amount: '100.00', reference: 'S2', remittance: 'INV-2026-00002', debtor: 'Marie Curie' },
+        { date: '2026-01-07', amount: '50.00', reference: 'S3', remittance: 'INV-2026-00001 solde', debtor: 'DUPONT JEAN' },
+        { date: '2026-01-08', amount: '10.00', reference: 'S4', remittance: 'INV-2026-00001 encore', debtor: 'DUPONT JEAN' },
+      ]),
+    );
+    const result = await run(file);
+    expect(statuses(result)).toEqual([
+      ['matched', 'INV-2026-00001'],
+      ['matched', 'INV-2026-00002'],
+      ['matched', 'INV-2026-00001'],
+      ['unmatched', null],
+    ]);
+    expect(result.entries[2]!.note).toBe('10.00 EUR beyond the total is credit for Jean Dupont');
+    expect(result.entries[3]!.note).toBe('INV-2026-00001 is paid already');
+    expect(await creditOf('INV-2026-00001')).toBe(1000);
+    const payments = await db.kysely.selectFrom('payments').select(['id', 'amount', 'reference']).orderBy('id').execute();
+    expect(payments.map((p) => [p.amount, p.reference])).toEqual([
+      [6000, 'S1'],
+      [10_000, 'S2'],
+      [5000, 'S3'],
+    ]);
+    expect(result.entries.slice(0, 3).map((e) => e.payment)).toEqual(payments.map((p) => p.id));
+    const receipts = await db.kysely.selectFrom('mail_messages as m').innerJoin('invoices as i', 'i.id', 'm.subject_id').select(['i.number', 'm.stage']).where('m.kind', '=', 'receipt').orderBy('i.number').execute();
+    expect(receipts).toEqual([
+      { number: 'INV-2026-00001', stage: `payment-${payments[2]!.id}` },
+      { number: 'INV-2026-00002', stage: `payment-${payments[1]!.id}` },
+    ]);
+    const audited = await db.kysely.selectFrom('audit_log').select('entity_id').where('entity', '=', 'payments').where('action', '=', 'insert').orderBy('id').execute();
+    expect(audited.map((a) => Number(a.entity_id))).toEqual(payments.map((p) => p.id));
+    expect((await invoice('INV-2026-00001')).status).toBe('paid');
+    expect((await invoice('INV-2026-00002')).status).toBe('paid');
   });
 
   it('an overlapping second statement records only its new entries; a dry run writes nothing', async () => {

@@ -6,7 +6,7 @@
  * suggestion, applied only when accepted; a returned direct debit cancels the payment it returns.
  */
 import { type Db, type Queryable, retryingUniqueRace } from '../../db/connect.js';
-import type { BankEntry, BankEntryStatus, NewBankEntry } from '../../db/types.js';
+import type { BankEntry, BankEntryStatus, NewBankEntry, Payment } from '../../db/types.js';
 import { dataError, UserError } from '../../errors.js';
 import type { Statement, StatementEntry } from '../../importers/bank/statement.js';
 import { cancelPayment, recordPayment } from '../billing/payments.js';
@@ -15,6 +15,7 @@ import { compareDates, type IsoDate } from '../kernel/dates.js';
 import { formatAmount } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
 import { closeCollectionItem } from '../sepa/collect.js';
+import { type OpenInvoice, type PaymentToRecord, recordedTransfers, recordTransfers, repeatedTransfer } from './payments-in-bulk.js';
 import { entryKey, invoiceNumberFinder, namesResemble, numberPrefix } from './rules.js';
 
 export type EntryStatus = BankEntryStatus | 'duplicate';
@@ -52,18 +53,6 @@ export interface StatementImportResult {
   dryRun: boolean;
   entries: ImportedEntry[];
   counts: Record<EntryStatus, number>;
-}
-
-interface OpenInvoice {
-  id: number;
-  number: string;
-  date: string;
-  total: number;
-  currency: string;
-  payerId: number | null;
-  payerName: string;
-  status: 'open' | 'paid' | 'void';
-  due: number;
 }
 
 /** Entries read, looked up and written together. */
@@ -202,8 +191,13 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
   const closed = new Map<string, { number: string; status: string }>();
   for (const row of await chunked(others, 500, (chunk) => trx.selectFrom('invoices').select(['number', 'status']).where('number', 'in', chunk).execute())) closed.set(row.number, row);
 
+  const namedOpen = named.flat().flatMap((n) => {
+    const invoice = context.byNumber.get(n);
+    return invoice ? [invoice.id] : [];
+  });
+  const payments = new BatchPayments(trx, context, options.source, await recordedTransfers(trx, namedOpen));
   const out: ImportedEntry[] = [];
-  const inserts: NewBankEntry[] = [];
+  const fresh: Array<{ done: ImportedEntry; outcome: Outcome; entry: StatementEntry; key: string }> = [];
   const seenKeys = new Set<string>();
   for (let i = 0; i < batch.length; i += 1) {
     const entry = batch[i]!;
@@ -229,7 +223,7 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
       if (before?.status === 'suggested' && before.invoice_id !== null && accepted(options, key)) {
         const invoice = context.byId.get(before.invoice_id);
         if (invoice && invoice.due === before.amount) {
-          const paid = await pay(trx, entry, invoice, context, options);
+          const paid = await pay(trx, entry, invoice, context, options, payments, false);
           if (paid.status === 'matched') {
             await trx.updateTable('bank_entries').set({ status: 'matched', payment_id: paid.payment, note: null, updated_at: options.source.at }).where('id', '=', before.id).execute();
             out.push({ ...base, ...paid, invoice: invoice.number });
@@ -249,9 +243,17 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
       continue;
     }
     seenKeys.add(key);
-    const outcome = await decide(trx, entry, named[i]!, closed, context, options);
+    const outcome = await decide(trx, entry, named[i]!, closed, context, options, payments);
     const done = { ...base, ...outcome };
     out.push(done);
+    fresh.push({ done, outcome, entry, key });
+  }
+  await payments.flush();
+  const inserts: NewBankEntry[] = [];
+  for (const { done, outcome, entry, key } of fresh) {
+    // the payments written since: their ids and notes
+    done.payment = outcome.payment;
+    done.note = outcome.note;
     inserts.push({
       entry_key: key,
       account: entry.account,
@@ -278,6 +280,42 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
   return out;
 }
 
+/**
+ * The payments of a batch's credits that name their invoice, written together (payments-in-bulk.ts) before anything
+ * that reads the payments back: a SEPA settlement, a suggestion, a return, and the batch's bank entries.
+ */
+class BatchPayments {
+  private pending: Array<{ payment: PaymentToRecord; entry: StatementEntry; outcome: Outcome }> = [];
+  constructor(
+    private readonly trx: Queryable,
+    private readonly context: Context,
+    private readonly source: AuditSource,
+    /** the transfers recorded on the invoices the batch names */
+    readonly recorded: ReadonlyMap<string, Payment>,
+  ) {}
+
+  add(payment: PaymentToRecord, entry: StatementEntry, outcome: Outcome): void {
+    this.pending.push({ payment, entry, outcome });
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const pending = this.pending;
+    this.pending = [];
+    await recordTransfers(
+      this.trx,
+      pending.map((p) => p.payment),
+      this.source,
+    );
+    for (const { payment, entry, outcome } of pending) {
+      const { id, creditChange } = payment.recorded!;
+      outcome.payment = id;
+      if (creditChange > 0) outcome.note = `${formatAmount(creditChange, entry.currency)} ${entry.currency} beyond the total is credit for ${payment.invoice.payerName}`;
+      if (entry.endToEndId !== null) this.context.paidByEndToEnd.set(entry.endToEndId, { paymentId: id, invoice: payment.invoice.number });
+    }
+  }
+}
+
 const accepted = (options: StatementImportOptions, key: string) =>
   options.acceptSuggested === true || (options.acceptSuggested !== false && options.acceptSuggested.has(key));
 
@@ -290,9 +328,13 @@ async function decide(
   closed: ReadonlyMap<string, { number: string; status: string }>,
   context: Context,
   options: StatementImportOptions,
+  payments: BatchPayments,
 ): Promise<Outcome> {
   if (entry.direction === 'debit') {
-    if (entry.returnReason !== null || entry.reversal) return returned(trx, entry, numbers, context, options);
+    if (entry.returnReason !== null || entry.reversal) {
+      await payments.flush();
+      return returned(trx, entry, numbers, context, options);
+    }
     return { status: 'debit', invoice: null, payment: null, note: null };
   }
   if (entry.amount === 0) return { status: 'unmatched', invoice: null, payment: null, note: 'an entry of 0' };
@@ -307,7 +349,7 @@ async function decide(
       .executeTakeFirst();
     const invoice = item ? context.byNumber.get(item.number) : undefined;
     if (item && invoice) {
-      const paid = await pay(trx, entry, invoice, context, options);
+      const paid = await pay(trx, entry, invoice, context, options, payments, false);
       if (paid.status === 'matched') await closeCollectionItem(trx, item.id, { status: 'settled', date: entry.date }, options.source);
       return paid;
     }
@@ -324,14 +366,14 @@ async function decide(
       notes.push(`${number} is paid already`);
       continue;
     }
-    return pay(trx, entry, invoice, context, options);
+    return pay(trx, entry, invoice, context, options, payments, true);
   }
   if (notes.length > 0) return { status: 'unmatched', invoice: null, payment: null, note: notes.join('; ') };
   const suggestion = suggest(entry, context);
   if (suggestion === null) return { status: 'unmatched', invoice: null, payment: null, note: null };
   const key = entryKey(entry);
   if (accepted(options, key)) {
-    const paid = await pay(trx, entry, suggestion.invoice, context, options);
+    const paid = await pay(trx, entry, suggestion.invoice, context, options, payments, false);
     return paid.status === 'matched' ? { ...paid, note: `suggested: ${suggestion.why}, accepted` } : paid;
   }
   context.suggested.add(suggestion.invoice.id);
@@ -361,12 +403,33 @@ function suggest(entry: StatementEntry, context: Context): { invoice: OpenInvoic
   return fits.sort((a, b) => compareDates(a.invoice.date, b.invoice.date) || a.invoice.id - b.invoice.id)[0]!;
 }
 
-/** Records the credit as a payment of the invoice: what is due, the rest becoming the payer's credit. */
-async function pay(trx: Queryable, entry: StatementEntry, invoice: OpenInvoice, context: Context, options: StatementImportOptions): Promise<Outcome> {
+/**
+ * Records the credit as a payment of the invoice: what is due, the rest becoming the payer's credit. `later`: with
+ * the batch's other such payments (its id comes with `payments.flush()`); otherwise at once, after those.
+ */
+async function pay(
+  trx: Queryable,
+  entry: StatementEntry,
+  invoice: OpenInvoice,
+  context: Context,
+  options: StatementImportOptions,
+  payments: BatchPayments,
+  later: boolean,
+): Promise<Outcome> {
   const left = (note: string): Outcome => ({ status: 'unmatched', invoice: null, payment: null, note: `${invoice.number}: ${note}` });
   if (invoice.currency !== entry.currency) return left(`it is in ${invoice.currency}, the entry in ${entry.currency}`);
   if (compareDates(entry.date, options.asOf) > 0) return left(`the entry is dated ${entry.date}, after today (${options.asOf})`);
   if (compareDates(entry.date, invoice.date) < 0) return left(`the entry (${entry.date}) is dated before the invoice (${invoice.date})`);
+  if (later && invoice.status === 'open' && invoice.due > 0) {
+    const payment: PaymentToRecord = { invoice, amount: entry.amount, date: entry.date, reference: bankReference(entry), recorded: null };
+    const repeated = repeatedTransfer(payments.recorded, payment);
+    if (repeated) return left(`this repeats payment #${repeated.id} of ${formatAmount(repeated.amount, repeated.currency)} ${repeated.currency} on ${repeated.date} by transfer${repeated.reference ? ` (${repeated.reference})` : ''}`);
+    invoice.due -= entry.amount;
+    const outcome: Outcome = { status: 'matched', invoice: invoice.number, invoiceId: invoice.id, payment: null, note: null };
+    payments.add(payment, entry, outcome);
+    return outcome;
+  }
+  await payments.flush();
   try {
     const recorded = await recordPayment(
       trx,

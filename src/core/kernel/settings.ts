@@ -158,12 +158,23 @@ function assertKey(key: string): asserts key is SettingKey {
 }
 
 /** Parses a setting's text; a bad value is a usage error (64) naming the allowed range. */
+/** Parsed setting values by key and text: jobs read the settings for each invoice or payment they record. */
+const parsed = new Map<string, unknown>();
+
 export function parseSetting<K extends SettingKey>(key: K, text: string): SettingValue<K> {
+  const cacheKey = `${key}\u0000${text}`;
+  if (parsed.has(cacheKey)) {
+    const value = parsed.get(cacheKey);
+    // a list (reminder days) is the caller's to change
+    return (Array.isArray(value) ? [...value] : value) as SettingValue<K>;
+  }
   const result = settingDefinitions[key].schema.safeParse(text);
   if (!result.success) {
     const expected = result.error.issues[0]?.message ?? 'a valid value';
     throw usageError(`setting ${key}: "${text}" is not allowed; expected ${expected}`);
   }
+  if (parsed.size >= 1000) parsed.clear();
+  parsed.set(cacheKey, result.data);
   return result.data as SettingValue<K>;
 }
 
