@@ -20,4 +20,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0013_mail_recipients', () => import('./0013_mail_recipients.js')],
   ['0014_sepa_mandates', () => import('./0014_sepa_mandates.js')],
   ['0015_payment_keys', () => import('./0015_payment_keys.js')],
+  ['0017_credit_payments', () => import('./0017_credit_payments.js')],
 ];
