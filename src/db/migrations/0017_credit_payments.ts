@@ -33,11 +33,30 @@ async function replaceMethodCheck(db: Kysely<any>, from: string, to: string): Pr
 
 /**
  * SQLite cannot change a CHECK constraint: the table is rebuilt from its own definition with the new list, keeping
- * every row and id, every index and the autoincrement counter. The migration runs in a transaction, where foreign
- * keys cannot be switched off; they are deferred instead: dropping the table leaves the ledger's rows that name a
- * payment orphaned for a moment, and putting the same rows back under the same ids settles them before commit.
+ * every row and id, every index and the autoincrement counter, in one transaction of its own (kysely runs SQLite
+ * migrations outside a transaction). Foreign keys are off meanwhile, as SQLite's procedure for changing a table asks
+ * (the ledger's rows naming a payment would otherwise be orphaned for a moment); were the migration ever run inside
+ * a transaction, where they cannot be switched off, they are deferred instead, and putting the same rows back under
+ * the same ids settles them before commit. Every foreign key is checked before the change is committed.
  */
 async function rebuildSqlitePayments(db: Kysely<any>, from: string, to: string): Promise<void> {
+  const enforced = Number((await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys ?? 0) === 1;
+  if (enforced) await sql`pragma foreign_keys = off`.execute(db);
+  await sql`savepoint payments_rebuild`.execute(db);
+  try {
+    await sql`pragma defer_foreign_keys = on`.execute(db);
+    await copyWithConstraint(db, from, to);
+    await sql`release payments_rebuild`.execute(db);
+  } catch (error) {
+    await sql`rollback to payments_rebuild`.execute(db);
+    await sql`release payments_rebuild`.execute(db);
+    throw error;
+  } finally {
+    if (enforced) await sql`pragma foreign_keys = on`.execute(db);
+  }
+}
+
+async function copyWithConstraint(db: Kysely<any>, from: string, to: string): Promise<void> {
   const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'payments'`.execute(db);
   const definition = table.rows[0]?.sql;
   if (definition === undefined || !definition.includes(from)) throw new Error(`payments: the method constraint is not ${from}`);
@@ -46,7 +65,6 @@ async function rebuildSqlitePayments(db: Kysely<any>, from: string, to: string):
   const count = async (name: string) => Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(name)}`.execute(db)).rows[0]!.n);
   const rows = await count('payments');
 
-  await sql`pragma defer_foreign_keys = on`.execute(db);
   await sql`create temp table payments_rebuild as select * from payments`.execute(db);
   await sql`drop table payments`.execute(db);
   await sql.raw(definition.replace(from, to)).execute(db);
