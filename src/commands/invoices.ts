@@ -161,7 +161,8 @@ export function invoiceRunSummary(result: InvoiceRunResult): string | null {
   if (result.count === 0) return null;
   const numbers = result.invoices.map((i) => i.number).filter((n): n is string => n !== null);
   const range = numbers.length === 0 ? '' : numbers.length === 1 ? ` (${numbers[0]})` : ` (${numbers[0]} to ${numbers.at(-1)})`;
-  return `${plural(result.count, 'invoice')} issued${range}: ${totalsText(result.totals)}`;
+  const credit = Object.keys(result.creditApplied).length > 0 ? `, of which credit paid ${totalsText(result.creditApplied)}` : '';
+  return `${plural(result.count, 'invoice')} issued${range}: ${totalsText(result.totals)}${credit}`;
 }
 
 /** stdout: the invoices issued (nothing when nothing was due); stderr: the problems and, unless `summary` is false, the summary. */
@@ -171,7 +172,10 @@ export function reportInvoiceRun(ctx: Context, result: InvoiceRunResult, summary
   if (summary) {
     const issued = invoiceRunSummary(result);
     if (issued === null) ctx.out.info(`Nothing due as of ${result.asOf}.`);
-    else if (result.dryRun) ctx.out.info(`Dry run: ${plural(result.count, 'invoice')} would be issued as of ${result.asOf} (${totalsText(result.totals)}); nothing was written.`);
+    else if (result.dryRun) {
+      const credit = Object.keys(result.creditApplied).length > 0 ? `, of which credit would pay ${totalsText(result.creditApplied)}` : '';
+      ctx.out.info(`Dry run: ${plural(result.count, 'invoice')} would be issued as of ${result.asOf} (${totalsText(result.totals)}${credit}); nothing was written.`);
+    }
     else ctx.out.info(`As of ${result.asOf}: ${issued}.`);
   }
   if (result.problems.length > 0) ctx.out.warn(`${plural(result.problems.length, 'membership')} could not be billed; the rest was billed (exit 65).`);

@@ -44,6 +44,7 @@ export function registerPayments(program: Command, action: Action): void {
       .action(
         action(async (ctx, number: string, flags: RecordFlags) => {
           const method = flags.method.trim().toLowerCase();
+          if (method === 'credit') throw usageError('--method credit: a payment from credit is made by `memberctl credits apply MEMBER --invoice NUMBER`', `record money received with ${methods.join(', ')}`);
           if (!methods.includes(method)) throw usageError(`--method: "${flags.method}" is not a method; use ${methods.join(', ')}`);
           const key = flags.key?.trim();
           if (key === '') throw usageError('--key needs some text', 'e.g. the bank entry\'s reference, or any text unique to this payment');

@@ -58,7 +58,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'payment',
     fields:
-      '`{"id", "invoice", "payer": {"id", "name"}, "date", "amount", "currency", "method", "reference", "status", "cancelReason"}`.',
+      '`{"id", "invoice", "payer": {"id", "name"}, "date", "amount", "currency", "method", "reference", "status", "cancelReason"}`: `method` is `card`, `cash`, `transfer`, `check`, `other`, or `credit` for a payment made of the payer\'s credit (`invoices run`, `credits apply`).',
   },
   {
     name: 'mandate',
@@ -102,7 +102,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'invoices run',
     fields:
-      '`{"asOf", "dryRun", "count", "invoices", "totals", "problems"}`: `invoices` are invoice shapes, `totals` the sum of their totals per currency.',
+      '`{"asOf", "dryRun", "count", "invoices", "totals", "creditApplied", "problems"}`: `invoices` are invoice shapes, `totals` the sum of their totals per currency, `creditApplied` what the payers\' money credit paid of them per currency (`{}` when nothing; in a dry run, what it would pay).',
   },
   {
     name: 'renewals run',
@@ -290,7 +290,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'payments record': {
     exits: {
-      64: 'malformed or ambiguous amount, unknown method, date after today, empty --key',
+      64: 'malformed or ambiguous amount, unknown method (`credit` included: see `credits apply`), date after today, empty --key',
       65: 'void or unknown invoice, date before the invoice, a repeat of a payment (without --again), an invoice paid already (without --overpay), a --key given to a payment with other values',
     },
     json: 'the payment shape plus `"invoiceStatus"`, `"credit"` (what the payment gave beyond the total) and `"change"` (`recorded`, or `unchanged` when --key found the payment recorded before).',
@@ -318,7 +318,15 @@ export const commandFacts: Record<string, CommandFacts> = {
   'renewals refuse': { exits: { 65: 'unknown or already decided renewal' }, json: 'the renewal shape.' },
   'credits show': {
     exits: { 65: 'unknown ref' },
-    json: '`{"member", "credits": {"balance", "currency", "frozen", "grants"}, "passes": {"balance", "frozen", "grants"}, "otherCredits", "ledger"}`: each grant is `{"grantedOn", "granted", "remaining", "frozen", "expiresOn"}`, `remaining` being what can be spent now; `otherCredits` lists `{"currency", "balance"}`; each ledger entry is `{"date", "kind", "unit", "amount", "currency", "description"}`.',
+    json: '`{"member", "money": {"balance", "currency"}, "credits": {"balance", "currency", "frozen", "grants"}, "passes": {"balance", "frozen", "grants"}, "otherMoney", "otherCredits", "ledger"}`: `money` is the account\'s money credit (overpayments, what was paid on void invoices, imported balances), `credits` the plans\' credits only; each grant is `{"grantedOn", "granted", "remaining", "frozen", "expiresOn"}`, `remaining` being what can be spent now; `otherMoney` and `otherCredits` list `{"currency", "balance"}` of the other currencies; each ledger entry is `{"date", "kind", "unit", "account", "amount", "currency", "description"}`, `account` being `money`, `credits` or `passes`.',
+  },
+  'credits apply': {
+    exits: { 64: 'malformed amount, or not above 0', 65: 'unknown ref or invoice, an invoice the member neither pays nor is billed on, a void or paid invoice, more than is due, more than the credit: nothing written' },
+    json: 'the payment shape (method `credit`) plus `"invoiceStatus"`, `"fromMoney"`, `"fromPlanCredits"` and `"left"`: `{"money", "credits", "currency"}`, what remains in the invoice\'s currency.',
+  },
+  'credits refund': {
+    exits: { 64: 'malformed amount, unknown method or currency', 65: 'unknown ref, more than the money balance (named): nothing written' },
+    json: '`{"member", "amount", "currency", "method", "reference", "date", "balance"}`: `balance` is the money credit left.',
   },
   'credits use': {
     exits: { 65: 'more than the balance, or the member is suspended: nothing written' },

@@ -291,7 +291,7 @@ export interface CreditNotesTable {
   language: 'fr' | 'en' | null;
 }
 
-export type PaymentMethod = 'card' | 'cash' | 'transfer' | 'check' | 'other';
+export type PaymentMethod = 'card' | 'cash' | 'transfer' | 'check' | 'other' | 'credit';
 
 export interface PaymentsTable {
   id: Generated<number>;

@@ -44,7 +44,8 @@ describe.each(dialects)('credits and passes on %s', (dialect) => {
     expect(shown.passes.balance).toBe(12);
     // an overpayment is credit on the payer, not another grant
     await db.kysely.transaction().execute((trx) => recordPayment(trx, number, { amount: '5', method: 'cash', date: '2026-03-06', reference: null, overpay: true }, '2026-03-06', source));
-    expect((await view(ann)).credits.balance).toBe('65.00');
+    const overpaid = await view(ann);
+    expect([overpaid.credits.balance, overpaid.money]).toEqual(['60.00', { balance: '5.00', currency: 'EUR' }]);
     expect(await db.kysely.selectFrom('ledger_entries').select('id').where('kind', '=', 'grant').execute()).toHaveLength(6);
   });
 
@@ -67,7 +68,8 @@ describe.each(dialects)('credits and passes on %s', (dialect) => {
     await db.kysely.transaction().execute((trx) => voidInvoice(trx, number, 'wrong plan', '2026-03-25', source));
     const voided = await view(ann);
     expect([voided.credits.grants, voided.passes.balance]).toEqual([[], 0]);
-    expect(await ledgerSum(db.kysely, ann, 'credit')).toBe(Number(voided.credits.balance.replace('.', '')));
+    expect([voided.credits.balance, voided.money.balance]).toEqual(['0.00', '300.00']);
+    expect(await ledgerSum(db.kysely, ann, 'credit')).toBe(Number(voided.money.balance.replace('.', '')));
   });
 
   it('spends oldest grant first; more than the balance is refused (65) and writes nothing', async () => {

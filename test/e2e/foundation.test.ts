@@ -78,6 +78,7 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
       'grace-days': '30',
       'renewal-notice-days': '30',
       'credit-validity-months': '12',
+      'apply-credit': 'on',
       'invoice-prefix': 'INV-',
       'credit-note-prefix': 'CN-',
       language: 'fr',

@@ -62,16 +62,43 @@ async function expectConsistent(db: Db): Promise<{ invoices: number; billedMembe
   return { invoices: numbers.length, billedMemberships: perMembership.filter((m) => Number(m.lines) > 0).length };
 }
 
+/** Every member starts with 5.00 of money credit (as an import brings it): each payer's invoice takes it once. */
+async function seedMoneyCredit(db: Db): Promise<void> {
+  const ids = (await db.kysely.selectFrom('members').select('id').orderBy('id').execute()).map((r) => r.id);
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = ids.slice(i, i + 500).map((id) => ({ member_id: id, unit: 'credit' as const, kind: 'import' as const, amount: 500, currency: 'EUR', date: '2025-12-31', description: 'imported balance', created_at: '2026-01-01T00:00:00.000Z' }));
+    await db.kysely.insertInto('ledger_entries').values(rows).execute();
+  }
+}
+
+/** The credit was applied with its invoice or not at all: one credit payment of 5.00 per invoice, and each payer's credit spent once. */
+async function expectCreditOnce(db: Db): Promise<void> {
+  const k = db.kysely;
+  const invoices = await k.selectFrom('invoices').select(['id', 'payer_id']).execute();
+  const payments = await k.selectFrom('payments').select(['invoice_id', 'amount']).where('method', '=', 'credit').execute();
+  expect(payments.map((p) => `${p.invoice_id}:${p.amount}`).sort()).toEqual(invoices.map((i) => `${i.id}:500`).sort());
+  const billed = new Set(invoices.map((i) => i.payer_id));
+  const balances = await k
+    .selectFrom('ledger_entries')
+    .select(['member_id', (eb) => eb.fn.sum<number>('amount').as('balance')])
+    .where('unit', '=', 'credit')
+    .groupBy('member_id')
+    .execute();
+  for (const b of balances) expect([b.member_id, Number(b.balance)]).toEqual([b.member_id, billed.has(b.member_id) ? 0 : 500]);
+}
+
 describe.each(dialects)('invoicing processes on %s', (dialect) => {
-  it('a run killed with SIGKILL half-way loses only the batch in flight, and the rerun issues exactly the rest', async () => {
+  it('a run killed with SIGKILL half-way loses only the batch in flight, and the rerun issues exactly the rest, each payer\'s credit applied once', async () => {
     await withFreshDb(dialect, async (db, url) => {
       const { payers } = await seedMany(db, 1500);
+      await seedMoneyCredit(db);
       const run = startRun(url, ['--batch-size', '5']);
       await waitFor(async () => (await invoiceCount(db)) >= 50);
       run.child.kill('SIGKILL');
       expect(await run.exit).toBeNull();
 
       const partial = await expectConsistent(db);
+      await expectCreditOnce(db);
       expect(partial.invoices).toBeGreaterThanOrEqual(50);
       expect(partial.invoices).toBeLessThan(payers);
 
@@ -82,7 +109,9 @@ describe.each(dialects)('invoicing processes on %s', (dialect) => {
       expect(result.invoices[0].number).toBe(`INV-2026-${String(partial.invoices + 1).padStart(5, '0')}`);
       const final = await expectConsistent(db);
       expect(final).toEqual({ invoices: payers, billedMemberships: 1500 });
+      await expectCreditOnce(db);
       expect((await runCli(['--today', asOf, 'invoices', 'run', '--json'], { db: url })).json().count).toBe(0);
+      await expectCreditOnce(db);
     });
   });
 

@@ -91,7 +91,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
         line([bob, 'Bob'], 'Hot Desk x 2, 2025-11-01 to 2025-11-30', '2025-11-01', '2025-11-30', 2, '200.00', '40.00', '240.00'),
       ],
     };
-    expect(run.json()).toEqual({ asOf: '2025-11-02', dryRun: false, count: 1, invoices: [invoice], totals: { EUR: '425.81' }, problems: [] });
+    expect(run.json()).toEqual({ asOf: '2025-11-02', dryRun: false, count: 1, invoices: [invoice], totals: { EUR: '425.81' }, creditApplied: {}, problems: [] });
 
     const again = await ok(db, ['--today', '2025-11-02', 'invoices', 'run']);
     expect(again.stdout).toBe('');
@@ -114,7 +114,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
         renewals: [],
         invoices: [],
       },
-      invoices: { asOf: '2025-11-20', dryRun: false, count: 0, invoices: [], totals: {}, problems: [] },
+      invoices: { asOf: '2025-11-20', dryRun: false, count: 0, invoices: [], totals: {}, creditApplied: {}, problems: [] },
       outbox: { reminders: 0, renewalReminders: 0, queued: {} },
     });
 

@@ -153,12 +153,13 @@ function draftColumns(d: EntryDraft) {
   };
 }
 
-function entryRow(d: EntryDraft, source: AuditSource): Insertable<LedgerEntriesTable> {
-  return { ...draftColumns(d), payment_id: null, job_id: source.jobId ?? null, created_at: source.at };
+function entryRow(d: EntryDraft, source: AuditSource, paymentId: number | null = null): Insertable<LedgerEntriesTable> {
+  return { ...draftColumns(d), payment_id: paymentId, job_id: source.jobId ?? null, created_at: source.at };
 }
 
-export async function writeEntries(db: Queryable, drafts: readonly EntryDraft[], source: AuditSource): Promise<void> {
-  const rows = drafts.map((d) => entryRow(d, source));
+/** Writes the entries; `paymentId` names the payment they belong to (what a credit payment drew or gave back). */
+export async function writeEntries(db: Queryable, drafts: readonly EntryDraft[], source: AuditSource, paymentId: number | null = null): Promise<void> {
+  const rows = drafts.map((d) => entryRow(d, source, paymentId));
   for (const chunk of chunks(rows, 500)) await db.insertInto('ledger_entries').values(chunk).execute();
 }
 
@@ -525,7 +526,11 @@ export async function creditCurrency(db: Queryable, entries: readonly EntryFacts
   return getSetting(db, 'currency');
 }
 
-/** The `credits show --json` document (docs/reference.md), with frozen amounts, pass grants and credits in other currencies. */
+/**
+ * The `credits show --json` document (docs/reference.md): the account's money (the credit of no grant: overpayments,
+ * what was paid on void invoices, imports) apart from the plans' credits, with frozen amounts, pass grants and the
+ * balances in other currencies.
+ */
 export async function creditsView(db: Queryable, member: { id: number; name: string }) {
   const entries = await memberEntries(db, [member.id]);
   const currency = await creditCurrency(db, entries);
@@ -536,24 +541,26 @@ export async function creditsView(db: Queryable, member: { id: number; name: str
   const grants = (b: Balance | undefined, show: (n: number) => string | number) =>
     (b?.lots ?? []).map((l) => ({ grantedOn: l.date, granted: show(l.granted), remaining: show(available(l)), frozen: show(l.frozen), expiresOn: l.expiresOn }));
   const frozen = (b: Balance | undefined) => (b?.lots ?? []).reduce((sum, l) => sum + l.frozen, 0);
+  const others = balances.filter((b) => b.unit === 'credit' && b.currency !== currency);
   return {
     member: { id: member.id, name: member.name },
+    money: { balance: money(credit?.pool ?? 0), currency },
     credits: {
-      balance: money(credit?.balance ?? 0),
+      balance: money((credit?.balance ?? 0) - (credit?.pool ?? 0)),
       currency,
       frozen: money(frozen(credit)),
       grants: grants(credit, (n) => money(n)),
     },
     passes: { balance: passes?.balance ?? 0, frozen: frozen(passes), grants: grants(passes, (n) => n) },
-    otherCredits: balances
-      .filter((b) => b.unit === 'credit' && b.currency !== currency && b.balance !== 0)
-      .map((b) => ({ currency: b.currency, balance: money(b.balance, b.currency) })),
+    otherMoney: others.filter((b) => b.pool !== 0).map((b) => ({ currency: b.currency, balance: money(b.pool, b.currency) })),
+    otherCredits: others.filter((b) => b.balance - b.pool !== 0).map((b) => ({ currency: b.currency, balance: money(b.balance - b.pool, b.currency) })),
     ledger: entries
       .filter((e) => e.amount !== 0)
       .map((e) => ({
         date: e.date,
         kind: e.kind,
         unit: e.unit,
+        account: e.unit === 'pass' ? ('passes' as const) : e.grant_id === null && e.kind !== 'grant' ? ('money' as const) : ('credits' as const),
         amount: e.unit === 'credit' ? money(e.amount, e.currency) : e.amount,
         currency: e.unit === 'credit' ? (e.currency ?? currency) : null,
         description: e.description,

@@ -28,9 +28,24 @@ export async function paidAmounts(db: Queryable, invoiceIds: readonly number[]):
   return paid;
 }
 
-/** Credit an invoice's payments should give its payer: the overpayment, or everything paid once it is void. */
-export function creditDue(status: Invoice['status'], total: MinorAmount, paid: MinorAmount): MinorAmount {
-  return status === 'void' ? paid : Math.max(0, paid - total);
+/**
+ * Credit an invoice's payments should give its payer: the overpayment, or everything paid once it is void except
+ * what credit paid (`paidByCredit`), which goes back where it came from (money-credit.ts).
+ */
+export function creditDue(status: Invoice['status'], total: MinorAmount, paid: MinorAmount, paidByCredit: MinorAmount = 0): MinorAmount {
+  return status === 'void' ? paid - paidByCredit : Math.max(0, paid - total);
+}
+
+/** Sum of an invoice's recorded payments of method `credit`. */
+async function paidByCredit(db: Queryable, invoiceId: number): Promise<MinorAmount> {
+  const row = await db
+    .selectFrom('payments')
+    .select((eb) => eb.fn.sum<number>('amount').as('paid'))
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'recorded')
+    .where('method', '=', 'credit')
+    .executeTakeFirst();
+  return Number(row?.paid ?? 0);
 }
 
 export interface Settlement {
@@ -68,7 +83,8 @@ export async function reconcileInvoice(
     .where('unit', '=', 'credit')
     .where('kind', '=', 'overpayment')
     .executeTakeFirst();
-  const change = creditDue(current.status, current.total, paid) - Number(credited?.amount ?? 0);
+  const byCredit = current.status === 'void' ? await paidByCredit(trx, current.id) : 0;
+  const change = creditDue(current.status, current.total, paid, byCredit) - Number(credited?.amount ?? 0);
   if (change !== 0 && current.payer_id !== null) {
     const amount = formatAmount(Math.abs(change), current.currency);
     const description =

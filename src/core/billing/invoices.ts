@@ -16,6 +16,7 @@ import { rankByCloseness } from '../kernel/suggest.js';
 import { issuerSnapshot, storeIssuer } from '../documents/issuers.js';
 import { getIdentity } from '../org/org-store.js';
 import { queueMessages } from '../mail/outbox.js';
+import { giveBackCreditPayments } from './money-credit.js';
 
 /** The part of an invoice its JSON is made of; `number` is null for an invoice a dry run would issue. */
 export interface InvoiceHead {
@@ -426,6 +427,9 @@ export async function voidInvoice(
     .executeTakeFirstOrThrow();
   await trx.updateTable('invoice_lines').set({ voided: 1 }).where('invoice_id', '=', invoice.id).execute();
   await reconcileInvoice(trx, voided, { date: asOf, paymentId: null, source });
+  // what credit paid of it goes back where it came from: the money credit, or the plan grants still open
+  const creditPayments = await trx.selectFrom('payments').select(['id', 'currency', 'method']).where('invoice_id', '=', invoice.id).where('status', '=', 'recorded').where('method', '=', 'credit').orderBy('id').execute();
+  await giveBackCreditPayments(trx, creditPayments, { date: asOf, invoiceNumber: invoice.number, why: 'voided', memberId: invoice.payer_id, source });
   await recordAudit(trx, source, {
     action: 'void',
     entity: 'invoices',

@@ -22,6 +22,7 @@ import { allocateNumbers, yearOf } from './numbering.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { getSetting } from '../kernel/settings.js';
 import { grantForPaidInvoices } from './credits.js';
+import { payNewInvoicesFromCredit, plannedCreditShares } from './money-credit.js';
 import { type BulkTarget, insertAudits, insertRows, type SqlValue } from '../kernel/bulk.js';
 import type { Buyer } from '../documents/invoice-document.js';
 import { issuerSnapshot, type IssuerSnapshot, storeIssuer } from '../documents/issuers.js';
@@ -56,6 +57,8 @@ export interface InvoiceRunResult {
   invoices: InvoiceJson[];
   /** sum of the invoice totals per currency */
   totals: Record<string, string>;
+  /** what the payers' money credit paid of these invoices, per currency (only the currencies it paid in) */
+  creditApplied: Record<string, string>;
   problems: Problem[];
 }
 
@@ -147,8 +150,8 @@ interface BatchPlan {
 
 type PlannedInvoice = BatchPlan['invoices'][number];
 
-/** The JSON of a planned invoice dated `asOf`, with its number once written (null in a dry run); nothing paid yet. */
-function plannedInvoiceJson(invoice: PlannedInvoice, number: string | null, asOf: IsoDate, dueDate: IsoDate): InvoiceJson {
+/** The JSON of a planned invoice dated `asOf`, with its number once written (null in a dry run) and what credit paid of it. */
+function plannedInvoiceJson(invoice: PlannedInvoice, number: string | null, asOf: IsoDate, dueDate: IsoDate, paid = 0): InvoiceJson {
   return invoiceJson(
     {
       number,
@@ -156,12 +159,12 @@ function plannedInvoiceJson(invoice: PlannedInvoice, number: string | null, asOf
       dueDate,
       payerId: invoice.payerId,
       payerName: invoice.payerName,
-      status: invoice.total <= 0 ? 'paid' : 'open',
+      status: invoice.total <= 0 || paid >= invoice.total ? 'paid' : 'open',
       currency: invoice.currency,
       net: invoice.net,
       tax: invoice.tax,
       total: invoice.total,
-      paid: 0,
+      paid,
     },
     invoice.lines,
   );
@@ -329,7 +332,15 @@ interface WriteContext {
   issuer: IssuerSnapshot;
   /** the invoices' language */
   language: 'fr' | 'en';
+  /** the `apply-credit` setting: the payers' money credit pays their new invoices */
+  applyCredit: boolean;
   sqlite?: SqliteStatements | undefined;
+}
+
+/** What a written batch became: the invoice numbers, and what credit paid of each, in the order of `plan.invoices`. */
+interface WrittenBatch {
+  numbers: string[];
+  paid: number[];
 }
 
 const invoiceColumns = ['number', 'date', 'due_date', 'payer_id', 'payer_name', 'currency', 'net', 'tax', 'total', 'status', 'job_id', 'created_at', 'issuer_id', 'buyer', 'language'];
@@ -354,13 +365,13 @@ const lineColumns = [
 
 const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
 
-/** Writes a planned batch in one transaction; returns the invoice numbers in the order of `plan.invoices`. */
-function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: WriteContext): Promise<string[]> {
+/** Writes a planned batch in one transaction. */
+function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: WriteContext): Promise<WrittenBatch> {
   return db.transaction().execute((trx) => writeBatchIn(trx, plan, context));
 }
 
 /** Writes a planned batch inside the caller's transaction. */
-async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteContext): Promise<string[]> {
+async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteContext): Promise<WrittenBatch> {
   const { asOf, dueDate, prefix, source } = context;
   const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
   const bulk: BulkTarget = { query: trx, dialect: dialectOf(trx), sqlite: context.sqlite };
@@ -454,10 +465,13 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
   await insertAudits(bulk, source, changes);
   // each invoice's e-mail, queued with it: committed together or not at all
   await queueMessages(trx, invoiceIds.map((id) => ({ kind: 'invoice', subjectId: id, stage: 'issued' })), { now: source.at });
-  // nothing to pay: paid on issue, so the plans' credits and passes are granted now
-  const paidIds = invoiceIds.filter((_, i) => statuses[i] === 'paid');
+  // the payers' money credit pays what it can of their new invoices, in this same transaction: applied once
+  const toPay = plan.invoices.map((invoice, i) => ({ id: invoiceIds[i]!, number: numbers[i]!, payerId: invoice.payerId, currency: invoice.currency, total: invoice.total }));
+  const paid = context.applyCredit ? await payNewInvoicesFromCredit(bulk, toPay, { date: asOf, source }) : toPay.map(() => 0);
+  // nothing to pay, or paid by credit: paid on issue, so the plans' credits and passes are granted now
+  const paidIds = invoiceIds.filter((_, i) => statuses[i] === 'paid' || paid[i]! >= plan.invoices[i]!.total);
   if (paidIds.length > 0) await grantForPaidInvoices(trx, paidIds, { date: asOf, source });
-  return numbers;
+  return { numbers, paid };
 }
 
 export interface MembershipBilling {
@@ -481,10 +495,11 @@ export async function billMembershipsIn(
   const dueDate = addDays(asOf, await getSetting(trx, 'payment-terms-days'));
   const prefix = await getSetting(trx, 'invoice-prefix');
   const write = plan.invoices.length > 0 && !options.dryRun;
-  const context = { asOf, dueDate, prefix, source, issuer: issuerSnapshot(identity), language: await getSetting(trx, 'language') };
-  const numbers = write ? await writeBatchIn(trx, plan, context) : [];
+  const applyCredit = (await getSetting(trx, 'apply-credit')) === 'on';
+  const context = { asOf, dueDate, prefix, source, issuer: issuerSnapshot(identity), language: await getSetting(trx, 'language'), applyCredit };
+  const written = write ? await writeBatchIn(trx, plan, context) : { numbers: [], paid: applyCredit ? await plannedCreditShares(trx, plan.invoices) : [] };
   return {
-    invoices: plan.invoices.map((invoice, i) => plannedInvoiceJson(invoice, numbers[i] ?? null, asOf, dueDate)),
+    invoices: plan.invoices.map((invoice, i) => plannedInvoiceJson(invoice, written.numbers[i] ?? null, asOf, dueDate, written.paid[i] ?? 0)),
     problems: plan.problems,
   };
 }
@@ -504,7 +519,8 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
   const dueDate = addDays(asOf, await getSetting(db, 'payment-terms-days'));
   // the identity and language the run's invoices are issued with: read once, its logo hashed once
   const identity = await getIdentity(db);
-  const context = { asOf, dueDate, prefix, source, sqlite: options.sqlite, issuer: issuerSnapshot(identity), language: await getSetting(db, 'language') };
+  const applyCredit = (await getSetting(db, 'apply-credit')) === 'on';
+  const context = { asOf, dueDate, prefix, source, sqlite: options.sqlite, issuer: issuerSnapshot(identity), language: await getSetting(db, 'language'), applyCredit };
 
   const due = await findDueMemberships(db, asOf);
   const batches = payerBatches(due, batchSize);
@@ -512,22 +528,27 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
   const invoices: InvoiceJson[] = [];
   const problems: Problem[] = [];
   const totals = new Map<string, number>();
+  const credit = new Map<string, number>();
   let payersDone = 0;
 
   for (const batch of batches) {
     for (let attempt = 1; ; attempt += 1) {
       const plan = await planBatch(db, batch.membershipIds, identity, asOf);
-      let numbers: (string | null)[];
+      let written: { numbers: (string | null)[]; paid: number[] };
       try {
-        numbers = dryRun || plan.invoices.length === 0 ? plan.invoices.map(() => null) : await writeBatch(db, plan, context);
+        if (dryRun || plan.invoices.length === 0) {
+          written = { numbers: plan.invoices.map(() => null), paid: applyCredit ? await plannedCreditShares(db, plan.invoices) : [] };
+        } else written = await writeBatch(db, plan, context);
       } catch (error) {
         if (isBillingConflict(error) && attempt < maxAttempts) continue;
         throw error;
       }
       problems.push(...plan.problems);
       plan.invoices.forEach((invoice, i) => {
+        const paid = written.paid[i] ?? 0;
         totals.set(invoice.currency, (totals.get(invoice.currency) ?? 0) + invoice.total);
-        invoices.push(plannedInvoiceJson(invoice, numbers[i] ?? null, asOf, dueDate));
+        if (paid > 0) credit.set(invoice.currency, (credit.get(invoice.currency) ?? 0) + paid);
+        invoices.push(plannedInvoiceJson(invoice, written.numbers[i] ?? null, asOf, dueDate, paid));
       });
       break;
     }
@@ -537,13 +558,7 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  const sortedTotals = [...totals.entries()].sort(([a], [b]) => a.localeCompare(b));
-  return {
-    asOf,
-    dryRun,
-    count: invoices.length,
-    invoices,
-    totals: Object.fromEntries(sortedTotals.map(([currency, total]) => [currency, formatAmount(total, currency)])),
-    problems,
-  };
+  const byCurrency = (sums: Map<string, number>) =>
+    Object.fromEntries([...sums.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => [currency, formatAmount(total, currency)]));
+  return { asOf, dryRun, count: invoices.length, invoices, totals: byCurrency(totals), creditApplied: byCurrency(credit), problems };
 }

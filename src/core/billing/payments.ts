@@ -10,6 +10,7 @@ import { compareDates, type IsoDate } from '../kernel/dates.js';
 import { paidAmounts, reconcileInvoice, type Settlement } from './invoice-balance.js';
 import { requireInvoice } from './invoices.js';
 import { formatAmount, type MinorAmount, parseAmount } from '../kernel/money.js';
+import { giveBackCreditPayments } from './money-credit.js';
 
 export const paymentMethods = ['card', 'cash', 'transfer', 'check', 'other'] as const satisfies readonly PaymentMethod[];
 
@@ -153,6 +154,8 @@ export async function cancelPayment(trx: Queryable, paymentId: number, reason: s
     .executeTakeFirstOrThrow();
   const invoice = await trx.selectFrom('invoices').selectAll().where('id', '=', payment.invoice_id).executeTakeFirstOrThrow();
   const settlement = await reconcileInvoice(trx, invoice, { date: asOf, paymentId, source });
+  // a credit payment gives back what it drew (nothing more if its invoice was voided: that gave it back already)
+  await giveBackCreditPayments(trx, [payment], { date: asOf, invoiceNumber: invoice.number, why: 'cancelled', memberId: invoice.payer_id, source });
   await recordAudit(trx, source, {
     action: 'cancel',
     entity: 'payments',

@@ -98,6 +98,11 @@ export const settingDefinitions = {
     default: '12',
     description: 'months after which granted credits and passes expire',
   },
+  'apply-credit': {
+    schema: onOff,
+    default: 'on',
+    description: "pay a payer's new invoices from their money credit (overpayments, paid on void invoices), as payments of method credit (on or off)",
+  },
   'invoice-prefix': { schema: prefix, default: 'INV-', description: 'prefix of invoice numbers (INV-2026-00001)' },
   'credit-note-prefix': { schema: prefix, default: 'CN-', description: 'prefix of credit note numbers (CN-2026-00001)' },
   language: {

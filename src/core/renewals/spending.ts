@@ -10,6 +10,7 @@ import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { catchUpEntries, draftFacts, expireGrants, formatUnits, type LedgerUnit, memberEntries, planSpending, writeEntries } from '../billing/credits.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { loadMemberState } from '../status/member-status.js';
+import { lockMembers } from '../billing/money-credit.js';
 import { formatAmount } from '../kernel/money.js';
 import { recordTransitions, type Transition } from './transitions.js';
 
@@ -51,6 +52,8 @@ export async function spend(db: Kysely<Database>, member: Pick<Member, 'id' | 'n
   await expireGrants(db, asOf, { dryRun: false, source, memberId: member.id });
   const transitions = await recordTransitions(db, asOf, { dryRun: false, source, memberIds: [member.id] });
   return db.transaction().execute(async (trx) => {
+    // the member's credit is not spent twice by two commands at once (PostgreSQL; SQLite takes turns anyway)
+    await lockMembers(trx, [member.id]);
     const current = await memberEntries(trx, [member.id]);
     const planned = planSpending(current, input);
     if (!planned.drafts) throw notEnough(member.name, request, planned.balance);

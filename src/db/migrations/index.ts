@@ -21,4 +21,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0014_sepa_mandates', () => import('./0014_sepa_mandates.js')],
   ['0015_payment_keys', () => import('./0015_payment_keys.js')],
   ['0016_bank_entries', () => import('./0016_bank_entries.js')],
+  ['0017_credit_payments', () => import('./0017_credit_payments.js')],
 ];
