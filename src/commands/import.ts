@@ -36,6 +36,22 @@ export interface ImportFlags extends ReadFlags {
   map?: string;
 }
 
+const shellWord = (word: string) => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
+
+/** The `memberctl import` that reads the file as `validate` just did: the same reading options. */
+function importCommandLine(argument: string, flags: ReadFlags & { map?: string }): string {
+  const words = ['memberctl', 'import', argument];
+  const add = (option: string, value: string | undefined) => value !== undefined && words.push(option, value);
+  add('--sheet', flags.sheet);
+  add('--date-format', flags.dateFormat);
+  add('--preset', flags.preset);
+  add('--next-invoice', flags.nextInvoice);
+  add('--columns', flags.columns);
+  for (const entry of flags.column ?? []) add('--column', entry);
+  add('--map', flags.map);
+  return words.map(shellWord).join(' ');
+}
+
 function parseOnError(text: string | undefined): 'abort' | 'skip' {
   const value = (text ?? 'abort').trim().toLowerCase();
   if (value === 'abort' || value === 'skip') return value;
@@ -358,9 +374,9 @@ export function registerImport(program: Command, action: Action): void {
             const lines: Array<string | TerminalText> = [];
             if (result.problems.size > 0) lines.push(renderProblems(file, result.problems, color, more), '');
             const rows = `${plural(result.rows, 'row')}${emptyRows > 0 ? ` (${plural(emptyRows, 'empty row')} skipped)` : ''}`;
-            if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`memberctl import ${argument}\`.`));
+            if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`${importCommandLine(argument, { ...flags, map })}\`.`));
             else if (failed) lines.push(color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`));
-            else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import ${argument}\`.`));
+            else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`${importCommandLine(argument, { ...flags, map })}\`.`));
             return joinLines(lines);
           });
           return failed ? 65 : 0;

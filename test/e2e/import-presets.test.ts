@@ -127,13 +127,16 @@ describe.each(dialects)('vendor exports read through a preset on %s', (dialect) 
 
     const bare = await runCli(['--json', 'validate', file], { db, today });
     const detected = (bare.json().problems as Problem[]).find((p) => p.code === 'preset_detected');
-    expect(detected).toMatchObject({ severity: 'info', value: preset });
+    expect(detected).toMatchObject({ severity: 'warning', value: preset });
     expect(detected!.message).toContain(`add --preset ${preset}`);
 
     const flags = ['--preset', preset, '--map', map, '--next-invoice', 'next-period'];
     const valid = await runCli(['--json', 'validate', file, ...flags], { db, today });
     expect(valid.code, valid.stdout).toBe(0);
     expect(valid.json()).toMatchObject({ rows, valid: true, errors: 0, warnings: 0 });
+    // the import it proposes reads the file the same way
+    const said = await runCli(['validate', file, ...flags], { db, today });
+    expect(said.stdout).toContain(`ready for \`memberctl import ${file} --preset ${preset} --next-invoice next-period --map ${map}\``);
 
     const imported = await runCli(['--json', 'import', file, ...flags], { db, today });
     expect(imported.code, imported.stdout).toBe(0);

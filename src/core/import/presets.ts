@@ -184,8 +184,8 @@ export function presetMapping(preset: Preset, headers: readonly string[], user: 
 }
 
 /**
- * File-level notes of a file read without a preset whose headers are those of a vendor's export: an info naming the
- * preset, and the same advice at the end of each missing column's message.
+ * File-level notes of a file read without a preset whose headers are those of a vendor's export: a warning naming
+ * the preset, and the same advice at the end of each missing column's message.
  */
 export function presetAdvice(headers: readonly string[], problems: Problem[]): void {
   const preset = detectPreset(headers);
@@ -195,7 +195,8 @@ export function presetAdvice(headers: readonly string[], problems: Problem[]): v
   problems.push(
     problem({
       code: 'preset_detected',
-      severity: 'info',
+      // read as a template file, the vendor's columns would become custom fields: worth a warning
+      severity: 'warning',
       value: preset.name,
       message: `${advice} to read it as such (see "Presets" in the importing guide)`,
     }),
