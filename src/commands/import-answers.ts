@@ -106,7 +106,7 @@ export async function askCompanySpellings(ctx: Context, groups: Map<string, Map<
     const apart = { name: `(keep them apart: ${names.length} companies)`, value: null };
     const answer = await choose<string | null>(
       { interactive: ctx.interactive },
-      `The file writes one company in ${names.length} ways: ${names.map((n) => `"${n}"`).join(', ')}. Which company is it?`,
+      `${names.length} company names differ only by case, accents, punctuation or spacing: ${names.map((n) => `"${n}"`).join(', ')}. Which company are they?`,
       [...choices, apart],
     );
     for (const name of names) map.set(name, answer ?? name);

@@ -105,7 +105,7 @@ describe.each(dialects)('what an import asks about the file, on %s', (dialect) =
       [/no "Nom" column\. Which of its columns is it\?/, '\r'],
       [/no "Date de début" column\. Which of its columns is it\?/, '\r'],
       [/no "Date de la prochaine facture" column\. Which of its columns is\s+it\?/, '\r'],
-      [/The file writes one company in 3 ways[\s\S]*Which company is it\?/, '\u001b[B\u001b[B\r'],
+      [/3 company names differ only by case, accents, punctuation or spacing[\s\S]*Which company are\s+they\?/, '\u001b[B\u001b[B\r'],
       [/Write these changes to the database\?/, 'y\r'],
     ]);
     expect(result.code).toBe(0);
@@ -134,7 +134,7 @@ describe.each(dialects)('what an import asks about the file, on %s', (dialect) =
     const file = files.write('export.csv', exportCsv);
     const columns = files.write('export.columns.json', JSON.stringify({ columns: { 'Prénom+Nom de famille': 'Name', 'Début adhésion': 'Start date', Échéance: 'Next invoice date' } }));
     const apart = await onTerminal(['--db', db, '--today', today, 'import', file, '--columns', columns], [
-      [/Which company is it\?/, '\u001b[A\r'],
+      [/Which company are\s+they\?/, '\u001b[A\r'],
       [/Write these changes to the database\?/, 'y\r'],
     ]);
     expect(apart.code).toBe(0);
