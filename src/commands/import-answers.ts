@@ -7,24 +7,27 @@
 import type { Context } from '../context.js';
 import type { ColumnEntry, ColumnMapping } from '../core/import/column-mapping.js';
 import type { CompanyMap } from '../core/import/company-spellings.js';
+import type { Preset } from '../core/import/presets.js';
 import type { Problem } from '../core/kernel/problems.js';
 
 /**
- * Asks which of the file's columns is each required column it lacks (likeliest first, with a few of its values), and
+ * Asks which of the file's columns is each required column it lacks (the missing_column `problems`; likeliest first,
+ * with a few of its values), and
  * saves the whole mapping (`current` and the answers) to `columnsFile`. Returns the new mapping, or null when nothing
  * was answered.
  */
 export async function askColumnMappings(
   ctx: Context,
-  read: { file: string; path?: string | undefined; sheet?: string | undefined },
+  read: { file: string; path?: string | undefined; sheet?: string | undefined; preset?: Preset | undefined },
+  problems: Iterable<Problem>,
   current: ColumnMapping | undefined,
   columnsFile: string,
 ): Promise<ColumnMapping | null> {
-  const { guessFileColumns } = await import('../core/import/column-guess.js');
+  const { guessFileColumns, missingColumns } = await import('../core/import/column-guess.js');
   const { noColumnMapping, overlayMapping } = await import('../core/import/column-mapping.js');
   const { choose } = await import('../prompt.js');
   const db = await ctx.db();
-  const guesses = await guessFileColumns(db.kysely, { ...read, columns: current });
+  const guesses = await guessFileColumns(db.kysely, { ...read, columns: current }, missingColumns(problems));
   const entries: ColumnEntry[] = [];
   const used = new Set<string>();
   for (const guess of guesses) {
@@ -71,7 +74,7 @@ export async function missingColumnsHint(problems: Iterable<Problem>): Promise<s
   const unguessed = missing.filter((p) => p.suggestion === null || !writableEntry(p.suggestion)).map((p) => `"${p.column}"`);
   const lines: string[] = [];
   if (flags.length > 0) lines.push('To read the file through the columns that look like the missing ones, add:', `  ${flags.join(' ')}`);
-  if (unguessed.length > 0) lines.push(`No column of the file looks like ${unguessed.join(', ')}: add it to the file, or map one with --column "Its header=${missing.find((p) => unguessed.includes(`"${p.column}"`))!.column}".`);
+  if (unguessed.length > 0) lines.push(`No column of the file looks like ${unguessed.join(', ')} (see ${unguessed.length === 1 ? 'its error' : 'their errors'} above).`);
   return lines;
 }
 

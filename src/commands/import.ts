@@ -272,7 +272,8 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
       let preview = await again();
       const answers = await import('./import-answers.js');
       if (settings.mode === 'import' && preview.problems.fileErrors > 0) {
-        const mapped = await answers.askColumnMappings(ctx, { file, path: input.path, sheet: flags.sheet }, base.columns, flags.columns ?? `${settings.file}.columns.json`);
+        const read = { file, path: input.path, sheet: flags.sheet, preset: base.preset };
+        const mapped = await answers.askColumnMappings(ctx, read, preview.problems, base.columns, flags.columns ?? `${settings.file}.columns.json`);
         if (mapped) {
           base.columns = mapped;
           preview = await again();

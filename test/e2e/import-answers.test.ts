@@ -59,6 +59,12 @@ describe.each(dialects)('what an import asks about the file, on %s', (dialect) =
     const pasted = inShell(`validate "${file}" ${flags}`, db);
     expect(pasted.stdout).toContain('5 rows, valid');
     expect(pasted.code).toBe(0);
+
+    // a missing column that no column of the file looks like is named, with no flag made up for it
+    const bare = await runCli(['validate', files.write('bare.csv', 'Name,Plan name,Start date\nAda Lovelace,Hot Desk,2025-01-01\n')], { db, today });
+    expect(bare.code).toBe(65);
+    expect(bare.stdout).toContain('No column of the file looks like "Next invoice date" (see its error above).');
+    expect(bare.stdout).not.toContain('--column');
   });
 
   it('without a terminal, company spellings are warnings, --strict-companies errors (65), and --companies FILE makes them one company', async () => {

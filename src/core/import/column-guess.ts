@@ -14,6 +14,7 @@ import { distance } from 'fastest-levenshtein';
 import { bindMapping, type ColumnMapping, mapRow } from './column-mapping.js';
 import { templateColumnNamed } from './header-mapping.js';
 import { buildLayout, type Layout } from './member-row.js';
+import { type Preset, presetMapping } from './presets.js';
 import { knownHeaders, type MemberColumnKey, templateColumns } from './template-columns.js';
 import { cellText, isEmail } from './values.js';
 
@@ -249,18 +250,20 @@ export function suggestMissingColumns(problems: readonly Problem[], guesses: rea
 }
 
 /**
- * The guesses for the required columns a member file lacks (import mode), read from its header and first rows through
- * `columns`; empty when it lacks none. Opens the file (66 when it cannot); a mapping that does not fit it is a 64.
+ * The guesses for the `missing` required columns of a member file (its missing_column problems: `missingColumns`),
+ * read from its header and first rows through `columns` (and `preset`, under them). Opens the file (66 when it
+ * cannot); a mapping that does not fit it is a 64.
  */
 export async function guessFileColumns(
   db: Queryable,
-  options: { file: string; path?: string | undefined; sheet?: string | undefined; columns?: ColumnMapping | undefined },
+  options: { file: string; path?: string | undefined; sheet?: string | undefined; columns?: ColumnMapping | undefined; preset?: Preset | undefined },
+  missing: ReadonlyArray<{ key: MemberColumnKey; header: string }>,
 ): Promise<ColumnGuess[]> {
-  const table = await openTable(options.file, { sheet: options.sheet, path: options.path });
-  const columns = options.columns && options.columns.entries.length > 0 ? bindMapping(options.columns, table.headers) : null;
-  const { layout, problems } = buildLayout(table.headers, table.headerRow, 'import', columns);
-  const missing = missingColumns(problems);
   if (missing.length === 0) return [];
+  const table = await openTable(options.file, { sheet: options.sheet, path: options.path });
+  const mapping = options.preset ? presetMapping(options.preset, table.headers, options.columns) : options.columns;
+  const columns = mapping && mapping.entries.length > 0 ? bindMapping(mapping, table.headers) : null;
+  const { layout } = buildLayout(table.headers, table.headerRow, 'import', columns);
   const rows: RawRow[] = [];
   for await (const raw of table.rows) {
     rows.push(columns === null ? raw : mapRow(columns, raw));
