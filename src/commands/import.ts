@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { ColumnMapping } from '../core/import/column-mapping.js';
+import type { CompanyMap } from '../core/import/company-spellings.js';
 import type { ImportResult, Phase, ReadOptions } from '../core/import/run.js';
 import { type Problem, problem } from '../core/kernel/problems.js';
 import { usageError } from '../errors.js';
@@ -19,6 +20,8 @@ interface ReadFlags {
   columns?: string;
   preset?: string;
   nextInvoice?: string;
+  companies?: string;
+  strictCompanies?: boolean;
 }
 
 interface ValidateFlags extends ReadFlags {
@@ -69,7 +72,9 @@ const readOptions = (command: Command) =>
     )
     .option('--columns <file>', 'a saved column mapping (JSON, see the importing guide); --column entries override its entries')
     .option('--preset <name>', 'read the file as a member export of helloasso, ghost, wildapricot, civicrm, nexudus or officernd (its columns, dates and values); --column and --columns entries override it')
-    .option('--next-invoice <next-period|today>', 'for a membership without a next invoice date: next-period (the period running today counts as paid) or today (it is billed at the next invoices run)');
+    .option('--next-invoice <next-period|today>', 'for a membership without a next invoice date: next-period (the period running today counts as paid) or today (it is billed at the next invoices run)')
+    .option('--companies <file>', 'JSON file saying which company each company spelling of the file is ({"ACME SAS": "Acme SAS"}); answers to the company prompts are saved there')
+    .option('--strict-companies', 'company names that differ only by case, accents, punctuation or spacing are errors, not warnings');
 
 /** --preset and --next-invoice, checked (64 for an unknown name). */
 async function exportReading(flags: ReadFlags): Promise<Pick<ReadOptions, 'preset' | 'nextInvoice'>> {
@@ -150,8 +155,10 @@ async function renderImport(ctx: Context, file: string, result: ImportResult, on
   if (result.problems.size > 0) lines.push(renderProblems(file, result.problems, color, more), '');
   const rows = `${plural(result.rows, 'row')}${result.emptyRows > 0 ? `, ${plural(result.emptyRows, 'empty row')} skipped` : ''}`;
   if (result.rejected > 0 && onError === 'abort') {
+    const { missingColumnsHint } = await import('./import-answers.js');
     lines.push(
       color.red(`${file} (${rows}): ${summarizeProblems(result.problems)}: nothing was written.`),
+      ...((result.problems.fileErrors > 0 ? await missingColumnsHint(result.problems) : null) ?? []),
       result.problems.fileErrors > 0
         ? 'Fix the file, then run the same command again.'
         : verb === 'import'
@@ -238,13 +245,14 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
   const rejectsFile = flags.rejects ?? `${settings.file}.rejects.csv`;
   if (settings.onError === 'skip' && !flags.dryRun) {
     const { checkOutput, outputGuard } = await import('../safe-file.js');
-    checkOutput(rejectsFile, '--rejects', await outputGuard(ctx.dbUrl, [settings.file, flags.map, flags.columns]));
+    checkOutput(rejectsFile, '--rejects', await outputGuard(ctx.dbUrl, [settings.file, flags.map, flags.columns, flags.companies]));
   }
   const columns = await columnMapping(flags);
   const reading = await exportReading(flags);
   const interactive = ctx.interactive && !flags.dryRun;
   const mapFile = flags.map ?? `${settings.file}.plans.json`;
   const planMap = flags.map !== undefined ? readPlanMap(flags.map, interactive) : new Map<string, string>();
+  const companies = await companyMap(flags, settings.file, interactive);
   const db = await ctx.db();
   const today = await ctx.today();
   const file = input.name;
@@ -259,6 +267,8 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
     planMap,
     columns,
     ...reading,
+    companies,
+    strictCompanies: flags.strictCompanies,
     onRows: progress.onRows,
     onError: settings.onError,
     update: settings.update,
@@ -270,12 +280,27 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
   let result: ImportResult;
   try {
     if (interactive) {
-      let preview = await importFile(db, { ...base, dryRun: true });
-      progress.stop();
-      const unknown = unknownPlans(preview.problems);
-      if (unknown.size > 0 && (await askPlanMappings(ctx, unknown, planMap, mapFile))) {
-        preview = await importFile(db, { ...base, dryRun: true });
+      const again = async () => {
+        const result = await importFile(db, { ...base, dryRun: true });
         progress.stop();
+        return result;
+      };
+      let preview = await again();
+      const answers = await import('./import-answers.js');
+      if (settings.mode === 'import' && preview.problems.fileErrors > 0) {
+        const read = { file, path: input.path, sheet: flags.sheet, preset: base.preset };
+        const mapped = await answers.askColumnMappings(ctx, read, preview.problems, base.columns, flags.columns ?? `${settings.file}.columns.json`);
+        if (mapped) {
+          base.columns = mapped;
+          preview = await again();
+        }
+      }
+      const unknown = unknownPlans(preview.problems);
+      if (unknown.size > 0 && (await askPlanMappings(ctx, unknown, planMap, mapFile))) preview = await again();
+      const variants = answers.companyVariantGroups(preview.problems);
+      if (variants.size > 0 && base.companies) {
+        base.companies = await answers.askCompanySpellings(ctx, variants, base.companies);
+        preview = await again();
       }
       const { confirm } = await import('../prompt.js');
       process.stderr.write(`${(await renderImport(ctx, file, preview, settings.onError, settings.verb, true)).text}\n`);
@@ -296,6 +321,13 @@ async function importStaged(ctx: Context, settings: RunImportSettings, input: St
   const text = await renderImport(ctx, file, result, settings.onError, settings.verb);
   await printImport(ctx, result, () => text);
   return result.rejected > 0 ? 65 : 0;
+}
+
+/** The companies map of --companies; at a terminal without it, an empty one to save the answers in (FILE.companies.json). */
+async function companyMap(flags: ReadFlags, file: string, interactive: boolean): Promise<CompanyMap | undefined> {
+  if (flags.companies === undefined) return interactive ? { file: `${file}.companies.json`, map: new Map() } : undefined;
+  const { readCompanyMap } = await import('../core/import/company-spellings.js');
+  return readCompanyMap(flags.companies, interactive);
 }
 
 function needsWrite(result: ImportResult): boolean {
@@ -331,7 +363,7 @@ export function registerImport(program: Command, action: Action): void {
           if (flags.report !== undefined) {
             reportFormat(flags.report);
             const { checkOutput, outputGuard } = await import('../safe-file.js');
-            checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [argument, map, flags.columns]));
+            checkOutput(flags.report, '--report', await outputGuard(ctx.dbUrl, [argument, map, flags.columns, flags.companies]));
           }
           const columns = await columnMapping(flags);
           const reading = await exportReading(flags);
@@ -339,6 +371,7 @@ export function registerImport(program: Command, action: Action): void {
           const { renderProblems, summarizeProblems } = await import('../render-problems.js');
           const { readPlanMap } = await import('../core/import/plan-map.js');
           const planMap = map === undefined ? undefined : readPlanMap(map, false);
+          const companies = await companyMap(flags, argument, false);
           const db = await ctx.db();
           const today = await ctx.today();
           const { inputName, stageInput } = await import('../importers/input-file.js');
@@ -348,7 +381,21 @@ export function registerImport(program: Command, action: Action): void {
           let input: Awaited<ReturnType<typeof stageInput>> | null = null;
           try {
             input = await stageInput(argument);
-            result = await validateFile(db.kysely, { file, path: input.path, sheet: flags.sheet, dateFormat, mode: 'import', today, planMap, columns, ...reading, onRows: progress.onRows, update: Boolean(flags.update) });
+            result = await validateFile(db.kysely, {
+              file,
+              path: input.path,
+              sheet: flags.sheet,
+              dateFormat,
+              mode: 'import',
+              today,
+              planMap,
+              columns,
+              companies,
+              strictCompanies: flags.strictCompanies,
+              ...reading,
+              onRows: progress.onRows,
+              update: Boolean(flags.update),
+            });
             progress.stop();
             if (flags.report !== undefined) {
               const { emptyRows: _, ...report } = result;
@@ -368,6 +415,8 @@ export function registerImport(program: Command, action: Action): void {
           }
           const { emptyRows, ...report } = result;
           const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
+          const { missingColumnsHint } = await import('./import-answers.js');
+          const hint = result.problems.fileErrors > 0 ? await missingColumnsHint(result.problems) : null;
           const more = flags.report === undefined ? 'Add `--report problems.csv` (or .xlsx, .json) to list every one.' : `Every one is in ${flags.report}.`;
           await ctx.out.resultWithList(report, 'problems', documentedProblems(report.problems), () => {
             const color = ctx.out.color;
@@ -377,6 +426,7 @@ export function registerImport(program: Command, action: Action): void {
             if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`${importCommandLine(argument, { ...flags, map })}\`.`));
             else if (failed) lines.push(color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`));
             else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`${importCommandLine(argument, { ...flags, map })}\`.`));
+            lines.push(...(hint ?? []));
             return joinLines(lines);
           });
           return failed ? 65 : 0;
@@ -412,6 +462,7 @@ export function registerImport(program: Command, action: Action): void {
     'memberctl import members.csv --on-error skip --rejects rejected.csv',
     'memberctl import members.csv --update --map plans.json',
     'memberctl import ghost-members.csv --preset ghost --next-invoice today',
+    'memberctl import export.csv --columns export.csv.columns.json --companies export.csv.companies.json',
     'memberctl import list',
     'memberctl import undo 20260314-093012-a1b2',
   ]);

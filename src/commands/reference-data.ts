@@ -152,17 +152,17 @@ export const commandFacts: Record<string, CommandFacts> = {
   template: { exits: { 130: 'cancelled at the question' }, json: '`{"file", "format", "lang", "columns", "plans"}`: the headers written and the plan names of the drop-down.' },
   validate: {
     exits: {
-      64: 'a `--column` or `--columns` entry that does not fit the file: a header it lacks, a column that is no template column (each named with the closest); an unknown `--preset` or `--next-invoice` value',
-      65: 'an error (or a warning with `--fail-on-warnings`)',
-      66: 'the file (or the `--columns` file) cannot be read',
+      64: 'a `--column` or `--columns` entry that does not fit the file: a header it lacks, a column that is no template column (each named with the closest); an unknown `--preset` or `--next-invoice` value; a `--companies` entry mapped to a company that is itself mapped',
+      65: 'an error (or a warning with `--fail-on-warnings`); a required column missing (the `--column` flags of the likeliest columns are printed); a `--companies` entry naming a company neither in the file nor in the database',
+      66: 'the file (or the `--columns` or `--companies` file) cannot be read',
     },
     json: 'the validate shape; with `--source stripe` also `"files"` (rows per export), `"emptyRows"` and `"notImported"`.',
   },
   import: {
     exits: {
-      64: 'a `--column` or `--columns` entry that does not fit the file, an unknown `--preset` or `--next-invoice` value, as for `validate`',
-      65: 'a row has an error or was rejected',
-      66: 'the file (or the `--columns` file) cannot be read',
+      64: 'a `--column`, `--columns` or `--companies` entry that does not fit, an unknown `--preset` or `--next-invoice` value, as for `validate`',
+      65: 'a row has an error or was rejected; a required column missing (without a terminal: the `--column` flags of the likeliest columns are printed); a `--companies` entry naming a company neither in the file nor in the database',
+      66: 'the file (or the `--columns` or `--companies` file) cannot be read',
       130: 'cancelled at a question',
     },
     json: 'the import shape.',

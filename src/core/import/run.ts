@@ -30,6 +30,8 @@ import { bindMapping, type ColumnMapping } from './column-mapping.js';
 import { type NextInvoiceRule, nextInvoiceHeaderProblems } from './next-invoice.js';
 import { type Preset, presetAdvice, presetMapping } from './presets.js';
 import { readDate } from './values.js';
+import { guessColumns, missingColumns, sampleRows, suggestMissingColumns } from './column-guess.js';
+import { bindCompanyMap, type CompanyMap, checkCompanyMap } from './company-spellings.js';
 import { countRowWidth, noRowWidths, rowWidth } from './header-mapping.js';
 import { type ImportCounts, ImportWriter, noCounts } from './write-import.js';
 
@@ -54,6 +56,10 @@ export interface ReadOptions {
   preset?: Preset | undefined;
   /** --next-invoice: how a membership without a next invoice date gets one */
   nextInvoice?: NextInvoiceRule | null;
+  /** which company each spelling of the file is (--companies and the answers to prompts) */
+  companies?: CompanyMap | undefined;
+  /** --strict-companies: company spellings that differ only by formatting are errors */
+  strictCompanies?: boolean | undefined;
   /** called every few thousand rows of each pass, and at the end of it */
   onRows?: (phase: Phase, rows: number) => void;
 }
@@ -168,20 +174,30 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
   headerProblems.push(...cellCharacterProblems(table.headerRow, layout.headers, [], layout.imported));
   const fatal = headerProblems.some((p) => p.severity === 'error');
   const existing = await loadExisting(db);
+  const companyPosition = layout.index.company;
+  const respelling = options.companies && companyPosition !== undefined ? bindCompanyMap(options.companies, companyPosition) : null;
   const index = emptyIndex();
   const memory = new RowMemory();
+  // the first rows of a file missing columns: which of its columns they probably are (column-guess.ts)
+  const sample: RawRow[] = [];
   const headerWidth = table.headerWidth ?? table.headers.length;
   const widths = noRowWidths();
   let width = table.headers.length;
   for await (const raw of table.rows) {
-    if (!fatal) scanRow(index, templateRow(raw, columns), layout, existing, options.mode);
-    else index.dataRows += 1;
+    if (!fatal) scanRow(index, templateRow(raw, columns, respelling), layout, existing, options.mode);
+    else {
+      index.dataRows += 1;
+      if (sample.length < sampleRows) sample.push(templateRow(raw, columns));
+    }
     memory.keep(raw);
     countRowWidth(widths, headerWidth, raw);
     if (raw.cells.length > width) width = raw.cells.length;
     if (index.dataRows % progressEvery === 0) options.onRows?.('scan', index.dataRows);
   }
   options.onRows?.('scan', index.dataRows);
+  if (respelling && !fatal) checkCompanyMap(respelling, existing.companies, index.companies.keys());
+  const missing = options.mode === 'import' ? missingColumns(headerProblems) : [];
+  if (missing.length > 0) suggestMissingColumns(headerProblems, guessColumns(missing, layout, sample, [...existing.plans.keys()], columns?.ignored));
 
   const fileProblems = [...table.problems, ...headerProblems];
   const timeZone = await getSetting(db, 'timezone');
@@ -235,7 +251,9 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
     existing,
     today: options.today,
     planMap: options.planMap ?? new Map(),
-    companyVariants: fatal ? new Map() : findCompanyVariants(index, existing),
+    companies: respelling,
+    companyVariants: fatal ? new Map() : findCompanyVariants(index, existing, respelling),
+    strictCompanies: options.strictCompanies ?? false,
     suggestPlan: planSuggester(existing),
     billingDay: await getSetting(db, 'billing-day'),
     orgCountry: await orgCountry(db),
@@ -262,7 +280,7 @@ export function checkedPeople(analysis: Analysis, onRows?: ReadOptions['onRows']
   if (analysis.index.personLastRow.size === 0) return rows;
   const { layout, index, existing, checks } = analysis;
   return personRows(rows, layout, (row) =>
-    indexProblems(templateRow({ row: row.row, cells: row.cells }, checks.columns), layout, index, existing, checks.mode, true),
+    indexProblems(templateRow({ row: row.row, cells: row.cells }, checks.columns, checks.companies ?? null), layout, index, existing, checks.mode, true),
   );
 }
 

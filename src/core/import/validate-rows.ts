@@ -13,6 +13,7 @@ import { compactName, nameMatcher } from '../kernel/suggest.js';
 import { type Existing, membersNamed } from './existing.js';
 import { type BoundMapping, mapRow } from './column-mapping.js';
 import { computedNextInvoice, type ComputedNextInvoice } from './next-invoice.js';
+import { type CompanyRespelling, respellCompany, settledSpelling } from './company-spellings.js';
 import { type DateReading, extraCells, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import { type FileIndex, indexProblems, personHead } from './scan.js';
@@ -33,8 +34,12 @@ export interface RowChecks {
   today: string;
   /** plan names of the file -> existing plan names (--map and the answers to prompts) */
   planMap: ReadonlyMap<string, string>;
+  /** the companies map (--companies) bound to the file's company column: each row is respelt after its mapping */
+  companies?: CompanyRespelling | null;
   /** company name -> its variant warning, on the first row that writes it */
   companyVariants: ReadonlyMap<string, { row: number; other: string }>;
+  /** --strict-companies: every row of a variant is a company_variant error */
+  strictCompanies?: boolean;
   suggestPlan: (name: string) => string | null;
   /** the billing-day setting: where a prorated membership without next invoice date starts billing */
   billingDay: number;
@@ -99,9 +104,10 @@ export function planSuggester(existing: Existing): (name: string) => string | nu
 
 /**
  * Company names that differ from another one (in the file or the database) only by case, accents,
- * punctuation or spacing. The database's spelling wins, else the one written first in the file.
+ * punctuation or spacing. The database's spelling wins, else one the companies map settled, else the one written
+ * first in the file. A name the companies map settled (`settledSpelling`) is no variant.
  */
-export function findCompanyVariants(index: FileIndex, existing: Existing): Map<string, { row: number; other: string }> {
+export function findCompanyVariants(index: FileIndex, existing: Existing, companies: CompanyRespelling | null = null): Map<string, { row: number; other: string }> {
   const groups = new Map<string, string[]>();
   const add = (name: string) => {
     const key = compactName(name);
@@ -116,10 +122,10 @@ export function findCompanyVariants(index: FileIndex, existing: Existing): Map<s
   const variants = new Map<string, { row: number; other: string }>();
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    const main = group[0]!;
-    for (const name of group.slice(1)) {
+    const main = existing.companies.has(group[0]!) ? group[0]! : (group.find((name) => settledSpelling(companies, name)) ?? group[0]!);
+    for (const name of group) {
       const row = index.companies.get(name);
-      if (row !== undefined) variants.set(name, { row, other: main });
+      if (name !== main && row !== undefined && !settledSpelling(companies, name)) variants.set(name, { row, other: main });
     }
   }
   return variants;
@@ -127,12 +133,15 @@ export function findCompanyVariants(index: FileIndex, existing: Existing): Map<s
 
 
 /** A row as the template reads it: through the column mapping, if any. */
-export const templateRow = (raw: RawRow, columns: BoundMapping | null): RawRow => (columns === null ? raw : mapRow(columns, raw));
+export function templateRow(raw: RawRow, columns: BoundMapping | null, companies: CompanyRespelling | null = null): RawRow {
+  const mapped = columns === null ? raw : mapRow(columns, raw);
+  return companies === null ? mapped : respellCompany(mapped, companies);
+}
 
 export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
   const { layout, index, existing, today } = checks;
   const { row } = file;
-  const raw = templateRow(file, checks.columns);
+  const raw = templateRow(file, checks.columns, checks.companies ?? null);
   const { values, problems } = readMemberRow(raw, layout, checks.dates, checks.mode, checks.orgCountry);
   const extra = extraCells(file, layout, checks.rowWidth);
   if (extra) problems.unshift(extra);
@@ -242,15 +251,16 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
   }
   if (values.company !== null) {
     const variant = checks.companyVariants.get(values.company);
-    if (variant && variant.row === row) {
+    // a warning once, on the first row of the spelling; under --strict-companies an error on each of its rows
+    if (variant && (variant.row === row || checks.strictCompanies)) {
       problems.push(
         problem({
           row,
           column: column('company'),
           value: values.company,
           code: 'company_variant',
-          severity: 'warning',
-          message: `"${values.company}" and "${variant.other}" differ only by case, accents, punctuation or spacing: they would be two companies; write them the same way if they are one`,
+          severity: checks.strictCompanies ? 'error' : 'warning',
+          message: `"${values.company}" and "${variant.other}" differ only by case, accents, punctuation or spacing: they would be two companies; write them the same way if they are one, or say which company each spelling is with --companies FILE`,
           suggestion: variant.other,
         }),
       );
@@ -299,7 +309,8 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
     }
   }
   if (layout.notes.size > 0) {
-    for (const p of pastNextInvoice ? [...problems, pastNextInvoice] : problems) {
+    // a set: the past next invoice warning may be among the problems already
+    for (const p of new Set(pastNextInvoice ? [...problems, pastNextInvoice] : problems)) {
       const note = p.column === null ? undefined : layout.notes.get(p.column);
       if (note !== undefined) p.message = `${p.message} (${note})`;
     }
