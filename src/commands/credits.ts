@@ -3,6 +3,7 @@ import { type Action, examples } from '../command-kit.js';
 import type { ApplyResult, RefundResult } from '../core/billing/credit-apply.js';
 import type { CreditsView } from '../core/billing/credits.js';
 import type { SpendResult } from '../core/renewals/spending.js';
+import type { Queryable } from '../db/connect.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
 
@@ -24,6 +25,18 @@ interface UseFlags {
   amount: string;
   currency?: string;
   description?: string;
+}
+
+/** The currency of a member's credit a command works on: `--currency`, else the one their credit is in. */
+async function currencyOf(db: Queryable, memberId: number, flag: string | undefined): Promise<string> {
+  if (flag === undefined) {
+    const { creditCurrency, memberEntries } = await import('../core/billing/credits.js');
+    return creditCurrency(db, await memberEntries(db, [memberId]));
+  }
+  const { normalizeCurrency } = await import('../core/kernel/money.js');
+  const normalized = normalizeCurrency(flag);
+  if (normalized === null) throw usageError(`--currency: "${flag}" is not a currency code such as EUR`);
+  return normalized;
 }
 
 function renderCredits(view: CreditsView): string {
@@ -117,19 +130,13 @@ export function registerCredits(program: Command, action: Action): void {
       .action(
         action(async (ctx, ref: string, flags: UseFlags) => {
           const { resolveMember } = await import('../core/people/refs.js');
-          const { creditCurrency, memberEntries } = await import('../core/billing/credits.js');
-          const { normalizeCurrency, parseAmount } = await import('../core/kernel/money.js');
+          const { parseAmount } = await import('../core/kernel/money.js');
           const { spend } = await import('../core/renewals/spending.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const member = await resolveMember(db.kysely, ref);
-          let currency: string;
-          if (flags.currency !== undefined) {
-            const normalized = normalizeCurrency(flags.currency);
-            if (normalized === null) throw usageError(`--currency: "${flags.currency}" is not a currency code such as EUR`);
-            currency = normalized;
-          } else currency = await creditCurrency(db.kysely, await memberEntries(db.kysely, [member.id]));
+          const currency = await currencyOf(db.kysely, member.id, flags.currency);
           const parsed = parseAmount(flags.amount, currency);
           if (!parsed.ok) throw usageError(`--amount: "${flags.amount}": ${parsed.message}`, 'write it like 10, 12.50 or 12,50');
           if (parsed.value <= 0) throw usageError(`--amount: "${flags.amount}": more than 0, please`);
@@ -196,18 +203,12 @@ export function registerCredits(program: Command, action: Action): void {
           if (!refundMethods.includes(method)) throw usageError(`--method: "${flags.method}" is not a method; use ${refundMethods.join(', ')}`);
           const { resolveMember } = await import('../core/people/refs.js');
           const { refundCredit } = await import('../core/billing/credit-apply.js');
-          const { creditCurrency, memberEntries } = await import('../core/billing/credits.js');
-          const { formatAmount, normalizeCurrency } = await import('../core/kernel/money.js');
+          const { formatAmount } = await import('../core/kernel/money.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const member = await resolveMember(db.kysely, ref);
-          let currency: string;
-          if (flags.currency !== undefined) {
-            const normalized = normalizeCurrency(flags.currency);
-            if (normalized === null) throw usageError(`--currency: "${flags.currency}" is not a currency code such as EUR`);
-            currency = normalized;
-          } else currency = await creditCurrency(db.kysely, await memberEntries(db.kysely, [member.id]));
+          const currency = await currencyOf(db.kysely, member.id, flags.currency);
           const result: RefundResult = await refundCredit(
             db.kysely,
             member,

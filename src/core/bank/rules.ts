@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { distance } from 'fastest-levenshtein';
 import { formatNumber } from '../billing/numbering.js';
 import { compactName, defaultMaxDistance, normalizeName } from '../kernel/suggest.js';
+import type { StatementEntry } from '../../importers/bank/statement.js';
 
 /** The prefix of an invoice number (`INV-` of `INV-2026-00012`), or null for a number not of that form. */
 export function numberPrefix(number: string): string | null {
@@ -69,16 +70,8 @@ export function namesResemble(debtor: string, payer: string): boolean {
   return distance(x, y) <= Math.min(2, defaultMaxDistance(Math.min(x.length, y.length))) || distance(sorted(a), sorted(b)) <= 1;
 }
 
-export interface KeyedFacts {
-  account: string | null;
-  date: string;
-  amount: number;
-  currency: string;
-  direction: 'credit' | 'debit';
-  reference: string | null;
-  endToEndId: string | null;
-  label: string;
-}
+/** What tells one bank entry from another. */
+export type KeyedFacts = Pick<StatementEntry, 'account' | 'date' | 'amount' | 'currency' | 'direction' | 'reference' | 'endToEndId' | 'label'>;
 
 /**
  * The key a bank entry is recorded under, once: the bank's reference on its account, else a hash of the account,
