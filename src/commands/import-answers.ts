@@ -67,7 +67,8 @@ export async function askColumnMappings(
  * column is missing.
  */
 export async function missingColumnsHint(problems: Iterable<Problem>): Promise<string[] | null> {
-  const { shellQuote, writableEntry } = await import('../core/import/column-guess.js');
+  const { writableEntry } = await import('../core/import/column-guess.js');
+  const { shellQuote } = await import('../core/kernel/words.js');
   const missing = [...problems].filter((p) => p.code === 'missing_column' && p.column !== null);
   if (missing.length === 0) return null;
   const flags = missing.filter((p) => p.suggestion !== null && writableEntry(p.suggestion)).map((p) => `--column ${shellQuote(`${p.suggestion}=${p.column}`)}`);

@@ -11,7 +11,7 @@ import type { StagedInput } from '../importers/input-file.js';
 import { joinLines, type TerminalText } from '../terminal-text.js';
 import { documentedProblems, importDocument } from './import-result.js';
 import { askPlanMappings, parseDateFormat, type StripeFlags, unknownPlans } from './import-shared.js';
-import { plural } from '../core/kernel/words.js';
+import { plural, shellWord } from '../core/kernel/words.js';
 
 interface ReadFlags {
   sheet?: string;
@@ -38,8 +38,6 @@ export interface ImportFlags extends ReadFlags {
   rejects?: string;
   map?: string;
 }
-
-const shellWord = (word: string) => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
 
 /** The `memberctl import` that reads the file as `validate` just did: the same reading options. */
 function importCommandLine(argument: string, flags: ReadFlags & { map?: string }): string {

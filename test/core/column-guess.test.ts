@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { columnFlags, guessColumns, missingColumns, shellQuote } from '../../src/core/import/column-guess.js';
+import { columnFlags, guessColumns, missingColumns } from '../../src/core/import/column-guess.js';
+import { shellQuote, shellWord } from '../../src/core/kernel/words.js';
 import { buildLayout } from '../../src/core/import/member-row.js';
 import type { RawRow } from '../../src/importers/types.js';
 
@@ -45,6 +46,9 @@ describe('guessing which columns of a file are the required ones it lacks', () =
     expect(shellQuote('Début adhésion=Start date')).toBe('"Début adhésion=Start date"');
     expect(shellQuote('Prix $=Plan name')).toBe("'Prix $=Plan name'");
     expect(shellQuote("l'offre \"A\"=Plan name")).toBe(`'l'\\''offre "A"=Plan name'`);
+    // a word of a command line is quoted only when the shell would read it otherwise
+    expect(shellWord('/tmp/membres-2026.csv')).toBe('/tmp/membres-2026.csv');
+    expect(shellWord('Mes adhérents.csv')).toBe('"Mes adhérents.csv"');
     const guesses = guess('Name;Plan;Début;Échéance', ['Marie Curie;Hot Desk;15/01/2025;15/01/2027']);
     expect(columnFlags(guesses)).toEqual(['--column "Début=Start date"', '--column "Échéance=Next invoice date"']);
   });

@@ -10,6 +10,7 @@ import type { Cell, RawRow } from '../../importers/types.js';
 import { classifyDateText, parseLooseDate } from '../kernel/dates.js';
 import type { Problem } from '../kernel/problems.js';
 import { normalizeName } from '../kernel/suggest.js';
+import { shellQuote } from '../kernel/words.js';
 import { distance } from 'fastest-levenshtein';
 import { bindMapping, type ColumnMapping, mapRow } from './column-mapping.js';
 import { templateColumnNamed } from './header-mapping.js';
@@ -226,11 +227,6 @@ export function guessColumns(
   }));
 }
 
-/** Text quoted for a POSIX shell: in double quotes when nothing in it is special there, else in single quotes. */
-export function shellQuote(text: string): string {
-  if (!/["$`\\!]/.test(text)) return `"${text}"`;
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
 
 /** The `--column` flags that map each missing column to its likeliest source, ready to paste; guesses without one are left out. */
 export function columnFlags(guesses: readonly ColumnGuess[]): string[] {
