@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { camt, type TestEntry } from '../helpers/bank.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
+import { hasScript, onTerminal } from '../helpers/terminal.js';
 
 const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
 
@@ -95,6 +96,43 @@ describe.each(dialects)('payments import from the built CLI on %s', (dialect) =>
     await run(db, ['payments', 'import', path.join(dir, 'missing.xml')], 66);
     await run(db, ['payments', 'import', csv, '--format', 'mt940'], 64);
     await run(db, ['payments', 'import', csv, '--review', path.join(dir, 'r.pdf')], 64);
+  });
+
+  it.skipIf(!hasScript)('at a terminal, each suggestion is asked: the one confirmed is paid, the one refused stays suggested for a later import', { timeout: 60_000 }, async () => {
+    const db = await freshDbUrl(dialect);
+    const dir = tempDir();
+    await run(db, ['plans', 'add', 'Hot Desk', '--price', '100']);
+    for (const [name, email] of [
+      ['Jean Dupont', 'jean@example.org'],
+      ['Marie Curie', 'marie@example.org'],
+    ]) {
+      await run(db, ['members', 'add', '--name', name!, '--email', email!]);
+      await run(db, ['--today', '2025-12-20', 'memberships', 'add', email!, '--plan', 'Hot Desk', '--start', '2026-01-01']);
+    }
+    await run(db, ['--today', '2026-01-01', 'invoices', 'run']);
+    // no invoice number: the amount due and the debtor's name only
+    const file = write(
+      dir,
+      'releve.xml',
+      camt([
+        { date: '2026-01-05', amount: '100.00', reference: 'T1', remittance: 'Cotisation janvier', debtor: 'M. JEAN DUPONT' },
+        { date: '2026-01-06', amount: '100.00', reference: 'T2', remittance: 'Cotisation', debtor: 'CURIE MARIE' },
+      ]),
+    );
+    const asked = await onTerminal(['--db', db, '--today', '2026-02-01', 'payments', 'import', file], [
+      [/Jean Dupont.*\?/s, 'y\r'],
+      [/Marie Curie.*\?/s, 'n\r'],
+    ]);
+    expect(asked.code, asked.output).toBe(0);
+    expect(asked.output).toContain('1 matched, 1 suggested');
+    const payments = (await run(db, ['--json', 'payments', 'list'])).json();
+    expect(payments.map((p: { invoice: string; reference: string }) => [p.invoice, p.reference])).toEqual([['INV-2026-00001', 'T1']]);
+    // the refused one is suggested again, and applied when accepted
+    const later = (await run(db, ['--json', '--today', '2026-02-01', 'payments', 'import', file, '--accept-suggested'])).json();
+    expect(later.entries.map((e: { status: string; invoice: string }) => [e.status, e.invoice])).toEqual([
+      ['duplicate', 'INV-2026-00001'],
+      ['matched', 'INV-2026-00002'],
+    ]);
   });
 
   it('killed at moments during an import of 10,000 entries, it applied all or nothing; the rerun records everything once', async () => {
