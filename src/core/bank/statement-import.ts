@@ -138,7 +138,11 @@ async function loadContext(trx: Queryable): Promise<Context> {
   for (const r of rows) {
     const invoice: OpenInvoice = { id: r.id, number: r.number, date: r.date, total: r.total, currency: r.currency, payerId: r.payer_id, payerName: r.payer_name, status: r.status, due: r.total - Number(r.paid) };
     byNumber.set(invoice.number, invoice);
-    if (invoice.due > 0) byDue.set(invoice.due, [...(byDue.get(invoice.due) ?? []), invoice]);
+    if (invoice.due > 0) {
+      const same = byDue.get(invoice.due);
+      if (same) same.push(invoice);
+      else byDue.set(invoice.due, [invoice]);
+    }
   }
   const currencies = new Set<string>([await getSetting(trx, 'currency')]);
   const prefixes = new Set<string>([await getSetting(trx, 'invoice-prefix')]);
