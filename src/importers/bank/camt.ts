@@ -75,15 +75,16 @@ export async function* readCamt(file: string, path: string, encoding: TextEncodi
   const fail = (message: string) => {
     failure ??= unreadableStatement(`${file}, line ${parser.line}: ${message}`);
   };
-  /** The path below the statement (`Stmt`/`Ntfctn`), as `Ntry/NtryDtls/TxDtls/Refs/EndToEndId`. */
-  const below = () => {
-    const at = stack.findIndex((n) => n === 'Stmt' || n === 'Ntfctn');
-    return at === -1 ? '' : stack.slice(at + 1).join('/');
-  };
+  // each open element's path below the statement (`Stmt`/`Ntfctn`), as `Ntry/NtryDtls/TxDtls/Refs/EndToEndId`: ''
+  // for the statement itself, null outside it; made once per element, from its parent's
+  const paths: Array<string | null> = [];
+  const below = () => paths[paths.length - 1] ?? '';
 
   parser.on('opentag', (tag) => {
     const name = localName(tag.name);
     stack.push(name);
+    const parent = paths[paths.length - 1] ?? null;
+    paths.push(parent !== null ? (parent === '' ? name : `${parent}/${name}`) : name === 'Stmt' || name === 'Ntfctn' ? '' : null);
     text = '';
     if (stack.length === 1) {
       const ns = String(tag.attributes.xmlns ?? '');
@@ -178,6 +179,7 @@ export async function* readCamt(file: string, path: string, encoding: TextEncodi
         if (t && path.startsWith('Ntry/NtryDtls/TxDtls/')) transactionField(t, path.slice('Ntry/NtryDtls/TxDtls/'.length), value);
     }
     stack.pop();
+    paths.pop();
   });
 
   parser.on('error', (error) => {
