@@ -70,7 +70,7 @@ export async function assignMemberNumbers(trx: Queryable, prefix: string, payerI
     .returning('last')
     .executeTakeFirstOrThrow();
   const first = Number(row.last) - ids.length + 1;
-  ids.forEach((id, i) => given.set(id, formatMemberNumber(prefix, first + i)));
+  for (const [i, id] of ids.entries()) given.set(id, formatMemberNumber(prefix, first + i));
   for (let start = 0; start < ids.length; start += 500) {
     const chunk = ids.slice(start, start + 500);
     const cases = chunk.map((id) => sql`when ${id} then ${given.get(id)!}`);
