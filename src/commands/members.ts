@@ -131,10 +131,11 @@ export async function printMembers(ctx: Context, views: MemberView[], format: 't
   if (format === 'csv') {
     const { csvLines } = await import('../writers/cells.js');
     const keys = [...new Set(views.flatMap((v) => Object.keys(v.fields)))].sort();
-    const fixed = ['ID', 'Name', 'Email', 'Phone', 'Company', 'Paid by', 'Status', 'Plans', 'Tags', 'External ID'];
+    const fixed = ['ID', 'Member number', 'Name', 'Email', 'Phone', 'Company', 'Paid by', 'Status', 'Plans', 'Tags', 'External ID'];
     const header = [...fixed, ...keys.map((k) => (fixed.some((f) => f.toLowerCase() === k.toLowerCase()) ? `field:${k}` : k))];
     const rows = views.map((v) => [
       v.member.id,
+      v.member.member_number ?? '',
       v.member.name,
       v.member.email ?? '',
       v.member.phone ?? '',
@@ -156,6 +157,7 @@ export async function printMembers(ctx: Context, views: MemberView[], format: 't
   ctx.out.print(
     renderTable(views, [
       { header: 'id', value: (v) => v.member.id, align: 'right' },
+      { header: 'number', value: (v) => v.member.member_number },
       { header: 'name', value: (v) => v.member.name },
       { header: 'email', value: (v) => v.member.email },
       { header: 'company', value: (v) => v.company },
@@ -181,6 +183,7 @@ export async function parseLimit(limit: string | undefined): Promise<number | un
 function memberBlock(view: MemberView, m: Member): string {
   const rows: Array<[string, string | null]> = [
     ['status', view.state.status],
+    ['member no.', m.member_number],
     ['email', m.email],
     ['phone', m.phone],
     ['address', m.address],

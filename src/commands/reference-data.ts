@@ -29,7 +29,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'member',
     fields:
-      '`{"id", "name", "email", "phone", "company", "paidBy", "status", "tags", "customFields", "externalId"}`: `company` is the company name or null, `paidBy` `{"id", "name"}` or null, `status` the person\'s status as of `--today`, `tags` a list of names, `customFields` an object of text values.',
+      '`{"id", "memberNumber", "name", "email", "phone", "company", "paidBy", "status", "tags", "customFields", "externalId"}`: `memberNumber` is the member number (`M-00042`) or null before the person\'s first invoice, `company` is the company name or null, `paidBy` `{"id", "name"}` or null, `status` the person\'s status as of `--today`, `tags` a list of names, `customFields` an object of text values.',
   },
   {
     name: 'membership',

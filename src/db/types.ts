@@ -115,6 +115,8 @@ export interface MembersTable {
   company_id: number | null;
   paid_by_id: number | null;
   external_id: string | null;
+  /** `M-00042`: given with the person's first invoice, never changed or reused; null until then */
+  member_number: string | null;
   created_at: string;
   updated_at: string;
 }

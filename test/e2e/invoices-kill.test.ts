@@ -59,6 +59,11 @@ async function expectConsistent(db: Db): Promise<{ invoices: number; billedMembe
   const messages = await k.selectFrom('mail_messages').select(['kind', 'subject_id', 'stage']).execute();
   const ids = (await k.selectFrom('invoices').select('id').execute()).map((r) => r.id);
   expect(messages.map((m) => `${m.kind}:${m.subject_id}:${m.stage}`).sort()).toEqual(ids.map((id) => `invoice:${id}:issued`).sort());
+  // each payer invoiced has one member number, nobody else has one, and they run M-00001..M-0000N
+  const numbered = await k.selectFrom('members').select(['id', 'member_number']).where('member_number', 'is not', null).execute();
+  const payers = [...new Set((await k.selectFrom('invoices').select('payer_id').execute()).map((r) => r.payer_id))];
+  expect(numbered.map((m) => m.id).sort((x, y) => x - y)).toEqual(payers.sort((x, y) => x! - y!));
+  expect(numbered.map((m) => m.member_number).sort()).toEqual(numbered.map((_, i) => `M-${String(i + 1).padStart(5, '0')}`));
   return { invoices: numbers.length, billedMemberships: perMembership.filter((m) => Number(m.lines) > 0).length };
 }
 

@@ -47,6 +47,7 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     expect(edit.code, edit.stderr).toBe(0);
     expect(edit.json()).toEqual({
       id: janeId,
+      memberNumber: null,
       name: 'Jane Doe',
       email: 'Jane@Example.org',
       phone: '+33 6 12',
@@ -143,7 +144,7 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
       },
     ]);
     expect(contacts.json().map((m: { name: string }) => m.name)).toEqual(['Prospect']);
-    expect(table.stdout).toMatch(/^id\s+name/);
+    expect(table.stdout).toMatch(/^id\s+number\s+name/);
     expect(table.stdout).toContain('Late');
     expect(table.stdout).not.toContain('Paid');
   });

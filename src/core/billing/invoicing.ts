@@ -18,7 +18,7 @@ import { type BillingSchedule, consolidate, type DraftInvoice, type DraftLine, d
 import { addDays, type IsoDate } from '../kernel/dates.js';
 import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
 import { formatAmount } from '../kernel/money.js';
-import { allocateNumbers, yearOf } from './numbering.js';
+import { allocateNumbers, assignMemberNumbers, yearOf } from './numbering.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { getSetting } from '../kernel/settings.js';
 import { grantForPaidInvoices } from './credits.js';
@@ -327,6 +327,8 @@ interface WriteContext {
   asOf: IsoDate;
   dueDate: IsoDate;
   prefix: string;
+  /** the `member-number-prefix` setting: payers billed for the first time get a member number */
+  memberPrefix: string;
   source: AuditSource;
   /** the organisation's identity at issue, which every invoice of the batch references */
   issuer: IssuerSnapshot;
@@ -374,6 +376,7 @@ function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: WriteContext
 async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteContext): Promise<WrittenBatch> {
   const { asOf, dueDate, prefix, source } = context;
   const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
+  await assignMemberNumbers(trx, context.memberPrefix, plan.invoices.map((invoice) => invoice.payerId));
   const bulk: BulkTarget = { query: trx, dialect: dialectOf(trx), sqlite: context.sqlite };
   const statuses = plan.invoices.map((invoice) => (invoice.total <= 0 ? 'paid' : 'open'));
   const issuerId = await storeIssuer(trx, context.issuer, source.at);
@@ -494,9 +497,10 @@ export async function billMembershipsIn(
   const plan = await planBatch(trx, membershipIds, identity, asOf, options.through);
   const dueDate = addDays(asOf, await getSetting(trx, 'payment-terms-days'));
   const prefix = await getSetting(trx, 'invoice-prefix');
+  const memberPrefix = await getSetting(trx, 'member-number-prefix');
   const write = plan.invoices.length > 0 && !options.dryRun;
   const applyCredit = (await getSetting(trx, 'apply-credit')) === 'on';
-  const context = { asOf, dueDate, prefix, source, issuer: issuerSnapshot(identity), language: await getSetting(trx, 'language'), applyCredit };
+  const context = { asOf, dueDate, prefix, memberPrefix, source, issuer: issuerSnapshot(identity), language: await getSetting(trx, 'language'), applyCredit };
   const written = write ? await writeBatchIn(trx, plan, context) : { numbers: [], paid: applyCredit ? await plannedCreditShares(trx, plan.invoices) : [] };
   return {
     invoices: plan.invoices.map((invoice, i) => plannedInvoiceJson(invoice, written.numbers[i] ?? null, asOf, dueDate, written.paid[i] ?? 0)),
@@ -516,11 +520,12 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
   const batchSize = options.batchSize ?? defaultBatchSize;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be at least 1, got ${batchSize}`);
   const prefix = await getSetting(db, 'invoice-prefix');
+  const memberPrefix = await getSetting(db, 'member-number-prefix');
   const dueDate = addDays(asOf, await getSetting(db, 'payment-terms-days'));
   // the identity and language the run's invoices are issued with: read once, its logo hashed once
   const identity = await getIdentity(db);
   const applyCredit = (await getSetting(db, 'apply-credit')) === 'on';
-  const context = { asOf, dueDate, prefix, source, sqlite: options.sqlite, issuer: issuerSnapshot(identity), language: await getSetting(db, 'language'), applyCredit };
+  const context = { asOf, dueDate, prefix, memberPrefix, source, sqlite: options.sqlite, issuer: issuerSnapshot(identity), language: await getSetting(db, 'language'), applyCredit };
 
   const due = await findDueMemberships(db, asOf);
   const batches = payerBatches(due, batchSize);

@@ -42,3 +42,39 @@ export async function lastNumber(db: Queryable, prefix: string, year: number): P
     .executeTakeFirst();
   return Number(row?.last ?? 0);
 }
+
+/** The `number_sequences` year of member numbers, which run on across years: `M-00001`. */
+const memberNumberYear = 0;
+
+export const formatMemberNumber = (prefix: string, n: number): string => `${prefix}${String(n).padStart(5, '0')}`;
+
+/**
+ * Gives a member number to each of `payerIds` (in that order) that has none yet, inside the transaction that issues
+ * their first invoices: a rollback gives the numbers back, a number given is never changed or taken again. A few
+ * queries whatever the number of payers.
+ */
+export async function assignMemberNumbers(trx: Queryable, prefix: string, payerIds: readonly number[]): Promise<Map<number, string>> {
+  const given = new Map<number, string>();
+  const without = new Set<number>();
+  for (let start = 0; start < payerIds.length; start += 500) {
+    const chunk = payerIds.slice(start, start + 500);
+    const rows = await trx.selectFrom('members').select('id').where('id', 'in', chunk).where('member_number', 'is', null).execute();
+    for (const row of rows) without.add(row.id);
+  }
+  const ids = [...new Set(payerIds)].filter((id) => without.has(id));
+  if (ids.length === 0) return given;
+  const row = await trx
+    .insertInto('number_sequences')
+    .values({ prefix, year: memberNumberYear, last: ids.length })
+    .onConflict((oc) => oc.columns(['prefix', 'year']).doUpdateSet({ last: sql<number>`number_sequences.last + ${ids.length}` }))
+    .returning('last')
+    .executeTakeFirstOrThrow();
+  const first = Number(row.last) - ids.length + 1;
+  for (const [i, id] of ids.entries()) given.set(id, formatMemberNumber(prefix, first + i));
+  for (let start = 0; start < ids.length; start += 500) {
+    const chunk = ids.slice(start, start + 500);
+    const cases = chunk.map((id) => sql`when ${id} then ${given.get(id)!}`);
+    await sql`update members set member_number = case id ${sql.join(cases, sql` `)} end where id in (${sql.join(chunk)})`.execute(trx);
+  }
+  return given;
+}

@@ -105,6 +105,11 @@ export const settingDefinitions = {
   },
   'invoice-prefix': { schema: prefix, default: 'INV-', description: 'prefix of invoice numbers (INV-2026-00001)' },
   'credit-note-prefix': { schema: prefix, default: 'CN-', description: 'prefix of credit note numbers (CN-2026-00001)' },
+  'member-number-prefix': {
+    schema: prefix,
+    default: 'M-',
+    description: "prefix of member numbers (M-00001), given with a person's first invoice; each prefix counts from 1",
+  },
   language: {
     schema: z
       .string()

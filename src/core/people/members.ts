@@ -312,7 +312,7 @@ export async function addNote(db: Queryable, member: Member, text: string, sourc
 // ---- reading ----
 
 /** The columns a list shows (a full row for one member works too). */
-export type MemberListRow = Pick<Member, 'id' | 'name' | 'email' | 'phone' | 'company_id' | 'paid_by_id' | 'external_id'>;
+export type MemberListRow = Pick<Member, 'id' | 'name' | 'email' | 'phone' | 'company_id' | 'paid_by_id' | 'external_id' | 'member_number'>;
 
 export interface MemberView {
   member: MemberListRow;
@@ -365,7 +365,7 @@ export function sortByName<T extends { id: number; name: string }>(rows: T[]): T
  * cheaper here than in SQLite's random reads through an index).
  */
 export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberFilters = {}): Promise<MemberView[]> {
-  let query = db.selectFrom('members').select(['members.id', 'members.name', 'members.email', 'members.phone', 'members.company_id', 'members.paid_by_id', 'members.external_id']);
+  let query = db.selectFrom('members').select(['members.id', 'members.name', 'members.email', 'members.phone', 'members.company_id', 'members.paid_by_id', 'members.external_id', 'members.member_number']);
   if (filters.company !== undefined) {
     const company = await requireCompany(db, filters.company);
     query = query.where('members.company_id', '=', company.id);
@@ -479,6 +479,7 @@ export async function notesOf(db: Queryable, memberId: number): Promise<Note[]> 
 export function memberJson(view: MemberView) {
   return {
     id: view.member.id,
+    memberNumber: view.member.member_number,
     name: view.member.name,
     email: view.member.email,
     phone: view.member.phone,

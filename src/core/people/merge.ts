@@ -80,6 +80,7 @@ const scalarFields = [
   'tax_id',
   'company_id',
   'external_id',
+  'member_number',
   'billing_email',
   'renewal_email',
   'cc_emails',
@@ -206,8 +207,9 @@ async function checkOneActiveMandate(db: Queryable, keep: Member, remove: Member
 export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSource): Promise<Member> {
   const keepId = plan.keep.member.id;
   const removeId = plan.remove.member.id;
-  // unique e-mail and external id: free them on REMOVE before KEEP takes them
-  await db.updateTable('members').set({ email: null, email_key: null, external_id: null }).where('id', '=', removeId).execute();
+  // unique e-mail, external id and member number: free them on REMOVE before KEEP takes them (a number dropped
+  // because KEEP has one is never given again)
+  await db.updateTable('members').set({ email: null, email_key: null, external_id: null, member_number: null }).where('id', '=', removeId).execute();
   await db.updateTable('members').set({ paid_by_id: keepId }).where('paid_by_id', '=', removeId).where('id', '<>', keepId).execute();
   await db.updateTable('members').set({ paid_by_id: null }).where('id', '=', removeId).execute();
   const kept = await db

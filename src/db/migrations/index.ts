@@ -22,4 +22,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0015_payment_keys', () => import('./0015_payment_keys.js')],
   ['0016_bank_entries', () => import('./0016_bank_entries.js')],
   ['0017_credit_payments', () => import('./0017_credit_payments.js')],
+  ['0018_member_numbers', () => import('./0018_member_numbers.js')],
 ];
