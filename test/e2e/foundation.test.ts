@@ -80,6 +80,7 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
       'credit-validity-months': '12',
       'apply-credit': 'on',
       'invoice-prefix': 'INV-',
+      'member-number-prefix': 'M-',
       'credit-note-prefix': 'CN-',
       language: 'fr',
       'mail-from': '',
