@@ -8,9 +8,9 @@ import type { Queryable } from '../../db/connect.js';
 import type { Payment } from '../../db/types.js';
 import { grantForPaidInvoices } from '../billing/credits.js';
 import { reconcileInvoice } from '../billing/invoice-balance.js';
+import { paymentSummary } from '../billing/payments.js';
 import { type AuditSource, recordAudits } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
-import { formatAmount } from '../kernel/money.js';
 import { queueMessages } from '../mail/outbox.js';
 
 /** An open invoice as a statement import follows it: `due` is what it still owes after the payments of the import. */
@@ -89,7 +89,7 @@ export async function recordTransfers(trx: Queryable, payments: readonly Payment
       entityId: payment.id,
       memberId: payments[i]!.invoice.payerId,
       after: payment,
-      summary: `payment of ${formatAmount(payment.amount, payment.currency)} ${payment.currency} on ${payments[i]!.invoice.number} (transfer)`,
+      summary: paymentSummary(payment, payments[i]!.invoice.number),
     })),
   );
 

@@ -9,7 +9,7 @@ import { type Db, type Queryable, retryingUniqueRace } from '../../db/connect.js
 import type { BankEntry, BankEntryStatus, NewBankEntry, Payment } from '../../db/types.js';
 import { dataError, UserError } from '../../errors.js';
 import type { Statement, StatementEntry } from '../../importers/bank/statement.js';
-import { cancelPayment, recordPayment } from '../billing/payments.js';
+import { cancelPayment, describePayment, recordPayment } from '../billing/payments.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { compareDates, type IsoDate } from '../kernel/dates.js';
 import { formatAmount } from '../kernel/money.js';
@@ -427,7 +427,7 @@ async function pay(
   if (later && invoice.status === 'open' && invoice.due > 0) {
     const payment: PaymentToRecord = { invoice, amount: entry.amount, date: entry.date, reference: bankReference(entry), recorded: null };
     const repeated = repeatedTransfer(payments.recorded, payment);
-    if (repeated) return left(`this repeats payment #${repeated.id} of ${formatAmount(repeated.amount, repeated.currency)} ${repeated.currency} on ${repeated.date} by transfer${repeated.reference ? ` (${repeated.reference})` : ''}`);
+    if (repeated) return left(`this repeats ${describePayment(repeated)}`);
     invoice.due -= entry.amount;
     const outcome: Outcome = { status: 'matched', invoice: invoice.number, invoiceId: invoice.id, payment: null, note: null };
     payments.add(payment, entry, outcome);

@@ -49,8 +49,12 @@ export interface RecordedPayment extends PaymentResult {
   change: 'recorded' | 'unchanged';
 }
 
-const describePayment = (p: Payment) =>
+export const describePayment = (p: Payment) =>
   `payment #${p.id} of ${formatAmount(p.amount, p.currency)} ${p.currency} on ${p.date} by ${p.method}${p.reference ? ` (${p.reference})` : ''}`;
+
+/** The audit summary of a payment recorded on an invoice. */
+export const paymentSummary = (p: Pick<Payment, 'amount' | 'currency' | 'method'>, invoiceNumber: string) =>
+  `payment of ${formatAmount(p.amount, p.currency)} ${p.currency} on ${invoiceNumber} (${p.method})`;
 
 /** What differs between a payment recorded under a key and the one asked for again with it. */
 function differences(existing: Payment, invoiceId: number, wanted: { amount: number; method: PaymentMethod; date: IsoDate; reference: string | null }, invoiceNumber: string, existingNumber: string): string[] {
@@ -136,7 +140,7 @@ export async function recordPayment(
     entityId: payment.id,
     memberId: invoice.payer_id,
     after: payment,
-    summary: `payment of ${formatAmount(amount, invoice.currency)} ${invoice.currency} on ${invoice.number} (${input.method})`,
+    summary: paymentSummary(payment, invoice.number),
   });
   return { payment, ...settlement, change: 'recorded' };
 }
