@@ -2,18 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { camt, type TestEntry } from '../helpers/bank.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { startCli } from '../helpers/cli.js';
 import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
+import { runExpecting } from '../helpers/errors.js';
 import { hasScript, onTerminal } from '../helpers/terminal.js';
 
-const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
-
-async function run(db: string, args: string[], code = 0) {
-  const result = await runCli(args, { db });
-  expect(result.code, `memberctl ${args.join(' ')}\n${result.stderr}`).toBe(code);
-  noStackTrace(result.stderr);
-  return result;
-}
+const run = runExpecting;
 
 describe.each(dialects)('payments import from the built CLI on %s', (dialect) => {
   it('the SEPA round trip: collect, a CAMT.054 of the collection settles its invoices, a return reopens one', async () => {

@@ -5,17 +5,10 @@ import { closeCollectionItem, findPendingCollection } from '../../src/core/sepa/
 import { openDb } from '../../src/db/connect.js';
 import { runCli } from '../helpers/cli.js';
 import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
+import { noStackTrace, runExpecting } from '../helpers/errors.js';
 import { epcRuleViolations, painTransactions, painValues, validatePain008 } from '../helpers/sepa.js';
 
-const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
-
-/** Runs memberctl and fails with its stderr unless it exits with `code`. */
-async function run(db: string, args: string[], code = 0) {
-  const result = await runCli(args, { db });
-  expect(result.code, `memberctl ${args.join(' ')}\n${result.stderr}`).toBe(code);
-  noStackTrace(result.stderr);
-  return result;
-}
+const run = runExpecting;
 
 /** The file, checked against the official schema and the EPC rules the schema does not hold. */
 function checkedFile(file: string): string {
