@@ -35,6 +35,8 @@ const columns: Column[] = [
   { header: 'Total', kind: 'amount', value: (r) => r.total },
   { header: 'Currency', kind: 'text', value: (r) => r.currency },
   { header: 'Status', kind: 'text', value: (r) => r.status },
+  // last, so that scripts reading the columns by position before it existed read the same
+  { header: 'Member number', kind: 'text', value: (r) => r.memberNumber },
 ];
 
 /**

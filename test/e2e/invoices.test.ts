@@ -233,13 +233,15 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
 
     const csv = await ok(db, ['invoices', 'export']);
     const rows: string[][] = parse(csv.stdout);
-    expect(rows[0]).toEqual(['Number', 'Date', 'Due date', 'Payer', 'Company', 'Member', 'Plan', 'Description', 'Period start', 'Period end', 'Quantity', 'Unit price', 'Net', 'Tax rate', 'Tax', 'Total', 'Currency', 'Status']);
+    expect(rows[0]).toEqual(['Number', 'Date', 'Due date', 'Payer', 'Company', 'Member', 'Plan', 'Description', 'Period start', 'Period end', 'Quantity', 'Unit price', 'Net', 'Tax rate', 'Tax', 'Total', 'Currency', 'Status', 'Member number']);
     // 5 members x 2 months, all on the payer's one invoice
     expect(rows).toHaveLength(11);
     const first = rows[1]!;
     expect(first.slice(0, 6)).toEqual(['INV-2026-00001', '2026-02-01', '2026-02-15', `'${names[0]}`, "'=cmd|' /C calc'!A0", `'${names[0]}`]);
     // 5.5% of 49.50 = 2.7225 -> 2.72
-    expect(first.slice(8)).toEqual(['2026-01-01', '2026-01-31', '1', '49.50', '49.50', '5.5', '2.72', '52.22', 'EUR', 'open']);
+    expect(first.slice(8)).toEqual(['2026-01-01', '2026-01-31', '1', '49.50', '49.50', '5.5', '2.72', '52.22', 'EUR', 'open', 'M-00001']);
+    // the payer got the first member number with this invoice; the people they pay for have none
+    expect(rows.slice(1).filter((r) => r[18] !== '').map((r) => r[5])).toEqual([`'${names[0]}`, `'${names[0]}`]);
     const written = (name: string) => (/^[=+\-@]/.test(name) ? `'${name}` : name);
     expect(rows.slice(1).map((r) => r[5]).sort()).toEqual(names.flatMap((n) => [written(n), written(n)]).sort());
     expect(rows.slice(1).every((r) => r[3] === written(names[0]!))).toBe(true);

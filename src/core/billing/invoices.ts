@@ -211,6 +211,8 @@ export interface ExportRow {
   payer: string;
   company: string;
   member: string;
+  /** the line's member's number, empty before their first invoice as payer */
+  memberNumber: string;
   plan: string;
   description: string;
   periodStart: IsoDate;
@@ -256,6 +258,17 @@ async function payerCompanies(db: Queryable, payerIds: Iterable<number | null>):
   return companies;
 }
 
+/** The member numbers of these members, by id (members without one are left out). */
+async function memberNumbersOf(db: Queryable, memberIds: Iterable<number | null>): Promise<Map<number, string>> {
+  const ids = [...new Set([...memberIds].filter((id): id is number => id !== null))];
+  const numbers = new Map<number, string>();
+  for (const chunk of chunks(ids, 500)) {
+    const rows = await db.selectFrom('members').select(['id', 'member_number']).where('id', 'in', chunk).where('member_number', 'is not', null).execute();
+    for (const row of rows) numbers.set(row.id, row.member_number!);
+  }
+  return numbers;
+}
+
 /** One export row per line of each document, the lines read from `invoiceId`. */
 async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocument & { invoiceId: number }>): Promise<ExportRow[]> {
   const lines = await linesOf(
@@ -266,6 +279,7 @@ async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocume
     db,
     documents.map((d) => d.payerId),
   );
+  const memberNumbers = await memberNumbersOf(db, [...lines.values()].flatMap((ls) => ls.map((l) => l.member_id)));
   const rows: ExportRow[] = [];
   for (const doc of documents) {
     const money = (amount: MinorAmount) => formatAmount(doc.sign * amount, doc.currency);
@@ -277,6 +291,7 @@ async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocume
         payer: doc.payerName,
         company: (doc.payerId !== null && companies.get(doc.payerId)) || '',
         member: line.member_name,
+        memberNumber: (line.member_id !== null && memberNumbers.get(line.member_id)) || '',
         plan: line.plan_name,
         description: doc.describe(line.description),
         periodStart: line.period_start,

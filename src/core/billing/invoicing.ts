@@ -376,7 +376,7 @@ function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: WriteContext
 async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteContext): Promise<WrittenBatch> {
   const { asOf, dueDate, prefix, source } = context;
   const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
-  await assignMemberNumbers(trx, context.memberPrefix, plan.invoices.map((invoice) => invoice.payerId));
+  const memberNumbers = await assignMemberNumbers(trx, context.memberPrefix, plan.invoices.map((invoice) => invoice.payerId));
   const bulk: BulkTarget = { query: trx, dialect: dialectOf(trx), sqlite: context.sqlite };
   const statuses = plan.invoices.map((invoice) => (invoice.total <= 0 ? 'paid' : 'open'));
   const issuerId = await storeIssuer(trx, context.issuer, source.at);
@@ -394,7 +394,8 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     source.jobId ?? null,
     source.at,
     issuerId,
-    JSON.stringify(invoice.buyer),
+    // a payer's first invoice carries the member number given with it
+    JSON.stringify(memberNumbers.has(invoice.payerId) ? { ...invoice.buyer, memberNumber: memberNumbers.get(invoice.payerId) } : invoice.buyer),
     invoice.buyer.language ?? context.language,
   ]);
   const invoiceIds = await insertRows(bulk, 'invoices', invoiceColumns, invoiceRows, true);

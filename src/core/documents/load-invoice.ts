@@ -94,6 +94,7 @@ export function payerQuery(db: Queryable) {
       'members.city',
       'members.country',
       'members.language',
+      'members.member_number',
       'companies.name as company_name',
       'companies.billing_email',
       'companies.address as company_address',
@@ -129,6 +130,7 @@ export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' |
       attention: invoice.payer_name,
       business: true,
       language,
+      memberNumber: payer.member_number,
     };
   }
   return {
@@ -140,6 +142,7 @@ export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' |
     attention: null,
     business: false,
     language,
+    memberNumber: payer?.member_number ?? null,
   };
 }
 
