@@ -21,12 +21,13 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     expect(tom.json().paidBy).toEqual({ id: janeId, name: 'Jane Doe' });
 
     // refused commands change nothing, so they run side by side
-    const [duplicate, ambiguous, unknown, cycle, badStatus] = await Promise.all([
+    const [duplicate, ambiguous, unknown, cycle, badStatus, unaccented] = await Promise.all([
       cli(['members', 'add', '--name', 'X', '--email', 'JANE@EXAMPLE.ORG']),
       cli(['members', 'show', 'Jane Doe']),
       cli(['members', 'show', 'Tom Muler']),
       cli(['members', 'edit', 'jane@example.org', '--paid-by', 'Tom Müller']),
       cli(['members', 'list', '--status', 'active']),
+      cli(['members', 'show', 'muller']),
     ]);
     // e-mails are unique case-insensitively: 65 naming the member who has it
     expect(duplicate.code).toBe(65);
@@ -38,6 +39,9 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     expect(unknown.code).toBe(65);
     expect(unknown.stderr).toContain('Tom Müller');
     noStackTrace(unknown.stderr);
+    // part of a name, without its accent: suggested, not picked
+    expect(unaccented.code).toBe(65);
+    expect(unaccented.stderr).toContain(`closest: #${tom.json().id} Tom Müller`);
     // a payer cycle is refused
     expect(cycle.code).toBe(65);
     expect(cycle.stderr).toContain('cycle');
