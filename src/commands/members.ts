@@ -252,7 +252,8 @@ export function registerMembers(program: Command, action: Action): void {
           const member = await resolveMember(db.kysely, ref);
           const view = await memberView(db.kysely, member, await ctx.today());
           const notes = await notesOf(db.kysely, member.id);
-          const history = await memberHistory(db.kysely, member.id);
+          const { getSetting } = await import('../core/kernel/settings.js');
+          const history = await memberHistory(db.kysely, member.id, await getSetting(db.kysely, 'timezone'));
           const json = {
             ...memberJson(view),
             address: member.address,
@@ -468,7 +469,8 @@ export function registerMembers(program: Command, action: Action): void {
           const limit = await parseLimit(flags.limit);
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);
-          let history = await memberHistory(db.kysely, member.id);
+          const { getSetting } = await import('../core/kernel/settings.js');
+          let history = await memberHistory(db.kysely, member.id, await getSetting(db.kysely, 'timezone'));
           if (limit !== undefined) history = history.slice(-limit);
           ctx.out.result(history, () => `#${member.id} ${escapeControls(member.name)}\n${renderHistory(history)}`);
         }),

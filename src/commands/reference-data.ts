@@ -97,7 +97,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'history entry',
     fields:
-      '`{"id", "at", "date", "actor", "source", "batchId", "jobId", "action", "entity", "entityId", "memberId", "summary", "changes": [{"field", "before", "after"}]}`: `source` is `import`, `job` or `manual`.',
+      '`{"id", "at", "date", "localTime", "added", "actor", "source", "batchId", "jobId", "action", "entity", "entityId", "memberId", "summary", "changes": [{"field", "before", "after", "label", "beforeText", "afterText"}]}`: `at` is UTC (ISO 8601) and `date` its UTC date, `localTime` is `at` in the `timezone` setting (`2026-03-23 14:05`); `added` is true when the entry adds something that was not there; `source` is `import`, `job` or `manual`; each change keeps the stored `field` (a column or a custom field name) and raw `before`/`after` values (ids, 0/1 flags, minor units) beside its `label` and the values as shown (`"Plan"`, `"Hot Desk"`), null for no value.',
   },
   {
     name: 'invoices run',

@@ -45,7 +45,7 @@ describe.each(dialects)('people on %s', (dialect) => {
     const hint = async (ref: string) => {
       const error = await rejection(resolveMember(k, ref));
       expect(error.exitCode, ref).toBe(65);
-      return error.hint;
+      return error.hint ?? '';
     };
     expect(await hint('Benoit')).toBe(`closest: #${benoit.id} Benoît Durand <benoit@example.fr>`);
     expect(await hint('durand')).toBe(`closest: #${benoit.id} Benoît Durand <benoit@example.fr>, #${paul.id} Paul Durand`);

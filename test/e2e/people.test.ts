@@ -91,14 +91,14 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     const fieldChange = shown.history.find((h: { entity: string; action: string }) => h.entity === 'member_fields' && h.action === 'update');
     expect(fieldChange.changes).toEqual(
       expect.arrayContaining([
-        { field: 'Locker', before: '12', after: null },
-        { field: 'Size', before: 'M', after: 'L' },
+        { field: 'Locker', before: '12', after: null, label: 'Locker', beforeText: '12', afterText: null },
+        { field: 'Size', before: 'M', after: 'L', label: 'Size', beforeText: 'M', afterText: 'L' },
       ]),
     );
     expect(shown.history.every((h: { source: string }) => h.source === 'manual')).toBe(true);
 
     expect(history.code).toBe(0);
-    expect(history.stdout).toContain('phone: (none) -> +33 6 12');
+    expect(history.stdout).toContain('Phone: (none) → +33 6 12');
   });
 
   it('shows statuses and memberships from billing data, filtered by status and plan', async () => {
