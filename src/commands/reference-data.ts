@@ -296,6 +296,10 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'the payment shape plus `"invoiceStatus"`, `"credit"` (what the payment gave beyond the total) and `"change"` (`recorded`, or `unchanged` when --key found the payment recorded before).',
   },
   'payments list': { json: 'a list of payment shapes.' },
+  'payments export': {
+    exits: { 64: 'an unknown `--format` or `--status`, or xlsx without `-o`', 65: 'an unknown `--invoice` or `--member`' },
+    json: 'with `-o` only: `{"file", "format", "payments"}` (without `-o` the file itself is on stdout).',
+  },
   'payments import': {
     exits: {
       64: 'an unknown `--format`, a `--review` that is not .csv or .xlsx, a `--column` entry naming a column the file lacks',
