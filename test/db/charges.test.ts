@@ -4,6 +4,7 @@ import { findInvoices, invoicesJson, voidInvoice } from '../../src/core/billing/
 import { recordPayment } from '../../src/core/billing/payments.js';
 import { loadInvoiceDocument } from '../../src/core/documents/load-invoice.js';
 import { setIdentity } from '../../src/core/org/org-store.js';
+import { applyMerge, planMerge } from '../../src/core/people/merge.js';
 import type { Db } from '../../src/db/connect.js';
 import { UserError } from '../../src/errors.js';
 import { dialects, withFreshDb } from '../helpers/db.js';
@@ -197,6 +198,17 @@ describe.each(dialects)('one-off charges on %s', (dialect) => {
       const [json] = await invoicesJson(k, await findInvoices(k, {}));
       expect([json!.status, json!.total, json!.creditNote]).toEqual(['paid', '150.00', null]);
       expect((await lines(db, number)).map((l) => l.plan)).toEqual(['Desk', 'Locker key']);
+    });
+  });
+
+  it('a merge moves the removed person\'s charges to the kept one, who is billed for them', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const ann = await addPerson(db.kysely, 'Ann');
+      const dup = await addPerson(db.kysely, 'Ann Dup');
+      await charge(db, String(dup));
+      await db.kysely.transaction().execute(async (trx) => applyMerge(trx, await planMerge(trx, String(ann), String(dup)), source));
+      const run = await bill(db, asOf);
+      expect(run.invoices.map((i) => [i.payer.id, i.lines.map((l) => l.member.id)])).toEqual([[ann, [ann]]]);
     });
   });
 

@@ -12,7 +12,6 @@ import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { formatAmount, type MinorAmount, parseAmount, parseRate } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
-import { queueMessages } from '../mail/outbox.js';
 import { issuerSnapshot, storeIssuer } from '../documents/issuers.js';
 import { getIdentity } from '../org/org-store.js';
 import { describeMember, resolveMember } from '../people/refs.js';
@@ -256,6 +255,6 @@ export async function refundDeposit(trx: Queryable, id: string, reason: string |
       summary: `credit note ${note.number} refunds deposit ${charge.id} of invoice ${invoice.number}`,
     });
   }
-  await queueMessages(trx, [{ kind: 'credit_note', subjectId: note.id, stage: 'issued' }], { now: source.at });
+  // not e-mailed: the credit note message says it cancels the invoice, which a deposit's refund does not
   return { view: { ...view, creditNote: note.number }, creditNote: note.number };
 }
