@@ -66,7 +66,10 @@ describe.each(dialects)('charges from the built CLI on %s', (dialect) => {
     const dir = tempDir();
     await ok(['invoices', 'einvoice', 'INV-2026-00001', 'CN-2026-00001', '--format', 'facturx', '-o', dir]);
     await ok(['invoices', 'einvoice', 'INV-2026-00001', 'CN-2026-00001', '--format', 'cii', '-o', dir]);
+    const ubl = tempDir();
+    await ok(['invoices', 'einvoice', 'INV-2026-00001', 'CN-2026-00001', '--format', 'ubl', '-o', ubl]);
     for (const number of ['INV-2026-00001', 'CN-2026-00001']) {
+      expect(fatalAsserts(fs.readFileSync(path.join(ubl, `${number}.xml`), 'utf8'), 'ubl'), `${number} (UBL)`).toEqual([]);
       const reading = readFacturx(fs.readFileSync(path.join(dir, `${number}.pdf`)));
       expect(facturxProblems(reading), number).toEqual([]);
       const xml = fs.readFileSync(path.join(dir, `${number}.xml`), 'utf8');
