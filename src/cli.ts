@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type Action, makeAction, type RunState } from './command-kit.js';
+import { registerCharges } from './commands/charges.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerContacts } from './commands/contacts.js';
 import { registerCredits } from './commands/credits.js';
@@ -44,6 +45,7 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerMemberships,
   registerInvoices,
   registerPayments,
+  registerCharges,
   registerMandates,
   registerRenewals,
   registerCredits,

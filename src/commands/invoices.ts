@@ -394,7 +394,7 @@ export function registerInvoices(program: Command, action: Action): void {
             if (!note) throw await unknownInvoice(db.kysely, number);
             const json = creditNoteJson(note.note, note.invoice);
             ctx.out.result(json, () =>
-              [`${json.number}  credit note of ${json.date} voiding invoice ${json.invoice}: ${json.reason}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'),
+              [`${json.number}  credit note of ${json.date} ${note.note.charge_id === null ? 'voiding' : `refunding the deposit (charge ${note.note.charge_id}) of`} invoice ${json.invoice}: ${json.reason}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'),
             );
             return;
           }

@@ -56,6 +56,11 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
     fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason"}`: the amounts are negative.',
   },
   {
+    name: 'charge',
+    fields:
+      '`{"id", "member": {"id", "name"}, "description", "date", "quantity", "unitPrice", "currency", "taxRate", "net", "deposit", "state", "invoice", "creditNote"}`: `unitPrice` (net, per unit) and `net` (its quantity times it) are decimal strings; `state` is `unbilled`, `billed`, or for a deposit `held` (billed) until `refunded`; `invoice` is the number of the invoice that bills it, `creditNote` that of the credit note that refunded the deposit, else null.',
+  },
+  {
     name: 'payment',
     fields:
       '`{"id", "invoice", "payer": {"id", "name"}, "date", "amount", "currency", "method", "reference", "status", "cancelReason"}`: `method` is `card`, `cash`, `transfer`, `check`, `other`, or `credit` for a payment made of the payer\'s credit (`invoices run`, `credits apply`).',
@@ -245,7 +250,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'with `-o` only: `{"file", "format", "invoices", "rows"}` (without `-o` the file itself is on stdout).',
   },
   'invoices void': {
-    exits: { 65: 'unknown or already void invoice' },
+    exits: { 65: 'unknown or already void invoice, or an invoice whose deposit was refunded' },
     json: '`{"invoice", "creditNote"}`: the invoice shape, now `void`, and the credit note shape.',
   },
   'invoices einvoice': {
@@ -274,6 +279,25 @@ export const commandFacts: Record<string, CommandFacts> = {
       78: 'no `sepa-creditor-id`, or the organisation has no name or IBAN',
     },
     json: '`{"file", "dryRun", "collectionDate", "messageId", "currency", "total", "counts": {"transactions", "FRST", "RCUR"}, "transactions": [{"invoice", "payer": {"id", "name"}, "mandate", "scheme", "sequence", "amount", "endToEndId"}], "problems": [{"code", "invoice", "payer", "message"}]}`: `file` and `messageId` are null in a dry run and when nothing is to collect (no file is then written); amounts are decimal strings in euros; `code` is `mandate_expired` or `not_euro`.',
+  },
+  'charges add': {
+    exits: {
+      64: 'a missing or malformed `--amount`, `--description`, `--quantity`, `--tax-rate` or `--date`; `--invoice-now` with a date after today; an ambiguous ref',
+      65: 'unknown ref; with `--invoice-now`, a payer that no longer exists',
+    },
+    json: 'the charge shape, with `invoiceIssued`: the invoice shape of the invoice `--invoice-now` issued, else null.',
+  },
+  'charges list': {
+    exits: { 64: 'a `--format` other than table, csv or json; an ambiguous `--member`', 65: 'unknown `--member`' },
+    json: 'a list of the charge shape.',
+  },
+  'charges remove': {
+    exits: { 64: 'an id that is not a number', 65: 'unknown charge, or a charge already billed (the message names its invoice)' },
+    json: 'the charge shape, its `state` `removed`.',
+  },
+  'charges refund': {
+    exits: { 64: 'an id that is not a number', 65: 'unknown charge, not a deposit, not billed yet, its invoice not paid, or already refunded' },
+    json: 'the charge shape, now `refunded`, with `creditNote`.',
   },
   'mandates add': {
     exits: {

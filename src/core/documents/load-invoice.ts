@@ -166,10 +166,10 @@ export async function payersOf(db: Queryable, payerIds: readonly number[]): Prom
   return payers;
 }
 
-function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language']): DocumentLine {
+function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language'], currency: string): DocumentLine {
   const rated = rateToScaled(line.tax_rate) > 0;
   return {
-    description: documentLineDescription(line, language),
+    description: documentLineDescription(line, language, currency),
     quantity: line.quantity,
     unitPrice: line.unit_price,
     net: line.net,
@@ -260,7 +260,8 @@ async function frozenParties(
 /**
  * The document of invoice or credit note `number` (any case), checked by `checkInvoiceDocument`, with the seller
  * and the buyer frozen as issued (`frozenParties`). A credit note carries the lines of the invoice it voids, its
- * amounts positive, and names that invoice (BT-25, BT-26); its buyer is that of the invoice.
+ * amounts positive (a deposit's refund: that deposit's line only), and names that invoice (BT-25, BT-26); its buyer
+ * is that of the invoice.
  */
 export async function loadInvoiceDocument(db: Queryable, number: string, options: LoadOptions = {}): Promise<InvoiceDocument> {
   const invoice = await findInvoice(db, number);
@@ -272,6 +273,8 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   // a void invoice's lines were all voided with it: its document still shows them, as does its credit note
   let linesQuery = db.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', target.id).orderBy('id');
   if (invoice && invoice.status !== 'void') linesQuery = linesQuery.where('voided', '=', 0);
+  // a deposit's refund credits its line only
+  if (note && note.note.charge_id !== null) linesQuery = linesQuery.where('charge_id', '=', note.note.charge_id);
   const rows = await linesQuery.execute();
 
   // reverse charge needs the seller's VAT number as a taxed line does (BR-AE-03), and no exemption text
@@ -281,7 +284,7 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   const { parties, freeze } = await frozenParties(db, { ...holder, number: documentNumber }, buyerNow, { vatLines }, options);
   const paid = invoice ? ((await paidAmounts(db, [invoice.id])).get(invoice.id) ?? 0) : 0;
   const build = ({ identity, buyer, language }: Parties) => {
-    const lines = rows.map((row) => documentLine(row, identity, language));
+    const lines = rows.map((row) => documentLine(row, identity, language, target.currency));
     const base = { currency: target.currency, seller: sellerOf(identity), buyer, lines, paymentTerms: null, language };
     const document = invoice
       ? { ...base, kind: 'invoice' as const, number: invoice.number, issueDate: invoice.date, dueDate: invoice.due_date, totals: documentTotals(lines, paid) }
