@@ -204,6 +204,10 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: '`{"dryRun", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: what moves, the fields KEEP takes from REMOVE, and the values dropped.',
   },
   'members history': { exits: { 65: 'unknown ref' }, json: 'a list of history entries, oldest first.' },
+  'members export-data': {
+    exits: { 65: 'unknown ref', 73: 'an `-o` file that cannot be written or that is the database', 74: 'a closed standard output' },
+    json: 'without `-o` the document itself (whatever `--json`): `{"exportedAt", "person", "invoices", "creditNotes", "payments", "ledger", "charges", "mandates", "renewals", "messages", "paysFor"}`, `person` being the `members show --json` document (details, custom fields, tags, memberships, notes, history); with `-o` and `--json`: `{"file", "bytes"}`.',
+  },
   'members update': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read', 130: 'cancelled at the question' },
     json: 'the import shape.',
