@@ -143,7 +143,10 @@ export const commandFacts: Record<string, CommandFacts> = {
   'plans add': { exits: { 65: 'a plan of that name exists' }, json: 'the plan shape.' },
   'plans list': { json: 'a list of plan shapes.' },
   'plans show': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
-  'plans edit': { exits: { 65: 'unknown plan', 130: 'cancelled at the question' }, json: 'the plan shape, after the edit.' },
+  'plans edit': {
+    exits: { 65: 'unknown plan', 130: 'cancelled at the question' },
+    json: 'the plan shape, after the edit; an edit of the price adds `"memberships": {"followPlanPrice", "ownPrice"}`: how many memberships on the plan that have not ended are billed the new price from their next invoice, and how many keep a price of their own.',
+  },
   'plans archive': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
   'plans import': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read' },
