@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { dialects, freshDbUrl } from '../helpers/db.js';
+import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
 
 async function ok(db: string, today: string, args: string[]) {
   const result = await runCli([...args, '--json'], { db, today });
@@ -166,5 +168,128 @@ describe.each(dialects)('per-membership prices on %s', (dialect) => {
     await ok(db, '2026-02-02', ['invoices', 'void', feb, '--reason', 'left in January']);
     const voided = await runCli(['memberships', 'set', '1', '--end', '2026-01-31'], { db, today: '2026-02-02' });
     expect(voided.stderr).not.toContain('warning');
+  });
+
+  it('imports a Price (or Prix) per membership, in the plan currency; a rerun changes and bills nothing; --update changes it', async () => {
+    const db = await freshDbUrl(dialect);
+    const dir = tempDir();
+    const today = '2026-01-10';
+    await ok(db, today, ['plans', 'add', 'Desk', '--price', '30']);
+    await ok(db, today, ['plans', 'add', 'Franc', '--price', '30', '--currency', 'CHF']);
+    const file = (name: string, text: string) => {
+      const full = path.join(dir, name);
+      fs.writeFileSync(full, text);
+      return full;
+    };
+    const broken = file(
+      'broken.csv',
+      'Name,Email,Plan name,Start date,Next invoice date,Price\nJo,jo@example.org,Desk,2026-01-01,2026-02-01,abc\nBo,bo@example.org,Desk,2026-01-01,2026-02-01,-3\nAl,al@example.org,Franc,2026-01-01,2026-02-01,12 €\nCy,cy@example.org,,,,12\nDi,di@example.org,Desk,2026-01-01,2026-02-01,"1.005"\n',
+    );
+    const refused = await runCli(['import', broken, '--json'], { db, today });
+    expect(refused.code).toBe(65);
+    const errors = refused.json().problems.filter((p: { severity: string }) => p.severity === 'error');
+    expect(errors.map((p: { row: number; column: string; code: string }) => [p.row, p.column, p.code])).toEqual([
+      [2, 'Price', 'invalid_number'],
+      [3, 'Price', 'invalid_number'],
+      [4, 'Price', 'invalid_number'],
+      [5, 'Price', 'invalid_number'],
+      [6, 'Price', 'invalid_number'],
+    ]);
+    expect(errors[0].message).toContain('write the price per period in EUR (plan "Desk")');
+    expect(errors[2].message).toContain('"€" is not the currency CHF');
+    expect(errors[3].message).toContain('give its Plan name too');
+    expect(errors[4].message).toContain('ambiguous');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(await ok(db, today, ['members', 'list'])).toEqual([]);
+
+    // French headers, semicolons, a decimal comma and a currency sign
+    const french = file(
+      'membres.csv',
+      'Nom;E-mail;Nom du forfait;Date de début;Date de la prochaine facture;Prix\nJo;jo@example.org;Desk;2026-01-01;2026-01-01;33,33 €\nBo;bo@example.org;Desk;2026-01-01;2026-01-01;\nAl;al@example.org;Franc;2026-01-01;2026-01-01;CHF 12.34\n',
+    );
+    const imported = await ok(db, today, ['import', french]);
+    expect(imported.created).toMatchObject({ members: 3, memberships: 3 });
+    const run = await ok(db, today, ['invoices', 'run']);
+    expect(linesOf(run).map((l) => [l[0], l[4]])).toEqual([
+      ['Jo', '33.33'],
+      ['Bo', '30.00'],
+      ['Al', '12.34'],
+    ]);
+    // the same file again: the same memberships, nothing new to bill
+    const rerun = await ok(db, today, ['import', french]);
+    expect(rerun).toMatchObject({ created: { members: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 3 });
+    expect((await ok(db, today, ['invoices', 'run'])).count).toBe(0);
+    expect((await ok(db, today, ['members', 'show', 'jo@example.org'])).memberships).toHaveLength(1);
+
+    // another price needs --update; "plan" follows the plan's price again
+    const changed = file(
+      'changed.csv',
+      'Name,Email,Plan name,Start date,Next invoice date,Price\nJo,jo@example.org,Desk,2026-01-01,2026-01-01,plan\nBo,bo@example.org,Desk,2026-01-01,2026-01-01,40\nAl,al@example.org,Franc,2026-01-01,2026-01-01,\n',
+    );
+    const conflict = await runCli(['import', changed, '--json'], { db, today });
+    expect(conflict.code).toBe(65);
+    expect(conflict.json().problems[0].message).toContain('Price: "33.33 EUR" -> "the plan\'s price"');
+    const updated = await ok(db, today, ['import', changed, '--update']);
+    expect(updated.updated).toMatchObject({ memberships: 2 });
+    const prices = async (email: string) => (await ok(db, today, ['members', 'show', email])).memberships[0];
+    expect(await prices('jo@example.org')).toMatchObject({ price: '30.00', followsPlanPrice: true });
+    expect(await prices('bo@example.org')).toMatchObject({ price: '40.00', followsPlanPrice: false });
+    // an empty Price keeps the membership's own
+    expect(await prices('al@example.org')).toMatchObject({ price: '12.34', currency: 'CHF', followsPlanPrice: false });
+    const february = await ok(db, '2026-02-01', ['invoices', 'run']);
+    expect(linesOf(february).map((l) => [l[0], l[4]])).toEqual([
+      ['Jo', '30.00'],
+      ['Bo', '40.00'],
+      ['Al', '12.34'],
+    ]);
+  });
+
+  it('keeps the price of a Stripe subscription on its membership: an info, and invoices at that price', async () => {
+    const db = await freshDbUrl(dialect);
+    const dir = tempDir();
+    const today = '2026-01-15';
+    await ok(db, today, ['plans', 'add', 'Desk', '--price', '15.00']);
+    const write = (name: string, text: string) => {
+      const full = path.join(dir, name);
+      fs.writeFileSync(full, text);
+      return full;
+    };
+    const customers = write('customers.csv', 'id,Email,Name\ncus_Jo,jo@example.org,Jo\ncus_Bo,bo@example.org,Bo\ncus_Al,al@example.org,Al\n');
+    const subscriptions = write(
+      'subscriptions.csv',
+      [
+        'id,Customer ID,Plan,Quantity,Currency,Interval,Amount,Status,Start Date (UTC),Current Period End (UTC)',
+        'sub_Jo,cus_Jo,price_legacy,1,eur,month,12.34,active,2025-06-01 10:00,2026-02-01 10:00',
+        'sub_Bo,cus_Bo,price_list,1,eur,month,15.00,active,2025-06-01 10:00,2026-02-01 10:00',
+        'sub_Al,cus_Al,price_dollars,1,usd,month,16.00,active,2025-06-01 10:00,2026-02-01 10:00',
+      ].join('\n'),
+    );
+    const map = write('map.json', JSON.stringify({ price_legacy: 'Desk', price_list: 'Desk', price_dollars: 'Desk' }));
+    const args = ['import', 'stripe', '--customers', customers, '--subscriptions', subscriptions, '--map', map];
+    const imported = await ok(db, today, args);
+    expect(imported.created).toMatchObject({ members: 3, memberships: 3 });
+    const mismatches = imported.problems.filter((p: { code: string }) => p.code === 'price_mismatch');
+    expect(mismatches.map((p: { row: number; severity: string }) => [p.row, p.severity])).toEqual([
+      [2, 'info'],
+      [4, 'warning'],
+    ]);
+    expect(mismatches[0].message).toContain('keeps its own price of 12.34 EUR');
+    // another currency cannot be kept: that one is billed the plan's price, and says so
+    expect(mismatches[1].message).toContain("memberctl will bill the plan's price");
+    const membershipOf = async (email: string) => (await ok(db, today, ['members', 'show', email])).memberships[0];
+    expect(await membershipOf('jo@example.org')).toMatchObject({ price: '12.34', currency: 'EUR', followsPlanPrice: false });
+    expect(await membershipOf('bo@example.org')).toMatchObject({ price: '15.00', followsPlanPrice: true });
+    expect(await membershipOf('al@example.org')).toMatchObject({ price: '15.00', followsPlanPrice: true });
+
+    // a re-import changes nothing; the next period is billed at the kept price, once
+    expect(await ok(db, today, args)).toMatchObject({ created: { members: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 3 });
+    const run = await ok(db, '2026-02-01', ['invoices', 'run']);
+    expect(linesOf(run).map((l) => [l[0], l[2], l[4], l[5]])).toEqual([
+      ['Jo', '2026-02-01', '12.34', '12.34'],
+      ['Bo', '2026-02-01', '15.00', '15.00'],
+      ['Al', '2026-02-01', '15.00', '15.00'],
+    ]);
+    expect(await ok(db, '2026-02-01', args)).toMatchObject({ created: { memberships: 0 }, updated: { memberships: 0 } });
+    expect((await ok(db, '2026-02-01', ['invoices', 'run'])).count).toBe(0);
   });
 });
