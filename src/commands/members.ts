@@ -277,6 +277,14 @@ export function registerMembers(program: Command, action: Action): void {
                   { header: 'id', value: (s) => s.membership.id, align: 'right' },
                   { header: 'plan', value: (s) => s.membership.plan_name },
                   { header: 'qty', value: (s) => s.membership.quantity, align: 'right' },
+                  {
+                    header: 'price',
+                    value: (s) => {
+                      const m = membershipJson(s);
+                      return `${m.price} ${m.currency}${m.followsPlanPrice ? '' : ' (own)'}`;
+                    },
+                    align: 'right',
+                  },
                   { header: 'start', value: (s) => s.membership.start_date },
                   { header: 'next invoice', value: (s) => s.membership.next_invoice_date },
                   { header: 'end', value: (s) => s.membership.end_date },

@@ -88,7 +88,11 @@ describe.each(dialects)('per-membership prices on %s', (dialect) => {
     expect(shown.stdout).toContain("30.00 EUR (the plan's price) per period");
     const member = await ok(db, '2026-03-01', ['members', 'show', 'Bo']);
     expect(member.memberships[0]).toMatchObject({ price: '31.50', followsPlanPrice: false });
-  });
+    const table = await runCli(['members', 'show', 'Bo'], { db, today: '2026-03-01' });
+    expect(table.stdout).toMatch(/\bprice\b/);
+    expect(table.stdout).toContain('31.50 EUR (own)');
+    expect((await runCli(['members', 'show', 'Jo'], { db, today: '2026-03-01' })).stdout).toMatch(/30\.00 EUR(?! \(own\))/);
+  }, 180_000);
 
   it('refuses a price that is not an amount of the plan, naming the option', async () => {
     const db = await freshDbUrl(dialect);
@@ -136,11 +140,24 @@ describe.each(dialects)('per-membership prices on %s', (dialect) => {
     await ok(db, today, ['memberships', 'add', 'Jo', '--plan', 'Studio', '--start', '2026-01-01']);
     const second = await ok(db, today, ['memberships', 'add', 'Jo', '--plan', 'Desk', '--start', '2026-01-10', '--allow-overlap', '--price', '20']);
     expect(second).toMatchObject({ id: 4, plan: 'Desk', price: '20.00' });
+    // a term that does not renew by itself ends with its term, end date or not: rejoining after it is no overlap
+    await ok(db, today, ['plans', 'add', 'Annual', '--price', '100', '--interval', 'year', '--auto-renew', 'no']);
+    await ok(db, today, ['memberships', 'add', 'Jo', '--plan', 'Annual', '--start', '2025-01-01']);
+    const during = await runCli(['memberships', 'add', 'Jo', '--plan', 'Annual', '--start', '2025-12-31'], { db, today });
+    expect(during.code).toBe(65);
+    expect(during.stderr).toContain('membership 5 on "Annual" (2025-01-01 to 2025-12-31)');
+    expect(await ok(db, today, ['memberships', 'add', 'Jo', '--plan', 'Annual', '--start', '2026-01-01'])).toMatchObject({ id: 6 });
+    // so does one that will not be renewed
+    await ok(db, today, ['memberships', 'set', '3', '--do-not-renew', '--reason', 'leaving']);
+    expect((await runCli(['memberships', 'add', 'Jo', '--plan', 'Studio', '--start', '2026-01-31'], { db, today })).code).toBe(65);
+    await ok(db, today, ['memberships', 'add', 'Jo', '--plan', 'Studio', '--start', '2026-02-01']);
     const run = await ok(db, today, ['invoices', 'run']);
     expect(linesOf(run).map((l) => [l[1], l[2], l[5]])).toEqual([
       ['Desk', '2026-01-01', '30.00'],
       ['Studio', '2026-01-01', '50.00'],
       ['Desk', '2026-01-10', '20.00'],
+      ['Annual', '2025-01-01', '100.00'],
+      ['Annual', '2026-01-01', '100.00'],
     ]);
   });
 
@@ -242,7 +259,7 @@ describe.each(dialects)('per-membership prices on %s', (dialect) => {
       ['Bo', '40.00'],
       ['Al', '12.34'],
     ]);
-  });
+  }, 120_000);
 
   it('keeps the price of a Stripe subscription on its membership: an info, and invoices at that price', async () => {
     const db = await freshDbUrl(dialect);

@@ -7,8 +7,8 @@ import type { Queryable } from '../../db/connect.js';
 import type { Membership, NewMembership, Plan } from '../../db/types.js';
 import { dataError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
-import { anchorDayOf, earliestProratedStart, nextBillingDay } from './rules.js';
-import { addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
+import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay } from './rules.js';
+import { addDays, addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
 import { formatAmount, parseAmount } from '../kernel/money.js';
 import type { ProblemCode } from '../kernel/problems.js';
 import { getSetting } from '../kernel/settings.js';
@@ -145,18 +145,46 @@ export function rangesOverlap(a: { start: IsoDate; end: IsoDate | null }, b: { s
   return !((a.end !== null && before(a.end, b.start)) || (b.end !== null && before(b.end, a.start)));
 }
 
-/** The member's memberships on `planId` at the same time as `[start, end]` (end inclusive, null: no end), oldest first. */
+/**
+ * The last day a membership on `plan` runs: its end date; else, when it does not renew automatically for ever
+ * (a term membership, do-not-renew, auto-renew-until), the day before billing stops by itself; null when it has no end.
+ */
+export function lastDayOf(m: Membership, plan: Pick<Plan, 'interval' | 'every'>): IsoDate | null {
+  if (m.end_date !== null) return m.end_date;
+  if (m.auto_renew === 1 && m.do_not_renew === 0 && m.auto_renew_until === null) return null;
+  const schedule: BillingSchedule = {
+    startDate: m.start_date,
+    nextInvoiceDate: m.next_invoice_date,
+    firstRecurringDate: m.first_recurring_date,
+    anchorDay: m.anchor_day,
+    endDate: null,
+    autoRenew: m.auto_renew === 1,
+    autoRenewUntil: m.auto_renew_until,
+    doNotRenew: m.do_not_renew === 1,
+    interval: plan.interval,
+    every: plan.every,
+  };
+  return addDays(duePeriods(schedule, '9999-12-31').nextInvoiceDate, -1);
+}
+
+/** One of the member's memberships at the same time as a new one, with its last day (`lastDayOf`). */
+export interface Overlap {
+  membership: Membership;
+  lastDay: IsoDate | null;
+}
+
+/** The member's memberships on `plan` at the same time as `[start, end]` (end inclusive, null: no end), oldest first. */
 export async function overlappingMemberships(
   db: Queryable,
   memberId: number,
-  planId: number,
+  plan: Pick<Plan, 'id' | 'interval' | 'every'>,
   range: { start: IsoDate; end: IsoDate | null },
-): Promise<Membership[]> {
-  const same = await db.selectFrom('memberships').selectAll().where('member_id', '=', memberId).where('plan_id', '=', planId).orderBy('start_date').orderBy('id').execute();
-  return same.filter((m) => rangesOverlap({ start: m.start_date, end: m.end_date }, range));
+): Promise<Overlap[]> {
+  const same = await db.selectFrom('memberships').selectAll().where('member_id', '=', memberId).where('plan_id', '=', plan.id).orderBy('start_date').orderBy('id').execute();
+  return same.map((membership) => ({ membership, lastDay: lastDayOf(membership, plan) })).filter((o) => rangesOverlap({ start: o.membership.start_date, end: o.lastDay }, range));
 }
 
-const period = (m: Pick<Membership, 'start_date' | 'end_date'>) => (m.end_date === null ? `from ${m.start_date}, no end date` : `${m.start_date} to ${m.end_date}`);
+const period = (o: Overlap) => (o.lastDay === null ? `from ${o.membership.start_date}, no end date` : `${o.membership.start_date} to ${o.lastDay}`);
 
 /**
  * Creates a membership from plain values (dates already `YYYY-MM-DD`): refuses (65) an unknown member or plan,
@@ -173,11 +201,11 @@ export async function addMembership(db: Queryable, input: MembershipInput, sourc
   const price = input.price ?? null;
   if (price !== null && (!Number.isSafeInteger(price) || price < 0)) throw dataError(`price ${price}: a whole number of minor units, not negative`);
   if (!input.allowOverlap) {
-    const [other] = await overlappingMemberships(db, member.id, plan.id, { start: input.startDate, end: input.endDate ?? null });
+    const [other] = await overlappingMemberships(db, member.id, plan, { start: input.startDate, end: input.endDate ?? null });
     if (other) {
       throw dataError(
-        `${member.name} already has membership ${other.id} on "${plan.name}" (${period(other)}) at the same time`,
-        `for a second one at once (another desk), add it with --allow-overlap; to change that one: memberctl memberships set ${other.id}`,
+        `${member.name} already has membership ${other.membership.id} on "${plan.name}" (${period(other)}) at the same time`,
+        `for a second one at once (another desk), add it with --allow-overlap; to change that one: memberctl memberships set ${other.membership.id}`,
       );
     }
   }
