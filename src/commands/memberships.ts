@@ -113,7 +113,7 @@ export function registerMemberships(program: Command, action: Action): void {
                 endDate: flags.end ?? null,
                 quantity: flags.quantity ?? 1,
                 price,
-                allowOverlap: Boolean(flags.allowOverlap),
+                refuseOverlap: !flags.allowOverlap,
                 prorateFirst: Boolean(flags.prorate),
                 autoRenew: flags.autoRenew ?? null,
                 autoRenewUntil: flags.autoRenewUntil ?? null,

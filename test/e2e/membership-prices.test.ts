@@ -159,7 +159,7 @@ describe.each(dialects)('per-membership prices on %s', (dialect) => {
       ['Annual', '2025-01-01', '100.00'],
       ['Annual', '2026-01-01', '100.00'],
     ]);
-  });
+  }, 120_000);
 
   it('warns naming the invoices that already bill past a new end date', async () => {
     const db = await freshDbUrl(dialect);

@@ -34,8 +34,12 @@ export interface MembershipInput {
   quantity?: number;
   /** its own net price per period, in minor units of the plan's currency; null or absent: the plan's price */
   price?: number | null;
-  /** another membership of the member on the same plan at the same time is allowed (a second desk) */
-  allowOverlap?: boolean;
+  /**
+   * Refuse (65) a membership on a plan the member already has at the same time (`memberships add`, unless
+   * `--allow-overlap` asks for a second desk). Default false: callers that create memberships from records they
+   * check themselves (conversions, fixtures) are not refused.
+   */
+  refuseOverlap?: boolean;
   prorateFirst?: boolean;
   /** default: the plan's */
   autoRenew?: boolean | null;
@@ -188,8 +192,8 @@ const period = (o: Overlap) => (o.lastDay === null ? `from ${o.membership.start_
 
 /**
  * Creates a membership from plain values (dates already `YYYY-MM-DD`): refuses (65) an unknown member or plan,
- * an archived plan, incoherent dates and quantity, with the first issue found, or a membership on a plan the member
- * already has at the same time (unless `allowOverlap`). Records it in the audit log.
+ * an archived plan, incoherent dates and quantity, with the first issue found, or (with `refuseOverlap`) a membership
+ * on a plan the member already has at the same time. Records it in the audit log.
  */
 export async function addMembership(db: Queryable, input: MembershipInput, source: AuditSource): Promise<Membership> {
   const member = await db.selectFrom('members').select(['id', 'name']).where('id', '=', input.memberId).executeTakeFirst();
@@ -200,7 +204,7 @@ export async function addMembership(db: Queryable, input: MembershipInput, sourc
   if (!schedule || issues.length > 0) throw dataError(issues[0]?.message ?? 'invalid membership');
   const price = input.price ?? null;
   if (price !== null && (!Number.isSafeInteger(price) || price < 0)) throw dataError(`price ${price}: a whole number of minor units, not negative`);
-  if (!input.allowOverlap) {
+  if (input.refuseOverlap) {
     const [other] = await overlappingMemberships(db, member.id, plan, { start: input.startDate, end: input.endDate ?? null });
     if (other) {
       throw dataError(
