@@ -248,6 +248,7 @@ export function registerMembers(program: Command, action: Action): void {
         action(async (ctx, ref: string) => {
           const { resolveMember } = await import('../core/people/refs.js');
           const { renderHistory } = await import('../core/people/history.js');
+          const { membershipJson } = await import('../core/people/members.js');
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);
           const { json, view, notes, history } = await showDocument(db.kysely, member, await ctx.today());
@@ -259,6 +260,14 @@ export function registerMembers(program: Command, action: Action): void {
                   { header: 'id', value: (s) => s.membership.id, align: 'right' },
                   { header: 'plan', value: (s) => s.membership.plan_name },
                   { header: 'qty', value: (s) => s.membership.quantity, align: 'right' },
+                  {
+                    header: 'price',
+                    value: (s) => {
+                      const m = membershipJson(s);
+                      return `${m.price} ${m.currency}${m.followsPlanPrice ? '' : ' (own)'}`;
+                    },
+                    align: 'right',
+                  },
                   { header: 'start', value: (s) => s.membership.start_date },
                   { header: 'next invoice', value: (s) => s.membership.next_invoice_date },
                   { header: 'end', value: (s) => s.membership.end_date },

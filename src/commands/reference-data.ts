@@ -34,7 +34,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'membership',
     fields:
-      '`{"id", "plan", "quantity", "startDate", "nextInvoiceDate", "endDate", "autoRenew", "autoRenewUntil", "doNotRenew", "status"}`: `plan` is the plan name, dates are `YYYY-MM-DD` or null, `status` the membership\'s status as of `--today` (`upcoming`, `active`, `grace`, `suspended`, `ended`).',
+      '`{"id", "plan", "quantity", "price", "currency", "followsPlanPrice", "startDate", "nextInvoiceDate", "endDate", "autoRenew", "autoRenewUntil", "doNotRenew", "status"}`: `plan` is the plan name, `price` the net price per period billed (`"45.50"`, in `currency`, the plan\'s), `followsPlanPrice` true when that is the plan\'s price and false when the membership has its own, dates are `YYYY-MM-DD` or null, `status` the membership\'s status as of `--today` (`upcoming`, `active`, `grace`, `suspended`, `ended`).',
   },
   {
     name: 'plan',
@@ -148,7 +148,10 @@ export const commandFacts: Record<string, CommandFacts> = {
   'plans add': { exits: { 65: 'a plan of that name exists' }, json: 'the plan shape.' },
   'plans list': { json: 'a list of plan shapes.' },
   'plans show': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
-  'plans edit': { exits: { 65: 'unknown plan', 130: 'cancelled at the question' }, json: 'the plan shape, after the edit.' },
+  'plans edit': {
+    exits: { 65: 'unknown plan', 130: 'cancelled at the question' },
+    json: 'the plan shape, after the edit; an edit of the price adds `"memberships": {"followPlanPrice", "ownPrice"}`: how many memberships on the plan that have not ended are billed the new price from their next invoice, and how many keep a price of their own.',
+  },
   'plans archive': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
   'plans import': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read' },
@@ -232,13 +235,20 @@ export const commandFacts: Record<string, CommandFacts> = {
   'tags list': { exits: { 65: 'unknown category' }, json: 'a list of `{"name", "category", "members"}`.' },
   'tags rename': { json: '`{"renamed": [{"from", "to"}], "merged": [{"from", "to"}], "members"}`: `members` counts the member tags changed.' },
   'memberships add': {
-    exits: { 65: 'unknown member or plan, archived plan, dates out of order, first period longer than a period' },
+    exits: {
+      64: 'a `--price` that is not an amount in the plan\'s currency',
+      65: 'unknown member or plan, archived plan, dates out of order, first period longer than a period, a membership on the same plan at the same time (without `--allow-overlap`)',
+    },
     json: 'the membership shape.',
   },
   'memberships set': {
-    exits: { 65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order' },
+    exits: {
+      64: 'a `--price` that is not an amount in the plan\'s currency',
+      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`)',
+    },
     json: 'the membership shape, after the change.',
   },
+  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape.' },
   'memberships renew-now': {
     exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
     json: 'the renewal shape plus `"change"`: `opened`, `reopened` or `unchanged`.',

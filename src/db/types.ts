@@ -168,6 +168,8 @@ export interface MembershipsTable {
    * prorated first period [start_date, first_recurring_date) is still to be billed.
    */
   first_recurring_date: DateColumn | null;
+  /** the membership's own net price per period, in minor units of the plan's currency; null follows the plan's */
+  price: number | null;
   external_id: string | null;
   source: string;
   created_at: string;

@@ -47,6 +47,9 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       id: expect.any(Number),
       plan: 'Hot Desk',
       quantity: 1,
+      price: '100.00',
+      currency: 'EUR',
+      followsPlanPrice: true,
       // the prorated first period is billed from the start
       startDate: '2025-10-15',
       nextInvoiceDate: '2025-10-15',

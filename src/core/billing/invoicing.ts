@@ -224,6 +224,7 @@ async function planBatch(
           'ms.auto_renew',
           'ms.auto_renew_until',
           'ms.do_not_renew',
+          'ms.price as own_price',
           'm.name as member_name',
           'm.paid_by_id',
           'p.name as plan_name',
@@ -330,7 +331,8 @@ async function planBatch(
     };
     const due = duePeriods(schedule, through);
     if (due.periods.length === 0) continue;
-    const plan = { name: row.plan_name, price: row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
+    // the membership's own price when it has one, else the plan's (docs/billing.md, "Prices")
+    const plan = { name: row.plan_name, price: row.own_price ?? row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
     const reverseCharged = isReverseCharged(buyers.get(payerId)!.vatId, seller);
     const vatKey = `${row.tax_rate}|${reverseCharged}`;
     const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);

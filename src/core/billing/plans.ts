@@ -251,15 +251,36 @@ export interface BillingTermsChange {
  */
 export async function billingTermsChange(db: Queryable, edit: PlanEdit, asOf: IsoDate): Promise<BillingTermsChange | null> {
   if (!edit.changed.some((field) => billingTermFields.includes(field))) return null;
-  const memberIds = (await db.selectFrom('memberships').select('member_id').distinct().where('plan_id', '=', edit.plan.id).execute()).map((m) => m.member_id);
-  const states = await loadMemberStates(db, asOf, { memberIds });
-  const current = [...states.values()]
-    .flatMap((state) => state.memberships)
-    .filter((m) => m.membership.plan_id === edit.plan.id && m.detail.status !== 'ended')
-    .map((m) => m.membership);
+  const current = await currentMemberships(db, edit.plan.id, asOf);
   if (current.length === 0) return null;
   const firstInvoiceDate = current.map((m) => m.next_invoice_date).sort()[0]!;
   return { memberships: current.length, firstInvoiceDate, before: billingTerms(planValues(edit.plan)), after: billingTerms(edit.values) };
+}
+
+/** Who a new plan price reaches: the memberships on the plan that have not ended, by whether they follow its price. */
+export interface PriceFollowers {
+  /** billed the plan's price: the new one from their next invoice */
+  followPlanPrice: number;
+  /** with a price of their own (`memberships set --price`): the new plan price does not change what they pay */
+  ownPrice: number;
+}
+
+/** What an edit that changes the plan's price does as of `asOf`; null when it does not change the price. */
+export async function priceFollowers(db: Queryable, edit: PlanEdit, asOf: IsoDate): Promise<PriceFollowers | null> {
+  if (!edit.changed.includes('price')) return null;
+  const current = await currentMemberships(db, edit.plan.id, asOf);
+  const own = current.filter((m) => m.price !== null).length;
+  return { followPlanPrice: current.length - own, ownPrice: own };
+}
+
+/** The memberships on the plan that have not ended as of `asOf`. */
+async function currentMemberships(db: Queryable, planId: number, asOf: IsoDate) {
+  const memberIds = (await db.selectFrom('memberships').select('member_id').distinct().where('plan_id', '=', planId).execute()).map((m) => m.member_id);
+  const states = await loadMemberStates(db, asOf, { memberIds });
+  return [...states.values()]
+    .flatMap((state) => state.memberships)
+    .filter((m) => m.membership.plan_id === planId && m.detail.status !== 'ended')
+    .map((m) => m.membership);
 }
 
 /** `110.00 EUR every month`, `300.00 CHF every 3 years` */

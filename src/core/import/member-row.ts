@@ -88,6 +88,8 @@ export interface MemberValues {
   companySiren: string | null;
   companyVatId: string | null;
   quantity: number | null;
+  /** the membership's own price as written (read in its plan's currency by the row checks, validate-rows.ts) */
+  price: string | null;
   prorate: boolean | null;
   autoRenew: boolean | null;
   endDate: string | null;
@@ -306,6 +308,7 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     companySiren,
     companyVatId,
     quantity: take('quantity', readQuantity(text('quantity')), null),
+    price: text('price'),
     prorate: take('prorate', readBoolean(text('prorate')), null),
     autoRenew: take('autoRenew', readBoolean(text('autoRenew')), null),
     endDate: date('endDate'),

@@ -24,6 +24,7 @@ export const memberColumnKeys = [
   'cc',
   'noMail',
   'quantity',
+  'price',
   'prorate',
   'autoRenew',
   'endDate',
@@ -296,6 +297,18 @@ export const templateColumns: readonly TemplateColumn[] = [
     instructions: {
       en: 'Optional. How many units of the plan (e.g. desks) this membership covers; 1 when empty.',
       fr: 'Facultatif. Le nombre d’unités du forfait (par exemple de postes) couvertes par l’abonnement ; 1 si vide.',
+    },
+  },
+  {
+    key: 'price',
+    header: 'Price',
+    frenchHeaders: ['Prix'],
+    aliases: ['Unit price', 'Prix unitaire', 'Tarif'],
+    kind: 'number',
+    required: 'no',
+    instructions: {
+      en: 'Optional. The membership’s own net price per period, in the plan’s currency (e.g. 45 or 45,50), when the person does not pay the plan’s price; the plan’s price when empty. "plan" makes it follow the plan’s price again.',
+      fr: 'Facultatif. Le prix net propre à l’abonnement, par période, dans la devise du forfait (par exemple 45 ou 45,50), si la personne ne paie pas le prix du forfait ; le prix du forfait si vide. « forfait » lui fait suivre de nouveau le prix du forfait.',
     },
   },
   {

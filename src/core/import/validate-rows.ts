@@ -9,6 +9,7 @@ import { type MembershipIssue, type MembershipSchedule, planMembership } from '.
 import { normalizeTag } from '../people/tags.js';
 import { cellCharacterProblems } from '../kernel/cell-characters.js';
 import { type Problem, problem } from '../kernel/problems.js';
+import { parseAmount } from '../kernel/money.js';
 import { compactName, nameMatcher } from '../kernel/suggest.js';
 import { type Existing, membersNamed } from './existing.js';
 import { type BoundMapping, mapRow } from './column-mapping.js';
@@ -52,6 +53,11 @@ export interface CheckedRow {
   cells: Cell[];
   values: MemberValues;
   plan: Plan | null;
+  /**
+   * The membership's own price in minor units of its plan's currency; `plan`: it follows the plan's price (written
+   * so); null: the Price cell is empty (a new membership follows the plan's price, an existing one keeps its own).
+   */
+  price?: number | 'plan' | null;
   /** the billing schedule of the row's membership, when it has a plan and dates */
   schedule: MembershipSchedule | null;
   /** tags in their canonical spelling */
@@ -87,6 +93,8 @@ export interface PlannedMembership {
   schedule: MembershipSchedule;
   startDate: string;
   quantity: number;
+  /** its own price in minor units of the plan's currency; null: the plan's price */
+  price: number | null;
   doNotRenew: boolean;
   doNotRenewReason: string | null;
   /** its id in the system it comes from (a Stripe subscription id): a re-import finds the membership by it */
@@ -172,6 +180,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
       );
     }
   }
+  const price = rowPrice(values, plan, row, column, problems);
   let schedule: MembershipSchedule | null = null;
   // --next-invoice: a row with a plan and no next invoice date continues the schedule of its start date
   let computed: ComputedNextInvoice | null = null;
@@ -321,6 +330,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
     cells: file.cells,
     values,
     plan,
+    price,
     schedule,
     tags,
     problems,
@@ -330,6 +340,36 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
     person,
     pastNextInvoice: match === null ? null : pastNextInvoice,
   };
+}
+
+/** The words that make a membership follow its plan's price again, in the Price column. */
+const followPlanWords = new Set(['plan', 'forfait', 'prix du forfait', "plan's price", 'plan price']);
+
+/**
+ * The Price cell read in the currency of the row's plan, as the plans import reads prices (decimal comma, currency
+ * signs); a bad value is an error naming the column. Null when the cell is empty or the plan unknown.
+ */
+function rowPrice(values: MemberValues, plan: Plan | null, row: number, column: (key: 'price' | 'planName') => string, problems: Problem[]): number | 'plan' | null {
+  const text = values.price;
+  if (text === null) return null;
+  const fail = (message: string) => problems.push(problem({ row, column: column('price'), value: text, code: 'invalid_number', severity: 'error', message }));
+  if (values.planName === null) {
+    fail(`a price is the price of a membership: give its ${column('planName')} too`);
+    return null;
+  }
+  if (plan === null) return null;
+  if (followPlanWords.has(text.trim().toLowerCase())) return 'plan';
+  const parsed = parseAmount(text, plan.currency);
+  if (!parsed.ok) {
+    const why = parsed.reason === 'ambiguous' || parsed.reason === 'currency_mismatch' || parsed.reason === 'too_many_decimals' ? parsed.message : `"${text.trim()}" is not an amount`;
+    fail(`${why}: write the price per period in ${plan.currency} (plan "${plan.name}"), like 45, 45.50 or 45,50, or "plan" to follow the plan's price`);
+    return null;
+  }
+  if (parsed.value < 0) {
+    fail('a price cannot be negative');
+    return null;
+  }
+  return parsed.value;
 }
 
 function issueColumn(issue: MembershipIssue): 'startDate' | 'nextInvoiceDate' | 'endDate' | 'quantity' | 'planName' {

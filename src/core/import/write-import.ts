@@ -8,6 +8,7 @@ import type { Queryable } from '../../db/connect.js';
 import type { Member, Membership } from '../../db/types.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
 import { type Problem, problem } from '../kernel/problems.js';
+import { formatAmount } from '../kernel/money.js';
 import { type BulkTarget, inChunks, insertAudits, insertRows, type SqlValue, updateColumnById } from '../kernel/bulk.js';
 import { vatSirenMismatch } from '../people/party-fields.js';
 import { withKnownCategory } from '../people/tags.js';
@@ -306,6 +307,17 @@ function membershipChange(
     if (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)) label('prorate', current.prorate_first ? 'yes' : 'no', v.prorate ? 'yes' : 'no');
   }
   if (v.quantity !== null) change('quantity', v.quantity, 'quantity');
+  // an empty Price keeps the membership's price; "plan" makes it follow the plan's again
+  if (row.price !== undefined && row.price !== null && row.plan) {
+    const price = row.price === 'plan' ? null : row.price;
+    if (current.price !== price) {
+      const currency = row.plan.currency;
+      const shownPrice = (value: number | null) => (value === null ? "the plan's price" : `${formatAmount(value, currency)} ${currency}`);
+      before.price = current.price;
+      after.price = price;
+      label('price', shownPrice(current.price), shownPrice(price));
+    }
+  }
   if (v.endDate !== null) change('end_date', v.endDate, 'endDate');
   if (v.autoRenew !== null) change('auto_renew', v.autoRenew ? 1 : 0, 'autoRenew');
   return Object.keys(after).length > 0 ? { kind: 'update', id: current.id, before, after } : null;
@@ -343,6 +355,13 @@ function diffPlanned(snapshot: Snapshot, planned: PlannedMembership, layout: Lay
     labels.push(`${headerOf(layout, 'nextInvoiceDate')}: ${show(firstRecurring)} -> ${show(wanted.first_recurring_date)}`);
   }
   change('quantity', headerOf(layout, 'quantity'));
+  if (current.price !== wanted.price) {
+    const currency = planned.plan.currency;
+    const shownPrice = (value: number | null | undefined) => (value === null || value === undefined ? "the plan's price" : `${formatAmount(value, currency)} ${currency}`);
+    before.price = current.price;
+    after.price = wanted.price ?? null;
+    labels.push(`Price: ${shownPrice(current.price)} -> ${shownPrice(wanted.price)}`);
+  }
   change('do_not_renew', 'Do not renew');
   if (planned.doNotRenew) change('do_not_renew_reason', null);
   change('external_id', null);
@@ -355,6 +374,7 @@ function plannedMembershipValues(planned: PlannedMembership, memberId: number): 
     member_id: memberId,
     plan_id: plan.id,
     quantity: planned.quantity,
+    price: planned.price,
     start_date: planned.startDate,
     next_invoice_date: schedule.next_invoice_date,
     first_recurring_date: schedule.first_recurring_date ?? null,
@@ -387,6 +407,7 @@ function newMembershipValues(row: CheckedRow, memberId: number): Partial<Members
     member_id: memberId,
     plan_id: row.plan!.id,
     quantity: v.quantity ?? 1,
+    price: typeof row.price === 'number' ? row.price : null,
     start_date: v.startDate!,
     next_invoice_date: schedule.next_invoice_date,
     first_recurring_date: schedule.first_recurring_date ?? null,
@@ -409,6 +430,7 @@ export const membershipColumns = [
   'member_id',
   'plan_id',
   'quantity',
+  'price',
   'start_date',
   'next_invoice_date',
   'first_recurring_date',

@@ -10,6 +10,7 @@ import { hasControlCharacter } from '../kernel/cell-characters.js';
 import { type AuditChange, type AuditSource, recordAudits } from '../kernel/audit.js';
 import { companyForMember, requireCompany } from './companies.js';
 import type { IsoDate } from '../kernel/dates.js';
+import { formatAmount } from '../kernel/money.js';
 import { inChunks, loadMemberStates, type MemberState, type MembershipState } from '../status/member-status.js';
 import { requirePlan } from '../billing/plans.js';
 import { describeMember, emailKey, resolveMember } from './refs.js';
@@ -499,6 +500,10 @@ export function membershipJson(state: MembershipState) {
     id: m.id,
     plan: m.plan_name,
     quantity: m.quantity,
+    /** net per period, in the plan's currency: the membership's own price, or the plan's when it follows it */
+    price: formatAmount(m.price ?? m.plan_price, m.plan_currency),
+    currency: m.plan_currency,
+    followsPlanPrice: m.price === null,
     startDate: m.start_date,
     nextInvoiceDate: m.next_invoice_date,
     endDate: m.end_date,

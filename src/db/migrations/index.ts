@@ -24,4 +24,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0017_credit_payments', () => import('./0017_credit_payments.js')],
   ['0018_member_numbers', () => import('./0018_member_numbers.js')],
   ['0019_charges', () => import('./0019_charges.js')],
+  ['0020_membership_prices', () => import('./0020_membership_prices.js')],
 ];
