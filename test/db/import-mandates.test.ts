@@ -71,6 +71,20 @@ describe.each(dialects)('importing SEPA mandates with members on %s', (dialect) 
     ]);
   });
 
+  it('reads a French file: RUM, Date de signature du mandat and day-first dates, which the mandate date alone can prove', async () => {
+    await start();
+    const french = [
+      'Nom;E-mail;Nom du forfait;Date de début;Date de la prochaine facture;IBAN;RUM;Date de signature du mandat;Schéma du mandat',
+      'Élodie Martin;elodie@example.fr;Hot Desk;01/02/2026;01/04/2026;FR76 3000 6000 0112 3456 7890 189;RUM-0042;25/01/2026;SDD Core',
+    ];
+    const result = await importFile(db, options(write(french)));
+    expect([...result.problems].map((p) => p.code)).toEqual(['date_format_inferred']);
+    expect(result).toMatchObject({ created: { members: 1, mandates: 1 } });
+    expect((await mandates(db)).map((m) => [m.reference, m.iban, m.signed_on, m.scheme])).toEqual([['RUM-0042', 'FR7630006000011234567890189', '2026-01-25', 'core']]);
+    const membership = await db.kysely.selectFrom('memberships').select(['start_date']).executeTakeFirstOrThrow();
+    expect(membership.start_date).toBe('2026-02-01');
+  });
+
   it('re-importing the same file changes nothing: no second mandate', async () => {
     await start();
     const file = write(members);
