@@ -87,6 +87,26 @@ describe.each(dialects)('SEPA mandates in the member import, from the built CLI 
     expect((await run(db, ['mandates', 'list', '--json'])).json()).toEqual([]);
   });
 
+  it('import --update gives existing members their mandates; once collected, that import cannot be undone', async () => {
+    const { db, dir } = await organisation(dialect);
+    const people = path.join(dir, 'people.csv');
+    fs.writeFileSync(people, 'Name,Email,Plan name,Start date,Next invoice date\nAnn Weber,ann@example.org,Hot Desk,2026-01-01,2026-01-01\n');
+    await run(db, [...beforeStart, 'import', people]);
+    await run(db, ['--today', '2026-01-01', 'invoices', 'run']);
+    const mandates = path.join(dir, 'mandates.csv');
+    fs.writeFileSync(mandates, 'Name,Email,IBAN,Mandate date\nAnn Weber,ann@example.org,DE89370400440532013000,2025-12-01\n');
+    const refused = await run(db, ['--today', '2026-01-02', 'import', mandates], 65);
+    expect(refused.stdout).toContain('IBAN: adds a mandate (DE89370400440532013000, signed on 2025-12-01)): use --update to change it');
+    const added = (await run(db, ['--today', '2026-01-02', 'import', mandates, '--update', '--json'])).json();
+    expect(added).toMatchObject({ created: { members: 0, mandates: 1 }, updated: { members: 1 } });
+    const collection = path.join(dir, 'collection.xml');
+    await run(db, ['--today', '2026-01-02', 'invoices', 'collect', '--sepa', '-o', collection, '--collection-date', '2026-01-05']);
+    expect(checkedTransactions(collection).map((t) => [t.endToEndId, t.mandate, t.sequence])).toEqual([['INV-2026-00001', 'MND-000001-01', 'FRST']]);
+    const undo = await run(db, ['import', 'undo', added.batch, '--yes'], 65);
+    expect(undo.stderr).toContain(`mandate MND-000001-01 collects invoice INV-2026-00001 in ${collection}`);
+    expect((await run(db, ['mandates', 'list', '--json'])).json()).toHaveLength(1);
+  });
+
   it('a bad IBAN and a reference used twice are errors by row and column (65), and nothing is written', async () => {
     const { db, dir } = await organisation(dialect);
     const file = path.join(dir, 'bad.csv');
