@@ -141,6 +141,9 @@ describe.each(dialects)('importing SEPA mandates with members on %s', (dialect) 
     ]);
     const imported = await importFile(db, options(write(lines)));
     expect(imported).toMatchObject({ written: false, created: { members: 0, mandates: 0 } });
+    // a file with a BIC column and no IBAN column
+    const bicOnly = await validate(db, ['Name,Email,BIC', 'M,m@example.org,COBADEFFXXX']);
+    expect(errorsOf(bicOnly.problems)).toEqual([[2, 'IBAN', 'required', 'BIC is given but no IBAN: a mandate is for an account; give its IBAN, or leave the mandate columns empty']]);
     expect(await mandates(db)).toHaveLength(1);
   });
 

@@ -159,13 +159,16 @@ const listed = (names: string[]) => (names.length <= 1 ? names.join('') : `${nam
 /** The columns of a mandate besides the IBAN. */
 const mandateDetails = ['bic', 'mandateReference', 'mandateDate', 'mandateScheme'] as const satisfies readonly MemberColumnKey[];
 
+/** Whether the file has any of the mandate columns. */
+export const hasMandateColumns = (layout: Layout): boolean => layout.index.iban !== undefined || mandateDetails.some((key) => layout.index[key] !== undefined);
+
 /**
  * What a mandate's cells lack together, `given` saying which cells hold a value: an IBAN needs the day its mandate
  * was signed, and the other mandate columns need an IBAN. Checked on a row, or on the merged rows of a person with
  * several memberships (person-rows.ts), whose empty cells agree with any value.
  */
 export function mandateGaps(row: number, layout: Layout, given: (key: MemberColumnKey) => boolean): Problem[] {
-  if (layout.index.iban === undefined && mandateDetails.every((key) => layout.index[key] === undefined)) return [];
+  if (!hasMandateColumns(layout)) return [];
   const header = (key: MemberColumnKey) => headerOf(layout, key);
   if (given('iban')) {
     if (given('mandateDate')) return [];

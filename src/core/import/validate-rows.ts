@@ -14,7 +14,7 @@ import { type Existing, membersNamed } from './existing.js';
 import { type BoundMapping, mapRow } from './column-mapping.js';
 import { computedNextInvoice, type ComputedNextInvoice } from './next-invoice.js';
 import { type CompanyRespelling, respellCompany, settledSpelling } from './company-spellings.js';
-import { columnText, type DateReading, extraCells, headerOf, type ImportMode, type Layout, mandateGaps, type MemberValues, readMemberRow } from './member-row.js';
+import { columnText, type DateReading, extraCells, headerOf, type ImportMode, hasMandateColumns, type Layout, mandateGaps, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import { type FileIndex, indexProblems, personHead } from './scan.js';
 import { plural } from '../kernel/words.js';
@@ -340,7 +340,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
  */
 function mandateProblems(raw: RawRow, values: MemberValues, checks: RowChecks, person: CheckedRow['person'], match: number | null): Problem[] {
   const { layout, index, existing, today } = checks;
-  if (layout.index.iban === undefined && layout.index.mandateReference === undefined && layout.index.mandateDate === undefined) return [];
+  if (!hasMandateColumns(layout)) return [];
   const { row } = raw;
   const column = (key: Parameters<typeof headerOf>[1]) => headerOf(layout, key);
   const problems = person ? [] : mandateGaps(row, layout, (key) => columnText(layout, raw.cells, key) !== null);
