@@ -131,6 +131,7 @@ function importSummary(result: ImportResult): string {
     [result.created.members, 'member', 'members'],
     [result.created.memberships, 'membership', 'memberships'],
     [result.created.companies, 'company', 'companies'],
+    [result.created.mandates, 'mandate', 'mandates'],
   ]);
   const updated = counted([
     [result.updated.members, 'member', 'members'],
@@ -329,7 +330,7 @@ async function companyMap(flags: ReadFlags, file: string, interactive: boolean):
 }
 
 function needsWrite(result: ImportResult): boolean {
-  return result.created.members + result.created.memberships + result.created.companies + result.updated.members + result.updated.memberships > 0;
+  return result.created.members + result.created.memberships + result.created.companies + result.created.mandates + result.updated.members + result.updated.memberships > 0;
 }
 
 export function registerImport(program: Command, action: Action): void {
@@ -521,7 +522,7 @@ export function registerImport(program: Command, action: Action): void {
           const result = await undoBatch(db, batchId, auditSource(ctx.env));
           ctx.out.result(result, () => {
             const r = result.removed;
-            return `Undid import ${result.batch}: removed ${plural(r.members, 'member')}, ${plural(r.memberships, 'membership')}, ${plural(r.companies, 'company', 'companies')}, ${plural(r.tags, 'tag')}; restored ${plural(result.restored.members, 'member')} and ${plural(result.restored.memberships, 'membership')}.`;
+            return `Undid import ${result.batch}: removed ${plural(r.members, 'member')}, ${plural(r.memberships, 'membership')}, ${plural(r.companies, 'company', 'companies')}, ${plural(r.tags, 'tag')}${r.mandates > 0 ? `, ${plural(r.mandates, 'mandate')}` : ''}; restored ${plural(result.restored.members, 'member')} and ${plural(result.restored.memberships, 'membership')}.`;
           });
           return 0;
         }),

@@ -15,7 +15,7 @@ import { type Existing, membersNamed } from './existing.js';
 import { type BoundMapping, mapRow } from './column-mapping.js';
 import { computedNextInvoice, type ComputedNextInvoice } from './next-invoice.js';
 import { type CompanyRespelling, respellCompany, settledSpelling } from './company-spellings.js';
-import { type DateReading, extraCells, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
+import { columnText, type DateReading, extraCells, headerOf, type ImportMode, hasMandateColumns, type Layout, mandateGaps, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import { type FileIndex, indexProblems, personHead } from './scan.js';
 import { plural } from '../kernel/words.js';
@@ -288,6 +288,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
   // a later row of a person stands for the existing member their first row stands for
   const match = index.matches.get(row) ?? (person && person.head !== row ? index.matches.get(person.head) : undefined) ?? null;
   if (pastNextInvoice && match === null) problems.push(pastNextInvoice);
+  problems.push(...mandateProblems(raw, values, checks, person, match));
   if (values.name !== null && values.emailKey === null && checks.mode === 'import') {
     const first = index.byName.get(values.name);
     if (first !== undefined && first !== row) {
@@ -370,6 +371,77 @@ function rowPrice(values: MemberValues, plan: Plan | null, row: number, column: 
     return null;
   }
   return parsed.value;
+}
+
+/**
+ * The rules of a row's SEPA mandate that need more than its cells: the signature not after today, the mandate on
+ * the payer's row (the payer is debited), its reference nobody else's, in the file or the database. The cells that
+ * go together are checked here for a row alone, on the merged rows for a person with several (person-rows.ts).
+ */
+function mandateProblems(raw: RawRow, values: MemberValues, checks: RowChecks, person: CheckedRow['person'], match: number | null): Problem[] {
+  const { layout, index, existing, today } = checks;
+  if (!hasMandateColumns(layout)) return [];
+  const { row } = raw;
+  const column = (key: Parameters<typeof headerOf>[1]) => headerOf(layout, key);
+  const problems = person ? [] : mandateGaps(row, layout, (key) => columnText(layout, raw.cells, key) !== null);
+  if (values.mandateDate !== null && values.mandateDate > today) {
+    problems.push(
+      problem({
+        row,
+        column: column('mandateDate'),
+        value: values.mandateDate,
+        code: 'invalid_date',
+        severity: 'error',
+        message: `the mandate date ${values.mandateDate} is after today (${today}): give the day the mandate was signed`,
+      }),
+    );
+  }
+  if (values.iban !== null) {
+    const payer = checks.payers.targets.get(row);
+    const paidInDatabase = payer === undefined && values.paidBy === null && match !== null ? existing.members.paidBy.get(match) : undefined;
+    if (payer !== undefined || paidInDatabase !== undefined) {
+      const who = payer === undefined ? `member #${paidInDatabase}, as the database says` : `"${values.paidBy}"${payer.kind === 'row' ? ` (row ${payer.row})` : ''}`;
+      problems.push(
+        problem({
+          row,
+          column: column('iban'),
+          value: values.iban,
+          code: 'mandate_of_payee',
+          severity: 'error',
+          message: `this person is paid by ${who}: a mandate belongs to the payer, who is debited for the invoices; put the IBAN and the mandate on the payer's row`,
+        }),
+      );
+    }
+  }
+  const reference = values.mandateReference;
+  if (reference !== null) {
+    const first = index.mandateReferences.get(reference);
+    const owner = existing.mandates.get(reference);
+    if (first !== undefined && first.row !== row && (first.emailKey === null || first.emailKey !== values.emailKey)) {
+      problems.push(
+        problem({
+          row,
+          column: column('mandateReference'),
+          value: reference,
+          code: 'duplicate_mandate',
+          severity: 'error',
+          message: `the mandate reference ${reference} is already on row ${first.row}: a mandate reference is unique; give this person's mandate its own, or leave the cell empty for memberctl to give one`,
+        }),
+      );
+    } else if (owner !== undefined && owner !== match) {
+      problems.push(
+        problem({
+          row,
+          column: column('mandateReference'),
+          value: reference,
+          code: 'duplicate_mandate',
+          severity: 'error',
+          message: `the mandate reference ${reference} is already the reference of member #${owner}'s mandate: a mandate reference is unique; give this person's mandate its own, or leave the cell empty for memberctl to give one`,
+        }),
+      );
+    }
+  }
+  return problems;
 }
 
 function issueColumn(issue: MembershipIssue): 'startDate' | 'nextInvoiceDate' | 'endDate' | 'quantity' | 'planName' {
