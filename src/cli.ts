@@ -60,7 +60,7 @@ export function buildProgram(state: RunState): Command {
     .option('--json', 'print exactly one JSON document on stdout')
     .option('-y, --yes', 'never prompt (implied without a terminal or with CI set)')
     .option('--today <YYYY-MM-DD>', 'act as of this date (default: $MEMBERCTL_TODAY or today in the organisation time zone)')
-    .addOption(new Option('-q, --quiet', 'less on stderr').conflicts('verbose'))
+    .addOption(new Option('-q, --quiet', 'less output: no notes or progress on stderr; validate and import print their problems only, without the summary').conflicts('verbose'))
     .option('-v, --verbose', 'more on stderr, with stack traces of internal errors')
     .option('--no-color', 'no ANSI colour (NO_COLOR and FORCE_COLOR are honoured too)')
     .showSuggestionAfterError(true)
