@@ -9,6 +9,8 @@ export type Handler<A extends unknown[]> = (ctx: Context, ...args: A) => Promise
 
 export interface RunState {
   exitCode: number;
+  /** set when a command that failed had already written its result: under --json, no error document follows it */
+  resultWritten?: boolean;
 }
 
 /** Wraps a handler as a commander action: builds the context from the global options and closes the database. */
@@ -30,6 +32,7 @@ export function makeAction(state: RunState) {
         const code = await handler(ctx, ...args);
         state.exitCode = code ?? 0;
       } catch (error) {
+        state.resultWritten = out.wroteResult;
         throw await ctx.explain(error);
       } finally {
         await ctx.close();

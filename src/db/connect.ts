@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement, type Transaction } from 'kysely';
-import { cantCreateError, configError, isBusyError, UserError } from '../errors.js';
+import { cantCreateError, configError, ExitCode, isBusyError, UserError } from '../errors.js';
 import { databaseEnvironmentError } from './environment-errors.js';
 import type { Database } from './types.js';
 import { maskDbUrl } from './url-mask.js';
@@ -54,6 +54,9 @@ export async function retryingUniqueRace<T>(db: Db, fn: (trx: Transaction<Databa
     return db.kysely.transaction().execute(fn);
   }
 }
+
+/** The database cannot be reached or opened (78): a server that does not answer, a file SQLite cannot open. */
+const unreachable = (message: string) => new UserError(message, { exitCode: ExitCode.config, kind: 'database_unreachable' });
 
 /** Interprets `--db`: a plain path or `sqlite:PATH` is a SQLite file, `postgres://` or `postgresql://` a server. */
 export function parseDbUrl(url: string): DbTarget {
@@ -120,7 +123,7 @@ async function openSqlite(file: string): Promise<Db> {
     }
   }
   const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw configError(`--db: folder ${dir} does not exist`);
+  if (!fs.existsSync(dir)) throw unreachable(`--db: folder ${dir} does not exist`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw configError(`--db: ${file} is a folder, not a database file`);
   let database: InstanceType<typeof SqliteDatabase>;
   try {
@@ -132,7 +135,7 @@ async function openSqlite(file: string): Promise<Db> {
   } catch (error) {
     // busy: the caller says so (exit 75), as for any other lock
     if (isBusyError(error) || error instanceof UserError) throw error;
-    throw databaseEnvironmentError(error, file) ?? configError(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
+    throw databaseEnvironmentError(error, file) ?? unreachable(`--db: cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withRowsBuiltInJs(database) }) });
   const backup = async (destination: string) => {
@@ -255,7 +258,7 @@ async function openPostgres(url: string): Promise<Db> {
     client.release();
   } catch (error) {
     await pool.end().catch(() => {});
-    throw configError(`--db: cannot connect to PostgreSQL at ${maskDbUrl(url)}: ${(error as Error).message}`);
+    throw unreachable(`--db: cannot connect to PostgreSQL at ${maskDbUrl(url)}: ${(error as Error).message}`);
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', label: maskDbUrl(url), close: () => kysely.destroy() };

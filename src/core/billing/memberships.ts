@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Membership, NewMembership, Plan } from '../../db/types.js';
-import { dataError } from '../../errors.js';
+import { dataError, notFoundError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { anchorDayOf, earliestProratedStart, nextBillingDay } from './rules.js';
 import { addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
@@ -124,9 +124,9 @@ function latestProratedNext(start: IsoDate, plan: Pick<Plan, 'interval' | 'every
  */
 export async function addMembership(db: Queryable, input: MembershipInput, source: AuditSource): Promise<Membership> {
   const member = await db.selectFrom('members').select(['id', 'name']).where('id', '=', input.memberId).executeTakeFirst();
-  if (!member) throw dataError(`no member with id ${input.memberId}`);
+  if (!member) throw notFoundError(`no member with id ${input.memberId}`);
   const plan = await db.selectFrom('plans').selectAll().where('id', '=', input.planId).executeTakeFirst();
-  if (!plan) throw dataError(`no plan with id ${input.planId}`);
+  if (!plan) throw notFoundError(`no plan with id ${input.planId}`);
   const { schedule, issues } = planMembership(input, plan, await getSetting(db, 'billing-day'));
   if (!schedule || issues.length > 0) throw dataError(issues[0]?.message ?? 'invalid membership');
   const membership = await db
@@ -165,7 +165,7 @@ export async function addMembership(db: Queryable, input: MembershipInput, sourc
 /** The membership with this id, or a 65. */
 export async function requireMembership(db: Queryable, id: number): Promise<Membership> {
   const membership = await db.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!membership) throw dataError(`no membership with id ${id}`, 'see the memberships of a member with `memberctl members show REF`');
+  if (!membership) throw notFoundError(`no membership with id ${id}`, 'see the memberships of a member with `memberctl members show REF`');
   return membership;
 }
 
@@ -191,7 +191,7 @@ export async function setMembership(db: Queryable, id: number, changes: Membersh
   const start = membership.start_date;
   if (changes.planId !== undefined && changes.planId !== membership.plan_id) {
     const plan = await db.selectFrom('plans').selectAll().where('id', '=', changes.planId).executeTakeFirst();
-    if (!plan) throw dataError(`no plan with id ${changes.planId}`);
+    if (!plan) throw notFoundError(`no plan with id ${changes.planId}`);
     if (plan.archived === 1) throw dataError(`plan "${plan.name}" is archived`, `restore it with \`memberctl plans archive "${plan.name}" --undo\``);
     update.plan_id = plan.id;
   }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/connect.js';
 import type { Plan } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { existsError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { loadMemberStates } from '../status/member-status.js';
@@ -171,7 +171,7 @@ export async function requirePlan(db: Queryable, name: string): Promise<Plan> {
   if (plan) return plan;
   const names = (await db.selectFrom('plans').select('name').execute()).map((p) => p.name);
   const close = rankByCloseness(name, names, 3);
-  throw dataError(
+  throw notFoundError(
     `no plan named "${name.trim()}"`,
     close.length > 0 ? `did you mean ${close.map((n) => `"${n}"`).join(' or ')}?` : 'see `memberctl plans list`',
   );
@@ -194,7 +194,7 @@ export async function addPlan(db: Queryable, input: PlanInput, defaultCurrency: 
 
 export async function insertPlan(db: Queryable, values: PlanValues, source: AuditSource): Promise<Plan> {
   if (await findPlan(db, values.name)) {
-    throw dataError(`a plan named "${values.name}" already exists`, 'use `memberctl plans edit` to change it');
+    throw existsError(`a plan named "${values.name}" already exists`, 'use `memberctl plans edit` to change it');
   }
   const plan = await db
     .insertInto('plans')
@@ -220,7 +220,7 @@ export async function preparePlanEdit(db: Queryable, name: string, input: PlanIn
   const { values, errors } = validatePlanInput(input, before);
   if (errors.length > 0) firstError(errors);
   if (values.name !== plan.name && (await findPlan(db, values.name))) {
-    throw dataError(`a plan named "${values.name}" already exists`);
+    throw existsError(`a plan named "${values.name}" already exists`);
   }
   const changed = (Object.keys(values) as PlanField[]).filter((field) => values[field] !== before[field]);
   return { plan, values, changed };
