@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type Action, makeAction, type RunState } from './command-kit.js';
 import { registerCompanies } from './commands/companies.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerContacts } from './commands/contacts.js';
 import { registerCredits } from './commands/credits.js';
 import { registerDb } from './commands/db.js';
@@ -50,6 +51,7 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerPasses,
   registerJobs,
   registerMail,
+  registerCompletion,
 ];
 
 export function buildProgram(state: RunState): Command {

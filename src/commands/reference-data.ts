@@ -133,6 +133,10 @@ export const commandFacts: Record<string, CommandFacts> = {
     },
     json: '`{"database", "file", "bytes", "pages"}`: `file` is the absolute path of the backup, `bytes` its size.',
   },
+  completion: {
+    exits: { 64: 'a shell other than bash, zsh or fish' },
+    json: '`{"shell", "script"}`: the script as text.',
+  },
   'db unlock': {
     exits: { 75: 'a live process holds the lock', 130: 'cancelled at the question' },
     json: '`{"lock", "held", "holder", "removed"}`: `holder` is `{"host", "pid", "since"}` (on PostgreSQL with `backendPid` and `clientAddress`) or null.',
