@@ -54,9 +54,14 @@ export function examples(command: Command, lines: string[]): Command {
 /** Parses a whole number option, refusing anything else with a usage error naming the option. */
 export function parseWholeNumber(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim())) throw usageError(`${name}: "${value}" is not a whole number`);
-    const n = Number(value.trim());
-    if (n < min || n > max) throw usageError(`${name}: ${n} is out of range (${min} to ${max})`);
+    const text = value.trim();
+    if (!/^\d+$/.test(text)) throw usageError(`${name}: "${value}" is not a whole number`);
+    const n = Number(text);
+    // the value as typed: 20 digits read as a number would be shown rounded (100000000000000000000)
+    if (max === Number.MAX_SAFE_INTEGER) {
+      if (n > max) throw usageError(`${name}: ${text} is too large a number`);
+      if (n < min) throw usageError(`${name}: ${text} is too small; it is at least ${min}`);
+    } else if (n < min || n > max) throw usageError(`${name}: ${text} is out of range (${min} to ${max})`);
     return n;
   };
 }
