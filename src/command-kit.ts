@@ -9,6 +9,8 @@ export type Handler<A extends unknown[]> = (ctx: Context, ...args: A) => Promise
 
 export interface RunState {
   exitCode: number;
+  /** set when a command that failed had already written its result: under --json, no error document follows it */
+  resultWritten?: boolean;
 }
 
 /** Wraps a handler as a commander action: builds the context from the global options and closes the database. */
@@ -30,6 +32,7 @@ export function makeAction(state: RunState) {
         const code = await handler(ctx, ...args);
         state.exitCode = code ?? 0;
       } catch (error) {
+        state.resultWritten = out.wroteResult;
         throw await ctx.explain(error);
       } finally {
         await ctx.close();
@@ -51,9 +54,14 @@ export function examples(command: Command, lines: string[]): Command {
 /** Parses a whole number option, refusing anything else with a usage error naming the option. */
 export function parseWholeNumber(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim())) throw usageError(`${name}: "${value}" is not a whole number`);
-    const n = Number(value.trim());
-    if (n < min || n > max) throw usageError(`${name}: ${n} is out of range (${min} to ${max})`);
+    const text = value.trim();
+    if (!/^\d+$/.test(text)) throw usageError(`${name}: "${value}" is not a whole number`);
+    const n = Number(text);
+    // the value as typed: 20 digits read as a number would be shown rounded (100000000000000000000)
+    if (max === Number.MAX_SAFE_INTEGER) {
+      if (n > max) throw usageError(`${name}: ${text} is too large a number`);
+      if (n < min) throw usageError(`${name}: ${text} is too small; it is at least ${min}`);
+    } else if (n < min || n > max) throw usageError(`${name}: ${text} is out of range (${min} to ${max})`);
     return n;
   };
 }

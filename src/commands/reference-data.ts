@@ -130,6 +130,18 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 78: 'the schema is newer than this memberctl (after showing it)' },
     json: '`{"database", "dialect", "version", "pending", "newerThanProgram", "rows"}`: `rows` counts the rows of each table; the password of a PostgreSQL URL is shown as `***`.',
   },
+  'db backup': {
+    exits: {
+      64: 'the database is PostgreSQL: the message gives the pg_dump command line, without the password',
+      66: 'there is no SQLite database at `--db`',
+      73: 'FILE exists (without `--force`), is not a plain file, is the database or one of its side files, its folder is missing or read-only, or the disk is full',
+    },
+    json: '`{"database", "file", "bytes", "pages"}`: `file` is the absolute path of the backup, `bytes` its size.',
+  },
+  completion: {
+    exits: { 64: 'a shell other than bash, zsh or fish' },
+    json: '`{"shell", "script"}`: the script as text.',
+  },
   'db unlock': {
     exits: { 75: 'a live process holds the lock', 130: 'cancelled at the question' },
     json: '`{"lock", "held", "holder", "removed"}`: `holder` is `{"host", "pid", "since"}` (on PostgreSQL with `backendPid` and `clientAddress`) or null.',

@@ -5,7 +5,7 @@
 import type { Queryable } from '../../db/connect.js';
 import type { CreditNote, Invoice, InvoiceLine, InvoiceStatus } from '../../db/types.js';
 import type { VatCategory } from '../documents/invoice-document.js';
-import { dataError } from '../../errors.js';
+import { dataError, notFoundError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { formatAmount, type MinorAmount } from '../kernel/money.js';
@@ -143,7 +143,7 @@ export async function unknownInvoice(db: Queryable, number: string): Promise<Err
   const wanted = number.trim();
   const numbers = (await db.selectFrom('invoices').select('number').execute()).map((r) => r.number);
   const close = rankByCloseness(wanted, numbers, 3, { maxDistance: 2 });
-  return dataError(
+  return notFoundError(
     `no invoice numbered "${number.trim()}"`,
     close.length > 0 ? `did you mean ${close.join(' or ')}?` : 'see `memberctl invoices list`',
   );

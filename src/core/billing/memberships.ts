@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Membership, NewMembership, Plan } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay } from './rules.js';
 import { addDays, addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
@@ -197,9 +197,9 @@ const period = (o: Overlap) => (o.lastDay === null ? `from ${o.membership.start_
  */
 export async function addMembership(db: Queryable, input: MembershipInput, source: AuditSource): Promise<Membership> {
   const member = await db.selectFrom('members').select(['id', 'name']).where('id', '=', input.memberId).executeTakeFirst();
-  if (!member) throw dataError(`no member with id ${input.memberId}`);
+  if (!member) throw notFoundError(`no member with id ${input.memberId}`);
   const plan = await db.selectFrom('plans').selectAll().where('id', '=', input.planId).executeTakeFirst();
-  if (!plan) throw dataError(`no plan with id ${input.planId}`);
+  if (!plan) throw notFoundError(`no plan with id ${input.planId}`);
   const { schedule, issues } = planMembership(input, plan, await getSetting(db, 'billing-day'));
   if (!schedule || issues.length > 0) throw dataError(issues[0]?.message ?? 'invalid membership');
   const price = input.price ?? null;
@@ -250,7 +250,7 @@ export async function addMembership(db: Queryable, input: MembershipInput, sourc
 /** The membership with this id, or a 65. */
 export async function requireMembership(db: Queryable, id: number): Promise<Membership> {
   const membership = await db.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!membership) throw dataError(`no membership with id ${id}`, 'see the memberships of a member with `memberctl members show REF`');
+  if (!membership) throw notFoundError(`no membership with id ${id}`, 'see the memberships of a member with `memberctl members show REF`');
   return membership;
 }
 
@@ -278,7 +278,7 @@ export async function setMembership(db: Queryable, id: number, changes: Membersh
   const start = membership.start_date;
   if (changes.planId !== undefined && changes.planId !== membership.plan_id) {
     const plan = await db.selectFrom('plans').selectAll().where('id', '=', changes.planId).executeTakeFirst();
-    if (!plan) throw dataError(`no plan with id ${changes.planId}`);
+    if (!plan) throw notFoundError(`no plan with id ${changes.planId}`);
     if (plan.archived === 1) throw dataError(`plan "${plan.name}" is archived`, `restore it with \`memberctl plans archive "${plan.name}" --undo\``);
     // its own price is in the old plan's currency: a move to another currency says what it costs now
     const current = await db.selectFrom('plans').select(['currency']).where('id', '=', membership.plan_id).executeTakeFirstOrThrow();

@@ -8,7 +8,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Queryable } from '../../db/connect.js';
 import type { Database, Invoice, InvoiceLine } from '../../db/types.js';
-import { configError, dataError } from '../../errors.js';
+import { configError, dataError, notFoundError } from '../../errors.js';
 import { paidAmounts } from '../billing/invoice-balance.js';
 import { chunks, findCreditNote, findInvoice } from '../billing/invoices.js';
 import { formatRate, rateToScaled } from '../kernel/money.js';
@@ -39,7 +39,7 @@ export async function unknownDocument(db: Queryable, number: string): Promise<Er
     ...(await db.selectFrom('credit_notes').select('number').execute()).map((r) => r.number),
   ];
   const close = rankByCloseness(wanted.toUpperCase(), numbers, 3, { maxDistance: 3 });
-  return dataError(
+  return notFoundError(
     `no invoice or credit note numbered "${wanted}"`,
     close.length > 0 ? `did you mean ${close.join(' or ')}?` : 'see `memberctl invoices list`',
   );

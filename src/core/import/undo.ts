@@ -5,7 +5,7 @@
  */
 import type { Db, Queryable } from '../../db/connect.js';
 import type { AuditEntry, ImportBatch } from '../../db/types.js';
-import { dataError } from '../../errors.js';
+import { dataError, notFoundError } from '../../errors.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
 import { jobLockName } from '../jobs/jobs.js';
 import { withJobLock } from '../kernel/lock.js';
@@ -89,7 +89,7 @@ export async function requireBatch(db: Queryable, id: string): Promise<ImportBat
   if (batch) return batch;
   const ids = (await db.selectFrom('import_batches').select('id').execute()).map((b) => b.id);
   const close = rankByCloseness(id, ids, 3);
-  throw dataError(`no import batch "${id.trim()}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl import list`');
+  throw notFoundError(`no import batch "${id.trim()}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl import list`');
 }
 
 interface Touched {

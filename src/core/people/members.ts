@@ -5,7 +5,7 @@
 import type { Queryable } from '../../db/connect.js';
 import type { Selectable } from 'kysely';
 import type { Member, MemberUpdate, NotesTable } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { dataError, existsError, usageError } from '../../errors.js';
 import { hasControlCharacter } from '../kernel/cell-characters.js';
 import { type AuditChange, type AuditSource, recordAudits } from '../kernel/audit.js';
 import { companyForMember, requireCompany } from './companies.js';
@@ -117,13 +117,13 @@ export async function findMemberByEmail(db: Queryable, email: string): Promise<M
 async function checkEmailFree(db: Queryable, email: string, self: number | null): Promise<void> {
   const other = await findMemberByEmail(db, email);
   if (other && other.id !== self) {
-    throw dataError(`the e-mail ${email} is already used by ${describeMember(other)}`, 'e-mails are unique (case-insensitive); edit or merge that member instead');
+    throw existsError(`the e-mail ${email} is already used by ${describeMember(other)}`, 'e-mails are unique (case-insensitive); edit or merge that member instead');
   }
 }
 
 async function checkExternalIdFree(db: Queryable, externalId: string, self: number | null): Promise<void> {
   const other = await db.selectFrom('members').selectAll().where('external_id', '=', externalId).executeTakeFirst();
-  if (other && other.id !== self) throw dataError(`the external id ${externalId} is already used by ${describeMember(other)}`);
+  if (other && other.id !== self) throw existsError(`the external id ${externalId} is already used by ${describeMember(other)}`);
 }
 
 /**

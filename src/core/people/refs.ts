@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Member } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { ExitCode, notFoundError, usageError, UserError } from '../../errors.js';
 import { normalizeName, rankByCloseness } from '../kernel/suggest.js';
 import { shellWord } from '../kernel/words.js';
 
@@ -44,12 +44,12 @@ export async function resolveMember(db: Queryable, ref: string, role = 'member')
   const found = await findMembersByRef(db, text);
   if (found.length === 1) return found[0]!;
   if (found.length > 1) {
-    throw usageError(
+    throw new UserError(
       `${role} "${text}" is ambiguous: ${found.length} people have that name: ${found.map(describeMember).join(', ')}`,
-      `use the id or the e-mail instead, e.g. ${found[0]!.id}`,
+      { exitCode: ExitCode.usage, hint: `use the id or the e-mail instead, e.g. ${found[0]!.id}`, kind: 'ambiguous' },
     );
   }
-  throw dataError(`no ${role} matches "${text}"`, await closestMembersHint(db, text));
+  throw notFoundError(`no ${role} matches "${text}"`, await closestMembersHint(db, text));
 }
 
 /**

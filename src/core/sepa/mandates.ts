@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Member, SepaMandate, SepaScheme } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { compareDates, type IsoDate } from '../kernel/dates.js';
 import { rankByCloseness } from '../kernel/suggest.js';
@@ -218,7 +218,7 @@ export async function requireMandate(db: Queryable, reference: string): Promise<
     all.map((m) => m.reference),
     3,
   );
-  throw dataError(`no mandate ${text}`, close.length > 0 ? `closest: ${close.join(', ')}` : 'see `memberctl mandates list`');
+  throw notFoundError(`no mandate ${text}`, close.length > 0 ? `closest: ${close.join(', ')}` : 'see `memberctl mandates list`');
 }
 
 export async function showMandate(db: Queryable, reference: string): Promise<MandateView> {
