@@ -75,3 +75,15 @@ export function parseYesNo(name: string) {
     throw usageError(`${name}: "${value}" must be yes or no`);
   };
 }
+
+/**
+ * The format of a table export (`invoices export`, `payments export`): `--format`, else the `-o` extension, else CSV.
+ * Usage errors (64) for another format, xlsx without `-o`, and `--json` without `-o` (stdout carries the file).
+ */
+export function exportFormat(flags: { format?: string; output?: string }, json: boolean): 'csv' | 'xlsx' {
+  const wanted = flags.format?.trim().toLowerCase() ?? (flags.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
+  if (wanted !== 'csv' && wanted !== 'xlsx') throw usageError(`--format: "${flags.format}" is not a format; use csv or xlsx`);
+  if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx export needs -o FILE');
+  if (json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
+  return wanted;
+}

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { type Action, examples, parseWholeNumber } from '../command-kit.js';
+import { type Action, examples, exportFormat, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { InvoiceFilter, InvoiceJson } from '../core/billing/invoices.js';
 import type { DocumentFormat } from '../writers/document-render.js';
@@ -426,10 +426,7 @@ export function registerInvoices(program: Command, action: Action): void {
         .option('-o, --output <file>', 'write to this file (default for CSV: stdout)'),
     ).action(
       action(async (ctx, flags: FilterFlags & { format?: string; output?: string }) => {
-        const wanted = flags.format?.trim().toLowerCase() ?? (flags.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
-        if (wanted !== 'csv' && wanted !== 'xlsx') throw usageError(`--format: "${flags.format}" is not a format; use csv or xlsx`);
-        if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx export needs -o FILE');
-        if (ctx.out.json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
+        const wanted = exportFormat(flags, ctx.out.json);
         const { exportRows } = await import('../core/billing/invoices.js');
         const { exportCsv, exportXlsx } = await import('../writers/invoices-export.js');
         const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');

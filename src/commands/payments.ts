@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Action, examples, parseWholeNumber } from '../command-kit.js';
+import { type Action, examples, exportFormat, parseWholeNumber } from '../command-kit.js';
 import type { PaymentMethod } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
@@ -152,10 +152,7 @@ export function registerPayments(program: Command, action: Action): void {
         .option('-o, --output <file>', 'write to this file (default for CSV: stdout)'),
     ).action(
       action(async (ctx, flags: ListFlags & { format?: string; output?: string }) => {
-        const wanted = flags.format?.trim().toLowerCase() ?? (flags.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
-        if (wanted !== 'csv' && wanted !== 'xlsx') throw usageError(`--format: "${flags.format}" is not a format; use csv or xlsx`);
-        if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx export needs -o FILE');
-        if (ctx.out.json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
+        const wanted = exportFormat(flags, ctx.out.json);
         const { exportPaymentsCsv, exportPaymentsXlsx } = await import('../writers/payments-export.js');
         const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');
         if (flags.output) checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));

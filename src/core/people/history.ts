@@ -51,7 +51,8 @@ export interface HistoryEntry {
 // bookkeeping columns that change with every write and say nothing to a reader
 const ignored = new Set(['id', 'updated_at', 'created_at', 'email_key']);
 
-const parse = (text: string | null): unknown => {
+/** A stored JSON text (an audit image, a list of addresses) as its value; text that is not JSON as itself. */
+export const parseStored = (text: string | null): unknown => {
   if (text === null) return null;
   try {
     return JSON.parse(text);
@@ -88,8 +89,8 @@ function flattenSnapshot(snapshot: unknown): unknown {
 }
 
 export function historyEntry(row: AuditEntry): HistoryEntry {
-  const before = parse(row.before);
-  const after = parse(row.after);
+  const before = parseStored(row.before);
+  const after = parseStored(row.after);
   // a merge keeps both people's images: show how the kept person changed
   const changes =
     row.action === 'merge' && row.entity === 'members' && isRecord(before) && isRecord(after)
@@ -255,7 +256,7 @@ export async function labelHistory(db: Queryable, rows: readonly AuditEntry[], t
   const names = await namesOf(db, entries);
   return entries.map((e, i) => {
     const row = rows[i]!;
-    const images = [parse(row.before), parse(row.after)].filter(isRecord);
+    const images = [parseStored(row.before), parseStored(row.after)].filter(isRecord);
     const currency = images.map((image) => image.currency).find((c): c is string => typeof c === 'string') ?? null;
     const text = (field: string, value: unknown): string | null => {
       if (value === null || value === undefined) return null;

@@ -7,15 +7,7 @@ import type { Queryable } from '../../db/connect.js';
 import { invoicesJson } from '../billing/invoices.js';
 import { listPayments, paymentJson } from '../billing/payments.js';
 import { formatAmount } from '../kernel/money.js';
-
-const parseJson = (text: string | null): unknown => {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-};
+import { parseStored } from './history.js';
 
 /** The sections of the document beyond the person's `members show --json` document. */
 export async function personalDataSections(db: Queryable, memberId: number) {
@@ -87,8 +79,8 @@ export async function personalDataSections(db: Queryable, memberId: number) {
       id: m.id,
       kind: m.kind,
       stage: m.stage,
-      to: parseJson(m.to_addresses),
-      cc: parseJson(m.cc_addresses),
+      to: parseStored(m.to_addresses),
+      cc: parseStored(m.cc_addresses),
       language: m.language,
       status: m.status,
       skipReason: m.skip_reason,
