@@ -67,13 +67,13 @@ describe.each(dialects)('-q on validate and import on %s', (dialect) => {
     const db = await withPlans(dialect);
     const validated = await runCli(['-q', 'validate', stripe('customers.csv'), '--source', 'stripe', ...stripeExports], { db, today });
     expect(validated.code, validated.stderr).toBe(0);
-    expect(validated.stdout).toContain('[price_mismatch]');
+    expect(validated.stdout).toContain('[unsupported_status]');
     expect(validated.stdout).not.toContain('ready for');
 
     const cancelList = path.join(tempDir(), 'cancel.csv');
     const imported = await runCli(['-q', 'import', 'stripe', '--customers', stripe('customers.csv'), ...stripeExports, '--cancel-list', cancelList], { db, today });
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toContain('[price_mismatch]');
+    expect(imported.stdout).toContain('[unsupported_status]');
     expect(imported.stdout).toMatch(/\nCancel \d+ subscriptions in Stripe: .* The list is in .*cancel\.csv\.\n$/);
     expect(imported.stdout).not.toContain('Imported from Stripe');
     expect(imported.stdout).not.toContain('Batch ');
