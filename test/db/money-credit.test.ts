@@ -224,9 +224,8 @@ describe.each(dialects)('migration 0017 on %s', (dialect) => {
       const { error } = await new Migrator({ db: db.kysely, provider: new MigrationListProvider() }).migrateTo('0015_payment_keys');
       expect(error).toBeUndefined();
       const k = db.kysely;
-      const plan = await addPlan(k, 'Desk', { price: 12000 });
+      // no membership: the fixtures write the columns of the latest schema
       const ann = await addPerson(k, 'Ann');
-      await subscribe(k, ann, plan, { startDate: '2026-01-01' });
       await k.insertInto('invoices').values({ number: 'INV-2026-00001', date: '2026-01-01', due_date: '2026-01-15', payer_id: ann, payer_name: 'Ann', currency: 'EUR', net: 12000, tax: 0, total: 12000, status: 'paid', job_id: null, void_reason: null, created_at: at } as never).execute();
       const invoiceId = (await k.selectFrom('invoices').select('id').executeTakeFirstOrThrow()).id;
       for (const [amount, key] of [[10000, 'bank-1'], [5000, null], [3000, 'bank-3']] as const) {
