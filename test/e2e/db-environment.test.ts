@@ -71,7 +71,7 @@ describe('a SQLite database on a full disk', () => {
   });
 
   it.skipIf(!isRoot)('an import into a database with members exits 74, and the members are those from before', async () => {
-    const db = path.join(smallDisk('2m'), 'members.db');
+    const db = path.join(smallDisk('3m'), 'members.db');
     expect((await runCli(['plans', 'import', plansCsv], { db })).code).toBe(0);
     expect((await runCli(['import', membersCsv, '--yes'], { db, today })).code).toBe(0);
     const before = inspect(db);
