@@ -80,17 +80,21 @@ export async function importStatement(db: Db, open: () => Promise<Statement>, op
 }
 
 async function applyStatement(trx: Queryable, statement: Statement, options: StatementImportOptions): Promise<StatementImportResult> {
-  const context = await loadContext(trx);
+  const currencies = await loadCurrencies(trx);
+  // the open invoices, the prefixes and the payers' IBANs are read when the first entry that is not recorded yet
+  // needs them (nothing is written before): a statement imported again, every entry recorded, never reads them
+  let context: Context | null = null;
+  const contextNow = async () => (context ??= await loadContext(trx));
   const entries: ImportedEntry[] = [];
   let batch: StatementEntry[] = [];
   const flush = async () => {
-    entries.push(...(await applyBatch(trx, statement.file, batch, context, options)));
+    for (const done of await applyBatch(trx, statement.file, batch, contextNow, options)) entries.push(done);
     batch = [];
   };
   for await (const entry of statement.entries) {
-    if (!context.currencies.has(entry.currency)) {
+    if (!currencies.has(entry.currency)) {
       throw dataError(
-        `${statement.file}, ${entry.at}: the statement is in ${entry.currency}, the invoices in ${[...context.currencies].join(', ')}; nothing was imported`,
+        `${statement.file}, ${entry.at}: the statement is in ${entry.currency}, the invoices in ${[...currencies].join(', ')}; nothing was imported`,
         'import the statement of the account the invoices are paid into',
       );
     }
@@ -111,7 +115,6 @@ async function applyStatement(trx: Queryable, statement: Statement, options: Sta
 }
 
 interface Context {
-  currencies: Set<string>;
   findNumbers: (text: string) => string[];
   /** open invoices by number, and by amount due for suggestions; `due` follows what this import pays */
   byNumber: Map<string, OpenInvoice>;
@@ -123,6 +126,13 @@ interface Context {
   paidByEndToEnd: Map<string, { paymentId: number; invoice: string }>;
   /** invoices a suggestion of this import proposes already */
   suggested: Set<number>;
+}
+
+/** The currencies a statement may be in: the organisation's, and those of its invoices. */
+async function loadCurrencies(trx: Queryable): Promise<Set<string>> {
+  const currencies = new Set<string>([await getSetting(trx, 'currency')]);
+  for (const r of await trx.selectFrom('invoices').select('currency').distinct().execute()) currencies.add(r.currency);
+  return currencies;
 }
 
 async function loadContext(trx: Queryable): Promise<Context> {
@@ -144,9 +154,7 @@ async function loadContext(trx: Queryable): Promise<Context> {
       else byDue.set(invoice.due, [invoice]);
     }
   }
-  const currencies = new Set<string>([await getSetting(trx, 'currency')]);
   const prefixes = new Set<string>([await getSetting(trx, 'invoice-prefix')]);
-  for (const r of await trx.selectFrom('invoices').select('currency').distinct().execute()) currencies.add(r.currency);
   // the prefixes ever used: a number of last year's prefix is still that invoice's
   for (const r of await trx.selectFrom('number_sequences').select('prefix').distinct().execute()) prefixes.add(r.prefix);
   for (const invoice of byNumber.values()) {
@@ -173,7 +181,7 @@ async function loadContext(trx: Queryable): Promise<Context> {
     .execute();
   for (const r of paidFrom) addIban(r.debtor_iban, r.payer_id);
   const byId = new Map([...byNumber.values()].map((inv) => [inv.id, inv]));
-  return { currencies, findNumbers: invoiceNumberFinder(prefixes), byNumber, byId, byDue, ibanPayers, paidByEndToEnd: new Map(), suggested: new Set() };
+  return { findNumbers: invoiceNumberFinder(prefixes), byNumber, byId, byDue, ibanPayers, paidByEndToEnd: new Map(), suggested: new Set() };
 }
 
 const chunked = async <T, R>(items: readonly T[], size: number, fn: (chunk: T[]) => Promise<R[]>): Promise<R[]> => {
@@ -182,15 +190,40 @@ const chunked = async <T, R>(items: readonly T[], size: number, fn: (chunk: T[])
   return out;
 };
 
-async function applyBatch(trx: Queryable, file: string, batch: readonly StatementEntry[], context: Context, options: StatementImportOptions): Promise<ImportedEntry[]> {
+/** What a statement imported again needs of an entry recorded before. */
+type RecordedEntry = Pick<BankEntry, 'id' | 'entry_key' | 'status' | 'invoice_id' | 'payment_id' | 'amount' | 'note' | 'file' | 'created_at'> & { invoice_number: string | null };
+
+async function applyBatch(
+  trx: Queryable,
+  file: string,
+  batch: readonly StatementEntry[],
+  contextNow: () => Promise<Context>,
+  options: StatementImportOptions,
+): Promise<ImportedEntry[]> {
   if (batch.length === 0) return [];
   const keys = batch.map(entryKey);
-  const recorded = new Map<string, BankEntry & { invoice_number: string | null }>();
+  const recorded = new Map<string, RecordedEntry>();
   const lookUp = (chunk: string[]) =>
-    trx.selectFrom('bank_entries as b').leftJoin('invoices as i', 'i.id', 'b.invoice_id').selectAll('b').select('i.number as invoice_number').where('b.entry_key', 'in', chunk).execute();
+    trx
+      .selectFrom('bank_entries as b')
+      .leftJoin('invoices as i', 'i.id', 'b.invoice_id')
+      .select(['b.id', 'b.entry_key', 'b.status', 'b.invoice_id', 'b.payment_id', 'b.amount', 'b.note', 'b.file', 'b.created_at', 'i.number as invoice_number'])
+      .where('b.entry_key', 'in', chunk)
+      .execute();
   for (const row of await chunked([...new Set(keys)], 500, lookUp)) recorded.set(row.entry_key, row);
+  // the entries recorded here for the first time: not recorded before, nor further up in the batch
+  const isNew: boolean[] = [];
+  const seenKeys = new Set<string>();
+  for (const key of keys) {
+    isNew.push(!recorded.has(key) && !seenKeys.has(key));
+    seenKeys.add(key);
+  }
+  // a suggestion left pending is said again (or applied) against the invoice as it stands
+  const pendingSuggestion = [...recorded.values()].some((r) => r.status === 'suggested' && r.invoice_id !== null);
+  if (!pendingSuggestion && !isNew.includes(true)) return batch.map((entry, i) => repeated(entry, keys[i]!, recorded.get(keys[i]!)));
+  const context = await contextNow();
   // numbers named that are not open invoices: paid or void ones, said so rather than "unmatched" in silence
-  const named = batch.map((e) => context.findNumbers([e.label, e.endToEndId ?? ''].join(' ')));
+  const named = batch.map((e, i) => (isNew[i] ? context.findNumbers([e.label, e.endToEndId ?? ''].join(' ')) : []));
   const others = [...new Set(named.flat())].filter((n) => !context.byNumber.has(n));
   const closed = new Map<string, { number: string; status: string }>();
   for (const row of await chunked(others, 500, (chunk) => trx.selectFrom('invoices').select(['number', 'status']).where('number', 'in', chunk).execute())) closed.set(row.number, row);
@@ -202,27 +235,12 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
   const payments = new BatchPayments(trx, context, options.source, await recordedTransfers(trx, namedOpen));
   const out: ImportedEntry[] = [];
   const fresh: Array<{ done: ImportedEntry; outcome: Outcome; entry: StatementEntry; key: string }> = [];
-  const seenKeys = new Set<string>();
   for (let i = 0; i < batch.length; i += 1) {
     const entry = batch[i]!;
     const key = keys[i]!;
-    const base: ImportedEntry = {
-      key,
-      at: entry.at,
-      date: entry.date,
-      amount: entry.amount,
-      currency: entry.currency,
-      direction: entry.direction,
-      reference: entry.reference,
-      label: entry.label,
-      debtor: entry.debtor,
-      status: 'unmatched',
-      invoice: null,
-      payment: null,
-      note: null,
-    };
+    const base = importedEntry(entry, key);
     const before = recorded.get(key);
-    if (before !== undefined || seenKeys.has(key)) {
+    if (!isNew[i]) {
       // recorded already: only a suggestion left pending may be applied now
       if (before?.status === 'suggested' && before.invoice_id !== null && accepted(options, key)) {
         const invoice = context.byId.get(before.invoice_id);
@@ -243,10 +261,9 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
           continue;
         }
       }
-      out.push({ ...base, status: 'duplicate', invoice: before?.invoice_number ?? null, payment: before?.payment_id ?? null, note: before ? `recorded on ${before.created_at.slice(0, 10)} from ${before.file} as ${before.status}` : 'repeats an entry above' });
+      out.push(repeated(entry, key, before));
       continue;
     }
-    seenKeys.add(key);
     const outcome = await decide(trx, entry, named[i]!, closed, context, options, payments);
     const done = { ...base, ...outcome };
     out.push(done);
@@ -282,6 +299,32 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
   }
   for (let i = 0; i < inserts.length; i += 100) await trx.insertInto('bank_entries').values(inserts.slice(i, i + 100)).execute();
   return out;
+}
+
+const importedEntry = (entry: StatementEntry, key: string): ImportedEntry => ({
+  key,
+  at: entry.at,
+  date: entry.date,
+  amount: entry.amount,
+  currency: entry.currency,
+  direction: entry.direction,
+  reference: entry.reference,
+  label: entry.label,
+  debtor: entry.debtor,
+  status: 'unmatched',
+  invoice: null,
+  payment: null,
+  note: null,
+});
+
+/** An entry recorded already, by an import before (`before`) or further up in this statement. */
+function repeated(entry: StatementEntry, key: string, before: RecordedEntry | undefined): ImportedEntry {
+  const done = importedEntry(entry, key);
+  done.status = 'duplicate';
+  done.invoice = before?.invoice_number ?? null;
+  done.payment = before?.payment_id ?? null;
+  done.note = before ? `recorded on ${before.created_at.slice(0, 10)} from ${before.file} as ${before.status}` : 'repeats an entry above';
+  return done;
 }
 
 /**
