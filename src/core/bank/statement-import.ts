@@ -16,7 +16,8 @@ import { formatAmount } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
 import { closeCollectionItem } from '../sepa/collect.js';
 import { type OpenInvoice, type PaymentToRecord, recordedTransfers, recordTransfers, repeatedTransfer } from './payments-in-bulk.js';
-import { entryKey, invoiceNumberFinder, namesResemble, numberPrefix } from './rules.js';
+import { ResemblingNames } from './name-index.js';
+import { entryKey, invoiceNumberFinder, numberPrefix } from './rules.js';
 
 export type EntryStatus = BankEntryStatus | 'duplicate';
 export const entryStatuses: readonly EntryStatus[] = ['matched', 'suggested', 'unmatched', 'duplicate', 'debit', 'returned'];
@@ -120,6 +121,8 @@ interface Context {
   byNumber: Map<string, OpenInvoice>;
   byId: Map<number, OpenInvoice>;
   byDue: Map<number, OpenInvoice[]>;
+  /** byDue indexed for suggestions, an amount when a suggestion first needs it */
+  byAmount: Map<number, SameAmount>;
   /** IBAN -> payers: their mandates, and what the IBAN paid before */
   ibanPayers: Map<string, Set<number>>;
   /** end-to-end id -> the payment a credit of this import recorded, for a return further down */
@@ -181,7 +184,7 @@ async function loadContext(trx: Queryable): Promise<Context> {
     .execute();
   for (const r of paidFrom) addIban(r.debtor_iban, r.payer_id);
   const byId = new Map([...byNumber.values()].map((inv) => [inv.id, inv]));
-  return { findNumbers: invoiceNumberFinder(prefixes), byNumber, byId, byDue, ibanPayers, paidByEndToEnd: new Map(), suggested: new Set() };
+  return { findNumbers: invoiceNumberFinder(prefixes), byNumber, byId, byDue, byAmount: new Map(), ibanPayers, paidByEndToEnd: new Map(), suggested: new Set() };
 }
 
 const chunked = async <T, R>(items: readonly T[], size: number, fn: (chunk: T[]) => Promise<R[]>): Promise<R[]> => {
@@ -427,25 +430,58 @@ async function decide(
   return { status: 'suggested', invoice: suggestion.invoice.number, invoiceId: suggestion.invoice.id, payment: null, note: suggestion.why };
 }
 
+/** The open invoices of one amount due, by payer and by the payer's name, for suggestions. */
+interface SameAmount {
+  byPayer: Map<number, OpenInvoice[]>;
+  byName: ResemblingNames<OpenInvoice>;
+}
+
+function sameAmount(context: Context, amount: number): SameAmount | null {
+  const known = context.byAmount.get(amount);
+  if (known) return known;
+  const invoices = context.byDue.get(amount);
+  if (invoices === undefined) return null;
+  const byPayer = new Map<number, OpenInvoice[]>();
+  for (const invoice of invoices) {
+    if (invoice.payerId === null) continue;
+    const list = byPayer.get(invoice.payerId);
+    if (list) list.push(invoice);
+    else byPayer.set(invoice.payerId, [invoice]);
+  }
+  const made = { byPayer, byName: new ResemblingNames(invoices, (invoice) => invoice.payerName) };
+  context.byAmount.set(amount, made);
+  return made;
+}
+
 /**
  * The one open invoice whose amount due is the entry's, of a payer whose name or IBAN resembles the debtor's; null
- * when there is none, or several payers would fit.
+ * when there is none, or several payers would fit. Only the invoices of the payers of that IBAN and of the names that
+ * resemble the debtor's are looked at (name-index.ts), not every invoice of that amount.
  */
 function suggest(entry: StatementEntry, context: Context): { invoice: OpenInvoice; why: string } | null {
-  const candidates = (context.byDue.get(entry.amount) ?? []).filter((inv) => inv.due === entry.amount && inv.currency === entry.currency && !context.suggested.has(inv.id) && compareDates(inv.date, entry.date) <= 0);
+  const pool = sameAmount(context, entry.amount);
+  if (pool === null) return null;
   const who = entry.debtor ?? entry.label;
   const byIban = entry.debtorIban === null ? undefined : context.ibanPayers.get(entry.debtorIban);
-  const fits = candidates
-    .map((invoice) => {
-      if (byIban && invoice.payerId !== null && byIban.has(invoice.payerId)) return { invoice, why: `same amount, from the IBAN of ${invoice.payerName}` };
-      // a CSV export gives no debtor: its label holds the name ("VIR SEPA M PAUL MARTIN")
-      if (who !== '' && namesResemble(who, invoice.payerName)) return { invoice, why: `same amount, from "${who.slice(0, 60)}", like ${invoice.payerName}` };
-      return null;
-    })
-    .filter((f) => f !== null);
-  if (fits.length === 0) return null;
-  const payers = new Set(fits.map((f) => f.invoice.payerId));
-  if (payers.size > 1) return null;
+  const fits: Array<{ invoice: OpenInvoice; why: string }> = [];
+  const payers = new Set<number | null>();
+  const seen = new Set<OpenInvoice>();
+  // true once two payers fit: then none is suggested, whatever else would fit
+  const fit = (invoice: OpenInvoice, why: (invoice: OpenInvoice) => string): boolean => {
+    if (seen.has(invoice)) return false;
+    seen.add(invoice);
+    if (!(invoice.due === entry.amount && invoice.currency === entry.currency && !context.suggested.has(invoice.id) && compareDates(invoice.date, entry.date) <= 0)) return false;
+    fits.push({ invoice, why: why(invoice) });
+    payers.add(invoice.payerId);
+    return payers.size > 1;
+  };
+  for (const payer of byIban ?? []) {
+    for (const invoice of pool.byPayer.get(payer) ?? []) if (fit(invoice, (i) => `same amount, from the IBAN of ${i.payerName}`)) return null;
+  }
+  // a CSV export gives no debtor: its label holds the name ("VIR SEPA M PAUL MARTIN")
+  let several = false;
+  if (who !== '') pool.byName.visit(who, (invoice) => (several = fit(invoice, (i) => `same amount, from "${who.slice(0, 60)}", like ${i.payerName}`)));
+  if (several || fits.length === 0) return null;
   // the payer's oldest invoice of that amount
   return fits.sort((a, b) => compareDates(a.invoice.date, b.invoice.date) || a.invoice.id - b.invoice.id)[0]!;
 }
