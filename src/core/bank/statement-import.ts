@@ -81,7 +81,10 @@ export async function importStatement(db: Db, open: () => Promise<Statement>, op
 }
 
 async function applyStatement(trx: Queryable, statement: Statement, options: StatementImportOptions): Promise<StatementImportResult> {
-  const currencies = await loadCurrencies(trx);
+  // the currency of the organisation, and when an entry is in another one, those of its invoices (reading every
+  // invoice for them costs a statement imported again more than looking up its entries)
+  const currencies = new Set<string>([await getSetting(trx, 'currency')]);
+  let invoiceCurrencies = false;
   // the open invoices, the prefixes and the payers' IBANs are read when the first entry that is not recorded yet
   // needs them (nothing is written before): a statement imported again, every entry recorded, never reads them
   let context: Context | null = null;
@@ -93,6 +96,10 @@ async function applyStatement(trx: Queryable, statement: Statement, options: Sta
     batch = [];
   };
   for await (const entry of statement.entries) {
+    if (!currencies.has(entry.currency) && !invoiceCurrencies) {
+      for (const r of await trx.selectFrom('invoices').select('currency').distinct().execute()) currencies.add(r.currency);
+      invoiceCurrencies = true;
+    }
     if (!currencies.has(entry.currency)) {
       throw dataError(
         `${statement.file}, ${entry.at}: the statement is in ${entry.currency}, the invoices in ${[...currencies].join(', ')}; nothing was imported`,
@@ -129,13 +136,6 @@ interface Context {
   paidByEndToEnd: Map<string, { paymentId: number; invoice: string }>;
   /** invoices a suggestion of this import proposes already */
   suggested: Set<number>;
-}
-
-/** The currencies a statement may be in: the organisation's, and those of its invoices. */
-async function loadCurrencies(trx: Queryable): Promise<Set<string>> {
-  const currencies = new Set<string>([await getSetting(trx, 'currency')]);
-  for (const r of await trx.selectFrom('invoices').select('currency').distinct().execute()) currencies.add(r.currency);
-  return currencies;
 }
 
 async function loadContext(trx: Queryable): Promise<Context> {
