@@ -61,3 +61,60 @@ export const bank = {
     return measureDialects(writeCsv, measureDialect);
   },
 };
+
+// `npm run bench -- bank-suggestions`: credits without an invoice number, all of one amount, each from a member whose
+// name (written surname first, in capitals) is the only one it resembles: every one is a suggestion. Each credit used
+// to be compared with every open invoice of its amount. Target: at most 20 s, like the import above.
+const suggestCount = Number(process.env.MEMBERCTL_BENCH_BANK_SUGGEST ?? 20_000);
+
+/** A made-up name, the same for the same `i`: two words of random letters, so that no two names resemble. */
+function randomName(i) {
+  let seed = (i + 1) * 2_654_435_761;
+  const letter = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return 'abcdefghijklmnopqrstuvwxyz'[seed % 26];
+  };
+  const word = (length) => {
+    let w = letter().toUpperCase();
+    for (let k = 1; k < length; k += 1) w += letter();
+    return w;
+  };
+  return `${word(6 + (i % 3))} ${word(7 + (i % 4))}`;
+}
+
+function writeSuggestionData(file) {
+  writeCsvLines(file, 'Name,Email,Plan name,Start date,Next invoice date', suggestCount, (i) => `${randomName(i)},member${i}@example.org,Desk,2025-12-01,${asOf}`);
+  let xml =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>B</MsgId><CreDtTm>2026-01-31T08:00:00</CreDtTm></GrpHdr><Stmt><Id>1</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy></Acct>\n';
+  for (let i = 1; i <= suggestCount; i += 1) {
+    const debtor = randomName(i).split(' ').reverse().join(' ').toUpperCase();
+    xml += `<Ntry><Amt Ccy="EUR">49.90</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-01-15</Dt></BookgDt><AcctSvcrRef>S${i}</AcctSvcrRef><NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RltdPties><Dbtr><Pty><Nm>${debtor}</Nm></Pty></Dbtr></RltdPties><RmtInf><Ustrd>Cotisation</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n`;
+  }
+  fs.writeFileSync(path.join(path.dirname(file), 'statement.xml'), `${xml}</Stmt></BkToCstmrStmt></Document>\n`);
+}
+
+async function measureSuggestions(dialect, db, csv) {
+  const statement = path.join(path.dirname(csv), 'statement.xml');
+  await measureCliOk(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90'], 'plans add');
+  await measureCliOk(['--db', db, '--today', '2025-12-15', 'import', csv, '--yes'], 'import');
+  await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
+  const imported = await measureCliOk(['--db', db, '--json', '--today', '2026-02-01', 'payments', 'import', statement], 'payments import');
+  const counts = JSON.parse(imported.stdout).counts;
+  const seconds = imported.ms / 1000;
+  const ok = counts.suggested === suggestCount && seconds <= 20;
+  return {
+    ok,
+    lines: [
+      `${dialect}: ${suggestCount} credits without an invoice number against ${suggestCount} open invoices of the same amount: ${counts.suggested} suggested (expected ${suggestCount})`,
+      `  import: ${fmt(seconds)} s (target <= 20 s) ${mark(seconds <= 20)}, processor time ${fmt(imported.cpuMs / 1000)} s, peak RSS ${fmt(imported.peakRssMb, 0)} MB`,
+    ],
+  };
+}
+
+export const bankSuggestions = {
+  name: 'bank-suggestions',
+  description: `payments import of ${suggestCount} credits without an invoice number, all of one amount, each suggested by its debtor's name (target: <= 20 s)`,
+  async run() {
+    return measureDialects(writeSuggestionData, measureSuggestions);
+  },
+};
