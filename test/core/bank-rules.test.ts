@@ -75,8 +75,9 @@ describe('the names that resemble a debtor, found through an index', () => {
       expect(found.map((p) => p.id)).toContain(i);
       expect(found.length).toBeLessThan(200);
     }
-    // compared with each of the 20,000 names, the 2,858 names take about a thousand times longer
-    expect(performance.now() - started).toBeLessThan(5_000);
+    // compared with each of the 20,000 names, the 2,858 names take about a thousand times longer (some 20 minutes); the
+    // bounds leave room for a busy machine
+    expect(performance.now() - started).toBeLessThan(30_000);
     // numbered names are all a typo or two apart: the visit stops at the second that resembles
     const numbered = new ResemblingNames(
       Array.from({ length: 20_000 }, (_, i) => `Member ${i}`),
@@ -88,8 +89,8 @@ describe('the names that resemble a debtor, found through an index', () => {
       numbered.visit(`MEMBER ${i * 10 + 7}`, () => ++seen === 2);
       expect(seen).toBe(2);
     }
-    expect(performance.now() - quick).toBeLessThan(5_000);
-  });
+    expect(performance.now() - quick).toBeLessThan(30_000);
+  }, 120_000);
 });
 
 describe('the key an entry is recorded under', () => {

@@ -6,8 +6,8 @@
  *
  * A name resembles another when every word of the shorter is in the longer (found through the words: the rarest
  * word of the debtor's, and the names whose rarest word the debtor has), or when the two run together differ by at
- * most two edits, or their sorted words by one (found by walking a trie of the names with the rows of the edit
- * distance, leaving a branch once every cell of the row is over the bound).
+ * most two edits, or their sorted words by one (found through pieces of the names, or by walking a trie of them with
+ * the rows of the edit distance, leaving a branch once every cell of the row is over the bound).
  */
 import { type NameForms, formsResemble, nameForms } from './rules.js';
 
@@ -65,11 +65,76 @@ class Trie<T> {
   }
 }
 
+/**
+ * The strings within `max` edits of a query, by the pigeonhole: each string is cut into `max + 1` pieces, and a
+ * string at most `max` edits away keeps one of them intact, at most `max` places from where it was. The pieces are
+ * indexed with the string's length and their rank; a query looks up its substrings at those places.
+ */
+class NearStrings<T> {
+  private readonly pieces = new Map<string, Named<T>[]>();
+  constructor(private readonly max: number) {}
+
+  /** Where each of the pieces of a string of `length` starts, and where the last ends. */
+  private bounds(length: number): number[] {
+    return Array.from({ length: this.max + 2 }, (_, i) => Math.floor((i * length) / (this.max + 1)));
+  }
+
+  add(key: string, named: Named<T>): void {
+    const b = this.bounds(key.length);
+    for (let i = 0; i <= this.max; i += 1) {
+      const piece = `${key.length}:${i}:${key.slice(b[i], b[i + 1])}`;
+      const list = this.pieces.get(piece);
+      if (list) list.push(named);
+      else this.pieces.set(piece, [named]);
+    }
+  }
+
+  /** How many strings `within` would look at (some several times). */
+  count(query: string): number {
+    let count = 0;
+    this.each(query, (list) => {
+      count += list.length;
+      return false;
+    });
+    return count;
+  }
+
+  /** Calls `found` with each string that may be at most `max` edits from `query` (and some others), until it returns true. */
+  within(query: string, found: (named: Named<T>) => boolean): boolean {
+    return this.each(query, (list) => {
+      for (const named of list) if (found(named)) return true;
+      return false;
+    });
+  }
+
+  private each(query: string, lists: (list: Named<T>[]) => boolean): boolean {
+    const n = query.length;
+    for (let m = Math.max(0, n - this.max); m <= n + this.max; m += 1) {
+      const b = this.bounds(m);
+      for (let i = 0; i <= this.max; i += 1) {
+        const length = b[i + 1]! - b[i]!;
+        for (let shift = -this.max; shift <= this.max; shift += 1) {
+          const start = b[i]! + shift;
+          if (start < 0 || start + length > n) continue;
+          const list = this.pieces.get(`${m}:${i}:${query.slice(start, start + length)}`);
+          if (list && lists(list)) return true;
+        }
+      }
+    }
+    return false;
+  }
+}
+
+/** Beyond that many strings to look at through the pieces, the trie is walked instead. */
+const piecesAtMost = 300;
+
 export class ResemblingNames<T> {
   private readonly byWord = new Map<string, Named<T>[]>();
   private readonly byRarestWord = new Map<string, Named<T>[]>();
-  private readonly compact = new Trie<T>();
-  private readonly sorted = new Trie<T>();
+  // both searches find every string near enough: the pieces are quicker when few strings share them (names of
+  // letters of all kinds), the trie when many share their beginnings (numbered names, common first names)
+  private readonly compact = { pieces: new NearStrings<T>(2), trie: new Trie<T>(), max: 2 };
+  private readonly sorted = { pieces: new NearStrings<T>(1), trie: new Trie<T>(), max: 1 };
 
   constructor(items: Iterable<T>, nameOf: (item: T) => string) {
     const byName = new Map<string, Named<T>>();
@@ -86,8 +151,13 @@ export class ResemblingNames<T> {
         if (list) list.push(named);
         else this.byWord.set(word, [named]);
       }
-      this.compact.add(named.forms.compact, named);
-      this.sorted.add(named.forms.sorted, named);
+      for (const [near, key] of [
+        [this.compact, named.forms.compact],
+        [this.sorted, named.forms.sorted],
+      ] as const) {
+        near.pieces.add(key, named);
+        near.trie.add(key, named);
+      }
     }
     for (const named of byName.values()) {
       if (named.forms.words.length === 0) continue;
@@ -123,8 +193,9 @@ export class ResemblingNames<T> {
     for (const named of this.byWord.get(this.rarest(forms.words)) ?? []) if (consider(named)) return;
     // every word of the name in the text: the names whose rarest word the text holds
     for (const word of new Set(forms.words)) for (const named of this.byRarestWord.get(word) ?? []) if (consider(named)) return;
-    if (this.compact.within(forms.compact, 2, consider)) return;
-    this.sorted.within(forms.sorted, 1, consider);
+    const near = (index: typeof this.compact, key: string) => (index.pieces.count(key) <= piecesAtMost ? index.pieces.within(key, consider) : index.trie.within(key, index.max, consider));
+    if (near(this.compact, forms.compact)) return;
+    near(this.sorted, forms.sorted);
   }
 
   /** The items whose name resembles `text`, in no particular order. */
