@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type Action, makeAction, type RunState } from './command-kit.js';
+import { registerCharges } from './commands/charges.js';
 import { registerCompanies } from './commands/companies.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerContacts } from './commands/contacts.js';
 import { registerCredits } from './commands/credits.js';
 import { registerDb } from './commands/db.js';
@@ -22,7 +24,7 @@ import { registerSettings } from './commands/settings.js';
 import { registerTags } from './commands/tags.js';
 import { registerTemplate } from './commands/template.js';
 import { dbSecrets, hideSecrets } from './db/url-mask.js';
-import { ExitCode, isBusyError, UserError } from './errors.js';
+import { type ErrorKind, errorKindOfExit, ExitCode, isBusyError, UserError } from './errors.js';
 import { colorEnabled } from './output.js';
 import { escapeControls } from './terminal-text.js';
 import { VERSION } from './version.js';
@@ -44,12 +46,14 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerMemberships,
   registerInvoices,
   registerPayments,
+  registerCharges,
   registerMandates,
   registerRenewals,
   registerCredits,
   registerPasses,
   registerJobs,
   registerMail,
+  registerCompletion,
 ];
 
 export function buildProgram(state: RunState): Command {
@@ -60,7 +64,7 @@ export function buildProgram(state: RunState): Command {
     .option('--json', 'print exactly one JSON document on stdout')
     .option('-y, --yes', 'never prompt (implied without a terminal or with CI set)')
     .option('--today <YYYY-MM-DD>', 'act as of this date (default: $MEMBERCTL_TODAY or today in the organisation time zone)')
-    .addOption(new Option('-q, --quiet', 'less on stderr').conflicts('verbose'))
+    .addOption(new Option('-q, --quiet', 'less output: no notes or progress on stderr; validate and import print their problems only, without the summary').conflicts('verbose'))
     .option('-v, --verbose', 'more on stderr, with stack traces of internal errors')
     .option('--no-color', 'no ANSI colour (NO_COLOR and FORCE_COLOR are honoured too)')
     .showSuggestionAfterError(true)
@@ -105,6 +109,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${red('error:')} cannot write to standard output: ${error.message}\n`);
     process.exit(ExitCode.ioError);
   });
+  // with --json, a failure is also one JSON document on stdout, unless the command had written its own
+  const json = wantsJson(argv);
+  const fail = (exitCode: number, kind: ErrorKind | string, message: string, hint?: string): number => {
+    if (json && !state.resultWritten) {
+      const error = { code: kind, message: hideSecrets(message, secrets()), exitCode, hint: hint === undefined ? null : hideSecrets(hint, secrets()) };
+      process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+    }
+    return exitCode;
+  };
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
@@ -112,31 +125,58 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // commander has already printed its message (with a suggestion for a typo)
       if (error.exitCode === 0) return ExitCode.ok;
-      return ExitCode.usage;
+      const kind = commanderKinds[error.code] ?? errorKindOfExit[ExitCode.usage]!;
+      if (error.code === 'commander.help') return fail(ExitCode.usage, kind, 'no command given: `memberctl --help` lists them');
+      // "error: unknown command 'lsit'\n(Did you mean list?)": the suggestion is the hint
+      const [first = '', ...rest] = error.message.replace(/^error: /, '').split('\n');
+      const suggestion = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1');
+      return fail(ExitCode.usage, kind, first, suggestion === '' ? undefined : suggestion);
     }
     if (error instanceof UserError) {
       printError(`${red('error:')} ${shown(error.message)}\n`);
       if (error.hint) printError(`  ${shown(error.hint)}\n`);
-      return error.exitCode;
+      return fail(error.exitCode, error.kind ?? errorKindOfExit[error.exitCode] ?? 'error', error.message, error.hint);
     }
     if (isBusyError(error)) {
-      process.stderr.write(`${red('error:')} the database is busy (another memberctl is writing); try again\n`);
-      return ExitCode.tempFail;
+      const message = 'the database is busy (another memberctl is writing); try again';
+      process.stderr.write(`${red('error:')} ${message}\n`);
+      return fail(ExitCode.tempFail, 'database_busy', message);
     }
     if ((error as { code?: unknown })?.code === '23505') {
       // PostgreSQL's unique_violation: another process wrote the same record between this one's check and its write
-      process.stderr.write(`${red('error:')} another memberctl wrote the same record at the same time; try again\n`);
-      return ExitCode.tempFail;
+      const message = 'another memberctl wrote the same record at the same time; try again';
+      process.stderr.write(`${red('error:')} ${message}\n`);
+      return fail(ExitCode.tempFail, 'concurrent_change', message);
     }
     if ((error as { code?: unknown })?.code === '23503') {
       // PostgreSQL's foreign_key_violation: another process deleted a record this one refers to, or referred to one this one deletes
-      process.stderr.write(`${red('error:')} another memberctl changed the same data at the same time; try again\n`);
-      return ExitCode.tempFail;
+      const message = 'another memberctl changed the same data at the same time; try again';
+      process.stderr.write(`${red('error:')} ${message}\n`);
+      return fail(ExitCode.tempFail, 'concurrent_change', message);
     }
     const message = error instanceof Error ? error.message : String(error);
     printError(`${red('internal error:')} ${shown(message.split('\n')[0]!)}\n`);
     if (verbose && error instanceof Error && error.stack) printError(`${escapeControls(error.stack, { keepLineFeeds: true })}\n`);
     else process.stderr.write('  (run with --verbose for details; this is a bug in memberctl)\n');
-    return ExitCode.internal;
+    return fail(ExitCode.internal, errorKindOfExit[ExitCode.internal]!, message.split('\n')[0]!);
   }
 }
+
+/** `--json` among the arguments (before a `--` that ends the options): also when commander refused the command line. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The `code` of the JSON error document for commander's refusals of a command line (all exit 64). */
+const commanderKinds: Record<string, string> = {
+  'commander.unknownCommand': 'unknown_command',
+  'commander.unknownOption': 'unknown_option',
+  'commander.missingArgument': 'missing_argument',
+  'commander.optionMissingArgument': 'missing_option_value',
+  'commander.missingMandatoryOptionValue': 'missing_option',
+  'commander.invalidArgument': 'invalid_argument',
+  'commander.excessArguments': 'excess_arguments',
+  'commander.conflictingOption': 'conflicting_options',
+  'commander.help': 'missing_command',
+};

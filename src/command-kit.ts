@@ -9,6 +9,8 @@ export type Handler<A extends unknown[]> = (ctx: Context, ...args: A) => Promise
 
 export interface RunState {
   exitCode: number;
+  /** set when a command that failed had already written its result: under --json, no error document follows it */
+  resultWritten?: boolean;
 }
 
 /** Wraps a handler as a commander action: builds the context from the global options and closes the database. */
@@ -30,6 +32,7 @@ export function makeAction(state: RunState) {
         const code = await handler(ctx, ...args);
         state.exitCode = code ?? 0;
       } catch (error) {
+        state.resultWritten = out.wroteResult;
         throw await ctx.explain(error);
       } finally {
         await ctx.close();
@@ -51,9 +54,14 @@ export function examples(command: Command, lines: string[]): Command {
 /** Parses a whole number option, refusing anything else with a usage error naming the option. */
 export function parseWholeNumber(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim())) throw usageError(`${name}: "${value}" is not a whole number`);
-    const n = Number(value.trim());
-    if (n < min || n > max) throw usageError(`${name}: ${n} is out of range (${min} to ${max})`);
+    const text = value.trim();
+    if (!/^\d+$/.test(text)) throw usageError(`${name}: "${value}" is not a whole number`);
+    const n = Number(text);
+    // the value as typed: 20 digits read as a number would be shown rounded (100000000000000000000)
+    if (max === Number.MAX_SAFE_INTEGER) {
+      if (n > max) throw usageError(`${name}: ${text} is too large a number`);
+      if (n < min) throw usageError(`${name}: ${text} is too small; it is at least ${min}`);
+    } else if (n < min || n > max) throw usageError(`${name}: ${text} is out of range (${min} to ${max})`);
     return n;
   };
 }
@@ -66,4 +74,16 @@ export function parseYesNo(name: string) {
     if (['no', 'n', 'false', '0', 'off', 'non'].includes(v)) return false;
     throw usageError(`${name}: "${value}" must be yes or no`);
   };
+}
+
+/**
+ * The format of a table export (`invoices export`, `payments export`): `--format`, else the `-o` extension, else CSV.
+ * Usage errors (64) for another format, xlsx without `-o`, and `--json` without `-o` (stdout carries the file).
+ */
+export function exportFormat(flags: { format?: string; output?: string }, json: boolean): 'csv' | 'xlsx' {
+  const wanted = flags.format?.trim().toLowerCase() ?? (flags.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
+  if (wanted !== 'csv' && wanted !== 'xlsx') throw usageError(`--format: "${flags.format}" is not a format; use csv or xlsx`);
+  if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx export needs -o FILE');
+  if (json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
+  return wanted;
 }

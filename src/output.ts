@@ -36,6 +36,7 @@ export class Output {
   readonly color: TerminalColors;
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WriteStream;
+  private wrote = false;
 
   constructor(
     options: OutputOptions,
@@ -51,8 +52,14 @@ export class Output {
     return this.options.json;
   }
 
+  /** Whether the command's result has been written (under --json: its one JSON document, whole or begun). */
+  get wroteResult(): boolean {
+    return this.wrote;
+  }
+
   /** The command's result: JSON with --json, else the human text. */
   result(data: unknown, human: () => string | TerminalText | null): void {
+    this.wrote = true;
     if (this.options.json) {
       this.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
       return;
@@ -71,6 +78,7 @@ export class Output {
       this.result(data, human);
       return;
     }
+    this.wrote = true;
     for (const piece of jsonDocumentPieces(data, key, items)) {
       if (!this.stdout.write(piece)) await drained(this.stdout);
     }

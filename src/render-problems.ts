@@ -51,3 +51,20 @@ export function summarizeProblems(problems: ProblemList | readonly Problem[]): s
   const { errors, warnings } = problemCounts(problems);
   return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
 }
+
+/**
+ * The human result of `validate` and `import`: the problems, a blank line, the summary (what was read, written,
+ * what to run next), then `always` (what asks for action whatever the summary: where rejected rows went, how to fix
+ * missing columns, subscriptions to cancel). With --quiet the summary is left out: the problems and `always` only,
+ * nothing at all for a clean file.
+ */
+export function withSummary(
+  problems: TerminalText | null,
+  summary: ReadonlyArray<string | TerminalText>,
+  options: { quiet: boolean; always?: ReadonlyArray<string | TerminalText> },
+): TerminalText {
+  const shown = problems !== null && problems.text !== '' ? [problems] : [];
+  const always = options.always ?? [];
+  if (options.quiet) return joinLines([...shown, ...always]);
+  return joinLines([...shown, ...(shown.length > 0 ? [''] : []), ...summary, ...always]);
+}

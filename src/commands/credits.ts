@@ -111,8 +111,11 @@ export function registerCredits(program: Command, action: Action): void {
           const { resolveMember } = await import('../core/people/refs.js');
           const { creditsView } = await import('../core/billing/credits.js');
           const db = await ctx.db();
+          const { loadMemberState } = await import('../core/status/member-status.js');
           const member = await resolveMember(db.kysely, ref);
-          const view = await creditsView(db.kysely, member);
+          // frozen as spending sees it: by the status today, before the next job run records it
+          const state = await loadMemberState(db.kysely, member.id, await ctx.today());
+          const view = await creditsView(db.kysely, member, state.status === 'suspended');
           ctx.out.result(view, () => renderCredits(view));
         }),
       ),

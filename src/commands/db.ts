@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type Action, examples } from '../command-kit.js';
+import { ExitCode, inputError, usageError } from '../errors.js';
 import { renderTable } from '../output.js';
-import { ExitCode, usageError } from '../errors.js';
 
 export function registerDb(program: Command, action: Action): void {
   const db = program.command('db').description('create, upgrade and inspect the database');
@@ -78,6 +78,34 @@ export function registerDb(program: Command, action: Action): void {
 
   examples(
     db
+      .command('backup')
+      .description('copy a SQLite database into FILE, while other commands go on using it')
+      .argument('<file>', 'the backup to write (a new file, unless --force)')
+      .option('--force', 'replace FILE if it exists')
+      .action(
+        action(async (ctx, file: string, opts: { force?: boolean }) => {
+          const { parseDbUrl } = await import('../db/connect.js');
+          const { backupSqlite, pgDumpCommand } = await import('../db/backup.js');
+          const target = parseDbUrl(ctx.dbUrl);
+          if (target.dialect === 'postgres') {
+            throw usageError(
+              'db backup copies SQLite databases; back up a PostgreSQL database with pg_dump (it asks for the password, or reads PGPASSWORD or ~/.pgpass):',
+              pgDumpCommand(target.url, file),
+            );
+          }
+          const fs = await import('node:fs');
+          // a backup of a database that does not exist would create an empty one first
+          if (!fs.existsSync(target.file)) throw inputError(`db backup: there is no database ${target.file}`, 'name it with --db FILE or MEMBERCTL_DB');
+          const handle = await ctx.rawDb();
+          const result = await backupSqlite(handle, target.file, file, { force: Boolean(opts.force) });
+          ctx.out.result(result, () => `Backed up ${result.database} to ${result.file}: ${sizeInWords(result.bytes)} (${result.pages.toLocaleString('en')} pages)`);
+        }),
+      ),
+    ['memberctl db backup /srv/backups/members-$(date +%F).db', 'memberctl --db members.db db backup members.backup.db --force --json'],
+  );
+
+  examples(
+    db
       .command('unlock')
       .description('show who holds a job or import lock; remove the record a dead holder left')
       .argument('<name>', 'the lock, as named by the exit-75 message: jobs or import')
@@ -116,4 +144,17 @@ export function registerDb(program: Command, action: Action): void {
       ),
     ['memberctl db unlock jobs', 'memberctl db unlock import --yes --json'],
   );
+}
+
+/** A size as people read it: bytes, kB, MB or GB (powers of 1000, as `ls -h --si`), one decimal from kB on. */
+export function sizeInWords(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }

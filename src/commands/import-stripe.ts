@@ -128,33 +128,38 @@ const rowsRead = (result: { rows: number; emptyRows: number }) =>
   `${plural(result.rows, 'row')}${result.emptyRows > 0 ? ` (${plural(result.emptyRows, 'empty row')} skipped)` : ''}`;
 
 async function renderStripeImport(ctx: Context, result: StripeImportResult, flags: StripeImportFlags): Promise<TerminalText> {
-  const { summarizeProblems } = await import('../render-problems.js');
+  const { summarizeProblems, withSummary } = await import('../render-problems.js');
   const color = ctx.out.color;
-  const lines: Array<string | TerminalText> = [];
-  if (result.problems.length > 0) lines.push(await renderStripeProblems(ctx, result.problems), '');
+  const quiet = ctx.out.options.quiet;
+  const problems = result.problems.length > 0 ? await renderStripeProblems(ctx, result.problems) : null;
   const rows = rowsRead(result);
   const skipped = notImportedLine(result.notImported);
   if (result.aborted) {
-    lines.push(
-      color.red(`Stripe import: ${rows}, ${summarizeProblems(result.problems)}: nothing was written.`),
-      result.problems.some((p) => documented(p).row === null && p.severity === 'error')
-        ? 'Fix the files, then run the same command again.'
-        : 'Fix the rows above (or map the prices with --map) and run it again, or import the others now with --on-error skip.',
+    return withSummary(
+      problems,
+      [
+        color.red(`Stripe import: ${rows}, ${summarizeProblems(result.problems)}: nothing was written.`),
+        result.problems.some((p) => documented(p).row === null && p.severity === 'error')
+          ? 'Fix the files, then run the same command again.'
+          : 'Fix the rows above (or map the prices with --map) and run it again, or import the others now with --on-error skip.',
+      ],
+      { quiet },
     );
-    return joinLines(lines);
   }
-  if (result.dryRun) lines.push(`Dry run of the Stripe import: ${rows}; would be: ${counts(result)}. Nothing was written.`);
+  const summary: Array<string | TerminalText> = [];
+  if (result.dryRun) summary.push(`Dry run of the Stripe import: ${rows}; would be: ${counts(result)}. Nothing was written.`);
   else if (result.written) {
-    lines.push(color.green(`Imported from Stripe: ${rows}; ${counts(result)}.`));
-    lines.push(`Batch ${result.batch}: see it with \`memberctl import list\`, undo it with \`memberctl import undo ${result.batch}\`.`);
-  } else lines.push(`Stripe import: ${rows}; ${counts(result)}: nothing to change.`);
-  if (skipped) lines.push(skipped);
+    summary.push(color.green(`Imported from Stripe: ${rows}; ${counts(result)}.`));
+    summary.push(`Batch ${result.batch}: see it with \`memberctl import list\`, undo it with \`memberctl import undo ${result.batch}\`.`);
+  } else summary.push(`Stripe import: ${rows}; ${counts(result)}: nothing to change.`);
+  if (skipped) summary.push(skipped);
+  const always: Array<string | TerminalText> = [];
   for (const file of [result.rejects?.customers, result.rejects?.subscriptions]) {
-    if (file) lines.push(color.yellow(`Rejected rows written to ${file} with an Error column: fix them there and import that file again.`));
+    if (file) always.push(color.yellow(`Rejected rows written to ${file} with an Error column: fix them there and import that file again.`));
   }
   const reminder = cancelReminder(result, flags.cancelList);
-  if (reminder) lines.push(color.yellow(reminder));
-  return joinLines(lines);
+  if (reminder) always.push(color.yellow(reminder));
+  return withSummary(problems, summary, { quiet, always });
 }
 
 /** `import stripe --json`: the import document plus the cancel list, the subscriptions not imported and the rejects files (one per export). */
@@ -280,17 +285,21 @@ export async function validateStripeCommand(ctx: Context, file: string, flags: S
   }
   const failed = result.errors > 0 || (Boolean(flags.failOnWarnings) && result.warnings > 0);
   const text = await renderStripeProblems(ctx, result.problems);
+  const { withSummary } = await import('../render-problems.js');
   await ctx.out.resultWithList(result, 'problems', result.problems, () => {
     const summarizeProblems = (r: typeof result) => `${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}`;
     const color = ctx.out.color;
-    const lines: Array<string | TerminalText> = text.text === '' ? [] : [text, ''];
     const skipped = notImportedLine(result.notImported);
-    if (skipped) lines.push(skipped);
     const rows = rowsRead(result);
-    if (result.errors > 0) lines.push(color.red(`Stripe exports: ${rows}, ${summarizeProblems(result)}: fix the errors, then run \`memberctl import stripe\`.`));
-    else if (failed) lines.push(color.yellow(`Stripe exports: ${rows}, ${summarizeProblems(result)} (--fail-on-warnings).`));
-    else lines.push(color.green(`Stripe exports: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import stripe\`.`));
-    return joinLines(lines);
+    const summary = [
+      ...(skipped ? [skipped] : []),
+      result.errors > 0
+        ? color.red(`Stripe exports: ${rows}, ${summarizeProblems(result)}: fix the errors, then run \`memberctl import stripe\`.`)
+        : failed
+          ? color.yellow(`Stripe exports: ${rows}, ${summarizeProblems(result)} (--fail-on-warnings).`)
+          : color.green(`Stripe exports: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`memberctl import stripe\`.`),
+    ];
+    return withSummary(text, summary, { quiet: ctx.out.options.quiet });
   });
   return failed ? 65 : 0;
 }

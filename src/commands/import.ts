@@ -8,7 +8,7 @@ import { type Problem, problem } from '../core/kernel/problems.js';
 import { usageError } from '../errors.js';
 import { asFileError, type FileError } from '../importers/file-error.js';
 import type { StagedInput } from '../importers/input-file.js';
-import { joinLines, type TerminalText } from '../terminal-text.js';
+import type { TerminalText } from '../terminal-text.js';
 import { documentedProblems, importDocument } from './import-result.js';
 import { askPlanMappings, parseDateFormat, type StripeFlags, unknownPlans } from './import-shared.js';
 import { plural, shellWord } from '../core/kernel/words.js';
@@ -131,6 +131,7 @@ function importSummary(result: ImportResult): string {
     [result.created.members, 'member', 'members'],
     [result.created.memberships, 'membership', 'memberships'],
     [result.created.companies, 'company', 'companies'],
+    [result.created.mandates, 'mandate', 'mandates'],
   ]);
   const updated = counted([
     [result.updated.members, 'member', 'members'],
@@ -144,37 +145,38 @@ function importSummary(result: ImportResult): string {
   return parts.length > 0 ? parts.join(', ') : 'nothing to do';
 }
 
-/** The human result of an import: its problems grouped by row, then what was (or would be) written. */
+/** The human result of an import: its problems grouped by row, then what was (or would be) written (not with --quiet). */
 async function renderImport(ctx: Context, file: string, result: ImportResult, onError: 'abort' | 'skip', verb: string, preview = false): Promise<TerminalText> {
-  const { renderProblems, summarizeProblems } = await import('../render-problems.js');
+  const { renderProblems, summarizeProblems, withSummary } = await import('../render-problems.js');
   const color = ctx.out.color;
-  const lines: Array<string | TerminalText> = [];
   const more = `Run \`memberctl validate ${file} --report problems.csv\` (or .xlsx) to list every one.`;
-  if (result.problems.size > 0) lines.push(renderProblems(file, result.problems, color, more), '');
+  const problems = result.problems.size > 0 ? renderProblems(file, result.problems, color, more) : null;
+  // the questions at a terminal come after this preview: it is always shown whole
+  const quiet = ctx.out.options.quiet && !preview;
   const rows = `${plural(result.rows, 'row')}${result.emptyRows > 0 ? `, ${plural(result.emptyRows, 'empty row')} skipped` : ''}`;
   if (result.rejected > 0 && onError === 'abort') {
     const { missingColumnsHint } = await import('./import-answers.js');
-    lines.push(
-      color.red(`${file} (${rows}): ${summarizeProblems(result.problems)}: nothing was written.`),
-      ...((result.problems.fileErrors > 0 ? await missingColumnsHint(result.problems) : null) ?? []),
+    const hint = (result.problems.fileErrors > 0 ? await missingColumnsHint(result.problems) : null) ?? [];
+    if (quiet) return withSummary(problems, [], { quiet, always: hint });
+    const advice =
       result.problems.fileErrors > 0
         ? 'Fix the file, then run the same command again.'
         : verb === 'import'
           ? 'Fix the rows above and run it again, or import the valid rows now with --on-error skip (the others go to a rejects file).'
-          : 'Fix the rows above and run it again.',
-    );
-    return joinLines(lines);
+          : 'Fix the rows above and run it again.';
+    return withSummary(problems, [color.red(`${file} (${rows}): ${summarizeProblems(result.problems)}: nothing was written.`), ...hint, advice], { quiet });
   }
-  if (preview) lines.push(`Ready to ${verb} ${file} (${rows}): ${importSummary(result)}.`);
-  else if (result.dryRun) lines.push(`Dry run of ${file} (${rows}) would give: ${importSummary(result)}. Nothing was written.`);
+  const summary: Array<string | TerminalText> = [];
+  if (preview) summary.push(`Ready to ${verb} ${file} (${rows}): ${importSummary(result)}.`);
+  else if (result.dryRun) summary.push(`Dry run of ${file} (${rows}) would give: ${importSummary(result)}. Nothing was written.`);
   else if (result.written) {
-    lines.push(color.green(`Imported ${file} (${rows}): ${importSummary(result)}.`));
-    lines.push(`Batch ${result.batch}: listed by \`memberctl import list\`, undone by \`memberctl import undo ${result.batch}\`.`);
-  } else lines.push(`${file} (${rows}): ${importSummary(result)}; nothing was written.`);
-  if (result.rejects) {
-    lines.push(color.yellow(`The ${plural(result.rejected, 'rejected row')} ${result.rejected === 1 ? 'is' : 'are'} in ${result.rejects} with an Error column: fix them there and ${verb} that file.`));
-  }
-  return joinLines(lines);
+    summary.push(color.green(`Imported ${file} (${rows}): ${importSummary(result)}.`));
+    summary.push(`Batch ${result.batch}: listed by \`memberctl import list\`, undone by \`memberctl import undo ${result.batch}\`.`);
+  } else summary.push(`${file} (${rows}): ${importSummary(result)}; nothing was written.`);
+  const always = result.rejects
+    ? [color.yellow(`The ${plural(result.rejected, 'rejected row')} ${result.rejected === 1 ? 'is' : 'are'} in ${result.rejects} with an Error column: fix them there and ${verb} that file.`)]
+    : [];
+  return withSummary(problems, summary, { quiet, always });
 }
 
 /** The file-level problem of a file that cannot be read at all. */
@@ -329,7 +331,7 @@ async function companyMap(flags: ReadFlags, file: string, interactive: boolean):
 }
 
 function needsWrite(result: ImportResult): boolean {
-  return result.created.members + result.created.memberships + result.created.companies + result.updated.members + result.updated.memberships > 0;
+  return result.created.members + result.created.memberships + result.created.companies + result.created.mandates + result.updated.members + result.updated.memberships > 0;
 }
 
 export function registerImport(program: Command, action: Action): void {
@@ -366,7 +368,7 @@ export function registerImport(program: Command, action: Action): void {
           const columns = await columnMapping(flags);
           const reading = await exportReading(flags);
           const { validateFile } = await import('../core/import/run.js');
-          const { renderProblems, summarizeProblems } = await import('../render-problems.js');
+          const { renderProblems, summarizeProblems, withSummary } = await import('../render-problems.js');
           const { readPlanMap } = await import('../core/import/plan-map.js');
           const planMap = map === undefined ? undefined : readPlanMap(map, false);
           const companies = await companyMap(flags, argument, false);
@@ -418,14 +420,15 @@ export function registerImport(program: Command, action: Action): void {
           const more = flags.report === undefined ? 'Add `--report problems.csv` (or .xlsx, .json) to list every one.' : `Every one is in ${flags.report}.`;
           await ctx.out.resultWithList(report, 'problems', documentedProblems(report.problems), () => {
             const color = ctx.out.color;
-            const lines: Array<string | TerminalText> = [];
-            if (result.problems.size > 0) lines.push(renderProblems(file, result.problems, color, more), '');
+            const problems = result.problems.size > 0 ? renderProblems(file, result.problems, color, more) : null;
             const rows = `${plural(result.rows, 'row')}${emptyRows > 0 ? ` (${plural(emptyRows, 'empty row')} skipped)` : ''}`;
-            if (result.errors > 0) lines.push(color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`${importCommandLine(argument, { ...flags, map })}\`.`));
-            else if (failed) lines.push(color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`));
-            else lines.push(color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`${importCommandLine(argument, { ...flags, map })}\`.`));
-            lines.push(...(hint ?? []));
-            return joinLines(lines);
+            const summary =
+              result.errors > 0
+                ? color.red(`${file}: ${rows}, ${summarizeProblems(result.problems)}: fix the errors, then run \`${importCommandLine(argument, { ...flags, map })}\`.`)
+                : failed
+                  ? color.yellow(`${file}: ${rows}, ${summarizeProblems(result.problems)} (--fail-on-warnings).`)
+                  : color.green(`${file}: ${rows}, valid${result.warnings > 0 ? ` with ${plural(result.warnings, 'warning')}` : ''}: ready for \`${importCommandLine(argument, { ...flags, map })}\`.`);
+            return withSummary(problems, [summary], { quiet: ctx.out.options.quiet, always: hint ?? [] });
           });
           return failed ? 65 : 0;
         }),
@@ -521,7 +524,7 @@ export function registerImport(program: Command, action: Action): void {
           const result = await undoBatch(db, batchId, auditSource(ctx.env));
           ctx.out.result(result, () => {
             const r = result.removed;
-            return `Undid import ${result.batch}: removed ${plural(r.members, 'member')}, ${plural(r.memberships, 'membership')}, ${plural(r.companies, 'company', 'companies')}, ${plural(r.tags, 'tag')}; restored ${plural(result.restored.members, 'member')} and ${plural(result.restored.memberships, 'membership')}.`;
+            return `Undid import ${result.batch}: removed ${plural(r.members, 'member')}, ${plural(r.memberships, 'membership')}, ${plural(r.companies, 'company', 'companies')}, ${plural(r.tags, 'tag')}${r.mandates > 0 ? `, ${plural(r.mandates, 'mandate')}` : ''}; restored ${plural(result.restored.members, 'member')} and ${plural(result.restored.memberships, 'membership')}.`;
           });
           return 0;
         }),

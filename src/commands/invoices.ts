@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { type Action, examples, parseWholeNumber } from '../command-kit.js';
+import { type Action, examples, exportFormat, parseWholeNumber } from '../command-kit.js';
 import type { Context } from '../context.js';
 import type { InvoiceFilter, InvoiceJson } from '../core/billing/invoices.js';
 import type { DocumentFormat } from '../writers/document-render.js';
@@ -394,7 +394,7 @@ export function registerInvoices(program: Command, action: Action): void {
             if (!note) throw await unknownInvoice(db.kysely, number);
             const json = creditNoteJson(note.note, note.invoice);
             ctx.out.result(json, () =>
-              [`${json.number}  credit note of ${json.date} voiding invoice ${json.invoice}: ${json.reason}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'),
+              [`${json.number}  credit note of ${json.date} ${note.note.charge_id === null ? 'voiding' : `refunding the deposit (charge ${note.note.charge_id}) of`} invoice ${json.invoice}: ${json.reason}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'),
             );
             return;
           }
@@ -426,10 +426,7 @@ export function registerInvoices(program: Command, action: Action): void {
         .option('-o, --output <file>', 'write to this file (default for CSV: stdout)'),
     ).action(
       action(async (ctx, flags: FilterFlags & { format?: string; output?: string }) => {
-        const wanted = flags.format?.trim().toLowerCase() ?? (flags.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv');
-        if (wanted !== 'csv' && wanted !== 'xlsx') throw usageError(`--format: "${flags.format}" is not a format; use csv or xlsx`);
-        if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx export needs -o FILE');
-        if (ctx.out.json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
+        const wanted = exportFormat(flags, ctx.out.json);
         const { exportRows } = await import('../core/billing/invoices.js');
         const { exportCsv, exportXlsx } = await import('../writers/invoices-export.js');
         const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');

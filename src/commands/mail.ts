@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import type { MessageJson } from '../core/mail/outbox.js';
 import type { SendResult } from '../core/mail/send.js';
 import { type MailKind, type MailStatus, mailKinds, mailStatuses } from '../db/types.js';
-import { dataError, usageError } from '../errors.js';
+import { dataError, notFoundError, usageError } from '../errors.js';
 import { renderTable } from '../output.js';
 import { plural } from '../core/kernel/words.js';
 import { parseDateOption } from './memberships.js';
@@ -139,7 +139,7 @@ async function requireMessage(ctx: Context, id: number) {
   const { findMessage } = await import('../core/mail/outbox.js');
   const db = await ctx.db();
   const message = await findMessage(db.kysely, id);
-  if (!message) throw dataError(`no message ${id} in the outbox`, 'see `memberctl mail list`');
+  if (!message) throw notFoundError(`no message ${id} in the outbox`, 'see `memberctl mail list`');
   return message;
 }
 
@@ -397,7 +397,7 @@ async function previewSubject(ctx: Context, kind: MailKind, flags: PreviewFlags)
     case 'renewal_notice': {
       need('--renewal ID', flags.renewal);
       const found = await db.selectFrom('renewals').select('id').where('id', '=', flags.renewal!).executeTakeFirst();
-      if (!found) throw dataError(`no renewal ${flags.renewal}`, 'see `memberctl renewals list`');
+      if (!found) throw notFoundError(`no renewal ${flags.renewal}`, 'see `memberctl renewals list`');
       return found.id;
     }
     case 'renewal_reminder':

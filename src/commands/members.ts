@@ -4,6 +4,8 @@ import type { Context } from '../context.js';
 import type { MemberInput, MemberView } from '../core/people/members.js';
 import type { MembershipState } from '../core/status/member-status.js';
 import type { Member } from '../db/types.js';
+import type { Queryable } from '../db/connect.js';
+import type { IsoDate } from '../core/kernel/dates.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
 import { escapeControls } from '../terminal-text.js';
@@ -245,30 +247,11 @@ export function registerMembers(program: Command, action: Action): void {
       .action(
         action(async (ctx, ref: string) => {
           const { resolveMember } = await import('../core/people/refs.js');
-          const { memberView, memberJson, membershipJson, notesOf } = await import('../core/people/members.js');
-          const { memberHistory, renderHistory } = await import('../core/people/history.js');
-          const { storedAddresses } = await import('../core/people/recipients.js');
+          const { renderHistory } = await import('../core/people/history.js');
+          const { membershipJson } = await import('../core/people/members.js');
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);
-          const view = await memberView(db.kysely, member, await ctx.today());
-          const notes = await notesOf(db.kysely, member.id);
-          const history = await memberHistory(db.kysely, member.id);
-          const json = {
-            ...memberJson(view),
-            address: member.address,
-            postcode: member.postcode,
-            city: member.city,
-            country: member.country,
-            language: member.language,
-            taxId: member.tax_id,
-            billingEmail: member.billing_email,
-            renewalEmail: member.renewal_email,
-            cc: storedAddresses(member.cc_emails),
-            noMail: member.no_mail === 1,
-            memberships: view.state.memberships.map(membershipJson),
-            notes: notes.map((n) => ({ id: n.id, date: n.created_at.slice(0, 10), source: n.source, text: n.body })),
-            history,
-          };
+          const { json, view, notes, history } = await showDocument(db.kysely, member, await ctx.today());
           ctx.out.result(json, () => {
             const parts = [memberBlock(view, member)];
             if (view.state.memberships.length > 0) {
@@ -277,6 +260,14 @@ export function registerMembers(program: Command, action: Action): void {
                   { header: 'id', value: (s) => s.membership.id, align: 'right' },
                   { header: 'plan', value: (s) => s.membership.plan_name },
                   { header: 'qty', value: (s) => s.membership.quantity, align: 'right' },
+                  {
+                    header: 'price',
+                    value: (s) => {
+                      const m = membershipJson(s);
+                      return `${m.price} ${m.currency}${m.followsPlanPrice ? '' : ' (own)'}`;
+                    },
+                    align: 'right',
+                  },
                   { header: 'start', value: (s) => s.membership.start_date },
                   { header: 'next invoice', value: (s) => s.membership.next_invoice_date },
                   { header: 'end', value: (s) => s.membership.end_date },
@@ -468,13 +459,72 @@ export function registerMembers(program: Command, action: Action): void {
           const limit = await parseLimit(flags.limit);
           const db = await ctx.db();
           const member = await resolveMember(db.kysely, ref);
-          let history = await memberHistory(db.kysely, member.id);
+          const { getSetting } = await import('../core/kernel/settings.js');
+          let history = await memberHistory(db.kysely, member.id, await getSetting(db.kysely, 'timezone'));
           if (limit !== undefined) history = history.slice(-limit);
           ctx.out.result(history, () => `#${member.id} ${escapeControls(member.name)}\n${renderHistory(history)}`);
         }),
       ),
     ['memberctl members history jane@example.org', 'memberctl members history 42 --json'],
   );
+
+  examples(
+    members
+      .command('export-data')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .description('everything held on one person, as one JSON document (a personal data request)')
+      .option('-o, --output <file>', 'write the document to this file (default: stdout)')
+      .action(
+        action(async (ctx, ref: string, flags: { output?: string }) => {
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { personalDataSections } = await import('../core/people/personal-data.js');
+          const { assertStdoutOpen, checkOutput, outputGuard, writeOutput } = await import('../safe-file.js');
+          if (flags.output) checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
+          else assertStdoutOpen('the personal data document');
+          const db = await ctx.db();
+          const member = await resolveMember(db.kysely, ref);
+          const { json } = await showDocument(db.kysely, member, await ctx.today());
+          const document = { exportedAt: new Date().toISOString(), person: json, ...(await personalDataSections(db.kysely, member.id)) };
+          const text = `${JSON.stringify(document, null, 2)}\n`;
+          if (!flags.output) {
+            process.stdout.write(text);
+            return;
+          }
+          await writeOutput(flags.output, '-o', (out) => out.write(text));
+          const bytes = Buffer.byteLength(text);
+          ctx.out.result({ file: flags.output, bytes }, () => `Wrote everything held on #${member.id} ${escapeControls(member.name)} to ${flags.output} (${bytes} bytes).`);
+        }),
+      ),
+    ['memberctl members export-data jane@example.org -o jane-data.json', 'memberctl members export-data 42 > data.json'],
+  );
+}
+
+/** What `members show --json` prints of a person, and what its human output is made of. */
+async function showDocument(db: Queryable, member: Member, asOf: IsoDate) {
+  const { memberView, memberJson, membershipJson, notesOf } = await import('../core/people/members.js');
+  const { memberHistory } = await import('../core/people/history.js');
+  const { storedAddresses } = await import('../core/people/recipients.js');
+  const { getSetting } = await import('../core/kernel/settings.js');
+  const view = await memberView(db, member, asOf);
+  const notes = await notesOf(db, member.id);
+  const history = await memberHistory(db, member.id, await getSetting(db, 'timezone'));
+  const json = {
+    ...memberJson(view),
+    address: member.address,
+    postcode: member.postcode,
+    city: member.city,
+    country: member.country,
+    language: member.language,
+    taxId: member.tax_id,
+    billingEmail: member.billing_email,
+    renewalEmail: member.renewal_email,
+    cc: storedAddresses(member.cc_emails),
+    noMail: member.no_mail === 1,
+    memberships: view.state.memberships.map(membershipJson),
+    notes: notes.map((n) => ({ id: n.id, date: n.created_at.slice(0, 10), source: n.source, text: n.body })),
+    history,
+  };
+  return { json, view, notes, history };
 }
 
 function statusText(s: MembershipState): string {

@@ -3,6 +3,7 @@ import { type Action, examples, parseWholeNumber, parseYesNo } from '../command-
 import type { Queryable } from '../db/connect.js';
 import type { Membership } from '../db/types.js';
 import { usageError } from '../errors.js';
+import { escapeControls } from '../terminal-text.js';
 
 interface AddFlags {
   plan: string;
@@ -10,6 +11,8 @@ interface AddFlags {
   nextInvoice?: string;
   end?: string;
   quantity?: number;
+  price?: string;
+  allowOverlap?: boolean;
   prorate?: boolean;
   autoRenew?: boolean;
   autoRenewUntil?: string;
@@ -18,6 +21,7 @@ interface AddFlags {
 interface SetFlags {
   plan?: string;
   quantity?: number;
+  price?: string;
   autoRenew?: boolean;
   autoRenewUntil?: string;
   doNotRenew?: boolean;
@@ -53,9 +57,15 @@ async function membershipView(db: Queryable, membership: Membership, asOf: strin
   return membershipJson(own);
 }
 
-function describe(json: { id: number; plan: string; startDate: string; nextInvoiceDate: string; endDate: string | null; status: string }): string {
+type MembershipJson = Awaited<ReturnType<typeof membershipView>>;
+
+/** "22.50 EUR (its own price)", "30.00 EUR (the plan's price)" */
+export const priceText = (json: Pick<MembershipJson, 'price' | 'currency' | 'followsPlanPrice'>) =>
+  `${json.price} ${json.currency} (${json.followsPlanPrice ? "the plan's price" : 'its own price'})`;
+
+function describe(json: MembershipJson): string {
   const end = json.endDate ? `, ends ${json.endDate}` : '';
-  return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${json.status}`;
+  return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${priceText(json)} per period, ${json.status}`;
 }
 
 export function registerMemberships(program: Command, action: Action): void {
@@ -75,6 +85,8 @@ export function registerMemberships(program: Command, action: Action): void {
       )
       .option('--end <date>', 'last day of the membership', parseDateOption('--end'))
       .option('--quantity <n>', 'number of seats or units (default 1)', parseWholeNumber('--quantity', 1, 100_000))
+      .option('--price <amount>', "its own net price per period in the plan's currency, e.g. 45 or 45,50 (default: the plan's price)")
+      .option('--allow-overlap', 'allow a second membership on a plan the member already has at the same time (another desk)')
       .option('--prorate', 'bill the days from the start to the first recurring date, prorated (default: up to the next billing-day)')
       .option('--auto-renew <yes|no>', 'renew automatically (default: the plan\'s)', parseYesNo('--auto-renew'))
       .option('--auto-renew-until <date>', 'renew automatically only for periods starting up to this day', parseDateOption('--auto-renew-until'))
@@ -82,7 +94,7 @@ export function registerMemberships(program: Command, action: Action): void {
         action(async (ctx, ref: string, flags: AddFlags) => {
           const { resolveMember } = await import('../core/people/refs.js');
           const { requirePlan } = await import('../core/billing/plans.js');
-          const { addMembership } = await import('../core/billing/memberships.js');
+          const { addMembership, parseMembershipPrice } = await import('../core/billing/memberships.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           // before the transaction: without --today, the date is read from the settings on the same connection
@@ -90,6 +102,7 @@ export function registerMemberships(program: Command, action: Action): void {
           const json = await db.kysely.transaction().execute(async (trx) => {
             const member = await resolveMember(trx, ref);
             const plan = await requirePlan(trx, flags.plan);
+            const price = flags.price === undefined ? null : parseMembershipPrice(flags.price, plan.currency);
             const membership = await addMembership(
               trx,
               {
@@ -99,6 +112,8 @@ export function registerMemberships(program: Command, action: Action): void {
                 nextInvoiceDate: flags.nextInvoice ?? null,
                 endDate: flags.end ?? null,
                 quantity: flags.quantity ?? 1,
+                price,
+                refuseOverlap: !flags.allowOverlap,
                 prorateFirst: Boolean(flags.prorate),
                 autoRenew: flags.autoRenew ?? null,
                 autoRenewUntil: flags.autoRenewUntil ?? null,
@@ -115,6 +130,8 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships add jane@example.org --plan "Hot Desk" --start 2026-03-01',
       'memberctl memberships add "Tom Martin" --plan "Hot Desk" --start 2026-03-15 --next-invoice 2026-04-01 --prorate',
       'memberctl memberships add 12 --plan "Association Annual" --start 2026-01-01 --quantity 2 --auto-renew no',
+      'memberctl memberships add jane@example.org --plan "Hot Desk" --start 2026-03-01 --price 180',
+      'memberctl memberships add jane@example.org --plan "Hot Desk" --start 2026-03-01 --allow-overlap',
     ],
   );
 
@@ -122,9 +139,10 @@ export function registerMemberships(program: Command, action: Action): void {
     memberships
       .command('set')
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
-      .description('change a membership: renewal, end date, plan, quantity, next invoice date')
+      .description('change a membership: renewal, end date, plan, quantity, price, next invoice date')
       .option('--plan <name>', 'move to another plan (future invoices only)')
       .option('--quantity <n>', 'number of seats or units', parseWholeNumber('--quantity', 1, 100_000))
+      .option('--price <amount>', "its own net price per period in the plan's currency, for future invoices (plan: follow the plan's price again)")
       .option('--auto-renew <yes|no>', 'renew automatically', parseYesNo('--auto-renew'))
       .option('--auto-renew-until <date>', 'renew automatically only for periods starting up to this day (none: no limit)', parseDateOrNone('--auto-renew-until'))
       .option('--do-not-renew', 'end the membership with its covered period (needs --reason)')
@@ -137,7 +155,7 @@ export function registerMemberships(program: Command, action: Action): void {
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/billing/plans.js');
-          const { setMembership } = await import('../core/billing/memberships.js');
+          const { invoicedPast, parseMembershipPrice, requireMembership, setMembership } = await import('../core/billing/memberships.js');
           const { syncInterventions } = await import('../core/renewals/renewals.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           if (flags.doNotRenew === true && !flags.reason?.trim()) throw usageError('--do-not-renew needs --reason TEXT');
@@ -146,12 +164,19 @@ export function registerMemberships(program: Command, action: Action): void {
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
+            const plan = flags.plan === undefined ? undefined : await requirePlan(trx, flags.plan);
+            // the price is in the currency of the plan it will be billed on
+            const currency =
+              flags.price === undefined
+                ? undefined
+                : (plan?.currency ?? (await trx.selectFrom('plans').select('currency').where('id', '=', (await requireMembership(trx, id)).plan_id).executeTakeFirstOrThrow()).currency);
             const membership = await setMembership(
               trx,
               id,
               {
-                planId: flags.plan === undefined ? undefined : (await requirePlan(trx, flags.plan)).id,
+                planId: plan?.id,
                 quantity: flags.quantity,
+                price: flags.price === undefined ? undefined : parseMembershipPrice(flags.price, currency!),
                 autoRenew: flags.autoRenew,
                 autoRenewUntil: dateOrNull(flags.autoRenewUntil),
                 doNotRenew: flags.doNotRenew === undefined ? undefined : flags.doNotRenew ? { reason: flags.reason!.trim() } : false,
@@ -163,9 +188,17 @@ export function registerMemberships(program: Command, action: Action): void {
             );
             // pending renewals follow the intervention flag: `intervention` while one is required, `open` after
             if (flags.intervention !== undefined) await syncInterventions(trx, id, auditSource(ctx.env));
-            return membershipView(trx, membership, asOf);
+            const billedPast = membership.end_date === null || flags.end === undefined ? [] : await invoicedPast(trx, id, membership.end_date);
+            return { json: await membershipView(trx, membership, asOf), billedPast };
           });
-          ctx.out.result(result, () => `Updated ${describe(result)}.`);
+          if (result.billedPast.length > 0) {
+            const last = result.billedPast.reduce((a, b) => (a.periodEnd > b.periodEnd ? a : b));
+            const numbers = result.billedPast.map((i) => i.number).join(', ');
+            ctx.out.warn(
+              `membership ${id} now ends on ${result.json.endDate}, but ${result.billedPast.length === 1 ? 'invoice' : 'invoices'} ${numbers} already ${result.billedPast.length === 1 ? 'bills' : 'bill'} it through ${last.periodEnd}: nothing is credited by itself; void ${result.billedPast.length === 1 ? 'it' : 'them'} with \`memberctl invoices void ${result.billedPast.length === 1 ? result.billedPast[0]!.number : 'NUMBER'} --reason TEXT\` if that period is not owed.`,
+            );
+          }
+          ctx.out.result(result.json, () => `Updated ${describe(result.json)}.`);
         }),
       ),
     [
@@ -173,7 +206,38 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships set 12 --do-not-renew --reason "moving abroad"',
       'memberctl memberships set 12 --intervention "check the company still pays"',
       'memberctl memberships set 12 --end 2026-06-30 --json',
+      'memberctl memberships set 12 --price 45.50',
+      'memberctl memberships set 12 --price plan',
     ],
+  );
+
+  examples(
+    memberships
+      .command('show')
+      .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
+      .description("show a membership: its plan, dates, price per period (its own or the plan's) and status")
+      .action(
+        action(async (ctx, id: number) => {
+          const { requireMembership } = await import('../core/billing/memberships.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const membership = await requireMembership(db.kysely, id);
+          const json = await membershipView(db.kysely, membership, asOf);
+          ctx.out.result(json, () =>
+            [
+              `membership ${json.id}: ${json.plan}${json.quantity === 1 ? '' : ` x ${json.quantity}`}, ${json.status}`,
+              `price      ${priceText(json)} per period`,
+              `starts     ${json.startDate}`,
+              `next       ${json.nextInvoiceDate}`,
+              `ends       ${json.endDate ?? 'no end date'}`,
+              `auto-renew ${json.autoRenew ? `yes${json.autoRenewUntil ? ` (until ${json.autoRenewUntil})` : ''}` : 'no'}${json.doNotRenew ? ', do not renew' : ''}`,
+            ]
+              .map((line) => escapeControls(line))
+              .join('\n'),
+          );
+        }),
+      ),
+    ['memberctl memberships show 12', 'memberctl memberships show 12 --json'],
   );
 
   examples(

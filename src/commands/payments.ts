@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Action, examples, parseWholeNumber } from '../command-kit.js';
+import { type Action, examples, exportFormat, parseWholeNumber } from '../command-kit.js';
 import type { PaymentMethod } from '../db/types.js';
 import { usageError } from '../errors.js';
 import { renderTable } from '../output.js';
@@ -25,6 +25,34 @@ interface ListFlags {
 }
 
 const methods = ['card', 'cash', 'transfer', 'check', 'other'];
+
+/** The filters `payments list` and `payments export` share. */
+function filterOptions(command: Command): Command {
+  return command
+    .option('--invoice <number>', 'payments of this invoice')
+    .option('--member <ref>', 'payments of invoices this member pays')
+    .option('--from <date>', 'received on or after', parseDateOption('--from'))
+    .option('--to <date>', 'received on or before', parseDateOption('--to'))
+    .option('--status <status>', 'recorded or cancelled');
+}
+
+/** The payments the filter flags select, oldest first. */
+async function selectedPayments(db: import('../db/connect.js').Db, flags: ListFlags) {
+  if (flags.status !== undefined && flags.status !== 'recorded' && flags.status !== 'cancelled') {
+    throw usageError(`--status: "${flags.status}" is not a status; use recorded or cancelled`);
+  }
+  const { listPayments } = await import('../core/billing/payments.js');
+  const { requireInvoice } = await import('../core/billing/invoices.js');
+  const { resolveMember } = await import('../core/people/refs.js');
+  return listPayments(db.kysely, {
+    invoiceId: flags.invoice === undefined ? undefined : (await requireInvoice(db.kysely, flags.invoice)).id,
+    payerId: flags.member === undefined ? undefined : (await resolveMember(db.kysely, flags.member)).id,
+    from: flags.from,
+    to: flags.to,
+    status: flags.status as 'recorded' | 'cancelled' | undefined,
+    limit: flags.limit,
+  });
+}
 
 export function registerPayments(program: Command, action: Action): void {
   const payments = program.command('payments').description('payments received against invoices');
@@ -88,33 +116,13 @@ export function registerPayments(program: Command, action: Action): void {
   );
 
   examples(
-    payments
-      .command('list')
-      .description('list payments, oldest first')
-      .option('--invoice <number>', 'payments of this invoice')
-      .option('--member <ref>', 'payments of invoices this member pays')
-      .option('--from <date>', 'received on or after', parseDateOption('--from'))
-      .option('--to <date>', 'received on or before', parseDateOption('--to'))
-      .option('--status <status>', 'recorded or cancelled')
+    filterOptions(payments.command('list').description('list payments, oldest first'))
       .option('--limit <n>', 'at most N payments', parseWholeNumber('--limit', 1))
       .action(
         action(async (ctx, flags: ListFlags) => {
-          if (flags.status !== undefined && flags.status !== 'recorded' && flags.status !== 'cancelled') {
-            throw usageError(`--status: "${flags.status}" is not a status; use recorded or cancelled`);
-          }
-          const { listPayments, paymentJson } = await import('../core/billing/payments.js');
-          const { requireInvoice } = await import('../core/billing/invoices.js');
-          const { resolveMember } = await import('../core/people/refs.js');
+          const { paymentJson } = await import('../core/billing/payments.js');
           const db = await ctx.db();
-          const rows = await listPayments(db.kysely, {
-            invoiceId: flags.invoice === undefined ? undefined : (await requireInvoice(db.kysely, flags.invoice)).id,
-            payerId: flags.member === undefined ? undefined : (await resolveMember(db.kysely, flags.member)).id,
-            from: flags.from,
-            to: flags.to,
-            status: flags.status as 'recorded' | 'cancelled' | undefined,
-            limit: flags.limit,
-          });
-          const json = rows.map(paymentJson);
+          const json = (await selectedPayments(db, flags)).map(paymentJson);
           ctx.out.result(json, () =>
             json.length === 0
               ? 'No payments match.'
@@ -133,6 +141,31 @@ export function registerPayments(program: Command, action: Action): void {
         }),
       ),
     ['memberctl payments list', 'memberctl payments list --invoice INV-2026-00001 --json'],
+  );
+
+  examples(
+    filterOptions(
+      payments
+        .command('export')
+        .description('one row per payment, for the bookkeeper: CSV (stdout or -o) or xlsx (-o)')
+        .option('--format <csv|xlsx>', 'file format (default: from the -o extension, else csv)')
+        .option('-o, --output <file>', 'write to this file (default for CSV: stdout)'),
+    ).action(
+      action(async (ctx, flags: ListFlags & { format?: string; output?: string }) => {
+        const wanted = exportFormat(flags, ctx.out.json);
+        const { exportPaymentsCsv, exportPaymentsXlsx } = await import('../writers/payments-export.js');
+        const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');
+        if (flags.output) checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
+        else assertStdoutOpen('the exported payments');
+        const db = await ctx.db();
+        const rows = await selectedPayments(db, flags);
+        if (wanted === 'xlsx') await exportPaymentsXlsx(rows, flags.output!, '-o');
+        else await exportPaymentsCsv(rows, flags.output ? { file: flags.output, flag: '-o' } : { stream: process.stdout });
+        if (flags.output) ctx.out.result({ file: flags.output, format: wanted, payments: rows.length }, () => null);
+        ctx.out.info(`Exported ${rows.length === 1 ? '1 payment' : `${rows.length} payments`}${flags.output ? ` to ${flags.output}` : ''}.`);
+      }),
+    ),
+    ['memberctl payments export -o payments-2026.xlsx --from 2026-01-01 --to 2026-12-31', 'memberctl payments export --status recorded > payments.csv'],
   );
 
   examples(

@@ -106,7 +106,8 @@ export function registerPlans(program: Command, action: Action): void {
   examples(
     planOptions(plans.command('edit').argument('<name>', 'exact plan name').description('change a plan (affects future invoices only)'), true).action(
       action(async (ctx, name: string, flags: PlanInput) => {
-        const { billingTermsChange, editPlan, planJson, preparePlanEdit } = await import('../core/billing/plans.js');
+        const { billingTermsChange, editPlan, planJson, preparePlanEdit, priceFollowers } = await import('../core/billing/plans.js');
+        const { formatAmount } = await import('../core/kernel/money.js');
         const { auditSource } = await import('../core/kernel/audit.js');
         const db = await ctx.db();
         const edit = await preparePlanEdit(db.kysely, name, flags);
@@ -116,7 +117,9 @@ export function registerPlans(program: Command, action: Action): void {
           ctx.out.result(planJson(edit.plan), () => `Nothing to change for plan "${edit.plan.name}".`);
           return 0;
         }
-        const impact = await billingTermsChange(db.kysely, edit, await ctx.today());
+        const asOf = await ctx.today();
+        const impact = await billingTermsChange(db.kysely, edit, asOf);
+        const followers = await priceFollowers(db.kysely, edit, asOf);
         if (impact) {
           const one = impact.memberships === 1;
           ctx.out.warn(
@@ -131,7 +134,17 @@ export function registerPlans(program: Command, action: Action): void {
           }
         }
         const { plan } = await db.kysely.transaction().execute((trx) => editPlan(trx, name, flags, auditSource(ctx.env)));
-        ctx.out.result(planJson(plan), () => `Updated plan "${plan.name}".`);
+        const json = followers ? { ...planJson(plan), memberships: followers } : planJson(plan);
+        ctx.out.result(json, () => {
+          if (!followers) return `Updated plan "${plan.name}".`;
+          const price = `${formatAmount(plan.price, plan.currency)} ${plan.currency}`;
+          const follow = followers.followPlanPrice;
+          return [
+            `Updated plan "${plan.name}": ${price} from the next invoice of ${plural(follow, 'membership')} that ${follow === 1 ? 'follows' : 'follow'} the plan's price`,
+            followers.ownPrice > 0 ? `; ${plural(followers.ownPrice, 'membership')} ${followers.ownPrice === 1 ? 'keeps its' : 'keep their'} own price` : '',
+            '.',
+          ].join('');
+        });
       }),
     ),
     ['memberctl plans edit "Hot Desk" --price 220', 'memberctl plans edit "Hot Desk" --name "Hot Desk (flex)"'],

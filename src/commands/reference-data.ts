@@ -34,7 +34,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'membership',
     fields:
-      '`{"id", "plan", "quantity", "startDate", "nextInvoiceDate", "endDate", "autoRenew", "autoRenewUntil", "doNotRenew", "status"}`: `plan` is the plan name, dates are `YYYY-MM-DD` or null, `status` the membership\'s status as of `--today` (`upcoming`, `active`, `grace`, `suspended`, `ended`).',
+      '`{"id", "plan", "quantity", "price", "currency", "followsPlanPrice", "startDate", "nextInvoiceDate", "endDate", "autoRenew", "autoRenewUntil", "doNotRenew", "status"}`: `plan` is the plan name, `price` the net price per period billed (`"45.50"`, in `currency`, the plan\'s), `followsPlanPrice` true when that is the plan\'s price and false when the membership has its own, dates are `YYYY-MM-DD` or null, `status` the membership\'s status as of `--today` (`upcoming`, `active`, `grace`, `suspended`, `ended`).',
   },
   {
     name: 'plan',
@@ -54,6 +54,11 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'credit note',
     fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason"}`: the amounts are negative.',
+  },
+  {
+    name: 'charge',
+    fields:
+      '`{"id", "member": {"id", "name"}, "description", "date", "quantity", "unitPrice", "currency", "taxRate", "net", "deposit", "state", "invoice", "creditNote"}`: `unitPrice` (net, per unit) and `net` (its quantity times it) are decimal strings; `state` is `unbilled`, `billed`, or for a deposit `held` (billed) until `refunded`; `invoice` is the number of the invoice that bills it, `creditNote` that of the credit note that refunded the deposit, else null.',
   },
   {
     name: 'payment',
@@ -88,7 +93,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'import',
     fields:
-      '`{"batch", "dryRun", "rows", "created": {"members", "companies", "memberships"}, "updated": {"members", "memberships"}, "unchanged", "rejected", "problems", "rejects", "emptyRows"}`: `batch` is null when nothing was written.',
+      '`{"batch", "dryRun", "rows", "created": {"members", "companies", "memberships", "mandates"}, "updated": {"members", "memberships"}, "unchanged", "rejected", "problems", "rejects", "emptyRows"}`: `batch` is null when nothing was written.',
   },
   {
     name: 'validate',
@@ -97,7 +102,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'history entry',
     fields:
-      '`{"id", "at", "date", "actor", "source", "batchId", "jobId", "action", "entity", "entityId", "memberId", "summary", "changes": [{"field", "before", "after"}]}`: `source` is `import`, `job` or `manual`.',
+      '`{"id", "at", "date", "localTime", "added", "actor", "source", "batchId", "jobId", "action", "entity", "entityId", "memberId", "summary", "changes": [{"field", "before", "after", "label", "beforeText", "afterText"}]}`: `at` is UTC (ISO 8601) and `date` its UTC date, `localTime` is `at` in the `timezone` setting (`2026-03-23 14:05`); `added` is true when the entry adds something that was not there; `source` is `import`, `job` or `manual`; each change keeps the stored `field` (a column or a custom field name) and raw `before`/`after` values (ids, 0/1 flags, minor units) beside its `label` and the values as shown (`"Plan"`, `"Hot Desk"`), null for no value.',
   },
   {
     name: 'invoices run',
@@ -125,6 +130,18 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 78: 'the schema is newer than this memberctl (after showing it)' },
     json: '`{"database", "dialect", "version", "pending", "newerThanProgram", "rows"}`: `rows` counts the rows of each table; the password of a PostgreSQL URL is shown as `***`.',
   },
+  'db backup': {
+    exits: {
+      64: 'the database is PostgreSQL: the message gives the pg_dump command line, without the password',
+      66: 'there is no SQLite database at `--db`',
+      73: 'FILE exists (without `--force`), is not a plain file, is the database or one of its side files, its folder is missing or read-only, or the disk is full',
+    },
+    json: '`{"database", "file", "bytes", "pages"}`: `file` is the absolute path of the backup, `bytes` its size.',
+  },
+  completion: {
+    exits: { 64: 'a shell other than bash, zsh or fish' },
+    json: '`{"shell", "script"}`: the script as text.',
+  },
   'db unlock': {
     exits: { 75: 'a live process holds the lock', 130: 'cancelled at the question' },
     json: '`{"lock", "held", "holder", "removed"}`: `holder` is `{"host", "pid", "since"}` (on PostgreSQL with `backendPid` and `clientAddress`) or null.',
@@ -143,7 +160,10 @@ export const commandFacts: Record<string, CommandFacts> = {
   'plans add': { exits: { 65: 'a plan of that name exists' }, json: 'the plan shape.' },
   'plans list': { json: 'a list of plan shapes.' },
   'plans show': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
-  'plans edit': { exits: { 65: 'unknown plan', 130: 'cancelled at the question' }, json: 'the plan shape, after the edit.' },
+  'plans edit': {
+    exits: { 65: 'unknown plan', 130: 'cancelled at the question' },
+    json: 'the plan shape, after the edit; an edit of the price adds `"memberships": {"followPlanPrice", "ownPrice"}`: how many memberships on the plan that have not ended are billed the new price from their next invoice, and how many keep a price of their own.',
+  },
   'plans archive': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
   'plans import': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read' },
@@ -172,7 +192,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'import undo': {
     exits: { 65: 'unknown batch, or something since depends on it (the blockers are listed)', 130: 'cancelled at the question' },
-    json: '`{"batch", "removed": {"members", "companies", "memberships", "tags"}, "restored": {"members", "memberships"}}`.',
+    json: '`{"batch", "removed": {"members", "companies", "memberships", "tags", "mandates"}, "restored": {"members", "memberships"}}`.',
   },
   'import stripe': {
     exits: { 65: 'a customer or subscription has an error or was rejected', 66: 'an export cannot be read', 130: 'cancelled at a question' },
@@ -199,6 +219,10 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: '`{"dryRun", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: what moves, the fields KEEP takes from REMOVE, and the values dropped.',
   },
   'members history': { exits: { 65: 'unknown ref' }, json: 'a list of history entries, oldest first.' },
+  'members export-data': {
+    exits: { 65: 'unknown ref', 73: 'an `-o` file that cannot be written or that is the database', 74: 'a closed standard output' },
+    json: 'without `-o` the document itself (whatever `--json`): `{"exportedAt", "person", "invoices", "creditNotes", "payments", "ledger", "charges", "mandates", "renewals", "messages", "paysFor"}`, `person` being the `members show --json` document (details, custom fields, tags, memberships, notes, history); with `-o` and `--json`: `{"file", "bytes"}`.',
+  },
   'members update': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read', 130: 'cancelled at the question' },
     json: 'the import shape.',
@@ -223,13 +247,20 @@ export const commandFacts: Record<string, CommandFacts> = {
   'tags list': { exits: { 65: 'unknown category' }, json: 'a list of `{"name", "category", "members"}`.' },
   'tags rename': { json: '`{"renamed": [{"from", "to"}], "merged": [{"from", "to"}], "members"}`: `members` counts the member tags changed.' },
   'memberships add': {
-    exits: { 65: 'unknown member or plan, archived plan, dates out of order, first period longer than a period' },
+    exits: {
+      64: 'a `--price` that is not an amount in the plan\'s currency',
+      65: 'unknown member or plan, archived plan, dates out of order, first period longer than a period, a membership on the same plan at the same time (without `--allow-overlap`)',
+    },
     json: 'the membership shape.',
   },
   'memberships set': {
-    exits: { 65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order' },
+    exits: {
+      64: 'a `--price` that is not an amount in the plan\'s currency',
+      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`)',
+    },
     json: 'the membership shape, after the change.',
   },
+  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape.' },
   'memberships renew-now': {
     exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
     json: 'the renewal shape plus `"change"`: `opened`, `reopened` or `unchanged`.',
@@ -245,7 +276,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'with `-o` only: `{"file", "format", "invoices", "rows"}` (without `-o` the file itself is on stdout).',
   },
   'invoices void': {
-    exits: { 65: 'unknown or already void invoice' },
+    exits: { 65: 'unknown or already void invoice, or an invoice whose deposit was refunded' },
     json: '`{"invoice", "creditNote"}`: the invoice shape, now `void`, and the credit note shape.',
   },
   'invoices einvoice': {
@@ -275,6 +306,25 @@ export const commandFacts: Record<string, CommandFacts> = {
     },
     json: '`{"file", "dryRun", "collectionDate", "messageId", "currency", "total", "counts": {"transactions", "FRST", "RCUR"}, "transactions": [{"invoice", "payer": {"id", "name"}, "mandate", "scheme", "sequence", "amount", "endToEndId"}], "problems": [{"code", "invoice", "payer", "message"}]}`: `file` and `messageId` are null in a dry run and when nothing is to collect (no file is then written); amounts are decimal strings in euros; `code` is `mandate_expired` or `not_euro`.',
   },
+  'charges add': {
+    exits: {
+      64: 'a missing or malformed `--amount`, `--description`, `--quantity`, `--tax-rate` or `--date`; `--invoice-now` with a date after today; an ambiguous ref',
+      65: 'unknown ref; with `--invoice-now`, a payer that no longer exists',
+    },
+    json: 'the charge shape, with `invoiceIssued`: the invoice shape of the invoice `--invoice-now` issued, else null.',
+  },
+  'charges list': {
+    exits: { 64: 'a `--format` other than table, csv or json; an ambiguous `--member`', 65: 'unknown `--member`' },
+    json: 'a list of the charge shape.',
+  },
+  'charges remove': {
+    exits: { 64: 'an id that is not a number', 65: 'unknown charge, or a charge already billed (the message names its invoice)' },
+    json: 'the charge shape, its `state` `removed`.',
+  },
+  'charges refund': {
+    exits: { 64: 'an id that is not a number', 65: 'unknown charge, not a deposit, not billed yet, its invoice not paid, or already refunded' },
+    json: 'the charge shape, now `refunded`, with `creditNote`.',
+  },
   'mandates add': {
     exits: {
       64: 'an IBAN that is malformed or has a wrong checksum, an IBAN outside SEPA, a malformed BIC or reference, an unknown scheme, a signature after today, an ambiguous ref',
@@ -296,6 +346,10 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'the payment shape plus `"invoiceStatus"`, `"credit"` (what the payment gave beyond the total) and `"change"` (`recorded`, or `unchanged` when --key found the payment recorded before).',
   },
   'payments list': { json: 'a list of payment shapes.' },
+  'payments export': {
+    exits: { 64: 'an unknown `--format` or `--status`, or xlsx without `-o`', 65: 'an unknown `--invoice` or `--member`' },
+    json: 'with `-o` only: `{"file", "format", "payments"}` (without `-o` the file itself is on stdout).',
+  },
   'payments import': {
     exits: {
       64: 'an unknown `--format`, a `--review` that is not .csv or .xlsx, a `--column` entry naming a column the file lacks',

@@ -1,5 +1,5 @@
 import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { configError } from '../errors.js';
+import { configError, ExitCode, UserError } from '../errors.js';
 import type { Db } from './connect.js';
 import { databaseEnvironmentError } from './environment-errors.js';
 import { type MigrationEntry, migrations } from './migrations/index.js';
@@ -69,9 +69,10 @@ export async function schemaState(db: Db): Promise<SchemaState> {
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const state = await schemaState(db);
   if (state.unknown.length > 0) {
-    throw configError(
-      `the database ${db.label} has a newer schema (${state.unknown.at(-1)}) than this memberctl knows; upgrade memberctl`,
-    );
+    throw new UserError(`the database ${db.label} has a newer schema (${state.unknown.at(-1)}) than this memberctl knows; upgrade memberctl`, {
+      exitCode: ExitCode.config,
+      kind: 'schema_newer',
+    });
   }
   if (state.pending.length === 0) return [];
   const { error, results } = await migrator(db).migrateToLatest();

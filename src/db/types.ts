@@ -168,6 +168,8 @@ export interface MembershipsTable {
    * prorated first period [start_date, first_recurring_date) is still to be billed.
    */
   first_recurring_date: DateColumn | null;
+  /** the membership's own net price per period, in minor units of the plan's currency; null follows the plan's */
+  price: number | null;
   external_id: string | null;
   source: string;
   created_at: string;
@@ -205,6 +207,7 @@ export interface Database {
   sepa_collections: SepaCollectionsTable;
   sepa_collection_items: SepaCollectionItemsTable;
   bank_entries: BankEntriesTable;
+  charges: ChargesTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -272,6 +275,8 @@ export interface InvoiceLinesTable {
   voided: Flag;
   /** EN 16931 VAT category; null on lines issued before categories were stored: S when taxed, else E or Z */
   vat_category: 'S' | 'Z' | 'E' | 'AE' | null;
+  /** the one-off charge this line bills (null for a membership's period): at most one line not voided per charge */
+  charge_id: Generated<number | null>;
 }
 
 export interface CreditNotesTable {
@@ -291,6 +296,8 @@ export interface CreditNotesTable {
   buyer: string | null;
   /** the document's language, fixed at issue; null like issuer_id */
   language: 'fr' | 'en' | null;
+  /** the deposit (`charges`) this credit note refunds, for its line only; null: it voids the whole invoice */
+  charge_id: Generated<number | null>;
 }
 
 export type PaymentMethod = 'card' | 'cash' | 'transfer' | 'check' | 'other' | 'credit';
@@ -560,3 +567,25 @@ export interface BankEntriesTable {
 
 export type BankEntry = Selectable<BankEntriesTable>;
 export type NewBankEntry = Insertable<BankEntriesTable>;
+
+/** A one-off charge: billed once, on its own line, to the member's payer (docs/billing.md, "One-off charges"). */
+export interface ChargesTable {
+  id: Generated<number>;
+  member_id: number;
+  description: string;
+  quantity: number;
+  /** net price per unit, in minor units */
+  unit_price: number;
+  currency: string;
+  /** percent as a decimal string, e.g. "20" or "5.5" */
+  tax_rate: string;
+  /** billed by the first `invoices run` on or after this day */
+  date: DateColumn;
+  /** 1: a refundable deposit, held until refunded by a credit note */
+  deposit: Flag;
+  created_at: string;
+  /** when it was removed (`charges remove`): never billed from then on; null while it stands */
+  removed_at: string | null;
+}
+
+export type Charge = Selectable<ChargesTable>;

@@ -208,6 +208,7 @@ describe('line amounts', () => {
 
 const line = (over: Partial<DraftLine>): DraftLine => ({
   membershipId: 1,
+  chargeId: null,
   memberId: 1,
   memberName: 'A',
   payerId: 1,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isBusinessBuyer } from '../../src/core/documents/invoice-document.js';
 import { documentLineDescription } from '../../src/core/documents/line-description.js';
-import { lineDescription } from '../../src/core/billing/rules.js';
+import { chargeLineDescription, lineDescription } from '../../src/core/billing/rules.js';
 import { namedCountries, planPartyChange, readCountry, readLanguage, readPostcode, readSiren, readVatId } from '../../src/core/people/party-fields.js';
 
 const none = { address: null, postcode: null, city: null, country: null, language: null, siren: null, vat_id: null };
@@ -135,6 +135,18 @@ describe('line descriptions in the document language', () => {
   it('keeps a description that the line columns do not give as it is', () => {
     const line = { plan_name: 'Hot Desk', quantity: 1, period_start: '2026-01-01', period_end: '2026-01-31', description: 'Hot Desk, Zoé, 2026-01-01 to 2026-01-31' };
     expect(documentLineDescription(line, 'fr')).toBe(line.description);
+  });
+
+  it.each([
+    ['fr', 3, 1250, false, 'Salle de réunion — 3 × 12,50 EUR — 6 déc. 2026'],
+    ['en', 3, 1250, false, 'Salle de réunion — 3 × 12.50 EUR — Dec 6, 2026'],
+    ['fr', 1, 5000, true, 'Casier (dépôt de garantie) — 1 × 50,00 EUR — 6 déc. 2026'],
+    ['en', 1, 5000, true, 'Casier (refundable deposit) — 1 × 50.00 EUR — Dec 6, 2026'],
+  ] as const)('a one-off charge in %s: %s x %s', (language, quantity, unitPrice, deposit, expected) => {
+    const name = deposit ? 'Casier' : 'Salle de réunion';
+    const charge = { description: name, quantity, unitPrice, currency: 'EUR', date: '2026-12-06', deposit };
+    const line = { plan_name: name, quantity, unit_price: unitPrice, period_start: '2026-12-06', period_end: '2026-12-06', charge_id: 1, description: chargeLineDescription(charge) };
+    expect(nbsp(documentLineDescription(line, language, 'EUR'))).toBe(expected);
   });
 
   it('never splits a date over two lines', () => {

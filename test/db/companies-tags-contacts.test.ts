@@ -91,7 +91,7 @@ describe.each(dialects)('companies, tags and contacts on %s', (dialect) => {
     expect(removed).toEqual({ added: [], removed: ['Fitness/Yoga'], unchanged: ['VIP'] });
     const history = await memberHistory(k, jane.id);
     expect(history.map((h) => h.action)).toEqual(['insert', 'tag', 'retag', 'untag']);
-    expect(history[2]!.changes).toEqual([{ field: 'tags', before: ['Sport/Yoga'], after: ['Fitness/Yoga'] }]);
+    expect(history[2]!.changes).toEqual([{ field: 'tags', before: ['Sport/Yoga'], after: ['Fitness/Yoga'], label: 'Tags', beforeText: 'Sport/Yoga', afterText: 'Fitness/Yoga' }]);
   });
 
   it('adds a contact once per e-mail (any case) and updates it on the next add', async () => {

@@ -8,9 +8,11 @@ import { getIdentity, setIdentity } from '../../src/core/org/org-store.js';
 import type { Db } from '../../src/db/connect.js';
 import { writeCii } from '../../src/writers/einvoice/cii.js';
 import { writeUbl } from '../../src/writers/einvoice/ubl.js';
+import { renderInvoicePdf } from '../../src/writers/pdf/invoice-pdf.js';
 import { dialects, withFreshDb } from '../helpers/db.js';
-import { validateEn16931 } from '../helpers/einvoice.js';
+import { validateCiiSchema, validateEn16931, xpathValues } from '../helpers/einvoice.js';
 import { scenarios } from '../helpers/invoice-documents.js';
+import { PdfProbe } from '../helpers/poppler.js';
 import { addPerson, addPlan, at, source, subscribe } from './invoicing-fixtures.js';
 
 /** The seller of the scenario table (test/helpers/invoice-documents.ts), as `org set` takes it. */
@@ -90,6 +92,38 @@ describe.each(dialects)('documents frozen as issued, and VAT categories, on %s',
         expect(xml).toContain('VATEX-EU-AE');
         expect(xml).toContain('Reverse charge');
       }
+    });
+  });
+
+  it("carries the payer's member number, given with their first invoice, on the PDF and as the e-invoices' buyer identifier", async () => {
+    await withFreshDb(dialect, async (db) => {
+      await orgSet(db, lyon);
+      const desk = await addPlan(db.kysely, 'Desk', { price: 10000, taxRate: '20' });
+      await subscribe(db.kysely, await addPerson(db.kysely, 'Ann Early'), desk, { startDate: '2026-01-01' });
+      const company = await addCompany(db, 'Atelier Nord SAS', { siren: '552100554' });
+      await subscribe(db.kysely, await employee(db, 'Bea Late', company), desk, { startDate: '2026-02-01' });
+      await run(db, '2026-01-01');
+      await run(db, '2026-02-01');
+
+      const expected = [
+        ['INV-2026-00001', 'M-00001'],
+        ['INV-2026-00002', 'M-00001'],
+        ['INV-2026-00003', 'M-00002'],
+      ];
+      for (const [number, memberNumber] of expected) {
+        const doc = await loadInvoiceDocument(db.kysely, number!);
+        expect(doc.buyer.memberNumber, number).toBe(memberNumber);
+        const cii = writeCii(doc);
+        expect(validateEn16931(cii, 'cii'), number).toEqual([]);
+        expect(validateCiiSchema(cii).valid, number).toBe(true);
+        expect(xpathValues(cii, "//*[local-name()='BuyerTradeParty']/*[local-name()='ID']")).toEqual([memberNumber]);
+        const ubl = writeUbl(doc);
+        expect(validateEn16931(ubl, 'ubl'), number).toEqual([]);
+        expect(xpathValues(ubl, "//*[local-name()='AccountingCustomerParty']//*[local-name()='PartyIdentification']/*[local-name()='ID']")).toEqual([memberNumber]);
+      }
+      // the company's invoice is for the attention of the member, whose number it shows
+      const pdf = new PdfProbe(await renderInvoicePdf(await loadInvoiceDocument(db.kysely, 'INV-2026-00003')));
+      expect(pdf.text().replace(/[\u00a0\u202f]/g, ' ')).toContain('N° de membre M-00002');
     });
   });
 

@@ -342,7 +342,7 @@ describe.each(dialects)('importing members on %s', (dialect) => {
     };
     const before = await indexes();
     const result = await importFile(db, options(write(lines, 'many.csv')));
-    expect(result.created).toEqual({ members: count, companies: 40, memberships: count });
+    expect(result.created).toEqual({ members: count, companies: 40, memberships: count, mandates: 0 });
     expect(await indexes()).toEqual(before);
     const stored = await db.kysely
       .selectFrom('members as m')

@@ -34,6 +34,30 @@ describe.each(dialects)('people on %s', (dialect) => {
     expect((await rejection(resolveMember(k, 'tom martin'))).exitCode).toBe(65);
   });
 
+  it('a ref that matches nobody suggests whom it may mean, by name or e-mail without case, accents or punctuation, and never picks', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const benoit = (await addMember(k, { name: 'Benoît Durand', email: 'benoit@example.fr' }, source)).member;
+    const paul = (await addMember(k, { name: 'Paul Durand' }, source)).member;
+    const anne = (await addMember(k, { name: "Anne-Marie O'Neil", email: 'am@example.fr' }, source)).member;
+    for (let i = 0; i < 6; i += 1) await addMember(k, { name: `Zoé Lefort ${i}` }, source);
+
+    const hint = async (ref: string) => {
+      const error = await rejection(resolveMember(k, ref));
+      expect(error.exitCode, ref).toBe(65);
+      return error.hint ?? '';
+    };
+    expect(await hint('Benoit')).toBe(`closest: #${benoit.id} Benoît Durand <benoit@example.fr>`);
+    expect(await hint('durand')).toBe(`closest: #${benoit.id} Benoît Durand <benoit@example.fr>, #${paul.id} Paul Durand`);
+    expect(await hint('anne marie oneil')).toBe(`closest: #${anne.id} Anne-Marie O'Neil <am@example.fr>`);
+    expect(await hint('BENOIT@example')).toContain(`#${benoit.id} Benoît Durand`);
+    // more than five: the first five and the search that lists them all
+    const many = await hint('zoe lefort');
+    expect(many.match(/#\d+ Zoé Lefort/g)).toHaveLength(5);
+    expect(many).toContain('(more: `memberctl members list --search "zoe lefort"`)');
+    expect(await hint('qqqq')).toBe('see `memberctl members list --search TEXT`');
+  });
+
   it('keeps e-mails unique case-insensitively and names the member who has it', async () => {
     db = await freshDb(dialect);
     const jane = (await addMember(db.kysely, { name: 'Jane', email: 'jane@example.org' }, source)).member;

@@ -105,7 +105,7 @@ describe.each(dialects)('merging members on %s', (dialect) => {
     const history = await memberHistory(k, keep.id);
     expect(history.some((h) => h.action === 'insert' && h.memberId === remove.id)).toBe(true);
     expect(history.at(-2)?.action).toBe('merge');
-    expect(history.at(-2)?.changes).toEqual(expect.arrayContaining([{ field: 'phone', before: null, after: '+33 6' }]));
+    expect(history.at(-2)?.changes).toEqual(expect.arrayContaining([{ field: 'phone', before: null, after: '+33 6', label: 'Phone', beforeText: null, afterText: '+33 6' }]));
   });
 
   it('a dry run plans the same moves and writes nothing', async () => {

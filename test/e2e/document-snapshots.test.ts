@@ -84,7 +84,7 @@ describe.each(dialects)('documents frozen as issued, from the built CLI on %s', 
     expect(xpathValues(cii, `${agreement}/ram:BuyerTradeParty/(ram:Name, ram:SpecifiedTaxRegistration/ram:ID)`)).toEqual(['Atelier Numérique Rhône', 'FR46401234562']);
 
     // an invoice issued now has the organisation and the company as they are now
-    await ok(db, ['memberships', 'add', 'bob@example.org', '--plan', 'Hot Desk', '--start', '2025-12-15']);
+    await ok(db, ['memberships', 'add', 'bob@example.org', '--plan', 'Hot Desk', '--start', '2025-12-15', '--allow-overlap']);
     const later = (await ok(db, ['--today', '2025-12-15', 'invoices', 'run', '--json'])).json().invoices[0].number as string;
     await ok(db, ['invoices', 'einvoice', later, '--format', 'cii', '-o', path.join(dir, 'later.xml')]);
     const laterCii = fs.readFileSync(path.join(dir, 'later.xml'), 'utf8');

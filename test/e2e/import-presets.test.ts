@@ -90,7 +90,7 @@ const cases: Array<{ preset: string; rows: number; members: number; memberships:
     memberships: 3,
     async check(db) {
       const marc = await member(db, 'marc.dubois@example.org');
-      expect(marc).toMatchObject({ name: 'Marc Dubois', externalId: '813' });
+      expect(marc).toMatchObject({ name: 'Marc Dubois', externalId: '813', company: 'Atelier Dubois', customFields: {} });
       expect(marc.memberships).toMatchObject([{ startDate: '2024-02-29', nextInvoiceDate: '2027-02-28' }]);
     },
   },
@@ -147,6 +147,46 @@ describe.each(dialects)('vendor exports read through a preset on %s', (dialect) 
     const again = await runCli(['--json', 'import', file, ...flags], { db, today: '2026-05-20' });
     expect(again.code, again.stdout).toBe(0);
     expect(again.json()).toMatchObject({ batch: null, unchanged: rows, created: { members: 0, memberships: 0 } });
+  });
+});
+
+describe.each(dialects)('HelloAsso exports on %s', (dialect) => {
+  const flags = ['--preset', 'helloasso', '--next-invoice', 'next-period', '--column', 'Tarif: Adhésion annuelle=Association Annual'];
+
+  it("older headers (Prénom, Nom, Email) and a campaign's own member e-mail column are read; the payer's e-mail is then not read", async () => {
+    const db = await database(dialect);
+    const older = files.write('helloasso-older.csv', 'Nom;Prénom;Email;Date de la commande;Tarif;Montant du tarif;Statut de la commande\nRoux;Inès;ines.roux@example.fr;02/02/2026;Adhésion annuelle;120,00;Validé\n');
+    const own = files.write(
+      'helloasso-own-email.csv',
+      'Référence commande;Date de la commande;Nom adhérent;Prénom adhérent;Email payeur;Email adhérent;Tarif;Montant tarif\n9;02/02/2026;Petit;Jules;parent.petit@example.fr;jules.petit@example.fr;Adhésion annuelle;120,00\n',
+    );
+    for (const file of [older, own]) {
+      const result = await runCli(['--json', 'import', file, ...flags], { db, today });
+      expect(result.code, result.stdout).toBe(0);
+    }
+    expect(await member(db, 'ines.roux@example.fr')).toMatchObject({ name: 'Inès Roux', customFields: {} });
+    expect(await member(db, 'jules.petit@example.fr')).toMatchObject({ name: 'Jules Petit', customFields: {} });
+    const nobody = await runCli(['members', 'show', 'parent.petit@example.fr'], { db, today });
+    expect(nobody.code).not.toBe(0);
+  });
+
+  it("two people registered by one payer share the payer's e-mail: an error, or people without an e-mail when it is left out", async () => {
+    const db = await database(dialect);
+    const file = files.write(
+      'helloasso-family.csv',
+      'Référence commande;Date de la commande;Statut de la commande;Nom adhérent;Prénom adhérent;Nom payeur;Prénom payeur;Email payeur;Tarif;Montant tarif\n' +
+        '1;23/03/2026;Validé;Durand;Zoé;Durand;Paul;paul.durand@example.fr;Adhésion annuelle;120,00\n' +
+        '2;23/03/2026;Validé;Durand;Max;Durand;Paul;paul.durand@example.fr;Adhésion annuelle;120,00\n',
+    );
+    const shared = await runCli(['--json', 'validate', file, ...flags], { db, today });
+    expect(shared.code).toBe(65);
+    expect((shared.json().problems as Problem[]).filter((p) => p.severity === 'error')).toMatchObject([{ row: 3, column: 'Email payeur', code: 'duplicate_member' }]);
+    const first = await runCli(['--json', 'import', file, ...flags, '--column', 'Email payeur='], { db, today });
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.json()).toMatchObject({ created: { members: 2, memberships: 2 } });
+    const again = await runCli(['--json', 'import', file, ...flags, '--column', 'Email payeur='], { db, today });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.json()).toMatchObject({ created: { members: 0, memberships: 0 } });
   });
 });
 

@@ -131,7 +131,8 @@ describe.each(dialects)('invoicing processes on %s', (dialect) => {
         runCli(['--today', asOf, 'jobs', 'run', '--wait', '300', '--json'], { db: url }),
       ]);
       expect(second.code, second.stderr).toBe(75);
-      expect(second.stdout).toBe('');
+      // --json: the error as a document too
+      expect(second.json().error).toMatchObject({ code: 'lock_held', exitCode: 75 });
       expect(await first.exit).toBe(0);
       expect(third.code, third.stderr).toBe(0);
       expect(third.json().invoices.count).toBe(0);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
@@ -46,6 +47,9 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       id: expect.any(Number),
       plan: 'Hot Desk',
       quantity: 1,
+      price: '100.00',
+      currency: 'EUR',
+      followsPlanPrice: true,
       // the prorated first period is billed from the start
       startDate: '2025-10-15',
       nextInvoiceDate: '2025-10-15',
@@ -233,13 +237,15 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
 
     const csv = await ok(db, ['invoices', 'export']);
     const rows: string[][] = parse(csv.stdout);
-    expect(rows[0]).toEqual(['Number', 'Date', 'Due date', 'Payer', 'Company', 'Member', 'Plan', 'Description', 'Period start', 'Period end', 'Quantity', 'Unit price', 'Net', 'Tax rate', 'Tax', 'Total', 'Currency', 'Status']);
+    expect(rows[0]).toEqual(['Number', 'Date', 'Due date', 'Payer', 'Company', 'Member', 'Plan', 'Description', 'Period start', 'Period end', 'Quantity', 'Unit price', 'Net', 'Tax rate', 'Tax', 'Total', 'Currency', 'Status', 'Member number']);
     // 5 members x 2 months, all on the payer's one invoice
     expect(rows).toHaveLength(11);
     const first = rows[1]!;
     expect(first.slice(0, 6)).toEqual(['INV-2026-00001', '2026-02-01', '2026-02-15', `'${names[0]}`, "'=cmd|' /C calc'!A0", `'${names[0]}`]);
     // 5.5% of 49.50 = 2.7225 -> 2.72
-    expect(first.slice(8)).toEqual(['2026-01-01', '2026-01-31', '1', '49.50', '49.50', '5.5', '2.72', '52.22', 'EUR', 'open']);
+    expect(first.slice(8)).toEqual(['2026-01-01', '2026-01-31', '1', '49.50', '49.50', '5.5', '2.72', '52.22', 'EUR', 'open', 'M-00001']);
+    // the payer got the first member number with this invoice; the people they pay for have none
+    expect(rows.slice(1).filter((r) => r[18] !== '').map((r) => r[5])).toEqual([`'${names[0]}`, `'${names[0]}`]);
     const written = (name: string) => (/^[=+\-@]/.test(name) ? `'${name}` : name);
     expect(rows.slice(1).map((r) => r[5]).sort()).toEqual(names.flatMap((n) => [written(n), written(n)]).sort());
     expect(rows.slice(1).every((r) => r[3] === written(names[0]!))).toBe(true);
@@ -261,6 +267,50 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
 
     await ok(db, ['invoices', 'export', '--format', 'xlsx'], 64);
     await ok(db, ['invoices', 'export', '--status', 'unpaid'], 64);
+  });
+
+  it('exports payments to CSV and xlsx with the filters of payments list, cancelled ones marked, formulas inert', async () => {
+    const db = await freshDbUrl(dialect);
+    const dir = tempDir();
+    await seed(db, async (k) => {
+      const desk = await addPlan(k, 'Desk', { price: 10000 });
+      await subscribe(k, await addPerson(k, 'Ann'), desk, { startDate: '2026-01-01' });
+      await subscribe(k, await addPerson(k, 'Bob'), desk, { startDate: '2026-01-01' });
+    });
+    await ok(db, ['--today', '2026-01-01', 'invoices', 'run']);
+    await ok(db, ['--today', '2026-01-05', 'payments', 'record', 'INV-2026-00001', '--amount', '60', '--method', 'transfer', '--reference', '=HYPERLINK("x")']);
+    await ok(db, ['--today', '2026-01-06', 'payments', 'record', 'INV-2026-00002', '--amount', '100', '--method', 'check', '--reference', 'CHQ 881']);
+    await ok(db, ['--today', '2026-01-07', 'payments', 'cancel', '2', '--reason', 'cheque bounced']);
+    await ok(db, ['--today', '2026-01-08', 'payments', 'record', 'INV-2026-00001', '--amount', '40,50', '--method', 'cash']);
+
+    const rows: string[][] = parse((await ok(db, ['payments', 'export'])).stdout);
+    expect(rows).toEqual([
+      ['ID', 'Date', 'Invoice', 'Payer', 'Amount', 'Currency', 'Method', 'Reference', 'Status', 'Cancel reason'],
+      ['1', '2026-01-05', 'INV-2026-00001', 'Ann', '60.00', 'EUR', 'transfer', `'=HYPERLINK("x")`, 'recorded', ''],
+      ['2', '2026-01-06', 'INV-2026-00002', 'Bob', '100.00', 'EUR', 'check', 'CHQ 881', 'cancelled', 'cheque bounced'],
+      ['3', '2026-01-08', 'INV-2026-00001', 'Ann', '40.50', 'EUR', 'cash', '', 'recorded', ''],
+    ]);
+    const recorded: string[][] = parse((await ok(db, ['payments', 'export', '--status', 'recorded', '--member', 'Ann', '--from', '2026-01-06'])).stdout);
+    expect(recorded.slice(1).map((r) => r[0])).toEqual(['3']);
+
+    const csvFile = path.join(dir, 'payments.csv');
+    expect((await ok(db, ['payments', 'export', '-o', csvFile, '--json'])).json()).toEqual({ file: csvFile, format: 'csv', payments: 3 });
+    expect(fs.readFileSync(csvFile).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+
+    const xlsx = path.join(dir, 'payments.xlsx');
+    await ok(db, ['payments', 'export', '-o', xlsx]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(xlsx);
+    const sheet = workbook.getWorksheet('Payments')!;
+    expect(sheet.getRow(2).getCell(2).value).toEqual(new Date('2026-01-05T00:00:00Z'));
+    expect(sheet.getRow(4).getCell(5).value).toBe(40.5);
+    expect(sheet.getRow(2).getCell(8).type).toBe(ExcelJS.ValueType.String);
+    expect(sheet.getRow(2).getCell(8).value).toBe('=HYPERLINK("x")');
+
+    await ok(db, ['payments', 'export', '--format', 'xlsx'], 64);
+    await ok(db, ['payments', 'export', '--status', 'pending'], 64);
+    await ok(db, ['payments', 'export', '--json'], 64);
+    await ok(db, ['payments', 'export', '--invoice', 'INV-2026-00099'], 65);
   });
 
   it('reports a membership it cannot bill (payer deleted) with exit 65 and bills the rest', async () => {

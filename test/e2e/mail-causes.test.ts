@@ -59,6 +59,8 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
         'invoice invoice-2 issued -> bob@example.org',
         'invoice invoice-3 issued -> compta@atelier.example',
       ]);
+      // Ann's next terms at a price of her own: the tacit renewal reminder quotes it
+      await ok(url, ['--today', '2026-01-02', 'memberships', 'set', '1', '--price', '500']);
       // Bob pays: his receipt
       await ok(url, ['--today', '2026-01-05', 'payments', 'record', 'INV-2026-00002', '--amount', '120', '--method', 'transfer']);
       // a week past the due date (15 January): reminders of the unpaid; Chloé's renewal opens, with its notice
@@ -162,7 +164,8 @@ describe.each(dialects)('e-mails queued by their causes on %s', (dialect) => {
 
       const tacit = byId('renewal_reminder', 'membership-1', 'renews-2027-01-01');
       expect(tacit.parsed.subject).toBe('Votre abonnement Annuel sera reconduit le 1er janvier 2027 - Coworking Lumière');
-      expect(text(tacit)).toContain('reconduit tacitement le 1er janvier 2027, pour 720,00 €');
+      // her own price of 500.00, VAT included (the plan's 600.00 would be 720,00 €)
+      expect(text(tacit)).toContain('reconduit tacitement le 1er janvier 2027, pour 600,00 €');
       expect([...countByMessageId(smtp.received).values()].every((n) => n === 1)).toBe(true);
     });
   });

@@ -39,6 +39,7 @@ describe('an output never replaces the database, its side files or an input', ()
     const before = sha(db);
     const commands = (target: string): Array<[string, string[]]> => [
       ['-o', ['invoices', 'export', '-o', target]],
+      ['-o', ['payments', 'export', '-o', target]],
       ['-o', ['template', '-o', target]],
       ['--rejects', ['import', fixture('members-broken.csv'), '--on-error', 'skip', '--rejects', target]],
       ['--rejects', [...stripeArgs, '--on-error', 'skip', '--rejects', target]],
@@ -221,6 +222,8 @@ describe('output files are created 0600 (owner only)', () => {
     add(out('invoices.csv'), (file) => ['invoices', 'export', '-o', file]);
     add(out('invoices.xlsx'), (file) => ['invoices', 'export', '-o', file]);
     add(replaced, (file) => ['invoices', 'export', '-o', file]);
+    add(out('payments.csv'), (file) => ['payments', 'export', '-o', file]);
+    add(out('payments.xlsx'), (file) => ['payments', 'export', '-o', file]);
     add(out('template.xlsx'), (file) => ['template', '-o', file]);
     add(out('template.csv'), (file) => ['template', '-o', file]);
     add(out('report.json'), (file) => ['validate', fixture('members-broken.csv'), '--report', file]);

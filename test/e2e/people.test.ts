@@ -21,12 +21,13 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     expect(tom.json().paidBy).toEqual({ id: janeId, name: 'Jane Doe' });
 
     // refused commands change nothing, so they run side by side
-    const [duplicate, ambiguous, unknown, cycle, badStatus] = await Promise.all([
+    const [duplicate, ambiguous, unknown, cycle, badStatus, unaccented] = await Promise.all([
       cli(['members', 'add', '--name', 'X', '--email', 'JANE@EXAMPLE.ORG']),
       cli(['members', 'show', 'Jane Doe']),
       cli(['members', 'show', 'Tom Muler']),
       cli(['members', 'edit', 'jane@example.org', '--paid-by', 'Tom Müller']),
       cli(['members', 'list', '--status', 'active']),
+      cli(['members', 'show', 'muller']),
     ]);
     // e-mails are unique case-insensitively: 65 naming the member who has it
     expect(duplicate.code).toBe(65);
@@ -38,6 +39,9 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     expect(unknown.code).toBe(65);
     expect(unknown.stderr).toContain('Tom Müller');
     noStackTrace(unknown.stderr);
+    // part of a name, without its accent: suggested, not picked
+    expect(unaccented.code).toBe(65);
+    expect(unaccented.stderr).toContain(`closest: #${tom.json().id} Tom Müller`);
     // a payer cycle is refused
     expect(cycle.code).toBe(65);
     expect(cycle.stderr).toContain('cycle');
@@ -87,14 +91,14 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
     const fieldChange = shown.history.find((h: { entity: string; action: string }) => h.entity === 'member_fields' && h.action === 'update');
     expect(fieldChange.changes).toEqual(
       expect.arrayContaining([
-        { field: 'Locker', before: '12', after: null },
-        { field: 'Size', before: 'M', after: 'L' },
+        { field: 'Locker', before: '12', after: null, label: 'Locker', beforeText: '12', afterText: null },
+        { field: 'Size', before: 'M', after: 'L', label: 'Size', beforeText: 'M', afterText: 'L' },
       ]),
     );
     expect(shown.history.every((h: { source: string }) => h.source === 'manual')).toBe(true);
 
     expect(history.code).toBe(0);
-    expect(history.stdout).toContain('phone: (none) -> +33 6 12');
+    expect(history.stdout).toContain('Phone: (none) → +33 6 12');
   });
 
   it('shows statuses and memberships from billing data, filtered by status and plan', async () => {
@@ -134,6 +138,9 @@ describe.each(dialects)('people from the built CLI on %s', (dialect) => {
         id: paid,
         plan: 'Hot Desk',
         quantity: 1,
+        price: '200.00',
+        currency: 'EUR',
+        followsPlanPrice: true,
         startDate: '2026-01-01',
         nextInvoiceDate: '2026-03-01',
         endDate: null,

@@ -115,3 +115,28 @@ describe.each(dialects)('plans edit on %s', (dialect) => {
     expect(json.json()).toMatchObject({ name: 'Desk', price: '110.00' });
   });
 });
+
+describe.each(dialects)('plans edit --price on %s', (dialect) => {
+  it('says how many memberships follow the plan price and how many keep their own', async () => {
+    const db = await freshDbUrl(dialect);
+    await deskInUse(db);
+    // Bo keeps a price of their own; Al's membership has ended and is not counted
+    expect((await runCli(['memberships', 'set', '2', '--price', '99'], { db, today })).code).toBe(0);
+    const human = await runCli(['plans', 'edit', 'Desk', '--price', '120'], { db, today });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('Updated plan "Desk": 120.00 EUR from the next invoice of 1 membership that follows the plan\'s price; 1 membership keeps its own price.');
+    const json = await runCli(['plans', 'edit', 'Desk', '--price', '125', '--json'], { db, today });
+    expect(json.json()).toMatchObject({ name: 'Desk', price: '125.00', memberships: { followPlanPrice: 1, ownPrice: 1 } });
+    // Al's ended membership is billed first, at the plan's price
+    expect((await runCli(['invoices', 'run'], { db, today })).code).toBe(0);
+    const run = await runCli(['invoices', 'run', '--json'], { db, today: '2025-02-01' });
+    const lines = run.json().invoices.flatMap((i: { lines: Array<{ member: { name: string }; unitPrice: string }> }) => i.lines);
+    expect(lines.map((l: { member: { name: string }; unitPrice: string }) => [l.member.name, l.unitPrice])).toEqual([
+      ['Jo', '125.00'],
+      ['Bo', '99.00'],
+    ]);
+    // an edit that leaves the price alone says nothing of it
+    const renamed = await runCli(['plans', 'edit', 'Desk', '--tax-rate', '20', '--json'], { db, today });
+    expect(renamed.json().memberships).toBeUndefined();
+  });
+});

@@ -102,11 +102,14 @@ describe.each(dialects)('a year of renewals, day by day through the built CLI, o
         expect(transitions(await jobs())).toEqual(['Bob: grace -> suspended']);
         await statusesAre({ Bob: 'suspended' });
       },
-      // paid while suspended: the grant is frozen until the next run sees him back
+      // paid while suspended: the grant is spendable at once, as members list says member, before the next run
+      // writes its release in the ledger
       '2026-02-10': async () => {
         await pay('Bob');
         const [credits] = await Promise.all([json(['credits', 'show', 'Bob']), statusesAre({ Bob: 'member' })]);
-        expect(credits.credits).toMatchObject({ balance: '0.00', frozen: '30.00' });
+        expect(credits.credits).toMatchObject({ balance: '30.00', frozen: '0.00' });
+        expect(credits.credits.grants).toMatchObject([{ remaining: '30.00', frozen: '0.00' }]);
+        expect(credits.ledger.at(-1)).toMatchObject({ kind: 'freeze' });
       },
       '2026-02-11': async () => {
         expect(transitions(await jobs())).toEqual([]);

@@ -529,29 +529,34 @@ export async function creditCurrency(db: Queryable, entries: readonly EntryFacts
 /**
  * The `credits show --json` document (docs/reference.md): the account's money (the credit of no grant: overpayments,
  * what was paid on void invoices, imports) apart from the plans' credits, with frozen amounts, pass grants and the
- * balances in other currencies.
+ * balances in other currencies. `suspended`, the member's status today, decides what is frozen: all that remains while
+ * suspended, nothing otherwise, as spending sees it (the ledger's freeze entries follow at the next job run or
+ * spending). Without it, the ledger's freeze entries say.
  */
-export async function creditsView(db: Queryable, member: { id: number; name: string }) {
+export async function creditsView(db: Queryable, member: { id: number; name: string }, suspended?: boolean) {
   const entries = await memberEntries(db, [member.id]);
   const currency = await creditCurrency(db, entries);
   const balances = balancesOf(entries);
   const credit = balances.find((b) => b.unit === 'credit' && b.currency === currency);
   const passes = balances.find((b) => b.unit === 'pass');
   const money = (amount: number, c: string | null = currency) => formatAmount(amount, c ?? currency);
+  const frozenOf = (l: GrantLot) => (suspended === undefined ? l.frozen : suspended ? l.live : 0);
   const grants = (b: Balance | undefined, show: (n: number) => string | number) =>
-    (b?.lots ?? []).map((l) => ({ grantedOn: l.date, granted: show(l.granted), remaining: show(available(l)), frozen: show(l.frozen), expiresOn: l.expiresOn }));
-  const frozen = (b: Balance | undefined) => (b?.lots ?? []).reduce((sum, l) => sum + l.frozen, 0);
+    (b?.lots ?? []).map((l) => ({ grantedOn: l.date, granted: show(l.granted), remaining: show(l.live - frozenOf(l)), frozen: show(frozenOf(l)), expiresOn: l.expiresOn }));
+  const frozen = (b: Balance | undefined) => (b?.lots ?? []).reduce((sum, l) => sum + frozenOf(l), 0);
+  // the ledger's balance leaves out what its freeze entries hold; what is shown leaves out what is frozen today
+  const unfrozen = (b: Balance | undefined) => (b?.lots ?? []).reduce((sum, l) => sum + l.frozen, 0) - frozen(b);
   const others = balances.filter((b) => b.unit === 'credit' && b.currency !== currency);
   return {
     member: { id: member.id, name: member.name },
     money: { balance: money(credit?.pool ?? 0), currency },
     credits: {
-      balance: money((credit?.balance ?? 0) - (credit?.pool ?? 0)),
+      balance: money((credit?.balance ?? 0) - (credit?.pool ?? 0) + unfrozen(credit)),
       currency,
       frozen: money(frozen(credit)),
       grants: grants(credit, (n) => money(n)),
     },
-    passes: { balance: passes?.balance ?? 0, frozen: frozen(passes), grants: grants(passes, (n) => n) },
+    passes: { balance: (passes?.balance ?? 0) + unfrozen(passes), frozen: frozen(passes), grants: grants(passes, (n) => n) },
     otherMoney: others.filter((b) => b.pool !== 0).map((b) => ({ currency: b.currency, balance: money(b.pool, b.currency) })),
     otherCredits: others.filter((b) => b.balance - b.pool !== 0).map((b) => ({ currency: b.currency, balance: money(b.balance - b.pool, b.currency) })),
     ledger: entries

@@ -5,7 +5,7 @@
 import type { Queryable } from '../../db/connect.js';
 import type { CreditNote, Invoice, InvoiceLine, InvoiceStatus } from '../../db/types.js';
 import type { VatCategory } from '../documents/invoice-document.js';
-import { dataError } from '../../errors.js';
+import { dataError, notFoundError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { formatAmount, type MinorAmount } from '../kernel/money.js';
@@ -143,7 +143,7 @@ export async function unknownInvoice(db: Queryable, number: string): Promise<Err
   const wanted = number.trim();
   const numbers = (await db.selectFrom('invoices').select('number').execute()).map((r) => r.number);
   const close = rankByCloseness(wanted, numbers, 3, { maxDistance: 2 });
-  return dataError(
+  return notFoundError(
     `no invoice numbered "${number.trim()}"`,
     close.length > 0 ? `did you mean ${close.join(' or ')}?` : 'see `memberctl invoices list`',
   );
@@ -198,7 +198,7 @@ export async function invoicesJson(db: Queryable, invoices: readonly Invoice[]):
   const [lines, paid] = await Promise.all([linesOf(db, ids), paidAmounts(db, ids)]);
   const notes = new Map<number, string>();
   for (const chunk of chunks(invoices.filter((i) => i.status === 'void').map((i) => i.id), 500)) {
-    for (const note of await db.selectFrom('credit_notes').select(['invoice_id', 'number']).where('invoice_id', 'in', chunk).execute()) notes.set(note.invoice_id, note.number);
+    for (const note of await db.selectFrom('credit_notes').select(['invoice_id', 'number']).where('invoice_id', 'in', chunk).where('charge_id', 'is', null).execute()) notes.set(note.invoice_id, note.number);
   }
   return invoices.map((i) => invoiceJson({ ...invoiceHead(i, paid.get(i.id) ?? 0), creditNote: notes.get(i.id) ?? null }, (lines.get(i.id) ?? []).map(lineFacts)));
 }
@@ -211,6 +211,8 @@ export interface ExportRow {
   payer: string;
   company: string;
   member: string;
+  /** the line's member's number, empty before their first invoice as payer */
+  memberNumber: string;
   plan: string;
   description: string;
   periodStart: IsoDate;
@@ -238,6 +240,8 @@ interface ExportDocument {
   sign: 1 | -1;
   /** put before each line's description */
   describe: (description: string) => string;
+  /** a deposit's refund: the one line of this charge */
+  chargeId?: number | null;
 }
 
 /** The companies of these payers today, by member id. */
@@ -256,6 +260,17 @@ async function payerCompanies(db: Queryable, payerIds: Iterable<number | null>):
   return companies;
 }
 
+/** The member numbers of these members, by id (members without one are left out). */
+async function memberNumbersOf(db: Queryable, memberIds: Iterable<number | null>): Promise<Map<number, string>> {
+  const ids = [...new Set([...memberIds].filter((id): id is number => id !== null))];
+  const numbers = new Map<number, string>();
+  for (const chunk of chunks(ids, 500)) {
+    const rows = await db.selectFrom('members').select(['id', 'member_number']).where('id', 'in', chunk).where('member_number', 'is not', null).execute();
+    for (const row of rows) numbers.set(row.id, row.member_number!);
+  }
+  return numbers;
+}
+
 /** One export row per line of each document, the lines read from `invoiceId`. */
 async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocument & { invoiceId: number }>): Promise<ExportRow[]> {
   const lines = await linesOf(
@@ -266,10 +281,12 @@ async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocume
     db,
     documents.map((d) => d.payerId),
   );
+  const memberNumbers = await memberNumbersOf(db, [...lines.values()].flatMap((ls) => ls.map((l) => l.member_id)));
   const rows: ExportRow[] = [];
   for (const doc of documents) {
     const money = (amount: MinorAmount) => formatAmount(doc.sign * amount, doc.currency);
     for (const line of lines.get(doc.invoiceId) ?? []) {
+      if (doc.chargeId != null && line.charge_id !== doc.chargeId) continue;
       rows.push({
         number: doc.number,
         date: doc.date,
@@ -277,6 +294,7 @@ async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocume
         payer: doc.payerName,
         company: (doc.payerId !== null && companies.get(doc.payerId)) || '',
         member: line.member_name,
+        memberNumber: (line.member_id !== null && memberNumbers.get(line.member_id)) || '',
         plan: line.plan_name,
         description: doc.describe(line.description),
         periodStart: line.period_start,
@@ -323,7 +341,7 @@ async function creditNoteDocuments(db: Queryable, filter: InvoiceFilter): Promis
   let query = db
     .selectFrom('credit_notes')
     .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
-    .select(['credit_notes.number', 'credit_notes.date', 'credit_notes.reason', 'invoices.id as invoice_id', 'invoices.number as invoice_number', 'invoices.payer_id', 'invoices.payer_name', 'invoices.currency'])
+    .select(['credit_notes.number', 'credit_notes.date', 'credit_notes.reason', 'credit_notes.charge_id', 'invoices.id as invoice_id', 'invoices.number as invoice_number', 'invoices.payer_id', 'invoices.payer_name', 'invoices.currency'])
     .orderBy('credit_notes.date')
     .orderBy('credit_notes.number');
   if (filter.from) query = query.where('credit_notes.date', '>=', filter.from);
@@ -345,6 +363,7 @@ async function creditNoteDocuments(db: Queryable, filter: InvoiceFilter): Promis
     status: 'credit note' as const,
     sign: -1 as const,
     describe: (description: string) => `credit note for ${note.invoice_number} (${note.reason}): ${description}`,
+    chargeId: note.charge_id,
   }));
 }
 
@@ -393,8 +412,16 @@ export async function voidInvoice(
 ): Promise<{ invoice: Invoice; creditNote: CreditNote }> {
   const invoice = await requireInvoice(trx, number);
   if (invoice.status === 'void') {
-    const existing = await trx.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).executeTakeFirst();
+    const existing = await trx.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).where('charge_id', 'is', null).executeTakeFirst();
     throw dataError(`invoice ${invoice.number} is already void${existing ? ` (credit note ${existing.number})` : ''}`);
+  }
+  // a credit note for the whole invoice would credit a refunded deposit a second time
+  const refund = await trx.selectFrom('credit_notes').select(['number', 'charge_id']).where('invoice_id', '=', invoice.id).where('charge_id', 'is not', null).executeTakeFirst();
+  if (refund) {
+    throw dataError(
+      `invoice ${invoice.number} cannot be voided: its deposit (charge ${refund.charge_id}) was refunded by credit note ${refund.number}`,
+      'correct the rest with a new charge or a payment instead',
+    );
   }
   const prefix = await getSetting(trx, 'credit-note-prefix');
   const [creditNumber] = await allocateNumbers(trx, prefix, yearOf(asOf), 1);

@@ -7,14 +7,16 @@
  *   invoices and lines, and advances `next_invoice_date`: a kill loses at most the batch in flight, and a rerun
  *   finds exactly what is still due;
  * - the unique key on (membership, period start) makes billing a period twice impossible in the database, and the
- *   advance of `next_invoice_date` is conditional on the value read, so a concurrent change replans the batch.
+ *   advance of `next_invoice_date` is conditional on the value read, so a concurrent change replans the batch;
+ * - one-off charges (charges.ts) due by T join their payer's invoice: the unique key on the charge of a line that is
+ *   not voided makes billing a charge twice impossible, and a charge with such a line is never read as due again.
  * The caller holds the job lock (jobs.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
-import { type BillingSchedule, consolidate, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './rules.js';
+import { type BillingSchedule, chargeLine, consolidate, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './rules.js';
 import { addDays, type IsoDate } from '../kernel/dates.js';
 import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
 import { formatAmount } from '../kernel/money.js';
@@ -71,6 +73,23 @@ class BatchConflict extends Error {}
 interface DueRow {
   id: number;
   payer_id: number;
+  /** true: `id` is a one-off charge's, else a membership's */
+  charge?: true;
+}
+
+/** The one-off charges not billed yet (no line that is not voided) whose day is on or before `asOf`, with their payer. */
+export async function findDueCharges(db: Queryable, asOf: IsoDate): Promise<DueRow[]> {
+  const rows = await db
+    .selectFrom('charges as c')
+    .innerJoin('members as m', 'm.id', 'c.member_id')
+    .select((eb) => ['c.id', eb.fn.coalesce('m.paid_by_id', 'm.id').as('payer_id')])
+    .where('c.date', '<=', asOf)
+    .where('c.removed_at', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('invoice_lines as l').select('l.id').whereRef('l.charge_id', '=', 'c.id').where('l.voided', '=', 0))))
+    .orderBy('payer_id')
+    .orderBy('c.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, payer_id: Number(r.payer_id), charge: true }));
 }
 
 /**
@@ -114,20 +133,21 @@ export async function findDueMemberships(db: Queryable, asOf: IsoDate): Promise<
 }
 
 /** Consecutive groups of whole payers, at most `size` payers each. */
-function payerBatches(rows: readonly DueRow[], size: number): { payers: number; membershipIds: number[] }[] {
-  const batches: { payers: number; membershipIds: number[] }[] = [];
-  let current: { payers: number; membershipIds: number[] } | null = null;
+function payerBatches(rows: readonly DueRow[], size: number): { payers: number; membershipIds: number[]; chargeIds: number[] }[] {
+  const batches: { payers: number; membershipIds: number[]; chargeIds: number[] }[] = [];
+  let current: { payers: number; membershipIds: number[]; chargeIds: number[] } | null = null;
   let lastPayer: number | null = null;
   for (const row of rows) {
     if (row.payer_id !== lastPayer) {
       if (!current || current.payers >= size) {
-        current = { payers: 0, membershipIds: [] };
+        current = { payers: 0, membershipIds: [], chargeIds: [] };
         batches.push(current);
       }
       current.payers += 1;
       lastPayer = row.payer_id;
     }
-    current!.membershipIds.push(row.id);
+    if (row.charge) current!.chargeIds.push(row.id);
+    else current!.membershipIds.push(row.id);
   }
   return batches;
 }
@@ -145,6 +165,8 @@ interface BatchPlan {
   /** each with its buyer, frozen on the invoice as issued */
   invoices: Array<DraftInvoice & { payerName: string; buyer: Buyer }>;
   memberships: PlannedMembership[];
+  /** the one-off charges billed, each on its line */
+  charges: Array<{ id: number; memberId: number; description: string }>;
   problems: Problem[];
 }
 
@@ -175,7 +197,14 @@ function plannedInvoiceJson(invoice: PlannedInvoice, number: string | null, asOf
  * due by `through` (later than `asOf` when an accepted renewal bills its term at once), each line in its VAT
  * category for the organisation `seller` (vat-category.ts). Writes nothing.
  */
-async function planBatch(db: Queryable, membershipIds: readonly number[], seller: OrgIdentity, asOf: IsoDate, through: IsoDate = asOf): Promise<BatchPlan> {
+async function planBatch(
+  db: Queryable,
+  membershipIds: readonly number[],
+  seller: OrgIdentity,
+  asOf: IsoDate,
+  through: IsoDate = asOf,
+  chargeIds: readonly number[] = [],
+): Promise<BatchPlan> {
   const rows = [];
   for (const chunk of chunks(membershipIds, 500)) {
     rows.push(
@@ -195,6 +224,7 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], seller
           'ms.auto_renew',
           'ms.auto_renew_until',
           'ms.do_not_renew',
+          'ms.price as own_price',
           'm.name as member_name',
           'm.paid_by_id',
           'p.name as plan_name',
@@ -208,7 +238,8 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], seller
         .execute()),
     );
   }
-  const payerIds = [...new Set(rows.map((r) => r.paid_by_id ?? r.member_id))];
+  const chargeRows = await unbilledCharges(db, chargeIds);
+  const payerIds = [...new Set([...rows, ...chargeRows].map((r) => r.paid_by_id ?? r.member_id))];
   const payers = await payersOf(db, payerIds);
   const buyers = new Map<number, Buyer>();
   for (const payer of payers.values()) buyers.set(payer.id, await buyerAtIssue(db, { payer_id: payer.id, payer_name: payer.name }, seller.country, payers));
@@ -300,7 +331,8 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], seller
     };
     const due = duePeriods(schedule, through);
     if (due.periods.length === 0) continue;
-    const plan = { name: row.plan_name, price: row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
+    // the membership's own price when it has one, else the plan's (docs/billing.md, "Prices")
+    const plan = { name: row.plan_name, price: row.own_price ?? row.price, currency: row.currency, interval: row.interval, every: row.every, taxRate: row.tax_rate };
     const reverseCharged = isReverseCharged(buyers.get(payerId)!.vatId, seller);
     const vatKey = `${row.tax_rate}|${reverseCharged}`;
     const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);
@@ -314,8 +346,59 @@ async function planBatch(db: Queryable, membershipIds: readonly number[], seller
     lines.push(...drafted);
     memberships.push({ id: row.id, memberId: row.member_id, memberName: row.member_name, from: row.next_invoice_date, to: due.nextInvoiceDate, lines: drafted });
   }
+  const charges: BatchPlan['charges'] = [];
+  for (const row of chargeRows) {
+    const payerId = row.paid_by_id ?? row.member_id;
+    if (!payers.has(payerId)) {
+      problems.push(
+        problem({
+          code: 'unknown_payer',
+          severity: 'error',
+          value: String(payerId),
+          message: `charge ${row.id} of ${row.member_name} (#${row.member_id}): its payer #${payerId} no longer exists; give the member another payer, then run the job again`,
+        }),
+      );
+      continue;
+    }
+    const reverseCharged = isReverseCharged(buyers.get(payerId)!.vatId, seller);
+    const vatKey = `${row.tax_rate}|${reverseCharged}`;
+    const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);
+    vatOf.set(vatKey, vat);
+    const charge = {
+      id: row.id,
+      memberId: row.member_id,
+      memberName: row.member_name,
+      payerId,
+      description: row.description,
+      quantity: row.quantity,
+      unitPrice: row.unit_price,
+      currency: row.currency,
+      date: row.date,
+      deposit: row.deposit === 1,
+    };
+    lines.push(chargeLine(charge, vat.rate, vat.category));
+    charges.push({ id: row.id, memberId: row.member_id, description: row.description });
+  }
   const invoices = consolidate(lines).map((invoice) => ({ ...invoice, payerName: payers.get(invoice.payerId)!.name, buyer: buyers.get(invoice.payerId)! }));
-  return { invoices, memberships, problems };
+  return { invoices, memberships, charges, problems };
+}
+
+/** The charges of `ids` that no line that is not voided bills yet, with their member and payer. */
+async function unbilledCharges(db: Queryable, ids: readonly number[]) {
+  const rows = [];
+  for (const chunk of chunks(ids, 500)) {
+    rows.push(
+      ...(await db
+        .selectFrom('charges as c')
+        .innerJoin('members as m', 'm.id', 'c.member_id')
+        .select(['c.id', 'c.member_id', 'c.description', 'c.quantity', 'c.unit_price', 'c.currency', 'c.tax_rate', 'c.date', 'c.deposit', 'm.name as member_name', 'm.paid_by_id'])
+        .where('c.id', 'in', chunk)
+        .where('c.removed_at', 'is', null)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('invoice_lines as l').select('l.id').whereRef('l.charge_id', '=', 'c.id').where('l.voided', '=', 0))))
+        .execute()),
+    );
+  }
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 const isUniqueViolation = (error: unknown) => {
@@ -363,6 +446,7 @@ const lineColumns = [
   'total',
   'voided',
   'vat_category',
+  'charge_id',
 ];
 
 const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
@@ -376,7 +460,7 @@ function writeBatch(db: Kysely<Database>, plan: BatchPlan, context: WriteContext
 async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteContext): Promise<WrittenBatch> {
   const { asOf, dueDate, prefix, source } = context;
   const numbers = await allocateNumbers(trx, prefix, yearOf(asOf), plan.invoices.length);
-  await assignMemberNumbers(trx, context.memberPrefix, plan.invoices.map((invoice) => invoice.payerId));
+  const memberNumbers = await assignMemberNumbers(trx, context.memberPrefix, plan.invoices.map((invoice) => invoice.payerId));
   const bulk: BulkTarget = { query: trx, dialect: dialectOf(trx), sqlite: context.sqlite };
   const statuses = plan.invoices.map((invoice) => (invoice.total <= 0 ? 'paid' : 'open'));
   const issuerId = await storeIssuer(trx, context.issuer, source.at);
@@ -394,7 +478,8 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     source.jobId ?? null,
     source.at,
     issuerId,
-    JSON.stringify(invoice.buyer),
+    // a payer's first invoice carries the member number given with it
+    JSON.stringify(memberNumbers.has(invoice.payerId) ? { ...invoice.buyer, memberNumber: memberNumbers.get(invoice.payerId) } : invoice.buyer),
     invoice.buyer.language ?? context.language,
   ]);
   const invoiceIds = await insertRows(bulk, 'invoices', invoiceColumns, invoiceRows, true);
@@ -416,6 +501,7 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
       line.total,
       0,
       line.vatCategory,
+      line.chargeId,
     ]),
   );
   await insertRows(bulk, 'invoice_lines', lineColumns, lineRows);
@@ -441,9 +527,22 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     }
   }
 
+  // a charge removed since the plan was read is a concurrent change too
+  for (const chunk of chunks(
+    plan.charges.map((c) => c.id),
+    500,
+  )) {
+    const result = await trx.updateTable('charges').set({ removed_at: null }).where('id', 'in', chunk).where('removed_at', 'is', null).executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
+  }
+
   const numberOfMembership = new Map<number, string>();
+  const numberOfCharge = new Map<number, string>();
   plan.invoices.forEach((invoice, i) => {
-    for (const line of invoice.lines) numberOfMembership.set(line.membershipId, numbers[i]!);
+    for (const line of invoice.lines) {
+      if (line.membershipId !== null) numberOfMembership.set(line.membershipId, numbers[i]!);
+      else if (line.chargeId !== null) numberOfCharge.set(line.chargeId, numbers[i]!);
+    }
   });
   const changes: AuditChange[] = plan.invoices.map((invoice, i) => ({
     action: 'issue',
@@ -464,6 +563,10 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
       after: { next_invoice_date: m.to, invoice: number },
       summary: `membership ${m.id} billed from ${m.from} to ${addDays(m.to, -1)} on ${number}`,
     });
+  }
+  for (const c of plan.charges) {
+    const number = numberOfCharge.get(c.id)!;
+    changes.push({ action: 'bill', entity: 'charges', entityId: c.id, memberId: c.memberId, after: { invoice: number }, summary: `charge ${c.id} (${c.description}) billed on ${number}` });
   }
   await insertAudits(bulk, source, changes);
   // each invoice's e-mail, queued with it: committed together or not at all
@@ -508,6 +611,33 @@ export async function billMembershipsIn(
   };
 }
 
+/**
+ * Bills the given one-off charges at once, inside the caller's transaction (`charges add --invoice-now`): each
+ * payer's on one invoice dated `asOf`, numbered in the invoice sequence, with the job's rules (`planBatch`, `writeBatchIn`).
+ */
+export async function billChargesIn(trx: Queryable, chargeIds: readonly number[], options: { asOf: IsoDate; source: AuditSource }): Promise<MembershipBilling> {
+  const { asOf, source } = options;
+  const identity = await getIdentity(trx);
+  const plan = await planBatch(trx, [], identity, asOf, asOf, chargeIds);
+  const dueDate = addDays(asOf, await getSetting(trx, 'payment-terms-days'));
+  const applyCredit = (await getSetting(trx, 'apply-credit')) === 'on';
+  const context = {
+    asOf,
+    dueDate,
+    prefix: await getSetting(trx, 'invoice-prefix'),
+    memberPrefix: await getSetting(trx, 'member-number-prefix'),
+    source,
+    issuer: issuerSnapshot(identity),
+    language: await getSetting(trx, 'language'),
+    applyCredit,
+  };
+  const written = plan.invoices.length > 0 ? await writeBatchIn(trx, plan, context) : { numbers: [], paid: [] };
+  return {
+    invoices: plan.invoices.map((invoice, i) => plannedInvoiceJson(invoice, written.numbers[i] ?? null, asOf, dueDate, written.paid[i] ?? 0)),
+    problems: plan.problems,
+  };
+}
+
 /** True for the errors a concurrent change of the memberships being billed causes: retrying replans from fresh data. */
 export const isBillingConflict = (error: unknown) => error instanceof BatchConflict || isUniqueViolation(error);
 
@@ -527,7 +657,8 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
   const applyCredit = (await getSetting(db, 'apply-credit')) === 'on';
   const context = { asOf, dueDate, prefix, memberPrefix, source, sqlite: options.sqlite, issuer: issuerSnapshot(identity), language: await getSetting(db, 'language'), applyCredit };
 
-  const due = await findDueMemberships(db, asOf);
+  // a payer's memberships and charges in one batch: the charges join the payer's invoice (the sort is stable)
+  const due = [...(await findDueMemberships(db, asOf)), ...(await findDueCharges(db, asOf))].sort((a, b) => a.payer_id - b.payer_id);
   const batches = payerBatches(due, batchSize);
   const totalPayers = batches.reduce((n, b) => n + b.payers, 0);
   const invoices: InvoiceJson[] = [];
@@ -538,7 +669,7 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
 
   for (const batch of batches) {
     for (let attempt = 1; ; attempt += 1) {
-      const plan = await planBatch(db, batch.membershipIds, identity, asOf);
+      const plan = await planBatch(db, batch.membershipIds, identity, asOf, asOf, batch.chargeIds);
       let written: { numbers: (string | null)[]; paid: number[] };
       try {
         if (dryRun || plan.invoices.length === 0) {

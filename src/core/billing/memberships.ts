@@ -5,10 +5,11 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Membership, NewMembership, Plan } from '../../db/types.js';
-import { dataError } from '../../errors.js';
+import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
-import { anchorDayOf, earliestProratedStart, nextBillingDay } from './rules.js';
-import { addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
+import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay } from './rules.js';
+import { addDays, addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
+import { formatAmount, parseAmount } from '../kernel/money.js';
 import type { ProblemCode } from '../kernel/problems.js';
 import { getSetting } from '../kernel/settings.js';
 
@@ -31,6 +32,14 @@ export interface MembershipInput {
   anchorDay?: number;
   /** default 1 */
   quantity?: number;
+  /** its own net price per period, in minor units of the plan's currency; null or absent: the plan's price */
+  price?: number | null;
+  /**
+   * Refuse (65) a membership on a plan the member already has at the same time (`memberships add`, unless
+   * `--allow-overlap` asks for a second desk). Default false: callers that create memberships from records they
+   * check themselves (conversions, fixtures) are not refused.
+   */
+  refuseOverlap?: boolean;
   prorateFirst?: boolean;
   /** default: the plan's */
   autoRenew?: boolean | null;
@@ -119,22 +128,98 @@ function latestProratedNext(start: IsoDate, plan: Pick<Plan, 'interval' | 'every
 }
 
 /**
+ * A price typed for a membership (`--price`): an amount in the plan's currency (decimal comma, currency signs), or
+ * `plan` to follow the plan's price (null). A bad value is a 64 naming the option.
+ */
+export function parseMembershipPrice(text: string, currency: string, option = '--price'): number | null {
+  if (text.trim().toLowerCase() === 'plan') return null;
+  const parsed = parseAmount(text, currency);
+  if (!parsed.ok) {
+    throw usageError(
+      `${option}: ${parsed.reason === 'ambiguous' || parsed.reason === 'currency_mismatch' ? parsed.message : `"${text.trim()}" is not an amount (${parsed.reason})`}`,
+      `write it in ${currency} like 49, 49.50 or 49,50, or \`plan\` to follow the plan's price`,
+    );
+  }
+  if (parsed.value < 0) throw usageError(`${option}: "${text.trim()}": a price cannot be negative`);
+  return parsed.value;
+}
+
+/** Whether two date ranges overlap; a null end never ends. Both ends are inclusive. */
+export function rangesOverlap(a: { start: IsoDate; end: IsoDate | null }, b: { start: IsoDate; end: IsoDate | null }): boolean {
+  return !((a.end !== null && before(a.end, b.start)) || (b.end !== null && before(b.end, a.start)));
+}
+
+/**
+ * The last day a membership on `plan` runs: its end date; else, when it does not renew automatically for ever
+ * (a term membership, do-not-renew, auto-renew-until), the day before billing stops by itself; null when it has no end.
+ */
+export function lastDayOf(m: Membership, plan: Pick<Plan, 'interval' | 'every'>): IsoDate | null {
+  if (m.end_date !== null) return m.end_date;
+  if (m.auto_renew === 1 && m.do_not_renew === 0 && m.auto_renew_until === null) return null;
+  const schedule: BillingSchedule = {
+    startDate: m.start_date,
+    nextInvoiceDate: m.next_invoice_date,
+    firstRecurringDate: m.first_recurring_date,
+    anchorDay: m.anchor_day,
+    endDate: null,
+    autoRenew: m.auto_renew === 1,
+    autoRenewUntil: m.auto_renew_until,
+    doNotRenew: m.do_not_renew === 1,
+    interval: plan.interval,
+    every: plan.every,
+  };
+  return addDays(duePeriods(schedule, '9999-12-31').nextInvoiceDate, -1);
+}
+
+/** One of the member's memberships at the same time as a new one, with its last day (`lastDayOf`). */
+export interface Overlap {
+  membership: Membership;
+  lastDay: IsoDate | null;
+}
+
+/** The member's memberships on `plan` at the same time as `[start, end]` (end inclusive, null: no end), oldest first. */
+export async function overlappingMemberships(
+  db: Queryable,
+  memberId: number,
+  plan: Pick<Plan, 'id' | 'interval' | 'every'>,
+  range: { start: IsoDate; end: IsoDate | null },
+): Promise<Overlap[]> {
+  const same = await db.selectFrom('memberships').selectAll().where('member_id', '=', memberId).where('plan_id', '=', plan.id).orderBy('start_date').orderBy('id').execute();
+  return same.map((membership) => ({ membership, lastDay: lastDayOf(membership, plan) })).filter((o) => rangesOverlap({ start: o.membership.start_date, end: o.lastDay }, range));
+}
+
+const period = (o: Overlap) => (o.lastDay === null ? `from ${o.membership.start_date}, no end date` : `${o.membership.start_date} to ${o.lastDay}`);
+
+/**
  * Creates a membership from plain values (dates already `YYYY-MM-DD`): refuses (65) an unknown member or plan,
- * an archived plan, or incoherent dates and quantity, with the first issue found. Records it in the audit log.
+ * an archived plan, incoherent dates and quantity, with the first issue found, or (with `refuseOverlap`) a membership
+ * on a plan the member already has at the same time. Records it in the audit log.
  */
 export async function addMembership(db: Queryable, input: MembershipInput, source: AuditSource): Promise<Membership> {
   const member = await db.selectFrom('members').select(['id', 'name']).where('id', '=', input.memberId).executeTakeFirst();
-  if (!member) throw dataError(`no member with id ${input.memberId}`);
+  if (!member) throw notFoundError(`no member with id ${input.memberId}`);
   const plan = await db.selectFrom('plans').selectAll().where('id', '=', input.planId).executeTakeFirst();
-  if (!plan) throw dataError(`no plan with id ${input.planId}`);
+  if (!plan) throw notFoundError(`no plan with id ${input.planId}`);
   const { schedule, issues } = planMembership(input, plan, await getSetting(db, 'billing-day'));
   if (!schedule || issues.length > 0) throw dataError(issues[0]?.message ?? 'invalid membership');
+  const price = input.price ?? null;
+  if (price !== null && (!Number.isSafeInteger(price) || price < 0)) throw dataError(`price ${price}: a whole number of minor units, not negative`);
+  if (input.refuseOverlap) {
+    const [other] = await overlappingMemberships(db, member.id, plan, { start: input.startDate, end: input.endDate ?? null });
+    if (other) {
+      throw dataError(
+        `${member.name} already has membership ${other.membership.id} on "${plan.name}" (${period(other)}) at the same time`,
+        `for a second one at once (another desk), add it with --allow-overlap; to change that one: memberctl memberships set ${other.membership.id}`,
+      );
+    }
+  }
   const membership = await db
     .insertInto('memberships')
     .values({
       member_id: member.id,
       plan_id: plan.id,
       quantity: input.quantity ?? 1,
+      price,
       start_date: input.startDate,
       ...schedule,
       end_date: input.endDate ?? null,
@@ -165,7 +250,7 @@ export async function addMembership(db: Queryable, input: MembershipInput, sourc
 /** The membership with this id, or a 65. */
 export async function requireMembership(db: Queryable, id: number): Promise<Membership> {
   const membership = await db.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!membership) throw dataError(`no membership with id ${id}`, 'see the memberships of a member with `memberctl members show REF`');
+  if (!membership) throw notFoundError(`no membership with id ${id}`, 'see the memberships of a member with `memberctl members show REF`');
   return membership;
 }
 
@@ -173,6 +258,8 @@ export async function requireMembership(db: Queryable, id: number): Promise<Memb
 export interface MembershipChanges {
   planId?: number;
   quantity?: number;
+  /** its own net price per period, in minor units of its plan's currency; null: follow the plan's price again */
+  price?: number | null;
   autoRenew?: boolean;
   autoRenewUntil?: IsoDate | null;
   /** a reason sets do-not-renew, false clears it */
@@ -191,9 +278,21 @@ export async function setMembership(db: Queryable, id: number, changes: Membersh
   const start = membership.start_date;
   if (changes.planId !== undefined && changes.planId !== membership.plan_id) {
     const plan = await db.selectFrom('plans').selectAll().where('id', '=', changes.planId).executeTakeFirst();
-    if (!plan) throw dataError(`no plan with id ${changes.planId}`);
+    if (!plan) throw notFoundError(`no plan with id ${changes.planId}`);
     if (plan.archived === 1) throw dataError(`plan "${plan.name}" is archived`, `restore it with \`memberctl plans archive "${plan.name}" --undo\``);
+    // its own price is in the old plan's currency: a move to another currency says what it costs now
+    const current = await db.selectFrom('plans').select(['currency']).where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
+    if (membership.price !== null && changes.price === undefined && current.currency !== plan.currency) {
+      throw dataError(
+        `membership ${id} has its own price ${formatAmount(membership.price, current.currency)} ${current.currency}, and plan "${plan.name}" bills in ${plan.currency}`,
+        `give its price in ${plan.currency} with --price AMOUNT, or --price plan to follow the plan's`,
+      );
+    }
     update.plan_id = plan.id;
+  }
+  if (changes.price !== undefined && changes.price !== membership.price) {
+    if (changes.price !== null && (!Number.isSafeInteger(changes.price) || changes.price < 0)) throw dataError(`price ${changes.price}: a whole number of minor units, not negative`);
+    update.price = changes.price;
   }
   if (changes.quantity !== undefined) {
     if (!Number.isSafeInteger(changes.quantity) || changes.quantity < 1) throw dataError(`quantity ${changes.quantity}: a whole number of at least 1`);
@@ -268,3 +367,32 @@ async function movedSchedule(db: Queryable, membership: Membership, next: IsoDat
   return onSchedule ? { next_invoice_date: next } : { next_invoice_date: next, anchor_day: anchorDayOf(next), first_recurring_date: next };
 }
 
+
+/** An invoice that bills a membership past a day: its number and the last day it bills. */
+export interface InvoicedPast {
+  number: string;
+  periodEnd: IsoDate;
+}
+
+/**
+ * The invoices (not void) with periods of membership `id` ending after `endDate`: what an end date set before them
+ * leaves billed, one entry per invoice with the last day it bills, in the order of their periods.
+ */
+export async function invoicedPast(db: Queryable, id: number, endDate: IsoDate): Promise<InvoicedPast[]> {
+  const lines = await db
+    .selectFrom('invoice_lines as l')
+    .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
+    .select(['i.number', 'l.period_end'])
+    .where('l.membership_id', '=', id)
+    .where('l.voided', '=', 0)
+    .where('l.period_end', '>', endDate)
+    .orderBy('l.period_start')
+    .orderBy('i.id')
+    .execute();
+  const byNumber = new Map<string, IsoDate>();
+  for (const line of lines) {
+    const previous = byNumber.get(line.number);
+    if (previous === undefined || before(previous, line.period_end)) byNumber.set(line.number, line.period_end);
+  }
+  return [...byNumber].map(([number, periodEnd]) => ({ number, periodEnd }));
+}

@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Invoice, Payment, PaymentMethod } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { compareDates, type IsoDate } from '../kernel/dates.js';
 import { paidAmounts, reconcileInvoice, type Settlement } from './invoice-balance.js';
@@ -148,7 +148,7 @@ export async function recordPayment(
 /** Cancels a recorded payment: the invoice is open again unless its other payments cover it. */
 export async function cancelPayment(trx: Queryable, paymentId: number, reason: string, asOf: IsoDate, source: AuditSource): Promise<PaymentResult> {
   const payment = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
-  if (!payment) throw dataError(`no payment with id ${paymentId}`, 'see `memberctl payments list`');
+  if (!payment) throw notFoundError(`no payment with id ${paymentId}`, 'see `memberctl payments list`');
   if (payment.status === 'cancelled') throw dataError(`payment ${paymentId} is already cancelled (${payment.cancel_reason ?? 'no reason given'})`);
   const cancelled = await trx
     .updateTable('payments')

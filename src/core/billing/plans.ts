@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/connect.js';
 import type { Plan } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { existsError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { loadMemberStates } from '../status/member-status.js';
@@ -49,6 +49,11 @@ const intervalWords: Record<string, 'month' | 'year'> = Object.fromEntries([
 const yes = ['yes', 'y', 'true', '1', 'oui', 'on'];
 const no = ['no', 'n', 'false', '0', 'non', 'off'];
 
+/** Why an amount is refused, in words: the reader's own message, or how to write one when the text is no amount at all. */
+function amountRefusal(failure: { reason: string; message: string }): string {
+  return failure.reason === 'invalid' || failure.reason === 'empty' ? 'not an amount; write it like 49, 49.50 or 49,50' : failure.message;
+}
+
 /** Validates plan fields; `base` supplies the values not given (defaults for a new plan, the plan itself for an edit). Never throws. */
 export function validatePlanInput(input: PlanInput, base: PlanValues): { values: PlanValues; errors: FieldError[] } {
   const errors: FieldError[] = [];
@@ -68,8 +73,7 @@ export function validatePlanInput(input: PlanInput, base: PlanValues): { values:
   }
   if (input.price !== undefined) {
     const parsed = parseAmount(input.price, values.currency);
-    if (!parsed.ok && parsed.reason === 'ambiguous') fail('price', input.price, parsed.message);
-    else if (!parsed.ok) fail('price', input.price, `not an amount (${parsed.reason}); write it like 49, 49.50 or 49,50`);
+    if (!parsed.ok) fail('price', input.price, amountRefusal(parsed));
     else if (parsed.value < 0) fail('price', input.price, 'a price cannot be negative');
     else values.price = parsed.value;
   }
@@ -86,12 +90,12 @@ export function validatePlanInput(input: PlanInput, base: PlanValues): { values:
   }
   if (input.taxRate !== undefined) {
     const parsed = parseRate(input.taxRate.replace(/%\s*$/, ''));
-    if (!parsed.ok) fail('taxRate', input.taxRate, `expected a percentage from 0 to 100 such as 20 or 5.5 (${parsed.reason})`);
+    if (!parsed.ok) fail('taxRate', input.taxRate, parsed.reason === 'too_many_decimals' ? parsed.message : 'expected a percentage from 0 to 100 such as 20 or 5.5');
     else values.taxRate = parsed.value;
   }
   if (input.credits !== undefined) {
     const parsed = input.credits.trim() === '' ? ({ ok: true, value: 0 } as const) : parseAmount(input.credits, values.currency);
-    if (!parsed.ok) fail('credits', input.credits, parsed.reason === 'ambiguous' ? parsed.message : `not an amount (${parsed.reason})`);
+    if (!parsed.ok) fail('credits', input.credits, amountRefusal(parsed));
     else if (parsed.value < 0) fail('credits', input.credits, 'credits cannot be negative');
     else values.credits = parsed.value;
   }
@@ -171,7 +175,7 @@ export async function requirePlan(db: Queryable, name: string): Promise<Plan> {
   if (plan) return plan;
   const names = (await db.selectFrom('plans').select('name').execute()).map((p) => p.name);
   const close = rankByCloseness(name, names, 3);
-  throw dataError(
+  throw notFoundError(
     `no plan named "${name.trim()}"`,
     close.length > 0 ? `did you mean ${close.map((n) => `"${n}"`).join(' or ')}?` : 'see `memberctl plans list`',
   );
@@ -194,7 +198,7 @@ export async function addPlan(db: Queryable, input: PlanInput, defaultCurrency: 
 
 export async function insertPlan(db: Queryable, values: PlanValues, source: AuditSource): Promise<Plan> {
   if (await findPlan(db, values.name)) {
-    throw dataError(`a plan named "${values.name}" already exists`, 'use `memberctl plans edit` to change it');
+    throw existsError(`a plan named "${values.name}" already exists`, 'use `memberctl plans edit` to change it');
   }
   const plan = await db
     .insertInto('plans')
@@ -220,7 +224,7 @@ export async function preparePlanEdit(db: Queryable, name: string, input: PlanIn
   const { values, errors } = validatePlanInput(input, before);
   if (errors.length > 0) firstError(errors);
   if (values.name !== plan.name && (await findPlan(db, values.name))) {
-    throw dataError(`a plan named "${values.name}" already exists`);
+    throw existsError(`a plan named "${values.name}" already exists`);
   }
   const changed = (Object.keys(values) as PlanField[]).filter((field) => values[field] !== before[field]);
   return { plan, values, changed };
@@ -251,15 +255,36 @@ export interface BillingTermsChange {
  */
 export async function billingTermsChange(db: Queryable, edit: PlanEdit, asOf: IsoDate): Promise<BillingTermsChange | null> {
   if (!edit.changed.some((field) => billingTermFields.includes(field))) return null;
-  const memberIds = (await db.selectFrom('memberships').select('member_id').distinct().where('plan_id', '=', edit.plan.id).execute()).map((m) => m.member_id);
-  const states = await loadMemberStates(db, asOf, { memberIds });
-  const current = [...states.values()]
-    .flatMap((state) => state.memberships)
-    .filter((m) => m.membership.plan_id === edit.plan.id && m.detail.status !== 'ended')
-    .map((m) => m.membership);
+  const current = await currentMemberships(db, edit.plan.id, asOf);
   if (current.length === 0) return null;
   const firstInvoiceDate = current.map((m) => m.next_invoice_date).sort()[0]!;
   return { memberships: current.length, firstInvoiceDate, before: billingTerms(planValues(edit.plan)), after: billingTerms(edit.values) };
+}
+
+/** Who a new plan price reaches: the memberships on the plan that have not ended, by whether they follow its price. */
+export interface PriceFollowers {
+  /** billed the plan's price: the new one from their next invoice */
+  followPlanPrice: number;
+  /** with a price of their own (`memberships set --price`): the new plan price does not change what they pay */
+  ownPrice: number;
+}
+
+/** What an edit that changes the plan's price does as of `asOf`; null when it does not change the price. */
+export async function priceFollowers(db: Queryable, edit: PlanEdit, asOf: IsoDate): Promise<PriceFollowers | null> {
+  if (!edit.changed.includes('price')) return null;
+  const current = await currentMemberships(db, edit.plan.id, asOf);
+  const own = current.filter((m) => m.price !== null).length;
+  return { followPlanPrice: current.length - own, ownPrice: own };
+}
+
+/** The memberships on the plan that have not ended as of `asOf`. */
+async function currentMemberships(db: Queryable, planId: number, asOf: IsoDate) {
+  const memberIds = (await db.selectFrom('memberships').select('member_id').distinct().where('plan_id', '=', planId).execute()).map((m) => m.member_id);
+  const states = await loadMemberStates(db, asOf, { memberIds });
+  return [...states.values()]
+    .flatMap((state) => state.memberships)
+    .filter((m) => m.membership.plan_id === planId && m.detail.status !== 'ended')
+    .map((m) => m.membership);
 }
 
 /** `110.00 EUR every month`, `300.00 CHF every 3 years` */

@@ -15,7 +15,7 @@ import {
   previousPeriodStart,
 } from '../kernel/dates.js';
 import type { VatCategory } from '../documents/invoice-document.js';
-import { applyRate, type MinorAmount, multiplyRatio, type RatePercent } from '../kernel/money.js';
+import { applyRate, formatAmount, type MinorAmount, multiplyRatio, type RatePercent } from '../kernel/money.js';
 
 export interface BillingPlan {
   name: string;
@@ -145,7 +145,10 @@ export function lineDescription(planName: string, quantity: number, period: Peri
 }
 
 export interface DraftLine extends LineAmounts {
-  membershipId: number;
+  /** null for a one-off charge's line */
+  membershipId: number | null;
+  /** the one-off charge the line bills (charges.ts); null for a membership's period */
+  chargeId: number | null;
   memberId: number;
   memberName: string;
   payerId: number;
@@ -171,6 +174,7 @@ export function draftLines(
 ): DraftLine[] {
   return periods.map((period) => ({
     membershipId: membership.id,
+    chargeId: null,
     memberId: membership.memberId,
     memberName: membership.memberName,
     payerId: membership.payerId,
@@ -214,7 +218,9 @@ export function consolidate(lines: readonly DraftLine[]): DraftInvoice[] {
         Number(a.memberId !== a.payerId) - Number(b.memberId !== b.payerId) ||
         a.memberName.localeCompare(b.memberName) ||
         a.memberId - b.memberId ||
-        a.membershipId - b.membershipId ||
+        // a member's periods, then their one-off charges
+        (a.membershipId ?? Number.MAX_SAFE_INTEGER) - (b.membershipId ?? Number.MAX_SAFE_INTEGER) ||
+        (a.chargeId ?? 0) - (b.chargeId ?? 0) ||
         compareDates(a.periodStart, b.periodStart),
     );
     const sum = (pick: (l: DraftLine) => number) => group.reduce((total, l) => total + pick(l), 0);
@@ -228,6 +234,49 @@ export function consolidate(lines: readonly DraftLine[]): DraftInvoice[] {
     });
   }
   return invoices.sort((a, b) => a.payerId - b.payerId || a.currency.localeCompare(b.currency));
+}
+
+/** A one-off charge as billing needs it (charges.ts): a net price per unit, a quantity, its day. */
+export interface BillableCharge {
+  id: number;
+  memberId: number;
+  memberName: string;
+  payerId: number;
+  description: string;
+  quantity: number;
+  unitPrice: MinorAmount;
+  currency: string;
+  date: IsoDate;
+  deposit: boolean;
+}
+
+/**
+ * "Meeting room, 3 x 12.50 EUR, 2026-12-06": a charge line's stored description, quantity times unit price, for
+ * bookkeepers (documents write theirs from the line's columns: line-description.ts).
+ */
+export function chargeLineDescription(charge: Pick<BillableCharge, 'description' | 'quantity' | 'unitPrice' | 'currency' | 'date' | 'deposit'>): string {
+  return `${charge.description}, ${charge.quantity} x ${formatAmount(charge.unitPrice, charge.currency)} ${charge.currency}, ${charge.date}${charge.deposit ? ' (refundable deposit)' : ''}`;
+}
+
+/** The line of a one-off charge, at `taxRate` in VAT category `vatCategory` (`lineVat`): amounts as a period's with no proration. */
+export function chargeLine(charge: BillableCharge, taxRate: RatePercent, vatCategory: VatCategory): DraftLine {
+  return {
+    membershipId: null,
+    chargeId: charge.id,
+    memberId: charge.memberId,
+    memberName: charge.memberName,
+    payerId: charge.payerId,
+    planName: charge.description,
+    currency: charge.currency,
+    description: chargeLineDescription(charge),
+    periodStart: charge.date,
+    periodEnd: charge.date,
+    quantity: charge.quantity,
+    unitPrice: charge.unitPrice,
+    taxRate,
+    vatCategory,
+    ...lineAmounts(charge.unitPrice, charge.quantity, taxRate, null),
+  };
 }
 
 /**

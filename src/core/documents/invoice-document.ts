@@ -100,6 +100,8 @@ export const buyerSchema = z.object({
   business: z.boolean().optional(),
   /** the language the buyer reads (the payer's), null for the `language` setting; optional for older callers */
   language: z.enum(['fr', 'en']).nullable().optional(),
+  /** the payer's member number (`M-00042`), given with their first invoice; optional for older callers */
+  memberNumber: optionalText('the member number').optional(),
 });
 
 export const documentLineSchema = z.object({

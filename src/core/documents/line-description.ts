@@ -2,10 +2,11 @@
  * The description of an invoice line as a document prints it, in the document's language: invoice lines store
  * theirs in English with ISO dates (billing/rules.ts `lineDescription`), for bookkeepers; the PDF and the
  * e-invoices write this one, from what the line stores (plan, quantity, period, proration), so that they say the
- * same thing. Pure, no I/O.
+ * same thing. A one-off charge's line says its quantity times its unit price. Pure, no I/O.
  */
 import type { InvoiceLine } from '../../db/types.js';
 import { type IsoDate, parseIsoDate } from '../kernel/dates.js';
+import { formatAmount } from '../kernel/money.js';
 
 type Language = 'fr' | 'en';
 
@@ -22,6 +23,19 @@ export function shortDate(date: IsoDate, language: Language): string {
   return shortDates[language].format(new Date(Date.UTC(parsed.year, parsed.month - 1, parsed.day))).replace(/ /g, '\u00a0');
 }
 
+type ChargeLine = Pick<InvoiceLine, 'description' | 'plan_name' | 'quantity' | 'unit_price' | 'period_start'>;
+
+/**
+ * A one-off charge's line: "Salle de réunion — 3 × 12,50 EUR — 6 déc. 2026", "Locker deposit (refundable) — 1 × 20.00 EUR —
+ * Dec 6, 2026": its quantity times its net unit price, and its day.
+ */
+function chargeDescription(line: ChargeLine, language: Language, currency: string): string {
+  const unit = formatAmount(line.unit_price, currency);
+  const price = `${language === 'fr' ? unit.replace('.', ',') : unit}\u00a0${currency}`;
+  const deposit = line.description.endsWith(' (refundable deposit)') ? (language === 'fr' ? ' (dépôt de garantie)' : ' (refundable deposit)') : '';
+  return `${line.plan_name}${deposit} — ${line.quantity} × ${price} — ${shortDate(line.period_start, language)}`;
+}
+
 const prorationPattern = / \(prorated (\d+)\/(\d+) days\)$/;
 
 /**
@@ -30,9 +44,11 @@ const prorationPattern = / \(prorated (\d+)\/(\d+) days\)$/;
  * line) is kept as it is: it holds something the line's columns do not.
  */
 export function documentLineDescription(
-  line: Pick<InvoiceLine, 'description' | 'plan_name' | 'quantity' | 'period_start' | 'period_end'>,
+  line: Pick<InvoiceLine, 'description' | 'plan_name' | 'quantity' | 'period_start' | 'period_end'> & Partial<Pick<InvoiceLine, 'charge_id' | 'unit_price'>>,
   language: Language,
+  currency?: string,
 ): string {
+  if (line.charge_id != null && line.unit_price !== undefined && currency !== undefined) return chargeDescription(line as ChargeLine, language, currency);
   const proration = prorationPattern.exec(line.description);
   const quantity = line.quantity === 1 ? '' : ` x ${line.quantity}`;
   const stored = `${line.plan_name}${quantity}, ${line.period_start} to ${line.period_end}${proration ? proration[0] : ''}`;

@@ -8,7 +8,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Queryable } from '../../db/connect.js';
 import type { Database, Invoice, InvoiceLine } from '../../db/types.js';
-import { configError, dataError } from '../../errors.js';
+import { configError, dataError, notFoundError } from '../../errors.js';
 import { paidAmounts } from '../billing/invoice-balance.js';
 import { chunks, findCreditNote, findInvoice } from '../billing/invoices.js';
 import { formatRate, rateToScaled } from '../kernel/money.js';
@@ -39,7 +39,7 @@ export async function unknownDocument(db: Queryable, number: string): Promise<Er
     ...(await db.selectFrom('credit_notes').select('number').execute()).map((r) => r.number),
   ];
   const close = rankByCloseness(wanted.toUpperCase(), numbers, 3, { maxDistance: 3 });
-  return dataError(
+  return notFoundError(
     `no invoice or credit note numbered "${wanted}"`,
     close.length > 0 ? `did you mean ${close.join(' or ')}?` : 'see `memberctl invoices list`',
   );
@@ -94,6 +94,7 @@ export function payerQuery(db: Queryable) {
       'members.city',
       'members.country',
       'members.language',
+      'members.member_number',
       'companies.name as company_name',
       'companies.billing_email',
       'companies.address as company_address',
@@ -129,6 +130,7 @@ export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' |
       attention: invoice.payer_name,
       business: true,
       language,
+      memberNumber: payer.member_number,
     };
   }
   return {
@@ -140,6 +142,7 @@ export async function buyerOf(db: Queryable, invoice: Pick<Invoice, 'payer_id' |
     attention: null,
     business: false,
     language,
+    memberNumber: payer?.member_number ?? null,
   };
 }
 
@@ -163,10 +166,10 @@ export async function payersOf(db: Queryable, payerIds: readonly number[]): Prom
   return payers;
 }
 
-function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language']): DocumentLine {
+function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language'], currency: string): DocumentLine {
   const rated = rateToScaled(line.tax_rate) > 0;
   return {
-    description: documentLineDescription(line, language),
+    description: documentLineDescription(line, language, currency),
     quantity: line.quantity,
     unitPrice: line.unit_price,
     net: line.net,
@@ -257,7 +260,8 @@ async function frozenParties(
 /**
  * The document of invoice or credit note `number` (any case), checked by `checkInvoiceDocument`, with the seller
  * and the buyer frozen as issued (`frozenParties`). A credit note carries the lines of the invoice it voids, its
- * amounts positive, and names that invoice (BT-25, BT-26); its buyer is that of the invoice.
+ * amounts positive (a deposit's refund: that deposit's line only), and names that invoice (BT-25, BT-26); its buyer
+ * is that of the invoice.
  */
 export async function loadInvoiceDocument(db: Queryable, number: string, options: LoadOptions = {}): Promise<InvoiceDocument> {
   const invoice = await findInvoice(db, number);
@@ -269,6 +273,8 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   // a void invoice's lines were all voided with it: its document still shows them, as does its credit note
   let linesQuery = db.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', target.id).orderBy('id');
   if (invoice && invoice.status !== 'void') linesQuery = linesQuery.where('voided', '=', 0);
+  // a deposit's refund credits its line only
+  if (note && note.note.charge_id !== null) linesQuery = linesQuery.where('charge_id', '=', note.note.charge_id);
   const rows = await linesQuery.execute();
 
   // reverse charge needs the seller's VAT number as a taxed line does (BR-AE-03), and no exemption text
@@ -278,7 +284,7 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   const { parties, freeze } = await frozenParties(db, { ...holder, number: documentNumber }, buyerNow, { vatLines }, options);
   const paid = invoice ? ((await paidAmounts(db, [invoice.id])).get(invoice.id) ?? 0) : 0;
   const build = ({ identity, buyer, language }: Parties) => {
-    const lines = rows.map((row) => documentLine(row, identity, language));
+    const lines = rows.map((row) => documentLine(row, identity, language, target.currency));
     const base = { currency: target.currency, seller: sellerOf(identity), buyer, lines, paymentTerms: null, language };
     const document = invoice
       ? { ...base, kind: 'invoice' as const, number: invoice.number, issueDate: invoice.date, dueDate: invoice.due_date, totals: documentTotals(lines, paid) }

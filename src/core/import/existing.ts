@@ -22,6 +22,8 @@ export interface Existing {
   plans: Map<string, Plan>;
   /** company name -> id */
   companies: Map<string, number>;
+  /** SEPA mandate reference -> the member (payer) whose mandate it is */
+  mandates: Map<string, number>;
 }
 
 const noCompany = -1;
@@ -46,7 +48,8 @@ export async function loadExisting(db: Queryable): Promise<Existing> {
   }
   const plans = new Map((await db.selectFrom('plans').selectAll().execute()).map((p) => [p.name, p]));
   const companies = new Map((await db.selectFrom('companies').select(['id', 'name']).execute()).map((c) => [c.name, c.id]));
-  return { members, plans, companies };
+  const mandates = new Map((await db.selectFrom('sepa_mandates').select(['reference', 'member_id']).execute()).map((m) => [m.reference, m.member_id]));
+  return { members, plans, companies, mandates };
 }
 
 /** Members with this exact name, with their company id (null for none). */

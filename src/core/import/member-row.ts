@@ -16,6 +16,8 @@ import { errorColumn } from './rejects.js';
 import { defaultCountry } from '../org/identity.js';
 import { joinAddresses, splitAddresses } from '../people/recipients.js';
 import { type Language, type PartyRead, readAddress, readCity, readCountry, readLanguage, readPostcode, readSiren, readVatId, vatSirenMismatch } from '../people/party-fields.js';
+import type { SepaScheme } from '../../db/types.js';
+import { bicProblem, compactCode, debtorIbanProblem, mandateReferenceProblem } from '../sepa/rules.js';
 import { cellText, isEmail, looksLikePhone, type MixedDates, maxCellLength, type Read, readBoolean, readDate, readEmail, readQuantity, readTags, shownValue } from './values.js';
 
 /** `import` reads whole members; `update` (members update FILE) edits existing ones, keyed by e-mail or external id. */
@@ -84,10 +86,20 @@ export interface MemberValues {
   ccEmails: string | null;
   /** yes: asked not to be written to; no: may be again; null: unchanged (no for a new person) */
   noMail: boolean | null;
+  /** the SEPA Direct Debit mandate the person signed: the IBAN and BIC compact, upper case */
+  iban: string | null;
+  bic: string | null;
+  mandateReference: string | null;
+  /** the day the mandate was signed */
+  mandateDate: string | null;
+  /** null: core */
+  mandateScheme: SepaScheme | null;
   /** the company's SIREN and VAT number (only with a company) */
   companySiren: string | null;
   companyVatId: string | null;
   quantity: number | null;
+  /** the membership's own price as written (read in its plan's currency by the row checks, validate-rows.ts) */
+  price: string | null;
   prorate: boolean | null;
   autoRenew: boolean | null;
   endDate: string | null;
@@ -99,7 +111,7 @@ export interface MemberValues {
   taxId?: string | null;
 }
 
-const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;
+const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate', 'mandateDate'] as const;
 
 /**
  * Maps the header row to the template. In `update` mode no column is required but the key: an Email or an
@@ -135,6 +147,54 @@ export function buildLayout(fileHeaders: readonly string[], headerRow: number, m
   const imported = new Set(used.map((u) => u.position));
   const notes = columns?.notes ?? new Map<string, string>();
   return { layout: { headers, fileHeaders, notes, index, custom, hasPlanColumns, mapping, used, imported }, problems };
+}
+
+const schemes: Record<string, SepaScheme> = { core: 'core', sddcore: 'core', b2b: 'b2b', sddb2b: 'b2b' };
+
+/** A Mandate scheme cell: core or b2b, in any case, also written `SDD Core`, `SDD-B2B`; null when it is neither. */
+export function readScheme(text: string): SepaScheme | null {
+  return schemes[text.toLowerCase().replace(/[\s_.-]+/g, '')] ?? null;
+}
+
+const listed = (names: string[]) => (names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+
+/** The columns of a mandate besides the IBAN. */
+const mandateDetails = ['bic', 'mandateReference', 'mandateDate', 'mandateScheme'] as const satisfies readonly MemberColumnKey[];
+
+/** Whether the file has any of the mandate columns. */
+export const hasMandateColumns = (layout: Layout): boolean => layout.index.iban !== undefined || mandateDetails.some((key) => layout.index[key] !== undefined);
+
+/**
+ * What a mandate's cells lack together, `given` saying which cells hold a value: an IBAN needs the day its mandate
+ * was signed, and the other mandate columns need an IBAN. Checked on a row, or on the merged rows of a person with
+ * several memberships (person-rows.ts), whose empty cells agree with any value.
+ */
+export function mandateGaps(row: number, layout: Layout, given: (key: MemberColumnKey) => boolean): Problem[] {
+  if (!hasMandateColumns(layout)) return [];
+  const header = (key: MemberColumnKey) => headerOf(layout, key);
+  if (given('iban')) {
+    if (given('mandateDate')) return [];
+    return [
+      problem({
+        row,
+        column: header('mandateDate'),
+        code: 'required',
+        severity: 'error',
+        message: `a mandate needs its signature date: give the day the mandate of this IBAN was signed in ${header('mandateDate')}, or leave ${header('iban')} empty to import no mandate`,
+      }),
+    ];
+  }
+  const details = mandateDetails.filter(given);
+  if (details.length === 0) return [];
+  return [
+    problem({
+      row,
+      column: header('iban'),
+      code: 'required',
+      severity: 'error',
+      message: `${listed(details.map(header))} ${details.length === 1 ? 'is' : 'are'} given but no ${header('iban')}: a mandate is for an account; give its IBAN, or leave the mandate columns empty`,
+    }),
+  ];
 }
 
 /** The header of a column as written in the file (what problems name). */
@@ -284,6 +344,34 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     }
     return joinAddresses(list);
   };
+  // the mandate's cells; whether they go together is `mandateGaps`
+  const code = (key: 'iban' | 'bic', check: (compact: string) => string | null): string | null => {
+    const raw = text(key);
+    if (raw === null) return null;
+    const compact = compactCode(raw);
+    const issue = check(compact);
+    if (issue === null) return compact;
+    report(key, 'invalid_value', `"${raw}" is not accepted: ${issue}`);
+    return null;
+  };
+  const iban = code('iban', debtorIbanProblem);
+  const bic = code('bic', bicProblem);
+  const mandateReference = ((): string | null => {
+    const raw = text('mandateReference');
+    if (raw === null) return null;
+    const issue = mandateReferenceProblem(raw);
+    if (issue === null) return raw;
+    report('mandateReference', 'invalid_value', `"${raw}" is not accepted: ${issue}`);
+    return null;
+  })();
+  const mandateScheme = ((): SepaScheme | null => {
+    const raw = text('mandateScheme');
+    if (raw === null) return null;
+    const scheme = readScheme(raw);
+    if (scheme !== null) return scheme;
+    report('mandateScheme', 'invalid_value', `"${raw}" is not a scheme: write core (consumers) or b2b (businesses), or leave it empty for core`);
+    return null;
+  })();
   const values: MemberValues = {
     name: text('name'),
     planName: text('planName'),
@@ -303,9 +391,15 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     renewalEmail: recipient('renewalEmail'),
     ccEmails: copies(),
     noMail: take('noMail', readBoolean(text('noMail')), null),
+    iban,
+    bic,
+    mandateReference,
+    mandateDate: date('mandateDate'),
+    mandateScheme,
     companySiren,
     companyVatId,
     quantity: take('quantity', readQuantity(text('quantity')), null),
+    price: text('price'),
     prorate: take('prorate', readBoolean(text('prorate')), null),
     autoRenew: take('autoRenew', readBoolean(text('autoRenew')), null),
     endDate: date('endDate'),

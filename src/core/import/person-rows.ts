@@ -6,7 +6,7 @@
  */
 import type { MemberColumnKey } from './template-columns.js';
 import { type Problem, problem } from '../kernel/problems.js';
-import { headerOf, type Layout, type MemberValues } from './member-row.js';
+import { headerOf, type Layout, mandateGaps, type MemberValues } from './member-row.js';
 import type { CheckedRow } from './validate-rows.js';
 import { plural } from '../kernel/words.js';
 
@@ -27,6 +27,11 @@ const personColumns: ReadonlyArray<readonly [MemberColumnKey, keyof MemberValues
   ['renewalEmail', 'renewalEmail'],
   ['cc', 'ccEmails'],
   ['noMail', 'noMail'],
+  ['iban', 'iban'],
+  ['bic', 'bic'],
+  ['mandateReference', 'mandateReference'],
+  ['mandateDate', 'mandateDate'],
+  ['mandateScheme', 'mandateScheme'],
   ['externalId', 'externalId'],
 ];
 
@@ -122,6 +127,14 @@ export function mergePerson(rows: readonly CheckedRow[]): CheckedRow {
   };
 }
 
+/** The row (a person's rows merged) with the problems of its mandate's cells that do not go together (`mandateGaps`). */
+function withMandateGaps(row: CheckedRow, layout: Layout): CheckedRow {
+  if (row.hasErrors) return row;
+  const gaps = mandateGaps(row.row, layout, (key) => row.values[key as keyof MemberValues] != null);
+  if (gaps.length === 0) return row;
+  return { ...row, problems: [...row.problems, ...gaps], hasErrors: true };
+}
+
 /** Why a row is rejected, for the rows of its person: its row number and its errors. */
 function failure(row: CheckedRow): string {
   return `row ${row.row}: ${row.problems
@@ -161,7 +174,8 @@ export async function* personRows(rows: AsyncIterable<CheckedRow>, layout: Layou
     if (person.rows.length === 0) return null;
     const merged = mergePerson(person.rows);
     if (person.failure) merged.personFailed = failedWith(person);
-    return merged;
+    // their mandate's cells go together once merged: one row may give the IBAN, another its date
+    return withMandateGaps(merged, layout);
   };
   for await (const row of rows) {
     if (!row.person) {
@@ -176,7 +190,7 @@ export async function* personRows(rows: AsyncIterable<CheckedRow>, layout: Layou
     }
     if (!person) {
       // its first row was not read as a person's (it had no e-mail key then): it stands alone
-      yield row;
+      yield withMandateGaps(row, layout);
       continue;
     }
     const start = row.values.startDate;

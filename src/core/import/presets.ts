@@ -32,11 +32,24 @@ export const presets: readonly Preset[] = [
     vendor: 'HelloAsso',
     signature: ['Date de la commande', 'Tarif', 'Statut de la commande'],
     columns: [
+      ['Prénom adhérent+Nom adhérent', 'Name'],
+      // older exports and hand-edited copies
       ['Prénom+Nom', 'Name'],
+      // the member's own e-mail when the campaign asks for it, else the payer's
+      ['Email adhérent', 'Email'],
+      ['Email payeur', 'Email'],
       ['Date de la commande', 'Start date'],
       ['Tarif', 'Plan name'],
-      ['Montant du tarif', null],
+      ['Référence commande', null],
       ['Statut de la commande', null],
+      ['Nom payeur', null],
+      ['Prénom payeur', null],
+      ['Raison sociale', null],
+      ['Moyen de paiement', null],
+      ['Montant tarif', null],
+      ['Montant du tarif', null],
+      ['Code Promo', null],
+      ['Montant code promo', null],
     ],
     dateFormat: 'DMY',
   },
@@ -85,6 +98,9 @@ export const presets: readonly Preset[] = [
       ['Membership Start Date', 'Start date'],
       ['Member Since', null],
       ['Membership Expiration Date', null],
+      ['Membership ID', null],
+      ['Membership Source', null],
+      ['Current Employer', 'Company'],
     ],
   },
   {
@@ -158,13 +174,19 @@ export function presetMapping(preset: Preset, headers: readonly string[], user: 
   const origin = (what: string) => `--preset ${preset.name} (${what})`;
   const kept: Array<{ entry: ColumnEntry; sources: string[]; key: MemberColumnKey | undefined }> = [];
   const fed = new Set<MemberColumnKey>();
-  for (const [source, target] of preset.columns) {
+  for (const [source, presetTarget] of preset.columns) {
+    let target = presetTarget;
     const sources = sourcesOf(source, present).filter((part) => present.has(sourceKey(part)));
     if (sources.length === 0 || sources.some((part) => usedByUser.has(sourceKey(part)))) continue;
-    const key = target === null ? undefined : targetKey(target);
-    if (key !== undefined && (fedByUser.has(key) || fed.has(key))) continue;
-    if (key !== undefined) fed.add(key);
     const joined = sources.join('+');
+    let key = target === null ? undefined : targetKey(target);
+    // a second source of a template column already fed (Email payeur after Email adhérent) is not read, not a custom field
+    if (key !== undefined && (fedByUser.has(key) || fed.has(key))) {
+      if (sources.length > 1) continue;
+      target = null;
+      key = undefined;
+    }
+    if (key !== undefined) fed.add(key);
     kept.push({ entry: { kind: 'column', source: joined, target, origin: origin(`"${joined}" is ${target ?? 'not read'}`) }, sources, key });
   }
   // a column of the file that names a template column itself, and that nothing maps, keeps it

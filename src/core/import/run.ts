@@ -312,6 +312,8 @@ export async function validateFile(db: Queryable, options: ReadOptions & { updat
     onReject: (_row, p) => problems.add(p),
     onWarning: (_row, p) => problems.add(p),
     mode: options.mode,
+    today: options.today,
+    mandateReferences: analysis.index.mandateReferences,
   });
   for await (const row of checkedPeople(analysis, options.onRows)) {
     for (const p of row.problems) problems.add(p);
@@ -546,6 +548,8 @@ async function writeRows(
     onReject: (row, p) => reject(row, p),
     onWarning: (_row, p) => problems.add(p),
     mode: options.mode,
+    today: options.today,
+    mandateReferences: analysis.index.mandateReferences,
   });
 
   // A payee is written only once its payer row is: a payer rejected takes its payees with it.
@@ -613,7 +617,7 @@ async function writeRows(
     result.unchanged = writer.counts.unchanged;
   }
   const changes =
-    result.created.members + result.created.companies + result.created.memberships + result.updated.members + result.updated.memberships;
+    result.created.members + result.created.companies + result.created.memberships + result.created.mandates + result.updated.members + result.updated.memberships;
   if (aborted || options.dryRun || changes === 0) {
     // rejected rows are still worth a file when nothing else was to be written
     if (aborted) rejects?.discard();

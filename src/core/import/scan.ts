@@ -46,6 +46,8 @@ export interface FileIndex {
   payerOwnKeys: Map<number, { name: string | null; emailKey: string | null }>;
   /** company name -> first row */
   companies: Map<string, number>;
+  /** mandate reference -> the first row that gives it, and that row's e-mail key (the rows of one person share it) */
+  mandateReferences: Map<string, { row: number; emailKey: string | null }>;
   /** row -> id of the existing member it stands for */
   matches: Map<number, number>;
   /** existing member id -> the (first) row that stands for them */
@@ -54,7 +56,7 @@ export interface FileIndex {
 }
 
 const isoShape = /^\d{4}-\d{2}-\d{2}$/;
-const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate'] as const;
+const dateKeys = ['startDate', 'nextInvoiceDate', 'endDate', 'mandateDate'] as const;
 const keptRows = 5;
 
 /**
@@ -76,6 +78,7 @@ export function emptyIndex(): FileIndex {
     payerRefs: new Map(),
     payerOwnKeys: new Map(),
     companies: new Map(),
+    mandateReferences: new Map(),
     matches: new Map(),
     rowOfMember: new Map(),
     dates: { provesDMY: null, provesMDY: null, ambiguous: 0, timestamp: null },
@@ -159,6 +162,10 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
     index.payerOwnKeys.set(row, { name: name === null ? null : own(name), emailKey: key === null ? null : own(key) });
   }
   if (company !== null && !index.companies.has(company)) index.companies.set(own(company), row);
+  if (layout.index.mandateReference !== undefined) {
+    const reference = columnText(layout, cells, 'mandateReference');
+    if (reference !== null && !index.mandateReferences.has(reference)) index.mandateReferences.set(own(reference), { row, emailKey: key === null ? null : own(key) });
+  }
 
   if (!repeats(index, row, keys)) {
     const match = matchExisting({ externalId, emailKey: key, name, company }, existing, mode === 'update');

@@ -5,7 +5,7 @@
  */
 import type { Db, Queryable } from '../../db/connect.js';
 import type { AuditEntry, ImportBatch } from '../../db/types.js';
-import { dataError } from '../../errors.js';
+import { dataError, notFoundError } from '../../errors.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
 import { jobLockName } from '../jobs/jobs.js';
 import { withJobLock } from '../kernel/lock.js';
@@ -59,7 +59,7 @@ export async function listBatches(db: Queryable): Promise<BatchSummary[]> {
 
 export interface UndoResult {
   batch: string;
-  removed: { members: number; companies: number; memberships: number; tags: number };
+  removed: { members: number; companies: number; memberships: number; tags: number; mandates: number };
   restored: { members: number; memberships: number };
 }
 
@@ -69,6 +69,7 @@ const restorable = (columns: readonly string[]) => new Set(columns.filter((c) =>
 const memberColumns = restorable(importedMemberColumns);
 const membershipColumns = restorable(importedMembershipColumns);
 const companyColumns = new Set(['siren', 'vat_id']);
+const mandateColumns = new Set(['status', 'revoked_on', 'revoke_reason']);
 
 const parse = (text: string | null): Record<string, unknown> => {
   if (text === null) return {};
@@ -88,7 +89,7 @@ export async function requireBatch(db: Queryable, id: string): Promise<ImportBat
   if (batch) return batch;
   const ids = (await db.selectFrom('import_batches').select('id').execute()).map((b) => b.id);
   const close = rankByCloseness(id, ids, 3);
-  throw dataError(`no import batch "${id.trim()}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl import list`');
+  throw notFoundError(`no import batch "${id.trim()}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl import list`');
 }
 
 interface Touched {
@@ -100,6 +101,11 @@ interface Touched {
   createdLedger: number[];
   updatedMembers: number[];
   updatedMemberships: number[];
+  /** SEPA mandates the batch added, and those it revoked (replaced by one it added) */
+  createdMandates: number[];
+  revokedMandates: number[];
+  /** the people whose mandates the batch added or revoked */
+  mandateOwners: number[];
 }
 
 function touched(entries: readonly AuditEntry[]): Touched {
@@ -121,6 +127,9 @@ function touched(entries: readonly AuditEntry[]): Touched {
     createdLedger: ids('ledger_entries', 'insert'),
     updatedMembers: ids('members', 'update'),
     updatedMemberships: ids('memberships', 'update'),
+    createdMandates: ids('sepa_mandates', 'insert'),
+    revokedMandates: ids('sepa_mandates', 'revoke'),
+    mandateOwners: [...new Set(entries.filter((e) => e.entity === 'sepa_mandates' && e.member_id !== null).map((e) => e.member_id!))],
   };
 }
 
@@ -166,11 +175,21 @@ export async function undoBlockers(db: Queryable, entries: readonly AuditEntry[]
       if (!created.has(m.id) && !updatedHere.has(m.id)) blockers.push(`${m.name} (#${m.id}) was put since in a company this import created`);
     }
   });
+  await inChunks(t.createdMandates, async (ids) => {
+    const items = await db
+      .selectFrom('sepa_collection_items as i')
+      .innerJoin('sepa_mandates as m', 'm.id', 'i.mandate_id')
+      .innerJoin('sepa_collections as c', 'c.id', 'i.collection_id')
+      .select(['m.reference', 'i.end_to_end_id', 'c.file'])
+      .where('i.mandate_id', 'in', ids)
+      .execute();
+    for (const i of items) blockers.push(`mandate ${i.reference} collects invoice ${i.end_to_end_id} in ${i.file}`);
+  });
   // later changes by people or other imports to what this batch wrote: undoing would lose them
   const lastId = entries.at(-1)?.id ?? 0;
   const undone = new Set((await db.selectFrom('import_batches').select('id').where('status', '=', 'undone').execute()).map((b) => b.id));
   const later = (e: Pick<AuditEntry, 'job_id' | 'batch_id' | 'action'>) => e.job_id === null && e.action !== 'undo' && (e.batch_id === null || !undone.has(e.batch_id));
-  const people = [...new Set([...t.createdMembers, ...t.updatedMembers])];
+  const people = [...new Set([...t.createdMembers, ...t.updatedMembers, ...t.mandateOwners])];
   await inChunks(people, async (ids) => {
     const rows = await db.selectFrom('audit_log').selectAll().where('id', '>', lastId).where('member_id', 'in', ids).orderBy('id').execute();
     for (const e of rows) {
@@ -213,7 +232,13 @@ async function undoBatchLocked(db: Db, id: string, source: AuditSource): Promise
     const created = new Set(t.createdMembers);
     const result: UndoResult = {
       batch: batch.id,
-      removed: { members: t.createdMembers.length, companies: t.createdCompanies.length, memberships: t.createdMemberships.length, tags: t.createdTags.length },
+      removed: {
+        members: t.createdMembers.length,
+        companies: t.createdCompanies.length,
+        memberships: t.createdMemberships.length,
+        tags: t.createdTags.length,
+        mandates: t.createdMandates.length,
+      },
       restored: { members: 0, memberships: 0 },
     };
     const audits: AuditChange[] = [];
@@ -222,12 +247,22 @@ async function undoBatchLocked(db: Db, id: string, source: AuditSource): Promise
     await inChunks(t.createdMembers, async (ids) => {
       await trx.updateTable('members').set({ paid_by_id: null }).where('id', 'in', ids).execute();
     });
+    // the mandates it added first: a person has one active mandate, the one they replaced comes back below
+    await inChunks(t.createdMandates, async (ids) => {
+      await trx.deleteFrom('sepa_mandates').where('id', 'in', ids).execute();
+    });
     const restoredMembers = new Set<number>();
     const restoredMemberships = new Set<number>();
     for (const entry of [...entries].reverse()) {
       const entityId = Number(entry.entity_id);
       const before = parse(entry.before);
       const after = parse(entry.after);
+      if (entry.entity === 'sepa_mandates' && entry.action === 'revoke') {
+        const columns = pick(before, mandateColumns);
+        await trx.updateTable('sepa_mandates').set({ ...columns, updated_at: source.at }).where('id', '=', entityId).execute();
+        audits.push({ action: 'undo', entity: entry.entity, entityId, memberId: entry.member_id, before: after, after: before, summary });
+        continue;
+      }
       if (entry.action !== 'update') {
         audits.push({ action: 'undo', entity: entry.entity, entityId, memberId: entry.member_id, before: after, after: null, summary });
         continue;

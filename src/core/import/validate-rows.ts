@@ -9,12 +9,13 @@ import { type MembershipIssue, type MembershipSchedule, planMembership } from '.
 import { normalizeTag } from '../people/tags.js';
 import { cellCharacterProblems } from '../kernel/cell-characters.js';
 import { type Problem, problem } from '../kernel/problems.js';
+import { parseAmount } from '../kernel/money.js';
 import { compactName, nameMatcher } from '../kernel/suggest.js';
 import { type Existing, membersNamed } from './existing.js';
 import { type BoundMapping, mapRow } from './column-mapping.js';
 import { computedNextInvoice, type ComputedNextInvoice } from './next-invoice.js';
 import { type CompanyRespelling, respellCompany, settledSpelling } from './company-spellings.js';
-import { type DateReading, extraCells, headerOf, type ImportMode, type Layout, type MemberValues, readMemberRow } from './member-row.js';
+import { columnText, type DateReading, extraCells, headerOf, type ImportMode, hasMandateColumns, type Layout, mandateGaps, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
 import { type FileIndex, indexProblems, personHead } from './scan.js';
 import { plural } from '../kernel/words.js';
@@ -52,6 +53,11 @@ export interface CheckedRow {
   cells: Cell[];
   values: MemberValues;
   plan: Plan | null;
+  /**
+   * The membership's own price in minor units of its plan's currency; `plan`: it follows the plan's price (written
+   * so); null: the Price cell is empty (a new membership follows the plan's price, an existing one keeps its own).
+   */
+  price?: number | 'plan' | null;
   /** the billing schedule of the row's membership, when it has a plan and dates */
   schedule: MembershipSchedule | null;
   /** tags in their canonical spelling */
@@ -87,6 +93,8 @@ export interface PlannedMembership {
   schedule: MembershipSchedule;
   startDate: string;
   quantity: number;
+  /** its own price in minor units of the plan's currency; null: the plan's price */
+  price: number | null;
   doNotRenew: boolean;
   doNotRenewReason: string | null;
   /** its id in the system it comes from (a Stripe subscription id): a re-import finds the membership by it */
@@ -172,6 +180,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
       );
     }
   }
+  const price = rowPrice(values, plan, row, column, problems);
   let schedule: MembershipSchedule | null = null;
   // --next-invoice: a row with a plan and no next invoice date continues the schedule of its start date
   let computed: ComputedNextInvoice | null = null;
@@ -279,6 +288,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
   // a later row of a person stands for the existing member their first row stands for
   const match = index.matches.get(row) ?? (person && person.head !== row ? index.matches.get(person.head) : undefined) ?? null;
   if (pastNextInvoice && match === null) problems.push(pastNextInvoice);
+  problems.push(...mandateProblems(raw, values, checks, person, match));
   if (values.name !== null && values.emailKey === null && checks.mode === 'import') {
     const first = index.byName.get(values.name);
     if (first !== undefined && first !== row) {
@@ -321,6 +331,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
     cells: file.cells,
     values,
     plan,
+    price,
     schedule,
     tags,
     problems,
@@ -330,6 +341,107 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
     person,
     pastNextInvoice: match === null ? null : pastNextInvoice,
   };
+}
+
+/** The words that make a membership follow its plan's price again, in the Price column. */
+const followPlanWords = new Set(['plan', 'forfait', 'prix du forfait', "plan's price", 'plan price']);
+
+/**
+ * The Price cell read in the currency of the row's plan, as the plans import reads prices (decimal comma, currency
+ * signs); a bad value is an error naming the column. Null when the cell is empty or the plan unknown.
+ */
+function rowPrice(values: MemberValues, plan: Plan | null, row: number, column: (key: 'price' | 'planName') => string, problems: Problem[]): number | 'plan' | null {
+  const text = values.price;
+  if (text === null) return null;
+  const fail = (message: string) => problems.push(problem({ row, column: column('price'), value: text, code: 'invalid_number', severity: 'error', message }));
+  if (values.planName === null) {
+    fail(`a price is the price of a membership: give its ${column('planName')} too`);
+    return null;
+  }
+  if (plan === null) return null;
+  if (followPlanWords.has(text.trim().toLowerCase())) return 'plan';
+  const parsed = parseAmount(text, plan.currency);
+  if (!parsed.ok) {
+    const why = parsed.reason === 'ambiguous' || parsed.reason === 'currency_mismatch' || parsed.reason === 'too_many_decimals' ? parsed.message : `"${text.trim()}" is not an amount`;
+    fail(`${why}: write the price per period in ${plan.currency} (plan "${plan.name}"), like 45, 45.50 or 45,50, or "plan" to follow the plan's price`);
+    return null;
+  }
+  if (parsed.value < 0) {
+    fail('a price cannot be negative');
+    return null;
+  }
+  return parsed.value;
+}
+
+/**
+ * The rules of a row's SEPA mandate that need more than its cells: the signature not after today, the mandate on
+ * the payer's row (the payer is debited), its reference nobody else's, in the file or the database. The cells that
+ * go together are checked here for a row alone, on the merged rows for a person with several (person-rows.ts).
+ */
+function mandateProblems(raw: RawRow, values: MemberValues, checks: RowChecks, person: CheckedRow['person'], match: number | null): Problem[] {
+  const { layout, index, existing, today } = checks;
+  if (!hasMandateColumns(layout)) return [];
+  const { row } = raw;
+  const column = (key: Parameters<typeof headerOf>[1]) => headerOf(layout, key);
+  const problems = person ? [] : mandateGaps(row, layout, (key) => columnText(layout, raw.cells, key) !== null);
+  if (values.mandateDate !== null && values.mandateDate > today) {
+    problems.push(
+      problem({
+        row,
+        column: column('mandateDate'),
+        value: values.mandateDate,
+        code: 'invalid_date',
+        severity: 'error',
+        message: `the mandate date ${values.mandateDate} is after today (${today}): give the day the mandate was signed`,
+      }),
+    );
+  }
+  if (values.iban !== null) {
+    const payer = checks.payers.targets.get(row);
+    const paidInDatabase = payer === undefined && values.paidBy === null && match !== null ? existing.members.paidBy.get(match) : undefined;
+    if (payer !== undefined || paidInDatabase !== undefined) {
+      const who = payer === undefined ? `member #${paidInDatabase}, as the database says` : `"${values.paidBy}"${payer.kind === 'row' ? ` (row ${payer.row})` : ''}`;
+      problems.push(
+        problem({
+          row,
+          column: column('iban'),
+          value: values.iban,
+          code: 'mandate_of_payee',
+          severity: 'error',
+          message: `this person is paid by ${who}: a mandate belongs to the payer, who is debited for the invoices; put the IBAN and the mandate on the payer's row`,
+        }),
+      );
+    }
+  }
+  const reference = values.mandateReference;
+  if (reference !== null) {
+    const first = index.mandateReferences.get(reference);
+    const owner = existing.mandates.get(reference);
+    if (first !== undefined && first.row !== row && (first.emailKey === null || first.emailKey !== values.emailKey)) {
+      problems.push(
+        problem({
+          row,
+          column: column('mandateReference'),
+          value: reference,
+          code: 'duplicate_mandate',
+          severity: 'error',
+          message: `the mandate reference ${reference} is already on row ${first.row}: a mandate reference is unique; give this person's mandate its own, or leave the cell empty for memberctl to give one`,
+        }),
+      );
+    } else if (owner !== undefined && owner !== match) {
+      problems.push(
+        problem({
+          row,
+          column: column('mandateReference'),
+          value: reference,
+          code: 'duplicate_mandate',
+          severity: 'error',
+          message: `the mandate reference ${reference} is already the reference of member #${owner}'s mandate: a mandate reference is unique; give this person's mandate its own, or leave the cell empty for memberctl to give one`,
+        }),
+      );
+    }
+  }
+  return problems;
 }
 
 function issueColumn(issue: MembershipIssue): 'startDate' | 'nextInvoiceDate' | 'endDate' | 'quantity' | 'planName' {

@@ -5,9 +5,13 @@
  * audit log with the batch id and the values before it, which is what `import undo` reverses.
  */
 import type { Queryable } from '../../db/connect.js';
-import type { Member, Membership } from '../../db/types.js';
+import type { Member, Membership, SepaMandate, SepaScheme } from '../../db/types.js';
+import { compareDates } from '../kernel/dates.js';
+import { newReferences } from '../sepa/mandates.js';
+import type { MemberColumnKey } from './template-columns.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
-import { type Problem, problem } from '../kernel/problems.js';
+import { type Problem, type ProblemCode, problem } from '../kernel/problems.js';
+import { formatAmount } from '../kernel/money.js';
 import { type BulkTarget, inChunks, insertAudits, insertRows, type SqlValue, updateColumnById } from '../kernel/bulk.js';
 import { vatSirenMismatch } from '../people/party-fields.js';
 import { withKnownCategory } from '../people/tags.js';
@@ -22,10 +26,10 @@ import type { CheckedRow, PlannedMembership } from './validate-rows.js';
 const chunkRows = 250;
 
 /** Counts of an import that has written nothing yet. */
-export const noCounts = (): ImportCounts => ({ created: { members: 0, companies: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 });
+export const noCounts = (): ImportCounts => ({ created: { members: 0, companies: 0, memberships: 0, mandates: 0 }, updated: { members: 0, memberships: 0 }, unchanged: 0 });
 
 export interface ImportCounts {
-  created: { members: number; companies: number; memberships: number };
+  created: { members: number; companies: number; memberships: number; mandates: number };
   updated: { members: number; memberships: number };
   unchanged: number;
 }
@@ -50,6 +54,10 @@ export type WriterOptions = WriterTarget & {
   onWarning?: (row: CheckedRow, problem: Problem) => void;
   /** `update` (members update): membership values without a plan name change the person's one membership */
   mode?: ImportMode;
+  /** the day the import acts as of: a mandate it replaces is revoked on it (default: the day of the source's time) */
+  today?: string;
+  /** the mandate references the file gives: none is given to another person's new mandate */
+  mandateReferences?: ReadonlyMap<string, unknown>;
 };
 
 interface Snapshot {
@@ -60,6 +68,8 @@ interface Snapshot {
   /** lower-cased tag names */
   tags: Set<string>;
   notes: Set<string>;
+  /** the person's SEPA mandates, any status (loaded only for a file with an IBAN column) */
+  mandates: SepaMandate[];
 }
 
 type MemberColumns = Pick<
@@ -95,6 +105,19 @@ interface MembershipChange {
   from?: CheckedRow;
 }
 
+/** A new mandate for an existing person, replacing (revoking) their active one, if any. */
+interface MandateChange {
+  iban: string;
+  bic: string | null;
+  /** null: memberctl gives one, `MND-<id>-<next>` */
+  reference: string | null;
+  signedOn: string;
+  scheme: SepaScheme;
+  replaces: SepaMandate | null;
+  /** how many mandates the person has had, plus one */
+  next: number;
+}
+
 /** What applying a row to its existing member changes; empty when the row is unchanged. */
 export interface MemberDiff {
   /** for messages: "Email: a@x -> b@x" */
@@ -109,7 +132,10 @@ export interface MemberDiff {
   tags: string[];
   note: string | null;
   memberships: MembershipChange[];
+  mandate: MandateChange | null;
   error: string | null;
+  /** the column and code of `error` when it is not about the membership */
+  errorAt?: { key: MemberColumnKey; code: ProblemCode };
 }
 
 const show = (value: unknown) => (value === null || value === undefined || value === '' ? '(empty)' : `"${String(value)}"`);
@@ -155,6 +181,7 @@ export function diffMember(
     tags: [],
     note: null,
     memberships: [],
+    mandate: null,
     error: null,
   };
   const label = (key: Parameters<typeof headerOf>[1], before: unknown, after: unknown) =>
@@ -226,6 +253,7 @@ export function diffMember(
     diff.note = v.notes;
     diff.labels.push(`${headerOf(layout, 'notes')}: adds a note`);
   }
+  diffMandate(snapshot, row, layout, diff);
   if (row.memberships) {
     for (const planned of row.memberships) {
       const change = diffPlanned(snapshot, planned, layout, diff.labels);
@@ -268,6 +296,50 @@ export function diffMember(
   return diff;
 }
 
+/**
+ * The mandate a row gives an existing person (docs/importing.md, "Direct debit mandates"): none when they have it
+ * already (the same reference, or without one the same IBAN, signature date and scheme, revoked or not); a mandate
+ * whose reference they have with other values is an error, a signed mandate does not change; otherwise a new one,
+ * which replaces their active mandate unless it was signed before it.
+ */
+function diffMandate(snapshot: Snapshot, row: CheckedRow, layout: Layout, diff: MemberDiff): void {
+  const v = row.values;
+  if (v.iban === null || v.mandateDate === null) return;
+  const scheme = v.mandateScheme ?? 'core';
+  const m = snapshot.member;
+  // an empty BIC or scheme agrees with the mandate's
+  const differences = (mandate: SepaMandate) =>
+    [
+      mandate.iban !== v.iban ? `the IBAN ${mandate.iban} (this row: ${v.iban})` : null,
+      v.bic !== null && mandate.bic !== v.bic ? `${mandate.bic === null ? 'no BIC' : `the BIC ${mandate.bic}`} (this row: ${v.bic})` : null,
+      mandate.signed_on !== v.mandateDate ? `the signature date ${mandate.signed_on} (this row: ${v.mandateDate})` : null,
+      v.mandateScheme !== null && mandate.scheme !== v.mandateScheme ? `the scheme ${mandate.scheme} (this row: ${v.mandateScheme})` : null,
+    ].filter((d): d is string => d !== null);
+  if (v.mandateReference !== null) {
+    const own = snapshot.mandates.find((mandate) => mandate.reference === v.mandateReference);
+    if (own) {
+      const differ = differences(own);
+      if (differ.length === 0) return;
+      diff.error = `member #${m.id}'s mandate ${own.reference} has ${differ.join(', ')}: a signed mandate does not change; a new mandate has a reference of its own (or leave ${headerOf(layout, 'mandateReference')} empty for memberctl to give one)`;
+      diff.errorAt = { key: 'mandateReference', code: 'conflict_existing' };
+      return;
+    }
+  } else if (snapshot.mandates.some((mandate) => differences(mandate).length === 0)) return;
+  const active = snapshot.mandates.find((mandate) => mandate.status === 'active') ?? null;
+  if (active !== null && compareDates(v.mandateDate, active.signed_on) < 0) {
+    diff.error = `member #${m.id}'s active mandate ${active.reference} was signed on ${active.signed_on}, after this one (${v.mandateDate}): an older mandate does not replace it; leave the mandate columns empty to keep it`;
+    diff.errorAt = { key: 'mandateDate', code: 'conflict_existing' };
+    return;
+  }
+  diff.mandate = { iban: v.iban, bic: v.bic, reference: v.mandateReference, signedOn: v.mandateDate, scheme, replaces: active, next: snapshot.mandates.length + 1 };
+  const signed = `${v.iban}, signed on ${v.mandateDate}`;
+  diff.labels.push(
+    active === null
+      ? `${headerOf(layout, 'iban')}: adds a mandate (${signed})`
+      : `${headerOf(layout, 'iban')}: mandate ${active.reference} (${active.iban}, signed on ${active.signed_on}) replaced by a new one (${signed})`,
+  );
+}
+
 /** The changes a row makes to one existing membership; null when there are none. */
 function membershipChange(
   current: Membership,
@@ -306,6 +378,17 @@ function membershipChange(
     if (v.prorate !== null && current.prorate_first !== (v.prorate ? 1 : 0)) label('prorate', current.prorate_first ? 'yes' : 'no', v.prorate ? 'yes' : 'no');
   }
   if (v.quantity !== null) change('quantity', v.quantity, 'quantity');
+  // an empty Price keeps the membership's price; "plan" makes it follow the plan's again
+  if (row.price !== undefined && row.price !== null && row.plan) {
+    const price = row.price === 'plan' ? null : row.price;
+    if (current.price !== price) {
+      const currency = row.plan.currency;
+      const shownPrice = (value: number | null) => (value === null ? "the plan's price" : `${formatAmount(value, currency)} ${currency}`);
+      before.price = current.price;
+      after.price = price;
+      label('price', shownPrice(current.price), shownPrice(price));
+    }
+  }
   if (v.endDate !== null) change('end_date', v.endDate, 'endDate');
   if (v.autoRenew !== null) change('auto_renew', v.autoRenew ? 1 : 0, 'autoRenew');
   return Object.keys(after).length > 0 ? { kind: 'update', id: current.id, before, after } : null;
@@ -343,6 +426,13 @@ function diffPlanned(snapshot: Snapshot, planned: PlannedMembership, layout: Lay
     labels.push(`${headerOf(layout, 'nextInvoiceDate')}: ${show(firstRecurring)} -> ${show(wanted.first_recurring_date)}`);
   }
   change('quantity', headerOf(layout, 'quantity'));
+  if (current.price !== wanted.price) {
+    const currency = planned.plan.currency;
+    const shownPrice = (value: number | null | undefined) => (value === null || value === undefined ? "the plan's price" : `${formatAmount(value, currency)} ${currency}`);
+    before.price = current.price;
+    after.price = wanted.price ?? null;
+    labels.push(`Price: ${shownPrice(current.price)} -> ${shownPrice(wanted.price)}`);
+  }
   change('do_not_renew', 'Do not renew');
   if (planned.doNotRenew) change('do_not_renew_reason', null);
   change('external_id', null);
@@ -355,6 +445,7 @@ function plannedMembershipValues(planned: PlannedMembership, memberId: number): 
     member_id: memberId,
     plan_id: plan.id,
     quantity: planned.quantity,
+    price: planned.price,
     start_date: planned.startDate,
     next_invoice_date: schedule.next_invoice_date,
     first_recurring_date: schedule.first_recurring_date ?? null,
@@ -387,6 +478,7 @@ function newMembershipValues(row: CheckedRow, memberId: number): Partial<Members
     member_id: memberId,
     plan_id: row.plan!.id,
     quantity: v.quantity ?? 1,
+    price: typeof row.price === 'number' ? row.price : null,
     start_date: v.startDate!,
     next_invoice_date: schedule.next_invoice_date,
     first_recurring_date: schedule.first_recurring_date ?? null,
@@ -409,6 +501,7 @@ export const membershipColumns = [
   'member_id',
   'plan_id',
   'quantity',
+  'price',
   'start_date',
   'next_invoice_date',
   'first_recurring_date',
@@ -448,6 +541,18 @@ export const memberColumns = [
 ] as const;
 
 const ledgerColumns = ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'grant_id', 'invoice_id', 'payment_id', 'description', 'job_id', 'created_at'] as const;
+
+/** A mandate the import adds. */
+interface MandateToWrite {
+  memberId: number;
+  iban: string;
+  bic: string | null;
+  reference: string | null;
+  signedOn: string;
+  scheme: SepaScheme;
+  /** the `n` of the first reference memberctl would give it */
+  next: number;
+}
 
 /** Creation and change times of the rows an import inserts: its own time. */
 const stamped = (at: string) => ({ created_at: at, updated_at: at });
@@ -560,7 +665,9 @@ export class ImportWriter {
         }
       }
       if (diff.error !== null) {
-        this.options.onReject(row, problem({ row: row.row, column: headerOf(this.options.layout, 'planName'), value: row.values.planName, code: 'required', severity: 'error', message: diff.error }));
+        const key = diff.errorAt?.key ?? 'planName';
+        const value = key === 'planName' ? row.values.planName : key === 'mandateDate' ? row.values.mandateDate : row.values.mandateReference;
+        this.options.onReject(row, problem({ row: row.row, column: headerOf(this.options.layout, key), value, code: diff.errorAt?.code ?? 'required', severity: 'error', message: diff.error }));
       } else if (diff.labels.length === 0) {
         this.counts.unchanged += 1 + (row.others?.length ?? 0);
       } else if (!this.options.update) {
@@ -665,7 +772,7 @@ export class ImportWriter {
         .where('members.id', 'in', chunk)
         .execute();
       for (const { company_name, ...member } of members) {
-        snapshots.set(member.id, { member, companyName: company_name, memberships: [], fields: new Map(), tags: new Set(), notes: new Set() });
+        snapshots.set(member.id, { member, companyName: company_name, memberships: [], fields: new Map(), tags: new Set(), notes: new Set(), mandates: [] });
       }
       for (const m of await this.db.selectFrom('memberships').selectAll().where('member_id', 'in', chunk).execute()) snapshots.get(m.member_id)?.memberships.push(m);
       for (const f of await this.db.selectFrom('member_fields').selectAll().where('member_id', 'in', chunk).execute()) snapshots.get(f.member_id)?.fields.set(f.key, f.value);
@@ -677,6 +784,9 @@ export class ImportWriter {
         .execute();
       for (const t of tags) snapshots.get(t.member_id)?.tags.add(t.name.toLowerCase());
       for (const n of await this.db.selectFrom('notes').select(['member_id', 'body']).where('member_id', 'in', chunk).execute()) snapshots.get(n.member_id)?.notes.add(n.body);
+      if (this.options.layout.index.iban !== undefined) {
+        for (const mandate of await this.db.selectFrom('sepa_mandates').selectAll().where('member_id', 'in', chunk).orderBy('id').execute()) snapshots.get(mandate.member_id)?.mandates.push(mandate);
+      }
     });
     for (const row of rows) {
       const snapshot = snapshots.get(row.match!);
@@ -836,6 +946,62 @@ export class ImportWriter {
       const c = rows[owner]!.credit!;
       this.audits.push({ action: 'insert', entity: 'ledger_entries', entityId: entryId, memberId: ids[owner]!, after: { id: entryId, unit: 'credit', kind: 'import', amount: c.amount, currency: c.currency }, summary: c.description });
     });
+    const mandates: MandateToWrite[] = [];
+    rows.forEach((row, i) => {
+      const v = row.values;
+      if (v.iban === null || v.mandateDate === null) return;
+      mandates.push({ memberId: ids[i]!, iban: v.iban, bic: v.bic, reference: v.mandateReference, signedOn: v.mandateDate, scheme: v.mandateScheme ?? 'core', next: 1 });
+    });
+    await this.insertMandates(mandates);
+  }
+
+  /** Inserts new mandates (their active ones revoked already), with the references memberctl gives where the file gives none. */
+  private async insertMandates(mandates: readonly MandateToWrite[]): Promise<void> {
+    if (mandates.length === 0) return;
+    const at = this.source.at;
+    const reserved = this.options.mandateReferences;
+    const unnamed = mandates.filter((m) => m.reference === null);
+    const generated = await newReferences(
+      this.db,
+      unnamed.map((m) => ({ payerId: m.memberId, from: m.next })),
+      (reference) => reserved?.has(reference) ?? false,
+    );
+    let k = 0;
+    const references = mandates.map((m) => m.reference ?? generated[k++]!);
+    const ids = await insertRows(
+      this.bulk,
+      'sepa_mandates',
+      ['member_id', 'reference', 'iban', 'bic', 'scheme', 'signed_on', 'status'],
+      mandates.map((m, i) => [m.memberId, references[i]!, m.iban, m.bic, m.scheme, m.signedOn, 'active']),
+      true,
+      { revoked_on: null, revoke_reason: null, ...stamped(at) },
+    );
+    mandates.forEach((m, i) => {
+      const after = { id: ids[i]!, member_id: m.memberId, reference: references[i]!, iban: m.iban, bic: m.bic, scheme: m.scheme, signed_on: m.signedOn, status: 'active' };
+      this.audits.push({ action: 'insert', entity: 'sepa_mandates', entityId: ids[i]!, memberId: m.memberId, after, summary: `SEPA mandate ${references[i]} (${m.scheme}) signed on ${m.signedOn}, imported` });
+    });
+    this.counts.created.mandates += mandates.length;
+  }
+
+  /** Revokes the active mandates new ones replace, on the import's day. */
+  private async revokeReplaced(changes: ReadonlyArray<{ memberId: number; mandate: MandateChange }>): Promise<void> {
+    const at = this.source.at;
+    const today = this.options.today ?? at.slice(0, 10);
+    for (const { memberId, mandate } of changes) {
+      const old = mandate.replaces;
+      if (old === null) continue;
+      const reason = `replaced by the mandate of import ${this.source.batchId}`;
+      await this.db.updateTable('sepa_mandates').set({ status: 'revoked', revoked_on: today, revoke_reason: reason, updated_at: at }).where('id', '=', old.id).execute();
+      this.audits.push({
+        action: 'revoke',
+        entity: 'sepa_mandates',
+        entityId: old.id,
+        memberId,
+        before: { status: old.status, revoked_on: old.revoked_on, revoke_reason: old.revoke_reason },
+        after: { status: 'revoked', revoked_on: today, revoke_reason: reason },
+        summary: `SEPA mandate ${old.reference} revoked on ${today}: ${reason}`,
+      });
+    }
   }
 
   private async updateMembers(changes: Array<{ row: CheckedRow; diff: MemberDiff }>): Promise<void> {
@@ -874,6 +1040,7 @@ export class ImportWriter {
         const ids = await insertRows(this.bulk, 'notes', ['member_id', 'body'], [[id, diff.note]], true, noted(source));
         noteId = ids[0] ?? null;
       }
+      if (diff.mandate !== null && !(memberChanged || diff.fields.length > 0 || diff.tags.length > 0 || noteId !== null)) this.counts.updated.members += 1;
       if (memberChanged || diff.fields.length > 0 || diff.tags.length > 0 || noteId !== null) {
         this.counts.updated.members += 1;
         const before: Record<string, unknown> = { ...diff.memberBefore };
@@ -884,7 +1051,7 @@ export class ImportWriter {
         }
         if (diff.tags.length > 0) after.tags_added = diff.tags.map((t) => this.tagId(t));
         if (noteId !== null) after.note_id = noteId;
-        this.audits.push({ action: 'update', entity: 'members', entityId: id, memberId: id, before, after, summary: diff.labels.filter((l) => !l.startsWith(`${headerOf(this.options.layout, 'planName')}:`)).join('; ') });
+        this.audits.push({ action: 'update', entity: 'members', entityId: id, memberId: id, before, after, summary: diff.labels.filter((l) => !l.startsWith(`${headerOf(this.options.layout, 'planName')}:`) && !l.startsWith(`${headerOf(this.options.layout, 'iban')}:`)).join('; ') });
       }
       for (const membership of diff.memberships) {
         if (membership.kind === 'create') {
@@ -903,6 +1070,10 @@ export class ImportWriter {
         }
       }
     }
+    // a person has one active mandate: the one replaced is revoked before the new one is added
+    const mandates = changes.flatMap(({ row, diff }) => (diff.mandate === null ? [] : [{ memberId: row.match!, mandate: diff.mandate }]));
+    await this.revokeReplaced(mandates);
+    await this.insertMandates(mandates.map(({ memberId, mandate }) => ({ memberId, iban: mandate.iban, bic: mandate.bic, reference: mandate.reference, signedOn: mandate.signedOn, scheme: mandate.scheme, next: mandate.next })));
   }
 
   private async writeAudits(): Promise<void> {

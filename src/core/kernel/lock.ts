@@ -15,7 +15,7 @@ import os from 'node:os';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import type { JobLocksTable } from '../../db/types.js';
-import { cantCreateError, isBusyError, tempError } from '../../errors.js';
+import { cantCreateError, ExitCode, isBusyError, UserError } from '../../errors.js';
 import { type AuditSource, recordAudit } from './audit.js';
 
 /** The locks memberctl takes, by the name its messages and `db unlock` use. */
@@ -90,10 +90,11 @@ export async function withJobLock<T>(db: Db, name: string, options: LockOptions,
 function busyError(name: string, holder: LockHolder | null, waitSeconds: number | undefined) {
   const waited = waitSeconds ? `waited ${waitSeconds}s; ` : '';
   const retry = waitSeconds === undefined ? 'try again once it has finished' : waitSeconds ? 'try again later' : 'try again later, or pass --wait SECONDS';
-  return tempError(
-    `another memberctl job holds the "${name}" lock: ${describeHolder(holder)}`,
-    `${waited}${retry}; the lock is freed as soon as that process ends, even if it is killed (\`memberctl db unlock ${name}\` shows who holds it)`,
-  );
+  return new UserError(`another memberctl job holds the "${name}" lock: ${describeHolder(holder)}`, {
+    exitCode: ExitCode.tempFail,
+    hint: `${waited}${retry}; the lock is freed as soon as that process ends, even if it is killed (\`memberctl db unlock ${name}\` shows who holds it)`,
+    kind: 'lock_held',
+  });
 }
 
 /** `pid 4242 on host web1 since 2026-03-01T06:15:00.000Z`, with the PostgreSQL session where there is one. */

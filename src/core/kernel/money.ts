@@ -246,7 +246,7 @@ export function parseAmount(text: string, currency: string): ParseResult<MinorAm
   }
   const magnitude = BigInt(integerDigits + fraction.padEnd(decimals, '0'));
   if (magnitude > BigInt(Number.MAX_SAFE_INTEGER)) {
-    return { ok: false, reason: 'out_of_range', message: `"${text.trim()}" is too large an amount` };
+    return { ok: false, reason: 'out_of_range', message: `"${text.trim()}" is too large an amount: at most ${formatAmount(Number.MAX_SAFE_INTEGER, code)} ${code}` };
   }
   const value = Number(magnitude);
   return { ok: true, value: negative && value !== 0 ? -value : value };

@@ -40,6 +40,8 @@ export type ProblemCode =
   | 'possible_duplicate'
   | 'conflict_existing'
   | 'company_variant'
+  | 'duplicate_mandate'
+  | 'mandate_of_payee'
   | 'next_invoice_before_start'
   | 'next_invoice_in_past'
   | 'next_invoice_computed'

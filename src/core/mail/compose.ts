@@ -88,14 +88,18 @@ async function documentOf(db: Queryable, table: 'invoices' | 'credit_notes', id:
 }
 
 /**
- * What a term of a membership costs its payer, VAT included, as its invoice will charge it: the plan's price times
- * the quantity, with the rate its payer is billed at (none when reverse-charged).
+ * What a term of a membership costs its payer, VAT included, as its invoice will charge it: the membership's own
+ * price (else the plan's) times the quantity, with the rate its payer is billed at (none when reverse-charged).
  */
-async function termPrice(db: Queryable, ctx: ComposeContext, row: { member_id: number; member_name: string; paid_by_id: number | null; price: number; quantity: number; tax_rate: string }): Promise<number> {
+async function termPrice(
+  db: Queryable,
+  ctx: ComposeContext,
+  row: { member_id: number; member_name: string; paid_by_id: number | null; price: number; own_price: number | null; quantity: number; tax_rate: string },
+): Promise<number> {
   const payerId = row.paid_by_id ?? row.member_id;
   const buyer = await buyerOf(db, { payer_id: payerId, payer_name: row.member_name }, ctx.identity.country);
   const vat = lineVat(row.tax_rate, ctx.identity, isReverseCharged(buyer.vatId, ctx.identity));
-  return lineAmounts(row.price, row.quantity, vat.rate, null).total;
+  return lineAmounts(row.own_price ?? row.price, row.quantity, vat.rate, null).total;
 }
 
 /** The placeholders of a message, and the document to attach when its kind has one. */
@@ -154,7 +158,7 @@ async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeC
         .innerJoin('memberships', 'memberships.id', 'renewals.membership_id')
         .innerJoin('members', 'members.id', 'memberships.member_id')
         .innerJoin('plans', 'plans.id', 'memberships.plan_id')
-        .select(['members.id as member_id', 'members.name', 'members.paid_by_id', 'plans.name as plan', 'plans.price', 'plans.tax_rate', 'plans.currency', 'memberships.quantity', 'renewals.term_start', 'renewals.term_end'])
+        .select(['members.id as member_id', 'members.name', 'members.paid_by_id', 'plans.name as plan', 'plans.price', 'memberships.price as own_price', 'plans.tax_rate', 'plans.currency', 'memberships.quantity', 'renewals.term_start', 'renewals.term_end'])
         .where('renewals.id', '=', message.subject_id)
         .executeTakeFirst();
       if (!row) throw dataError(`its renewal (id ${message.subject_id}) no longer exists`);
@@ -177,7 +181,7 @@ async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeC
         .selectFrom('memberships')
         .innerJoin('members', 'members.id', 'memberships.member_id')
         .innerJoin('plans', 'plans.id', 'memberships.plan_id')
-        .select(['members.id as member_id', 'members.name', 'members.paid_by_id', 'plans.name as plan', 'plans.price', 'plans.tax_rate', 'plans.currency', 'memberships.quantity', 'memberships.next_invoice_date'])
+        .select(['members.id as member_id', 'members.name', 'members.paid_by_id', 'plans.name as plan', 'plans.price', 'memberships.price as own_price', 'plans.tax_rate', 'plans.currency', 'memberships.quantity', 'memberships.next_invoice_date'])
         .where('memberships.id', '=', message.subject_id)
         .executeTakeFirst();
       if (!row) throw dataError(`its membership (id ${message.subject_id}) no longer exists`);

@@ -5,7 +5,7 @@
 import { hasControlCharacter } from '../kernel/cell-characters.js';
 import type { Queryable } from '../../db/connect.js';
 import type { Company } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { dataError, existsError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { rankByCloseness, sameExceptFormatting } from '../kernel/suggest.js';
 import { orgCountry } from '../org/org-store.js';
@@ -65,7 +65,7 @@ export async function requireCompany(db: Queryable, name: string): Promise<Compa
   const company = await findCompany(db, name);
   if (company) return company;
   const close = rankByCloseness(name, await companyNames(db), 3);
-  throw dataError(
+  throw notFoundError(
     `no company named "${name.trim()}"`,
     close.length > 0 ? `did you mean ${close.map((n) => `"${n}"`).join(' or ')}?` : 'see `memberctl companies list`',
   );
@@ -95,7 +95,7 @@ const emptyToNull = (text: string | undefined) => (text === undefined ? undefine
 export async function addCompany(db: Queryable, input: CompanyInput & { name: string }, source: AuditSource): Promise<{ company: Company; variants: string[] }> {
   const name = normalizeCompanyName(input.name);
   const party = { ...noParty, ...(await partyChanges(db, noParty, input)) };
-  if (await findCompany(db, name)) throw dataError(`a company named "${name}" already exists`, 'use `memberctl companies edit` to change it');
+  if (await findCompany(db, name)) throw existsError(`a company named "${name}" already exists`, 'use `memberctl companies edit` to change it');
   const variants = await companyVariants(db, name);
   const parent = input.parent ? await requireCompany(db, input.parent) : null;
   return { company: await insertCompany(db, name, input, parent, source, party), variants };
@@ -152,7 +152,7 @@ export async function editCompany(db: Queryable, name: string, input: CompanyInp
   if (input.name !== undefined) {
     const newName = normalizeCompanyName(input.name);
     if (newName !== company.name) {
-      if (await findCompany(db, newName)) throw dataError(`a company named "${newName}" already exists`);
+      if (await findCompany(db, newName)) throw existsError(`a company named "${newName}" already exists`);
       variants = (await companyVariants(db, newName)).filter((v) => v !== company.name);
       changes.name = newName;
     }

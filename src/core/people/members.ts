@@ -5,11 +5,12 @@
 import type { Queryable } from '../../db/connect.js';
 import type { Selectable } from 'kysely';
 import type { Member, MemberUpdate, NotesTable } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
+import { dataError, existsError, usageError } from '../../errors.js';
 import { hasControlCharacter } from '../kernel/cell-characters.js';
 import { type AuditChange, type AuditSource, recordAudits } from '../kernel/audit.js';
 import { companyForMember, requireCompany } from './companies.js';
 import type { IsoDate } from '../kernel/dates.js';
+import { formatAmount } from '../kernel/money.js';
 import { inChunks, loadMemberStates, type MemberState, type MembershipState } from '../status/member-status.js';
 import { requirePlan } from '../billing/plans.js';
 import { describeMember, emailKey, resolveMember } from './refs.js';
@@ -116,13 +117,13 @@ export async function findMemberByEmail(db: Queryable, email: string): Promise<M
 async function checkEmailFree(db: Queryable, email: string, self: number | null): Promise<void> {
   const other = await findMemberByEmail(db, email);
   if (other && other.id !== self) {
-    throw dataError(`the e-mail ${email} is already used by ${describeMember(other)}`, 'e-mails are unique (case-insensitive); edit or merge that member instead');
+    throw existsError(`the e-mail ${email} is already used by ${describeMember(other)}`, 'e-mails are unique (case-insensitive); edit or merge that member instead');
   }
 }
 
 async function checkExternalIdFree(db: Queryable, externalId: string, self: number | null): Promise<void> {
   const other = await db.selectFrom('members').selectAll().where('external_id', '=', externalId).executeTakeFirst();
-  if (other && other.id !== self) throw dataError(`the external id ${externalId} is already used by ${describeMember(other)}`);
+  if (other && other.id !== self) throw existsError(`the external id ${externalId} is already used by ${describeMember(other)}`);
 }
 
 /**
@@ -499,6 +500,10 @@ export function membershipJson(state: MembershipState) {
     id: m.id,
     plan: m.plan_name,
     quantity: m.quantity,
+    /** net per period, in the plan's currency: the membership's own price, or the plan's when it follows it */
+    price: formatAmount(m.price ?? m.plan_price, m.plan_currency),
+    currency: m.plan_currency,
+    followsPlanPrice: m.price === null,
     startDate: m.start_date,
     nextInvoiceDate: m.next_invoice_date,
     endDate: m.end_date,

@@ -223,6 +223,7 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
   await db.updateTable('invoices').set({ payer_id: keepId }).where('payer_id', '=', removeId).execute();
   await db.updateTable('invoice_lines').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('ledger_entries').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
+  await db.updateTable('charges').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('sepa_mandates').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await mergeRecordedStatuses(db, keepId, removeId, source.at.slice(0, 10), source);
   await db.updateTable('notes').set({ member_id: keepId }).where('member_id', '=', removeId).execute();

@@ -4,8 +4,9 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { Member } from '../../db/types.js';
-import { dataError, usageError } from '../../errors.js';
-import { rankByCloseness } from '../kernel/suggest.js';
+import { ExitCode, notFoundError, usageError, UserError } from '../../errors.js';
+import { normalizeName, rankByCloseness } from '../kernel/suggest.js';
+import { shellWord } from '../kernel/words.js';
 
 /** The lookup key of an e-mail: unique among members when present. */
 export function emailKey(email: string): string {
@@ -43,16 +44,31 @@ export async function resolveMember(db: Queryable, ref: string, role = 'member')
   const found = await findMembersByRef(db, text);
   if (found.length === 1) return found[0]!;
   if (found.length > 1) {
-    throw usageError(
+    throw new UserError(
       `${role} "${text}" is ambiguous: ${found.length} people have that name: ${found.map(describeMember).join(', ')}`,
-      `use the id or the e-mail instead, e.g. ${found[0]!.id}`,
+      { exitCode: ExitCode.usage, hint: `use the id or the e-mail instead, e.g. ${found[0]!.id}`, kind: 'ambiguous' },
     );
   }
-  throw dataError(`no ${role} matches "${text}"`, await closestMembersHint(db, text));
+  throw notFoundError(`no ${role} matches "${text}"`, await closestMembersHint(db, text));
 }
 
+/**
+ * Who a ref that matches nobody may have meant: first the people whose name or e-mail holds it once case, accents and
+ * punctuation are set aside (as `members list --search` finds them: `Benoit` finds Benoît Durand), then the closest
+ * names and e-mails by spelling. At most five; never picked for the user.
+ */
 async function closestMembersHint(db: Queryable, text: string): Promise<string> {
   const rows = await db.selectFrom('members').select(['id', 'name', 'email']).orderBy('id').execute();
+  const needle = normalizeName(text);
+  const compactNeedle = needle.replace(/ /g, '');
+  const found: Array<(typeof rows)[number]> = [];
+  if (compactNeedle !== '') {
+    for (const row of rows) {
+      const haystack = `${normalizeName(row.name)} | ${normalizeName(row.email ?? '')}`;
+      if (haystack.includes(needle) || haystack.replace(/ /g, '').includes(compactNeedle)) found.push(row);
+      if (found.length > 5) break;
+    }
+  }
   const byLabel = new Map<string, Array<(typeof rows)[number]>>();
   const add = (label: string, row: (typeof rows)[number]) => {
     const list = byLabel.get(label) ?? [];
@@ -63,13 +79,10 @@ async function closestMembersHint(db: Queryable, text: string): Promise<string> 
     add(row.name, row);
     if (row.email) add(row.email, row);
   }
-  const close = rankByCloseness(text, [...byLabel.keys()], 3);
-  if (close.length === 0) return 'see `memberctl members list --search TEXT`';
+  const close = rankByCloseness(text, [...byLabel.keys()], 3).flatMap((label) => byLabel.get(label)!);
   const seen = new Set<number>();
-  const named = close
-    .flatMap((label) => byLabel.get(label)!)
-    .filter((m) => !seen.has(m.id) && seen.add(m.id))
-    .slice(0, 5)
-    .map(describeMember);
-  return `closest: ${named.join(', ')}`;
+  const named = [...found, ...close].filter((m) => !seen.has(m.id) && seen.add(m.id));
+  if (named.length === 0) return 'see `memberctl members list --search TEXT`';
+  const more = named.length > 5 ? ` (more: \`memberctl members list --search ${shellWord(text)}\`)` : '';
+  return `closest: ${named.slice(0, 5).map(describeMember).join(', ')}${more}`;
 }

@@ -3,7 +3,7 @@
  * Tag names are unique case-insensitively: tagging with `sport/yoga` reuses an existing `Sport/Yoga`.
  */
 import type { Queryable } from '../../db/connect.js';
-import { dataError, usageError } from '../../errors.js';
+import { notFoundError, usageError } from '../../errors.js';
 import { type AuditChange, type AuditSource, recordAudits } from '../kernel/audit.js';
 import { inChunks } from '../status/member-status.js';
 import { rankByCloseness } from '../kernel/suggest.js';
@@ -52,7 +52,7 @@ export async function findTag(db: Queryable, name: string): Promise<Tag | undefi
 export async function requireTag(db: Queryable, name: string): Promise<Tag> {
   const tag = await findTag(db, name);
   if (tag) return tag;
-  throw dataError(`no tag "${normalizeTag(name)}"`, await closestTagsHint(db, name));
+  throw notFoundError(`no tag "${normalizeTag(name)}"`, await closestTagsHint(db, name));
 }
 
 async function closestTagsHint(db: Queryable, name: string): Promise<string> {
@@ -69,7 +69,7 @@ export async function tagsMatching(db: Queryable, text: string): Promise<Tag[]> 
   const tags = await allTags(db);
   const matches = tags.filter((t) => key(t.name) === wanted || (!wanted.includes('/') && key(tagCategory(t.name) ?? '') === wanted));
   if (matches.length > 0) return matches;
-  throw dataError(`no tag or tag category "${normalizeTag(text)}"`, await closestTagsHint(db, text));
+  throw notFoundError(`no tag or tag category "${normalizeTag(text)}"`, await closestTagsHint(db, text));
 }
 
 /**
@@ -211,7 +211,7 @@ export async function listTags(db: Queryable, options: { category?: string } = {
     if (tags.length === 0) {
       const categories = [...new Set(rows.map((r) => tagCategory(r.name)).filter((c): c is string => c !== null))];
       const close = rankByCloseness(options.category, categories, 3);
-      throw dataError(`no tag category "${options.category.trim()}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl tags list`');
+      throw notFoundError(`no tag category "${options.category.trim()}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl tags list`');
     }
   }
   return tags.sort((a, b) => (a.category ?? '').localeCompare(b.category ?? '') || a.name.localeCompare(b.name));
@@ -243,7 +243,7 @@ export async function renameCategory(db: Queryable, from: string, to: string, so
     const listed = await listTags(db).catch(() => []);
     const categories = [...new Set(listed.map((t) => t.category).filter((c): c is string => c !== null))];
     const close = rankByCloseness(oldCategory, categories, 3);
-    throw dataError(`no tag category "${oldCategory}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl tags list`');
+    throw notFoundError(`no tag category "${oldCategory}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl tags list`');
   }
   return renameTags(
     db,

@@ -11,7 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Queryable } from '../../db/connect.js';
 import type { Database, Renewal, RenewalStatus } from '../../db/types.js';
-import { dataError, tempError } from '../../errors.js';
+import { dataError, notFoundError, tempError } from '../../errors.js';
 import { type AuditChange, type AuditSource, recordAudit, recordAudits } from '../kernel/audit.js';
 import { type BillingSchedule, periodAt } from '../billing/rules.js';
 import { addDays, type Interval, type IsoDate } from '../kernel/dates.js';
@@ -89,7 +89,7 @@ export async function listRenewals(db: Queryable, filter: RenewalFilter = {}): P
 /** The renewal with this id, or a 65. */
 export async function requireRenewal(db: Queryable, id: number): Promise<RenewalRow> {
   const row = await renewalQuery(db).where('r.id', '=', id).executeTakeFirst();
-  if (!row) throw dataError(`no renewal with id ${id}`, 'see `memberctl renewals list`');
+  if (!row) throw notFoundError(`no renewal with id ${id}`, 'see `memberctl renewals list`');
   return row;
 }
 

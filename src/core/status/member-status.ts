@@ -29,12 +29,16 @@ export const membershipColumns = [
   'auto_renew',
   'auto_renew_until',
   'do_not_renew',
+  'price',
 ] as const;
 
 export type MembershipRow = Pick<Membership, (typeof membershipColumns)[number]>;
 
 export interface MembershipWithPlan extends MembershipRow {
   plan_name: string;
+  /** the plan's price and currency: the membership's `price`, when null, follows this one */
+  plan_price: number;
+  plan_currency: string;
 }
 
 export interface MembershipState {
@@ -143,9 +147,12 @@ async function loadMemberships(db: Queryable, memberIds: readonly number[] | und
     const wanted = new Set(memberIds);
     rows = (await query()).filter((m) => wanted.has(m.member_id));
   } else rows = await inChunks(memberIds, query);
-  const plans = new Map((await db.selectFrom('plans').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+  const plans = new Map((await db.selectFrom('plans').select(['id', 'name', 'price', 'currency']).execute()).map((p) => [p.id, p]));
   return rows
-    .map((m) => ({ ...m, plan_name: plans.get(m.plan_id) ?? '' }))
+    .map((m) => {
+      const plan = plans.get(m.plan_id);
+      return { ...m, plan_name: plan?.name ?? '', plan_price: plan?.price ?? 0, plan_currency: plan?.currency ?? 'EUR' };
+    })
     .sort((a, b) => (a.start_date < b.start_date ? -1 : a.start_date > b.start_date ? 1 : a.id - b.id));
 }
 

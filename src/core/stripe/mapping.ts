@@ -16,7 +16,7 @@ import { formatAmount, type MinorAmount } from '../kernel/money.js';
 import { type Problem, problem } from '../kernel/problems.js';
 import { emailKey } from '../people/refs.js';
 import type { Plan } from '../../db/types.js';
-import { type PlanResolver, priceDifferences } from './price-plans.js';
+import { keptPrice, type PlanResolver, priceDifferences } from './price-plans.js';
 import { plural } from '../kernel/words.js';
 
 /** A problem of a Stripe import names the file it is about: the import reads up to three. */
@@ -42,6 +42,8 @@ export interface StripeMembership {
   /** Current Period End (trialing: Trial End) */
   nextInvoiceDate: IsoDate;
   quantity: number;
+  /** the subscription's own price when it is not the plan's (`keptPrice`); null: the plan's price */
+  price: number | null;
   doNotRenew: boolean;
 }
 
@@ -313,9 +315,20 @@ function mapSubscription(
   }
   if (!planned.schedule) return null;
 
-  const differences = priceDifferences(s, input.resolver.price(s.priceId), plan);
+  const stripePrice = input.resolver.price(s.priceId);
+  const differences = priceDifferences(s, stripePrice, plan);
+  // the amount it pays is kept on the membership; only what cannot be kept (currency, interval) is a warning
+  const price = differences.length > 0 ? null : keptPrice(s, stripePrice, plan);
   if (differences.length > 0) {
     report('priceId', 'price_mismatch', 'warning', `the Stripe price ${s.priceId} differs from the plan "${plan.name}": ${differences.join(', ')}; memberctl will bill the plan's price`, s.priceId);
+  } else if (price !== null) {
+    report(
+      'priceId',
+      'price_mismatch',
+      'info',
+      `the Stripe price ${s.priceId} is ${formatAmount(price, plan.currency)} ${plan.currency} and the plan "${plan.name}" ${formatAmount(plan.price, plan.currency)}: the membership keeps its own price of ${formatAmount(price, plan.currency)} ${plan.currency}`,
+      s.priceId,
+    );
   }
   // the customers export describes the customer's subscription too: its Cancel At Period End counts
   const doNotRenew = s.cancelAtPeriodEnd === true || customer.cancelAtPeriodEnd === true;
@@ -348,5 +361,5 @@ function mapSubscription(
   if (startDate > today) {
     report('startDate', 'start_in_future', 'warning', `the subscription starts on ${startDate}: the member is upcoming until then`, startDate);
   }
-  return { subscriptionId: s.id, row: s.row, priceId: s.priceId, status: s.status!, plan, schedule: planned.schedule, startDate, nextInvoiceDate, quantity, doNotRenew };
+  return { subscriptionId: s.id, row: s.row, priceId: s.priceId, status: s.status!, plan, schedule: planned.schedule, startDate, nextInvoiceDate, quantity, price, doNotRenew };
 }

@@ -6,7 +6,6 @@
 import type { Plan } from '../../db/types.js';
 import type { MapKeys } from '../import/plan-map.js';
 import type { StripePrice, StripeSubscription } from '../../importers/stripe/records.js';
-import { formatAmount } from '../kernel/money.js';
 import { nameMatcher } from '../kernel/suggest.js';
 
 export type PriceResolution =
@@ -62,20 +61,27 @@ export const stripePriceIds: MapKeys = { what: 'Stripe price ids', example: '{"p
 const intervalText = (interval: string, every: number) => (every === 1 ? interval : `${every} ${interval}s`);
 
 /**
- * How a subscription's price differs from its local plan: amount, currency, interval (the subscription's own
- * values first, the prices export's for what the subscription does not say). Empty when they agree or nothing
- * is known.
+ * The subscription's own amount per period when it is in the plan's currency and not the plan's price: the price
+ * the membership keeps (docs/stripe.md). Null when it is the plan's, in another currency, or not known.
+ */
+export function keptPrice(subscription: StripeSubscription, price: StripePrice | undefined, plan: Plan): number | null {
+  const currency = subscription.currency ?? price?.currency ?? null;
+  const amount = subscription.amount ?? price?.amount ?? null;
+  if (amount === null || amount < 0 || amount === plan.price || (currency !== null && currency !== plan.currency)) return null;
+  return amount;
+}
+
+/**
+ * How a subscription's price differs from its local plan beyond what the membership keeps (`keptPrice`): currency
+ * and interval (the subscription's own values first, the prices export's for what the subscription does not
+ * say). Empty when they agree or nothing is known.
  */
 export function priceDifferences(subscription: StripeSubscription, price: StripePrice | undefined, plan: Plan): string[] {
   const differences: string[] = [];
   const currency = subscription.currency ?? price?.currency ?? null;
-  const amount = subscription.amount ?? price?.amount ?? null;
   const interval = subscription.interval ?? price?.interval ?? null;
   const every = price?.intervalCount ?? 1;
   if (currency !== null && currency !== plan.currency) differences.push(`currency ${currency} (plan: ${plan.currency})`);
-  else if (amount !== null && amount !== plan.price) {
-    differences.push(`amount ${formatAmount(amount, plan.currency)} ${plan.currency} (plan: ${formatAmount(plan.price, plan.currency)})`);
-  }
   if (interval !== null && (interval !== plan.interval || every !== plan.every)) {
     differences.push(`billed every ${intervalText(interval, every)} (plan: every ${intervalText(plan.interval, plan.every)})`);
   }

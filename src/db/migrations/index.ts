@@ -23,4 +23,6 @@ export const migrations: readonly MigrationEntry[] = [
   ['0016_bank_entries', () => import('./0016_bank_entries.js')],
   ['0017_credit_payments', () => import('./0017_credit_payments.js')],
   ['0018_member_numbers', () => import('./0018_member_numbers.js')],
+  ['0019_charges', () => import('./0019_charges.js')],
+  ['0020_membership_prices', () => import('./0020_membership_prices.js')],
 ];

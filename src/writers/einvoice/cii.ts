@@ -91,6 +91,8 @@ export function writeCii(input: InvoiceDocument): string {
   }
 
   const buyer = ram(agreement, 'BuyerTradeParty');
+  // BT-46, the buyer identifier: the member number
+  if (doc.buyer.memberNumber) ram(buyer, 'ID', doc.buyer.memberNumber);
   ram(buyer, 'Name', doc.buyer.name);
   if (doc.buyer.siren !== null) ram(ram(buyer, 'SpecifiedLegalOrganization'), 'ID', doc.buyer.siren, { schemeID: '0002' });
   if (doc.buyer.attention !== null) ram(ram(buyer, 'DefinedTradeContact'), 'PersonName', doc.buyer.attention);

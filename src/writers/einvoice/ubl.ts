@@ -81,6 +81,8 @@ export function writeUbl(input: InvoiceDocument): string {
 
   const buyer = cac(cac(root, 'AccountingCustomerParty'), 'Party');
   if (doc.buyer.email !== null) cbc(buyer, 'EndpointID', doc.buyer.email, { schemeID: 'EM' });
+  // BT-46, the buyer identifier: the member number
+  if (doc.buyer.memberNumber) cbc(cac(buyer, 'PartyIdentification'), 'ID', doc.buyer.memberNumber);
   cbc(cac(buyer, 'PartyName'), 'Name', doc.buyer.name);
   address(cac(buyer, 'PostalAddress'), doc.buyer.address, cbc, cac);
   if (doc.buyer.vatId !== null) {

@@ -389,7 +389,9 @@ function drawBuyer(ctx: Context, top: number): number {
   const buyerAddress = addressLines(b.address, doc.seller.address.country, doc.language);
   // a buyer with no address on record: the block then holds the name alone
   if (buyerAddress.length > 0) lines.push({ value: buyerAddress.join('\n'), weight: 'regular', points: size.body });
-  const ids = [b.siren ? `${t.siren} ${groupSiren(b.siren)}` : null, b.vatId ? `${t.vatId} ${b.vatId}` : null].filter(Boolean).join('\n');
+  const ids = [b.memberNumber ? `${t.memberNumber} ${b.memberNumber}` : null, b.siren ? `${t.siren} ${groupSiren(b.siren)}` : null, b.vatId ? `${t.vatId} ${b.vatId}` : null]
+    .filter(Boolean)
+    .join('\n');
   if (ids) lines.push({ value: ids, weight: 'regular', points: size.small, color: colors.muted });
   const padding = 10;
   let total = 0;

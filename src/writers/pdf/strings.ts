@@ -10,6 +10,7 @@ export interface PdfStrings {
   corrects: (number: string, date: string) => string;
   billTo: string;
   attention: string;
+  memberNumber: string;
   siren: string;
   vatId: string;
   taxRegistration: string;
@@ -56,6 +57,7 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     corrects: (number, date) => `Avoir sur la facture ${number} du ${date}`,
     billTo: 'Facturé à',
     attention: "À l'attention de",
+    memberNumber: 'N° de membre',
     siren: 'SIREN',
     vatId: 'N° de TVA',
     taxRegistration: 'N° fiscal',
@@ -99,6 +101,7 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     corrects: (number, date) => `Credit note for invoice ${number} of ${date}`,
     billTo: 'Bill to',
     attention: 'Attn.',
+    memberNumber: 'Member no.',
     siren: 'SIREN',
     vatId: 'VAT number',
     taxRegistration: 'Tax number',
