@@ -1,5 +1,5 @@
 // The registry of benchmarks run by `npm run bench`. Each returns printable lines and whether it met its target.
-import { bank } from './bank.mjs';
+import { bank, bankSuggestions } from './bank.mjs';
 import { documents } from './documents.mjs';
 import { importBench, importBigBench, importProblemsBench } from './import.mjs';
 import { importMappedBench } from './import-mapped.mjs';
@@ -10,4 +10,4 @@ import { renewals } from './renewals.mjs';
 import { startup } from './startup.mjs';
 import { stripeBench } from './stripe.mjs';
 
-export const benchmarks = [startup, membersList, invoices, renewals, importBench, importMappedBench, importBigBench, importProblemsBench, stripeBench, documents, mail, bank];
+export const benchmarks = [startup, membersList, invoices, renewals, importBench, importMappedBench, importBigBench, importProblemsBench, stripeBench, documents, mail, bank, bankSuggestions];

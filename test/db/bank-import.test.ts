@@ -103,6 +103,46 @@ describe.each(dialects)('bank statements on %s', (dialect) => {
     expect(fourth.counts.duplicate).toBe(7);
   });
 
+  it('many credits of one amount without an invoice number: each suggested to the payer it names or whose IBAN it is, none where two payers fit', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const firsts = ['Adèle', 'Bernard', 'Camille', 'Damien', 'Éloïse', 'Fabrice', 'Gaston', 'Hortense', 'Isidore', 'Juliette', 'Kévin', 'Laurence'];
+    const lasts = ['Lefebvre', 'Moreau', 'Girard', 'Rousseau', 'Bonnet', 'Chevalier', 'Fontaine', 'Mercier', 'Blanchard', 'Ouattara', 'Nguyen', 'Schmidt'];
+    // 144 payers, and two whose names are a typo apart
+    const names = [...firsts.flatMap((f) => lasts.map((l) => `${f} ${l}`)), 'Jean Dupont', 'Jean Dupond'];
+    const ids = new Map<string, number>();
+    for (const [i, name] of names.entries()) {
+      const member = (await addMember(k, { name }, source)).member;
+      ids.set(name, member.id);
+      await k
+        .insertInto('invoices')
+        .values({ number: `INV-2026-${String(i + 1).padStart(5, '0')}`, date: '2026-01-01', due_date: '2026-01-15', payer_id: member.id, payer_name: name, currency: 'EUR', net: 4990, tax: 0, total: 4990, status: 'open', created_at: at })
+        .execute();
+    }
+    // the IBAN of a mandate names its payer, whatever the debtor's name
+    await k
+      .insertInto('sepa_mandates')
+      .values({ member_id: ids.get('Juliette Schmidt')!, reference: 'M-1', iban: 'DE89370400440532013000', bic: null, scheme: 'core', signed_on: '2025-12-01', status: 'active', revoked_on: null, revoke_reason: null, created_at: at, updated_at: at })
+      .execute();
+    const numberOf = (name: string) => `INV-2026-${String(names.indexOf(name) + 1).padStart(5, '0')}`;
+    const debtorOf = (name: string, i: number) => {
+      const [first, last] = name.split(' ') as [string, string];
+      // as banks write them: surname first in capitals, a civility, or a typo
+      return i % 3 === 0 ? `${last.toUpperCase()} ${first.toUpperCase()}` : i % 3 === 1 ? `M. ${first} ${last}` : `${first} ${last.slice(0, -1)}${last.endsWith('e') ? 'a' : 'e'}`;
+    };
+    const people = names.slice(0, 144).filter((n) => n !== 'Juliette Schmidt');
+    const entries: TestEntry[] = people.map((name, i) => ({ date: '2026-01-10', amount: '49.90', reference: `N${i}`, remittance: 'Cotisation', debtor: debtorOf(name, i) }));
+    entries.push({ date: '2026-01-10', amount: '49.90', reference: 'IBAN', remittance: 'Cotisation', debtor: 'J. S.', debtorIban: 'DE89370400440532013000' });
+    entries.push({ date: '2026-01-10', amount: '49.90', reference: 'TWO', remittance: 'Cotisation', debtor: 'DUPONT JEAN' });
+    entries.push({ date: '2026-01-10', amount: '49.90', reference: 'NONE', remittance: 'Cotisation', debtor: 'Quelqu’un d’autre' });
+    const file = write(tempDir(), 'many.xml', camt(entries));
+    const result = await run(file);
+    expect(result.counts).toEqual({ matched: 0, suggested: people.length + 1, unmatched: 2, duplicate: 0, debit: 0, returned: 0 });
+    expect(statuses(result)).toEqual([...people.map((name) => ['suggested', numberOf(name)]), ['suggested', numberOf('Juliette Schmidt')], ['unmatched', null], ['unmatched', null]]);
+    expect(result.entries[0]!.note).toBe('same amount, from "LEFEBVRE ADÈLE", like Adèle Lefebvre');
+    expect(result.entries[people.length]!.note).toBe('same amount, from the IBAN of Juliette Schmidt');
+  });
+
   it('payments written a batch at a time: one invoice paid in two entries, the receipt for the one that pays it, an audit entry each', async () => {
     db = await freshDb(dialect);
     await invoices(db);

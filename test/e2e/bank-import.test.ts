@@ -162,7 +162,7 @@ describe.each(dialects)('payments import from the built CLI on %s', (dialect) =>
     const again = (await run(db, ['--json', ...importing])).json();
     expect(again.counts.duplicate).toBe(10_000);
     expect((await run(db, ['--json', 'payments', 'list'])).json().length).toBe(1);
-  });
+  }, 180_000);
 });
 
 function write(dir: string, name: string, text: string, encoding: BufferEncoding = 'utf8') {

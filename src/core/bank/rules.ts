@@ -50,13 +50,30 @@ const words = (text: string) =>
     .split(' ')
     .filter((w) => w.length >= 2 && !noise.has(w));
 
+/** The forms of a name that are compared: its words (without the noise), all of it run together, its words sorted. */
+export interface NameForms {
+  words: string[];
+  compact: string;
+  sorted: string;
+}
+
+export function nameForms(text: string): NameForms {
+  const list = words(text);
+  return { words: list, compact: compactName(list.join(' ')), sorted: [...list].sort().join('') };
+}
+
 /**
  * Whether a bank's debtor name resembles a payer's name: every word of one is in the other, in any order
  * (`DUPONT JEAN` and `M. Jean Dupont`), or they differ by a typo or two once spaces and punctuation are gone.
  */
 export function namesResemble(debtor: string, payer: string): boolean {
-  const a = words(debtor);
-  const b = words(payer);
+  return formsResemble(nameForms(debtor), nameForms(payer));
+}
+
+/** namesResemble of two names' forms. */
+export function formsResemble(one: NameForms, other: NameForms): boolean {
+  const a = one.words;
+  const b = other.words;
   if (a.length === 0 || b.length === 0) return false;
   const shorter = a.length <= b.length ? a : b;
   const longer = shorter === a ? b : a;
@@ -64,10 +81,9 @@ export function namesResemble(debtor: string, payer: string): boolean {
   if (shorter.length === longer.length || shorter.length >= 2) {
     if (shorter.every((w) => longer.includes(w))) return true;
   }
-  const x = compactName(a.join(' '));
-  const y = compactName(b.join(' '));
-  const sorted = (list: string[]) => [...list].sort().join('');
-  return distance(x, y) <= Math.min(2, defaultMaxDistance(Math.min(x.length, y.length))) || distance(sorted(a), sorted(b)) <= 1;
+  const x = one.compact;
+  const y = other.compact;
+  return distance(x, y) <= Math.min(2, defaultMaxDistance(Math.min(x.length, y.length))) || distance(one.sorted, other.sorted) <= 1;
 }
 
 /** What tells one bank entry from another. */

@@ -16,7 +16,8 @@ import { formatAmount } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
 import { closeCollectionItem } from '../sepa/collect.js';
 import { type OpenInvoice, type PaymentToRecord, recordedTransfers, recordTransfers, repeatedTransfer } from './payments-in-bulk.js';
-import { entryKey, invoiceNumberFinder, namesResemble, numberPrefix } from './rules.js';
+import { ResemblingNames } from './name-index.js';
+import { entryKey, invoiceNumberFinder, numberPrefix } from './rules.js';
 
 export type EntryStatus = BankEntryStatus | 'duplicate';
 export const entryStatuses: readonly EntryStatus[] = ['matched', 'suggested', 'unmatched', 'duplicate', 'debit', 'returned'];
@@ -80,17 +81,28 @@ export async function importStatement(db: Db, open: () => Promise<Statement>, op
 }
 
 async function applyStatement(trx: Queryable, statement: Statement, options: StatementImportOptions): Promise<StatementImportResult> {
-  const context = await loadContext(trx);
+  // the currency of the organisation, and when an entry is in another one, those of its invoices (reading every
+  // invoice for them costs a statement imported again more than looking up its entries)
+  const currencies = new Set<string>([await getSetting(trx, 'currency')]);
+  let invoiceCurrencies = false;
+  // the open invoices, the prefixes and the payers' IBANs are read when the first entry that is not recorded yet
+  // needs them (nothing is written before): a statement imported again, every entry recorded, never reads them
+  let context: Context | null = null;
+  const contextNow = async () => (context ??= await loadContext(trx));
   const entries: ImportedEntry[] = [];
   let batch: StatementEntry[] = [];
   const flush = async () => {
-    entries.push(...(await applyBatch(trx, statement.file, batch, context, options)));
+    for (const done of await applyBatch(trx, statement.file, batch, contextNow, options)) entries.push(done);
     batch = [];
   };
   for await (const entry of statement.entries) {
-    if (!context.currencies.has(entry.currency)) {
+    if (!currencies.has(entry.currency) && !invoiceCurrencies) {
+      for (const r of await trx.selectFrom('invoices').select('currency').distinct().execute()) currencies.add(r.currency);
+      invoiceCurrencies = true;
+    }
+    if (!currencies.has(entry.currency)) {
       throw dataError(
-        `${statement.file}, ${entry.at}: the statement is in ${entry.currency}, the invoices in ${[...context.currencies].join(', ')}; nothing was imported`,
+        `${statement.file}, ${entry.at}: the statement is in ${entry.currency}, the invoices in ${[...currencies].join(', ')}; nothing was imported`,
         'import the statement of the account the invoices are paid into',
       );
     }
@@ -111,12 +123,13 @@ async function applyStatement(trx: Queryable, statement: Statement, options: Sta
 }
 
 interface Context {
-  currencies: Set<string>;
   findNumbers: (text: string) => string[];
   /** open invoices by number, and by amount due for suggestions; `due` follows what this import pays */
   byNumber: Map<string, OpenInvoice>;
   byId: Map<number, OpenInvoice>;
   byDue: Map<number, OpenInvoice[]>;
+  /** byDue indexed for suggestions, an amount when a suggestion first needs it */
+  byAmount: Map<number, SameAmount>;
   /** IBAN -> payers: their mandates, and what the IBAN paid before */
   ibanPayers: Map<string, Set<number>>;
   /** end-to-end id -> the payment a credit of this import recorded, for a return further down */
@@ -144,9 +157,7 @@ async function loadContext(trx: Queryable): Promise<Context> {
       else byDue.set(invoice.due, [invoice]);
     }
   }
-  const currencies = new Set<string>([await getSetting(trx, 'currency')]);
   const prefixes = new Set<string>([await getSetting(trx, 'invoice-prefix')]);
-  for (const r of await trx.selectFrom('invoices').select('currency').distinct().execute()) currencies.add(r.currency);
   // the prefixes ever used: a number of last year's prefix is still that invoice's
   for (const r of await trx.selectFrom('number_sequences').select('prefix').distinct().execute()) prefixes.add(r.prefix);
   for (const invoice of byNumber.values()) {
@@ -173,7 +184,7 @@ async function loadContext(trx: Queryable): Promise<Context> {
     .execute();
   for (const r of paidFrom) addIban(r.debtor_iban, r.payer_id);
   const byId = new Map([...byNumber.values()].map((inv) => [inv.id, inv]));
-  return { currencies, findNumbers: invoiceNumberFinder(prefixes), byNumber, byId, byDue, ibanPayers, paidByEndToEnd: new Map(), suggested: new Set() };
+  return { findNumbers: invoiceNumberFinder(prefixes), byNumber, byId, byDue, byAmount: new Map(), ibanPayers, paidByEndToEnd: new Map(), suggested: new Set() };
 }
 
 const chunked = async <T, R>(items: readonly T[], size: number, fn: (chunk: T[]) => Promise<R[]>): Promise<R[]> => {
@@ -182,15 +193,40 @@ const chunked = async <T, R>(items: readonly T[], size: number, fn: (chunk: T[])
   return out;
 };
 
-async function applyBatch(trx: Queryable, file: string, batch: readonly StatementEntry[], context: Context, options: StatementImportOptions): Promise<ImportedEntry[]> {
+/** What a statement imported again needs of an entry recorded before. */
+type RecordedEntry = Pick<BankEntry, 'id' | 'entry_key' | 'status' | 'invoice_id' | 'payment_id' | 'amount' | 'note' | 'file' | 'created_at'> & { invoice_number: string | null };
+
+async function applyBatch(
+  trx: Queryable,
+  file: string,
+  batch: readonly StatementEntry[],
+  contextNow: () => Promise<Context>,
+  options: StatementImportOptions,
+): Promise<ImportedEntry[]> {
   if (batch.length === 0) return [];
   const keys = batch.map(entryKey);
-  const recorded = new Map<string, BankEntry & { invoice_number: string | null }>();
+  const recorded = new Map<string, RecordedEntry>();
   const lookUp = (chunk: string[]) =>
-    trx.selectFrom('bank_entries as b').leftJoin('invoices as i', 'i.id', 'b.invoice_id').selectAll('b').select('i.number as invoice_number').where('b.entry_key', 'in', chunk).execute();
+    trx
+      .selectFrom('bank_entries as b')
+      .leftJoin('invoices as i', 'i.id', 'b.invoice_id')
+      .select(['b.id', 'b.entry_key', 'b.status', 'b.invoice_id', 'b.payment_id', 'b.amount', 'b.note', 'b.file', 'b.created_at', 'i.number as invoice_number'])
+      .where('b.entry_key', 'in', chunk)
+      .execute();
   for (const row of await chunked([...new Set(keys)], 500, lookUp)) recorded.set(row.entry_key, row);
+  // the entries recorded here for the first time: not recorded before, nor further up in the batch
+  const isNew: boolean[] = [];
+  const seenKeys = new Set<string>();
+  for (const key of keys) {
+    isNew.push(!recorded.has(key) && !seenKeys.has(key));
+    seenKeys.add(key);
+  }
+  // a suggestion left pending is said again (or applied) against the invoice as it stands
+  const pendingSuggestion = [...recorded.values()].some((r) => r.status === 'suggested' && r.invoice_id !== null);
+  if (!pendingSuggestion && !isNew.includes(true)) return batch.map((entry, i) => repeated(entry, keys[i]!, recorded.get(keys[i]!)));
+  const context = await contextNow();
   // numbers named that are not open invoices: paid or void ones, said so rather than "unmatched" in silence
-  const named = batch.map((e) => context.findNumbers([e.label, e.endToEndId ?? ''].join(' ')));
+  const named = batch.map((e, i) => (isNew[i] ? context.findNumbers([e.label, e.endToEndId ?? ''].join(' ')) : []));
   const others = [...new Set(named.flat())].filter((n) => !context.byNumber.has(n));
   const closed = new Map<string, { number: string; status: string }>();
   for (const row of await chunked(others, 500, (chunk) => trx.selectFrom('invoices').select(['number', 'status']).where('number', 'in', chunk).execute())) closed.set(row.number, row);
@@ -202,27 +238,12 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
   const payments = new BatchPayments(trx, context, options.source, await recordedTransfers(trx, namedOpen));
   const out: ImportedEntry[] = [];
   const fresh: Array<{ done: ImportedEntry; outcome: Outcome; entry: StatementEntry; key: string }> = [];
-  const seenKeys = new Set<string>();
   for (let i = 0; i < batch.length; i += 1) {
     const entry = batch[i]!;
     const key = keys[i]!;
-    const base: ImportedEntry = {
-      key,
-      at: entry.at,
-      date: entry.date,
-      amount: entry.amount,
-      currency: entry.currency,
-      direction: entry.direction,
-      reference: entry.reference,
-      label: entry.label,
-      debtor: entry.debtor,
-      status: 'unmatched',
-      invoice: null,
-      payment: null,
-      note: null,
-    };
+    const base = importedEntry(entry, key);
     const before = recorded.get(key);
-    if (before !== undefined || seenKeys.has(key)) {
+    if (!isNew[i]) {
       // recorded already: only a suggestion left pending may be applied now
       if (before?.status === 'suggested' && before.invoice_id !== null && accepted(options, key)) {
         const invoice = context.byId.get(before.invoice_id);
@@ -243,10 +264,9 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
           continue;
         }
       }
-      out.push({ ...base, status: 'duplicate', invoice: before?.invoice_number ?? null, payment: before?.payment_id ?? null, note: before ? `recorded on ${before.created_at.slice(0, 10)} from ${before.file} as ${before.status}` : 'repeats an entry above' });
+      out.push(repeated(entry, key, before));
       continue;
     }
-    seenKeys.add(key);
     const outcome = await decide(trx, entry, named[i]!, closed, context, options, payments);
     const done = { ...base, ...outcome };
     out.push(done);
@@ -282,6 +302,32 @@ async function applyBatch(trx: Queryable, file: string, batch: readonly Statemen
   }
   for (let i = 0; i < inserts.length; i += 100) await trx.insertInto('bank_entries').values(inserts.slice(i, i + 100)).execute();
   return out;
+}
+
+const importedEntry = (entry: StatementEntry, key: string): ImportedEntry => ({
+  key,
+  at: entry.at,
+  date: entry.date,
+  amount: entry.amount,
+  currency: entry.currency,
+  direction: entry.direction,
+  reference: entry.reference,
+  label: entry.label,
+  debtor: entry.debtor,
+  status: 'unmatched',
+  invoice: null,
+  payment: null,
+  note: null,
+});
+
+/** An entry recorded already, by an import before (`before`) or further up in this statement. */
+function repeated(entry: StatementEntry, key: string, before: RecordedEntry | undefined): ImportedEntry {
+  const done = importedEntry(entry, key);
+  done.status = 'duplicate';
+  done.invoice = before?.invoice_number ?? null;
+  done.payment = before?.payment_id ?? null;
+  done.note = before ? `recorded on ${before.created_at.slice(0, 10)} from ${before.file} as ${before.status}` : 'repeats an entry above';
+  return done;
 }
 
 /**
@@ -384,25 +430,58 @@ async function decide(
   return { status: 'suggested', invoice: suggestion.invoice.number, invoiceId: suggestion.invoice.id, payment: null, note: suggestion.why };
 }
 
+/** The open invoices of one amount due, by payer and by the payer's name, for suggestions. */
+interface SameAmount {
+  byPayer: Map<number, OpenInvoice[]>;
+  byName: ResemblingNames<OpenInvoice>;
+}
+
+function sameAmount(context: Context, amount: number): SameAmount | null {
+  const known = context.byAmount.get(amount);
+  if (known) return known;
+  const invoices = context.byDue.get(amount);
+  if (invoices === undefined) return null;
+  const byPayer = new Map<number, OpenInvoice[]>();
+  for (const invoice of invoices) {
+    if (invoice.payerId === null) continue;
+    const list = byPayer.get(invoice.payerId);
+    if (list) list.push(invoice);
+    else byPayer.set(invoice.payerId, [invoice]);
+  }
+  const made = { byPayer, byName: new ResemblingNames(invoices, (invoice) => invoice.payerName) };
+  context.byAmount.set(amount, made);
+  return made;
+}
+
 /**
  * The one open invoice whose amount due is the entry's, of a payer whose name or IBAN resembles the debtor's; null
- * when there is none, or several payers would fit.
+ * when there is none, or several payers would fit. Only the invoices of the payers of that IBAN and of the names that
+ * resemble the debtor's are looked at (name-index.ts), not every invoice of that amount.
  */
 function suggest(entry: StatementEntry, context: Context): { invoice: OpenInvoice; why: string } | null {
-  const candidates = (context.byDue.get(entry.amount) ?? []).filter((inv) => inv.due === entry.amount && inv.currency === entry.currency && !context.suggested.has(inv.id) && compareDates(inv.date, entry.date) <= 0);
+  const pool = sameAmount(context, entry.amount);
+  if (pool === null) return null;
   const who = entry.debtor ?? entry.label;
   const byIban = entry.debtorIban === null ? undefined : context.ibanPayers.get(entry.debtorIban);
-  const fits = candidates
-    .map((invoice) => {
-      if (byIban && invoice.payerId !== null && byIban.has(invoice.payerId)) return { invoice, why: `same amount, from the IBAN of ${invoice.payerName}` };
-      // a CSV export gives no debtor: its label holds the name ("VIR SEPA M PAUL MARTIN")
-      if (who !== '' && namesResemble(who, invoice.payerName)) return { invoice, why: `same amount, from "${who.slice(0, 60)}", like ${invoice.payerName}` };
-      return null;
-    })
-    .filter((f) => f !== null);
-  if (fits.length === 0) return null;
-  const payers = new Set(fits.map((f) => f.invoice.payerId));
-  if (payers.size > 1) return null;
+  const fits: Array<{ invoice: OpenInvoice; why: string }> = [];
+  const payers = new Set<number | null>();
+  const seen = new Set<OpenInvoice>();
+  // true once two payers fit: then none is suggested, whatever else would fit
+  const fit = (invoice: OpenInvoice, why: (invoice: OpenInvoice) => string): boolean => {
+    if (seen.has(invoice)) return false;
+    seen.add(invoice);
+    if (!(invoice.due === entry.amount && invoice.currency === entry.currency && !context.suggested.has(invoice.id) && compareDates(invoice.date, entry.date) <= 0)) return false;
+    fits.push({ invoice, why: why(invoice) });
+    payers.add(invoice.payerId);
+    return payers.size > 1;
+  };
+  for (const payer of byIban ?? []) {
+    for (const invoice of pool.byPayer.get(payer) ?? []) if (fit(invoice, (i) => `same amount, from the IBAN of ${i.payerName}`)) return null;
+  }
+  // a CSV export gives no debtor: its label holds the name ("VIR SEPA M PAUL MARTIN")
+  let several = false;
+  if (who !== '') pool.byName.visit(who, (invoice) => (several = fit(invoice, (i) => `same amount, from "${who.slice(0, 60)}", like ${i.payerName}`)));
+  if (several || fits.length === 0) return null;
   // the payer's oldest invoice of that amount
   return fits.sort((a, b) => compareDates(a.invoice.date, b.invoice.date) || a.invoice.id - b.invoice.id)[0]!;
 }
