@@ -417,7 +417,14 @@ function mandateProblems(raw: RawRow, values: MemberValues, checks: RowChecks, p
   if (reference !== null) {
     const first = index.mandateReferences.get(reference);
     const owner = existing.mandates.get(reference);
-    if (first !== undefined && first.row !== row && (first.emailKey === null || first.emailKey !== values.emailKey)) {
+    // earlier in the file for someone else, else in the database for another member
+    const taken =
+      first !== undefined && first.row !== row && (first.emailKey === null || first.emailKey !== values.emailKey)
+        ? `on row ${first.row}`
+        : owner !== undefined && owner !== match
+          ? `the reference of member #${owner}'s mandate`
+          : null;
+    if (taken !== null) {
       problems.push(
         problem({
           row,
@@ -425,18 +432,7 @@ function mandateProblems(raw: RawRow, values: MemberValues, checks: RowChecks, p
           value: reference,
           code: 'duplicate_mandate',
           severity: 'error',
-          message: `the mandate reference ${reference} is already on row ${first.row}: a mandate reference is unique; give this person's mandate its own, or leave the cell empty for memberctl to give one`,
-        }),
-      );
-    } else if (owner !== undefined && owner !== match) {
-      problems.push(
-        problem({
-          row,
-          column: column('mandateReference'),
-          value: reference,
-          code: 'duplicate_mandate',
-          severity: 'error',
-          message: `the mandate reference ${reference} is already the reference of member #${owner}'s mandate: a mandate reference is unique; give this person's mandate its own, or leave the cell empty for memberctl to give one`,
+          message: `the mandate reference ${reference} is already ${taken}: a mandate reference is unique; give this person's mandate its own, or leave the cell empty for memberctl to give one`,
         }),
       );
     }
