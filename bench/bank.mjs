@@ -33,13 +33,18 @@ function writeCsv(file) {
   fs.closeSync(fd);
 }
 
-async function measureDialect(dialect, db, csv) {
+/** The members of `csv` imported, one open invoice each, then the statement next to it imported once. */
+async function importStatement(db, csv) {
   const statement = path.join(path.dirname(csv), 'statement.xml');
   await measureCliOk(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90'], 'plans add');
   await measureCliOk(['--db', db, '--today', '2025-12-15', 'import', csv, '--yes'], 'import');
   await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
   const imported = await measureCliOk(['--db', db, '--json', '--today', '2026-02-01', 'payments', 'import', statement], 'payments import');
-  const counts = JSON.parse(imported.stdout).counts;
+  return { statement, imported, counts: JSON.parse(imported.stdout).counts };
+}
+
+async function measureDialect(dialect, db, csv) {
+  const { statement, imported, counts } = await importStatement(db, csv);
   const rerun = await measureCliOk(['--db', db, '--json', '--today', '2026-02-01', 'payments', 'import', statement], 'the rerun');
   const again = JSON.parse(rerun.stdout).counts;
   const seconds = imported.ms / 1000;
@@ -94,12 +99,7 @@ function writeSuggestionData(file) {
 }
 
 async function measureSuggestions(dialect, db, csv) {
-  const statement = path.join(path.dirname(csv), 'statement.xml');
-  await measureCliOk(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90'], 'plans add');
-  await measureCliOk(['--db', db, '--today', '2025-12-15', 'import', csv, '--yes'], 'import');
-  await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
-  const imported = await measureCliOk(['--db', db, '--json', '--today', '2026-02-01', 'payments', 'import', statement], 'payments import');
-  const counts = JSON.parse(imported.stdout).counts;
+  const { imported, counts } = await importStatement(db, csv);
   const seconds = imported.ms / 1000;
   const ok = counts.suggested === suggestCount && seconds <= 20;
   return {
