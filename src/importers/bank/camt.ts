@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import iconv from 'iconv-lite';
 import { SaxesParser } from 'saxes';
-import { parseAmount } from '../../core/kernel/money.js';
+import { minorUnits, parseAmount } from '../../core/kernel/money.js';
 import type { TextEncoding } from '../encoding.js';
 import { inputFailure } from '../file-error.js';
 import { type StatementEntry, unreadableStatement } from './statement.js';
@@ -317,9 +317,25 @@ function amountOf(file: string, line: number, text: string | null, currency: str
   if (text === null || text === '') throw unreadableStatement(`${file}, line ${line}: ${what} has no <Amt>`);
   if (currency === null || !/^[A-Z]{3}$/.test(currency)) throw unreadableStatement(`${file}, line ${line}: the <Amt> of ${what} has no currency (Ccy="${currency ?? ''}")`);
   // ISO 20022 amounts are written with a "." and no grouping
+  const plain = isoAmount(text, currency);
+  if (plain !== null) return { amount: plain, currency };
   const parsed = /^\d+(\.\d+)?$/.test(text) ? parseAmount(text, currency) : null;
   if (!parsed?.ok || parsed.value < 0) throw unreadableStatement(`${file}, line ${line}: the <Amt> of ${what} is "${text}", not an amount in ${currency}`);
   return { amount: parsed.value, currency };
+}
+
+/**
+ * `text` ("49.9", "1250.00") in minor units of `currency` when it is a plain ISO 20022 amount with no more decimals
+ * than the currency has, else null (parseAmount then says what is wrong with it): the amounts of a statement of
+ * 50,000 entries are read in a few milliseconds instead of a tenth of a second.
+ */
+function isoAmount(text: string, currency: string): number | null {
+  const found = /^(\d{1,13})(?:\.(\d{1,3}))?$/.exec(text);
+  if (found === null) return null;
+  const decimals = minorUnits(currency);
+  const fraction = found[2] ?? '';
+  if (fraction.length > decimals) return null;
+  return Number(found[1]) * 10 ** decimals + Number(fraction.padEnd(decimals, '0') || '0');
 }
 
 function entriesOf(file: string, e: Entry, account: string | null, accountCurrency: string | null): StatementEntry[] {
