@@ -1,7 +1,7 @@
 // `npm run bench -- bank`: `payments import` of a CAMT.053 of 50k credits, each naming its invoice in its own way
 // (`INV-2026-00012`, `inv 2026 12`, `FACT INV2026-00012`), against 50k open invoices; then the same statement again.
 // Targets: the import at most 20 s and 400 MB peak RSS; the rerun at most 0.2x the import.
-// SQLite always; PostgreSQL too when MEMBERCTL_BENCH_PG names an empty database. Entries: MEMBERCTL_BENCH_BANK.
+// SQLite, then PostgreSQL (bench/pg.mjs). Entries: MEMBERCTL_BENCH_BANK.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

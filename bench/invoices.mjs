@@ -4,7 +4,7 @@
 // Targets: the run at most 3x the import, at most 500 MB peak RSS; the same-day rerun at most 0.2x the run.
 // SQLite: the same run again on a copy of the imported database where 10% of the payers have a one-off charge
 // (3 x 12.50 at 20%), at most 1.2x the run without.
-// SQLite always; PostgreSQL too when MEMBERCTL_BENCH_PG names an empty database. Rows: MEMBERCTL_BENCH_MEMBERSHIPS.
+// SQLite, then PostgreSQL (bench/pg.mjs). Rows: MEMBERCTL_BENCH_MEMBERSHIPS.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fmt, mark, measureCliOk, measureDialects, writeCsvLines } from './lib.mjs';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newPostgresDatabase, postgresWanted } from './pg.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const bin = path.join(root, 'bin', 'memberctl.js');
@@ -58,7 +59,7 @@ export const mark = (pass) => (pass ? 'OK' : 'MISSED');
 
 /**
  * Writes the CSV (`writeCsv(file)`) in a temporary folder, then measures with `measureDialect(dialect, db, csv)`
- * on SQLite, and on PostgreSQL when MEMBERCTL_BENCH_PG names an empty database.
+ * on SQLite, then on a new PostgreSQL database (bench/pg.mjs).
  */
 export async function measureDialects(writeCsv, measureDialect) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-bench-'));
@@ -66,8 +67,8 @@ export async function measureDialects(writeCsv, measureDialect) {
   writeCsv(csv);
   try {
     const results = [await measureDialect('sqlite', path.join(dir, 'bench.db'), csv)];
-    if (process.env.MEMBERCTL_BENCH_PG) results.push(await measureDialect('postgres', process.env.MEMBERCTL_BENCH_PG, csv));
-    else results.push({ ok: true, lines: ['postgres: skipped (set MEMBERCTL_BENCH_PG=postgres://... naming an empty database)'] });
+    if (postgresWanted()) results.push(await measureDialect('postgres', await newPostgresDatabase(), csv));
+    else results.push({ ok: true, lines: ['postgres: left out (MEMBERCTL_BENCH_PG=off)'] });
     return { ok: results.every((r) => r.ok), lines: results.flatMap((r) => r.lines) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // next invoice date), then `renewals run` opens the renewals due within the notice window and records every
 // member's status, and runs again the same day.
 // Targets: the run at most 3x the import; the same-day rerun at most 0.2x the run.
-// SQLite always; PostgreSQL too when MEMBERCTL_BENCH_PG names an empty database. Rows: MEMBERCTL_BENCH_MEMBERSHIPS.
+// SQLite, then PostgreSQL (bench/pg.mjs). Rows: MEMBERCTL_BENCH_MEMBERSHIPS.
 import { fmt, mark, measureCliOk, measureDialects, writeCsvLines } from './lib.mjs';
 
 const count = Number(process.env.MEMBERCTL_BENCH_MEMBERSHIPS ?? 100_000);

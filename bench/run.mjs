@@ -1,6 +1,7 @@
 // `npm run bench`: generates its own data, runs each benchmark against the built CLI and prints figures.
 // Usage: npm run bench [-- NAME...]   (names: startup, and those later benchmarks register)
 import { benchmarks } from './benchmarks.mjs';
+import { stopPostgres } from './pg.mjs';
 
 const wanted = process.argv.slice(2);
 const selected = wanted.length ? benchmarks.filter((b) => wanted.includes(b.name)) : benchmarks;
@@ -9,11 +10,15 @@ if (selected.length === 0) {
   process.exit(64);
 }
 let failed = 0;
-for (const bench of selected) {
-  console.log(`\n## ${bench.name}: ${bench.description}`);
-  const result = await bench.run();
-  for (const line of result.lines) console.log(`  ${line}`);
-  if (result.ok === false) failed += 1;
+try {
+  for (const bench of selected) {
+    console.log(`\n## ${bench.name}: ${bench.description}`);
+    const result = await bench.run();
+    for (const line of result.lines) console.log(`  ${line}`);
+    if (result.ok === false) failed += 1;
+  }
+} finally {
+  await stopPostgres();
 }
 console.log(failed ? `\n${failed} benchmark(s) missed their target` : '\nall benchmarks within their targets');
 process.exitCode = failed ? 1 : 0;

@@ -152,6 +152,30 @@ describe.each(dialects)('people on %s', (dialect) => {
     expect((await rejection(listMembers(k, today, { plan: 'Hot desk' }))).exitCode).toBe(65);
   });
 
+  it('a limit with a status or plan filter gives the first matches in name order, however far down the list they are', async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const plan = await seedPlan(k, 'Hot Desk');
+    // 700 contacts first in name order, then members on the plan: the matches lie beyond the first chunks looked at
+    await k
+      .insertInto('members')
+      .values(Array.from({ length: 700 }, (_, i) => ({ name: `Aaron ${String(i).padStart(4, '0')}`, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' })))
+      .execute();
+    for (const name of ['Zoé Dernier', 'Yann Avant', 'Xavier Milieu', 'Wanda Premier']) {
+      const member = (await addMember(k, { name }, source)).member;
+      await seedMembership(k, member.id, plan);
+    }
+    const today = '2026-02-10';
+    const names = async (filters: Parameters<typeof listMembers>[2]) => (await listMembers(k, today, filters)).map((v) => v.member.name);
+    expect(await names({ status: 'member', limit: 3 })).toEqual(['Wanda Premier', 'Xavier Milieu', 'Yann Avant']);
+    expect(await names({ plan: 'Hot Desk', limit: 2 })).toEqual(['Wanda Premier', 'Xavier Milieu']);
+    expect(await names({ status: 'member', limit: 10 })).toEqual(['Wanda Premier', 'Xavier Milieu', 'Yann Avant', 'Zoé Dernier']);
+    expect(await names({ status: 'contact', limit: 2 })).toEqual(['Aaron 0000', 'Aaron 0001']);
+    const limited = await listMembers(k, today, { limit: 1 });
+    expect(limited.map((v) => [v.member.name, v.state.status])).toEqual([['Aaron 0000', 'contact']]);
+    expect((await listMembers(k, today, { status: 'grace', limit: 5 })).length).toBe(0);
+  });
+
   it('shows the documented member and membership JSON shape', async () => {
     db = await freshDb(dialect);
     const k = db.kysely;

@@ -404,12 +404,9 @@ export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberF
     });
   }
 
-  const all = rows.length > loadAllAbove || (filters.company === undefined && !filters.tags?.length && !filters.plan && !filters.search);
-  // contacts have no membership: nothing to load
-  const states = filters.contactsOnly ? new Map<number, MemberState>() : await loadMemberStates(db, asOf, all ? {} : { memberIds: rows.map((r) => r.id) });
+  const states = new Map<number, MemberState>();
   const stateOf = (id: number): MemberState => states.get(id) ?? { status: 'contact', memberships: [] };
-
-  let selected = rows.filter((r) => {
+  const wanted = (r: MemberListRow) => {
     const state = stateOf(r.id);
     if (filters.status !== undefined && state.status !== filters.status) return false;
     if (planId !== null) {
@@ -418,10 +415,29 @@ export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberF
       if (!current && !(filters.status === 'former' && onPlan.length > 0)) return false;
     }
     return true;
-  });
-  selected = sortByName(selected);
-  if (filters.limit !== undefined) selected = selected.slice(0, filters.limit);
-  return buildViews(db, selected, companies, stateOf);
+  };
+  // contacts have no membership: nothing to load
+  const loadStates = async (memberIds?: number[]) => {
+    if (filters.contactsOnly) return;
+    for (const [id, state] of await loadMemberStates(db, asOf, memberIds ? { memberIds } : {})) states.set(id, state);
+  };
+
+  if (filters.limit !== undefined) {
+    // the first `limit` in name order: statuses are worked out for people in that order, a chunk at a time (each
+    // twice the last, for a filter few match), until enough match, rather than for everyone
+    const sorted = sortByName(rows);
+    const selected: MemberListRow[] = [];
+    let chunk = Math.max(filters.limit * 2, 200);
+    for (let from = 0; from < sorted.length && selected.length < filters.limit; from += chunk, chunk *= 2) {
+      const some = sorted.slice(from, from + chunk);
+      await loadStates(some.map((r) => r.id));
+      for (const r of some) if (selected.length < filters.limit && wanted(r)) selected.push(r);
+    }
+    return buildViews(db, selected, companies, stateOf);
+  }
+  const all = rows.length > loadAllAbove || (filters.company === undefined && !filters.tags?.length && !filters.plan && !filters.search);
+  await loadStates(all ? undefined : rows.map((r) => r.id));
+  return buildViews(db, sortByName(rows.filter(wanted)), companies, stateOf);
 }
 
 async function companyNames(db: Queryable): Promise<Map<number, string>> {
