@@ -1,5 +1,5 @@
 // `npm run build`: bundles the program into dist/ with esbuild. One file per entry point (the CLI, and the worker
-// that parses large CSV files) plus the chunks they load lazily, instead of the hundreds of modules Node would
+// threads that read large CSV and xlsx files) plus the chunks they load lazily, instead of the hundreds of modules Node would
 // otherwise resolve and read at every start; this halves the start-up time of every command. Type-checking is
 // `npm run typecheck` (tsc), which CI runs.
 // The command reference generator (src/reference.ts, run by `npm run docs`) is bundled on its own into
@@ -18,9 +18,15 @@ const outdir = path.join(root, 'dist');
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts', 'csv-worker': 'src/importers/csv-worker.ts', 'render-worker': 'src/writers/render-worker.ts' },
+  entryPoints: {
+    cli: 'src/cli.ts',
+    'csv-worker': 'src/importers/csv-worker.ts',
+    'xlsx-worker': 'src/importers/xlsx-worker.ts',
+    'render-worker': 'src/writers/render-worker.ts',
+  },
   outdir,
-  // the chunks sit beside the entry points: csv.ts finds the worker as ./csv-worker.js next to itself
+  // the chunks sit beside the entry points: csv.ts and xlsx.ts find their workers as ./csv-worker.js and
+  // ./xlsx-worker.js next to themselves
   chunkNames: '[name]-[hash]',
   bundle: true,
   splitting: true,

@@ -1,6 +1,6 @@
 /**
- * Reading the records of a CSV file with csv-parse, and what passes between csv.ts and the worker thread that
- * parses large files (csv-worker.ts). Kept apart from csv.ts so that the worker loads no more than it needs.
+ * Reading the records of a CSV file with csv-parse, for csv.ts and for the worker thread that parses large files
+ * (csv-worker.ts). Kept apart from csv.ts so that the worker loads no more than it needs.
  */
 import fs from 'node:fs';
 import { pipeline, Transform } from 'node:stream';
@@ -79,17 +79,3 @@ export async function* parseRecords(source: CsvSource): AsyncGenerator<string[]>
     input.destroy();
   }
 }
-
-/** A reading error as it crosses from the worker thread: its code (csv-parse's, or the system's) and message. */
-export interface ReadFailure {
-  code?: unknown;
-  message: string;
-}
-
-/** A batch of records from the worker: each record's cells joined by NUL, or the cells themselves when one holds a NUL. */
-export type RecordBatch = Array<string | string[]>;
-/** Messages from the worker: batches of records, then the end or a failure. */
-export type WorkerMessage = { batch: RecordBatch } | { end: true } | { failure: ReadFailure };
-/** Batches the worker may send ahead of the ones the reader has taken. */
-export const workerCredit = 4;
-

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import iconv from 'iconv-lite';
 import { problem } from '../core/kernel/problems.js';
 import type { Problem } from '../core/kernel/problems.js';
 import { ExitCode, UserError } from '../errors.js';
-import { type CsvDelimiter, type CsvSource, csvDelimiters, parseRecords, type WorkerMessage } from './csv-records.js';
+import { type CsvDelimiter, type CsvSource, csvDelimiters, parseRecords } from './csv-records.js';
+import { fromWorker, type ReadFailure } from './worker-batches.js';
 import { detectEncoding } from './encoding.js';
 import type { TextEncoding } from './encoding.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
@@ -92,38 +92,11 @@ const workerFile = new URL('./csv-worker.js', import.meta.url);
 
 /**
  * The records of a large file, parsed on a worker thread (csv-worker.ts) so that parsing overlaps the caller's
- * work on the rows before. The worker runs at most a few batches ahead, so memory stays bounded; it is stopped
- * when the caller stops iterating.
+ * work on the rows before (worker-batches.ts).
  */
 async function* parsedOnWorker(source: CsvSource): AsyncGenerator<string[]> {
-  const worker = new Worker(workerFile, { workerData: source });
-  const inbox: WorkerMessage[] = [];
-  let wake: (() => void) | null = null;
-  const deliver = (message: WorkerMessage) => {
-    inbox.push(message);
-    wake?.();
-  };
-  worker.on('message', deliver);
-  worker.on('error', (error) => deliver({ failure: { message: error.message } }));
-  worker.on('exit', (code) => deliver(code === 0 ? { end: true } : { failure: { message: `the CSV reader stopped (exit code ${code})` } }));
-  try {
-    for (;;) {
-      const message = inbox.shift();
-      if (message === undefined) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = null;
-        continue;
-      }
-      if ('end' in message) return;
-      if ('failure' in message) throw Object.assign(new Error(message.failure.message), { code: message.failure.code });
-      worker.postMessage('next');
-      for (const record of message.batch) yield typeof record === 'string' ? record.split('\u0000') : record;
-    }
-  } finally {
-    await worker.terminate();
-  }
+  const failed = (failure: ReadFailure) => Object.assign(new Error(failure.message), { code: failure.code });
+  for await (const record of fromWorker<string | string[]>(workerFile, source, 'CSV', failed)) yield typeof record === 'string' ? record.split('\u0000') : record;
 }
 
 let hasWorker: boolean | undefined;

@@ -1,15 +1,17 @@
+import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { CellErrorValue, CellValue } from 'exceljs';
 import { fromExcelSerial } from '../core/kernel/dates.js';
 import { problem } from '../core/kernel/problems.js';
 import type { Problem } from '../core/kernel/problems.js';
-import { inputError, UserError } from '../errors.js';
+import { ExitCode, inputError, UserError } from '../errors.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
 import type { Cell, RawRow, Table } from './types.js';
 import { decodeExcelEscapes, readCellFormats, readSharedStrings, readSheetRows, type StoredCell } from './xlsx-parts.js';
 import { type EntryData, entryDataStart, entryText, readZipEntry } from './zip-directory.js';
 import type { ZipDirectory } from './zip-directory.js';
-import { noHeaderRow, unsupportedFormat } from './file-error.js';
+import { FileError, noHeaderRow, unsupportedFormat } from './file-error.js';
+import { fromWorker, type ReadFailure } from './worker-batches.js';
 
 export interface SheetInfo {
   name: string;
@@ -160,7 +162,7 @@ export function xlsxCell(value: CellValue, numFmt: string | undefined, date1904:
 }
 
 /** Where the parts of the workbook that a sheet's cells need are, and what they say. */
-interface SheetSource {
+export interface SheetSource {
   file: string;
   sheet: EntryData;
   sharedStrings: string[];
@@ -207,7 +209,7 @@ function storedCellValue(stored: StoredCell, source: SheetSource): Cell {
   return xlsxCell({ formula: stored.formula, result: read ?? undefined } as CellValue, format, source.date1904);
 }
 
-async function* readSheet(source: SheetSource): AsyncGenerator<RawRow> {
+export async function* readSheet(source: SheetSource): AsyncGenerator<RawRow> {
   const rows = readSheetRows(entryText(source.file, source.sheet, source.chunkBytes), (stored) => storedCellValue(stored, source));
   try {
     for await (const { row, cells: stored } of rows) {
@@ -221,6 +223,71 @@ async function* readSheet(source: SheetSource): AsyncGenerator<RawRow> {
   } catch (error) {
     throw unreadableWorkbook(source.file, error);
   }
+}
+
+/**
+ * A row as it crosses from the worker thread: its number and its cells joined by NUL, a date as SOH and the day, a
+ * formula without a cached value as STX and the formula, an empty cell as nothing (one string is much cheaper to pass
+ * than an array of cells); or the row itself when a cell's text holds one of those characters.
+ */
+export type PostedRow = string | RawRow;
+
+const dateMark = '\u0001';
+const formulaMark = '\u0002';
+
+export function postedRow(row: RawRow): PostedRow {
+  let text = String(row.row);
+  for (const cell of row.cells) {
+    if (cell === null) text += '\u0000';
+    else if (typeof cell === 'string') {
+      if (cell.includes('\u0000') || cell.startsWith(dateMark) || cell.startsWith(formulaMark)) return row;
+      text += `\u0000${cell}`;
+    } else text += cell.kind === 'date' ? `\u0000${dateMark}${cell.date}` : `\u0000${formulaMark}${cell.formula}`;
+  }
+  return text;
+}
+
+export function receivedRow(posted: PostedRow): RawRow {
+  if (typeof posted !== 'string') return posted;
+  const parts = posted.split('\u0000');
+  const cells: Cell[] = new Array(parts.length - 1);
+  for (let i = 1; i < parts.length; i += 1) {
+    const part = parts[i]!;
+    const mark = part.charAt(0);
+    cells[i - 1] = part === '' ? null : mark === dateMark ? { kind: 'date', date: part.slice(1) } : mark === formulaMark ? { kind: 'formula', formula: part.slice(1) } : part;
+  }
+  return { row: Number(parts[0]), cells };
+}
+
+/** Sheets from this many compressed bytes on (some 13,000 rows of a dozen columns) are read on a worker thread. */
+export const workerSheetBytes = 1_000_000;
+
+const workerFile = new URL('./xlsx-worker.js', import.meta.url);
+
+let hasWorker: boolean | undefined;
+/** The worker's compiled file exists (the test runner runs the TypeScript sources, which a worker cannot load). */
+function workerAvailable(): boolean {
+  hasWorker ??= fs.existsSync(workerFile);
+  return hasWorker;
+}
+
+/** A failure of the worker's reading as the error readSheet would have thrown. */
+function workerFailure(file: string, failure: ReadFailure): Error {
+  const known = failure.userError;
+  if (known === undefined) return unreadableWorkbook(file, new Error(failure.message));
+  const options = { exitCode: (known.exitCode ?? ExitCode.dataError) as ExitCode, hint: known.hint };
+  return known.problemCode ? new FileError(known.problemCode as FileError['problemCode'], failure.message, options) : new UserError(failure.message, options);
+}
+
+/**
+ * The rows of the sheet; a large one is read on a worker thread (xlsx-worker.ts), which inflates and parses it while
+ * the caller checks the rows already read, as the CSV reader does.
+ */
+function sheetRows(source: SheetSource): AsyncGenerator<RawRow> {
+  if (source.sheet.compressedSize < workerSheetBytes || !workerAvailable()) return readSheet(source);
+  return (async function* () {
+    for await (const posted of fromWorker<PostedRow>(workerFile, source, 'xlsx', (failure) => workerFailure(source.file, failure))) yield receivedRow(posted);
+  })();
 }
 
 function unreadableWorkbook(file: string, error: unknown): Error {
@@ -320,7 +387,7 @@ export async function openXlsx(
     headerRow: header.row,
     headers: header.cells.map(headerText),
     problems: hiddenSkipped.length > 0 ? [hiddenSheetsSkipped(sheet, hiddenSkipped)] : [],
-    rows: { [Symbol.asyncIterator]: () => dataRows(readSheet(source), header.row, stats) },
+    rows: { [Symbol.asyncIterator]: () => dataRows(sheetRows(source), header.row, stats) },
     stats,
   };
 }
