@@ -49,7 +49,8 @@ async function admin() {
 /** The URL of a new, empty database. */
 export async function newPostgresDatabase() {
   const url = new URL(await admin());
-  const name = `memberctl_bench_${process.pid}_${(databases += 1)}`;
+  databases += 1;
+  const name = `memberctl_bench_${process.pid}_${databases}`;
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
