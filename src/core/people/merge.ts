@@ -226,7 +226,7 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
   await db.updateTable('ledger_entries').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('charges').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('sepa_mandates').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
-  const lastLedger = await lastLedgerId(db);
+  const lastLedger = await lastId(db, 'ledger_entries');
   await mergeRecordedStatuses(db, keepId, removeId, source.at.slice(0, 10), source);
   // the freeze or unfreeze entries a differing suspension writes (credits.ts, setFrozen)
   recorded.moved.ledgerWritten = ids(await db.selectFrom('ledger_entries').select('id').where('id', '>', lastLedger).orderBy('id').execute());
@@ -252,6 +252,11 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
 
   await db.deleteFrom('members').where('id', '=', removeId).execute();
 
+  recorded.moved.lastIds = {
+    invoiceLines: await lastId(db, 'invoice_lines'),
+    ledgerEntries: await lastId(db, 'ledger_entries'),
+    collectionItems: await lastId(db, 'sepa_collection_items'),
+  };
   const { id: mergeId } = await db
     .insertInto('merges')
     .values({
@@ -323,6 +328,8 @@ export interface MergeRecordData {
     fieldsAdded: string[];
     /** ledger entries the merge wrote (a suspension frozen or unfrozen) */
     ledgerWritten: number[];
+    /** the last ids once merged: rows above them were written since */
+    lastIds: { invoiceLines: number; ledgerEntries: number; collectionItems: number };
   };
 }
 
@@ -353,12 +360,13 @@ async function recordBeforeMerge(db: Queryable, plan: MergePlan): Promise<MergeR
       tagsAdded: [],
       fieldsAdded: plan.moves.customFields,
       ledgerWritten: [],
+      lastIds: { invoiceLines: 0, ledgerEntries: 0, collectionItems: 0 },
     },
   };
 }
 
-async function lastLedgerId(db: Queryable): Promise<number> {
-  const row = await db.selectFrom('ledger_entries').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+async function lastId(db: Queryable, table: 'invoice_lines' | 'ledger_entries' | 'sepa_collection_items'): Promise<number> {
+  const row = await db.selectFrom(table as 'ledger_entries').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
   return Number(row?.id ?? 0);
 }
 

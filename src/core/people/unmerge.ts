@@ -145,7 +145,7 @@ export async function planUnmerge(db: Queryable, ref: string): Promise<UnmergePl
           .selectFrom('invoice_lines as l')
           .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
           .select(['i.number'])
-          .where('i.created_at', '>=', merge.created_at)
+          .where('l.id', '>', m.lastIds.invoiceLines)
           // a voided invoice bills nothing: it stays with the kept person, as issued
           .where('l.voided', '=', 0)
           .where((eb) =>
@@ -170,9 +170,8 @@ export async function planUnmerge(db: Queryable, ref: string): Promise<UnmergePl
       .selectFrom('ledger_entries')
       .select('id')
       .where('member_id', '=', kept.id)
-      .where('created_at', '>=', merge.created_at)
+      .where('id', '>', m.lastIds.ledgerEntries)
       .where((eb) => eb.or([...(m.invoices.length > 0 ? [eb('invoice_id', 'in', m.invoices)] : []), ...(m.ledgerEntries.length > 0 ? [eb('grant_id', 'in', m.ledgerEntries)] : [])]))
-      .$if(m.ledgerWritten.length > 0, (q) => q.where('id', 'not in', m.ledgerWritten))
       .executeTakeFirst();
     if (used) throw refuse(`credit or passes that would move back to #${removed.id} were used or granted since`);
   }
@@ -181,7 +180,7 @@ export async function planUnmerge(db: Queryable, ref: string): Promise<UnmergePl
     const collected = await db
       .selectFrom('sepa_collection_items')
       .select('end_to_end_id')
-      .where('created_at', '>=', merge.created_at)
+      .where('id', '>', m.lastIds.collectionItems)
       .where((eb) => eb.or([...(m.mandates.length > 0 ? [eb('mandate_id', 'in', m.mandates)] : []), ...(m.invoices.length > 0 ? [eb('invoice_id', 'in', m.invoices)] : [])]))
       .executeTakeFirst();
     if (collected) throw refuse(`invoice ${collected.end_to_end_id} was put in a SEPA collection since, on what would move back`);
