@@ -430,7 +430,8 @@ export function registerMembers(program: Command, action: Action): void {
           if (!flags.dryRun && ctx.interactive) {
             const { confirmOrStop } = await import('../confirm.js');
             const preview = await planMerge(db.kysely, keepRef, removeRef);
-            const summary = `Merge #${preview.remove.member.id} ${preview.remove.member.name} into #${preview.keep.member.id} ${preview.keep.member.name}: ${describeMoves(preview)} move, #${preview.remove.member.id} is deleted (\`memberctl members unmerge\` can bring it back).`;
+            const moves = describeMoves(preview);
+            const summary = `Merge #${preview.remove.member.id} ${preview.remove.member.name} into #${preview.keep.member.id} ${preview.keep.member.name}: ${moves === 'nothing else to move' ? moves : `${moves} move`}, #${preview.remove.member.id} is deleted (\`memberctl members unmerge\` can bring it back).`;
             if (!(await confirmOrStop(summary, { ctx }))) return 0;
           }
           const { plan, mergeId } = await db.kysely.transaction().execute(async (trx) => {

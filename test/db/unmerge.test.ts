@@ -165,6 +165,30 @@ describe.each(dialects)('undoing a merge on %s', (dialect) => {
     expect(await db.kysely.selectFrom('members').select('email').where('id', '=', remove.id).executeTakeFirstOrThrow()).toEqual({ email: 'jd@example.org' });
   });
 
+  it("the kept person gives back the e-mail and external id they took, keeps a value changed since, and what is theirs since", async () => {
+    db = await freshDb(dialect);
+    const k = db.kysely;
+    const keep = (await addMember(k, { name: 'Kim' }, source)).member;
+    const remove = (await addMember(k, { name: 'Kim (old)', email: 'kim@example.org', externalId: 'cus_1', phone: '+33 1' }, source)).member;
+    const mergeId = await merge(db, keep.id, remove.id);
+    expect(await k.selectFrom('members').select(['email', 'external_id']).where('id', '=', keep.id).executeTakeFirstOrThrow()).toEqual({ email: 'kim@example.org', external_id: 'cus_1' });
+    const edited = await k.selectFrom('members').selectAll().where('id', '=', keep.id).executeTakeFirstOrThrow();
+    await editMember(k, edited, { phone: '+33 2' }, later);
+    await addNote(k, edited, 'written after the merge', later);
+
+    const plan = await planUnmerge(k, String(mergeId));
+    expect(plan.restored.map((r) => r.field).sort()).toEqual(['email', 'external_id']);
+    await unmerge(db, mergeId);
+    const [kept, back] = await Promise.all([
+      k.selectFrom('members').selectAll().where('id', '=', keep.id).executeTakeFirstOrThrow(),
+      k.selectFrom('members').selectAll().where('id', '=', remove.id).executeTakeFirstOrThrow(),
+    ]);
+    expect(kept).toMatchObject({ email: null, email_key: null, external_id: null, phone: '+33 2' });
+    expect(kept.updated_at).not.toBe(edited.updated_at);
+    expect(back).toEqual(remove);
+    expect((await k.selectFrom('notes').select('member_id').execute()).map((n) => n.member_id)).toEqual([keep.id]);
+  });
+
   it('a merge id that is not a number is a usage error, an unknown one a data error', async () => {
     db = await freshDb(dialect);
     expect(((await planUnmerge(db.kysely, 'abc').catch((e: unknown) => e)) as UserError).exitCode).toBe(64);

@@ -8,7 +8,7 @@ import type { Member, MemberUpdate, MergeRecord } from '../../db/types.js';
 import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditChange, type AuditSource, recordAudits } from '../kernel/audit.js';
 import { inChunks } from '../kernel/bulk.js';
-import type { MergeRecordData } from './merge.js';
+import { type MergeRecordData, memberSnapshot } from './merge.js';
 import { describeMember } from './refs.js';
 
 export interface UnmergePlan {
@@ -232,6 +232,7 @@ export async function applyUnmerge(db: Queryable, plan: UnmergePlan, source: Aud
   const { data, merge, back } = plan;
   const keepId = plan.kept.id;
   const removeId = plan.removed.id;
+  const keptBefore = await memberSnapshot(db, plan.kept);
   const keptNow = await db
     .updateTable('members')
     .set({ updated_at: source.at, ...plan.keptUpdate })
@@ -298,7 +299,15 @@ export async function applyUnmerge(db: Queryable, plan: UnmergePlan, source: Aud
   const summary = `merge ${merge.id} undone: ${describeMember(plan.removed)} split again from ${describeMember(keptNow)}: ${describeBack(plan)}`;
   const audits: AuditChange[] = [
     { action: 'unmerge', entity: 'members', entityId: removeId, memberId: removeId, before: null, after: { ...plan.removed, mergeId: merge.id }, summary },
-    { action: 'unmerge', entity: 'members', entityId: keepId, memberId: keepId, before: { ...plan.kept, mergeId: merge.id }, after: { ...keptNow, mergeId: merge.id }, summary },
+    {
+      action: 'unmerge',
+      entity: 'members',
+      entityId: keepId,
+      memberId: keepId,
+      before: { ...keptBefore, mergeId: merge.id },
+      after: { ...(await memberSnapshot(db, keptNow)), mergeId: merge.id },
+      summary,
+    },
     ...back.payerOf.map((id) => ({
       action: 'update',
       entity: 'members',
