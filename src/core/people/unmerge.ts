@@ -51,18 +51,17 @@ export async function requireMerge(db: Queryable, ref: string): Promise<MergeRec
 
 const sameIds = (rows: Array<{ id: number }>) => rows.map((r) => r.id);
 
-async function stillWith<T extends 'memberships' | 'invoice_lines' | 'ledger_entries' | 'charges' | 'sepa_mandates' | 'notes'>(
-  db: Queryable,
-  table: T,
-  ids: readonly number[],
-  keepId: number,
-): Promise<number[]> {
+/** The tables whose rows name their person in `member_id`, which a merge moves by id. */
+type PersonRows = 'memberships' | 'invoice_lines' | 'ledger_entries' | 'charges' | 'sepa_mandates' | 'notes';
+
+/** Which of `ids` still belong to the kept person: those that move back. */
+async function stillWith(db: Queryable, table: PersonRows, ids: readonly number[], keepId: number): Promise<number[]> {
   const found: number[] = [];
   await inChunks(
     [...ids],
     async (chunk) => {
-      // every one of these tables names its person in member_id
-      const rows = await (db as Queryable).selectFrom(table as 'notes').select('id').where('id', 'in', chunk).where('member_id', '=', keepId).execute();
+      // one query shape for the six tables: each has `id` and `member_id`
+      const rows = await db.selectFrom(table as 'notes').select('id').where('id', 'in', chunk).where('member_id', '=', keepId).execute();
       found.push(...sameIds(rows));
     },
     500,
@@ -242,7 +241,7 @@ export async function applyUnmerge(db: Queryable, plan: UnmergePlan, source: Aud
   // the removed person's row as the merge found it, under their id
   await db.insertInto('members').values(plan.removed).execute();
 
-  const repoint = async (table: 'memberships' | 'invoice_lines' | 'ledger_entries' | 'charges' | 'sepa_mandates' | 'notes', ids: readonly number[]) =>
+  const repoint = async (table: PersonRows, ids: readonly number[]) =>
     inChunks(
       [...ids],
       async (chunk) => {
