@@ -147,6 +147,18 @@ describe.each(dialects)('undoing a merge on %s', (dialect) => {
     await unmerge(db, mergeId);
   });
 
+  it("is refused once the removed person's credit was used since", async () => {
+    db = await freshDb(dialect);
+    const { keep, remove } = await duplicates(db);
+    const mergeId = await merge(db, keep.id, remove.id);
+    const grant = await db.kysely.selectFrom('ledger_entries').select('id').where('kind', '=', 'grant').executeTakeFirstOrThrow();
+    await db.kysely
+      .insertInto('ledger_entries')
+      .values({ member_id: keep.id, unit: 'credit', kind: 'use', amount: -100, currency: 'EUR', date: '2026-02-03', grant_id: grant.id, created_at: later.at })
+      .execute();
+    expect((await refusal(unmerge(db, mergeId))).message).toContain(`credit or passes that would move back to #${remove.id} were used or granted since`);
+  });
+
   it("is refused when the removed person's e-mail was given to someone since, or the kept person was merged away", async () => {
     db = await freshDb(dialect);
     const { keep, remove } = await duplicates(db);
