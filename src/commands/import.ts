@@ -514,12 +514,9 @@ export function registerImport(program: Command, action: Action): void {
           const db = await ctx.db();
           if (ctx.interactive) {
             const batch = batchSummary(await requireBatch(db.kysely, batchId));
-            const { confirm } = await import('../prompt.js');
-            const question = `Undo import ${batch.batch} of ${batch.file} (${plural(batch.created.members, 'member')} created, ${plural(batch.updated.members, 'member')} updated)?`;
-            if (!(await confirm({ interactive: true }, question, false))) {
-              ctx.out.info('Nothing was changed.');
-              return 0;
-            }
+            const { confirmOrStop } = await import('../confirm.js');
+            const summary = `Undo import ${batch.batch} of ${batch.file}: the ${plural(batch.created.members, 'member')} it created are removed, the ${plural(batch.updated.members, 'member')} it updated restored.`;
+            if (!(await confirmOrStop(summary, { ctx, question: 'Undo this import?' }))) return 0;
           }
           const result = await undoBatch(db, batchId, auditSource(ctx.env));
           ctx.out.result(result, () => {

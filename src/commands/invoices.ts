@@ -567,10 +567,17 @@ export function registerInvoices(program: Command, action: Action): void {
       .action(
         action(async (ctx, number: string, flags: { reason: string }) => {
           if (flags.reason.trim() === '') throw usageError('--reason needs some text');
-          const { voidInvoice, invoicesJson, creditNoteJson } = await import('../core/billing/invoices.js');
+          const { voidInvoice, invoicesJson, creditNoteJson, requireInvoice } = await import('../core/billing/invoices.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
+          if (ctx.interactive) {
+            const { confirmOrStop } = await import('../confirm.js');
+            const { formatAmount } = await import('../core/kernel/money.js');
+            const invoice = await requireInvoice(db.kysely, number);
+            const summary = `Void invoice ${invoice.number} of ${invoice.payer_name} (${formatAmount(invoice.total, invoice.currency)} ${invoice.currency}, ${invoice.status}): a credit note is issued, which cannot be taken back.`;
+            if (!(await confirmOrStop(summary, { ctx }))) return 0;
+          }
           const result = await db.kysely.transaction().execute(async (trx) => {
             const { invoice, creditNote } = await voidInvoice(trx, number, flags.reason.trim(), asOf, auditSource(ctx.env));
             const [json] = await invoicesJson(trx, [invoice]);

@@ -132,6 +132,14 @@ export function registerMandates(program: Command, action: Action): void {
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
+          if (ctx.interactive) {
+            const { requireMandate } = await import('../core/sepa/mandates.js');
+            const { confirmOrStop } = await import('../confirm.js');
+            const mandate = await requireMandate(db.kysely, reference);
+            const payer = await db.kysely.selectFrom('members').select('name').where('id', '=', mandate.member_id).executeTakeFirst();
+            const summary = `Revoke mandate ${mandate.reference} of ${payer?.name ?? `#${mandate.member_id}`}: no collection uses it again; a new signed mandate is needed to collect from them.`;
+            if (mandate.status === 'active' && !(await confirmOrStop(summary, { ctx }))) return 0;
+          }
           const view = await db.kysely
             .transaction()
             .execute((trx) => revokeMandate(trx, reference, { date: flags.date ?? asOf, reason: flags.reason?.trim() || null }, asOf, auditSource(ctx.env)));

@@ -210,7 +210,7 @@ function memberBlock(view: MemberView, m: Member): string {
 }
 
 export function registerMembers(program: Command, action: Action): void {
-  const members = program.command('members').description('people: add, edit, list, tag, annotate, merge, history');
+  const members = program.command('members').description('people: add, edit, list, tag, annotate, merge, unmerge, history');
 
   examples(
     listOptions(members.command('list').description('list people (members and contacts) with their status'), true).action(
@@ -427,23 +427,60 @@ export function registerMembers(program: Command, action: Action): void {
           const { planMerge, applyMerge, mergeJson, describeMoves } = await import('../core/people/merge.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
-          const plan = await db.kysely.transaction().execute(async (trx) => {
+          if (!flags.dryRun && ctx.interactive) {
+            const { confirmOrStop } = await import('../confirm.js');
+            const preview = await planMerge(db.kysely, keepRef, removeRef);
+            const moves = describeMoves(preview);
+            const summary = `Merge #${preview.remove.member.id} ${preview.remove.member.name} into #${preview.keep.member.id} ${preview.keep.member.name}: ${moves === 'nothing else to move' ? moves : `${moves} move`}, #${preview.remove.member.id} is deleted (\`memberctl members unmerge\` can bring it back).`;
+            if (!(await confirmOrStop(summary, { ctx }))) return 0;
+          }
+          const { plan, mergeId } = await db.kysely.transaction().execute(async (trx) => {
             const planned = await planMerge(trx, keepRef, removeRef);
-            if (!flags.dryRun) await applyMerge(trx, planned, auditSource(ctx.env));
-            return planned;
+            const applied = flags.dryRun ? null : await applyMerge(trx, planned, auditSource(ctx.env));
+            return { plan: planned, mergeId: applied?.mergeId ?? null };
           });
           const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-          ctx.out.result(mergeJson(plan, Boolean(flags.dryRun)), () => {
+          ctx.out.result(mergeJson(plan, Boolean(flags.dryRun), mergeId), () => {
             const who = `#${plan.remove.member.id} ${plan.remove.member.name} into #${plan.keep.member.id} ${plan.keep.member.name}`;
-            const lines = [`${flags.dryRun ? 'Would merge' : 'Merged'} ${who}: ${describeMoves(plan)}.`];
+            const lines = [`${flags.dryRun ? 'Would merge' : `Merged (merge ${mergeId})`} ${who}: ${describeMoves(plan)}.`];
             for (const f of plan.filled) lines.push(`  ${f.field}: taken from the removed record (${show(f.value)})`);
             for (const c of plan.conflicts) lines.push(`  ${c.field}: kept ${show(c.kept)}, dropped ${show(c.dropped)} (kept in the audit log)`);
             if (flags.dryRun) lines.push('Dry run: nothing was changed.');
+            else lines.push(`Undo with \`memberctl members unmerge ${mergeId}\`.`);
             return lines.join('\n');
           });
         }),
       ),
     ['memberctl members merge jane@example.org "Jane Doe (old)" --dry-run', 'memberctl members merge 12 57'],
+  );
+
+  examples(
+    members
+      .command('unmerge')
+      .argument('<merge-id>', 'the merge, as `members merge` and `members history` show it')
+      .description('undo a merge: the removed person comes back with everything the merge moved from them')
+      .option('--dry-run', 'show what would move back, change nothing')
+      .action(
+        action(async (ctx, mergeRef: string, flags: { dryRun?: boolean }) => {
+          const { planUnmerge, applyUnmerge, unmergeJson, describeBack } = await import('../core/people/unmerge.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const db = await ctx.db();
+          const plan = await db.kysely.transaction().execute(async (trx) => {
+            const planned = await planUnmerge(trx, mergeRef);
+            if (!flags.dryRun) await applyUnmerge(trx, planned, auditSource(ctx.env));
+            return planned;
+          });
+          const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+          ctx.out.result(unmergeJson(plan, Boolean(flags.dryRun)), () => {
+            const who = `#${plan.removed.id} ${plan.removed.name} from #${plan.kept.id} ${plan.kept.name}`;
+            const lines = [`${flags.dryRun ? 'Would undo' : 'Undid'} merge ${plan.merge.id}: ${who} again, with ${describeBack(plan)}.`];
+            for (const r of plan.restored) lines.push(`  ${r.field} of #${plan.kept.id}: back to ${show(r.value)}`);
+            if (flags.dryRun) lines.push('Dry run: nothing was changed.');
+            return lines.join('\n');
+          });
+        }),
+      ),
+    ['memberctl members unmerge 12 --dry-run', 'memberctl members unmerge 12'],
   );
 
   examples(

@@ -210,6 +210,21 @@ export function registerPayments(program: Command, action: Action): void {
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
+          if (ctx.interactive) {
+            const { confirmOrStop } = await import('../confirm.js');
+            const { formatAmount } = await import('../core/kernel/money.js');
+            const payment = await db.kysely
+              .selectFrom('payments')
+              .innerJoin('invoices', 'invoices.id', 'payments.invoice_id')
+              .select(['payments.amount', 'payments.currency', 'payments.method', 'payments.date', 'invoices.number', 'invoices.payer_name'])
+              .where('payments.id', '=', id)
+              .executeTakeFirst();
+            // an unknown id is refused by cancelPayment below, without a question
+            const summary = payment
+              ? `Cancel payment #${id}: ${formatAmount(payment.amount, payment.currency)} ${payment.currency} by ${payment.method} on ${payment.date} for invoice ${payment.number} of ${payment.payer_name}; the invoice is open again if no longer fully paid.`
+              : null;
+            if (summary !== null && !(await confirmOrStop(summary, { ctx }))) return 0;
+          }
           const result = await db.kysely.transaction().execute((trx) => cancelPayment(trx, id, flags.reason.trim(), asOf, auditSource(ctx.env)));
           const json = { ...paymentJson(withInvoice(result.payment, result.invoice)), invoiceStatus: result.invoice.status };
           ctx.out.result(json, () => `Cancelled payment #${json.id} (${json.amount} ${json.currency}); invoice ${json.invoice} is ${result.invoice.status}.`);

@@ -161,6 +161,14 @@ export function registerPlans(program: Command, action: Action): void {
           const { archivePlan, planJson } = await import('../core/billing/plans.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
+          if (!flags.undo && ctx.interactive) {
+            const { requirePlan } = await import('../core/billing/plans.js');
+            const { confirmOrStop } = await import('../confirm.js');
+            const plan = await requirePlan(db.kysely, name);
+            const held = await db.kysely.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('plan_id', '=', plan.id).executeTakeFirstOrThrow();
+            const summary = `Archive plan "${plan.name}": it leaves lists and templates and takes no new memberships (its ${Number(held.n)} membership(s) keep it); \`plans archive --undo\` brings it back.`;
+            if (plan.archived === 0 && !(await confirmOrStop(summary, { ctx }))) return 0;
+          }
           const plan = await db.kysely.transaction().execute((trx) => archivePlan(trx, name, !flags.undo, auditSource(ctx.env)));
           ctx.out.result(planJson(plan), () => `${flags.undo ? 'Restored' : 'Archived'} plan "${plan.name}".`);
         }),

@@ -102,7 +102,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'history entry',
     fields:
-      '`{"id", "at", "date", "localTime", "added", "actor", "source", "batchId", "jobId", "action", "entity", "entityId", "memberId", "summary", "changes": [{"field", "before", "after", "label", "beforeText", "afterText"}]}`: `at` is UTC (ISO 8601) and `date` its UTC date, `localTime` is `at` in the `timezone` setting (`2026-03-23 14:05`); `added` is true when the entry adds something that was not there; `source` is `import`, `job` or `manual`; each change keeps the stored `field` (a column or a custom field name) and raw `before`/`after` values (ids, 0/1 flags, minor units) beside its `label` and the values as shown (`"Plan"`, `"Hot Desk"`), null for no value.',
+      '`{"id", "at", "date", "localTime", "added", "actor", "source", "batchId", "jobId", "action", "entity", "entityId", "memberId", "summary", "mergeId", "changes": [{"field", "before", "after", "label", "beforeText", "afterText"}]}`: `at` is UTC (ISO 8601) and `date` its UTC date, `localTime` is `at` in the `timezone` setting (`2026-03-23 14:05`); `added` is true when the entry adds something that was not there; `source` is `import`, `job` or `manual`; `mergeId` is the merge a `merge` or `unmerge` entry belongs to (the id `members unmerge` takes), else null; each change keeps the stored `field` (a column or a custom field name) and raw `before`/`after` values (ids, 0/1 flags, minor units) beside its `label` and the values as shown (`"Plan"`, `"Hot Desk"`), null for no value.',
   },
   {
     name: 'invoices run',
@@ -164,7 +164,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'unknown plan', 130: 'cancelled at the question' },
     json: 'the plan shape, after the edit; an edit of the price adds `"memberships": {"followPlanPrice", "ownPrice"}`: how many memberships on the plan that have not ended are billed the new price from their next invoice, and how many keep a price of their own.',
   },
-  'plans archive': { exits: { 65: 'unknown plan' }, json: 'the plan shape.' },
+  'plans archive': { exits: { 65: 'unknown plan', 130: 'cancelled at the question' }, json: 'the plan shape.' },
   'plans import': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read' },
     json: '`{"file", "dryRun", "rows", "emptyRows", "created", "updated", "unchanged", "problems"}`: counts of plans, `problems` problem shapes.',
@@ -215,8 +215,15 @@ export const commandFacts: Record<string, CommandFacts> = {
   'members untag': { exits: { 65: 'unknown ref' }, json: '`{"member": {"id", "name"}, "removed", "unchanged"}`: tag names.' },
   'members note': { exits: { 65: 'unknown ref' }, json: '`{"id", "member": {"id", "name"}, "date", "source", "text"}`.' },
   'members merge': {
-    exits: { 65: 'the same person, a payer cycle, or both with an active SEPA mandate: nothing changed' },
-    json: '`{"dryRun", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: what moves, the fields KEEP takes from REMOVE, and the values dropped.',
+    exits: { 65: 'the same person, a payer cycle, or both with an active SEPA mandate: nothing changed', 130: 'cancelled at the question' },
+    json: '`{"dryRun", "mergeId", "keep": {"id", "name"}, "remove": {"id", "name"}, "moved", "filled", "conflicts"}`: `mergeId` is the id `members unmerge` takes (null in a dry run); what moves, the fields KEEP takes from REMOVE, and the values dropped.',
+  },
+  'members unmerge': {
+    exits: {
+      64: 'a merge id that is not a whole number',
+      65: 'unknown merge, or one that cannot be undone (each reason named): undone already, the kept person merged into someone else since, the e-mail, external id or member number of the removed person taken since, a tag of theirs merged away, an invoice issued since that bills what would move back, credit of theirs used since, a SEPA collection since: nothing changed',
+    },
+    json: '`{"dryRun", "mergeId", "kept": {"id", "name"}, "restored": {"id", "name", "email"}, "movedBack": {"memberships", "invoices", "invoiceLines", "payments", "ledgerEntries", "charges", "mandates", "notes", "payerOf", "tags", "customFields"}, "keptFieldsRestored": [{"field", "value"}], "keptLoses": {"tags", "customFields"}}`: ids of what moves back (names for tags, keys for custom fields); the kept person\'s fields set back to their value before the merge, and the tags and custom fields they got from the merge and give back.',
   },
   'members history': { exits: { 65: 'unknown ref' }, json: 'a list of history entries, oldest first.' },
   'members export-data': {
@@ -245,7 +252,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'companies set-parent': { exits: { 65: 'unknown company, or a cycle' }, json: 'the company shape.' },
   'tags list': { exits: { 65: 'unknown category' }, json: 'a list of `{"name", "category", "members"}`.' },
-  'tags rename': { json: '`{"renamed": [{"from", "to"}], "merged": [{"from", "to"}], "members"}`: `members` counts the member tags changed.' },
+  'tags rename': { exits: { 130: 'cancelled at the question (asked when a tag merges into an existing one)' }, json: '`{"renamed": [{"from", "to"}], "merged": [{"from", "to"}], "members"}`: `members` counts the member tags changed.' },
   'memberships add': {
     exits: {
       64: 'a `--price` that is not an amount in the plan\'s currency',
@@ -276,7 +283,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     json: 'with `-o` only: `{"file", "format", "invoices", "rows"}` (without `-o` the file itself is on stdout).',
   },
   'invoices void': {
-    exits: { 65: 'unknown or already void invoice, or an invoice whose deposit was refunded' },
+    exits: { 65: 'unknown or already void invoice, or an invoice whose deposit was refunded', 130: 'cancelled at the question' },
     json: '`{"invoice", "creditNote"}`: the invoice shape, now `void`, and the credit note shape.',
   },
   'invoices einvoice': {
@@ -335,7 +342,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'mandates list': { exits: { 64: 'unknown status', 65: 'unknown member' }, json: 'a list of mandate shapes, oldest first.' },
   'mandates show': { exits: { 65: 'unknown reference (the closest are named)' }, json: 'the mandate shape.' },
   'mandates revoke': {
-    exits: { 64: 'a date after today', 65: 'unknown reference, revoked already, or a date before the signature' },
+    exits: { 64: 'a date after today', 65: 'unknown reference, revoked already, or a date before the signature', 130: 'cancelled at the question' },
     json: 'the mandate shape, now `revoked`.',
   },
   'payments record': {
@@ -359,7 +366,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     },
     json: '`{"file", "format", "dryRun", "entries": [{"date", "amount", "currency", "reference", "label", "debtor", "status", "invoice", "payment", "note"}], "counts": {"matched", "suggested", "unmatched", "duplicate", "debit", "returned"}}`: `amount` is a decimal string, negative for a debit; `status` is `matched`, `suggested`, `unmatched`, `duplicate` (imported before), `debit` or `returned`; `invoice` is the invoice number paid, suggested or reopened, else null; `payment` the id of the payment recorded or cancelled, else null; `note` says why an entry was left alone or what a suggestion rests on.',
   },
-  'payments cancel': { exits: { 65: 'unknown or already cancelled payment' }, json: 'the payment shape plus `"invoiceStatus"`.' },
+  'payments cancel': { exits: { 65: 'unknown or already cancelled payment', 130: 'cancelled at the question' }, json: 'the payment shape plus `"invoiceStatus"`.' },
   'renewals run': {
     exits: { 65: 'an accepted renewal could not be billed (the rest was done)', 75: 'another job holds the lock' },
     json: 'the renewals run shape.',

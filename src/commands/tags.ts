@@ -41,6 +41,13 @@ export function registerTags(program: Command, action: Action): void {
           const { renameTag, renameCategory } = await import('../core/people/tags.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           const db = await ctx.db();
+          if (ctx.interactive) {
+            const { confirmOrStop } = await import('../confirm.js');
+            const { tagsRenamedOntoExisting } = await import('../core/people/tags.js');
+            const merges = await tagsRenamedOntoExisting(db.kysely, from, to, Boolean(flags.category));
+            const summary = `${merges.map((m) => `"${m.from}" merges into the existing tag "${m.to}" (${m.members} member(s)).`).join('\n')}\nTwo tags merged cannot be told apart again.`;
+            if (merges.length > 0 && !(await confirmOrStop(summary, { ctx }))) return 0;
+          }
           const result = await db.kysely
             .transaction()
             .execute((trx) => (flags.category ? renameCategory(trx, from, to, auditSource(ctx.env)) : renameTag(trx, from, to, auditSource(ctx.env))));

@@ -208,6 +208,7 @@ export interface Database {
   sepa_collection_items: SepaCollectionItemsTable;
   bank_entries: BankEntriesTable;
   charges: ChargesTable;
+  merges: MergesTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -589,3 +590,23 @@ export interface ChargesTable {
 }
 
 export type Charge = Selectable<ChargesTable>;
+
+/** One `members merge`, with what `members unmerge` needs to bring the removed person back (core/people/merge.ts). */
+export interface MergesTable {
+  id: Generated<number>;
+  kept_id: number;
+  /** the removed person's id, given back to them by `members unmerge` */
+  removed_id: number;
+  /** JSON of the removed person's rows as they were: members, member_fields, member_tags, member_statuses */
+  removed: string;
+  /** JSON of the kept person's rows the merge changed, as they were */
+  kept: string;
+  /** JSON of the ids of every row the merge moved to the kept person or wrote */
+  moved: string;
+  status: 'applied' | 'undone';
+  actor: string;
+  created_at: string;
+  undone_at: string | null;
+}
+
+export type MergeRecord = Selectable<MergesTable>;

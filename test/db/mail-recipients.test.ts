@@ -232,7 +232,7 @@ describe.each(dialects)('mail recipients on %s', (dialect) => {
     await person(k, { name: 'Kim', email: 'kim@example.org', billingEmail: 'kim-billing@example.org' });
     await person(k, { name: 'Kim (old)', email: 'kim.old@example.org', billingEmail: 'old-billing@example.org', renewalEmail: 'old-renewal@example.org', cc: 'old-cc@example.org', noMail: true });
     const plan = await planMerge(k, 'kim@example.org', 'kim.old@example.org');
-    const kept = await applyMerge(k, plan, source);
+    const { kept } = await applyMerge(k, plan, source);
     expect(kept).toMatchObject({ billing_email: 'kim-billing@example.org', renewal_email: 'old-renewal@example.org', cc_emails: 'old-cc@example.org', no_mail: 1 });
     expect(plan.conflicts).toContainEqual({ field: 'billing_email', kept: 'kim-billing@example.org', dropped: 'old-billing@example.org' });
     expect(plan.filled).toContainEqual({ field: 'no_mail', value: true });

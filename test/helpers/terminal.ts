@@ -8,9 +8,14 @@ export const hasScript = spawnSync('script', ['--version']).status === 0;
  * Runs the built CLI on a pseudo-terminal (util-linux `script`), answering each prompt when its text appears (keys as
  * typed: "\r" is Enter, "\u001b[B" the down arrow). `output` is everything the terminal showed.
  */
-export function onTerminal(args: string[], answers: Array<[RegExp, string]>, cwd = root): Promise<{ code: number | null; output: string }> {
+export function onTerminal(
+  args: string[],
+  answers: Array<[RegExp, string]>,
+  cwd = root,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, MEMBERCTL_DB: undefined, CI: undefined, NO_COLOR: '1', TERM: 'xterm' } });
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, MEMBERCTL_DB: undefined, CI: undefined, NO_COLOR: '1', TERM: 'xterm', ...env } });
   let output = '';
   let seen = 0;
   const pending = [...answers];

@@ -45,6 +45,8 @@ export interface HistoryEntry {
   entityId: string | null;
   memberId: number | null;
   summary: string | null;
+  /** the merge a `merge` or `unmerge` entry belongs to (`members unmerge MERGE-ID`); null for other entries */
+  mergeId: number | null;
   changes: FieldChange[];
 }
 
@@ -109,6 +111,7 @@ export function historyEntry(row: AuditEntry): HistoryEntry {
     entityId: row.entity_id,
     memberId: row.member_id,
     summary: row.summary,
+    mergeId: isRecord(after) && typeof after.mergeId === 'number' ? after.mergeId : null,
     changes,
   };
 }
@@ -118,14 +121,22 @@ export async function historyMemberIds(db: Queryable, memberId: number): Promise
   const ids = new Set([memberId]);
   let frontier = [memberId];
   while (frontier.length > 0) {
-    const merged = await db
+    // a merge undone since (`members unmerge`, its entry on the removed person) no longer joins the two histories
+    const entries = await db
       .selectFrom('audit_log')
-      .select('entity_id')
-      .where('action', '=', 'merge')
+      .select(['id', 'action', 'entity_id', 'member_id'])
       .where('entity', '=', 'members')
-      .where('member_id', 'in', frontier)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('action', '=', 'merge'), eb('member_id', 'in', frontier)]),
+          eb.and([eb('action', '=', 'unmerge'), eb.exists(eb.selectFrom('merges').select('merges.id').whereRef('merges.removed_id', '=', 'audit_log.member_id').where('merges.kept_id', 'in', frontier))]),
+        ]),
+      )
+      .orderBy('id')
       .execute();
-    frontier = merged.map((r) => Number(r.entity_id)).filter((id) => Number.isInteger(id) && !ids.has(id));
+    const last = new Map<number, string>();
+    for (const e of entries) last.set(Number(e.entity_id), e.action);
+    frontier = [...last].filter(([id, action]) => action === 'merge' && Number.isInteger(id) && !ids.has(id)).map(([id]) => id);
     for (const id of frontier) ids.add(id);
   }
   return [...ids];
@@ -200,6 +211,8 @@ const fields: Readonly<Record<string, readonly [label: string, kind?: ValueKind]
   invoice_id: ['Invoice', 'invoice'],
   tax_rate: ['Tax rate'],
   billed: ['Billed', 'flag'],
+  mergedInto: ['Merged into', 'member'],
+  mergeId: ['Merge'],
 };
 
 // how a membership came: its `source` column

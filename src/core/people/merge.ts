@@ -203,10 +203,11 @@ async function checkOneActiveMandate(db: Queryable, keep: Member, remove: Member
   );
 }
 
-/** Applies a plan from `planMerge` (in the caller's transaction). */
-export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSource): Promise<Member> {
+/** Applies a plan from `planMerge` (in the caller's transaction), recording what `members unmerge` needs. */
+export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSource): Promise<{ kept: Member; mergeId: number }> {
   const keepId = plan.keep.member.id;
   const removeId = plan.remove.member.id;
+  const recorded = await recordBeforeMerge(db, plan);
   // unique e-mail, external id and member number: free them on REMOVE before KEEP takes them (a number dropped
   // because KEEP has one is never given again)
   await db.updateTable('members').set({ email: null, email_key: null, external_id: null, member_number: null }).where('id', '=', removeId).execute();
@@ -225,7 +226,10 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
   await db.updateTable('ledger_entries').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('charges').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('sepa_mandates').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
+  const lastLedger = await lastId(db, 'ledger_entries');
   await mergeRecordedStatuses(db, keepId, removeId, source.at.slice(0, 10), source);
+  // the freeze or unfreeze entries a differing suspension writes (credits.ts, setFrozen)
+  recorded.moved.ledgerWritten = ids(await db.selectFrom('ledger_entries').select('id').where('id', '>', lastLedger).orderBy('id').execute());
   await db.updateTable('notes').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
 
   const tagIds = (
@@ -238,6 +242,7 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
       )
       .execute()
   ).map((r) => r.tag_id);
+  recorded.moved.tagsAdded = tagIds;
   if (tagIds.length > 0) await db.insertInto('member_tags').values(tagIds.map((tag_id) => ({ member_id: keepId, tag_id }))).execute();
   await db.deleteFrom('member_tags').where('member_id', '=', removeId).execute();
 
@@ -247,8 +252,29 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
 
   await db.deleteFrom('members').where('id', '=', removeId).execute();
 
+  recorded.moved.lastIds = {
+    invoiceLines: await lastId(db, 'invoice_lines'),
+    ledgerEntries: await lastId(db, 'ledger_entries'),
+    collectionItems: await lastId(db, 'sepa_collection_items'),
+  };
+  const { id: mergeId } = await db
+    .insertInto('merges')
+    .values({
+      kept_id: keepId,
+      removed_id: removeId,
+      removed: JSON.stringify(recorded.removed),
+      kept: JSON.stringify(recorded.kept),
+      moved: JSON.stringify(recorded.moved),
+      status: 'applied',
+      actor: source.actor,
+      created_at: source.at,
+      undone_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
   const after = await memberSnapshot(db, kept);
-  const summary = `merged ${describeMember(plan.remove.member)} into ${describeMember(plan.keep.member)}: ${describeMoves(plan)}`;
+  const summary = `merge ${mergeId}: merged ${describeMember(plan.remove.member)} into ${describeMember(plan.keep.member)}: ${describeMoves(plan)}`;
   await recordAudits(db, source, [
     {
       action: 'merge',
@@ -256,10 +282,18 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
       entityId: removeId,
       memberId: keepId,
       before: { keep: plan.keep, remove: plan.remove },
-      after: { keep: after, moves: plan.moves, conflicts: plan.conflicts },
+      after: { mergeId, keep: after, moves: plan.moves, conflicts: plan.conflicts },
       summary,
     },
-    { action: 'delete', entity: 'members', entityId: removeId, memberId: removeId, before: plan.remove, after: { mergedInto: keepId }, summary: `merged into ${describeMember(kept)}` },
+    {
+      action: 'delete',
+      entity: 'members',
+      entityId: removeId,
+      memberId: removeId,
+      before: plan.remove,
+      after: { mergedInto: keepId, mergeId },
+      summary: `merged into ${describeMember(kept)} (merge ${mergeId})`,
+    },
     ...plan.moves.payerOf.map((id) => ({
       action: 'update',
       entity: 'members',
@@ -270,7 +304,70 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
       summary: `payer ${describeMember(plan.remove.member)} merged into ${describeMember(kept)}`,
     })),
   ]);
-  return kept;
+  return { kept, mergeId };
+}
+
+/** What the `merges` row keeps: the removed person's rows, the kept person's rows the merge changes, the moved ids. */
+export interface MergeRecordData {
+  removed: { member: Member; fields: Array<{ key: string; value: string }>; tagIds: number[]; status: MemberStatusRow | null };
+  /** KEEP's rows as they were, and the values the merge set on KEEP's members row */
+  kept: { member: Member; status: MemberStatusRow | null; update: MemberUpdate };
+  moved: {
+    memberships: number[];
+    invoices: number[];
+    invoiceLines: number[];
+    payments: number[];
+    ledgerEntries: number[];
+    charges: number[];
+    mandates: number[];
+    notes: number[];
+    payerOf: number[];
+    /** tags KEEP got from REMOVE (ids) */
+    tagsAdded: number[];
+    /** custom fields KEEP got from REMOVE (keys) */
+    fieldsAdded: string[];
+    /** ledger entries the merge wrote (a suspension frozen or unfrozen) */
+    ledgerWritten: number[];
+    /** the last ids once merged: rows above them were written since */
+    lastIds: { invoiceLines: number; ledgerEntries: number; collectionItems: number };
+  };
+}
+
+export type MemberStatusRow = { member_id: number; status: string; since: string; updated_at: string };
+
+async function recordBeforeMerge(db: Queryable, plan: MergePlan): Promise<MergeRecordData> {
+  const keepId = plan.keep.member.id;
+  const removeId = plan.remove.member.id;
+  const statusOf = async (id: number) => (await db.selectFrom('member_statuses').selectAll().where('member_id', '=', id).executeTakeFirst()) ?? null;
+  return {
+    removed: {
+      member: plan.remove.member,
+      fields: await db.selectFrom('member_fields').select(['key', 'value']).where('member_id', '=', removeId).orderBy('key').execute(),
+      tagIds: (await db.selectFrom('member_tags').select('tag_id').where('member_id', '=', removeId).orderBy('tag_id').execute()).map((r) => r.tag_id),
+      status: await statusOf(removeId),
+    },
+    kept: { member: plan.keep.member, status: await statusOf(keepId), update: plan.update },
+    moved: {
+      memberships: plan.moves.memberships,
+      invoices: plan.moves.invoices,
+      invoiceLines: plan.moves.invoiceLines,
+      payments: plan.moves.payments,
+      ledgerEntries: plan.moves.ledgerEntries,
+      charges: ids(await db.selectFrom('charges').select('id').where('member_id', '=', removeId).orderBy('id').execute()),
+      mandates: ids(await db.selectFrom('sepa_mandates').select('id').where('member_id', '=', removeId).orderBy('id').execute()),
+      notes: plan.moves.notes,
+      payerOf: plan.moves.payerOf,
+      tagsAdded: [],
+      fieldsAdded: plan.moves.customFields,
+      ledgerWritten: [],
+      lastIds: { invoiceLines: 0, ledgerEntries: 0, collectionItems: 0 },
+    },
+  };
+}
+
+async function lastId(db: Queryable, table: 'invoice_lines' | 'ledger_entries' | 'sepa_collection_items'): Promise<number> {
+  const row = await db.selectFrom(table as 'ledger_entries').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
 }
 
 /** "2 memberships, 3 invoices, 1 note" (or "nothing else to move"). */
@@ -295,9 +392,11 @@ export function describeMoves(plan: MergePlan): string {
 }
 
 /** The `--json` shape of a merge (or of what a dry run would do). */
-export function mergeJson(plan: MergePlan, dryRun: boolean) {
+export function mergeJson(plan: MergePlan, dryRun: boolean, mergeId: number | null) {
   return {
     dryRun,
+    /** the id `members unmerge` takes; null on a dry run */
+    mergeId,
     keep: { id: plan.keep.member.id, name: plan.keep.member.name },
     remove: { id: plan.remove.member.id, name: plan.remove.member.name },
     moved: plan.moves,

@@ -229,12 +229,17 @@ export interface RenameResult {
  * get the existing tag. A case-only change (`yoga` -> `Yoga`) just respells it.
  */
 export async function renameTag(db: Queryable, from: string, to: string, source: AuditSource): Promise<RenameResult> {
-  const tag = await requireTag(db, from);
-  return renameTags(db, [{ tag, to: normalizeTag(to) }], source);
+  return renameTags(db, await tagRenames(db, from, to, false), source);
 }
 
 /** Renames a category: `Sport/Yoga` and `Sport/Running` become `Fitness/Yoga` and `Fitness/Running`. */
 export async function renameCategory(db: Queryable, from: string, to: string, source: AuditSource): Promise<RenameResult> {
+  return renameTags(db, await tagRenames(db, from, to, true), source);
+}
+
+/** The tags `tags rename FROM TO [--category]` renames, each with its new name; an unknown tag or category is a 65. */
+async function tagRenames(db: Queryable, from: string, to: string, category: boolean): Promise<Array<{ tag: Tag; to: string }>> {
+  if (!category) return [{ tag: await requireTag(db, from), to: normalizeTag(to) }];
   const oldCategory = normalizeTag(from);
   const newCategory = normalizeTag(to);
   if (oldCategory.includes('/') || newCategory.includes('/')) throw usageError('a category has no slash: write `tags rename Sport Fitness --category`');
@@ -245,11 +250,20 @@ export async function renameCategory(db: Queryable, from: string, to: string, so
     const close = rankByCloseness(oldCategory, categories, 3);
     throw notFoundError(`no tag category "${oldCategory}"`, close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : 'see `memberctl tags list`');
   }
-  return renameTags(
-    db,
-    tags.map((tag) => ({ tag, to: `${newCategory}${tag.name.slice(tag.name.indexOf('/'))}` })),
-    source,
-  );
+  return tags.map((tag) => ({ tag, to: `${newCategory}${tag.name.slice(tag.name.indexOf('/'))}` }));
+}
+
+/** The tags a rename would merge into another existing tag (which cannot be undone), without writing. */
+export async function tagsRenamedOntoExisting(db: Queryable, from: string, to: string, category: boolean): Promise<Array<{ from: string; to: string; members: number }>> {
+  const existing = await allTags(db);
+  const merges: Array<{ from: string; to: string; members: number }> = [];
+  for (const rename of await tagRenames(db, from, to, category)) {
+    const target = existing.find((t) => t.id !== rename.tag.id && key(t.name) === key(rename.to));
+    if (!target) continue;
+    const members = await db.selectFrom('member_tags').select((eb) => eb.fn.countAll<number>().as('n')).where('tag_id', '=', rename.tag.id).executeTakeFirstOrThrow();
+    merges.push({ from: rename.tag.name, to: target.name, members: Number(members.n) });
+  }
+  return merges;
 }
 
 async function renameTags(db: Queryable, renames: Array<{ tag: Tag; to: string }>, source: AuditSource): Promise<RenameResult> {
