@@ -209,6 +209,8 @@ describe('line amounts', () => {
 const line = (over: Partial<DraftLine>): DraftLine => ({
   membershipId: 1,
   chargeId: null,
+  adjustmentId: null,
+  fullDays: null,
   memberId: 1,
   memberName: 'A',
   payerId: 1,

@@ -106,16 +106,17 @@ export const buyerSchema = z.object({
 
 export const documentLineSchema = z.object({
   description: xmlText('the line description'),
-  quantity: z.number().int().min(1, 'a quantity is a whole number from 1'),
+  /** negative on a line that credits (an adjustment: billing/adjustments.ts), whose net and tax are negative too */
+  quantity: z.number().int().refine((n) => n !== 0, 'a quantity is a whole number other than 0'),
   /** net price of one full period for a quantity of 1 */
   unitPrice: nonNegativeAmount,
   /** as stored: round-half-up(unit price x quantity x proration) */
-  net: nonNegativeAmount,
+  net: amount,
   vatCategory: z.enum(vatCategories),
   /** as stored, "20" or "5.5"; "0" for Z, E and AE */
   vatRate: rate,
   /** as stored: round-half-up(net x rate), per line (billing/rules.ts `lineAmounts`) */
-  tax: nonNegativeAmount,
+  tax: amount,
   /** the service period, both days inclusive */
   periodStart: isoDate,
   periodEnd: isoDate,
@@ -124,17 +125,18 @@ export const documentLineSchema = z.object({
 export const vatSubtotalSchema = z.object({
   category: z.enum(vatCategories),
   rate,
-  /** sum of the nets of the lines of this category and rate */
-  base: nonNegativeAmount,
+  /** sum of the nets of the lines of this category and rate (below 0 when credits outweigh the rest) */
+  base: amount,
   /** sum of the taxes of those lines, as stored */
-  tax: nonNegativeAmount,
+  tax: amount,
 });
 
 export const documentTotalsSchema = z.object({
-  net: nonNegativeAmount,
+  // below 0 only for an invoice whose credits (adjustments) outweigh its charges
+  net: amount,
   vat: z.array(vatSubtotalSchema),
-  tax: nonNegativeAmount,
-  total: nonNegativeAmount,
+  tax: amount,
+  total: amount,
   /** payments already received (0 on a credit note) */
   paid: nonNegativeAmount,
   /** total - paid */
