@@ -244,7 +244,12 @@ export function documentProblems(doc: InvoiceDocument): DocumentProblem[] {
     if (!zeroRated && rateToScaled(line.vatRate) === 0) add(['lines', i, 'vatRate'], `line ${i + 1}: category S needs a rate above 0 (BR-S-05); use Z for 0%`);
     const expected = applyRate(line.net, line.vatRate);
     if (line.tax !== expected) add(['lines', i, 'tax'], `line ${i + 1}: tax ${line.tax} is not ${line.vatRate}% of ${line.net} (${expected})`);
+    // quantity x a price that is never negative: only a credit (a negative quantity) has a negative amount
+    if (line.net !== 0 && line.net < 0 !== line.quantity < 0) {
+      add(['lines', i, 'net'], `line ${i + 1}: net ${line.net} and quantity ${line.quantity} differ in sign: only a credit line (a negative quantity) has a negative amount`);
+    }
   });
+  if (doc.kind === 'credit_note' && doc.totals.total < 0) add(['totals', 'total'], 'negative total (a credit note carries positive amounts)');
 
   const expected = documentTotals(doc.lines, doc.totals.paid);
   for (const key of ['net', 'tax', 'total', 'due'] as const) {
