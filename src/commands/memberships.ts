@@ -36,7 +36,7 @@ interface SetFlags {
 
 interface PauseFlags {
   from: string;
-  to: string;
+  to?: string;
   reason?: string;
 }
 
@@ -73,6 +73,9 @@ export const priceText = (json: Pick<MembershipJson, 'price' | 'currency' | 'fol
   `${json.price} ${json.currency} (${json.followsPlanPrice ? "the plan's price" : 'its own price'})`;
 
 /** "Hot Desk, paused 2026-07-01 to 2026-07-31 (credit 31/31 days): -100.00 EUR" */
+/** "from 2026-07-01 to 2026-07-31", "from 2026-07-01 until resumed" */
+const pausedText = (p: { from: string; to: string | null }) => (p.to === null ? `from ${p.from} until resumed` : `from ${p.from} to ${p.to}`);
+
 const adjustmentText = (a: AdjustmentJson): string => `${a.description}: ${a.net} ${a.currency}`;
 
 function describe(json: MembershipJson): string {
@@ -238,7 +241,7 @@ export function registerMemberships(program: Command, action: Action): void {
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
       .description('pause a membership: its days from --from to --to are not billed, and invoiced ones are credited')
       .requiredOption('--from <date>', 'first paused day (YYYY-MM-DD)', parseDateOption('--from'))
-      .requiredOption('--to <date>', 'last paused day, included (YYYY-MM-DD)', parseDateOption('--to'))
+      .option('--to <date>', 'last paused day, included (default: paused until `memberships resume`)', parseDateOption('--to'))
       .option('--reason <text>', 'why it is paused')
       .action(
         action(async (ctx, id: number, flags: PauseFlags) => {
@@ -248,19 +251,22 @@ export function registerMemberships(program: Command, action: Action): void {
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
-            const { pause, adjustments } = await pauseMembership(trx, id, { from: flags.from, to: flags.to, reason: flags.reason ?? null }, asOf, auditSource(ctx.env));
+            const { pause, adjustments } = await pauseMembership(trx, id, { from: flags.from, to: flags.to ?? null, reason: flags.reason ?? null }, asOf, auditSource(ctx.env));
             const membership = await trx.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
             return { pause: pauseJson(pause), adjustments, membership: await membershipView(trx, membership, asOf) };
           });
           const json = { pause: result.pause, adjustments: result.adjustments.map(adjustmentJson), membership: result.membership };
           ctx.out.result(json, () =>
-            [`Paused membership ${id} (${json.membership.plan}) from ${json.pause.from} to ${json.pause.to}: ${json.membership.status}.`, ...result.adjustments.map((a) => `  on the next invoice: ${adjustmentText(adjustmentJson(a))}`)]
+            [`Paused membership ${id} (${json.membership.plan}) ${pausedText(json.pause)}: ${json.membership.status}.`, ...result.adjustments.map((a) => `  on the next invoice: ${adjustmentText(adjustmentJson(a))}`)]
               .map((l) => escapeControls(l))
               .join('\n'),
           );
         }),
       ),
-    ['memberctl memberships pause 12 --from 2026-07-01 --to 2026-08-31 --reason "summer abroad"', 'memberctl memberships pause 12 --from 2026-07-01 --to 2026-07-31 --json'],
+    [
+      'memberctl memberships pause 12 --from 2026-07-01 --to 2026-08-31 --reason "summer abroad"',
+      'memberctl memberships pause 12 --from 2026-07-01 --json              # until resumed',
+    ],
   );
 
   examples(
@@ -283,7 +289,7 @@ export function registerMemberships(program: Command, action: Action): void {
             return { pause: pauseJson(pause), cancelled, adjustments, membership: await membershipView(trx, membership, asOf) };
           });
           const json = { pause: result.pause, resumedOn: on, adjustments: result.adjustments.map(adjustmentJson), membership: result.membership };
-          const what = result.cancelled ? `pause from ${json.pause.from} to ${json.pause.to} cancelled` : `paused from ${json.pause.from} to ${json.pause.to}`;
+          const what = result.cancelled ? `pause ${pausedText(json.pause)} cancelled` : `paused ${pausedText(json.pause)}`;
           ctx.out.result(json, () =>
             [`Resumed membership ${id} (${json.membership.plan}) on ${on}: ${what}; ${json.membership.status}.`, ...result.adjustments.map((a) => `  on the next invoice: ${adjustmentText(adjustmentJson(a))}`)]
               .map((l) => escapeControls(l))

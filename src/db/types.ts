@@ -601,8 +601,8 @@ export interface PausesTable {
   membership_id: number;
   /** first paused day */
   start_date: DateColumn;
-  /** last paused day, inclusive */
-  end_date: DateColumn;
+  /** last paused day, inclusive; null: paused until resumed */
+  end_date: DateColumn | null;
   reason: string | null;
   created_at: string;
   /** resumed on or before its first day: it pauses nothing */

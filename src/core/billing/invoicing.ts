@@ -18,7 +18,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
-import { adjustmentLine, type BillingSchedule, chargeLine, consolidate, type DayRange, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './rules.js';
+import { adjustmentLine, type BillingSchedule, chargeLine, consolidate, type DayRange, type DraftInvoice, type DraftLine, draftLines, duePeriods, pauseDays } from './rules.js';
 import { addDays, type IsoDate } from '../kernel/dates.js';
 import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
 import { formatAmount } from '../kernel/money.js';
@@ -326,9 +326,9 @@ async function planBatch(
         .select(['membership_id', 'start_date', 'end_date'])
         .where('membership_id', 'in', chunk)
         .where('cancelled_at', 'is', null)
-        .where('end_date', '>=', billedFrom)
+        .where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', billedFrom)]))
         .execute();
-      for (const p of found) pauses.set(p.membership_id, [...(pauses.get(p.membership_id) ?? []), { start: p.start_date, end: p.end_date }]);
+      for (const p of found) pauses.set(p.membership_id, [...(pauses.get(p.membership_id) ?? []), pauseDays(p)]);
     }
   }
 

@@ -8,7 +8,7 @@ import type { Adjustment, Membership, NewMembership, Plan } from '../../db/types
 import { adjustmentsOver, writeAdjustments } from './adjustments.js';
 import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
-import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay } from './rules.js';
+import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay, pauseDays } from './rules.js';
 import { addDays, addMonthsAnchored, compareDates, daysBetween, type IsoDate, isIsoDate, previousPeriodStart } from '../kernel/dates.js';
 import { formatAmount, parseAmount } from '../kernel/money.js';
 import type { ProblemCode } from '../kernel/problems.js';
@@ -375,10 +375,7 @@ export async function changeMembership(db: Queryable, id: number, changes: Membe
  * plan's full period ending where the line's ends. Billed on the next invoice (the next invoice date).
  */
 async function prorateChange(db: Queryable, old: Membership, updated: Membership, plans: { from: Plan; to: Plan }, from: IsoDate, source: AuditSource): Promise<Adjustment[]> {
-  const pauses = (await db.selectFrom('pauses').select(['start_date', 'end_date']).where('membership_id', '=', old.id).where('cancelled_at', 'is', null).execute()).map((p) => ({
-    start: p.start_date,
-    end: p.end_date,
-  }));
+  const pauses = (await db.selectFrom('pauses').select(['start_date', 'end_date']).where('membership_id', '=', old.id).where('cancelled_at', 'is', null).execute()).map(pauseDays);
   const price = updated.price ?? plans.to.price;
   const specs = await adjustmentsOver(db, old, { start: from, end: null }, pauses, (line) => {
     const end = addDays(line.period_end, 1);

@@ -11,7 +11,7 @@ import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { addDays, compareDates, type IsoDate } from '../kernel/dates.js';
 import { adjustmentsOver, writeAdjustments } from './adjustments.js';
 import { requireMembership } from './memberships.js';
-import type { DayRange } from './rules.js';
+import { type DayRange, pauseDays, untilResumed } from './rules.js';
 
 const before = (a: IsoDate, b: IsoDate) => compareDates(a, b) < 0;
 const latest = (a: IsoDate, b: IsoDate) => (before(a, b) ? b : a);
@@ -26,12 +26,14 @@ export async function pausesOf(db: Queryable, membershipId: number): Promise<Pau
   return db.selectFrom('pauses').selectAll().where('membership_id', '=', membershipId).where('cancelled_at', 'is', null).orderBy('start_date').execute();
 }
 
-const range = (p: Pause): DayRange => ({ start: p.start_date, end: p.end_date });
+const range = pauseDays;
+/** "2026-07-01 to 2026-07-31", "from 2026-07-01 until resumed" */
+const pauseText = (p: { start_date: IsoDate; end_date: IsoDate | null }) => (p.end_date === null ? `from ${p.start_date} until resumed` : `from ${p.start_date} to ${p.end_date}`);
 
 export interface PauseInput {
   from: IsoDate;
-  /** the last paused day */
-  to: IsoDate;
+  /** the last paused day; null: paused until resumed */
+  to: IsoDate | null;
   reason?: string | null;
 }
 
@@ -44,14 +46,14 @@ export interface PauseInput {
 export async function pauseMembership(trx: Queryable, id: number, input: PauseInput, asOf: IsoDate, source: AuditSource): Promise<{ pause: Pause; adjustments: Adjustment[] }> {
   const membership = await requireMembership(trx, id);
   const { from, to } = input;
-  if (before(to, from)) throw dataError(`--to ${to} is before --from ${from}: --to is the last paused day`);
+  if (to !== null && before(to, from)) throw dataError(`--to ${to} is before --from ${from}: --to is the last paused day`);
   if (before(from, membership.start_date)) throw dataError(`membership ${id} starts on ${membership.start_date}: a pause cannot begin before, on ${from}`);
   if (membership.end_date !== null && before(membership.end_date, from)) throw dataError(`membership ${id} ends on ${membership.end_date}: there is nothing to pause from ${from}`);
   const standing = await pausesOf(trx, id);
-  const overlapping = standing.find((p) => !before(to, p.start_date) && !before(p.end_date, from));
+  const overlapping = standing.find((p) => !before(to ?? untilResumed, p.start_date) && !before(range(p).end, from));
   if (overlapping) {
     throw dataError(
-      `membership ${id} is already paused from ${overlapping.start_date} to ${overlapping.end_date} (pause ${overlapping.id}): pauses cannot overlap`,
+      `membership ${id} is already paused ${pauseText(overlapping)} (pause ${overlapping.id}): pauses cannot overlap`,
       `to change that pause, resume it first (memberctl memberships resume ${id} --on DATE), then pause again`,
     );
   }
@@ -66,7 +68,7 @@ export async function pauseMembership(trx: Queryable, id: number, input: PauseIn
     entityId: id,
     memberId: membership.member_id,
     after: { pause_id: pause.id, start_date: from, end_date: to, reason: pause.reason },
-    summary: `membership ${id} paused from ${from} to ${to}${pause.reason ? `: ${pause.reason}` : ''}`,
+    summary: `membership ${id} paused ${pauseText(pause)}${pause.reason ? `: ${pause.reason}` : ''}`,
   });
   const plan = await trx.selectFrom('plans').select(['tax_rate']).where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
   const specs = await adjustmentsOver(trx, membership, range(pause), standing.map(range), (line) => [{
@@ -93,7 +95,7 @@ export async function pauseMembership(trx: Queryable, id: number, input: PauseIn
 export async function resumeMembership(trx: Queryable, id: number, on: IsoDate, asOf: IsoDate, source: AuditSource): Promise<{ pause: Pause; cancelled: boolean; adjustments: Adjustment[] }> {
   const membership = await requireMembership(trx, id);
   const standing = await pausesOf(trx, id);
-  const current = standing.find((p) => !before(p.end_date, on));
+  const current = standing.find((p) => !before(range(p).end, on));
   if (!current) {
     const last = standing.at(-1);
     throw dataError(
@@ -102,7 +104,7 @@ export async function resumeMembership(trx: Queryable, id: number, on: IsoDate, 
     );
   }
   const cancelled = !before(current.start_date, on);
-  const unpaused: DayRange = { start: cancelled ? current.start_date : on, end: current.end_date };
+  const unpaused: DayRange = { start: cancelled ? current.start_date : on, end: range(current).end };
   const update = cancelled ? { cancelled_at: source.at } : { end_date: addDays(on, -1) };
   const pause = await trx.updateTable('pauses').set(update).where('id', '=', current.id).returningAll().executeTakeFirstOrThrow();
   await recordAudit(trx, source, {
@@ -113,8 +115,8 @@ export async function resumeMembership(trx: Queryable, id: number, on: IsoDate, 
     before: { pause_id: current.id, start_date: current.start_date, end_date: current.end_date },
     after: cancelled ? { pause_id: current.id, cancelled_at: source.at } : { pause_id: current.id, end_date: pause.end_date },
     summary: cancelled
-      ? `membership ${id}: pause from ${current.start_date} to ${current.end_date} cancelled (resumed on ${on}, before it began)`
-      : `membership ${id} resumed on ${on}: paused from ${current.start_date} to ${pause.end_date}`,
+      ? `membership ${id}: pause ${pauseText(current)} cancelled (resumed on ${on}, before it began)`
+      : `membership ${id} resumed on ${on}: paused ${pauseText(pause)}`,
   });
   const plan = await trx.selectFrom('plans').select(['tax_rate']).where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
   const others = standing.filter((p) => p.id !== current.id).map(range);

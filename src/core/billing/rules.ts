@@ -154,6 +154,12 @@ export interface DayRange {
   end: IsoDate;
 }
 
+/** The last day of a pause with none (paused until resumed), in day arithmetic: never reached. */
+export const untilResumed: IsoDate = '9999-12-31';
+
+/** A pause's days, a pause without a last day running until `untilResumed`. */
+export const pauseDays = (p: { start_date: IsoDate; end_date: IsoDate | null }): DayRange => ({ start: p.start_date, end: p.end_date ?? untilResumed });
+
 /** The part of each pause inside `[start, endExclusive)`, in order: the paused days of a period. */
 export function pausedParts(start: IsoDate, endExclusive: IsoDate, pauses: readonly DayRange[]): DayRange[] {
   const last = addDays(endExclusive, -1);

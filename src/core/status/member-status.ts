@@ -165,13 +165,13 @@ async function loadPauses(db: Queryable, asOf: IsoDate, membershipIds: number[] 
       .select(['membership_id', 'start_date', 'end_date'])
       .where('cancelled_at', 'is', null)
       .where('start_date', '<=', asOf)
-      .where('end_date', '>=', asOf);
+      .where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', asOf)]));
     if (ids) q = q.where('membership_id', 'in', ids);
     return q.execute();
   };
   const rows = membershipIds ? await inChunks(membershipIds, query) : await query();
   const pauses = new Map<number, { start: IsoDate; end: IsoDate }[]>();
-  for (const row of rows) pauses.set(row.membership_id, [...(pauses.get(row.membership_id) ?? []), { start: row.start_date, end: row.end_date }]);
+  for (const row of rows) pauses.set(row.membership_id, [...(pauses.get(row.membership_id) ?? []), { start: row.start_date, end: row.end_date ?? '9999-12-31' }]);
   return pauses;
 }
 

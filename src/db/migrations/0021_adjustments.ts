@@ -19,14 +19,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('pauses')
     .addColumn('id', id, (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('membership_id', 'integer', (c) => c.notNull().references('memberships.id'))
-    // first and last paused day, both inclusive
+    // first and last paused day, both inclusive; no last day: paused until resumed
     .addColumn('start_date', date, (c) => c.notNull())
-    .addColumn('end_date', date, (c) => c.notNull())
+    .addColumn('end_date', date)
     .addColumn('reason', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     // resumed before its first day: it pauses nothing
     .addColumn('cancelled_at', 'text')
-    .addCheckConstraint('pauses_dates', sql`end_date >= start_date`)
+    .addCheckConstraint('pauses_dates', sql`end_date is null or end_date >= start_date`)
     .execute();
   await db.schema.createIndex('pauses_membership').on('pauses').column('membership_id').execute();
 
