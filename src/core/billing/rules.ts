@@ -365,10 +365,11 @@ export function earliestProratedStart(firstRecurringDate: IsoDate, interval: Int
  * of the same charge: a credit of 15/30 of 10.01 is -5.01 (5.005 rounded half up), tax likewise.
  */
 export function adjustmentAmounts(unitPrice: MinorAmount, quantity: number, taxRate: RatePercent, days: number, fullDays: number): LineAmounts {
-  const sign = quantity < 0 ? -1 : 1;
   const net = multiplyRatio(unitPrice, Math.abs(quantity) * days, fullDays);
   const tax = applyRate(net, taxRate);
-  return { net: sign * net, tax: sign * tax, total: sign * (net + tax) };
+  // 0 - x: a credit of nothing is 0, not -0
+  const signed = (amount: MinorAmount) => (quantity < 0 ? 0 - amount : amount);
+  return { net: signed(net), tax: signed(tax), total: signed(net + tax) };
 }
 
 /** What an adjustment does, as its line says it (adjustments.ts). */
