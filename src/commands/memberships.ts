@@ -308,10 +308,11 @@ export function registerMemberships(program: Command, action: Action): void {
       .action(
         action(async (ctx, id: number) => {
           const { requireMembership } = await import('../core/billing/memberships.js');
+          const { pauseJson, pausesOf } = await import('../core/billing/pauses.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const membership = await requireMembership(db.kysely, id);
-          const json = await membershipView(db.kysely, membership, asOf);
+          const json = { ...(await membershipView(db.kysely, membership, asOf)), pauses: (await pausesOf(db.kysely, id)).map(pauseJson) };
           ctx.out.result(json, () =>
             [
               `membership ${json.id}: ${json.plan}${json.quantity === 1 ? '' : ` x ${json.quantity}`}, ${json.status}`,
@@ -320,6 +321,7 @@ export function registerMemberships(program: Command, action: Action): void {
               `next       ${json.nextInvoiceDate}`,
               `ends       ${json.endDate ?? 'no end date'}`,
               `auto-renew ${json.autoRenew ? `yes${json.autoRenewUntil ? ` (until ${json.autoRenewUntil})` : ''}` : 'no'}${json.doNotRenew ? ', do not renew' : ''}`,
+              ...json.pauses.map((p) => `paused     ${pausedText(p)}${p.reason ? ` (${p.reason})` : ''}`),
             ]
               .map((line) => escapeControls(line))
               .join('\n'),

@@ -277,7 +277,7 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'unknown membership, no pause in progress or to come on `--on`' },
     json: '`{"pause", "resumedOn", "adjustments", "membership"}`: the pause shape as it is now, the day billed again, the adjustment shapes of the invoiced days no longer paused, and the membership shape.',
   },
-  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape.' },
+  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape plus `"pauses"`: its pause shapes that stand (not cancelled), in order.' },
   'memberships renew-now': {
     exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
     json: 'the renewal shape plus `"change"`: `opened`, `reopened` or `unchanged`.',

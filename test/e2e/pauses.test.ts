@@ -48,6 +48,11 @@ describe.each(dialects)('pauses and plan changes from the built CLI on %s', (dia
     const resumed = (await on('2026-07-02', ['memberships', 'resume', '1', '--on', '2026-07-05', '--json'])).json();
     expect([resumed.pause.to, resumed.resumedOn, resumed.adjustments[0].net]).toEqual(['2026-07-04', '2026-07-05', '1.94']);
     expect((await on('2026-07-20', ['memberships', 'resume', '1'], 65)).stderr).toContain('no pause in progress or to come on 2026-07-20');
+    expect((await on('2026-07-20', ['memberships', 'show', '1', '--json'])).json().pauses).toEqual([{ id: 1, membership: 1, from: '2026-06-16', to: '2026-07-04', reason: 'summer', cancelled: false }]);
+    expect((await on('2026-07-20', ['memberships', 'show', '1'])).stdout).toContain('paused     from 2026-06-16 to 2026-07-04 (summer)');
+    const open = (await on('2026-07-20', ['memberships', 'pause', '1', '--from', '2026-10-01', '--json'])).json();
+    expect([open.pause.to, open.adjustments]).toEqual([null, []]);
+    expect((await on('2026-07-20', ['memberships', 'resume', '1', '--on', '2026-09-01', '--json'])).json().pause.cancelled).toBe(true);
 
     const changed = (await on('2026-07-16', ['memberships', 'set', '1', '--plan', 'Pro', '--from', '2026-07-16', '--prorate', '--json'])).json();
     expect([changed.plan, changed.price, changed.adjustments.map((a: { net: string }) => a.net)]).toEqual(['Pro', '20.00', ['-5.16', '10.32']]);
