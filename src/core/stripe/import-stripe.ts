@@ -77,7 +77,8 @@ const pausedReason = 'Paused in Stripe';
 
 /**
  * A `paused` subscription's membership is paused from its next invoice date (the period before counts as paid), until
- * resumed (`memberships resume`). A membership that already has a pause standing keeps it: importing again adds none.
+ * resumed (`memberships resume`). A membership that already has a pause (even one resumed since) keeps what it has:
+ * importing again adds none.
  */
 async function pausePausedSubscriptions(trx: Queryable, units: readonly StripeUnit[], source: AuditSource): Promise<void> {
   for (const unit of units) {
@@ -85,8 +86,9 @@ async function pausePausedSubscriptions(trx: Queryable, units: readonly StripeUn
       if (m.status !== 'paused') continue;
       const membership = await trx.selectFrom('memberships').select(['id', 'member_id']).where('external_id', '=', m.subscriptionId).executeTakeFirst();
       if (!membership) continue;
-      const standing = await trx.selectFrom('pauses').select('id').where('membership_id', '=', membership.id).where('cancelled_at', 'is', null).executeTakeFirst();
-      if (standing) continue;
+      // any pause, even one resumed or cancelled since: what was done with it in memberctl stands
+      const paused = await trx.selectFrom('pauses').select('id').where('membership_id', '=', membership.id).executeTakeFirst();
+      if (paused) continue;
       const pause = await trx
         .insertInto('pauses')
         .values({ membership_id: membership.id, start_date: m.nextInvoiceDate, end_date: null, reason: pausedReason, created_at: source.at })
