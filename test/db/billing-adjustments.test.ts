@@ -168,6 +168,25 @@ describe.each(dialects)('adjustments, computed by hand, on %s', (dialect) => {
     });
   });
 
+  it('a pause until resumed skips whole periods; resuming bills the skipped days left from the next run', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const plan = await addPlan(db.kysely, 'Desk', { price: 3100 });
+      const ann = await addPerson(db.kysely, 'Ann');
+      const id = await subscribe(db.kysely, ann, plan, { startDate: '2026-07-01' });
+      await db.kysely.transaction().execute((trx) => pauseMembership(trx, id, { from: '2026-07-10', to: null }, '2026-06-25', source));
+      expect(rows((await bill(db, '2026-07-01')).invoices[0]!)).toEqual([['Desk, 2026-07-01 to 2026-07-31 (prorated 9/31 days, paused 2026-07-10 to 2026-07-31)', 1, '9.00', '0.00']]);
+      expect((await bill(db, '2026-08-01')).count).toBe(0);
+      expect((await loadMemberState(db.kysely, ann, '2027-01-01')).status).toBe('paused');
+      const resumed = await resume(db, id, '2026-08-20', '2026-08-18');
+      expect([resumed.pause.end_date, resumed.adjustments]).toEqual(['2026-08-19', []]);
+      const membership = await db.kysely.selectFrom('memberships').select('next_invoice_date').where('id', '=', id).executeTakeFirstOrThrow();
+      expect(membership.next_invoice_date).toBe('2026-08-01');
+      expect(rows((await bill(db, '2026-08-20')).invoices[0]!)).toEqual([['Desk, 2026-08-01 to 2026-08-31 (prorated 12/31 days, paused 2026-08-01 to 2026-08-19)', 1, '12.00', '0.00']]);
+      expect(rows((await bill(db, '2026-09-01')).invoices[0]!)).toEqual([['Desk, 2026-09-01 to 2026-09-30', 1, '31.00', '0.00']]);
+      expect((await bill(db, '2026-09-01')).count).toBe(0);
+    });
+  });
+
   it('refuses overlapping pauses, a pause before the start or after the end, and a resume with no pause to end (65)', async () => {
     await withFreshDb(dialect, async (db) => {
       const plan = await addPlan(db.kysely, 'Desk', { price: 3100 });

@@ -5,7 +5,7 @@
  * paused. Pauses of a membership never overlap.
  */
 import type { Queryable } from '../../db/connect.js';
-import type { Adjustment, Pause } from '../../db/types.js';
+import type { Adjustment, Membership, Pause } from '../../db/types.js';
 import { dataError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { addDays, compareDates, type IsoDate } from '../kernel/dates.js';
@@ -118,6 +118,7 @@ export async function resumeMembership(trx: Queryable, id: number, on: IsoDate, 
       ? `membership ${id}: pause ${pauseText(current)} cancelled (resumed on ${on}, before it began)`
       : `membership ${id} resumed on ${on}: paused ${pauseText(pause)}`,
   });
+  await billSkippedPeriodsAgain(trx, membership, current, unpaused, source);
   const plan = await trx.selectFrom('plans').select(['tax_rate']).where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
   const others = standing.filter((p) => p.id !== current.id).map(range);
   const specs = await adjustmentsOver(trx, membership, unpaused, others, (line) => [{
@@ -133,4 +134,35 @@ export async function resumeMembership(trx: Queryable, id: number, on: IsoDate, 
     date: latest(asOf, membership.next_invoice_date),
   }]);
   return { pause, cancelled, adjustments: await writeAdjustments(trx, specs, source) };
+}
+
+/**
+ * Periods the job skipped because they were wholly paused have no line: when days of them are no longer paused, the
+ * next invoice date moves back to the first of them (after the last period invoiced, not before the pause), so the
+ * next run bills them for their days still to bill. Nothing moves when every day no longer paused is after it.
+ */
+async function billSkippedPeriodsAgain(trx: Queryable, membership: Membership, pause: Pause, unpaused: DayRange, source: AuditSource): Promise<void> {
+  if (!before(unpaused.start, membership.next_invoice_date)) return;
+  const last = await trx
+    .selectFrom('invoice_lines as l')
+    .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
+    .select((eb) => eb.fn.max('l.period_end').as('end'))
+    .where('l.membership_id', '=', membership.id)
+    .where('l.voided', '=', 0)
+    .where('i.status', '<>', 'void')
+    .executeTakeFirst();
+  const lastEnd = last?.end ? String(last.end) : null;
+  const imported = membership.covered_until !== null && before(membership.start_date, membership.covered_until) ? membership.covered_until : membership.start_date;
+  const skippedFrom = lastEnd === null ? imported : addDays(lastEnd, 1);
+  if (!before(skippedFrom, membership.next_invoice_date) || before(skippedFrom, pause.start_date)) return;
+  await trx.updateTable('memberships').set({ next_invoice_date: skippedFrom, updated_at: source.at }).where('id', '=', membership.id).execute();
+  await recordAudit(trx, source, {
+    action: 'update',
+    entity: 'memberships',
+    entityId: membership.id,
+    memberId: membership.member_id,
+    before: { next_invoice_date: membership.next_invoice_date },
+    after: { next_invoice_date: skippedFrom },
+    summary: `membership ${membership.id}: billed again from ${skippedFrom}, the periods skipped while paused`,
+  });
 }
