@@ -72,7 +72,7 @@ export function memberOptions(command: Command, requireName: boolean): Command {
 export function listOptions(command: Command, withStatus: boolean): Command {
   if (withStatus) {
     command
-      .option('--status <status>', 'member, upcoming, grace, suspended, former or contact')
+      .option('--status <status>', 'member, paused, upcoming, grace, suspended, former or contact')
       .option('--plan <name>', 'on this plan (a membership that has not ended; any with --status former)');
   }
   return command

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type Action, examples, parseWholeNumber, parseYesNo } from '../command-kit.js';
 import type { Queryable } from '../db/connect.js';
 import type { Membership } from '../db/types.js';
+import type { AdjustmentJson } from '../core/billing/adjustments.js';
 import { usageError } from '../errors.js';
 import { escapeControls } from '../terminal-text.js';
 
@@ -29,6 +30,14 @@ interface SetFlags {
   intervention?: string | false;
   end?: string;
   nextInvoice?: string;
+  from?: string;
+  prorate?: boolean;
+}
+
+interface PauseFlags {
+  from: string;
+  to?: string;
+  reason?: string;
 }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -62,6 +71,12 @@ type MembershipJson = Awaited<ReturnType<typeof membershipView>>;
 /** "22.50 EUR (its own price)", "30.00 EUR (the plan's price)" */
 export const priceText = (json: Pick<MembershipJson, 'price' | 'currency' | 'followsPlanPrice'>) =>
   `${json.price} ${json.currency} (${json.followsPlanPrice ? "the plan's price" : 'its own price'})`;
+
+/** "Hot Desk, paused 2026-07-01 to 2026-07-31 (credit 31/31 days): -100.00 EUR" */
+/** "from 2026-07-01 to 2026-07-31", "from 2026-07-01 until resumed" */
+const pausedText = (p: { from: string; to: string | null }) => (p.to === null ? `from ${p.from} until resumed` : `from ${p.from} to ${p.to}`);
+
+const adjustmentText = (a: AdjustmentJson): string => `${a.description}: ${a.net} ${a.currency}`;
 
 function describe(json: MembershipJson): string {
   const end = json.endDate ? `, ends ${json.endDate}` : '';
@@ -140,7 +155,9 @@ export function registerMemberships(program: Command, action: Action): void {
       .command('set')
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
       .description('change a membership: renewal, end date, plan, quantity, price, next invoice date')
-      .option('--plan <name>', 'move to another plan (future invoices only)')
+      .option('--plan <name>', 'move to another plan (from the next period, or from --from)')
+      .option('--from <date>', 'with --plan: the first day on the new plan, not after the next invoice date (default: the next period)', parseDateOption('--from'))
+      .option('--prorate', 'with --plan: credit the invoiced days from --from (default today) at the old price and charge them at the new one on the next invoice')
       .option('--quantity <n>', 'number of seats or units', parseWholeNumber('--quantity', 1, 100_000))
       .option('--price <amount>', "its own net price per period in the plan's currency, for future invoices (plan: follow the plan's price again)")
       .option('--auto-renew <yes|no>', 'renew automatically', parseYesNo('--auto-renew'))
@@ -155,12 +172,14 @@ export function registerMemberships(program: Command, action: Action): void {
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/billing/plans.js');
-          const { invoicedPast, parseMembershipPrice, requireMembership, setMembership } = await import('../core/billing/memberships.js');
+          const { changeMembership, invoicedPast, parseMembershipPrice, requireMembership } = await import('../core/billing/memberships.js');
+          const { adjustmentJson } = await import('../core/billing/adjustments.js');
           const { syncInterventions } = await import('../core/renewals/renewals.js');
           const { auditSource } = await import('../core/kernel/audit.js');
           if (flags.doNotRenew === true && !flags.reason?.trim()) throw usageError('--do-not-renew needs --reason TEXT');
           if (flags.reason !== undefined && flags.doNotRenew !== true) throw usageError('--reason goes with --do-not-renew');
           if (typeof flags.intervention === 'string' && flags.intervention.trim() === '') throw usageError('--intervention needs a reason');
+          if ((flags.from !== undefined || flags.prorate) && flags.plan === undefined) throw usageError(`${flags.from !== undefined ? '--from' : '--prorate'} goes with --plan NAME`);
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
@@ -170,7 +189,7 @@ export function registerMemberships(program: Command, action: Action): void {
               flags.price === undefined
                 ? undefined
                 : (plan?.currency ?? (await trx.selectFrom('plans').select('currency').where('id', '=', (await requireMembership(trx, id)).plan_id).executeTakeFirstOrThrow()).currency);
-            const membership = await setMembership(
+            const { membership, adjustments } = await changeMembership(
               trx,
               id,
               {
@@ -183,13 +202,17 @@ export function registerMemberships(program: Command, action: Action): void {
                 intervention: flags.intervention === undefined ? undefined : flags.intervention === false ? false : { reason: flags.intervention.trim() },
                 endDate: dateOrNull(flags.end),
                 nextInvoiceDate: flags.nextInvoice,
+                planFrom: flags.from ?? (flags.prorate ? asOf : undefined),
+                prorate: Boolean(flags.prorate),
               },
               auditSource(ctx.env),
             );
             // pending renewals follow the intervention flag: `intervention` while one is required, `open` after
             if (flags.intervention !== undefined) await syncInterventions(trx, id, auditSource(ctx.env));
             const billedPast = membership.end_date === null || flags.end === undefined ? [] : await invoicedPast(trx, id, membership.end_date);
-            return { json: await membershipView(trx, membership, asOf), billedPast };
+            const view = await membershipView(trx, membership, asOf);
+            // `adjustments` only after a prorated plan change: the membership shape stays as it was otherwise
+            return { json: flags.prorate ? { ...view, adjustments: adjustments.map(adjustmentJson) } : view, adjustments, billedPast };
           });
           if (result.billedPast.length > 0) {
             const last = result.billedPast.reduce((a, b) => (a.periodEnd > b.periodEnd ? a : b));
@@ -198,10 +221,11 @@ export function registerMemberships(program: Command, action: Action): void {
               `membership ${id} now ends on ${result.json.endDate}, but ${result.billedPast.length === 1 ? 'invoice' : 'invoices'} ${numbers} already ${result.billedPast.length === 1 ? 'bills' : 'bill'} it through ${last.periodEnd}: nothing is credited by itself; void ${result.billedPast.length === 1 ? 'it' : 'them'} with \`memberctl invoices void ${result.billedPast.length === 1 ? result.billedPast[0]!.number : 'NUMBER'} --reason TEXT\` if that period is not owed.`,
             );
           }
-          ctx.out.result(result.json, () => `Updated ${describe(result.json)}.`);
+          ctx.out.result(result.json, () => [`Updated ${describe(result.json)}.`, ...result.adjustments.map((a) => `  on the next invoice: ${adjustmentText(adjustmentJson(a))}`)].map((l) => escapeControls(l)).join('\n'));
         }),
       ),
     [
+      'memberctl memberships set 12 --plan "Fixed Desk" --from 2026-07-16 --prorate',
       'memberctl memberships set 12 --auto-renew-until 2026-12-31',
       'memberctl memberships set 12 --do-not-renew --reason "moving abroad"',
       'memberctl memberships set 12 --intervention "check the company still pays"',
@@ -213,16 +237,82 @@ export function registerMemberships(program: Command, action: Action): void {
 
   examples(
     memberships
+      .command('pause')
+      .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
+      .description('pause a membership: its days from --from to --to are not billed, and invoiced ones are credited')
+      .requiredOption('--from <date>', 'first paused day (YYYY-MM-DD)', parseDateOption('--from'))
+      .option('--to <date>', 'last paused day, included (default: paused until `memberships resume`)', parseDateOption('--to'))
+      .option('--reason <text>', 'why it is paused')
+      .action(
+        action(async (ctx, id: number, flags: PauseFlags) => {
+          const { pauseMembership, pauseJson } = await import('../core/billing/pauses.js');
+          const { adjustmentJson } = await import('../core/billing/adjustments.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const { pause, adjustments } = await pauseMembership(trx, id, { from: flags.from, to: flags.to ?? null, reason: flags.reason ?? null }, asOf, auditSource(ctx.env));
+            const membership = await trx.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+            return { pause: pauseJson(pause), adjustments, membership: await membershipView(trx, membership, asOf) };
+          });
+          const json = { pause: result.pause, adjustments: result.adjustments.map(adjustmentJson), membership: result.membership };
+          ctx.out.result(json, () =>
+            [`Paused membership ${id} (${json.membership.plan}) ${pausedText(json.pause)}: ${json.membership.status}.`, ...result.adjustments.map((a) => `  on the next invoice: ${adjustmentText(adjustmentJson(a))}`)]
+              .map((l) => escapeControls(l))
+              .join('\n'),
+          );
+        }),
+      ),
+    [
+      'memberctl memberships pause 12 --from 2026-07-01 --to 2026-08-31 --reason "summer abroad"',
+      'memberctl memberships pause 12 --from 2026-07-01 --json              # until resumed',
+    ],
+  );
+
+  examples(
+    memberships
+      .command('resume')
+      .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
+      .description('end the pause in progress or to come: billed again from --on (on or before its first day: the pause is cancelled)')
+      .option('--on <date>', 'first day billed again (default: today)', parseDateOption('--on'))
+      .action(
+        action(async (ctx, id: number, flags: { on?: string }) => {
+          const { resumeMembership, pauseJson } = await import('../core/billing/pauses.js');
+          const { adjustmentJson } = await import('../core/billing/adjustments.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          const on = flags.on ?? asOf;
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const { pause, cancelled, adjustments } = await resumeMembership(trx, id, on, asOf, auditSource(ctx.env));
+            const membership = await trx.selectFrom('memberships').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+            return { pause: pauseJson(pause), cancelled, adjustments, membership: await membershipView(trx, membership, asOf) };
+          });
+          const json = { pause: result.pause, resumedOn: on, adjustments: result.adjustments.map(adjustmentJson), membership: result.membership };
+          const what = result.cancelled ? `pause ${pausedText(json.pause)} cancelled` : `paused ${pausedText(json.pause)}`;
+          ctx.out.result(json, () =>
+            [`Resumed membership ${id} (${json.membership.plan}) on ${on}: ${what}; ${json.membership.status}.`, ...result.adjustments.map((a) => `  on the next invoice: ${adjustmentText(adjustmentJson(a))}`)]
+              .map((l) => escapeControls(l))
+              .join('\n'),
+          );
+        }),
+      ),
+    ['memberctl memberships resume 12', 'memberctl memberships resume 12 --on 2026-08-15 --json'],
+  );
+
+  examples(
+    memberships
       .command('show')
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
       .description("show a membership: its plan, dates, price per period (its own or the plan's) and status")
       .action(
         action(async (ctx, id: number) => {
           const { requireMembership } = await import('../core/billing/memberships.js');
+          const { pauseJson, pausesOf } = await import('../core/billing/pauses.js');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const membership = await requireMembership(db.kysely, id);
-          const json = await membershipView(db.kysely, membership, asOf);
+          const json = { ...(await membershipView(db.kysely, membership, asOf)), pauses: (await pausesOf(db.kysely, id)).map(pauseJson) };
           ctx.out.result(json, () =>
             [
               `membership ${json.id}: ${json.plan}${json.quantity === 1 ? '' : ` x ${json.quantity}`}, ${json.status}`,
@@ -231,6 +321,7 @@ export function registerMemberships(program: Command, action: Action): void {
               `next       ${json.nextInvoiceDate}`,
               `ends       ${json.endDate ?? 'no end date'}`,
               `auto-renew ${json.autoRenew ? `yes${json.autoRenewUntil ? ` (until ${json.autoRenewUntil})` : ''}` : 'no'}${json.doNotRenew ? ', do not renew' : ''}`,
+              ...json.pauses.map((p) => `paused     ${pausedText(p)}${p.reason ? ` (${p.reason})` : ''}`),
             ]
               .map((line) => escapeControls(line))
               .join('\n'),

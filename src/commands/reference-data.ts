@@ -34,7 +34,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'membership',
     fields:
-      '`{"id", "plan", "quantity", "price", "currency", "followsPlanPrice", "startDate", "nextInvoiceDate", "endDate", "autoRenew", "autoRenewUntil", "doNotRenew", "status"}`: `plan` is the plan name, `price` the net price per period billed (`"45.50"`, in `currency`, the plan\'s), `followsPlanPrice` true when that is the plan\'s price and false when the membership has its own, dates are `YYYY-MM-DD` or null, `status` the membership\'s status as of `--today` (`upcoming`, `active`, `grace`, `suspended`, `ended`).',
+      '`{"id", "plan", "quantity", "price", "currency", "followsPlanPrice", "startDate", "nextInvoiceDate", "endDate", "autoRenew", "autoRenewUntil", "doNotRenew", "status"}`: `plan` is the plan name, `price` the net price per period billed (`"45.50"`, in `currency`, the plan\'s), `followsPlanPrice` true when that is the plan\'s price and false when the membership has its own, dates are `YYYY-MM-DD` or null, `status` the membership\'s status as of `--today` (`upcoming`, `active`, `paused`, `grace`, `suspended`, `ended`).',
   },
   {
     name: 'plan',
@@ -49,11 +49,20 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'invoice',
     fields:
-      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "taxRate", "vatCategory", "tax", "total"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored.',
+      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "taxRate", "vatCategory", "tax", "total"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored; a credit line (an adjustment: a pause, a prorated plan change) has a negative `quantity`, `net`, `tax` and `total`.',
   },
   {
     name: 'credit note',
     fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason"}`: the amounts are negative.',
+  },
+  {
+    name: 'pause',
+    fields: '`{"id", "membership", "from", "to", "reason", "cancelled"}`: `from` and `to` are the first and last paused days (`to` null: paused until resumed), `cancelled` true for a pause resumed before its first day.',
+  },
+  {
+    name: 'adjustment',
+    fields:
+      '`{"id", "membership", "kind", "description", "periodStart", "periodEnd", "days", "fullDays", "quantity", "unitPrice", "net", "currency", "taxRate", "date"}`: a line that corrects an invoiced period, billed on the payer\'s next invoice (the first run on or after `date`); `kind` is `pause` (a credit of paused days), `resume` (a charge of days no longer paused), `plan_credit` or `plan_charge` (a prorated plan change); `quantity` is negative for a credit, `net` (a decimal string, negative for a credit) is `days / fullDays` of `unitPrice` times the quantity, before tax.',
   },
   {
     name: 'charge',
@@ -262,12 +271,20 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'memberships set': {
     exits: {
-      64: 'a `--price` that is not an amount in the plan\'s currency',
-      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`)',
+      64: 'a `--price` that is not an amount in the plan\'s currency, `--from` or `--prorate` without `--plan`',
+      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`), `--from` after the next invoice date, `--prorate` to a plan in another currency',
     },
-    json: 'the membership shape, after the change.',
+    json: 'the membership shape, after the change; with `--prorate` plus `"adjustments"` (adjustment shapes: the credit and the charge of each invoiced period).',
   },
-  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape.' },
+  'memberships pause': {
+    exits: { 65: 'unknown membership, `--to` before `--from`, a pause before the start or after the end date, a pause overlapping another one' },
+    json: '`{"pause", "adjustments", "membership"}`: the pause shape, the adjustment shapes of the invoiced periods it credits, and the membership shape after it.',
+  },
+  'memberships resume': {
+    exits: { 65: 'unknown membership, no pause in progress or to come on `--on`' },
+    json: '`{"pause", "resumedOn", "adjustments", "membership"}`: the pause shape as it is now, the day billed again, the adjustment shapes of the invoiced days no longer paused, and the membership shape.',
+  },
+  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape plus `"pauses"`: its pause shapes that stand (not cancelled), in order.' },
   'memberships renew-now': {
     exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
     json: 'the renewal shape plus `"change"`: `opened`, `reopened` or `unchanged`.',

@@ -209,6 +209,8 @@ export interface Database {
   bank_entries: BankEntriesTable;
   charges: ChargesTable;
   merges: MergesTable;
+  pauses: PausesTable;
+  adjustments: AdjustmentsTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -278,6 +280,10 @@ export interface InvoiceLinesTable {
   vat_category: 'S' | 'Z' | 'E' | 'AE' | null;
   /** the one-off charge this line bills (null for a membership's period): at most one line not voided per charge */
   charge_id: Generated<number | null>;
+  /** the adjustment this line bills (null otherwise): at most one line not voided per adjustment */
+  adjustment_id: Generated<number | null>;
+  /** the days of the full period a membership line prorates by; null on older lines and on charges */
+  full_days: Generated<number | null>;
 }
 
 export interface CreditNotesTable {
@@ -610,3 +616,48 @@ export interface MergesTable {
 }
 
 export type MergeRecord = Selectable<MergesTable>;
+export interface PausesTable {
+  id: Generated<number>;
+  membership_id: number;
+  /** first paused day */
+  start_date: DateColumn;
+  /** last paused day, inclusive; null: paused until resumed */
+  end_date: DateColumn | null;
+  reason: string | null;
+  created_at: string;
+  /** resumed on or before its first day: it pauses nothing */
+  cancelled_at: string | null;
+}
+
+export type Pause = Selectable<PausesTable>;
+
+/** Why an adjustment corrects a period already invoiced. */
+export type AdjustmentKind = 'pause' | 'resume' | 'plan_credit' | 'plan_charge';
+
+export interface AdjustmentsTable {
+  id: Generated<number>;
+  membership_id: number;
+  kind: AdjustmentKind;
+  pause_id: number | null;
+  /** the invoice line whose period it corrects: never billed once that line is voided */
+  line_id: number;
+  plan_name: string;
+  description: string;
+  /** the days corrected, both inclusive */
+  period_start: DateColumn;
+  period_end: DateColumn;
+  days: number;
+  full_days: number;
+  /** negative for a credit */
+  quantity: number;
+  /** net price of one full period for a quantity of 1, in minor units */
+  unit_price: number;
+  currency: string;
+  tax_rate: string;
+  /** billed by the first `invoices run` on or after this day */
+  date: DateColumn;
+  created_at: string;
+  removed_at: string | null;
+}
+
+export type Adjustment = Selectable<AdjustmentsTable>;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  adjustmentAmounts,
   type BillingSchedule,
   consolidate,
   type DraftLine,
@@ -8,7 +9,9 @@ import {
   duePeriods,
   lineAmounts,
   nextBillingDay,
+  pausedParts,
   periodAt,
+  unpausedPeriod,
 } from '../../src/core/billing/rules.js';
 import { addDays, addMonthsAnchored, compareDates, daysBetween, formatIsoDate } from '../../src/core/kernel/dates.js';
 
@@ -209,6 +212,8 @@ describe('line amounts', () => {
 const line = (over: Partial<DraftLine>): DraftLine => ({
   membershipId: 1,
   chargeId: null,
+  adjustmentId: null,
+  fullDays: null,
   memberId: 1,
   memberName: 'A',
   payerId: 1,
@@ -337,6 +342,53 @@ describe('properties', () => {
         expect(part.net).toBeLessThanOrEqual(whole.net);
         expect(part.tax).toBeLessThanOrEqual(whole.tax);
         if (period.proration) expect(period.proration.days).toBe(daysBetween(period.start, period.end));
+      }),
+    );
+  });
+});
+
+describe('pauses and adjustments, by days', () => {
+  const july = { start: '2026-07-01', end: '2026-08-01', proration: null };
+  it.each([
+    ['no pause', [], { days: 31, fullDays: 31, paused: 0 }],
+    ['the last 9 days', [{ start: '2026-07-23', end: '2026-07-31' }], { days: 22, fullDays: 31, paused: 1 }],
+    ['a pause across both ends', [{ start: '2026-06-20', end: '2026-08-10' }], null],
+    ['two pauses, one starting before', [{ start: '2026-06-25', end: '2026-07-02' }, { start: '2026-07-30', end: '2026-08-05' }], { days: 27, fullDays: 31, paused: 2 }],
+    ['a pause after the period', [{ start: '2026-08-01', end: '2026-08-05' }], { days: 31, fullDays: 31, paused: 0 }],
+  ] as const)('a period with %s', (_, pauses, expected) => {
+    const result = unpausedPeriod(july, pauses);
+    if (expected === null) expect(result).toBeNull();
+    else {
+      expect(result!.paused).toHaveLength(expected.paused);
+      expect(result!.period.proration ?? { days: 31, fullDays: 31 }).toEqual({ days: expected.days, fullDays: expected.fullDays });
+    }
+  });
+
+  it('a prorated first period loses its paused days, its full period unchanged', () => {
+    const first = { start: '2026-07-15', end: '2026-08-01', proration: { days: 17, fullDays: 31 } };
+    expect(unpausedPeriod(first, [{ start: '2026-07-20', end: '2026-07-24' }])!.period.proration).toEqual({ days: 12, fullDays: 31 });
+    expect(pausedParts(first.start, first.end, [{ start: '2026-07-01', end: '2026-07-16' }])).toEqual([{ start: '2026-07-15', end: '2026-07-16' }]);
+  });
+
+  it.each([
+    // 10.01 x 15 / 30 = 5.005 -> 5.01 either way
+    [1001, 1, '0', 15, 30, { net: 501, tax: 0, total: 501 }],
+    [1001, -1, '0', 15, 30, { net: -501, tax: 0, total: -501 }],
+    // 30.30 x 15 / 30 = 15.15, 10% = 1.515 -> 1.52
+    [3030, -1, '10', 15, 30, { net: -1515, tax: -152, total: -1667 }],
+    // quantity before rounding: 3 x 10.01 x 1 / 2 = 15.015 -> 15.02
+    [1001, -3, '0', 1, 2, { net: -1502, tax: 0, total: -1502 }],
+  ] as const)('adjustment %#: %i x %i at %s%%', (price, quantity, rate, days, fullDays, expected) => {
+    expect(adjustmentAmounts(price, quantity, rate, days, fullDays)).toEqual(expected);
+  });
+
+  it('a credit is exactly the opposite of the same charge, for any price and days', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 28, max: 366 }).chain((full) => fc.tuple(fc.integer({ min: 1, max: full }), fc.constant(full))), (price, quantity, [days, full]) => {
+        const charge = adjustmentAmounts(price, quantity, '20', days, full);
+        const credit = adjustmentAmounts(price, -quantity, '20', days, full);
+        expect([credit.net, credit.tax, credit.total]).toEqual([0 - charge.net, 0 - charge.tax, 0 - charge.total]);
+        expect(charge.net).toBeLessThanOrEqual(price * quantity);
       }),
     );
   });

@@ -102,7 +102,19 @@ describe('checkInvoiceDocument', () => {
     expect(problems(withoutReference)).toEqual(['corrects: Invalid input: expected object, received undefined']);
     const doc = scenarios['a credit note']!;
     const negative = doc.lines.map((l) => ({ ...l, net: -l.net, tax: -l.tax }));
-    expect(problems({ ...doc, lines: negative })).toContain('lines.0.net: negative amount (a credit note carries positive amounts)');
+    expect(problems({ ...doc, lines: negative })).toContain('lines.0.net: line 1: net -20000 and quantity 1 differ in sign: only a credit line (a negative quantity) has a negative amount');
+    const credits = doc.lines.map((l) => ({ ...l, quantity: -l.quantity, net: -l.net, tax: -l.tax }));
+    const totals = { ...doc.totals, net: -doc.totals.net, tax: -doc.totals.tax, total: -doc.totals.total, vat: doc.totals.vat.map((v) => ({ ...v, base: -v.base, tax: -v.tax })) };
+    expect(problems({ ...doc, lines: credits, totals: { ...totals, due: totals.total } })).toContain('totals.total: negative total (a credit note carries positive amounts)');
+  });
+
+  it('an invoice may carry credit lines: a negative quantity with a negative amount', () => {
+    const doc = scenarios['a credit note']!;
+    const { corrects: _, ...fields } = doc as Extract<typeof doc, { kind: 'credit_note' }>;
+    const credit = { ...doc.lines[0]!, quantity: -1, net: -doc.lines[0]!.net, tax: -doc.lines[0]!.tax };
+    const lines = [...doc.lines, credit];
+    const invoice = { ...fields, kind: 'invoice' as const, dueDate: doc.issueDate, lines, totals: documentTotals(lines, 0) };
+    expect(problems(invoice)).toEqual([]);
   });
 });
 

@@ -41,6 +41,12 @@ const termFacts: Partial<MembershipFacts> = { autoRenew: false, billed: [january
 describe('membership status as of T', () => {
   const rows: Array<[string, Partial<MembershipFacts>, string, MembershipStatus]> = [
     ['upcoming the day before its start', { startDate: '2026-03-01', nextInvoiceDate: '2026-03-01' }, '2026-02-28', 'upcoming'],
+    ['paused on the first day of a pause', { billed: [january], nextInvoiceDate: '2026-02-01', pauses: [{ start: '2026-02-01', end: '2026-02-28' }] }, '2026-02-01', 'paused'],
+    ['paused on the last day of a pause, even with nothing billed for it', { billed: [january], nextInvoiceDate: '2026-02-01', pauses: [{ start: '2026-02-01', end: '2026-02-28' }] }, '2026-02-28', 'paused'],
+    ['paused rather than in grace with an unpaid invoice for the days around the pause', { billed: [open('2026-01-01', '2026-01-31')], pauses: [{ start: '2026-01-20', end: '2026-01-25' }] }, '2026-01-22', 'paused'],
+    ['active again the day after a pause', { billed: [january, paid('2026-02-01', '2026-02-28')], nextInvoiceDate: '2026-03-01', pauses: [{ start: '2026-02-01', end: '2026-02-10' }] }, '2026-02-11', 'active'],
+    ['ended after its end date, whatever a pause says', { billed: [january], endDate: '2026-01-31', pauses: [{ start: '2026-02-01', end: '2026-02-28' }] }, '2026-02-10', 'ended'],
+    ['upcoming before its start, whatever a pause says', { startDate: '2026-03-01', nextInvoiceDate: '2026-03-01', pauses: [{ start: '2026-02-01', end: '2026-03-10' }] }, '2026-02-10', 'upcoming'],
     ['not upcoming any more on its start day', { startDate: '2026-03-01', nextInvoiceDate: '2026-03-01' }, '2026-03-01', 'active'],
     ['active on the last day of its end date', { billed: [january], endDate: '2026-01-31' }, '2026-01-31', 'active'],
     ['ended the day after its end date', { billed: [january], endDate: '2026-01-31' }, '2026-02-01', 'ended'],
@@ -169,6 +175,11 @@ describe('member status: the best of their memberships', () => {
     [['suspended', 'grace'], 'grace'],
     [['grace', 'active', 'ended'], 'member'],
     [['active'], 'member'],
+    [['paused'], 'paused'],
+    [['paused', 'paused'], 'paused'],
+    [['paused', 'active'], 'member'],
+    [['paused', 'grace'], 'paused'],
+    [['paused', 'ended'], 'paused'],
   ];
   it.each(rows)('%j -> %s', (statuses, expected) => {
     expect(memberStatus(statuses)).toBe(expected);

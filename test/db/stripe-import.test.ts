@@ -225,6 +225,26 @@ describe.each(dialects)('import stripe on %s', (dialect) => {
     expect(await db.kysely.selectFrom('memberships').select('id').where('member_id', '=', helene.id).execute()).toHaveLength(1);
   });
 
+  it('a paused subscription is a membership paused from its next invoice date until resumed; importing again adds no pause, undo removes it', async () => {
+    await start();
+    const subscriptions = fs
+      .readFileSync(fixture('subscriptions.csv'), 'utf8')
+      .replace('sub_1PbS02HeleneHD,cus_PbA1HeleneGarni,"Founder of Atelier Lumière, pays by card",helene.garnier@atelier-lumiere.fr,Hélène Garnier,price_1OaHotDeskMonthly,prod_PbHotDesk01,1,eur,month,200.00,canceled,2022-03-15 09:12,2022-03-15 09:12,2024-02-15 09:12,2024-03-15 09:12,,,,,,2024-03-15 09:12,false,2024-03-15 09:12,cancellation_requested', 'sub_1PbS02HeleneHD,cus_PbA1HeleneGarni,"Founder of Atelier Lumière, pays by card",helene.garnier@atelier-lumiere.fr,Hélène Garnier,price_1OaHotDeskMonthly,prod_PbHotDesk01,1,eur,month,200.00,paused,2022-03-15 09:12,2022-03-15 09:12,2026-01-10 09:12,2026-02-10 09:12,,,,,,,false,,');
+    expect(subscriptions).not.toEqual(fs.readFileSync(fixture('subscriptions.csv'), 'utf8'));
+    const files = { customers: fixture('customers.csv'), subscriptions: folder.write('paused.csv', subscriptions), prices: fixture('prices.csv') };
+    const imported = await importStripe(db, options({ files }));
+    expect(imported.notImported).toEqual({ canceled: 2, incomplete_expired: 1 });
+    const membership = await db.kysely.selectFrom('memberships').selectAll().where('external_id', '=', 'sub_1PbS02HeleneHD').executeTakeFirstOrThrow();
+    expect(membership.next_invoice_date).toBe('2026-02-10');
+    const pauses = await db.kysely.selectFrom('pauses').selectAll().execute();
+    expect(pauses.map((p) => [p.membership_id, p.start_date, p.end_date, p.reason])).toEqual([[membership.id, '2026-02-10', null, 'Paused in Stripe']]);
+    const again = await importStripe(db, options({ files }));
+    expect(again.written).toBe(false);
+    expect(await db.kysely.selectFrom('pauses').select('id').execute()).toHaveLength(1);
+    await undoBatch(db, imported.batch!, { actor: 'test', at: '2026-01-16T10:00:00.000Z' });
+    expect(await db.kysely.selectFrom('pauses').select('id').execute()).toHaveLength(0);
+  });
+
   it('errors abort everything; --on-error skip imports the rest and writes both rejects files', async () => {
     await start();
     const files = { customers: fixture('customers-2019.csv'), subscriptions: fixture('subscriptions-2019.csv'), prices: null };

@@ -9,14 +9,16 @@
  * - the unique key on (membership, period start) makes billing a period twice impossible in the database, and the
  *   advance of `next_invoice_date` is conditional on the value read, so a concurrent change replans the batch;
  * - one-off charges (charges.ts) due by T join their payer's invoice: the unique key on the charge of a line that is
- *   not voided makes billing a charge twice impossible, and a charge with such a line is never read as due again.
+ *   not voided makes billing a charge twice impossible, and a charge with such a line is never read as due again;
+ * - adjustments (adjustments.ts: pause credits, plan changes) due by T join their payer's invoice the same way, each
+ *   kept on at most one line that is not voided by its own unique key.
  * The caller holds the job lock (jobs.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
-import { type BillingSchedule, chargeLine, consolidate, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './rules.js';
+import { adjustmentLine, type BillingSchedule, chargeLine, consolidate, type DayRange, type DraftInvoice, type DraftLine, draftLines, duePeriods, pauseDays } from './rules.js';
 import { addDays, type IsoDate } from '../kernel/dates.js';
 import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
 import { formatAmount } from '../kernel/money.js';
@@ -73,8 +75,31 @@ class BatchConflict extends Error {}
 interface DueRow {
   id: number;
   payer_id: number;
-  /** true: `id` is a one-off charge's, else a membership's */
+  /** true: `id` is a one-off charge's, else a membership's (or an adjustment's) */
   charge?: true;
+  /** true: `id` is an adjustment's */
+  adjustment?: true;
+}
+
+/**
+ * The adjustments not billed yet (no line that is not voided) whose day is on or before `asOf`, with their payer. One
+ * whose corrected line was voided since is not due: the period it corrects is no longer billed.
+ */
+export async function findDueAdjustments(db: Queryable, asOf: IsoDate): Promise<DueRow[]> {
+  const rows = await db
+    .selectFrom('adjustments as a')
+    .innerJoin('memberships as ms', 'ms.id', 'a.membership_id')
+    .innerJoin('members as m', 'm.id', 'ms.member_id')
+    .innerJoin('invoice_lines as corrected', 'corrected.id', 'a.line_id')
+    .select((eb) => ['a.id', eb.fn.coalesce('m.paid_by_id', 'm.id').as('payer_id')])
+    .where('a.date', '<=', asOf)
+    .where('a.removed_at', 'is', null)
+    .where('corrected.voided', '=', 0)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('invoice_lines as l').select('l.id').whereRef('l.adjustment_id', '=', 'a.id').where('l.voided', '=', 0))))
+    .orderBy('payer_id')
+    .orderBy('a.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, payer_id: Number(r.payer_id), adjustment: true }));
 }
 
 /** The one-off charges not billed yet (no line that is not voided) whose day is on or before `asOf`, with their payer. */
@@ -133,20 +158,21 @@ export async function findDueMemberships(db: Queryable, asOf: IsoDate): Promise<
 }
 
 /** Consecutive groups of whole payers, at most `size` payers each. */
-function payerBatches(rows: readonly DueRow[], size: number): { payers: number; membershipIds: number[]; chargeIds: number[] }[] {
-  const batches: { payers: number; membershipIds: number[]; chargeIds: number[] }[] = [];
-  let current: { payers: number; membershipIds: number[]; chargeIds: number[] } | null = null;
+function payerBatches(rows: readonly DueRow[], size: number): { payers: number; membershipIds: number[]; chargeIds: number[]; adjustmentIds: number[] }[] {
+  const batches: { payers: number; membershipIds: number[]; chargeIds: number[]; adjustmentIds: number[] }[] = [];
+  let current: { payers: number; membershipIds: number[]; chargeIds: number[]; adjustmentIds: number[] } | null = null;
   let lastPayer: number | null = null;
   for (const row of rows) {
     if (row.payer_id !== lastPayer) {
       if (!current || current.payers >= size) {
-        current = { payers: 0, membershipIds: [], chargeIds: [] };
+        current = { payers: 0, membershipIds: [], chargeIds: [], adjustmentIds: [] };
         batches.push(current);
       }
       current.payers += 1;
       lastPayer = row.payer_id;
     }
     if (row.charge) current!.chargeIds.push(row.id);
+    else if (row.adjustment) current!.adjustmentIds.push(row.id);
     else current!.membershipIds.push(row.id);
   }
   return batches;
@@ -167,6 +193,8 @@ interface BatchPlan {
   memberships: PlannedMembership[];
   /** the one-off charges billed, each on its line */
   charges: Array<{ id: number; memberId: number; description: string }>;
+  /** the adjustments billed, each on its line */
+  adjustments: Array<{ id: number; membershipId: number; memberId: number; description: string }>;
   problems: Problem[];
 }
 
@@ -204,6 +232,7 @@ async function planBatch(
   asOf: IsoDate,
   through: IsoDate = asOf,
   chargeIds: readonly number[] = [],
+  adjustmentIds: readonly number[] = [],
 ): Promise<BatchPlan> {
   const rows = [];
   for (const chunk of chunks(membershipIds, 500)) {
@@ -239,7 +268,8 @@ async function planBatch(
     );
   }
   const chargeRows = await unbilledCharges(db, chargeIds);
-  const payerIds = [...new Set([...rows, ...chargeRows].map((r) => r.paid_by_id ?? r.member_id))];
+  const adjustmentRows = await unbilledAdjustments(db, adjustmentIds);
+  const payerIds = [...new Set([...rows, ...chargeRows, ...adjustmentRows].map((r) => r.paid_by_id ?? r.member_id))];
   const payers = await payersOf(db, payerIds);
   const buyers = new Map<number, Buyer>();
   for (const payer of payers.values()) buyers.set(payer.id, await buyerAtIssue(db, { payer_id: payer.id, payer_name: payer.name }, seller.country, payers));
@@ -281,6 +311,24 @@ async function planBatch(
         const terms = decided[r.status as 'accepted' | 'refused'];
         terms.set(r.membership_id, [...(terms.get(r.membership_id) ?? []), r.term_start]);
       }
+    }
+  }
+
+  // the pauses of the batch's memberships (not cancelled), from the first day still to bill
+  const pauses = new Map<number, DayRange[]>();
+  if (billedFrom !== null) {
+    for (const chunk of chunks(
+      rows.map((r) => r.id),
+      500,
+    )) {
+      const found = await db
+        .selectFrom('pauses')
+        .select(['membership_id', 'start_date', 'end_date'])
+        .where('membership_id', 'in', chunk)
+        .where('cancelled_at', 'is', null)
+        .where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', billedFrom)]))
+        .execute();
+      for (const p of found) pauses.set(p.membership_id, [...(pauses.get(p.membership_id) ?? []), pauseDays(p)]);
     }
   }
 
@@ -342,6 +390,7 @@ async function planBatch(
       { ...plan, taxRate: vat.rate },
       due.periods,
       vat.category,
+      pauses.get(row.id),
     );
     lines.push(...drafted);
     memberships.push({ id: row.id, memberId: row.member_id, memberName: row.member_name, from: row.next_invoice_date, to: due.nextInvoiceDate, lines: drafted });
@@ -379,8 +428,82 @@ async function planBatch(
     lines.push(chargeLine(charge, vat.rate, vat.category));
     charges.push({ id: row.id, memberId: row.member_id, description: row.description });
   }
+  const adjustments: BatchPlan['adjustments'] = [];
+  for (const row of adjustmentRows) {
+    const payerId = row.paid_by_id ?? row.member_id;
+    if (!payers.has(payerId)) {
+      problems.push(
+        problem({
+          code: 'unknown_payer',
+          severity: 'error',
+          value: String(payerId),
+          message: `adjustment ${row.id} of membership ${row.membership_id} of ${row.member_name} (#${row.member_id}): its payer #${payerId} no longer exists; give the member another payer, then run the job again`,
+        }),
+      );
+      continue;
+    }
+    const reverseCharged = isReverseCharged(buyers.get(payerId)!.vatId, seller);
+    const vatKey = `${row.tax_rate}|${reverseCharged}`;
+    const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);
+    vatOf.set(vatKey, vat);
+    const adjustment = {
+      id: row.id,
+      membershipId: row.membership_id,
+      memberId: row.member_id,
+      memberName: row.member_name,
+      payerId,
+      planName: row.plan_name,
+      description: row.description,
+      periodStart: row.period_start,
+      periodEnd: row.period_end,
+      days: row.days,
+      fullDays: row.full_days,
+      quantity: row.quantity,
+      unitPrice: row.unit_price,
+      currency: row.currency,
+    };
+    lines.push(adjustmentLine(adjustment, vat.rate, vat.category));
+    adjustments.push({ id: row.id, membershipId: row.membership_id, memberId: row.member_id, description: row.description });
+  }
   const invoices = consolidate(lines).map((invoice) => ({ ...invoice, payerName: payers.get(invoice.payerId)!.name, buyer: buyers.get(invoice.payerId)! }));
-  return { invoices, memberships, charges, problems };
+  return { invoices, memberships, charges, adjustments, problems };
+}
+
+/** The adjustments of `ids` that no line that is not voided bills yet, whose corrected line stands, with their member and payer. */
+async function unbilledAdjustments(db: Queryable, ids: readonly number[]) {
+  const rows = [];
+  for (const chunk of chunks(ids, 500)) {
+    rows.push(
+      ...(await db
+        .selectFrom('adjustments as a')
+        .innerJoin('memberships as ms', 'ms.id', 'a.membership_id')
+        .innerJoin('members as m', 'm.id', 'ms.member_id')
+        .innerJoin('invoice_lines as corrected', 'corrected.id', 'a.line_id')
+        .select([
+          'a.id',
+          'a.membership_id',
+          'a.plan_name',
+          'a.description',
+          'a.period_start',
+          'a.period_end',
+          'a.days',
+          'a.full_days',
+          'a.quantity',
+          'a.unit_price',
+          'a.currency',
+          'a.tax_rate',
+          'ms.member_id',
+          'm.name as member_name',
+          'm.paid_by_id',
+        ])
+        .where('a.id', 'in', chunk)
+        .where('a.removed_at', 'is', null)
+        .where('corrected.voided', '=', 0)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('invoice_lines as l').select('l.id').whereRef('l.adjustment_id', '=', 'a.id').where('l.voided', '=', 0))))
+        .execute()),
+    );
+  }
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 /** The charges of `ids` that no line that is not voided bills yet, with their member and payer. */
@@ -447,6 +570,8 @@ const lineColumns = [
   'voided',
   'vat_category',
   'charge_id',
+  'adjustment_id',
+  'full_days',
 ];
 
 const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
@@ -502,6 +627,8 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
       0,
       line.vatCategory,
       line.chargeId,
+      line.adjustmentId,
+      line.fullDays,
     ]),
   );
   await insertRows(bulk, 'invoice_lines', lineColumns, lineRows);
@@ -535,13 +662,23 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     const result = await trx.updateTable('charges').set({ removed_at: null }).where('id', 'in', chunk).where('removed_at', 'is', null).executeTakeFirst();
     if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
   }
+  // and so is an adjustment removed meanwhile
+  for (const chunk of chunks(
+    plan.adjustments.map((a) => a.id),
+    500,
+  )) {
+    const result = await trx.updateTable('adjustments').set({ removed_at: null }).where('id', 'in', chunk).where('removed_at', 'is', null).executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
+  }
 
   const numberOfMembership = new Map<number, string>();
   const numberOfCharge = new Map<number, string>();
+  const numberOfAdjustment = new Map<number, string>();
   plan.invoices.forEach((invoice, i) => {
     for (const line of invoice.lines) {
       if (line.membershipId !== null) numberOfMembership.set(line.membershipId, numbers[i]!);
       else if (line.chargeId !== null) numberOfCharge.set(line.chargeId, numbers[i]!);
+      else if (line.adjustmentId !== null) numberOfAdjustment.set(line.adjustmentId, numbers[i]!);
     }
   });
   const changes: AuditChange[] = plan.invoices.map((invoice, i) => ({
@@ -553,16 +690,21 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     summary: `invoice ${numbers[i]} issued to ${invoice.payerName}: ${formatAmount(invoice.total, invoice.currency)} ${invoice.currency}`,
   }));
   for (const m of plan.memberships) {
-    const number = numberOfMembership.get(m.id)!;
+    const number = numberOfMembership.get(m.id);
     changes.push({
       action: 'bill',
       entity: 'memberships',
       entityId: m.id,
       memberId: m.memberId,
       before: { next_invoice_date: m.from },
-      after: { next_invoice_date: m.to, invoice: number },
-      summary: `membership ${m.id} billed from ${m.from} to ${addDays(m.to, -1)} on ${number}`,
+      after: { next_invoice_date: m.to, invoice: number ?? null },
+      // a membership paused for the whole of its due periods has no line: its next invoice date moves all the same
+      summary: number === undefined ? `membership ${m.id} paused from ${m.from} to ${addDays(m.to, -1)}: nothing billed` : `membership ${m.id} billed from ${m.from} to ${addDays(m.to, -1)} on ${number}`,
     });
+  }
+  for (const a of plan.adjustments) {
+    const number = numberOfAdjustment.get(a.id)!;
+    changes.push({ action: 'bill', entity: 'adjustments', entityId: a.id, memberId: a.memberId, after: { invoice: number, membership: a.membershipId }, summary: `adjustment ${a.id} (${a.description}) billed on ${number}` });
   }
   for (const c of plan.charges) {
     const number = numberOfCharge.get(c.id)!;
@@ -601,7 +743,7 @@ export async function billMembershipsIn(
   const dueDate = addDays(asOf, await getSetting(trx, 'payment-terms-days'));
   const prefix = await getSetting(trx, 'invoice-prefix');
   const memberPrefix = await getSetting(trx, 'member-number-prefix');
-  const write = plan.invoices.length > 0 && !options.dryRun;
+  const write = (plan.invoices.length > 0 || plan.memberships.length > 0) && !options.dryRun;
   const applyCredit = (await getSetting(trx, 'apply-credit')) === 'on';
   const context = { asOf, dueDate, prefix, memberPrefix, source, issuer: issuerSnapshot(identity), language: await getSetting(trx, 'language'), applyCredit };
   const written = write ? await writeBatchIn(trx, plan, context) : { numbers: [], paid: applyCredit ? await plannedCreditShares(trx, plan.invoices) : [] };
@@ -658,7 +800,7 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
   const context = { asOf, dueDate, prefix, memberPrefix, source, sqlite: options.sqlite, issuer: issuerSnapshot(identity), language: await getSetting(db, 'language'), applyCredit };
 
   // a payer's memberships and charges in one batch: the charges join the payer's invoice (the sort is stable)
-  const due = [...(await findDueMemberships(db, asOf)), ...(await findDueCharges(db, asOf))].sort((a, b) => a.payer_id - b.payer_id);
+  const due = [...(await findDueMemberships(db, asOf)), ...(await findDueCharges(db, asOf)), ...(await findDueAdjustments(db, asOf))].sort((a, b) => a.payer_id - b.payer_id);
   const batches = payerBatches(due, batchSize);
   const totalPayers = batches.reduce((n, b) => n + b.payers, 0);
   const invoices: InvoiceJson[] = [];
@@ -669,10 +811,11 @@ export async function runInvoicing(db: Kysely<Database>, options: InvoiceRunOpti
 
   for (const batch of batches) {
     for (let attempt = 1; ; attempt += 1) {
-      const plan = await planBatch(db, batch.membershipIds, identity, asOf, asOf, batch.chargeIds);
+      const plan = await planBatch(db, batch.membershipIds, identity, asOf, asOf, batch.chargeIds, batch.adjustmentIds);
       let written: { numbers: (string | null)[]; paid: number[] };
       try {
-        if (dryRun || plan.invoices.length === 0) {
+        // a membership wholly paused has no invoice, but its next invoice date still moves
+        if (dryRun || (plan.invoices.length === 0 && plan.memberships.length === 0)) {
           written = { numbers: plan.invoices.map(() => null), paid: applyCredit ? await plannedCreditShares(db, plan.invoices) : [] };
         } else written = await writeBatch(db, plan, context);
       } catch (error) {

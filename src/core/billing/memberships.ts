@@ -4,11 +4,12 @@
  * (first recurring date, anchor day, imported coverage, prorated first period) the same way for all of them.
  */
 import type { Queryable } from '../../db/connect.js';
-import type { Membership, NewMembership, Plan } from '../../db/types.js';
+import type { Adjustment, Membership, NewMembership, Plan } from '../../db/types.js';
+import { adjustmentsOver, writeAdjustments } from './adjustments.js';
 import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
-import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay } from './rules.js';
-import { addDays, addMonthsAnchored, compareDates, type IsoDate, isIsoDate } from '../kernel/dates.js';
+import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay, pauseDays } from './rules.js';
+import { addDays, addMonthsAnchored, compareDates, daysBetween, type IsoDate, isIsoDate, previousPeriodStart } from '../kernel/dates.js';
 import { formatAmount, parseAmount } from '../kernel/money.js';
 import type { ProblemCode } from '../kernel/problems.js';
 import { getSetting } from '../kernel/settings.js';
@@ -269,11 +270,24 @@ export interface MembershipChanges {
   endDate?: IsoDate | null;
   /** where billing resumes; periods already billed (not void) cannot be billed again */
   nextInvoiceDate?: IsoDate;
+  /**
+   * With `planId`: the first day on the new plan, not after the next invoice date. Without `prorate` the new plan
+   * bills from the next period on; with it, the days from here of periods already invoiced are credited at the old
+   * price and charged at the new one on the next invoice.
+   */
+  planFrom?: IsoDate;
+  prorate?: boolean;
 }
 
 /** Applies the changes (validated: 65 on incoherent dates), records the before and after in the audit log. */
 export async function setMembership(db: Queryable, id: number, changes: MembershipChanges, source: AuditSource): Promise<Membership> {
+  return (await changeMembership(db, id, changes, source)).membership;
+}
+
+/** `setMembership`, with the adjustments a prorated plan change made. */
+export async function changeMembership(db: Queryable, id: number, changes: MembershipChanges, source: AuditSource): Promise<{ membership: Membership; adjustments: Adjustment[] }> {
   const membership = await requireMembership(db, id);
+  let planChange: { from: Plan; to: Plan } | null = null;
   const update: Partial<Membership> = {};
   const start = membership.start_date;
   if (changes.planId !== undefined && changes.planId !== membership.plan_id) {
@@ -289,6 +303,20 @@ export async function setMembership(db: Queryable, id: number, changes: Membersh
       );
     }
     update.plan_id = plan.id;
+    planChange = { from: await db.selectFrom('plans').selectAll().where('id', '=', membership.plan_id).executeTakeFirstOrThrow(), to: plan };
+  }
+  if (changes.planFrom !== undefined && planChange !== null) {
+    const from = changes.planFrom;
+    if (before(from, start)) throw dataError(`--from ${from} is before the start date ${start}`);
+    if (before(membership.next_invoice_date, from)) {
+      throw dataError(
+        `membership ${id} is invoiced up to ${addDays(membership.next_invoice_date, -1)}: a plan change from ${from}, after its next invoice date ${membership.next_invoice_date}, cannot be made yet`,
+        `run it again once the period containing ${from} is invoiced, or change the plan from the next period with --from ${membership.next_invoice_date}`,
+      );
+    }
+    if (changes.prorate && planChange.from.currency !== planChange.to.currency) {
+      throw dataError(`plan "${planChange.from.name}" bills in ${planChange.from.currency} and "${planChange.to.name}" in ${planChange.to.currency}: --prorate credits and charges in one currency`, 'change it without --prorate, from the next period');
+    }
   }
   if (changes.price !== undefined && changes.price !== membership.price) {
     if (changes.price !== null && (!Number.isSafeInteger(changes.price) || changes.price < 0)) throw dataError(`price ${changes.price}: a whole number of minor units, not negative`);
@@ -320,7 +348,7 @@ export async function setMembership(db: Queryable, id: number, changes: Membersh
   if (changes.nextInvoiceDate !== undefined && changes.nextInvoiceDate !== membership.next_invoice_date) {
     Object.assign(update, await movedSchedule(db, membership, changes.nextInvoiceDate));
   }
-  if (Object.keys(update).length === 0) return membership;
+  if (Object.keys(update).length === 0) return { membership, adjustments: [] };
   const updated = await db
     .updateTable('memberships')
     .set({ ...update, updated_at: source.at })
@@ -335,9 +363,39 @@ export async function setMembership(db: Queryable, id: number, changes: Membersh
     memberId: membership.member_id,
     before: Object.fromEntries(changed.map((k) => [k, membership[k]])),
     after: Object.fromEntries(changed.map((k) => [k, updated[k]])),
-    summary: `membership ${id} changed: ${changed.join(', ')}`,
+    summary: `membership ${id} changed: ${changed.join(', ')}${planChange && changes.planFrom !== undefined ? ` (plan from ${changes.planFrom}${changes.prorate ? ', prorated' : ''})` : ''}`,
   });
-  return updated;
+  const adjustments = planChange && changes.planFrom !== undefined && changes.prorate ? await prorateChange(db, membership, updated, planChange, changes.planFrom, source) : [];
+  return { membership: updated, adjustments };
+}
+
+/**
+ * The adjustments of a prorated plan change from `from`: each invoiced period's days from then on (less paused days)
+ * credited at the line's price and charged at the new plan's (its own price when it keeps one), prorated by the new
+ * plan's full period ending where the line's ends. Billed on the next invoice (the next invoice date).
+ */
+async function prorateChange(db: Queryable, old: Membership, updated: Membership, plans: { from: Plan; to: Plan }, from: IsoDate, source: AuditSource): Promise<Adjustment[]> {
+  const pauses = (await db.selectFrom('pauses').select(['start_date', 'end_date']).where('membership_id', '=', old.id).where('cancelled_at', 'is', null).execute()).map(pauseDays);
+  const price = updated.price ?? plans.to.price;
+  const specs = await adjustmentsOver(db, old, { start: from, end: null }, pauses, (line) => {
+    const end = addDays(line.period_end, 1);
+    const newFullDays = daysBetween(previousPeriodStart(end, plans.to.interval, plans.to.every, updated.anchor_day), end);
+    const common = { membership: old, date: old.next_invoice_date, currency: line.currency } as const;
+    return [
+      { ...common, kind: 'plan_credit', planName: line.plan_name, quantity: -line.quantity, unitPrice: line.unit_price, taxRate: plans.from.tax_rate, reason: { kind: 'plan_credit', from, to: plans.to.name } },
+      {
+        ...common,
+        kind: 'plan_charge',
+        planName: plans.to.name,
+        quantity: updated.quantity,
+        unitPrice: price,
+        taxRate: plans.to.tax_rate,
+        fullDays: newFullDays,
+        reason: { kind: 'plan_charge', from, previous: line.plan_name },
+      },
+    ];
+  });
+  return writeAdjustments(db, specs, source);
 }
 
 /**

@@ -137,18 +137,67 @@ export function lineAmounts(unitPrice: MinorAmount, quantity: number, taxRate: R
   return { net, tax, total: net + tax };
 }
 
-/** "Hot Desk x 3, 2025-10-15 to 2025-10-31 (prorated 17/31 days)": what a bookkeeper needs to check the line. */
-export function lineDescription(planName: string, quantity: number, period: Period): string {
+/**
+ * "Hot Desk x 3, 2025-10-15 to 2025-10-31 (prorated 17/31 days)": what a bookkeeper needs to check the line; a period
+ * partly paused names its pauses: "Hot Desk, 2026-07-01 to 2026-07-31 (prorated 10/31 days, paused 2026-07-11 to 2026-07-31)".
+ */
+export function lineDescription(planName: string, quantity: number, period: Period, paused: readonly DayRange[] = []): string {
   const quantityText = quantity === 1 ? '' : ` x ${quantity}`;
-  const prorated = period.proration ? ` (prorated ${period.proration.days}/${period.proration.fullDays} days)` : '';
-  return `${planName}${quantityText}, ${period.start} to ${addDays(period.end, -1)}${prorated}`;
+  const pauses = paused.map((p) => `paused ${p.start} to ${p.end}`);
+  const notes = [...(period.proration ? [`prorated ${period.proration.days}/${period.proration.fullDays} days`] : []), ...pauses];
+  return `${planName}${quantityText}, ${period.start} to ${addDays(period.end, -1)}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/** Days from `start` to `end`, both inclusive (a pause, or the days an adjustment corrects). */
+export interface DayRange {
+  start: IsoDate;
+  end: IsoDate;
+}
+
+/** The last day of a pause with none (paused until resumed), in day arithmetic: never reached. */
+export const untilResumed: IsoDate = '9999-12-31';
+
+/** A pause's days, a pause without a last day running until `untilResumed`. */
+export const pauseDays = (p: { start_date: IsoDate; end_date: IsoDate | null }): DayRange => ({ start: p.start_date, end: p.end_date ?? untilResumed });
+
+/** The part of each pause inside `[start, endExclusive)`, in order: the paused days of a period. */
+export function pausedParts(start: IsoDate, endExclusive: IsoDate, pauses: readonly DayRange[]): DayRange[] {
+  const last = addDays(endExclusive, -1);
+  const parts: DayRange[] = [];
+  for (const pause of [...pauses].sort((a, b) => compareDates(a.start, b.start))) {
+    const from = before(pause.start, start) ? start : pause.start;
+    const to = before(last, pause.end) ? last : pause.end;
+    if (!before(to, from)) parts.push({ start: from, end: to });
+  }
+  return parts;
+}
+
+const rangeDays = (range: DayRange) => daysBetween(range.start, range.end) + 1;
+
+/**
+ * A period as billed around the membership's pauses: its paused days are not billed, the rest is prorated by days
+ * like a first period (`days` billed of the full period's `fullDays`). Null when the whole period is paused: it
+ * is not billed at all. Pauses never overlap (pauses.ts refuses it), so their days add up.
+ */
+export function unpausedPeriod(period: Period, pauses: readonly DayRange[]): { period: Period; paused: DayRange[] } | null {
+  const paused = pausedParts(period.start, period.end, pauses);
+  if (paused.length === 0) return { period, paused };
+  const days = period.proration?.days ?? daysBetween(period.start, period.end);
+  const fullDays = period.proration?.fullDays ?? days;
+  const billed = days - paused.reduce((n, p) => n + rangeDays(p), 0);
+  if (billed <= 0) return null;
+  return { period: { ...period, proration: { days: billed, fullDays } }, paused };
 }
 
 export interface DraftLine extends LineAmounts {
-  /** null for a one-off charge's line */
+  /** the membership whose period the line bills; null for a one-off charge's or an adjustment's line */
   membershipId: number | null;
   /** the one-off charge the line bills (charges.ts); null for a membership's period */
   chargeId: number | null;
+  /** the adjustment the line bills (adjustments.ts); null otherwise */
+  adjustmentId: number | null;
+  /** a membership period's: the days of its full period, which an adjustment of it prorates by; null otherwise */
+  fullDays: number | null;
   memberId: number;
   memberName: string;
   payerId: number;
@@ -165,22 +214,29 @@ export interface DraftLine extends LineAmounts {
   vatCategory: VatCategory;
 }
 
-/** The lines of one membership's due periods, at the plan's rate in VAT category `vatCategory` (`lineVat`). */
+/**
+ * The lines of one membership's due periods, at the plan's rate in VAT category `vatCategory` (`lineVat`), around its
+ * `pauses` (`unpausedPeriod`: a period wholly paused has no line).
+ */
 export function draftLines(
   membership: { id: number; memberId: number; memberName: string; payerId: number; quantity: number },
   plan: BillingPlan,
-  periods: readonly Period[],
+  due: readonly Period[],
   vatCategory: VatCategory,
+  pauses: readonly DayRange[] = [],
 ): DraftLine[] {
-  return periods.map((period) => ({
+  const billed = due.map((period) => unpausedPeriod(period, pauses)).filter((p) => p !== null);
+  return billed.map(({ period, paused }) => ({
     membershipId: membership.id,
     chargeId: null,
+    adjustmentId: null,
+    fullDays: period.proration?.fullDays ?? daysBetween(period.start, period.end),
     memberId: membership.memberId,
     memberName: membership.memberName,
     payerId: membership.payerId,
     planName: plan.name,
     currency: plan.currency,
-    description: lineDescription(plan.name, membership.quantity, period),
+    description: lineDescription(plan.name, membership.quantity, period, paused),
     periodStart: period.start,
     periodEnd: addDays(period.end, -1),
     quantity: membership.quantity,
@@ -221,6 +277,8 @@ export function consolidate(lines: readonly DraftLine[]): DraftInvoice[] {
         // a member's periods, then their one-off charges
         (a.membershipId ?? Number.MAX_SAFE_INTEGER) - (b.membershipId ?? Number.MAX_SAFE_INTEGER) ||
         (a.chargeId ?? 0) - (b.chargeId ?? 0) ||
+        // a membership's periods, then its adjustments
+        (a.adjustmentId ?? 0) - (b.adjustmentId ?? 0) ||
         compareDates(a.periodStart, b.periodStart),
     );
     const sum = (pick: (l: DraftLine) => number) => group.reduce((total, l) => total + pick(l), 0);
@@ -263,6 +321,8 @@ export function chargeLine(charge: BillableCharge, taxRate: RatePercent, vatCate
   return {
     membershipId: null,
     chargeId: charge.id,
+    adjustmentId: null,
+    fullDays: null,
     memberId: charge.memberId,
     memberName: charge.memberName,
     payerId: charge.payerId,
@@ -297,4 +357,88 @@ export const anchorDayOf = (firstRecurringDate: IsoDate): number => dayOfMonth(f
  */
 export function earliestProratedStart(firstRecurringDate: IsoDate, interval: Interval, every: number): IsoDate {
   return previousPeriodStart(firstRecurringDate, interval, every, anchorDayOf(firstRecurringDate));
+}
+
+/**
+ * An adjustment's amounts: `days / fullDays` of the unit price times the quantity, negative for a credit (a negative
+ * quantity). Each is rounded half up on its magnitude, then given its sign, so that a credit is exactly the opposite
+ * of the same charge: a credit of 15/30 of 10.01 is -5.01 (5.005 rounded half up), tax likewise.
+ */
+export function adjustmentAmounts(unitPrice: MinorAmount, quantity: number, taxRate: RatePercent, days: number, fullDays: number): LineAmounts {
+  const net = multiplyRatio(unitPrice, Math.abs(quantity) * days, fullDays);
+  const tax = applyRate(net, taxRate);
+  // 0 - x: a credit of nothing is 0, not -0
+  const signed = (amount: MinorAmount) => (quantity < 0 ? 0 - amount : amount);
+  return { net: signed(net), tax: signed(tax), total: signed(net + tax) };
+}
+
+/** What an adjustment does, as its line says it (adjustments.ts). */
+export type AdjustmentReason =
+  | { kind: 'pause'; pause: DayRange }
+  | { kind: 'resume'; pause: DayRange; resumedOn: IsoDate }
+  | { kind: 'plan_credit'; from: IsoDate; to: string }
+  | { kind: 'plan_charge'; from: IsoDate; previous: string };
+
+/**
+ * "Hot Desk, paused 2026-07-01 to 2026-07-31 (credit 31/31 days)", "Hot Desk, resumed 2026-07-20, paused
+ * 2026-07-20 to 2026-07-31 billed again (charge 12/31 days)", "Hot Desk, 2026-07-16 to 2026-07-31, changed to Fixed
+ * Desk (credit 16/31 days)", "Fixed Desk x 2, 2026-07-16 to 2026-07-31, changed from Hot Desk (charge 16/31 days)".
+ */
+export function adjustmentDescription(planName: string, quantity: number, days: DayRange, fraction: { days: number; fullDays: number }, reason: AdjustmentReason): string {
+  const count = Math.abs(quantity);
+  const quantityText = count === 1 ? '' : ` x ${count}`;
+  const what = `${quantity < 0 ? 'credit' : 'charge'} ${fraction.days}/${fraction.fullDays} days`;
+  const range = `${days.start} to ${days.end}`;
+  switch (reason.kind) {
+    case 'pause':
+      return `${planName}${quantityText}, paused ${range} (${what})`;
+    case 'resume':
+      return `${planName}${quantityText}, resumed ${reason.resumedOn}: ${range} no longer paused (${what})`;
+    case 'plan_credit':
+      return `${planName}${quantityText}, ${range}, changed to ${reason.to} (${what})`;
+    case 'plan_charge':
+      return `${planName}${quantityText}, ${range}, changed from ${reason.previous} (${what})`;
+  }
+}
+
+/** An adjustment as billing needs it (adjustments.ts): a fraction of a full period's price, a signed quantity. */
+export interface BillableAdjustment {
+  id: number;
+  membershipId: number;
+  memberId: number;
+  memberName: string;
+  payerId: number;
+  planName: string;
+  description: string;
+  periodStart: IsoDate;
+  periodEnd: IsoDate;
+  days: number;
+  fullDays: number;
+  quantity: number;
+  unitPrice: MinorAmount;
+  currency: string;
+}
+
+/** The line of an adjustment, at `taxRate` in VAT category `vatCategory` (`lineVat`). */
+export function adjustmentLine(adjustment: BillableAdjustment, taxRate: RatePercent, vatCategory: VatCategory): DraftLine {
+  return {
+    // not the membership's: its lines are its billed periods, which an adjustment is not
+    membershipId: null,
+    chargeId: null,
+    adjustmentId: adjustment.id,
+    fullDays: adjustment.fullDays,
+    memberId: adjustment.memberId,
+    memberName: adjustment.memberName,
+    payerId: adjustment.payerId,
+    planName: adjustment.planName,
+    currency: adjustment.currency,
+    description: adjustment.description,
+    periodStart: adjustment.periodStart,
+    periodEnd: adjustment.periodEnd,
+    quantity: adjustment.quantity,
+    unitPrice: adjustment.unitPrice,
+    taxRate,
+    vatCategory,
+    ...adjustmentAmounts(adjustment.unitPrice, adjustment.quantity, taxRate, adjustment.days, adjustment.fullDays),
+  };
 }

@@ -106,16 +106,17 @@ export const buyerSchema = z.object({
 
 export const documentLineSchema = z.object({
   description: xmlText('the line description'),
-  quantity: z.number().int().min(1, 'a quantity is a whole number from 1'),
+  /** negative on a line that credits (an adjustment: billing/adjustments.ts), whose net and tax are negative too */
+  quantity: z.number().int().refine((n) => n !== 0, 'a quantity is a whole number other than 0'),
   /** net price of one full period for a quantity of 1 */
   unitPrice: nonNegativeAmount,
   /** as stored: round-half-up(unit price x quantity x proration) */
-  net: nonNegativeAmount,
+  net: amount,
   vatCategory: z.enum(vatCategories),
   /** as stored, "20" or "5.5"; "0" for Z, E and AE */
   vatRate: rate,
   /** as stored: round-half-up(net x rate), per line (billing/rules.ts `lineAmounts`) */
-  tax: nonNegativeAmount,
+  tax: amount,
   /** the service period, both days inclusive */
   periodStart: isoDate,
   periodEnd: isoDate,
@@ -124,17 +125,18 @@ export const documentLineSchema = z.object({
 export const vatSubtotalSchema = z.object({
   category: z.enum(vatCategories),
   rate,
-  /** sum of the nets of the lines of this category and rate */
-  base: nonNegativeAmount,
+  /** sum of the nets of the lines of this category and rate (below 0 when credits outweigh the rest) */
+  base: amount,
   /** sum of the taxes of those lines, as stored */
-  tax: nonNegativeAmount,
+  tax: amount,
 });
 
 export const documentTotalsSchema = z.object({
-  net: nonNegativeAmount,
+  // below 0 only for an invoice whose credits (adjustments) outweigh its charges
+  net: amount,
   vat: z.array(vatSubtotalSchema),
-  tax: nonNegativeAmount,
-  total: nonNegativeAmount,
+  tax: amount,
+  total: amount,
   /** payments already received (0 on a credit note) */
   paid: nonNegativeAmount,
   /** total - paid */
@@ -242,7 +244,12 @@ export function documentProblems(doc: InvoiceDocument): DocumentProblem[] {
     if (!zeroRated && rateToScaled(line.vatRate) === 0) add(['lines', i, 'vatRate'], `line ${i + 1}: category S needs a rate above 0 (BR-S-05); use Z for 0%`);
     const expected = applyRate(line.net, line.vatRate);
     if (line.tax !== expected) add(['lines', i, 'tax'], `line ${i + 1}: tax ${line.tax} is not ${line.vatRate}% of ${line.net} (${expected})`);
+    // quantity x a price that is never negative: only a credit (a negative quantity) has a negative amount
+    if (line.net !== 0 && line.net < 0 !== line.quantity < 0) {
+      add(['lines', i, 'net'], `line ${i + 1}: net ${line.net} and quantity ${line.quantity} differ in sign: only a credit line (a negative quantity) has a negative amount`);
+    }
   });
+  if (doc.kind === 'credit_note' && doc.totals.total < 0) add(['totals', 'total'], 'negative total (a credit note carries positive amounts)');
 
   const expected = documentTotals(doc.lines, doc.totals.paid);
   for (const key of ['net', 'tax', 'total', 'due'] as const) {

@@ -298,6 +298,8 @@ async function undoBatchLocked(db: Db, id: string, source: AuditSource): Promise
       await trx.deleteFrom('ledger_entries').where('id', 'in', ids).execute();
     });
     await inChunks(t.createdMemberships, async (ids) => {
+      // a paused Stripe subscription's pause goes with its membership
+      await trx.deleteFrom('pauses').where('membership_id', 'in', ids).execute();
       await trx.deleteFrom('memberships').where('id', 'in', ids).execute();
     });
     await inChunks(t.createdMembers, async (ids) => {

@@ -213,6 +213,19 @@ const fields: Readonly<Record<string, readonly [label: string, kind?: ValueKind]
   billed: ['Billed', 'flag'],
   mergedInto: ['Merged into', 'member'],
   mergeId: ['Merge'],
+  membership_id: ['Membership'],
+  pause_id: ['Pause'],
+  line_id: ['Invoice line'],
+  kind: ['Kind'],
+  reason: ['Reason'],
+  description: ['Description'],
+  plan_name: ['Plan name'],
+  period_start: ['From'],
+  period_end: ['To'],
+  days: ['Days'],
+  full_days: ['Days of the full period'],
+  cancelled_at: ['Cancelled at'],
+  removed_at: ['Removed at'],
 };
 
 // how a membership came: its `source` column

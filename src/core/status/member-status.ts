@@ -82,11 +82,12 @@ export async function loadMemberStates(
   const membershipIds = options.memberIds === undefined || options.memberIds.length > loadAllAbove ? undefined : memberships.map((m) => m.id);
   const { billed, through } = await loadBilling(db, asOf, membershipIds);
   const decisions = await loadRenewalDecisions(db, membershipIds);
+  const pauses = await loadPauses(db, asOf, membershipIds);
 
   const states = new Map<number, MemberState>();
   for (const id of options.memberIds ?? []) states.set(id, { status: 'contact', memberships: [] });
   for (const membership of memberships) {
-    const facts = membershipFacts(membership, billed.get(membership.id) ?? [], through.get(membership.id) ?? null, decisions.get(membership.id));
+    const facts = { ...membershipFacts(membership, billed.get(membership.id) ?? [], through.get(membership.id) ?? null, decisions.get(membership.id)), pauses: pauses.get(membership.id) };
     const detail = explainMembershipStatus(facts, asOf, rules);
     let state = states.get(membership.member_id);
     if (!state) {
@@ -154,6 +155,24 @@ async function loadMemberships(db: Queryable, memberIds: readonly number[] | und
       return { ...m, plan_name: plan?.name ?? '', plan_price: plan?.price ?? 0, plan_currency: plan?.currency ?? 'EUR' };
     })
     .sort((a, b) => (a.start_date < b.start_date ? -1 : a.start_date > b.start_date ? 1 : a.id - b.id));
+}
+
+/** The pauses (not cancelled) containing `asOf`, by membership: the only ones a status as of `asOf` needs. */
+async function loadPauses(db: Queryable, asOf: IsoDate, membershipIds: number[] | undefined): Promise<Map<number, { start: IsoDate; end: IsoDate }[]>> {
+  const query = (ids?: number[]) => {
+    let q = db
+      .selectFrom('pauses')
+      .select(['membership_id', 'start_date', 'end_date'])
+      .where('cancelled_at', 'is', null)
+      .where('start_date', '<=', asOf)
+      .where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', asOf)]));
+    if (ids) q = q.where('membership_id', 'in', ids);
+    return q.execute();
+  };
+  const rows = membershipIds ? await inChunks(membershipIds, query) : await query();
+  const pauses = new Map<number, { start: IsoDate; end: IsoDate }[]>();
+  for (const row of rows) pauses.set(row.membership_id, [...(pauses.get(row.membership_id) ?? []), { start: row.start_date, end: row.end_date ?? '9999-12-31' }]);
+  return pauses;
 }
 
 /** Accepted and refused renewals of terms not billed yet, by membership. */

@@ -4,11 +4,11 @@
  */
 import { addDays, type IsoDate } from '../kernel/dates.js';
 
-export const membershipStatuses = ['upcoming', 'active', 'grace', 'suspended', 'ended'] as const;
+export const membershipStatuses = ['upcoming', 'active', 'paused', 'grace', 'suspended', 'ended'] as const;
 export type MembershipStatus = (typeof membershipStatuses)[number];
 
 /** Best first: a member's status is the best of their memberships' (`contact` when they never had one). */
-export const memberStatuses = ['member', 'grace', 'suspended', 'upcoming', 'former', 'contact'] as const;
+export const memberStatuses = ['member', 'paused', 'grace', 'suspended', 'upcoming', 'former', 'contact'] as const;
 export type MemberStatus = (typeof memberStatuses)[number];
 
 /** One period billed by a non-void invoice line of the membership. */
@@ -44,6 +44,8 @@ export interface MembershipFacts {
   renewalRefused?: boolean;
   /** the renewal of the term after the covered period was accepted: the invoicing job bills it */
   renewalAccepted?: boolean;
+  /** its pauses (not cancelled), first and last paused day inclusive; only one containing T matters */
+  pauses?: readonly { start: IsoDate; end: IsoDate }[];
 }
 
 export interface StatusRules {
@@ -58,7 +60,8 @@ export type StatusReason =
   | 'covered'
   | 'renews_automatically'
   | 'first_term'
-  | 'awaiting_renewal';
+  | 'awaiting_renewal'
+  | 'paused';
 
 export interface MembershipStatusDetail {
   status: MembershipStatus;
@@ -106,6 +109,7 @@ function lastCoveredBefore(m: MembershipFacts, asOf: IsoDate): IsoDate | null {
  * - `upcoming` before the start date;
  * - `ended` after the end date (the last day), or once the covered period is over for a do-not-renew membership
  *   or one whose renewal was refused (a membership never billed still has its first term to come);
+ * - `paused` on a day of one of its pauses;
  * - otherwise only the period covering T decides, never an older one:
  *   - covered by an invoice that is paid or not yet past its due date, or by imported coverage: `active`;
  *   - covered by an invoice unpaid past its due date: `grace` for `graceDays` days from that period's start,
@@ -125,6 +129,8 @@ export function explainMembershipStatus(m: MembershipFacts, asOf: IsoDate, rules
   const everCovered = m.billed.length > 0 || Boolean(m.billedThrough) || (m.coveredUntil !== null && before(m.startDate, m.coveredUntil));
   // the first term of a membership never billed is still to be billed, whatever happens after it
   if (stopsRenewing && everCovered && !before(asOf, coveredUntil)) return { status: 'ended', reason: 'not_renewed', coveredUntil };
+  // a paused day is neither billed nor owed: no grace clock runs on it
+  if (m.pauses?.some((p) => !before(asOf, p.start) && !before(p.end, asOf))) return { status: 'paused', reason: 'paused', coveredUntil };
 
   const importedCover = m.coveredUntil !== null && before(asOf, m.coveredUntil);
   const covering = m.billed.filter((p) => !before(asOf, p.start) && !before(p.end, asOf));
@@ -164,6 +170,7 @@ export function membershipStatus(m: MembershipFacts, asOf: IsoDate, rules: Statu
 
 const memberStatusOf: Record<MembershipStatus, MemberStatus> = {
   active: 'member',
+  paused: 'paused',
   grace: 'grace',
   suspended: 'suspended',
   upcoming: 'upcoming',

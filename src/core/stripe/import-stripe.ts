@@ -10,6 +10,7 @@ import type { Cell } from '../../importers/types.js';
 import { writeOutput } from '../../safe-file.js';
 import { csvLines } from '../../writers/cells.js';
 import { buildLayout, type Layout, type MemberValues } from '../import/member-row.js';
+import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { bulkTarget } from '../kernel/bulk.js';
 import { RejectsFile, rejectReason } from '../import/rejects.js';
 import { importSource, inImportTransaction, recordBatch } from '../import/run.js';
@@ -72,6 +73,38 @@ function stripeLayout(): Layout {
 }
 
 const doNotRenewReason = 'Cancel at period end in Stripe';
+const pausedReason = 'Paused in Stripe';
+
+/**
+ * A `paused` subscription's membership is paused from its next invoice date (the period before counts as paid), until
+ * resumed (`memberships resume`). A membership that already has a pause (even one resumed since) keeps what it has:
+ * importing again adds none.
+ */
+async function pausePausedSubscriptions(trx: Queryable, units: readonly StripeUnit[], source: AuditSource): Promise<void> {
+  for (const unit of units) {
+    for (const m of unit.memberships) {
+      if (m.status !== 'paused') continue;
+      const membership = await trx.selectFrom('memberships').select(['id', 'member_id']).where('external_id', '=', m.subscriptionId).executeTakeFirst();
+      if (!membership) continue;
+      // any pause, even one resumed or cancelled since: what was done with it in memberctl stands
+      const paused = await trx.selectFrom('pauses').select('id').where('membership_id', '=', membership.id).executeTakeFirst();
+      if (paused) continue;
+      const pause = await trx
+        .insertInto('pauses')
+        .values({ membership_id: membership.id, start_date: m.nextInvoiceDate, end_date: null, reason: pausedReason, created_at: source.at })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, source, {
+        action: 'pause',
+        entity: 'memberships',
+        entityId: membership.id,
+        memberId: membership.member_id,
+        after: { pause_id: pause.id, start_date: pause.start_date, end_date: null, reason: pausedReason },
+        summary: `membership ${membership.id} paused from ${pause.start_date} until resumed: ${pausedReason} (${m.subscriptionId})`,
+      });
+    }
+  }
+}
 
 /** The writer's row for one unit: the person, their memberships, their credit. */
 export function unitRow(unit: StripeUnit, match: number | null, today: string): CheckedRow {
@@ -283,6 +316,7 @@ export async function importStripe(db: Db, options: StripeImportOptions): Promis
       await writer.add(unitRow(unit, analysis.matches.get(unit.customerRow) ?? null, options.today));
     }
     await writer.finish();
+    if (!failed || skip) await pausePausedSubscriptions(trx, accepted.filter((u) => !rejected.has(u)), source);
     // with the conflicts the comparison found, in file and row order
     result.problems = allProblems(analysis);
     result.rejected = rejected.size;

@@ -25,8 +25,8 @@ export interface StripeProblem extends Problem {
 }
 
 /** Subscription statuses that become memberships; every other known status is counted, not imported. */
-export const importedStatuses = ['active', 'trialing', 'past_due'] as const;
-export const skippedStatuses = ['canceled', 'incomplete_expired', 'unpaid', 'incomplete', 'paused'] as const;
+export const importedStatuses = ['active', 'trialing', 'past_due', 'paused'] as const;
+export const skippedStatuses = ['canceled', 'incomplete_expired', 'unpaid', 'incomplete'] as const;
 
 export const delinquentTag = 'Stripe/Delinquent';
 

@@ -25,5 +25,6 @@ export const migrations: readonly MigrationEntry[] = [
   ['0018_member_numbers', () => import('./0018_member_numbers.js')],
   ['0019_charges', () => import('./0019_charges.js')],
   ['0020_membership_prices', () => import('./0020_membership_prices.js')],
+  ['0021_adjustments', () => import('./0021_adjustments.js')],
   ['0026_merges', () => import('./0026_merges.js')],
 ];

@@ -41,7 +41,8 @@ export const amountText = (minor: number, currency: string) => formatAmount(mino
 export function linePrice(line: DocumentLine, currency: string): { price: string; baseQuantity: number | null } {
   if (line.net === line.unitPrice * line.quantity) return { price: amountText(line.unitPrice, currency), baseQuantity: null };
   if (line.net % line.quantity === 0) return { price: amountText(line.net / line.quantity, currency), baseQuantity: null };
-  return { price: amountText(line.net, currency), baseQuantity: line.quantity };
+  // a credit's net and quantity are both negative: the price per base quantity is not
+  return { price: amountText(Math.abs(line.net), currency), baseQuantity: Math.abs(line.quantity) };
 }
 
 /**
