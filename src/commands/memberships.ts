@@ -29,6 +29,9 @@ interface SetFlags {
   intervention?: string | false;
   end?: string;
   nextInvoice?: string;
+  discount?: string;
+  discountPeriods?: number;
+  discountReason?: string;
 }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -54,7 +57,9 @@ async function membershipView(db: Queryable, membership: Membership, asOf: strin
   const { membershipJson } = await import('../core/people/members.js');
   const state = await loadMemberState(db, membership.member_id, asOf);
   const own = state.memberships.find((m) => m.membership.id === membership.id)!;
-  return membershipJson(own);
+  const { discountJson } = await import('../core/billing/discounts.js');
+  const json = membershipJson(own);
+  return { ...json, discount: await discountJson(db, membership.id, json.currency) };
 }
 
 type MembershipJson = Awaited<ReturnType<typeof membershipView>>;
@@ -63,9 +68,19 @@ type MembershipJson = Awaited<ReturnType<typeof membershipView>>;
 export const priceText = (json: Pick<MembershipJson, 'price' | 'currency' | 'followsPlanPrice'>) =>
   `${json.price} ${json.currency} (${json.followsPlanPrice ? "the plan's price" : 'its own price'})`;
 
+/** "15% for 3 periods, 1 left (early bird)", "15.00 EUR per period until removed", "none" */
+export function discountShown(json: Pick<MembershipJson, 'discount' | 'currency'>): string {
+  const d = json.discount;
+  if (d === null) return 'none';
+  const value = d.kind === 'percent' ? d.value : `${d.value} ${json.currency} per period`;
+  const periods = d.periods === null ? 'until removed' : `for ${d.periods} ${d.periods === 1 ? 'period' : 'periods'}, ${d.periodsLeft} left`;
+  return `${value} ${periods}${d.reason ? ` (${d.reason})` : ''}`;
+}
+
 function describe(json: MembershipJson): string {
   const end = json.endDate ? `, ends ${json.endDate}` : '';
-  return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${priceText(json)} per period, ${json.status}`;
+  const discount = json.discount ? `, discount ${discountShown(json)}` : '';
+  return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${priceText(json)} per period${discount}, ${json.status}`;
 }
 
 export function registerMemberships(program: Command, action: Action): void {
@@ -139,7 +154,7 @@ export function registerMemberships(program: Command, action: Action): void {
     memberships
       .command('set')
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
-      .description('change a membership: renewal, end date, plan, quantity, price, next invoice date')
+      .description('change a membership: renewal, end date, plan, quantity, price, discount, next invoice date')
       .option('--plan <name>', 'move to another plan (future invoices only)')
       .option('--quantity <n>', 'number of seats or units', parseWholeNumber('--quantity', 1, 100_000))
       .option('--price <amount>', "its own net price per period in the plan's currency, for future invoices (plan: follow the plan's price again)")
@@ -152,6 +167,9 @@ export function registerMemberships(program: Command, action: Action): void {
       .option('--no-intervention', 'no intervention needed any more')
       .option('--end <date>', 'last day of the membership (none: no end)', parseDateOrNone('--end'))
       .option('--next-invoice <date>', 'where billing resumes, e.g. to bill a voided period again', parseDateOption('--next-invoice'))
+      .option('--discount <value>', "a discount on its next invoices: 10% or a net amount per period like 15.00 in the plan's currency (none: remove it)")
+      .option('--discount-periods <n>', 'the discount lasts this many billed periods (default: until removed)', parseWholeNumber('--discount-periods', 1, 10_000))
+      .option('--discount-reason <text>', 'why it is discounted (printed on the invoices)')
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/billing/plans.js');
@@ -161,6 +179,13 @@ export function registerMemberships(program: Command, action: Action): void {
           if (flags.doNotRenew === true && !flags.reason?.trim()) throw usageError('--do-not-renew needs --reason TEXT');
           if (flags.reason !== undefined && flags.doNotRenew !== true) throw usageError('--reason goes with --do-not-renew');
           if (typeof flags.intervention === 'string' && flags.intervention.trim() === '') throw usageError('--intervention needs a reason');
+          if (flags.discount === undefined && (flags.discountPeriods !== undefined || flags.discountReason !== undefined)) {
+            throw usageError(`${flags.discountPeriods !== undefined ? '--discount-periods' : '--discount-reason'} goes with --discount VALUE`, 'give the whole discount again: it starts counting its periods anew');
+          }
+          if (flags.discount?.trim().toLowerCase() === 'none' && (flags.discountPeriods !== undefined || flags.discountReason !== undefined)) {
+            throw usageError('--discount none removes the discount: it takes no --discount-periods or --discount-reason');
+          }
+          if (flags.discountReason !== undefined && flags.discountReason.trim() === '') throw usageError('--discount-reason needs a text');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
@@ -188,6 +213,18 @@ export function registerMemberships(program: Command, action: Action): void {
             );
             // pending renewals follow the intervention flag: `intervention` while one is required, `open` after
             if (flags.intervention !== undefined) await syncInterventions(trx, id, auditSource(ctx.env));
+            if (flags.discount !== undefined) {
+              const { parseDiscount, setDiscount } = await import('../core/billing/discounts.js');
+              const { currency: planCurrency } = await trx.selectFrom('plans').select('currency').where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
+              const value = parseDiscount(flags.discount, planCurrency);
+              await setDiscount(
+                trx,
+                membership,
+                value === null ? null : { value, periods: flags.discountPeriods ?? null, reason: flags.discountReason ?? null },
+                planCurrency,
+                auditSource(ctx.env),
+              );
+            }
             const billedPast = membership.end_date === null || flags.end === undefined ? [] : await invoicedPast(trx, id, membership.end_date);
             return { json: await membershipView(trx, membership, asOf), billedPast };
           });
@@ -208,6 +245,9 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships set 12 --end 2026-06-30 --json',
       'memberctl memberships set 12 --price 45.50',
       'memberctl memberships set 12 --price plan',
+      'memberctl memberships set 12 --discount 15% --discount-periods 3 --discount-reason "early bird"',
+      'memberctl memberships set 12 --discount 20.00',
+      'memberctl memberships set 12 --discount none',
     ],
   );
 
@@ -215,7 +255,7 @@ export function registerMemberships(program: Command, action: Action): void {
     memberships
       .command('show')
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
-      .description("show a membership: its plan, dates, price per period (its own or the plan's) and status")
+      .description("show a membership: its plan, dates, price per period (its own or the plan's), discount and status")
       .action(
         action(async (ctx, id: number) => {
           const { requireMembership } = await import('../core/billing/memberships.js');
@@ -227,6 +267,7 @@ export function registerMemberships(program: Command, action: Action): void {
             [
               `membership ${json.id}: ${json.plan}${json.quantity === 1 ? '' : ` x ${json.quantity}`}, ${json.status}`,
               `price      ${priceText(json)} per period`,
+              `discount   ${discountShown(json)}`,
               `starts     ${json.startDate}`,
               `next       ${json.nextInvoiceDate}`,
               `ends       ${json.endDate ?? 'no end date'}`,

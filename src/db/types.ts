@@ -208,6 +208,7 @@ export interface Database {
   sepa_collection_items: SepaCollectionItemsTable;
   bank_entries: BankEntriesTable;
   charges: ChargesTable;
+  discounts: DiscountsTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -277,6 +278,10 @@ export interface InvoiceLinesTable {
   vat_category: 'S' | 'Z' | 'E' | 'AE' | null;
   /** the one-off charge this line bills (null for a membership's period): at most one line not voided per charge */
   charge_id: Generated<number | null>;
+  /** the discount that reduced this line (null: none) */
+  discount_id: Generated<number | null>;
+  /** what the discount took off the line's net, in minor units (0: none); `net` is after it */
+  discount: Generated<number>;
 }
 
 export interface CreditNotesTable {
@@ -589,3 +594,21 @@ export interface ChargesTable {
 }
 
 export type Charge = Selectable<ChargesTable>;
+
+/** A membership's discount (docs/billing.md, "Discounts"): never changed once written, only removed. */
+export interface DiscountsTable {
+  id: Generated<number>;
+  membership_id: number;
+  /** a percentage as a decimal string ("15", "12.5"), or null for a fixed amount */
+  percent: string | null;
+  /** a fixed net amount per period in minor units of the plan's currency, or null for a percentage */
+  amount: number | null;
+  /** how many billed periods it discounts; null: until removed */
+  periods: number | null;
+  reason: string | null;
+  created_at: string;
+  /** when it was removed or replaced; null while in force */
+  removed_at: string | null;
+}
+
+export type Discount = Selectable<DiscountsTable>;

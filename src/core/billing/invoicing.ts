@@ -16,7 +16,8 @@ import type { Kysely } from 'kysely';
 import type { Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
-import { type BillingSchedule, chargeLine, consolidate, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './rules.js';
+import { type BillingSchedule, chargeLine, consolidate, discountLines, type DraftInvoice, type DraftLine, draftLines, duePeriods } from './rules.js';
+import { billingDiscounts } from './discounts.js';
 import { addDays, type IsoDate } from '../kernel/dates.js';
 import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
 import { formatAmount } from '../kernel/money.js';
@@ -284,6 +285,9 @@ async function planBatch(
     }
   }
 
+  // the discounts in force, with the periods each already took off (discounts.ts)
+  const discounts = rows.length === 0 ? new Map() : await billingDiscounts(db, rows.map((r) => r.id));
+
   const problems: Problem[] = [];
   const memberships: PlannedMembership[] = [];
   const lines: DraftLine[] = [];
@@ -337,11 +341,15 @@ async function planBatch(
     const vatKey = `${row.tax_rate}|${reverseCharged}`;
     const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);
     vatOf.set(vatKey, vat);
-    const drafted = draftLines(
-      { id: row.id, memberId: row.member_id, memberName: row.member_name, payerId, quantity: row.quantity },
-      { ...plan, taxRate: vat.rate },
+    const drafted = discountLines(
+      draftLines(
+        { id: row.id, memberId: row.member_id, memberName: row.member_name, payerId, quantity: row.quantity },
+        { ...plan, taxRate: vat.rate },
+        due.periods,
+        vat.category,
+      ),
       due.periods,
-      vat.category,
+      discounts.get(row.id) ?? null,
     );
     lines.push(...drafted);
     memberships.push({ id: row.id, memberId: row.member_id, memberName: row.member_name, from: row.next_invoice_date, to: due.nextInvoiceDate, lines: drafted });
@@ -447,6 +455,8 @@ const lineColumns = [
   'voided',
   'vat_category',
   'charge_id',
+  'discount_id',
+  'discount',
 ];
 
 const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
@@ -502,6 +512,8 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
       0,
       line.vatCategory,
       line.chargeId,
+      line.discountId ?? null,
+      line.discount ?? 0,
     ]),
   );
   await insertRows(bulk, 'invoice_lines', lineColumns, lineRows);
@@ -533,6 +545,13 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
     500,
   )) {
     const result = await trx.updateTable('charges').set({ removed_at: null }).where('id', 'in', chunk).where('removed_at', 'is', null).executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
+  }
+
+  // a discount removed since the plan was read is a concurrent change too: its periods are not taken
+  const discountIds = [...new Set(plan.invoices.flatMap((invoice) => invoice.lines.flatMap((line) => (line.discountId ? [line.discountId] : []))))];
+  for (const chunk of chunks(discountIds, 500)) {
+    const result = await trx.updateTable('discounts').set({ removed_at: null }).where('id', 'in', chunk).where('removed_at', 'is', null).executeTakeFirst();
     if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
   }
 

@@ -163,6 +163,10 @@ export interface DraftLine extends LineAmounts {
   taxRate: RatePercent;
   /** EN 16931 VAT category (vat-category.ts `lineVat`), of which `taxRate` is the rate */
   vatCategory: VatCategory;
+  /** the discount that reduced the line (`discountLines`); absent or null: none */
+  discountId?: number | null;
+  /** what that discount took off the net, in minor units; `net` is after it */
+  discount?: MinorAmount;
 }
 
 /** The lines of one membership's due periods, at the plan's rate in VAT category `vatCategory` (`lineVat`). */
@@ -297,4 +301,50 @@ export const anchorDayOf = (firstRecurringDate: IsoDate): number => dayOfMonth(f
  */
 export function earliestProratedStart(firstRecurringDate: IsoDate, interval: Interval, every: number): IsoDate {
   return previousPeriodStart(firstRecurringDate, interval, every, anchorDayOf(firstRecurringDate));
+}
+
+/** A membership's discount as billing needs it (discounts.ts), with the periods it already discounted. */
+export interface BillingDiscount {
+  id: number;
+  /** a percentage ("15"), or null for a fixed amount */
+  percent: RatePercent | null;
+  /** a fixed net amount per period in minor units, or null for a percentage */
+  amount: MinorAmount | null;
+  /** how many billed periods it discounts; null: until removed */
+  periods: number | null;
+  /** periods already discounted, on invoice lines that are not voided */
+  used: number;
+}
+
+/**
+ * What a discount takes off a line whose net before discount is `gross`: a percentage is round-half-up(gross x
+ * percent); a fixed amount is per period whatever the quantity, and a prorated period gets the same proportion,
+ * round-half-up(amount x days / full days). Never more than `gross`: a line never goes below zero.
+ */
+export function discountAmount(gross: MinorAmount, discount: Pick<BillingDiscount, 'percent' | 'amount'>, proration: Period['proration']): MinorAmount {
+  const off =
+    discount.percent !== null
+      ? applyRate(gross, discount.percent)
+      : proration
+        ? multiplyRatio(discount.amount ?? 0, proration.days, proration.fullDays)
+        : (discount.amount ?? 0);
+  return Math.min(Math.max(off, 0), gross);
+}
+
+/**
+ * A membership's drafted lines (one per period, oldest first, as `draftLines` makes them) with its discount applied
+ * to the periods it still has (all of them without a number of periods): each such line's net is reduced by
+ * `discountAmount`, its tax is round-half-up(discounted net x rate) and its total their sum. The other lines are
+ * returned as they are.
+ */
+export function discountLines(lines: readonly DraftLine[], periods: readonly Period[], discount: BillingDiscount | null): DraftLine[] {
+  if (discount === null) return [...lines];
+  const left = discount.periods === null ? lines.length : Math.max(discount.periods - discount.used, 0);
+  return lines.map((line, i) => {
+    if (i >= left) return line;
+    const off = discountAmount(line.net, discount, periods[i]?.proration ?? null);
+    const net = line.net - off;
+    const tax = applyRate(net, line.taxRate);
+    return { ...line, net, tax, total: net + tax, discountId: discount.id, discount: off };
+  });
 }
