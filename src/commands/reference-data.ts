@@ -49,7 +49,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'invoice',
     fields:
-      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "taxRate", "vatCategory", "tax", "total"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored.',
+      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "discount", "taxRate", "vatCategory", "tax", "total"}]}`: a line\'s `net` is after its discount and `discount` what the discount took off (null without one); amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored.',
   },
   {
     name: 'credit note',
@@ -251,16 +251,19 @@ export const commandFacts: Record<string, CommandFacts> = {
       64: 'a `--price` that is not an amount in the plan\'s currency',
       65: 'unknown member or plan, archived plan, dates out of order, first period longer than a period, a membership on the same plan at the same time (without `--allow-overlap`)',
     },
-    json: 'the membership shape.',
+    json: 'the membership shape plus `"discount"` (null: see `memberships show`).',
   },
   'memberships set': {
     exits: {
-      64: 'a `--price` that is not an amount in the plan\'s currency',
+      64: 'a `--price` that is not an amount in the plan\'s currency; a `--discount` that is neither a percentage above 0 and at most 100 nor an amount above 0 in the plan\'s currency; `--discount-periods` or `--discount-reason` without `--discount`, or with `--discount none`',
       65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`)',
     },
-    json: 'the membership shape, after the change.',
+    json: 'the membership shape plus `"discount"` (see `memberships show`), after the change.',
   },
-  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape.' },
+  'memberships show': {
+    exits: { 65: 'unknown membership' },
+    json: 'the membership shape plus `"discount"`: null, or `{"value", "kind", "periods", "periodsUsed", "periodsLeft", "reason", "since"}`, `value` being `"15%"` (kind `percent`) or an amount in the plan\'s currency (`"15.00"`, kind `amount`), `periods` null for a discount until removed, `periodsUsed` the periods it discounted on invoices that are not void, `periodsLeft` null or what it still has, `since` when it was set.',
+  },
   'memberships renew-now': {
     exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
     json: 'the renewal shape plus `"change"`: `opened`, `reopened` or `unchanged`.',
