@@ -32,6 +32,13 @@ interface SetFlags {
   discount?: string;
   discountPeriods?: number;
   discountReason?: string;
+  billDelegatesSeparately?: boolean;
+}
+
+interface DelegatesFlags {
+  add?: string;
+  remove?: string;
+  list?: boolean;
 }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -58,8 +65,15 @@ async function membershipView(db: Queryable, membership: Membership, asOf: strin
   const state = await loadMemberState(db, membership.member_id, asOf);
   const own = state.memberships.find((m) => m.membership.id === membership.id)!;
   const { discountJson } = await import('../core/billing/discounts.js');
+  const { listDelegates } = await import('../core/billing/delegates.js');
   const json = membershipJson(own);
-  return { ...json, discount: await discountJson(db, membership.id, json.currency) };
+  const delegates = await listDelegates(db, membership.id);
+  return {
+    ...json,
+    discount: await discountJson(db, membership.id, json.currency),
+    delegates: delegates.map((d) => ({ id: d.id, name: d.name })),
+    billDelegatesSeparately: membership.bill_delegates_separately === 1,
+  };
 }
 
 type MembershipJson = Awaited<ReturnType<typeof membershipView>>;
@@ -170,6 +184,8 @@ export function registerMemberships(program: Command, action: Action): void {
       .option('--discount <value>', "a discount on its next invoices: 10% or a net amount per period like 15.00 in the plan's currency (none: remove it)")
       .option('--discount-periods <n>', 'the discount lasts this many billed periods (default: until removed)', parseWholeNumber('--discount-periods', 1, 10_000))
       .option('--discount-reason <text>', 'why it is discounted (printed on the invoices)')
+      .option('--bill-delegates-separately', 'bill each delegate their share on their own invoice (see `memberships delegates`)')
+      .option('--no-bill-delegates-separately', "bill the holder's payer for the whole membership again")
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/billing/plans.js');
@@ -189,13 +205,16 @@ export function registerMemberships(program: Command, action: Action): void {
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
+            const { checkSeats, setBillDelegatesSeparately } = await import('../core/billing/delegates.js');
+            // a membership keeps a seat for each of its delegates
+            if (flags.quantity !== undefined) await checkSeats(trx, id, flags.quantity);
             const plan = flags.plan === undefined ? undefined : await requirePlan(trx, flags.plan);
             // the price is in the currency of the plan it will be billed on
             const currency =
               flags.price === undefined
                 ? undefined
                 : (plan?.currency ?? (await trx.selectFrom('plans').select('currency').where('id', '=', (await requireMembership(trx, id)).plan_id).executeTakeFirstOrThrow()).currency);
-            const membership = await setMembership(
+            let membership = await setMembership(
               trx,
               id,
               {
@@ -213,6 +232,7 @@ export function registerMemberships(program: Command, action: Action): void {
             );
             // pending renewals follow the intervention flag: `intervention` while one is required, `open` after
             if (flags.intervention !== undefined) await syncInterventions(trx, id, auditSource(ctx.env));
+            if (flags.billDelegatesSeparately !== undefined) membership = await setBillDelegatesSeparately(trx, membership, flags.billDelegatesSeparately, auditSource(ctx.env));
             if (flags.discount !== undefined) {
               const { parseDiscount, setDiscount } = await import('../core/billing/discounts.js');
               const { currency: planCurrency } = await trx.selectFrom('plans').select('currency').where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
@@ -268,6 +288,9 @@ export function registerMemberships(program: Command, action: Action): void {
               `membership ${json.id}: ${json.plan}${json.quantity === 1 ? '' : ` x ${json.quantity}`}, ${json.status}`,
               `price      ${priceText(json)} per period`,
               `discount   ${discountShown(json)}`,
+              ...(json.delegates.length > 0 || json.quantity > 1
+                ? [`delegates  ${json.delegates.length} of ${json.quantity} ${json.quantity === 1 ? 'seat' : 'seats'}${json.delegates.length > 0 ? `: ${json.delegates.map((d) => `${d.name} (#${d.id})`).join(', ')}` : ''}${json.billDelegatesSeparately ? ', each billed their share' : ''}`]
+                : []),
               `starts     ${json.startDate}`,
               `next       ${json.nextInvoiceDate}`,
               `ends       ${json.endDate ?? 'no end date'}`,
@@ -279,6 +302,51 @@ export function registerMemberships(program: Command, action: Action): void {
         }),
       ),
     ['memberctl memberships show 12', 'memberctl memberships show 12 --json'],
+  );
+
+  examples(
+    memberships
+      .command('delegates')
+      .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
+      .description('the people a membership with several seats names (company seats): each is a member through it')
+      .option('--add <ref>', 'name a delegate (member id, e-mail or exact name): one per seat')
+      .option('--remove <ref>', 'remove a delegate')
+      .option('--list', 'list its delegates (the default)')
+      .action(
+        action(async (ctx, id: number, flags: DelegatesFlags) => {
+          const chosen = [flags.add !== undefined, flags.remove !== undefined, flags.list === true].filter(Boolean).length;
+          if (chosen > 1) throw usageError('give one of --add REF, --remove REF or --list');
+          const { requireMembership } = await import('../core/billing/memberships.js');
+          const { addDelegate, listDelegates, removeDelegate } = await import('../core/billing/delegates.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const db = await ctx.db();
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const membership = await requireMembership(trx, id);
+            let change: 'added' | 'removed' | 'unchanged' | null = null;
+            if (flags.add !== undefined) {
+              const member = await resolveMember(trx, flags.add);
+              change = (await addDelegate(trx, membership, member, auditSource(ctx.env))).added ? 'added' : 'unchanged';
+            } else if (flags.remove !== undefined) {
+              await removeDelegate(trx, membership, await resolveMember(trx, flags.remove), auditSource(ctx.env));
+              change = 'removed';
+            }
+            const delegates = await listDelegates(trx, id);
+            return { membership: id, seats: membership.quantity, billSeparately: membership.bill_delegates_separately === 1, delegates, ...(change ? { change } : {}) };
+          });
+          ctx.out.result(result, () => {
+            const head = `membership ${id}: ${result.delegates.length} of ${result.seats} ${result.seats === 1 ? 'seat' : 'seats'} named${result.billSeparately ? ', each delegate billed their share' : ''}`;
+            const verb = result.change === 'added' ? `Added ${flags.add!.trim()}. ` : result.change === 'removed' ? `Removed ${flags.remove!.trim()}. ` : result.change === 'unchanged' ? `${flags.add!.trim()} already is a delegate. ` : '';
+            return [`${verb}${head}`, ...result.delegates.map((d) => `  #${d.id}  ${d.name}${d.email ? ` <${d.email}>` : ''}  since ${d.since.slice(0, 10)}`)].map((line) => escapeControls(line)).join('\n');
+          });
+        }),
+      ),
+    [
+      'memberctl memberships delegates 12 --add jane@example.org',
+      'memberctl memberships delegates 12 --remove "Tom Doe"',
+      'memberctl memberships delegates 12 --list --json',
+      'memberctl memberships set 12 --bill-delegates-separately',
+    ],
   );
 
   examples(

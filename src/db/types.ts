@@ -170,6 +170,8 @@ export interface MembershipsTable {
   first_recurring_date: DateColumn | null;
   /** the membership's own net price per period, in minor units of the plan's currency; null follows the plan's */
   price: number | null;
+  /** 1: each delegate is billed their share on their own invoice (delegates.ts); 0: the holder's payer is billed */
+  bill_delegates_separately: Generated<Flag>;
   external_id: string | null;
   source: string;
   created_at: string;
@@ -209,6 +211,7 @@ export interface Database {
   bank_entries: BankEntriesTable;
   charges: ChargesTable;
   discounts: DiscountsTable;
+  delegates: DelegatesTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -282,6 +285,8 @@ export interface InvoiceLinesTable {
   discount_id: Generated<number | null>;
   /** what the discount took off the line's net, in minor units (0: none); `net` is after it */
   discount: Generated<number>;
+  /** the delegate whose share of the membership's period this line bills (delegates.ts); null: the whole period */
+  delegate_id: Generated<number | null>;
 }
 
 export interface CreditNotesTable {
@@ -612,3 +617,15 @@ export interface DiscountsTable {
 }
 
 export type Discount = Selectable<DiscountsTable>;
+
+/** A delegate of a membership (a company seat): a member through it (docs/billing.md, "Delegates"). */
+export interface DelegatesTable {
+  id: Generated<number>;
+  membership_id: number;
+  member_id: number;
+  created_at: string;
+  /** when the seat was given back; null while the person is a delegate */
+  removed_at: string | null;
+}
+
+export type Delegate = Selectable<DelegatesTable>;

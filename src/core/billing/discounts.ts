@@ -56,13 +56,14 @@ export async function discountInForce(db: Queryable, membershipId: number): Prom
   return db.selectFrom('discounts').selectAll().where('membership_id', '=', membershipId).where('removed_at', 'is', null).executeTakeFirst();
 }
 
-/** How many periods each discount took off so far: the invoice lines (not voided) that carry its id. */
+/** How many periods each discount took off so far: the periods of the invoice lines (not voided) that carry its id. */
 export async function periodsDiscounted(db: Queryable, discountIds: readonly number[]): Promise<Map<number, number>> {
   const used = new Map<number, number>();
   for (const chunk of chunks(discountIds, 500)) {
     const rows = await db
       .selectFrom('invoice_lines')
-      .select((eb) => ['discount_id', eb.fn.countAll().as('n')])
+      // a period billed to several delegates is one period discounted
+      .select((eb) => ['discount_id', eb.fn.count('period_start').distinct().as('n')])
       .where('discount_id', 'in', chunk)
       .where('voided', '=', 0)
       .groupBy('discount_id')

@@ -167,6 +167,8 @@ export interface DraftLine extends LineAmounts {
   discountId?: number | null;
   /** what that discount took off the net, in minor units; `net` is after it */
   discount?: MinorAmount;
+  /** the delegate whose share of the period the line bills (`delegateLines`); absent or null: the whole period */
+  delegateId?: number | null;
 }
 
 /** The lines of one membership's due periods, at the plan's rate in VAT category `vatCategory` (`lineVat`). */
@@ -346,5 +348,51 @@ export function discountLines(lines: readonly DraftLine[], periods: readonly Per
     const net = line.net - off;
     const tax = applyRate(net, line.taxRate);
     return { ...line, net, tax, total: net + tax, discountId: discount.id, discount: off };
+  });
+}
+
+/** A delegate billed their share of a membership (delegates.ts): who they are and who pays for them. */
+export interface BillingDelegate {
+  memberId: number;
+  memberName: string;
+  payerId: number;
+}
+
+/** `amount` split over `count`: rounded down, the minor units left over on the first (100.00 / 3: 33.34, 33.33, 33.33). */
+export function splitShares(amount: MinorAmount, count: number): MinorAmount[] {
+  const base = Math.floor(amount / count);
+  return Array.from({ length: count }, (_, i) => (i === 0 ? amount - base * (count - 1) : base));
+}
+
+/**
+ * A membership's lines billed to its delegates, each their share, on their payer's invoice: every line becomes one
+ * line per delegate (in the order they were named) with a quantity of 1, its net (after any discount) and its
+ * discount split by `splitShares`, the odd cents on the first delegate; each share's tax is round-half-up(share x
+ * rate). The description names the share and the holder.
+ */
+export function delegateLines(lines: readonly DraftLine[], delegates: readonly BillingDelegate[], holderName: string): DraftLine[] {
+  if (delegates.length === 0) return [...lines];
+  return lines.flatMap((line) => {
+    const nets = splitShares(line.net, delegates.length);
+    const discounts = splitShares(line.discount ?? 0, delegates.length);
+    return delegates.map((delegate, i) => {
+      const net = nets[i]!;
+      const tax = applyRate(net, line.taxRate);
+      const discount = discounts[i]!;
+      return {
+        ...line,
+        memberId: delegate.memberId,
+        memberName: delegate.memberName,
+        payerId: delegate.payerId,
+        description: `${line.description} (share ${i + 1} of ${delegates.length}, membership of ${holderName})`,
+        quantity: 1,
+        unitPrice: net + discount,
+        net,
+        tax,
+        total: net + tax,
+        discount,
+        delegateId: delegate.memberId,
+      };
+    });
   });
 }

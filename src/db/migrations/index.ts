@@ -26,4 +26,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0019_charges', () => import('./0019_charges.js')],
   ['0020_membership_prices', () => import('./0020_membership_prices.js')],
   ['0023_discounts', () => import('./0023_discounts.js')],
+  ['0024_delegates', () => import('./0024_delegates.js')],
 ];
