@@ -1,8 +1,12 @@
 // Discounts on memberships, checked against amounts computed by hand (docs/billing.md, "Discounts").
 import { describe, expect, it } from 'vitest';
 import { type DiscountInput, discountJson, parseDiscount, setDiscount } from '../../src/core/billing/discounts.js';
+import { addDelegate, removeDelegate, setBillDelegatesSeparately } from '../../src/core/billing/delegates.js';
 import { voidInvoice } from '../../src/core/billing/invoices.js';
-import { setMembership } from '../../src/core/billing/memberships.js';
+import { listMembers } from '../../src/core/people/members.js';
+import { loadMemberState } from '../../src/core/status/member-status.js';
+import { UserError } from '../../src/errors.js';
+import { requireMembership, setMembership } from '../../src/core/billing/memberships.js';
 import { loadInvoiceDocument } from '../../src/core/documents/load-invoice.js';
 import { setIdentity } from '../../src/core/org/org-store.js';
 import type { Db } from '../../src/db/connect.js';
@@ -164,4 +168,72 @@ describe.each(dialects)('discounts on %s', (dialect) => {
       expect(xpathValues(ubl, '//*[local-name()="InvoiceLine"]/*[local-name()="LineExtensionAmount"]')).toEqual(['143.95', '300.00']);
     });
   }, 120_000);
+
+  it('delegates billed separately: each their share on their payer\'s invoice, the odd cents on the first named; a rerun bills nothing new', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const team = await addPlan(db.kysely, 'Team', { price: 10000, taxRate: '20' });
+      const acme = await addPerson(db.kysely, 'Acme');
+      const [ann, bob] = [await addPerson(db.kysely, 'Ann'), await addPerson(db.kysely, 'Bob')];
+      // Cy is paid for by Acme: their share goes on Acme's invoice
+      const cy = await addPerson(db.kysely, 'Cy', acme);
+      const m = await subscribe(db.kysely, acme, team, { startDate: '2026-01-01', quantity: 3 });
+      for (const [id, name] of [[ann, 'Ann'], [bob, 'Bob'], [cy, 'Cy']] as const) await addDelegate(db.kysely, await requireMembership(db.kysely, m), { id, name }, source);
+      await setBillDelegatesSeparately(db.kysely, await requireMembership(db.kysely, m), true, source);
+      await discount(db, m, '10.00', 2);
+
+      // 3 x 100.00 = 300.00 less 10.00 = 290.00: 96.68 (the first named), 96.66, 96.66; the discount 3.34, 3.33, 3.33;
+      // tax 20% of each share: 19.336 -> 19.34, 19.332 -> 19.33
+      const run = await bill(db, '2026-01-01');
+      const byPayer = run.invoices.map((i) => [i.payer.name, i.lines.map((l) => [l.member.name, l.quantity, l.unitPrice, l.net, l.discount, l.tax, l.total])]);
+      expect(byPayer).toEqual([
+        ['Acme', [['Cy', 1, '99.99', '96.66', '3.33', '19.33', '115.99']]],
+        ['Ann', [['Ann', 1, '100.02', '96.68', '3.34', '19.34', '116.02']]],
+        ['Bob', [['Bob', 1, '99.99', '96.66', '3.33', '19.33', '115.99']]],
+      ]);
+      expect(run.invoices.reduce((sum, i) => sum + Number(i.net), 0)).toBeCloseTo(290, 6);
+      expect((await bill(db, '2026-01-01')).count).toBe(0);
+      // one period discounted, however many delegates share it
+      expect((await discountJson(db.kysely, m, 'EUR'))!.periodsUsed).toBe(1);
+    });
+  });
+
+  it('2 delegates of 3 seats at 33.33: 99.99 is 50.00 and 49.99; without separate billing the holder is billed; seats are counted', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const desk = await addPlan(db.kysely, 'Desk', { price: 3333, taxRate: '20' });
+      const acme = await addPerson(db.kysely, 'Acme');
+      const [ann, bob, cy, dan] = [await addPerson(db.kysely, 'Ann'), await addPerson(db.kysely, 'Bob'), await addPerson(db.kysely, 'Cy'), await addPerson(db.kysely, 'Dan')];
+      const m = await subscribe(db.kysely, acme, desk, { startDate: '2026-01-01', quantity: 3 });
+      const membership = () => requireMembership(db.kysely, m);
+      // named Bob first: Bob gets the odd cent
+      await addDelegate(db.kysely, await membership(), { id: bob, name: 'Bob' }, source);
+      await addDelegate(db.kysely, await membership(), { id: ann, name: 'Ann' }, source);
+      expect(await addDelegate(db.kysely, await membership(), { id: ann, name: 'Ann' }, source)).toEqual({ added: false });
+      // a delegate is a member through the membership: its status, and members list --plan
+      expect((await loadMemberState(db.kysely, ann, '2026-01-01')).status).toBe('member');
+      expect((await loadMemberState(db.kysely, cy, '2026-01-01')).status).toBe('contact');
+      expect((await listMembers(db.kysely, '2026-01-01', { plan: 'Desk' })).map((v) => v.member.name)).toEqual(['Acme', 'Ann', 'Bob']);
+
+      // not billed separately: Acme, 99.99 + 20.00
+      const january = await bill(db, '2026-01-01');
+      expect(january.invoices.map((i) => [i.payer.name, i.net, i.tax])).toEqual([['Acme', '99.99', '20.00']]);
+
+      await setBillDelegatesSeparately(db.kysely, await membership(), true, source);
+      // 99.99 over 2: Bob 50.00, Ann 49.99; tax 10.00 and 9.998 -> 10.00
+      const february = await bill(db, '2026-02-01');
+      expect(february.invoices.map((i) => [i.payer.name, i.net, i.tax, i.total])).toEqual([
+        ['Ann', '49.99', '10.00', '59.99'],
+        ['Bob', '50.00', '10.00', '60.00'],
+      ]);
+
+      await addDelegate(db.kysely, await membership(), { id: cy, name: 'Cy' }, source);
+      const refused = await addDelegate(db.kysely, await membership(), { id: dan, name: 'Dan' }, source).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(UserError);
+      expect((refused as UserError).exitCode).toBe(65);
+      expect((refused as UserError).message).toBe('membership 1 has 3 seats, all taken (Bob, Ann, Cy): Dan would be one beyond them'.replace('membership 1', `membership ${m}`));
+      const holder = await addDelegate(db.kysely, await membership(), { id: acme, name: 'Acme' }, source).catch((e: unknown) => e);
+      expect((holder as UserError).exitCode).toBe(65);
+      await removeDelegate(db.kysely, await membership(), { id: cy, name: 'Cy' }, source);
+      expect((await loadMemberState(db.kysely, cy, '2026-02-01')).status).toBe('contact');
+    });
+  });
 });
