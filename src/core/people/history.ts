@@ -200,6 +200,9 @@ const fields: Readonly<Record<string, readonly [label: string, kind?: ValueKind]
   invoice_id: ['Invoice', 'invoice'],
   tax_rate: ['Tax rate'],
   billed: ['Billed', 'flag'],
+  discount: ['Discount'],
+  delegate: ['Delegate'],
+  bill_delegates_separately: ['Delegates billed separately', 'flag'],
 };
 
 // how a membership came: its `source` column
