@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { type Action, examples, parseWholeNumber, parseYesNo } from '../command-kit.js';
 import type { Queryable } from '../db/connect.js';
 import type { Membership } from '../db/types.js';
-import { usageError } from '../errors.js';
+import { dataError, usageError } from '../errors.js';
 import { escapeControls } from '../terminal-text.js';
 
 interface AddFlags {
@@ -214,6 +214,18 @@ export function registerMemberships(program: Command, action: Action): void {
               flags.price === undefined
                 ? undefined
                 : (plan?.currency ?? (await trx.selectFrom('plans').select('currency').where('id', '=', (await requireMembership(trx, id)).plan_id).executeTakeFirstOrThrow()).currency);
+            if (plan !== undefined && flags.discount === undefined) {
+              // a fixed discount is in the currency of the plan it was given for
+              const { discountInForce, discountValueText } = await import('../core/billing/discounts.js');
+              const current = await discountInForce(trx, id);
+              const { currency: was } = await trx.selectFrom('plans').select('currency').where('id', '=', (await requireMembership(trx, id)).plan_id).executeTakeFirstOrThrow();
+              if (current && current.amount !== null && was !== plan.currency) {
+                throw dataError(
+                  `membership ${id} has a discount of ${discountValueText(current, was)} per period, and plan "${plan.name}" bills in ${plan.currency}`,
+                  `give the discount in ${plan.currency} with --discount AMOUNT, or --discount none`,
+                );
+              }
+            }
             let membership = await setMembership(
               trx,
               id,

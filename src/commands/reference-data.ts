@@ -256,7 +256,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'memberships set': {
     exits: {
       64: 'a `--price` that is not an amount in the plan\'s currency; a `--discount` that is neither a percentage above 0 and at most 100 nor an amount above 0 in the plan\'s currency; `--discount-periods` or `--discount-reason` without `--discount`, or with `--discount none`',
-      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`), a `--quantity` below the number of its delegates',
+      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`), a `--quantity` below the number of its delegates, `--plan` in another currency for a membership with a fixed discount (without `--discount`)',
     },
     json: 'the membership shape plus `"discount"`, `"delegates"` and `"billDelegatesSeparately"` (see `memberships show`), after the change.',
   },

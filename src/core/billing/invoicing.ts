@@ -366,8 +366,8 @@ async function planBatch(
       discounts.get(row.id) ?? null,
     );
     const shared = delegates.get(row.id);
-    if (shared && shared.some((d) => !payers.has(d.payerId))) {
-      const lost = shared.find((d) => !payers.has(d.payerId))!;
+    const lost = shared?.find((d) => !payers.has(d.payerId));
+    if (lost) {
       problems.push(
         problem({
           code: 'unknown_payer',

@@ -131,7 +131,8 @@ async function addDelegations(db: Queryable, asOf: IsoDate, rules: StatusRules, 
       state = { status: 'contact', memberships: [] };
       states.set(row.member_id, state);
     }
-    (state.delegated ??= []).push(membership);
+    if (state.delegated) state.delegated.push(membership);
+    else state.delegated = [membership];
   }
 }
 
