@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type DiscountInput, discountJson, parseDiscount, setDiscount } from '../../src/core/billing/discounts.js';
 import { addDelegate, removeDelegate, setBillDelegatesSeparately } from '../../src/core/billing/delegates.js';
 import { voidInvoice } from '../../src/core/billing/invoices.js';
+import { applyMerge, planMerge } from '../../src/core/people/merge.js';
 import { listMembers } from '../../src/core/people/members.js';
 import { loadMemberState } from '../../src/core/status/member-status.js';
 import { UserError } from '../../src/errors.js';
@@ -166,6 +167,14 @@ describe.each(dialects)('discounts on %s', (dialect) => {
       expect(validateEn16931(ubl, 'ubl')).toEqual([]);
       expect(xpathValues(ubl, '//*[local-name()="InvoiceLine"]/*[local-name()="AllowanceCharge"]/*[local-name()="Amount"]')).toEqual(['20.57']);
       expect(xpathValues(ubl, '//*[local-name()="InvoiceLine"]/*[local-name()="LineExtensionAmount"]')).toEqual(['143.95', '300.00']);
+      // its credit note credits the same lines, the allowance with them
+      const { creditNote } = await db.kysely.transaction().execute((trx) => voidInvoice(trx, run.invoices[0]!.number!, 'wrong seats', '2025-11-02', source));
+      const note = await loadInvoiceDocument(db.kysely, creditNote.number);
+      expect(note.lines[0]!.discount?.amount).toBe(2057);
+      expect(validateEn16931(writeCii(note), 'cii')).toEqual([]);
+      const noteUbl = writeUbl(note);
+      expect(validateEn16931(noteUbl, 'ubl')).toEqual([]);
+      expect(xpathValues(noteUbl, '//*[local-name()="CreditNoteLine"]/*[local-name()="AllowanceCharge"]/*[local-name()="Amount"]')).toEqual(['20.57']);
     });
   }, 120_000);
 
@@ -234,6 +243,20 @@ describe.each(dialects)('discounts on %s', (dialect) => {
       expect((holder as UserError).exitCode).toBe(65);
       await removeDelegate(db.kysely, await membership(), { id: cy, name: 'Cy' }, source);
       expect((await loadMemberState(db.kysely, cy, '2026-02-01')).status).toBe('contact');
+    });
+  });
+
+  it('a merge moves the removed person\'s seat to the kept one, or drops it when the kept one holds the membership', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const desk = await addPlan(db.kysely, 'Desk', { price: 10000 });
+      const [acme, ann, dup] = [await addPerson(db.kysely, 'Acme'), await addPerson(db.kysely, 'Ann'), await addPerson(db.kysely, 'Ann Dup')];
+      const m = await subscribe(db.kysely, acme, desk, { startDate: '2026-01-01', quantity: 2 });
+      await addDelegate(db.kysely, await requireMembership(db.kysely, m), { id: dup, name: 'Ann Dup' }, source);
+      await db.kysely.transaction().execute(async (trx) => applyMerge(trx, await planMerge(trx, String(ann), String(dup)), source));
+      const seats = async () => (await db.kysely.selectFrom('delegates').select('member_id').where('removed_at', 'is', null).execute()).map((d) => d.member_id);
+      expect(await seats()).toEqual([ann]);
+      await db.kysely.transaction().execute(async (trx) => applyMerge(trx, await planMerge(trx, String(acme), String(ann)), source));
+      expect(await seats()).toEqual([]);
     });
   });
 });
