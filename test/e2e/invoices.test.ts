@@ -59,6 +59,8 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       doNotRenew: false,
       status: 'active',
       discount: null,
+      delegates: [],
+      billDelegatesSeparately: false,
     });
     await ok(db, ['memberships', 'add', 'Bob', '--plan', 'Hot Desk', '--start', '2025-11-01', '--quantity', '2']);
 
