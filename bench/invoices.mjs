@@ -3,7 +3,8 @@
 // membership on the day they all fall due, and runs again the same day.
 // Targets: the run at most 3x the import, at most 500 MB peak RSS; the same-day rerun at most 0.2x the run.
 // SQLite: the same run again on a copy of the imported database where 10% of the payers have a one-off charge
-// (3 x 12.50 at 20%), at most 1.2x the run without.
+// (3 x 12.50 at 20%), at most 1.2x the run without; and on another copy where, besides those charges, 10% of the
+// memberships have a discount (10% or 5.00 off, half of them for 3 periods), at most 1.2x the run without either.
 // SQLite, then PostgreSQL (bench/pg.mjs). Rows: MEMBERCTL_BENCH_MEMBERSHIPS.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,10 +36,33 @@ function copyWithCharges(db) {
   return { db: copy, charges: inserted.changes };
 }
 
+/**
+ * A copy of the imported SQLite database with the charges of `copyWithCharges`, and a discount on one membership in
+ * ten (ids ending in 3): 10% off on even ids, 5.00 off on odd ones, for 3 periods when the id ends in 13, 33, ...
+ */
+function copyWithDiscountsAndCharges(db) {
+  const { db: charged, charges } = copyWithCharges(db);
+  const copy = `${db}.discounts.db`;
+  fs.copyFileSync(charged, copy);
+  if (fs.existsSync(`${charged}-wal`)) fs.copyFileSync(`${charged}-wal`, `${copy}-wal`);
+  const Database = createRequire(import.meta.url)('better-sqlite3');
+  const sqlite = new Database(copy);
+  const inserted = sqlite
+    .prepare(
+      `insert into discounts (membership_id, percent, amount, periods, reason, created_at)
+       select id, case when id % 2 = 0 then '10' end, case when id % 2 = 1 then 500 end, case when id % 20 = 13 then 3 end, 'bench', ?
+       from memberships where id % 10 = 3`,
+    )
+    .run(new Date().toISOString());
+  sqlite.close();
+  return { db: copy, charges, discounts: inserted.changes };
+}
+
 async function measureDialect(dialect, db, csv) {
   await measureCliOk(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90', '--tax-rate', '20'], 'plans add');
   const imported = await measureCliOk(['--db', db, '--today', importedOn, 'import', csv, '--yes'], 'import');
   const withCharges = dialect === 'sqlite' ? copyWithCharges(db) : null;
+  const withDiscounts = dialect === 'sqlite' ? copyWithDiscountsAndCharges(db) : null;
   const run = await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
   const issued = run.stdout.split('\n').filter((line) => line.startsWith('INV-')).length;
   const rerun = await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'the rerun');
@@ -55,6 +79,15 @@ async function measureDialect(dialect, db, csv) {
     ok = ok && chargedIssued === expected && vsRun <= 1.2;
     chargeLines.push(
       `  run with ${withCharges.charges} payers charged once (10%): ${fmt(charged.ms / 1000)} s, ${fmt(vsRun)}x the run without (target <= 1.2x) ${mark(vsRun <= 1.2)}; CPU ${fmt(charged.cpuMs / 1000)} s against ${fmt(run.cpuMs / 1000)} s (${fmt(cpuVsRun)}x), peak RSS ${fmt(charged.peakRssMb, 0)} MB, ${chargedIssued} invoices`,
+    );
+  }
+  if (withDiscounts) {
+    const discounted = await measureCliOk(['--db', withDiscounts.db, '--today', asOf, 'invoices', 'run'], 'invoices run with discounts and charges');
+    const discountedIssued = discounted.stdout.split('\n').filter((line) => line.startsWith('INV-')).length;
+    const vsRun = discounted.ms / run.ms;
+    ok = ok && discountedIssued === expected && vsRun <= 1.2;
+    chargeLines.push(
+      `  run with ${withDiscounts.discounts} memberships discounted (10%) and ${withDiscounts.charges} payers charged once: ${fmt(discounted.ms / 1000)} s, ${fmt(vsRun)}x the run without (target <= 1.2x) ${mark(vsRun <= 1.2)}; CPU ${fmt(discounted.cpuMs / 1000)} s against ${fmt(run.cpuMs / 1000)} s (${fmt(discounted.cpuMs / run.cpuMs)}x), peak RSS ${fmt(discounted.peakRssMb, 0)} MB, ${discountedIssued} invoices`,
     );
   }
   return {

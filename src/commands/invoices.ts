@@ -337,6 +337,8 @@ function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null;
       { header: 'description', value: (l) => l.description },
       { header: 'qty', value: (l) => l.quantity, align: 'right' },
       { header: 'unit price', value: (l) => l.unitPrice, align: 'right' },
+      // what a discount took off the line's net (shown only when a line has one)
+      ...(invoice.lines.some((l) => l.discount !== null) ? [{ header: 'discount', value: (l: (typeof invoice.lines)[number]) => (l.discount === null ? '' : `-${l.discount}`), align: 'right' as const }] : []),
       { header: 'net', value: (l) => l.net, align: 'right' },
       { header: 'tax %', value: (l) => l.taxRate, align: 'right' },
       { header: 'vat', value: (l) => l.vatCategory ?? '-' },

@@ -144,7 +144,7 @@ export async function printMembers(ctx: Context, views: MemberView[], format: 't
       v.company ?? '',
       v.paidBy?.name ?? '',
       v.state.status,
-      currentPlans(v.state.memberships).join('; '),
+      currentPlans([...v.state.memberships, ...(v.state.delegated ?? [])]).join('; '),
       v.tags.join('; '),
       v.member.external_id ?? '',
       ...keys.map((k) => v.fields[k] ?? ''),
@@ -164,7 +164,7 @@ export async function printMembers(ctx: Context, views: MemberView[], format: 't
       { header: 'email', value: (v) => v.member.email },
       { header: 'company', value: (v) => v.company },
       { header: 'status', value: (v) => v.state.status },
-      { header: 'plans', value: (v) => currentPlans(v.state.memberships).join(', ') },
+      { header: 'plans', value: (v) => currentPlans([...v.state.memberships, ...(v.state.delegated ?? [])]).join(', ') },
       { header: 'tags', value: (v) => v.tags.join(', ') },
     ]),
   );
@@ -275,6 +275,9 @@ export function registerMembers(program: Command, action: Action): void {
                   { header: 'status', value: (s) => statusText(s) },
                 ])}`,
               );
+            }
+            if (json.delegateOf.length > 0) {
+              parts.push(`\nDelegate of\n${json.delegateOf.map((d) => `  membership ${d.membership} (${escapeControls(d.plan)}) of ${escapeControls(d.holder.name)} (#${d.holder.id}), ${d.status}`).join('\n')}`);
             }
             if (notes.length > 0) parts.push(`\nNotes\n${notes.map((n) => `  ${n.created_at.slice(0, 10)}  ${escapeControls(n.body)}`).join('\n')}`);
             const recent = history.slice(-10);
@@ -558,10 +561,19 @@ async function showDocument(db: Queryable, member: Member, asOf: IsoDate) {
     cc: storedAddresses(member.cc_emails),
     noMail: member.no_mail === 1,
     memberships: view.state.memberships.map(membershipJson),
+    // the memberships the person is a delegate of (company seats): `{"membership", "plan", "holder": {"id", "name"}, "status"}`
+    delegateOf: await delegateOfJson(db, view.state.delegated ?? []),
     notes: notes.map((n) => ({ id: n.id, date: n.created_at.slice(0, 10), source: n.source, text: n.body })),
     history,
   };
   return { json, view, notes, history };
+}
+
+async function delegateOfJson(db: Queryable, delegated: readonly MembershipState[]) {
+  if (delegated.length === 0) return [];
+  const holders = await db.selectFrom('members').select(['id', 'name']).where('id', 'in', delegated.map((d) => d.membership.member_id)).execute();
+  const names = new Map(holders.map((h) => [h.id, h.name]));
+  return delegated.map((d) => ({ membership: d.membership.id, plan: d.membership.plan_name, holder: { id: d.membership.member_id, name: names.get(d.membership.member_id) ?? '' }, status: d.detail.status }));
 }
 
 function statusText(s: MembershipState): string {

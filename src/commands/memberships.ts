@@ -3,7 +3,7 @@ import { type Action, examples, parseWholeNumber, parseYesNo } from '../command-
 import type { Queryable } from '../db/connect.js';
 import type { Membership } from '../db/types.js';
 import type { AdjustmentJson } from '../core/billing/adjustments.js';
-import { usageError } from '../errors.js';
+import { dataError, usageError } from '../errors.js';
 import { escapeControls } from '../terminal-text.js';
 
 interface AddFlags {
@@ -32,12 +32,22 @@ interface SetFlags {
   nextInvoice?: string;
   from?: string;
   prorate?: boolean;
+  discount?: string;
+  discountPeriods?: number;
+  discountReason?: string;
+  billDelegatesSeparately?: boolean;
 }
 
 interface PauseFlags {
   from: string;
   to?: string;
   reason?: string;
+}
+
+interface DelegatesFlags {
+  add?: string;
+  remove?: string;
+  list?: boolean;
 }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -63,7 +73,16 @@ async function membershipView(db: Queryable, membership: Membership, asOf: strin
   const { membershipJson } = await import('../core/people/members.js');
   const state = await loadMemberState(db, membership.member_id, asOf);
   const own = state.memberships.find((m) => m.membership.id === membership.id)!;
-  return membershipJson(own);
+  const { discountJson } = await import('../core/billing/discounts.js');
+  const { listDelegates } = await import('../core/billing/delegates.js');
+  const json = membershipJson(own);
+  const delegates = await listDelegates(db, membership.id);
+  return {
+    ...json,
+    discount: await discountJson(db, membership.id, json.currency),
+    delegates: delegates.map((d) => ({ id: d.id, name: d.name })),
+    billDelegatesSeparately: membership.bill_delegates_separately === 1,
+  };
 }
 
 type MembershipJson = Awaited<ReturnType<typeof membershipView>>;
@@ -78,9 +97,19 @@ const pausedText = (p: { from: string; to: string | null }) => (p.to === null ? 
 
 const adjustmentText = (a: AdjustmentJson): string => `${a.description}: ${a.net} ${a.currency}`;
 
+/** "15% for 3 periods, 1 left (early bird)", "15.00 EUR per period until removed", "none" */
+export function discountShown(json: Pick<MembershipJson, 'discount' | 'currency'>): string {
+  const d = json.discount;
+  if (d === null) return 'none';
+  const value = d.kind === 'percent' ? d.value : `${d.value} ${json.currency} per period`;
+  const periods = d.periods === null ? 'until removed' : `for ${d.periods} ${d.periods === 1 ? 'period' : 'periods'}, ${d.periodsLeft} left`;
+  return `${value} ${periods}${d.reason ? ` (${d.reason})` : ''}`;
+}
+
 function describe(json: MembershipJson): string {
   const end = json.endDate ? `, ends ${json.endDate}` : '';
-  return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${priceText(json)} per period, ${json.status}`;
+  const discount = json.discount ? `, discount ${discountShown(json)}` : '';
+  return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${priceText(json)} per period${discount}, ${json.status}`;
 }
 
 export function registerMemberships(program: Command, action: Action): void {
@@ -154,7 +183,7 @@ export function registerMemberships(program: Command, action: Action): void {
     memberships
       .command('set')
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
-      .description('change a membership: renewal, end date, plan, quantity, price, next invoice date')
+      .description('change a membership: renewal, end date, plan, quantity, price, discount, next invoice date')
       .option('--plan <name>', 'move to another plan (from the next period, or from --from)')
       .option('--from <date>', 'with --plan: the first day on the new plan, not after the next invoice date (default: the next period)', parseDateOption('--from'))
       .option('--prorate', 'with --plan: credit the invoiced days from --from (default today) at the old price and charge them at the new one on the next invoice')
@@ -169,6 +198,11 @@ export function registerMemberships(program: Command, action: Action): void {
       .option('--no-intervention', 'no intervention needed any more')
       .option('--end <date>', 'last day of the membership (none: no end)', parseDateOrNone('--end'))
       .option('--next-invoice <date>', 'where billing resumes, e.g. to bill a voided period again', parseDateOption('--next-invoice'))
+      .option('--discount <value>', "a discount on its next invoices: 10% or a net amount per period like 15.00 in the plan's currency (none: remove it)")
+      .option('--discount-periods <n>', 'the discount lasts this many billed periods (default: until removed)', parseWholeNumber('--discount-periods', 1, 10_000))
+      .option('--discount-reason <text>', 'why it is discounted (printed on the invoices)')
+      .option('--bill-delegates-separately', 'bill each delegate their share on their own invoice (see `memberships delegates`)')
+      .option('--no-bill-delegates-separately', "bill the holder's payer for the whole membership again")
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/billing/plans.js');
@@ -180,16 +214,38 @@ export function registerMemberships(program: Command, action: Action): void {
           if (flags.reason !== undefined && flags.doNotRenew !== true) throw usageError('--reason goes with --do-not-renew');
           if (typeof flags.intervention === 'string' && flags.intervention.trim() === '') throw usageError('--intervention needs a reason');
           if ((flags.from !== undefined || flags.prorate) && flags.plan === undefined) throw usageError(`${flags.from !== undefined ? '--from' : '--prorate'} goes with --plan NAME`);
+          if (flags.discount === undefined && (flags.discountPeriods !== undefined || flags.discountReason !== undefined)) {
+            throw usageError(`${flags.discountPeriods !== undefined ? '--discount-periods' : '--discount-reason'} goes with --discount VALUE`, 'give the whole discount again: it starts counting its periods anew');
+          }
+          if (flags.discount?.trim().toLowerCase() === 'none' && (flags.discountPeriods !== undefined || flags.discountReason !== undefined)) {
+            throw usageError('--discount none removes the discount: it takes no --discount-periods or --discount-reason');
+          }
+          if (flags.discountReason !== undefined && flags.discountReason.trim() === '') throw usageError('--discount-reason needs a text');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
+            const { checkSeats, setBillDelegatesSeparately } = await import('../core/billing/delegates.js');
+            // a membership keeps a seat for each of its delegates
+            if (flags.quantity !== undefined) await checkSeats(trx, id, flags.quantity);
             const plan = flags.plan === undefined ? undefined : await requirePlan(trx, flags.plan);
             // the price is in the currency of the plan it will be billed on
             const currency =
               flags.price === undefined
                 ? undefined
                 : (plan?.currency ?? (await trx.selectFrom('plans').select('currency').where('id', '=', (await requireMembership(trx, id)).plan_id).executeTakeFirstOrThrow()).currency);
-            const { membership, adjustments } = await changeMembership(
+            if (plan !== undefined && flags.discount === undefined) {
+              // a fixed discount is in the currency of the plan it was given for
+              const { discountInForce, discountValueText } = await import('../core/billing/discounts.js');
+              const current = await discountInForce(trx, id);
+              const { currency: was } = await trx.selectFrom('plans').select('currency').where('id', '=', (await requireMembership(trx, id)).plan_id).executeTakeFirstOrThrow();
+              if (current && current.amount !== null && was !== plan.currency) {
+                throw dataError(
+                  `membership ${id} has a discount of ${discountValueText(current, was)} per period, and plan "${plan.name}" bills in ${plan.currency}`,
+                  `give the discount in ${plan.currency} with --discount AMOUNT, or --discount none`,
+                );
+              }
+            }
+            const changed = await changeMembership(
               trx,
               id,
               {
@@ -207,8 +263,23 @@ export function registerMemberships(program: Command, action: Action): void {
               },
               auditSource(ctx.env),
             );
+            let membership = changed.membership;
+            const { adjustments } = changed;
             // pending renewals follow the intervention flag: `intervention` while one is required, `open` after
             if (flags.intervention !== undefined) await syncInterventions(trx, id, auditSource(ctx.env));
+            if (flags.billDelegatesSeparately !== undefined) membership = await setBillDelegatesSeparately(trx, membership, flags.billDelegatesSeparately, auditSource(ctx.env));
+            if (flags.discount !== undefined) {
+              const { parseDiscount, setDiscount } = await import('../core/billing/discounts.js');
+              const { currency: planCurrency } = await trx.selectFrom('plans').select('currency').where('id', '=', membership.plan_id).executeTakeFirstOrThrow();
+              const value = parseDiscount(flags.discount, planCurrency);
+              await setDiscount(
+                trx,
+                membership,
+                value === null ? null : { value, periods: flags.discountPeriods ?? null, reason: flags.discountReason ?? null },
+                planCurrency,
+                auditSource(ctx.env),
+              );
+            }
             const billedPast = membership.end_date === null || flags.end === undefined ? [] : await invoicedPast(trx, id, membership.end_date);
             const view = await membershipView(trx, membership, asOf);
             // `adjustments` only after a prorated plan change: the membership shape stays as it was otherwise
@@ -232,6 +303,9 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships set 12 --end 2026-06-30 --json',
       'memberctl memberships set 12 --price 45.50',
       'memberctl memberships set 12 --price plan',
+      'memberctl memberships set 12 --discount 15% --discount-periods 3 --discount-reason "early bird"',
+      'memberctl memberships set 12 --discount 20.00',
+      'memberctl memberships set 12 --discount none',
     ],
   );
 
@@ -304,7 +378,7 @@ export function registerMemberships(program: Command, action: Action): void {
     memberships
       .command('show')
       .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
-      .description("show a membership: its plan, dates, price per period (its own or the plan's) and status")
+      .description("show a membership: its plan, dates, price per period (its own or the plan's), discount and status")
       .action(
         action(async (ctx, id: number) => {
           const { requireMembership } = await import('../core/billing/memberships.js');
@@ -317,6 +391,10 @@ export function registerMemberships(program: Command, action: Action): void {
             [
               `membership ${json.id}: ${json.plan}${json.quantity === 1 ? '' : ` x ${json.quantity}`}, ${json.status}`,
               `price      ${priceText(json)} per period`,
+              `discount   ${discountShown(json)}`,
+              ...(json.delegates.length > 0 || json.quantity > 1
+                ? [`delegates  ${json.delegates.length} of ${json.quantity} ${json.quantity === 1 ? 'seat' : 'seats'}${json.delegates.length > 0 ? `: ${json.delegates.map((d) => `${d.name} (#${d.id})`).join(', ')}` : ''}${json.billDelegatesSeparately ? ', each billed their share' : ''}`]
+                : []),
               `starts     ${json.startDate}`,
               `next       ${json.nextInvoiceDate}`,
               `ends       ${json.endDate ?? 'no end date'}`,
@@ -329,6 +407,51 @@ export function registerMemberships(program: Command, action: Action): void {
         }),
       ),
     ['memberctl memberships show 12', 'memberctl memberships show 12 --json'],
+  );
+
+  examples(
+    memberships
+      .command('delegates')
+      .argument('<id>', 'membership id (see `memberctl members show REF`)', parseWholeNumber('membership id', 1))
+      .description('the people a membership with several seats names (company seats): each is a member through it')
+      .option('--add <ref>', 'name a delegate (member id, e-mail or exact name): one per seat')
+      .option('--remove <ref>', 'remove a delegate')
+      .option('--list', 'list its delegates (the default)')
+      .action(
+        action(async (ctx, id: number, flags: DelegatesFlags) => {
+          const chosen = [flags.add !== undefined, flags.remove !== undefined, flags.list === true].filter(Boolean).length;
+          if (chosen > 1) throw usageError('give one of --add REF, --remove REF or --list');
+          const { requireMembership } = await import('../core/billing/memberships.js');
+          const { addDelegate, listDelegates, removeDelegate } = await import('../core/billing/delegates.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const db = await ctx.db();
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const membership = await requireMembership(trx, id);
+            let change: 'added' | 'removed' | 'unchanged' | null = null;
+            if (flags.add !== undefined) {
+              const member = await resolveMember(trx, flags.add);
+              change = (await addDelegate(trx, membership, member, auditSource(ctx.env))).added ? 'added' : 'unchanged';
+            } else if (flags.remove !== undefined) {
+              await removeDelegate(trx, membership, await resolveMember(trx, flags.remove), auditSource(ctx.env));
+              change = 'removed';
+            }
+            const delegates = await listDelegates(trx, id);
+            return { membership: id, seats: membership.quantity, billSeparately: membership.bill_delegates_separately === 1, delegates, ...(change ? { change } : {}) };
+          });
+          ctx.out.result(result, () => {
+            const head = `membership ${id}: ${result.delegates.length} of ${result.seats} ${result.seats === 1 ? 'seat' : 'seats'} named${result.billSeparately ? ', each delegate billed their share' : ''}`;
+            const verb = result.change === 'added' ? `Added ${flags.add!.trim()}. ` : result.change === 'removed' ? `Removed ${flags.remove!.trim()}. ` : result.change === 'unchanged' ? `${flags.add!.trim()} already is a delegate. ` : '';
+            return [`${verb}${head}`, ...result.delegates.map((d) => `  #${d.id}  ${d.name}${d.email ? ` <${d.email}>` : ''}  since ${d.since.slice(0, 10)}`)].map((line) => escapeControls(line)).join('\n');
+          });
+        }),
+      ),
+    [
+      'memberctl memberships delegates 12 --add jane@example.org',
+      'memberctl memberships delegates 12 --remove "Tom Doe"',
+      'memberctl memberships delegates 12 --list --json',
+      'memberctl memberships set 12 --bill-delegates-separately',
+    ],
   );
 
   examples(

@@ -49,7 +49,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'invoice',
     fields:
-      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "taxRate", "vatCategory", "tax", "total"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored; a credit line (an adjustment: a pause, a prorated plan change) has a negative `quantity`, `net`, `tax` and `total`.',
+      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "discount", "taxRate", "vatCategory", "tax", "total"}]}`: a line\'s `net` is after its discount and `discount` what the discount took off (null without one); amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored; a credit line (an adjustment: a pause, a prorated plan change) has a negative `quantity`, `net`, `tax` and `total`.',
   },
   {
     name: 'credit note',
@@ -210,7 +210,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   'members list': { json: 'a list of member shapes (also with `--format json`).' },
   'members show': {
     exits: { 64: 'a name shared by several people', 65: 'nobody matches' },
-    json: 'the member shape plus `"address"` (street lines separated by `\\n`), `"postcode"`, `"city"`, `"country"` (ISO 3166-1 alpha-2, null for the organisation\'s), `"language"` (`fr`, `en`, or null for the `language` setting), `"taxId"`, `"billingEmail"` and `"renewalEmail"` (an address or null), `"cc"` (a list of addresses), `"noMail"` (true when the person asked not to be written to), `"memberships"` (membership shapes), `"notes"` (`{"id", "date", "source", "text"}`) and `"history"` (history entries).',
+    json: 'the member shape plus `"address"` (street lines separated by `\\n`), `"postcode"`, `"city"`, `"country"` (ISO 3166-1 alpha-2, null for the organisation\'s), `"language"` (`fr`, `en`, or null for the `language` setting), `"taxId"`, `"billingEmail"` and `"renewalEmail"` (an address or null), `"cc"` (a list of addresses), `"noMail"` (true when the person asked not to be written to), `"memberships"` (membership shapes), `"delegateOf"` (the memberships the person is a delegate of: `{"membership", "plan", "holder": {"id", "name"}, "status"}`), `"notes"` (`{"id", "date", "source", "text"}`) and `"history"` (history entries).',
   },
   'members add': {
     exits: { 64: 'a malformed e-mail (--email, --billing-email, --renewal-email, --cc), country, postcode or language (each with its rule)', 65: 'e-mail taken, near-duplicate company, payer cycle' },
@@ -267,14 +267,14 @@ export const commandFacts: Record<string, CommandFacts> = {
       64: 'a `--price` that is not an amount in the plan\'s currency',
       65: 'unknown member or plan, archived plan, dates out of order, first period longer than a period, a membership on the same plan at the same time (without `--allow-overlap`)',
     },
-    json: 'the membership shape.',
+    json: 'the membership shape plus `"discount"` (null), `"delegates"` (`[]`) and `"billDelegatesSeparately"` (false): see `memberships show`.',
   },
   'memberships set': {
     exits: {
-      64: 'a `--price` that is not an amount in the plan\'s currency, `--from` or `--prorate` without `--plan`',
-      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`), `--from` after the next invoice date, `--prorate` to a plan in another currency',
+      64: 'a `--price` that is not an amount in the plan\'s currency, `--from` or `--prorate` without `--plan`; a `--discount` that is neither a percentage above 0 and at most 100 nor an amount above 0 in the plan\'s currency; `--discount-periods` or `--discount-reason` without `--discount`, or with `--discount none`',
+      65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`), `--from` after the next invoice date, `--prorate` to a plan in another currency, a `--quantity` below the number of its delegates, `--plan` in another currency for a membership with a fixed discount (without `--discount`)',
     },
-    json: 'the membership shape, after the change; with `--prorate` plus `"adjustments"` (adjustment shapes: the credit and the charge of each invoiced period).',
+    json: 'the membership shape plus `"discount"`, `"delegates"` and `"billDelegatesSeparately"` (see `memberships show`), after the change; with `--prorate` plus `"adjustments"` (adjustment shapes: the credit and the charge of each invoiced period).',
   },
   'memberships pause': {
     exits: { 65: 'unknown membership, `--to` before `--from`, a pause before the start or after the end date, a pause overlapping another one' },
@@ -284,7 +284,17 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'unknown membership, no pause in progress or to come on `--on`' },
     json: '`{"pause", "resumedOn", "adjustments", "membership"}`: the pause shape as it is now, the day billed again, the adjustment shapes of the invoiced days no longer paused, and the membership shape.',
   },
-  'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape plus `"pauses"`: its pause shapes that stand (not cancelled), in order.' },
+  'memberships show': {
+    exits: { 65: 'unknown membership' },
+    json: 'the membership shape plus `"discount"`: null, or `{"value", "kind", "periods", "periodsUsed", "periodsLeft", "reason", "since"}`, `value` being `"15%"` (kind `percent`) or an amount in the plan\'s currency (`"15.00"`, kind `amount`), `periods` null for a discount until removed, `periodsUsed` the periods it discounted on invoices that are not void, `periodsLeft` null or what it still has, `since` when it was set; `"delegates"`: `[{"id", "name"}]`, the people it names (`memberships delegates`); `"billDelegatesSeparately"`: true when each delegate is billed their share; `"pauses"`: its pause shapes that stand (not cancelled), in order.',
+  },
+  'memberships delegates': {
+    exits: {
+      64: 'more than one of `--add`, `--remove` and `--list`',
+      65: 'unknown membership or person, one delegate beyond the membership\'s quantity (its seats), its holder named its own delegate, `--remove` of someone who is not a delegate of it',
+    },
+    json: '`{"membership", "seats", "billSeparately", "delegates": [{"id", "name", "email", "since"}], "change"}`: `seats` is the membership\'s quantity, `delegates` those named, in the order they were, `change` (with `--add` or `--remove`) is `added`, `removed` or `unchanged` (already a delegate).',
+  },
   'memberships renew-now': {
     exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
     json: 'the renewal shape plus `"change"`: `opened`, `reopened` or `unchanged`.',

@@ -170,6 +170,8 @@ export interface MembershipsTable {
   first_recurring_date: DateColumn | null;
   /** the membership's own net price per period, in minor units of the plan's currency; null follows the plan's */
   price: number | null;
+  /** 1: each delegate is billed their share on their own invoice (delegates.ts); 0: the holder's payer is billed */
+  bill_delegates_separately: Generated<Flag>;
   external_id: string | null;
   source: string;
   created_at: string;
@@ -211,6 +213,8 @@ export interface Database {
   merges: MergesTable;
   pauses: PausesTable;
   adjustments: AdjustmentsTable;
+  discounts: DiscountsTable;
+  delegates: DelegatesTable;
 }
 
 export type Plan = Selectable<PlansTable>;
@@ -284,6 +288,12 @@ export interface InvoiceLinesTable {
   adjustment_id: Generated<number | null>;
   /** the days of the full period a membership line prorates by; null on older lines and on charges */
   full_days: Generated<number | null>;
+  /** the discount that reduced this line (null: none) */
+  discount_id: Generated<number | null>;
+  /** what the discount took off the line's net, in minor units (0: none); `net` is after it */
+  discount: Generated<number>;
+  /** the delegate whose share of the membership's period this line bills (delegates.ts); null: the whole period */
+  delegate_id: Generated<number | null>;
 }
 
 export interface CreditNotesTable {
@@ -661,3 +671,32 @@ export interface AdjustmentsTable {
 }
 
 export type Adjustment = Selectable<AdjustmentsTable>;
+/** A membership's discount (docs/billing.md, "Discounts"): never changed once written, only removed. */
+export interface DiscountsTable {
+  id: Generated<number>;
+  membership_id: number;
+  /** a percentage as a decimal string ("15", "12.5"), or null for a fixed amount */
+  percent: string | null;
+  /** a fixed net amount per period in minor units of the plan's currency, or null for a percentage */
+  amount: number | null;
+  /** how many billed periods it discounts; null: until removed */
+  periods: number | null;
+  reason: string | null;
+  created_at: string;
+  /** when it was removed or replaced; null while in force */
+  removed_at: string | null;
+}
+
+export type Discount = Selectable<DiscountsTable>;
+
+/** A delegate of a membership (a company seat): a member through it (docs/billing.md, "Delegates"). */
+export interface DelegatesTable {
+  id: Generated<number>;
+  membership_id: number;
+  member_id: number;
+  created_at: string;
+  /** when the seat was given back; null while the person is a delegate */
+  removed_at: string | null;
+}
+
+export type Delegate = Selectable<DelegatesTable>;

@@ -58,6 +58,9 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       autoRenewUntil: null,
       doNotRenew: false,
       status: 'active',
+      discount: null,
+      delegates: [],
+      billDelegatesSeparately: false,
     });
     await ok(db, ['memberships', 'add', 'Bob', '--plan', 'Hot Desk', '--start', '2025-11-01', '--quantity', '2']);
 
@@ -71,6 +74,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       quantity,
       unitPrice: '100.00',
       net,
+      discount: null,
       taxRate: '20',
       vatCategory: 'S',
       tax,

@@ -51,6 +51,8 @@ export interface InvoiceLineFacts {
   total: MinorAmount;
   /** null on lines issued before categories were stored */
   vatCategory: VatCategory | null;
+  /** what a discount took off the net (`net` is after it); absent or 0: none */
+  discount?: MinorAmount;
 }
 
 /** The documented `--json` shape of an invoice (docs/reference.md): money as decimal strings in the invoice currency. */
@@ -77,6 +79,8 @@ export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[
       quantity: l.quantity,
       unitPrice: money(l.unitPrice),
       net: money(l.net),
+      // what a discount took off the net before it (null: no discount)
+      discount: l.discount ? money(l.discount) : null,
       taxRate: l.taxRate,
       vatCategory: l.vatCategory,
       tax: money(l.tax),
@@ -115,6 +119,7 @@ export const lineFacts = (line: InvoiceLine): InvoiceLineFacts => ({
   tax: line.tax,
   total: line.total,
   vatCategory: line.vat_category,
+  discount: line.discount,
 });
 
 /** The invoice with this number (trimmed; `inv-2026-00001` finds `INV-2026-00001`), or a 65 naming the closest numbers. */

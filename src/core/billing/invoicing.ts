@@ -18,7 +18,22 @@ import type { Kysely } from 'kysely';
 import type { Dialect, Queryable, SqliteStatements } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import type { AuditChange, AuditSource } from '../kernel/audit.js';
-import { adjustmentLine, type BillingSchedule, chargeLine, consolidate, type DayRange, type DraftInvoice, type DraftLine, draftLines, duePeriods, pauseDays } from './rules.js';
+import {
+  adjustmentLine,
+  type BillingDelegate,
+  type BillingSchedule,
+  chargeLine,
+  consolidate,
+  type DayRange,
+  delegateLines,
+  discountLines,
+  type DraftInvoice,
+  type DraftLine,
+  draftLines,
+  duePeriods,
+  pauseDays,
+} from './rules.js';
+import { billingDiscounts } from './discounts.js';
 import { addDays, type IsoDate } from '../kernel/dates.js';
 import { chunks, type InvoiceJson, invoiceJson } from './invoices.js';
 import { formatAmount } from '../kernel/money.js';
@@ -254,6 +269,7 @@ async function planBatch(
           'ms.auto_renew_until',
           'ms.do_not_renew',
           'ms.price as own_price',
+          'ms.bill_delegates_separately',
           'm.name as member_name',
           'm.paid_by_id',
           'p.name as plan_name',
@@ -269,7 +285,9 @@ async function planBatch(
   }
   const chargeRows = await unbilledCharges(db, chargeIds);
   const adjustmentRows = await unbilledAdjustments(db, adjustmentIds);
-  const payerIds = [...new Set([...rows, ...chargeRows, ...adjustmentRows].map((r) => r.paid_by_id ?? r.member_id))];
+  // memberships billed to their delegates: each delegate's share goes to the delegate's payer (delegates.ts)
+  const delegates = await separatelyBilledDelegates(db, rows.filter((r) => r.bill_delegates_separately === 1).map((r) => r.id));
+  const payerIds = [...new Set([...rows, ...chargeRows, ...adjustmentRows].map((r) => r.paid_by_id ?? r.member_id).concat([...delegates.values()].flat().map((d) => d.payerId)))];
   const payers = await payersOf(db, payerIds);
   const buyers = new Map<number, Buyer>();
   for (const payer of payers.values()) buyers.set(payer.id, await buyerAtIssue(db, { payer_id: payer.id, payer_name: payer.name }, seller.country, payers));
@@ -332,6 +350,9 @@ async function planBatch(
     }
   }
 
+  // the discounts in force, with the periods each already took off (discounts.ts)
+  const discounts = rows.length === 0 ? new Map() : await billingDiscounts(db, rows.map((r) => r.id));
+
   const problems: Problem[] = [];
   const memberships: PlannedMembership[] = [];
   const lines: DraftLine[] = [];
@@ -385,15 +406,32 @@ async function planBatch(
     const vatKey = `${row.tax_rate}|${reverseCharged}`;
     const vat = vatOf.get(vatKey) ?? lineVat(row.tax_rate, seller, reverseCharged);
     vatOf.set(vatKey, vat);
-    const drafted = draftLines(
-      { id: row.id, memberId: row.member_id, memberName: row.member_name, payerId, quantity: row.quantity },
-      { ...plan, taxRate: vat.rate },
-      due.periods,
-      vat.category,
-      pauses.get(row.id),
+    const drafted = discountLines(
+      draftLines(
+        { id: row.id, memberId: row.member_id, memberName: row.member_name, payerId, quantity: row.quantity },
+        { ...plan, taxRate: vat.rate },
+        due.periods,
+        vat.category,
+        pauses.get(row.id),
+      ),
+      discounts.get(row.id) ?? null,
     );
-    lines.push(...drafted);
-    memberships.push({ id: row.id, memberId: row.member_id, memberName: row.member_name, from: row.next_invoice_date, to: due.nextInvoiceDate, lines: drafted });
+    const shared = delegates.get(row.id);
+    const lost = shared?.find((d) => !payers.has(d.payerId));
+    if (lost) {
+      problems.push(
+        problem({
+          code: 'unknown_payer',
+          severity: 'error',
+          value: String(lost.payerId),
+          message: `${who}: the payer #${lost.payerId} of its delegate ${lost.memberName} (#${lost.memberId}) no longer exists; give the delegate another payer, then run the job again`,
+        }),
+      );
+      continue;
+    }
+    const billedLines = shared ? delegateLines(drafted, shared, row.member_name) : drafted;
+    lines.push(...billedLines);
+    memberships.push({ id: row.id, memberId: row.member_id, memberName: row.member_name, from: row.next_invoice_date, to: due.nextInvoiceDate, lines: billedLines });
   }
   const charges: BatchPlan['charges'] = [];
   for (const row of chargeRows) {
@@ -506,6 +544,23 @@ async function unbilledAdjustments(db: Queryable, ids: readonly number[]) {
   return rows.sort((a, b) => a.id - b.id);
 }
 
+/** The delegates in force of the memberships of `ids` (billed separately), with their payer, by membership; none: absent. */
+async function separatelyBilledDelegates(db: Queryable, ids: readonly number[]): Promise<Map<number, BillingDelegate[]>> {
+  const result = new Map<number, BillingDelegate[]>();
+  for (const chunk of chunks(ids, 500)) {
+    const rows = await db
+      .selectFrom('delegates as d')
+      .innerJoin('members as m', 'm.id', 'd.member_id')
+      .select(['d.membership_id', 'm.id', 'm.name', 'm.paid_by_id'])
+      .where('d.membership_id', 'in', chunk)
+      .where('d.removed_at', 'is', null)
+      .orderBy('d.id')
+      .execute();
+    for (const row of rows) result.set(row.membership_id, [...(result.get(row.membership_id) ?? []), { memberId: row.id, memberName: row.name, payerId: row.paid_by_id ?? row.id }]);
+  }
+  return result;
+}
+
 /** The charges of `ids` that no line that is not voided bills yet, with their member and payer. */
 async function unbilledCharges(db: Queryable, ids: readonly number[]) {
   const rows = [];
@@ -572,6 +627,9 @@ const lineColumns = [
   'charge_id',
   'adjustment_id',
   'full_days',
+  'discount_id',
+  'discount',
+  'delegate_id',
 ];
 
 const dialectOf = (db: Queryable): Dialect => (db.getExecutor().adapter.constructor.name === 'PostgresAdapter' ? 'postgres' : 'sqlite');
@@ -629,6 +687,9 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
       line.chargeId,
       line.adjustmentId,
       line.fullDays,
+      line.discountId ?? null,
+      line.discount ?? 0,
+      line.delegateId ?? null,
     ]),
   );
   await insertRows(bulk, 'invoice_lines', lineColumns, lineRows);
@@ -669,6 +730,16 @@ async function writeBatchIn(trx: Queryable, plan: BatchPlan, context: WriteConte
   )) {
     const result = await trx.updateTable('adjustments').set({ removed_at: null }).where('id', 'in', chunk).where('removed_at', 'is', null).executeTakeFirst();
     if (Number(result.numUpdatedRows) !== chunk.length) throw new BatchConflict();
+  }
+
+  // a discount removed since the plan was read is a concurrent change too: its periods are not taken
+  const discountIds = [...new Set(plan.invoices.flatMap((invoice) => invoice.lines.flatMap((line) => (line.discountId ? [line.discountId] : []))))];
+  // (read, not written: SQLite's writer already holds the database, PostgreSQL locks the rows until commit)
+  const lockRows = bulk.dialect === 'postgres';
+  for (const chunk of chunks(discountIds, 500)) {
+    let query = trx.selectFrom('discounts').select('id').where('id', 'in', chunk).where('removed_at', 'is', null);
+    if (lockRows) query = query.forUpdate();
+    if ((await query.execute()).length !== chunk.length) throw new BatchConflict();
   }
 
   const numberOfMembership = new Map<number, string>();

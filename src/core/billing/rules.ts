@@ -212,6 +212,14 @@ export interface DraftLine extends LineAmounts {
   taxRate: RatePercent;
   /** EN 16931 VAT category (vat-category.ts `lineVat`), of which `taxRate` is the rate */
   vatCategory: VatCategory;
+  /** a membership period's line: the part of the full period it bills (a first period, paused days), null for all of it */
+  proration?: Period['proration'];
+  /** the discount that reduced the line (`discountLines`); absent or null: none */
+  discountId?: number | null;
+  /** what that discount took off the net, in minor units; `net` is after it */
+  discount?: MinorAmount;
+  /** the delegate whose share of the period the line bills (`delegateLines`); absent or null: the whole period */
+  delegateId?: number | null;
 }
 
 /**
@@ -243,6 +251,7 @@ export function draftLines(
     unitPrice: plan.price,
     taxRate: plan.taxRate,
     vatCategory,
+    proration: period.proration,
     ...lineAmounts(plan.price, membership.quantity, plan.taxRate, period.proration),
   }));
 }
@@ -441,4 +450,105 @@ export function adjustmentLine(adjustment: BillableAdjustment, taxRate: RatePerc
     vatCategory,
     ...adjustmentAmounts(adjustment.unitPrice, adjustment.quantity, taxRate, adjustment.days, adjustment.fullDays),
   };
+}
+
+/** A membership's discount as billing needs it (discounts.ts), with the periods it already discounted. */
+export interface BillingDiscount {
+  id: number;
+  /** a percentage ("15"), or null for a fixed amount */
+  percent: RatePercent | null;
+  /** a fixed net amount per period in minor units, or null for a percentage */
+  amount: MinorAmount | null;
+  /** how many billed periods it discounts; null: until removed */
+  periods: number | null;
+  /** periods already discounted, on invoice lines that are not voided */
+  used: number;
+}
+
+/**
+ * What a discount takes off a line whose net before discount is `gross`: a percentage is round-half-up(gross x
+ * percent); a fixed amount is per period whatever the quantity, and a prorated period gets the same proportion,
+ * round-half-up(amount x days / full days). Never more than `gross`: a line never goes below zero.
+ */
+export function discountAmount(gross: MinorAmount, discount: Pick<BillingDiscount, 'percent' | 'amount'>, proration: Period['proration']): MinorAmount {
+  const off =
+    discount.percent !== null
+      ? applyRate(gross, discount.percent)
+      : proration
+        ? multiplyRatio(discount.amount ?? 0, proration.days, proration.fullDays)
+        : (discount.amount ?? 0);
+  return Math.min(Math.max(off, 0), gross);
+}
+
+/**
+ * A membership's drafted lines (one per period billed, oldest first, as `draftLines` makes them: a period wholly
+ * paused has none and takes none of the discount's periods) with its discount applied
+ * to the periods it still has (all of them without a number of periods): each such line's net is reduced by
+ * `discountAmount`, its tax is round-half-up(discounted net x rate) and its total their sum. The other lines are
+ * returned as they are.
+ */
+export function discountLines(lines: readonly DraftLine[], discount: BillingDiscount | null): DraftLine[] {
+  if (discount === null) return [...lines];
+  const left = discount.periods === null ? lines.length : Math.max(discount.periods - discount.used, 0);
+  return lines.map((line, i) => {
+    if (i >= left) return line;
+    const off = discountAmount(line.net, discount, lineProration(line));
+    const net = line.net - off;
+    const tax = applyRate(net, line.taxRate);
+    return { ...line, net, tax, total: net + tax, discountId: discount.id, discount: off };
+  });
+}
+
+/**
+ * The part of its full period a membership's line bills, as `days / fullDays`, or null for the whole period: a first
+ * period begun late, or a period partly paused, is discounted in the same proportion as it is billed.
+ */
+function lineProration(line: DraftLine): Period['proration'] {
+  return line.proration ?? null;
+}
+
+/** A delegate billed their share of a membership (delegates.ts): who they are and who pays for them. */
+export interface BillingDelegate {
+  memberId: number;
+  memberName: string;
+  payerId: number;
+}
+
+/** `amount` split over `count`: rounded down, the minor units left over on the first (100.00 / 3: 33.34, 33.33, 33.33). */
+export function splitShares(amount: MinorAmount, count: number): MinorAmount[] {
+  const base = Math.floor(amount / count);
+  return Array.from({ length: count }, (_, i) => (i === 0 ? amount - base * (count - 1) : base));
+}
+
+/**
+ * A membership's lines billed to its delegates, each their share, on their payer's invoice: every line becomes one
+ * line per delegate (in the order they were named) with a quantity of 1, its net (after any discount) and its
+ * discount split by `splitShares`, the odd cents on the first delegate; each share's tax is round-half-up(share x
+ * rate). The description names the share and the holder.
+ */
+export function delegateLines(lines: readonly DraftLine[], delegates: readonly BillingDelegate[], holderName: string): DraftLine[] {
+  if (delegates.length === 0) return [...lines];
+  return lines.flatMap((line) => {
+    const nets = splitShares(line.net, delegates.length);
+    const discounts = splitShares(line.discount ?? 0, delegates.length);
+    return delegates.map((delegate, i) => {
+      const net = nets[i]!;
+      const tax = applyRate(net, line.taxRate);
+      const discount = discounts[i]!;
+      return {
+        ...line,
+        memberId: delegate.memberId,
+        memberName: delegate.memberName,
+        payerId: delegate.payerId,
+        description: `${line.description} (share ${i + 1} of ${delegates.length}, membership of ${holderName})`,
+        quantity: 1,
+        unitPrice: net + discount,
+        net,
+        tax,
+        total: net + tax,
+        discount,
+        delegateId: delegate.memberId,
+      };
+    });
+  });
 }

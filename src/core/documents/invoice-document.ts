@@ -110,8 +110,19 @@ export const documentLineSchema = z.object({
   quantity: z.number().int().refine((n) => n !== 0, 'a quantity is a whole number other than 0'),
   /** net price of one full period for a quantity of 1 */
   unitPrice: nonNegativeAmount,
-  /** as stored: round-half-up(unit price x quantity x proration) */
+  /** as stored: round-half-up(unit price x quantity x proration), less the line's discount when it has one */
   net: amount,
+  /**
+   * A discount on the line (EN 16931 BG-27, a line allowance): what it took off, and what it is ("Discount 15%
+   * (early bird)"). The line's price before it is `net + discount.amount`. Absent or null: none.
+   */
+  discount: z
+    .object({
+      amount: amount.refine((n) => n > 0, 'a discount is more than 0'),
+      reason: xmlText('the discount reason'),
+    })
+    .nullable()
+    .optional(),
   vatCategory: z.enum(vatCategories),
   /** as stored, "20" or "5.5"; "0" for Z, E and AE */
   vatRate: rate,

@@ -61,3 +61,16 @@ export function documentLineDescription(
   const prorated = proration ? (language === 'fr' ? ` (prorata ${proration[1]}/${proration[2]} jours)` : ` (prorated ${proration[1]}/${proration[2]} days)`) : '';
   return `${line.plan_name}${times} — ${period}${prorated}`;
 }
+
+/**
+ * What a line's discount says on the documents (the PDF's line under the one it reduces, the e-invoices' allowance
+ * reason BT-139): "Remise 15 % (parrainage)", "Discount 15.00 EUR (referral)".
+ */
+export function discountLabel(discount: { percent: string | null; amount: number | null; reason: string | null }, language: Language, currency: string): string {
+  const decimal = (text: string) => (language === 'fr' ? text.replace('.', ',') : text);
+  const value =
+    discount.percent !== null
+      ? `${decimal(discount.percent)}${language === 'fr' ? '\u00a0%' : '%'}`
+      : `${decimal(formatAmount(discount.amount ?? 0, currency))}\u00a0${currency}`;
+  return `${language === 'fr' ? 'Remise' : 'Discount'} ${value}${discount.reason ? ` (${discount.reason})` : ''}`;
+}

@@ -16,7 +16,7 @@ import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
 import { missingForInvoices, type OrgIdentity } from '../org/identity.js';
 import { getIdentity } from '../org/org-store.js';
-import { documentLineDescription } from './line-description.js';
+import { discountLabel, documentLineDescription } from './line-description.js';
 import { issuerSnapshot, readIssuer, storeIssuer } from './issuers.js';
 import { type Buyer, checkInvoiceDocument, type DocumentLine, documentTotals, type InvoiceDocument, type Seller } from './invoice-document.js';
 
@@ -166,8 +166,11 @@ export async function payersOf(db: Queryable, payerIds: readonly number[]): Prom
   return payers;
 }
 
-function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language'], currency: string): DocumentLine {
+type LineDiscount = { percent: string | null; amount: number | null; reason: string | null };
+
+function documentLine(line: InvoiceLine, identity: OrgIdentity, language: InvoiceDocument['language'], currency: string, discounts: ReadonlyMap<number, LineDiscount>): DocumentLine {
   const rated = rateToScaled(line.tax_rate) > 0;
+  const discount = line.discount > 0 && line.discount_id !== null ? discounts.get(line.discount_id) : undefined;
   return {
     description: documentLineDescription(line, language, currency),
     quantity: line.quantity,
@@ -179,6 +182,7 @@ function documentLine(line: InvoiceLine, identity: OrgIdentity, language: Invoic
     tax: line.tax,
     periodStart: line.period_start,
     periodEnd: line.period_end,
+    discount: discount ? { amount: line.discount, reason: discountLabel(discount, language, currency) } : null,
   };
 }
 
@@ -276,6 +280,12 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   // a deposit's refund credits its line only
   if (note && note.note.charge_id !== null) linesQuery = linesQuery.where('charge_id', '=', note.note.charge_id);
   const rows = await linesQuery.execute();
+  // the discounts of discounted lines: never changed once written, so as they were at issue
+  const discountIds = [...new Set(rows.flatMap((r) => (r.discount_id !== null && r.discount > 0 ? [r.discount_id] : [])))];
+  const discounts = new Map<number, LineDiscount>();
+  if (discountIds.length > 0) {
+    for (const d of await db.selectFrom('discounts').select(['id', 'percent', 'amount', 'reason']).where('id', 'in', discountIds).execute()) discounts.set(d.id, d);
+  }
 
   // reverse charge needs the seller's VAT number as a taxed line does (BR-AE-03), and no exemption text
   const vatLines = rows.some((l) => rateToScaled(l.tax_rate) > 0 || l.vat_category === 'AE');
@@ -284,7 +294,7 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   const { parties, freeze } = await frozenParties(db, { ...holder, number: documentNumber }, buyerNow, { vatLines }, options);
   const paid = invoice ? ((await paidAmounts(db, [invoice.id])).get(invoice.id) ?? 0) : 0;
   const build = ({ identity, buyer, language }: Parties) => {
-    const lines = rows.map((row) => documentLine(row, identity, language, target.currency));
+    const lines = rows.map((row) => documentLine(row, identity, language, target.currency, discounts));
     const base = { currency: target.currency, seller: sellerOf(identity), buyer, lines, paymentTerms: null, language };
     const document = invoice
       ? { ...base, kind: 'invoice' as const, number: invoice.number, issueDate: invoice.date, dueDate: invoice.due_date, totals: documentTotals(lines, paid) }

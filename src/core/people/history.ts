@@ -226,6 +226,9 @@ const fields: Readonly<Record<string, readonly [label: string, kind?: ValueKind]
   full_days: ['Days of the full period'],
   cancelled_at: ['Cancelled at'],
   removed_at: ['Removed at'],
+  discount: ['Discount'],
+  delegate: ['Delegate'],
+  bill_delegates_separately: ['Delegates billed separately', 'flag'],
 };
 
 // how a membership came: its `source` column

@@ -381,13 +381,28 @@ export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberF
   if (filters.plan !== undefined) {
     planId = (await requirePlan(db, filters.plan)).id;
     const id = planId;
-    query = query.where(({ exists, selectFrom }) =>
-      exists(selectFrom('memberships').select('memberships.id').whereRef('memberships.member_id', '=', 'members.id').where('memberships.plan_id', '=', id)),
+    query = query.where(({ exists, or, selectFrom }) =>
+      or([
+        exists(selectFrom('memberships').select('memberships.id').whereRef('memberships.member_id', '=', 'members.id').where('memberships.plan_id', '=', id)),
+        // delegates of a membership on the plan
+        exists(
+          selectFrom('delegates')
+            .innerJoin('memberships', 'memberships.id', 'delegates.membership_id')
+            .select('delegates.id')
+            .whereRef('delegates.member_id', '=', 'members.id')
+            .where('delegates.removed_at', 'is', null)
+            .where('memberships.plan_id', '=', id),
+        ),
+      ]),
     );
   }
   if (filters.contactsOnly) {
     query = query.where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('memberships').select('memberships.id').whereRef('memberships.member_id', '=', 'members.id'))),
+    );
+    // a delegate is a member through the membership that names them
+    query = query.where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('delegates').select('delegates.id').whereRef('delegates.member_id', '=', 'members.id').where('delegates.removed_at', 'is', null))),
     );
   }
   let rows: MemberListRow[] = await query.execute();
@@ -410,7 +425,8 @@ export async function listMembers(db: Queryable, asOf: IsoDate, filters: MemberF
     const state = stateOf(r.id);
     if (filters.status !== undefined && state.status !== filters.status) return false;
     if (planId !== null) {
-      const onPlan = state.memberships.filter((m) => m.membership.plan_id === planId);
+      // a delegate is on the plan of the membership that names them
+      const onPlan = [...state.memberships, ...(state.delegated ?? [])].filter((m) => m.membership.plan_id === planId);
       const current = onPlan.some((m) => m.detail.status !== 'ended');
       if (!current && !(filters.status === 'former' && onPlan.length > 0)) return false;
     }

@@ -225,6 +225,29 @@ export async function applyMerge(db: Queryable, plan: MergePlan, source: AuditSo
   await db.updateTable('invoice_lines').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('ledger_entries').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   await db.updateTable('charges').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
+  // seats the removed person held as a delegate: moved to the kept one, unless they hold that seat or membership already
+  await db
+    .updateTable('delegates')
+    .set({ removed_at: source.at })
+    .where('member_id', '=', removeId)
+    .where('removed_at', 'is', null)
+    .where(({ or, exists, selectFrom }) =>
+      or([
+        exists(selectFrom('delegates as k').select('k.id').where('k.member_id', '=', keepId).where('k.removed_at', 'is', null).whereRef('k.membership_id', '=', 'delegates.membership_id')),
+        exists(selectFrom('memberships as ms').select('ms.id').where('ms.member_id', '=', keepId).whereRef('ms.id', '=', 'delegates.membership_id')),
+      ]),
+    )
+    .execute();
+  await db.updateTable('delegates').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
+  // a holder is not their own delegate: the kept person may now hold a membership they were a delegate of
+  await db
+    .updateTable('delegates')
+    .set({ removed_at: source.at })
+    .where('member_id', '=', keepId)
+    .where('removed_at', 'is', null)
+    .where(({ exists, selectFrom }) => exists(selectFrom('memberships as ms').select('ms.id').where('ms.member_id', '=', keepId).whereRef('ms.id', '=', 'delegates.membership_id')))
+    .execute();
+  await db.updateTable('invoice_lines').set({ delegate_id: keepId }).where('delegate_id', '=', removeId).execute();
   await db.updateTable('sepa_mandates').set({ member_id: keepId }).where('member_id', '=', removeId).execute();
   const lastLedger = await lastId(db, 'ledger_entries');
   await mergeRecordedStatuses(db, keepId, removeId, source.at.slice(0, 10), source);

@@ -50,6 +50,8 @@ export interface MemberState {
   status: MemberStatus;
   /** the member's memberships, oldest start first */
   memberships: MembershipState[];
+  /** the memberships the person is a delegate of (company seats, billing/delegates.ts); absent: none */
+  delegated?: MembershipState[];
 }
 
 /** Above this many members, everything is loaded and filtered in memory rather than in chunks of ids. */
@@ -75,7 +77,7 @@ export async function inChunks<T>(ids: readonly number[], fn: (chunk: number[]) 
 export async function loadMemberStates(
   db: Queryable,
   asOf: IsoDate,
-  options: { memberIds?: readonly number[]; rules?: StatusRules } = {},
+  options: { memberIds?: readonly number[]; rules?: StatusRules; withoutDelegates?: boolean } = {},
 ): Promise<Map<number, MemberState>> {
   const rules = options.rules ?? (await statusRules(db));
   const memberships = await loadMemberships(db, options.memberIds);
@@ -96,8 +98,43 @@ export async function loadMemberStates(
     }
     state.memberships.push({ membership, detail });
   }
-  for (const state of states.values()) state.status = memberStatus(state.memberships.map((m) => m.detail.status));
+  if (!options.withoutDelegates) await addDelegations(db, asOf, rules, states, options.memberIds);
+  for (const state of states.values()) state.status = memberStatus([...state.memberships, ...(state.delegated ?? [])].map((m) => m.detail.status));
   return states;
+}
+
+/**
+ * A delegate is a member through the membership that names them: each person's memberships as a delegate (in
+ * force) join their state as `delegated`, with the membership's own status. Memberships of holders not loaded
+ * are loaded for it.
+ */
+async function addDelegations(db: Queryable, asOf: IsoDate, rules: StatusRules, states: Map<number, MemberState>, memberIds: readonly number[] | undefined): Promise<void> {
+  const query = (ids?: number[]) => {
+    let q = db.selectFrom('delegates').select(['membership_id', 'member_id']).where('removed_at', 'is', null);
+    if (ids) q = q.where('member_id', 'in', ids);
+    return q.orderBy('id').execute();
+  };
+  const rows = memberIds === undefined ? await query() : await inChunks([...memberIds], query);
+  if (rows.length === 0) return;
+  const byId = new Map<number, MembershipState>();
+  for (const state of states.values()) for (const m of state.memberships) byId.set(m.membership.id, m);
+  const missing = [...new Set(rows.map((r) => r.membership_id).filter((id) => !byId.has(id)))];
+  if (missing.length > 0) {
+    const holders = await inChunks(missing, (ids) => db.selectFrom('memberships').select('member_id').where('id', 'in', ids).execute());
+    const holderStates = await loadMemberStates(db, asOf, { memberIds: [...new Set(holders.map((h) => h.member_id))], rules, withoutDelegates: true });
+    for (const state of holderStates.values()) for (const m of state.memberships) byId.set(m.membership.id, m);
+  }
+  for (const row of rows) {
+    const membership = byId.get(row.membership_id);
+    if (!membership) continue;
+    let state = states.get(row.member_id);
+    if (!state) {
+      state = { status: 'contact', memberships: [] };
+      states.set(row.member_id, state);
+    }
+    if (state.delegated) state.delegated.push(membership);
+    else state.delegated = [membership];
+  }
 }
 
 /** The status of one member and their memberships. */

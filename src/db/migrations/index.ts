@@ -26,5 +26,7 @@ export const migrations: readonly MigrationEntry[] = [
   ['0019_charges', () => import('./0019_charges.js')],
   ['0020_membership_prices', () => import('./0020_membership_prices.js')],
   ['0021_adjustments', () => import('./0021_adjustments.js')],
+  ['0023_discounts', () => import('./0023_discounts.js')],
+  ['0024_delegates', () => import('./0024_delegates.js')],
   ['0026_merges', () => import('./0026_merges.js')],
 ];

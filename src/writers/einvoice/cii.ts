@@ -8,6 +8,7 @@ import { documentPeriod, type InvoiceDocument, type BuyerAddress } from '../../c
 import {
   amountText,
   compactDate,
+  discountReasonCode,
   en16931Specification,
   exemptionReason,
   linePrice,
@@ -75,6 +76,14 @@ export function writeCii(input: InvoiceDocument): string {
     const period = ram(settlement, 'BillingSpecifiedPeriod');
     dateTime(period, 'StartDateTime', line.periodStart);
     dateTime(period, 'EndDateTime', line.periodEnd);
+    if (line.discount) {
+      // BG-27: the discount as a line allowance, the net price (BT-146) being before it
+      const allowance = ram(settlement, 'SpecifiedTradeAllowanceCharge');
+      ram(allowance, 'ChargeIndicator').ele(ns.udt, 'udt:Indicator').txt('false');
+      ram(allowance, 'ActualAmount', money(line.discount.amount));
+      ram(allowance, 'ReasonCode', discountReasonCode);
+      ram(allowance, 'Reason', line.discount.reason);
+    }
     ram(ram(settlement, 'SpecifiedTradeSettlementLineMonetarySummation'), 'LineTotalAmount', money(line.net));
   });
 

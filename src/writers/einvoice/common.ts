@@ -39,11 +39,19 @@ export const amountText = (minor: number, currency: string) => formatAmount(mino
  * per unit when it divides exactly, else the whole net for the line's quantity.
  */
 export function linePrice(line: DocumentLine, currency: string): { price: string; baseQuantity: number | null } {
-  if (line.net === line.unitPrice * line.quantity) return { price: amountText(line.unitPrice, currency), baseQuantity: null };
-  if (line.net % line.quantity === 0) return { price: amountText(line.net / line.quantity, currency), baseQuantity: null };
+  // a discounted line's price is before its discount, the line allowance (BG-27) taking it off
+  const gross = lineGross(line);
+  if (gross === line.unitPrice * line.quantity) return { price: amountText(line.unitPrice, currency), baseQuantity: null };
+  if (gross % line.quantity === 0) return { price: amountText(gross / line.quantity, currency), baseQuantity: null };
   // a credit's net and quantity are both negative: the price per base quantity is not
-  return { price: amountText(Math.abs(line.net), currency), baseQuantity: Math.abs(line.quantity) };
+  return { price: amountText(Math.abs(gross), currency), baseQuantity: Math.abs(line.quantity) };
 }
+
+/** A line's net before its discount: quantity x price / base quantity (`linePrice`); the net less the allowance is BT-131. */
+export const lineGross = (line: DocumentLine) => line.net + (line.discount?.amount ?? 0);
+
+/** UNTDID 5189 code 95, "Discount": the reason code of a discount's line allowance (BT-140). */
+export const discountReasonCode = '95';
 
 /**
  * The payment means (BG-16) of an invoice paid by transfer to the seller's IBAN: 58 (SEPA credit transfer) in

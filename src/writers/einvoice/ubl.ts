@@ -9,6 +9,7 @@ import {
   amountText,
   en16931Specification,
   exemptionReason,
+  discountReasonCode,
   linePrice,
   paymentMeans,
   sellerLegalInformation,
@@ -140,6 +141,14 @@ export function writeUbl(input: InvoiceDocument): string {
     const linePeriod = cac(element, 'InvoicePeriod');
     cbc(linePeriod, 'StartDate', line.periodStart);
     cbc(linePeriod, 'EndDate', line.periodEnd);
+    if (line.discount) {
+      // BG-27: the discount as a line allowance, the price (BT-146) being before it
+      const allowance = cac(element, 'AllowanceCharge');
+      cbc(allowance, 'ChargeIndicator', 'false');
+      cbc(allowance, 'AllowanceChargeReasonCode', discountReasonCode);
+      cbc(allowance, 'AllowanceChargeReason', line.discount.reason);
+      amount(allowance, 'Amount', line.discount.amount);
+    }
     const item = cac(element, 'Item');
     cbc(item, 'Name', line.description);
     const category = cac(item, 'ClassifiedTaxCategory');

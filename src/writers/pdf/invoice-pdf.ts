@@ -456,8 +456,19 @@ function drawLines(ctx: Context): void {
     font(ctx, 'regular', line.vatCategory === 'S' ? size.body : size.small);
     text(ctx, vat, columns.vat.x, y + (line.vatCategory === 'S' ? 0 : 1), columns.vat.width, { align: 'right' });
     font(ctx, 'bold', size.body);
-    text(ctx, f.money(line.net), columns.net.x, y, columns.net.width, { align: 'right' });
+    // a discounted line shows its amount before the discount, and the discount on the row under it
+    text(ctx, f.money(line.net + (line.discount?.amount ?? 0)), columns.net.x, y, columns.net.width, { align: 'right' });
     ctx.y += rowHeight;
+    if (line.discount) {
+      font(ctx, 'regular', size.body, colors.muted);
+      const discountHeight = height(ctx, line.discount.reason, columns.description.width - 12) + 6;
+      if (ensure(ctx, discountHeight)) drawTableHeader(ctx);
+      font(ctx, 'regular', size.body, colors.muted);
+      text(ctx, line.discount.reason, columns.description.x + 12, ctx.y - 4, columns.description.width - 12);
+      font(ctx, 'bold', size.body);
+      text(ctx, `\u2212${f.money(line.discount.amount)}`, columns.net.x, ctx.y - 4, columns.net.width, { align: 'right' });
+      ctx.y += discountHeight;
+    }
     if (i < doc.lines.length - 1) {
       pdf.moveTo(margin, ctx.y - 3).lineTo(margin + contentWidth, ctx.y - 3).lineWidth(0.5).strokeColor(colors.rule).stroke();
     }
