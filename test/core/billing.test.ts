@@ -4,6 +4,7 @@ import {
   adjustmentAmounts,
   type BillingSchedule,
   consolidate,
+  discountLines,
   type DraftLine,
   draftLines,
   duePeriods,
@@ -258,6 +259,36 @@ describe('consolidation', () => {
     );
     expect(first).toMatchObject({ description: 'Hot Desk x 2, 2025-10-15 to 2025-10-31 (prorated 17/31 days)', periodEnd: '2025-10-31', net: 10968 });
     expect(second).toMatchObject({ description: 'Hot Desk x 2, 2025-11-01 to 2025-11-30', net: 20000, tax: 4000, total: 24000 });
+  });
+});
+
+describe('a discount over paused periods', () => {
+  it('discounts a partly paused period in the proportion it bills, and a wholly paused one uses none of its periods', () => {
+    const schedule = monthly({ startDate: '2026-01-01', nextInvoiceDate: '2026-01-01', firstRecurringDate: '2026-01-01' });
+    // January paused from the 22nd: 21/31 billed; February paused whole; March billed in full
+    const lines = draftLines(
+      { id: 9, memberId: 4, memberName: 'Ann', payerId: 4, quantity: 1 },
+      { name: 'Hot Desk', price: 10000, currency: 'EUR', interval: 'month', every: 1, taxRate: '20' },
+      duePeriods(schedule, '2026-03-01').periods,
+      'S',
+      [{ start: '2026-01-22', end: '2026-02-28' }],
+    );
+    expect(lines.map((l) => [l.periodStart, l.net])).toEqual([
+      ['2026-01-01', 6774],
+      ['2026-03-01', 10000],
+    ]);
+    // 15.00 off for two periods: 15.00 x 21/31 = 10.16 on January, 15.00 on March (February was not billed)
+    const fixed = discountLines(lines, { id: 1, percent: null, amount: 1500, periods: 2, used: 0 });
+    expect(fixed.map((l) => [l.discount, l.net, l.tax])).toEqual([
+      [1016, 5758, 1152],
+      [1500, 8500, 1700],
+    ]);
+    // 10% of what each line bills
+    const percent = discountLines(lines, { id: 2, percent: '10', amount: null, periods: 1, used: 0 });
+    expect(percent.map((l) => [l.discount ?? 0, l.net])).toEqual([
+      [677, 6097],
+      [0, 10000],
+    ]);
   });
 });
 
