@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import iconv from 'iconv-lite';
 import { problem } from '../core/kernel/problems.js';
 import type { Problem } from '../core/kernel/problems.js';
 import { ExitCode, UserError } from '../errors.js';
 import { type CsvDelimiter, type CsvSource, csvDelimiters, parseRecords } from './csv-records.js';
-import { fromWorker, type ReadFailure } from './worker-batches.js';
+import { fromWorker, type ReadFailure, workerBuilt } from './worker-batches.js';
 import { detectEncoding } from './encoding.js';
 import type { TextEncoding } from './encoding.js';
 import { dataRows, findHeader, headerText, textCell, withoutTrailingEmpty } from './rows.js';
@@ -99,16 +98,9 @@ async function* parsedOnWorker(source: CsvSource): AsyncGenerator<string[]> {
   for await (const record of fromWorker<string | string[]>(workerFile, source, 'CSV', failed)) yield typeof record === 'string' ? record.split('\u0000') : record;
 }
 
-let hasWorker: boolean | undefined;
-/** The worker's compiled file exists (the test runner runs the TypeScript sources, which a worker cannot load). */
-function workerAvailable(): boolean {
-  hasWorker ??= fs.existsSync(workerFile);
-  return hasWorker;
-}
-
 /** The rows of the file, parsed on a worker thread when it is large and the worker is available. */
 function readRows(source: CsvSource, size: number): AsyncGenerator<RawRow> {
-  return numbered(source.name, size >= workerFileBytes && workerAvailable() ? parsedOnWorker(source) : parseRecords(source));
+  return numbered(source.name, size >= workerFileBytes && workerBuilt(workerFile) ? parsedOnWorker(source) : parseRecords(source));
 }
 
 /**

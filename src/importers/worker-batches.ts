@@ -4,6 +4,7 @@
  * of the file or the failure that stopped it. Used by the CSV reader (csv-worker.ts) and the xlsx reader
  * (xlsx-worker.ts). Kept to node:worker_threads so that the workers load no more than they need.
  */
+import fs from 'node:fs';
 import { parentPort, Worker } from 'node:worker_threads';
 
 /** A reading error as it crosses from the worker thread: its code (a parser's, or the system's) and message. */
@@ -16,6 +17,21 @@ export interface ReadFailure {
 
 /** Messages from a worker: batches, then the end or a failure. */
 export type WorkerMessage<B> = { batch: B[] } | { end: true } | { failure: ReadFailure };
+
+const built = new Map<string, boolean>();
+
+/**
+ * Whether the worker's compiled file exists (looked for once): the test runner runs the TypeScript sources, which a
+ * worker thread cannot load, so readers then read in their own thread.
+ */
+export function workerBuilt(workerFile: URL): boolean {
+  let found = built.get(workerFile.href);
+  if (found === undefined) {
+    found = fs.existsSync(workerFile);
+    built.set(workerFile.href, found);
+  }
+  return found;
+}
 
 /** Batches a worker may send ahead of the ones the reader has taken. */
 const workerCredit = 4;

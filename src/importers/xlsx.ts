@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { CellErrorValue, CellValue } from 'exceljs';
 import { fromExcelSerial } from '../core/kernel/dates.js';
@@ -11,7 +10,7 @@ import { decodeExcelEscapes, readCellFormats, readSharedStrings, readSheetRows, 
 import { type EntryData, entryDataStart, entryText, readZipEntry } from './zip-directory.js';
 import type { ZipDirectory } from './zip-directory.js';
 import { FileError, noHeaderRow, unsupportedFormat } from './file-error.js';
-import { fromWorker, type ReadFailure } from './worker-batches.js';
+import { fromWorker, type ReadFailure, workerBuilt } from './worker-batches.js';
 
 export interface SheetInfo {
   name: string;
@@ -264,13 +263,6 @@ export const workerSheetBytes = 1_000_000;
 
 const workerFile = new URL('./xlsx-worker.js', import.meta.url);
 
-let hasWorker: boolean | undefined;
-/** The worker's compiled file exists (the test runner runs the TypeScript sources, which a worker cannot load). */
-function workerAvailable(): boolean {
-  hasWorker ??= fs.existsSync(workerFile);
-  return hasWorker;
-}
-
 /** A failure of the worker's reading as the error readSheet would have thrown. */
 function workerFailure(file: string, failure: ReadFailure): Error {
   const known = failure.userError;
@@ -284,7 +276,7 @@ function workerFailure(file: string, failure: ReadFailure): Error {
  * the caller checks the rows already read, as the CSV reader does.
  */
 function sheetRows(source: SheetSource): AsyncGenerator<RawRow> {
-  if (source.sheet.compressedSize < workerSheetBytes || !workerAvailable()) return readSheet(source);
+  if (source.sheet.compressedSize < workerSheetBytes || !workerBuilt(workerFile)) return readSheet(source);
   return (async function* () {
     for await (const posted of fromWorker<PostedRow>(workerFile, source, 'xlsx', (failure) => workerFailure(source.file, failure))) yield receivedRow(posted);
   })();
