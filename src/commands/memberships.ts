@@ -29,6 +29,7 @@ interface SetFlags {
   intervention?: string | false;
   end?: string;
   nextInvoice?: string;
+  creditUnused?: boolean;
 }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -152,6 +153,7 @@ export function registerMemberships(program: Command, action: Action): void {
       .option('--no-intervention', 'no intervention needed any more')
       .option('--end <date>', 'last day of the membership (none: no end)', parseDateOrNone('--end'))
       .option('--next-invoice <date>', 'where billing resumes, e.g. to bill a voided period again', parseDateOption('--next-invoice'))
+      .option('--credit-unused', 'with --end: a credit note for the days after the end of each period already invoiced')
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/billing/plans.js');
@@ -161,6 +163,7 @@ export function registerMemberships(program: Command, action: Action): void {
           if (flags.doNotRenew === true && !flags.reason?.trim()) throw usageError('--do-not-renew needs --reason TEXT');
           if (flags.reason !== undefined && flags.doNotRenew !== true) throw usageError('--reason goes with --do-not-renew');
           if (typeof flags.intervention === 'string' && flags.intervention.trim() === '') throw usageError('--intervention needs a reason');
+          if (flags.creditUnused && (flags.end === undefined || flags.end === 'none')) throw usageError('--credit-unused goes with --end DATE: the days after that end are credited');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
@@ -188,9 +191,19 @@ export function registerMemberships(program: Command, action: Action): void {
             );
             // pending renewals follow the intervention flag: `intervention` while one is required, `open` after
             if (flags.intervention !== undefined) await syncInterventions(trx, id, auditSource(ctx.env));
-            const billedPast = membership.end_date === null || flags.end === undefined ? [] : await invoicedPast(trx, id, membership.end_date);
-            return { json: await membershipView(trx, membership, asOf), billedPast };
+            let credited: Array<{ number: string; invoice: string; line: number; days: number; total: string; currency: string }> | undefined;
+            if (flags.creditUnused) {
+              const { creditUnusedDays } = await import('../core/billing/credit-notes.js');
+              const { formatAmount } = await import('../core/kernel/money.js');
+              const notes = await creditUnusedDays(trx, id, membership.end_date!, asOf, auditSource(ctx.env));
+              credited = notes.map((c) => ({ number: c.creditNote.number, invoice: c.invoice, line: c.line, days: c.days, total: formatAmount(c.creditNote.total, c.creditNote.currency), currency: c.creditNote.currency }));
+            }
+            const billedPast = membership.end_date === null || flags.end === undefined || flags.creditUnused ? [] : await invoicedPast(trx, id, membership.end_date);
+            const json = await membershipView(trx, membership, asOf);
+            return { json: credited ? { ...json, creditNotes: credited } : json, billedPast, credited };
           });
+          for (const c of result.credited ?? []) ctx.out.info(`Credit note ${c.number} credits the ${c.days} unused days of line ${c.line} of ${c.invoice} (${c.total} ${c.currency}).`);
+          if (result.credited?.length === 0) ctx.out.info(`No invoiced period of membership ${id} runs past ${result.json.endDate}: nothing to credit.`);
           if (result.billedPast.length > 0) {
             const last = result.billedPast.reduce((a, b) => (a.periodEnd > b.periodEnd ? a : b));
             const numbers = result.billedPast.map((i) => i.number).join(', ');
@@ -206,6 +219,7 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships set 12 --do-not-renew --reason "moving abroad"',
       'memberctl memberships set 12 --intervention "check the company still pays"',
       'memberctl memberships set 12 --end 2026-06-30 --json',
+      'memberctl memberships set 12 --end 2026-06-20 --credit-unused',
       'memberctl memberships set 12 --price 45.50',
       'memberctl memberships set 12 --price plan',
     ],

@@ -25,4 +25,5 @@ export const migrations: readonly MigrationEntry[] = [
   ['0018_member_numbers', () => import('./0018_member_numbers.js')],
   ['0019_charges', () => import('./0019_charges.js')],
   ['0020_membership_prices', () => import('./0020_membership_prices.js')],
+  ['0025_partial_credit_notes', () => import('./0025_partial_credit_notes.js')],
 ];
