@@ -276,7 +276,8 @@ export interface UnusedCredit {
 /**
  * Credits the days after `endDate` of each period of the membership billed on an invoice not void: a partial
  * credit note per line, for its days after the end (all of them for a period that starts after it), at the line's
- * daily rate, capped at what is left to credit on the line (a line credited in full already is left alone).
+ * daily rate, less the days credited on it before (so that running it again credits nothing more), capped at what
+ * is left to credit on the line (a line credited in full already is left alone).
  * Dated and numbered as of `asOf`. Run it inside the transaction that sets the end.
  */
 export async function creditUnusedDays(trx: Queryable, membershipId: number, endDate: IsoDate, asOf: IsoDate, source: AuditSource): Promise<UnusedCredit[]> {
@@ -296,8 +297,10 @@ export async function creditUnusedDays(trx: Queryable, membershipId: number, end
     const invoice = await trx.selectFrom('invoices').selectAll().where('id', '=', invoice_id).executeTakeFirstOrThrow();
     const lines = await creditableLines(trx, invoice.id);
     const index = lines.findIndex((l) => l.line.id === id);
-    const { line, left } = lines[index]!;
-    const days = Math.min(lineDays(line), daysBetween(endDate, line.period_end));
+    const { line, left, creditedDays } = lines[index]!;
+    // the days credited before (an earlier end) are not credited again
+    const days = Math.min(lineDays(line), daysBetween(endDate, line.period_end)) - creditedDays;
+    if (days <= 0) continue;
     const net = Math.min(daysValue(line, days), left.net);
     if (net <= 0) continue;
     const reason = `membership ${membershipId} ends on ${endDate}: ${days} unused days`;
