@@ -49,11 +49,11 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'invoice',
     fields:
-      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "taxRate", "vatCategory", "tax", "total"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored.',
+      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "credited", "lines": [{"line", "member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "taxRate", "vatCategory", "tax", "total", "credited"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `credited` is what its partial credit notes (`invoices credit`) took off what is due, tax included, and a line\'s `credited` the net its credit notes credited of it; `line` numbers the lines from 1 (`invoices credit --line`); `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored.',
   },
   {
     name: 'credit note',
-    fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason"}`: the amounts are negative.',
+    fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason", "line", "days"}`: the amounts are negative; `line` is the number of the invoice line it credits (a partial credit note, a deposit\'s refund), null for one that voids the whole invoice; `days` the days of that line it credits when given in days, else null.',
   },
   {
     name: 'charge',
@@ -255,10 +255,10 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'memberships set': {
     exits: {
-      64: 'a `--price` that is not an amount in the plan\'s currency',
+      64: 'a `--price` that is not an amount in the plan\'s currency, `--credit-unused` without `--end DATE`',
       65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`)',
     },
-    json: 'the membership shape, after the change.',
+    json: 'the membership shape, after the change; with `--credit-unused`, also `"creditNotes": [{"number", "invoice", "line", "days", "total", "currency"}]`, the credit notes issued (`total` negative).',
   },
   'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape.' },
   'memberships renew-now': {
@@ -275,8 +275,15 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 64: 'an unknown `--format`, or xlsx without `-o`' },
     json: 'with `-o` only: `{"file", "format", "invoices", "rows"}` (without `-o` the file itself is on stdout).',
   },
+  'invoices credit': {
+    exits: {
+      64: 'neither or both of `--amount` and `--days`, an amount that is not one or not above 0, `--days` beyond the days of the line, an empty `--reason`',
+      65: 'unknown or void invoice, no such line, a deposit\'s line (refunded with `charges refund`), more than is left to credit on the line (the message says how much is), a date before the invoice\'s',
+    },
+    json: '`{"invoice", "creditNote", "moneyCredit"}`: the invoice shape after the credit, the credit note shape, and what became the payer\'s money credit (a decimal string, `"0.00"` when nothing was paid beyond what is due).',
+  },
   'invoices void': {
-    exits: { 65: 'unknown or already void invoice, or an invoice whose deposit was refunded' },
+    exits: { 65: 'unknown or already void invoice, an invoice whose deposit was refunded, or one credited in full by partial credit notes' },
     json: '`{"invoice", "creditNote"}`: the invoice shape, now `void`, and the credit note shape.',
   },
   'invoices einvoice': {
