@@ -200,6 +200,10 @@ const fields: Readonly<Record<string, readonly [label: string, kind?: ValueKind]
   invoice_id: ['Invoice', 'invoice'],
   tax_rate: ['Tax rate'],
   billed: ['Billed', 'flag'],
+  // a partial credit note: the invoice line it credits (numbered as `invoices show` lists them) and its days
+  creditNote: ['Credit note'],
+  line: ['Line'],
+  days: ['Days credited'],
 };
 
 // how a membership came: its `source` column
