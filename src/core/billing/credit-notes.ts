@@ -156,6 +156,16 @@ export async function creditedLines(db: Queryable, note: Pick<CreditNote, 'id' |
     .filter((l) => l.net !== 0 || l.tax !== 0 || !earlier.has(l.line.id));
 }
 
+/**
+ * The invoice, read again and, on PostgreSQL, held until the transaction ends: two credit notes for the same line
+ * at once take turns, and the second sees what the first credited (SQLite's transactions write one at a time).
+ */
+async function lockInvoice(trx: Queryable, id: number): Promise<Invoice> {
+  const query = trx.selectFrom('invoices').selectAll().where('id', '=', id);
+  const postgres = trx.getExecutor().adapter.constructor.name === 'PostgresAdapter';
+  return (postgres ? query.forUpdate() : query).executeTakeFirstOrThrow();
+}
+
 /** What is left to credit of each line of an invoice (its lines not voided, in order). */
 export async function creditableLines(db: Queryable, invoiceId: number): Promise<Array<{ line: InvoiceLine; left: Credited; creditedDays: number }>> {
   const lines = await db.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', invoiceId).where('voided', '=', 0).orderBy('id').execute();
@@ -192,7 +202,8 @@ export interface LineCreditInput {
  * `--days` (net x days / days of the line, rounded half up), never more than is left to credit on the line (65
  * saying how much is). Run it inside a transaction.
  */
-export async function creditInvoiceLine(trx: Queryable, invoice: Invoice, input: LineCreditInput, asOf: IsoDate, source: AuditSource): Promise<{ creditNote: CreditNote; line: InvoiceLine }> {
+export async function creditInvoiceLine(trx: Queryable, given: Invoice, input: LineCreditInput, asOf: IsoDate, source: AuditSource): Promise<{ creditNote: CreditNote; line: InvoiceLine }> {
+  const invoice = await lockInvoice(trx, given.id);
   if (invoice.status === 'void') throw dataError(`invoice ${invoice.number} is void: there is nothing left to credit on it`);
   if ((input.amount === undefined) === (input.days === undefined)) throw usageError('give --amount A or --days D (one of them)');
   if (asOf < invoice.date) throw dataError(`invoice ${invoice.number} is dated ${invoice.date}, after today (${asOf}): a credit note cannot come before its invoice`);
@@ -294,7 +305,8 @@ export async function creditUnusedDays(trx: Queryable, membershipId: number, end
     .execute();
   const credits: UnusedCredit[] = [];
   for (const { id, invoice_id } of billed) {
-    const invoice = await trx.selectFrom('invoices').selectAll().where('id', '=', invoice_id).executeTakeFirstOrThrow();
+    const invoice = await lockInvoice(trx, invoice_id);
+    if (invoice.status === 'void') continue;
     const lines = await creditableLines(trx, invoice.id);
     const index = lines.findIndex((l) => l.line.id === id);
     const { line, left, creditedDays } = lines[index]!;

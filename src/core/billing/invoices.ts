@@ -453,18 +453,19 @@ export async function voidInvoice(
       'correct the rest with a new charge or a payment instead',
     );
   }
-  // what partial credit notes credited already is not credited again
-  const partial = await trx.selectFrom('credit_notes').select(['number', 'net', 'tax']).where('invoice_id', '=', invoice.id).where('line_id', 'is not', null).orderBy('id').execute();
-  const left = { net: invoice.net + partial.reduce((sum, n) => sum + n.net, 0), tax: invoice.tax + partial.reduce((sum, n) => sum + n.tax, 0) };
-  if (partial.length > 0 && left.net === 0 && left.tax === 0) {
-    throw dataError(`invoice ${invoice.number} is credited in full already, by credit ${partial.length === 1 ? 'note' : 'notes'} ${partial.map((n) => n.number).join(', ')}: nothing is left to void`);
-  }
   const voided = await trx
     .updateTable('invoices')
     .set({ status: 'void', void_reason: reason })
     .where('id', '=', invoice.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  // what partial credit notes credited already is not credited again (read once the invoice's row is held: a
+  // partial credit note issued at the same time is either seen here or refused)
+  const partial = await trx.selectFrom('credit_notes').select(['number', 'net', 'tax']).where('invoice_id', '=', invoice.id).where('line_id', 'is not', null).orderBy('id').execute();
+  const left = { net: invoice.net + partial.reduce((sum, n) => sum + n.net, 0), tax: invoice.tax + partial.reduce((sum, n) => sum + n.tax, 0) };
+  if (partial.length > 0 && left.net === 0 && left.tax === 0) {
+    throw dataError(`invoice ${invoice.number} is credited in full already, by credit ${partial.length === 1 ? 'note' : 'notes'} ${partial.map((n) => n.number).join(', ')}: nothing is left to void`);
+  }
   await trx.updateTable('invoice_lines').set({ voided: 1 }).where('invoice_id', '=', invoice.id).execute();
   const creditNote = await issueCreditNote(
     trx,
