@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addCharge, refundDeposit } from '../../src/core/billing/charges.js';
+import { applyCredit } from '../../src/core/billing/credit-apply.js';
 import { creditInvoiceLine, creditUnusedDays, type LineCreditInput } from '../../src/core/billing/credit-notes.js';
 import { balancesDue } from '../../src/core/billing/invoice-balance.js';
 import { findCreditNote, findInvoice, invoicesJson, requireInvoice, voidInvoice } from '../../src/core/billing/invoices.js';
@@ -80,6 +81,22 @@ describe.each(dialects)('partial credit notes on %s', (dialect) => {
       expect(await state(db, number, ann)).toEqual({ status: 'paid', due: -3600, money: 3600 });
       const [json] = await invoicesJson(db.kysely, [(await findInvoice(db.kysely, number))!]);
       expect([json!.paid, json!.credited, json!.lines[0]!.line, json!.lines[0]!.credited]).toEqual(['120.00', '36.00', 1, '30.00']);
+    });
+  });
+
+  it('credits apply pays what is due after a partial credit note, not the invoice\'s total', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const { ann, number } = await oneLine(db, 10000, '20');
+      // billed before there is any money credit (a run pays new invoices from it)
+      const april = (await bill(db, '2026-04-01')).invoices[0]!.number!;
+      await pay(db, number, '120');
+      // 80.00 net credited of a paid invoice: 96.00 of money credit
+      await credit(db, number, { line: 1, amount: '80' }, '2026-04-02');
+      // 50.00 net off April: 60.00 is due of its 120.00
+      await credit(db, april, { line: 1, amount: '50' }, '2026-04-02');
+      expect(await state(db, april, ann)).toEqual({ status: 'open', due: 6000, money: 9600 });
+      await applyCredit(db.kysely, { id: ann, name: 'Ann' }, { invoice: april, amount: null }, '2026-04-02', source);
+      expect(await state(db, april, ann)).toEqual({ status: 'paid', due: 0, money: 3600 });
     });
   });
 
