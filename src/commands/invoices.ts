@@ -333,6 +333,7 @@ function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null;
     `currency  ${invoice.currency}`,
     '',
     renderTable(invoice.lines, [
+      { header: '#', value: (l) => l.line, align: 'right' },
       { header: 'member', value: (l) => l.member.name },
       { header: 'description', value: (l) => l.description },
       { header: 'qty', value: (l) => l.quantity, align: 'right' },
@@ -344,9 +345,10 @@ function renderInvoice(invoice: InvoiceJson, extra: { creditNote: string | null;
       { header: 'vat', value: (l) => l.vatCategory ?? '-' },
       { header: 'tax', value: (l) => l.tax, align: 'right' },
       { header: 'total', value: (l) => l.total, align: 'right' },
+      ...(Number(invoice.credited) === 0 ? [] : [{ header: 'credited net', value: (l: InvoiceJson['lines'][number]) => l.credited, align: 'right' as const }]),
     ]),
     '',
-    `net ${invoice.net}   tax ${invoice.tax}   total ${invoice.total}   paid ${invoice.paid}`,
+    `net ${invoice.net}   tax ${invoice.tax}   total ${invoice.total}   paid ${invoice.paid}${Number(invoice.credited) === 0 ? '' : `   credited ${invoice.credited}`}`,
   ];
   if (extra.payments.length > 0) head.push('', 'payments:', ...extra.payments.map((p) => `  ${escapeControls(p)}`));
   return head.join('\n');
@@ -387,17 +389,21 @@ export function registerInvoices(program: Command, action: Action): void {
       .description('show one invoice with its lines and payments, or a credit note')
       .action(
         action(async (ctx, number: string) => {
-          const { findInvoice, unknownInvoice, invoicesJson, findCreditNote, creditNoteJson } = await import('../core/billing/invoices.js');
+          const { findInvoice, unknownInvoice, invoicesJson, findCreditNote, creditNoteJson, creditedLineNumber } = await import('../core/billing/invoices.js');
           const { listPayments, paymentJson } = await import('../core/billing/payments.js');
           const db = await ctx.db();
           const invoice = await findInvoice(db.kysely, number);
           if (!invoice) {
             const note = await findCreditNote(db.kysely, number);
             if (!note) throw await unknownInvoice(db.kysely, number);
-            const json = creditNoteJson(note.note, note.invoice);
-            ctx.out.result(json, () =>
-              [`${json.number}  credit note of ${json.date} ${note.note.charge_id === null ? 'voiding' : `refunding the deposit (charge ${note.note.charge_id}) of`} invoice ${json.invoice}: ${json.reason}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'),
-            );
+            const json = creditNoteJson(note.note, note.invoice, await creditedLineNumber(db.kysely, note.note));
+            const what =
+              note.note.charge_id !== null
+                ? `refunding the deposit (charge ${note.note.charge_id}) of`
+                : json.line !== null
+                  ? `crediting ${json.days === null ? 'part' : `${json.days} days`} of line ${json.line} of`
+                  : 'voiding';
+            ctx.out.result(json, () => [`${json.number}  credit note of ${json.date} ${what} invoice ${json.invoice}: ${escapeControls(json.reason)}`, `net ${json.net}  tax ${json.tax}  total ${json.total} ${json.currency}`].join('\n'));
             return;
           }
           const [json] = await invoicesJson(db.kysely, [invoice]);
@@ -557,6 +563,56 @@ export function registerInvoices(program: Command, action: Action): void {
     [
       'memberctl invoices collect --sepa -o collection-2026-03.xml --collection-date 2026-03-05',
       'memberctl invoices collect --sepa -o jane.xml --collection-date 2026-03-05 --member jane@example.org --dry-run',
+    ],
+  );
+
+  examples(
+    invoices
+      .command('credit')
+      .argument('<number>', 'invoice number')
+      .description('credit part of an invoice line with a credit note: an amount, or days of its period')
+      .requiredOption('--line <n>', 'the line, numbered as `invoices show` lists them', parseWholeNumber('--line', 1))
+      .option('--amount <amount>', 'the net amount to credit (its tax is computed on it)')
+      .option('--days <n>', "days of the line's period to credit, at the line's daily rate (the last days of the period)", parseWholeNumber('--days', 1))
+      .requiredOption('--reason <text>', 'why it is credited (printed on the credit note)')
+      .action(
+        action(async (ctx, number: string, flags: { line: number; amount?: string; days?: number; reason: string }) => {
+          if (flags.reason.trim() === '') throw usageError('--reason needs some text');
+          if ((flags.amount === undefined) === (flags.days === undefined)) throw usageError('give --amount A or --days D (one of them)');
+          const { requireInvoice, invoicesJson, creditNoteJson } = await import('../core/billing/invoices.js');
+          const { creditInvoiceLine } = await import('../core/billing/credit-notes.js');
+          const { moneyBalances } = await import('../core/billing/money-credit.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const { formatAmount } = await import('../core/kernel/money.js');
+          const db = await ctx.db();
+          const asOf = await ctx.today();
+          if (ctx.interactive) {
+            const { confirmOrStop } = await import('../confirm.js');
+            const invoice = await requireInvoice(db.kysely, number);
+            const what = flags.days !== undefined ? `${flags.days} days of line ${flags.line}` : `${flags.amount!.trim()} ${invoice.currency} net of line ${flags.line}`;
+            const summary = `Credit ${what} of invoice ${invoice.number} of ${invoice.payer_name}: a credit note is issued, which cannot be taken back.`;
+            if (!(await confirmOrStop(summary, { ctx }))) return 0;
+          }
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const invoice = await requireInvoice(trx, number);
+            const before = invoice.payer_id === null ? 0 : ((await moneyBalances(trx, [invoice.payer_id])).get(`${invoice.payer_id}|${invoice.currency}`) ?? 0);
+            const { creditNote } = await creditInvoiceLine(trx, invoice, { line: flags.line, amount: flags.amount, days: flags.days, reason: flags.reason.trim() }, asOf, auditSource(ctx.env));
+            const after = invoice.payer_id === null ? 0 : ((await moneyBalances(trx, [invoice.payer_id])).get(`${invoice.payer_id}|${invoice.currency}`) ?? 0);
+            const current = await requireInvoice(trx, invoice.number);
+            const [json] = await invoicesJson(trx, [current]);
+            return { invoice: json!, creditNote: creditNoteJson(creditNote, invoice.number, flags.line), moneyCredit: formatAmount(after - before, invoice.currency) };
+          });
+          ctx.out.result(result, () => {
+            const { invoice, creditNote } = result;
+            const lines = [`Credited line ${creditNote.line} of ${invoice.number} with credit note ${creditNote.number} (${creditNote.total} ${creditNote.currency}); the invoice is ${invoice.status}.`];
+            if (Number(result.moneyCredit) > 0) lines.push(`The ${result.moneyCredit} ${invoice.currency} paid beyond what is now due is credit for ${invoice.payer.name}.`);
+            return lines.join('\n');
+          });
+        }),
+      ),
+    [
+      'memberctl invoices credit INV-2026-00042 --line 1 --days 10 --reason "left on the 20th"',
+      'memberctl invoices credit INV-2026-00042 --line 2 --amount 15 --reason "room unavailable one morning"',
     ],
   );
 

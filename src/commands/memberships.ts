@@ -30,6 +30,7 @@ interface SetFlags {
   intervention?: string | false;
   end?: string;
   nextInvoice?: string;
+  creditUnused?: boolean;
   from?: string;
   prorate?: boolean;
   discount?: string;
@@ -203,6 +204,7 @@ export function registerMemberships(program: Command, action: Action): void {
       .option('--discount-reason <text>', 'why it is discounted (printed on the invoices)')
       .option('--bill-delegates-separately', 'bill each delegate their share on their own invoice (see `memberships delegates`)')
       .option('--no-bill-delegates-separately', "bill the holder's payer for the whole membership again")
+      .option('--credit-unused', 'with --end: a credit note for the days after the end of each period already invoiced')
       .action(
         action(async (ctx, id: number, flags: SetFlags) => {
           const { requirePlan } = await import('../core/billing/plans.js');
@@ -221,6 +223,7 @@ export function registerMemberships(program: Command, action: Action): void {
             throw usageError('--discount none removes the discount: it takes no --discount-periods or --discount-reason');
           }
           if (flags.discountReason !== undefined && flags.discountReason.trim() === '') throw usageError('--discount-reason needs a text');
+          if (flags.creditUnused && (flags.end === undefined || flags.end === 'none')) throw usageError('--credit-unused goes with --end DATE: the days after that end are credited');
           const db = await ctx.db();
           const asOf = await ctx.today();
           const result = await db.kysely.transaction().execute(async (trx) => {
@@ -280,11 +283,21 @@ export function registerMemberships(program: Command, action: Action): void {
                 auditSource(ctx.env),
               );
             }
-            const billedPast = membership.end_date === null || flags.end === undefined ? [] : await invoicedPast(trx, id, membership.end_date);
+            let credited: Array<{ number: string; invoice: string; line: number; days: number; total: string; currency: string }> | undefined;
+            if (flags.creditUnused) {
+              const { creditUnusedDays } = await import('../core/billing/credit-notes.js');
+              const { formatAmount } = await import('../core/kernel/money.js');
+              const notes = await creditUnusedDays(trx, id, membership.end_date!, asOf, auditSource(ctx.env));
+              credited = notes.map((c) => ({ number: c.creditNote.number, invoice: c.invoice, line: c.line, days: c.days, total: formatAmount(c.creditNote.total, c.creditNote.currency), currency: c.creditNote.currency }));
+            }
+            const billedPast = membership.end_date === null || flags.end === undefined || flags.creditUnused ? [] : await invoicedPast(trx, id, membership.end_date);
             const view = await membershipView(trx, membership, asOf);
             // `adjustments` only after a prorated plan change: the membership shape stays as it was otherwise
-            return { json: flags.prorate ? { ...view, adjustments: adjustments.map(adjustmentJson) } : view, adjustments, billedPast };
+            const json = flags.prorate ? { ...view, adjustments: adjustments.map(adjustmentJson) } : view;
+            return { json: credited ? { ...json, creditNotes: credited } : json, adjustments, billedPast, credited };
           });
+          for (const c of result.credited ?? []) ctx.out.info(`Credit note ${c.number} credits the ${c.days} unused days of line ${c.line} of ${c.invoice} (${c.total} ${c.currency}).`);
+          if (result.credited?.length === 0) ctx.out.info(`No invoiced period of membership ${id} runs past ${result.json.endDate}: nothing to credit.`);
           if (result.billedPast.length > 0) {
             const last = result.billedPast.reduce((a, b) => (a.periodEnd > b.periodEnd ? a : b));
             const numbers = result.billedPast.map((i) => i.number).join(', ');
@@ -301,6 +314,7 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships set 12 --do-not-renew --reason "moving abroad"',
       'memberctl memberships set 12 --intervention "check the company still pays"',
       'memberctl memberships set 12 --end 2026-06-30 --json',
+      'memberctl memberships set 12 --end 2026-06-20 --credit-unused',
       'memberctl memberships set 12 --price 45.50',
       'memberctl memberships set 12 --price plan',
       'memberctl memberships set 12 --discount 15% --discount-periods 3 --discount-reason "early bird"',

@@ -49,11 +49,11 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'invoice',
     fields:
-      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "lines": [{"member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "discount", "taxRate", "vatCategory", "tax", "total"}]}`: a line\'s `net` is after its discount and `discount` what the discount took off (null without one); amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored; a credit line (an adjustment: a pause, a prorated plan change) has a negative `quantity`, `net`, `tax` and `total`.',
+      '`{"number", "date", "dueDate", "payer": {"id", "name"}, "status", "currency", "net", "tax", "total", "paid", "creditNote", "credited", "lines": [{"line", "member": {"id", "name"}, "plan", "description", "periodStart", "periodEnd", "quantity", "unitPrice", "net", "discount", "taxRate", "vatCategory", "tax", "total", "credited"}]}`: amounts are decimal strings, `number` is null in a dry run, `creditNote` is the number of the credit note that voided it, else null; `credited` is what its partial credit notes (`invoices credit`) took off what is due, tax included, and a line\'s `credited` the net its credit notes credited of it; `line` numbers the lines from 1 (`invoices credit --line`); a line\'s `net` is after its discount and `discount` what the discount took off (null without one); `vatCategory` is the line\'s EN 16931 VAT category (`S`, `Z`, `E` or `AE`), null on lines issued before categories were stored; a credit line (an adjustment: a pause, a prorated plan change) has a negative `quantity`, `net`, `tax` and `total`.',
   },
   {
     name: 'credit note',
-    fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason"}`: the amounts are negative.',
+    fields: '`{"number", "invoice", "date", "currency", "net", "tax", "total", "reason", "line", "days"}`: the amounts are negative; `line` is the number of the invoice line it credits (a partial credit note, a deposit\'s refund), null for one that voids the whole invoice; `days` the days of that line it credits when given in days, else null.',
   },
   {
     name: 'pause',
@@ -271,10 +271,10 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'memberships set': {
     exits: {
-      64: 'a `--price` that is not an amount in the plan\'s currency, `--from` or `--prorate` without `--plan`; a `--discount` that is neither a percentage above 0 and at most 100 nor an amount above 0 in the plan\'s currency; `--discount-periods` or `--discount-reason` without `--discount`, or with `--discount none`',
+      64: 'a `--price` that is not an amount in the plan\'s currency, `--from` or `--prorate` without `--plan`; a `--discount` that is neither a percentage above 0 and at most 100 nor an amount above 0 in the plan\'s currency; `--discount-periods` or `--discount-reason` without `--discount`, or with `--discount none`; `--credit-unused` without `--end DATE`',
       65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`), `--from` after the next invoice date, `--prorate` to a plan in another currency, a `--quantity` below the number of its delegates, `--plan` in another currency for a membership with a fixed discount (without `--discount`)',
     },
-    json: 'the membership shape plus `"discount"`, `"delegates"` and `"billDelegatesSeparately"` (see `memberships show`), after the change; with `--prorate` plus `"adjustments"` (adjustment shapes: the credit and the charge of each invoiced period).',
+    json: 'the membership shape plus `"discount"`, `"delegates"` and `"billDelegatesSeparately"` (see `memberships show`), after the change; with `--prorate` plus `"adjustments"` (adjustment shapes: the credit and the charge of each invoiced period); with `--credit-unused` plus `"creditNotes": [{"number", "invoice", "line", "days", "total", "currency"}]`, the credit notes issued (`total` negative).',
   },
   'memberships pause': {
     exits: { 65: 'unknown membership, `--to` before `--from`, a pause before the start or after the end date, a pause overlapping another one' },
@@ -309,8 +309,16 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 64: 'an unknown `--format`, or xlsx without `-o`' },
     json: 'with `-o` only: `{"file", "format", "invoices", "rows"}` (without `-o` the file itself is on stdout).',
   },
+  'invoices credit': {
+    exits: {
+      64: 'neither or both of `--amount` and `--days`, an amount that is not one or not above 0, `--days` beyond the days of the line, an empty `--reason`',
+      65: 'unknown or void invoice, no such line, a deposit\'s line (refunded with `charges refund`), more than is left to credit on the line (the message says how much is), a date before the invoice\'s, a credit line (a negative one: an adjustment)',
+      130: 'cancelled at the question',
+    },
+    json: '`{"invoice", "creditNote", "moneyCredit"}`: the invoice shape after the credit, the credit note shape, and what became the payer\'s money credit (a decimal string, `"0.00"` when nothing was paid beyond what is due).',
+  },
   'invoices void': {
-    exits: { 65: 'unknown or already void invoice, or an invoice whose deposit was refunded', 130: 'cancelled at the question' },
+    exits: { 65: 'unknown or already void invoice, an invoice whose deposit was refunded, or one credited in full by partial credit notes', 130: 'cancelled at the question' },
     json: '`{"invoice", "creditNote"}`: the invoice shape, now `void`, and the credit note shape.',
   },
   'invoices einvoice': {

@@ -315,6 +315,10 @@ export interface CreditNotesTable {
   language: 'fr' | 'en' | null;
   /** the deposit (`charges`) this credit note refunds, for its line only; null: it voids the whole invoice */
   charge_id: Generated<number | null>;
+  /** the invoice line it credits (part of, or a deposit's refund); null: the whole invoice, or a refund issued before lines were named */
+  line_id: Generated<number | null>;
+  /** the days of that line's period it credits, when given in days; null otherwise */
+  days: Generated<number | null>;
 }
 
 export type PaymentMethod = 'card' | 'cash' | 'transfer' | 'check' | 'other' | 'credit';

@@ -26,6 +26,18 @@ describe('mail templates', () => {
   });
 
   it.each([
+    [{ cancelsInvoice: true, refundsDeposit: false }, 'en', 'which cancels invoice INV-2026-00042.'],
+    [{ cancelsInvoice: false, refundsDeposit: true }, 'en', 'which refunds the deposit of invoice INV-2026-00042.'],
+    [{ cancelsInvoice: false, refundsDeposit: false }, 'en', 'which credits part of invoice INV-2026-00042 (left early).'],
+    [{ cancelsInvoice: true, refundsDeposit: false }, 'fr', 'qui annule la facture INV-2026-00042.'],
+    [{ cancelsInvoice: false, refundsDeposit: true }, 'fr', 'qui rembourse le dépôt de garantie de la facture INV-2026-00042.'],
+    [{ cancelsInvoice: false, refundsDeposit: false }, 'fr', 'qui porte sur une partie de la facture INV-2026-00042 (left early).'],
+  ] as const)('a credit note message says what it does: %o in %s', (kind, language, words) => {
+    const { text } = loadTemplates(null).render('credit_note', language, { ...values('credit_note'), invoiceNumber: 'INV-2026-00042', reason: 'left early', ...kind });
+    expect(text).toContain(words);
+  });
+
+  it.each([
     ['{{numero}}', 'unknown placeholder "numero"'],
     ['{{#each lines}}x{{/each}}', 'only {{#if name}} and {{#unless name}} blocks'],
     ['{{> footer}}', 'partials'],

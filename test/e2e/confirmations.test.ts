@@ -47,6 +47,7 @@ async function state(url: string) {
       planArchived: (await k.selectFrom('plans').select('archived').executeTakeFirstOrThrow()).archived,
       tags: (await k.selectFrom('tags').select('name').orderBy('name').execute()).map((t) => t.name),
       mandate: (await k.selectFrom('sepa_mandates').select('status').executeTakeFirstOrThrow()).status,
+      creditNotes: (await k.selectFrom('credit_notes').select('id').execute()).length,
     };
   } finally {
     await db.close();
@@ -73,6 +74,13 @@ const commands: Array<{ name: string; args: (db: string) => Promise<string[]>; s
     summary: /Cancel payment #1: 50\.00 EUR by cash/,
     question: /Go ahead\?/,
     changed: (s) => s.payment === 'cancelled',
+  },
+  {
+    name: 'invoices credit',
+    args: async () => ['invoices', 'credit', 'INV-2026-00001', '--line', '1', '--amount', '10', '--reason', 'room closed one day'],
+    summary: /Credit 10 EUR net of line 1 of invoice INV-2026-00001 of Jane Doe: a credit note is issued/,
+    question: /Go ahead\?/,
+    changed: (s) => s.creditNotes === 1,
   },
   {
     name: 'invoices void',
@@ -150,7 +158,7 @@ describe.each(dialects)('confirmations on %s', (dialect) => {
     it('the rest ask too, default no: Enter alone writes nothing', { timeout: 240_000 }, async () => {
       const db = await setup(dialect);
       const before = await state(db);
-      for (const command of commands.filter((c) => ['plans archive', 'tags rename onto an existing tag', 'mandates revoke'].includes(c.name))) {
+      for (const command of commands.filter((c) => ['invoices credit', 'plans archive', 'tags rename onto an existing tag', 'mandates revoke'].includes(c.name))) {
         const result = await onTerminal(['--db', db, '--today', today, ...(await command.args(db))], [[command.question, '\r']]);
         expect(result.output, command.name).toMatch(command.summary);
         expect(result.output, command.name).toContain('Nothing was changed.');

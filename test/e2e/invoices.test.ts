@@ -65,7 +65,8 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
     await ok(db, ['memberships', 'add', 'Bob', '--plan', 'Hot Desk', '--start', '2025-11-01', '--quantity', '2']);
 
     const run = await ok(db, ['--today', '2025-11-02', 'invoices', 'run', '--json']);
-    const line = (member: [number, string], description: string, start: string, end: string, quantity: number, net: string, tax: string, total: string) => ({
+    const line = (n: number, member: [number, string], description: string, start: string, end: string, quantity: number, net: string, tax: string, total: string) => ({
+      line: n,
       member: { id: member[0], name: member[1] },
       plan: 'Hot Desk',
       description,
@@ -79,6 +80,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       vatCategory: 'S',
       tax,
       total,
+      credited: '0.00',
     });
     const invoice = {
       number: 'INV-2025-00001',
@@ -93,10 +95,11 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       total: '425.81',
       paid: '0.00',
       creditNote: null,
+      credited: '0.00',
       lines: [
-        line([ann, 'Ann Smith'], 'Hot Desk, 2025-10-15 to 2025-10-31 (prorated 17/31 days)', '2025-10-15', '2025-10-31', 1, '54.84', '10.97', '65.81'),
-        line([ann, 'Ann Smith'], 'Hot Desk, 2025-11-01 to 2025-11-30', '2025-11-01', '2025-11-30', 1, '100.00', '20.00', '120.00'),
-        line([bob, 'Bob'], 'Hot Desk x 2, 2025-11-01 to 2025-11-30', '2025-11-01', '2025-11-30', 2, '200.00', '40.00', '240.00'),
+        line(1, [ann, 'Ann Smith'], 'Hot Desk, 2025-10-15 to 2025-10-31 (prorated 17/31 days)', '2025-10-15', '2025-10-31', 1, '54.84', '10.97', '65.81'),
+        line(2, [ann, 'Ann Smith'], 'Hot Desk, 2025-11-01 to 2025-11-30', '2025-11-01', '2025-11-30', 1, '100.00', '20.00', '120.00'),
+        line(3, [bob, 'Bob'], 'Hot Desk x 2, 2025-11-01 to 2025-11-30', '2025-11-01', '2025-11-30', 2, '200.00', '40.00', '240.00'),
       ],
     };
     expect(run.json()).toEqual({ asOf: '2025-11-02', dryRun: false, count: 1, invoices: [invoice], totals: { EUR: '425.81' }, creditApplied: {}, problems: [] });
@@ -180,7 +183,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       expect((await pay(['record', 'INV-2026-00009', '--amount', '5', '--method', 'cash'], 65)).stderr).toMatch(/INV-2026-0000[12]/);
 
       const voided = (await ok(db, ['--today', '2026-01-12', 'invoices', 'void', 'INV-2026-00002', '--reason', 'wrong plan', '--json'])).json();
-      expect(voided.creditNote).toEqual({ number: 'CN-2026-00001', invoice: 'INV-2026-00002', date: '2026-01-12', currency: 'EUR', net: '-100.00', tax: '0.00', total: '-100.00', reason: 'wrong plan' });
+      expect(voided.creditNote).toEqual({ number: 'CN-2026-00001', invoice: 'INV-2026-00002', date: '2026-01-12', currency: 'EUR', net: '-100.00', tax: '0.00', total: '-100.00', reason: 'wrong plan', line: null, days: null });
       expect(voided.invoice).toMatchObject({ number: 'INV-2026-00002', status: 'void' });
       // what was paid on a voided invoice becomes credit
       const second_void = (await ok(db, ['--today', '2026-01-12', 'invoices', 'void', 'INV-2026-00001', '--reason', 'duplicate', '--json'])).json();

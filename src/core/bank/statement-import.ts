@@ -5,6 +5,7 @@
  * none but has the exact amount still due on an invoice of a payer whose name or IBAN resembles the debtor's is a
  * suggestion, applied only when accepted; a returned direct debit cancels the payment it returns.
  */
+import { creditedAmounts } from '../billing/invoice-balance.js';
 import { type Db, type Queryable, retryingUniqueRace } from '../../db/connect.js';
 import type { BankEntry, BankEntryStatus, NewBankEntry, Payment } from '../../db/types.js';
 import { dataError, UserError } from '../../errors.js';
@@ -148,8 +149,14 @@ async function loadContext(trx: Queryable): Promise<Context> {
     .execute();
   const byNumber = new Map<string, OpenInvoice>();
   const byDue = new Map<number, OpenInvoice[]>();
+  // what partial credit notes took off is not due
+  const credited = await creditedAmounts(
+    trx,
+    rows.map((r) => r.id),
+  );
   for (const r of rows) {
-    const invoice: OpenInvoice = { id: r.id, number: r.number, date: r.date, total: r.total, currency: r.currency, payerId: r.payer_id, payerName: r.payer_name, status: r.status, due: r.total - Number(r.paid) };
+    const due = r.total - (credited.get(r.id) ?? 0) - Number(r.paid);
+    const invoice: OpenInvoice = { id: r.id, number: r.number, date: r.date, total: r.total, currency: r.currency, payerId: r.payer_id, payerName: r.payer_name, status: r.status, due };
     byNumber.set(invoice.number, invoice);
     if (invoice.due > 0) {
       const same = byDue.get(invoice.due);
@@ -594,7 +601,7 @@ async function returned(trx: Queryable, entry: StatementEntry, numbers: readonly
   const invoice = context.byNumber.get(cancelled.invoice.number);
   if (invoice) invoice.due += cancelled.payment.amount;
   else {
-    const total = cancelled.invoice.total - cancelled.paid;
+    const total = cancelled.invoice.total - ((await creditedAmounts(trx, [cancelled.invoice.id])).get(cancelled.invoice.id) ?? 0) - cancelled.paid;
     const reopened: OpenInvoice = {
       id: cancelled.invoice.id,
       number: cancelled.invoice.number,

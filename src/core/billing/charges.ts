@@ -12,12 +12,10 @@ import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { formatAmount, type MinorAmount, parseAmount, parseRate } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
-import { issuerSnapshot, storeIssuer } from '../documents/issuers.js';
-import { getIdentity } from '../org/org-store.js';
 import { describeMember, resolveMember } from '../people/refs.js';
 import { billChargesIn } from './invoicing.js';
 import type { InvoiceJson } from './invoices.js';
-import { allocateNumbers, yearOf } from './numbering.js';
+import { issueCreditNote } from './credit-notes.js';
 import { lineAmounts } from './rules.js';
 
 /** `charges add` as typed: every value text until checked. */
@@ -214,47 +212,42 @@ export async function refundDeposit(trx: Queryable, id: string, reason: string |
     throw dataError(`deposit ${charge.id} is on invoice ${invoice.number}, which is not paid: there is nothing to refund yet`, `to cancel the invoice instead: memberctl invoices void ${invoice.number} --reason TEXT`);
   }
   const line = await trx.selectFrom('invoice_lines').selectAll().where('charge_id', '=', charge.id).where('voided', '=', 0).executeTakeFirstOrThrow();
-  const prefix = await getSetting(trx, 'credit-note-prefix');
-  const [number] = await allocateNumbers(trx, prefix, yearOf(asOf), 1);
-  const issuerId = await storeIssuer(trx, issuerSnapshot(await getIdentity(trx)), source.at);
   const why = reason ?? `deposit refunded: ${charge.description}`;
-  const note = await trx
-    .insertInto('credit_notes')
-    .values({
-      number: number!,
-      invoice_id: invoice.id,
-      charge_id: charge.id,
-      date: asOf,
-      currency: invoice.currency,
-      net: -line.net,
-      tax: -line.tax,
-      total: -line.total,
+  const note = await issueCreditNote(
+    trx,
+    {
+      invoice,
       reason: why,
-      created_at: source.at,
-      issuer_id: issuerId,
-      buyer: invoice.buyer,
-      language: invoice.language,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await recordAudit(trx, source, {
-    action: 'refund',
-    entity: 'charges',
-    entityId: charge.id,
-    memberId: charge.member_id,
-    after: { creditNote: note.number, invoice: invoice.number, total: note.total },
-    summary: `deposit ${charge.id} (${charge.description}) refunded by credit note ${note.number} for invoice ${invoice.number}: ${formatAmount(-note.total, note.currency)} ${note.currency}`,
-  });
-  if (invoice.payer_id !== null && invoice.payer_id !== charge.member_id) {
-    await recordAudit(trx, source, {
-      action: 'refund',
-      entity: 'invoices',
-      entityId: invoice.number,
-      memberId: invoice.payer_id,
-      after: { creditNote: note.number, charge: charge.id },
-      summary: `credit note ${note.number} refunds deposit ${charge.id} of invoice ${invoice.number}`,
-    });
-  }
-  // not e-mailed: the credit note message says it cancels the invoice, which a deposit's refund does not
+      date: asOf,
+      amounts: { net: line.net, tax: line.tax },
+      lineId: line.id,
+      chargeId: charge.id,
+      // the organisation pays the deposit back: the invoice stays paid
+      settle: 'paid-back',
+      audit: (note) => [
+        {
+          action: 'refund',
+          entity: 'charges',
+          entityId: charge.id,
+          memberId: charge.member_id,
+          after: { creditNote: note.number, invoice: invoice.number, total: note.total },
+          summary: `deposit ${charge.id} (${charge.description}) refunded by credit note ${note.number} for invoice ${invoice.number}: ${formatAmount(-note.total, note.currency)} ${note.currency}`,
+        },
+        ...(invoice.payer_id !== null && invoice.payer_id !== charge.member_id
+          ? [
+              {
+                action: 'refund',
+                entity: 'invoices',
+                entityId: invoice.number,
+                memberId: invoice.payer_id,
+                after: { creditNote: note.number, charge: charge.id },
+                summary: `credit note ${note.number} refunds deposit ${charge.id} of invoice ${invoice.number}`,
+              },
+            ]
+          : []),
+      ],
+    },
+    source,
+  );
   return { view: { ...view, creditNote: note.number }, creditNote: note.number };
 }

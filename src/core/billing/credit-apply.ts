@@ -13,7 +13,7 @@ import { formatAmount, type MinorAmount, parseAmount } from '../kernel/money.js'
 import { loadMemberState } from '../status/member-status.js';
 import { recordTransitions } from '../renewals/transitions.js';
 import { allocate, available, balancesOf, catchUpEntries, draftFacts, type EntryDraft, type EntryFacts, expireGrants, memberEntries, writeEntries } from './credits.js';
-import { paidAmounts, reconcileInvoice } from './invoice-balance.js';
+import { balancesDue, reconcileInvoice } from './invoice-balance.js';
 import { requireInvoice } from './invoices.js';
 import { lockMembers } from './money-credit.js';
 
@@ -103,8 +103,7 @@ export async function applyCredit(
   }
   const check = async (trx: Queryable, invoice: Invoice, entries: readonly EntryFacts[], suspended: boolean) => {
     if (invoice.status === 'void') throw dataError(`invoice ${invoice.number} is void: it takes no payment`);
-    const paid = (await paidAmounts(trx, [invoice.id])).get(invoice.id) ?? 0;
-    const due = invoice.total - paid;
+    const due = (await balancesDue(trx, [invoice])).get(invoice.id)!;
     if (invoice.status === 'paid' || due <= 0) throw dataError(`invoice ${invoice.number} is paid already: nothing is due on it`);
     return planApplication(holder, invoice, due, fundsOf(entries, invoice.currency, suspended), wanted);
   };

@@ -1,6 +1,6 @@
 /**
- * What an invoice's payments settle: its status (`paid` once fully paid, `open` again when a payment is
- * cancelled) and the credit its overpayment gives the payer. The credit is kept as ledger entries whose sum per
+ * What an invoice's payments settle: its status (`paid` once its total less its partial credit notes is paid,
+ * `open` again when a payment is cancelled) and the credit its overpayment gives the payer. The credit is kept as ledger entries whose sum per
  * invoice always equals what was paid beyond the total (everything paid, for a void invoice); each change adds
  * an entry for the difference, so the history stays readable and a balance is always a sum.
  */
@@ -29,11 +29,39 @@ export async function paidAmounts(db: Queryable, invoiceIds: readonly number[]):
 }
 
 /**
- * Credit an invoice's payments should give its payer: the overpayment, or everything paid once it is void except
- * what credit paid (`paidByCredit`), which goes back where it came from (money-credit.ts).
+ * What the partial credit notes of each invoice took off its balance (positive); absent when none. A deposit's
+ * refund is not counted: the organisation pays the deposit back, the invoice stays paid.
  */
-export function creditDue(status: Invoice['status'], total: MinorAmount, paid: MinorAmount, paidByCredit: MinorAmount = 0): MinorAmount {
-  return status === 'void' ? paid - paidByCredit : Math.max(0, paid - total);
+export async function creditedAmounts(db: Queryable, invoiceIds: readonly number[]): Promise<Map<number, MinorAmount>> {
+  const credited = new Map<number, MinorAmount>();
+  for (let i = 0; i < invoiceIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('credit_notes')
+      .select((eb) => ['invoice_id', eb.fn.sum<number>('total').as('total')])
+      .where('invoice_id', 'in', invoiceIds.slice(i, i + 500))
+      .where('line_id', 'is not', null)
+      .where('charge_id', 'is', null)
+      .groupBy('invoice_id')
+      .execute();
+    for (const row of rows) credited.set(row.invoice_id, -Number(row.total));
+  }
+  return credited;
+}
+
+/** What is still to pay of each invoice: its total less its partial credit notes and its payments (below 0: overpaid). */
+export async function balancesDue(db: Queryable, invoices: ReadonlyArray<Pick<Invoice, 'id' | 'total'>>): Promise<Map<number, MinorAmount>> {
+  const ids = invoices.map((i) => i.id);
+  const [paid, credited] = await Promise.all([paidAmounts(db, ids), creditedAmounts(db, ids)]);
+  return new Map(invoices.map((i) => [i.id, i.total - (credited.get(i.id) ?? 0) - (paid.get(i.id) ?? 0)]));
+}
+
+/**
+ * Credit an invoice's payments should give its payer: what was paid beyond its total less its partial credit notes
+ * (`credited`), or everything paid once it is void except what credit paid (`paidByCredit`), which goes back where
+ * it came from (money-credit.ts).
+ */
+export function creditDue(status: Invoice['status'], total: MinorAmount, paid: MinorAmount, paidByCredit: MinorAmount = 0, credited: MinorAmount = 0): MinorAmount {
+  return status === 'void' ? paid - paidByCredit : Math.max(0, paid - (total - credited));
 }
 
 /** Sum of an invoice's recorded payments of method `credit`. */
@@ -65,9 +93,11 @@ export async function reconcileInvoice(
   context: { date: IsoDate; paymentId: number | null; source: AuditSource },
 ): Promise<Settlement> {
   const paid = (await paidAmounts(trx, [invoice.id])).get(invoice.id) ?? 0;
+  const credited = invoice.status === 'void' ? 0 : ((await creditedAmounts(trx, [invoice.id])).get(invoice.id) ?? 0);
   let current = invoice;
   if (invoice.status !== 'void') {
-    const status = paid >= invoice.total ? 'paid' : 'open';
+    // settled once its payments cover its total less its partial credit notes
+    const status = paid >= invoice.total - credited ? 'paid' : 'open';
     if (status !== invoice.status) {
       current = await trx.updateTable('invoices').set({ status }).where('id', '=', invoice.id).returningAll().executeTakeFirstOrThrow();
       // a payment that makes it paid gets a receipt (when mail-receipts is on), one per such payment
@@ -76,7 +106,7 @@ export async function reconcileInvoice(
       }
     }
   }
-  const credited = await trx
+  const overpaid = await trx
     .selectFrom('ledger_entries')
     .select((eb) => eb.fn.sum<number>('amount').as('amount'))
     .where('invoice_id', '=', invoice.id)
@@ -84,7 +114,7 @@ export async function reconcileInvoice(
     .where('kind', '=', 'overpayment')
     .executeTakeFirst();
   const byCredit = current.status === 'void' ? await paidByCredit(trx, current.id) : 0;
-  const change = creditDue(current.status, current.total, paid, byCredit) - Number(credited?.amount ?? 0);
+  const change = creditDue(current.status, current.total, paid, byCredit, credited) - Number(overpaid?.amount ?? 0);
   if (change !== 0 && current.payer_id !== null) {
     const amount = formatAmount(Math.abs(change), current.currency);
     const description =

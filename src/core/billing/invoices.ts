@@ -6,17 +6,13 @@ import type { Queryable } from '../../db/connect.js';
 import type { CreditNote, Invoice, InvoiceLine, InvoiceStatus } from '../../db/types.js';
 import type { VatCategory } from '../documents/invoice-document.js';
 import { dataError, notFoundError } from '../../errors.js';
-import { type AuditSource, recordAudit } from '../kernel/audit.js';
+import type { AuditSource } from '../kernel/audit.js';
 import type { IsoDate } from '../kernel/dates.js';
 import { formatAmount, type MinorAmount } from '../kernel/money.js';
-import { allocateNumbers, yearOf } from './numbering.js';
-import { paidAmounts, reconcileInvoice } from './invoice-balance.js';
-import { getSetting } from '../kernel/settings.js';
+import { creditedAmounts, paidAmounts } from './invoice-balance.js';
 import { rankByCloseness } from '../kernel/suggest.js';
-import { issuerSnapshot, storeIssuer } from '../documents/issuers.js';
-import { getIdentity } from '../org/org-store.js';
-import { queueMessages } from '../mail/outbox.js';
 import { giveBackCreditPayments } from './money-credit.js';
+import { type CreditedLine, creditedLines, issueCreditNote } from './credit-notes.js';
 
 /** The part of an invoice its JSON is made of; `number` is null for an invoice a dry run would issue. */
 export interface InvoiceHead {
@@ -34,6 +30,10 @@ export interface InvoiceHead {
   paid: MinorAmount;
   /** the credit note that voided the invoice */
   creditNote?: string | null;
+  /** what its partial credit notes took off its balance, tax included */
+  credited?: MinorAmount;
+  /** the net its credit notes credited of each line, by line id */
+  lineCredits?: ReadonlyMap<number, MinorAmount>;
 }
 
 export interface InvoiceLineFacts {
@@ -53,6 +53,8 @@ export interface InvoiceLineFacts {
   vatCategory: VatCategory | null;
   /** what a discount took off the net (`net` is after it); absent or 0: none */
   discount?: MinorAmount;
+  /** null on a line not stored yet (a dry run) */
+  id?: number | null;
 }
 
 /** The documented `--json` shape of an invoice (docs/reference.md): money as decimal strings in the invoice currency. */
@@ -70,7 +72,9 @@ export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[
     total: money(head.total),
     paid: money(head.paid),
     creditNote: head.creditNote ?? null,
-    lines: lines.map((l) => ({
+    credited: money(head.credited ?? 0),
+    lines: lines.map((l, i) => ({
+      line: i + 1,
       member: { id: l.memberId, name: l.memberName },
       plan: l.planName,
       description: l.description,
@@ -85,6 +89,7 @@ export function invoiceJson(head: InvoiceHead, lines: readonly InvoiceLineFacts[
       vatCategory: l.vatCategory,
       tax: money(l.tax),
       total: money(l.total),
+      credited: money((l.id == null ? undefined : head.lineCredits?.get(l.id)) ?? 0),
     })),
   };
 }
@@ -120,6 +125,7 @@ export const lineFacts = (line: InvoiceLine): InvoiceLineFacts => ({
   total: line.total,
   vatCategory: line.vat_category,
   discount: line.discount,
+  id: line.id,
 });
 
 /** The invoice with this number (trimmed; `inv-2026-00001` finds `INV-2026-00001`), or a 65 naming the closest numbers. */
@@ -200,12 +206,19 @@ export async function findInvoices(db: Queryable, filter: InvoiceFilter): Promis
 /** Invoices with their lines and paid amounts, in their `--json` shape. */
 export async function invoicesJson(db: Queryable, invoices: readonly Invoice[]): Promise<InvoiceJson[]> {
   const ids = invoices.map((i) => i.id);
-  const [lines, paid] = await Promise.all([linesOf(db, ids), paidAmounts(db, ids)]);
+  const [lines, paid, credited] = await Promise.all([linesOf(db, ids), paidAmounts(db, ids), creditedAmounts(db, ids)]);
   const notes = new Map<number, string>();
   for (const chunk of chunks(invoices.filter((i) => i.status === 'void').map((i) => i.id), 500)) {
-    for (const note of await db.selectFrom('credit_notes').select(['invoice_id', 'number']).where('invoice_id', 'in', chunk).where('charge_id', 'is', null).execute()) notes.set(note.invoice_id, note.number);
+    for (const note of await db.selectFrom('credit_notes').select(['invoice_id', 'number']).where('invoice_id', 'in', chunk).where('charge_id', 'is', null).where('line_id', 'is', null).execute()) notes.set(note.invoice_id, note.number);
   }
-  return invoices.map((i) => invoiceJson({ ...invoiceHead(i, paid.get(i.id) ?? 0), creditNote: notes.get(i.id) ?? null }, (lines.get(i.id) ?? []).map(lineFacts)));
+  const lineCredits = new Map<number, MinorAmount>();
+  for (const chunk of chunks(ids, 500)) {
+    const rows = await db.selectFrom('credit_notes').select(['line_id', 'net']).where('invoice_id', 'in', chunk).where('line_id', 'is not', null).execute();
+    for (const r of rows) lineCredits.set(r.line_id!, (lineCredits.get(r.line_id!) ?? 0) - r.net);
+  }
+  return invoices.map((i) =>
+    invoiceJson({ ...invoiceHead(i, paid.get(i.id) ?? 0), creditNote: notes.get(i.id) ?? null, credited: credited.get(i.id) ?? 0, lineCredits }, (lines.get(i.id) ?? []).map(lineFacts)),
+  );
 }
 
 /** One export row per invoice line (`invoices export`, docs/billing.md). */
@@ -245,8 +258,8 @@ interface ExportDocument {
   sign: 1 | -1;
   /** put before each line's description */
   describe: (description: string) => string;
-  /** a deposit's refund: the one line of this charge */
-  chargeId?: number | null;
+  /** a credit note: the lines it credits, with what it credits of each (`creditedLines`) */
+  credited?: CreditedLine[];
 }
 
 /** The companies of these payers today, by member id. */
@@ -290,8 +303,8 @@ async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocume
   const rows: ExportRow[] = [];
   for (const doc of documents) {
     const money = (amount: MinorAmount) => formatAmount(doc.sign * amount, doc.currency);
-    for (const line of lines.get(doc.invoiceId) ?? []) {
-      if (doc.chargeId != null && line.charge_id !== doc.chargeId) continue;
+    const parts = doc.credited ?? (lines.get(doc.invoiceId) ?? []).map((line) => ({ line, net: line.net, tax: line.tax, periodStart: line.period_start, periodEnd: line.period_end, part: false }));
+    for (const { line, net, tax, periodStart, periodEnd, part } of parts) {
       rows.push({
         number: doc.number,
         date: doc.date,
@@ -302,14 +315,15 @@ async function documentRows(db: Queryable, documents: ReadonlyArray<ExportDocume
         memberNumber: (line.member_id !== null && memberNumbers.get(line.member_id)) || '',
         plan: line.plan_name,
         description: doc.describe(line.description),
-        periodStart: line.period_start,
-        periodEnd: line.period_end,
-        quantity: line.quantity,
-        unitPrice: money(line.unit_price),
-        net: money(line.net),
+        periodStart,
+        periodEnd,
+        // a part of a line is one amount, not the line's quantity of its unit price
+        quantity: part ? 1 : line.quantity,
+        unitPrice: money(part ? net : line.unit_price),
+        net: money(net),
         taxRate: line.tax_rate,
-        tax: money(line.tax),
-        total: money(line.total),
+        tax: money(tax),
+        total: money(net + tax),
         currency: doc.currency,
         status: doc.status,
       });
@@ -346,7 +360,7 @@ async function creditNoteDocuments(db: Queryable, filter: InvoiceFilter): Promis
   let query = db
     .selectFrom('credit_notes')
     .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
-    .select(['credit_notes.number', 'credit_notes.date', 'credit_notes.reason', 'credit_notes.charge_id', 'invoices.id as invoice_id', 'invoices.number as invoice_number', 'invoices.payer_id', 'invoices.payer_name', 'invoices.currency'])
+    .select(['credit_notes.id', 'credit_notes.line_id', 'credit_notes.net', 'credit_notes.tax', 'credit_notes.days', 'credit_notes.number', 'credit_notes.date', 'credit_notes.reason', 'credit_notes.charge_id', 'invoices.id as invoice_id', 'invoices.number as invoice_number', 'invoices.payer_id', 'invoices.payer_name', 'invoices.currency'])
     .orderBy('credit_notes.date')
     .orderBy('credit_notes.number');
   if (filter.from) query = query.where('credit_notes.date', '>=', filter.from);
@@ -357,19 +371,23 @@ async function creditNoteDocuments(db: Queryable, filter: InvoiceFilter): Promis
       eb.or([eb('invoices.payer_id', '=', memberId), eb('invoices.id', 'in', eb.selectFrom('invoice_lines').select('invoice_id').where('member_id', '=', memberId))]),
     );
   }
-  return (await query.execute()).map((note) => ({
-    invoiceId: note.invoice_id,
-    number: note.number,
-    date: note.date,
-    dueDate: note.date,
-    payerId: note.payer_id,
-    payerName: note.payer_name,
-    currency: note.currency,
-    status: 'credit note' as const,
-    sign: -1 as const,
-    describe: (description: string) => `credit note for ${note.invoice_number} (${note.reason}): ${description}`,
-    chargeId: note.charge_id,
-  }));
+  const documents: Array<ExportDocument & { invoiceId: number }> = [];
+  for (const note of await query.execute()) {
+    documents.push({
+      invoiceId: note.invoice_id,
+      number: note.number,
+      date: note.date,
+      dueDate: note.date,
+      payerId: note.payer_id,
+      payerName: note.payer_name,
+      currency: note.currency,
+      status: 'credit note' as const,
+      sign: -1 as const,
+      describe: (description: string) => `credit note for ${note.invoice_number} (${note.reason}): ${description}`,
+      credited: await creditedLines(db, { ...note, id: note.id }),
+    });
+  }
+  return documents;
 }
 
 /** The credit note numbered `number` (any case) with the number of the invoice it voids, or undefined. */
@@ -388,8 +406,8 @@ export async function findCreditNote(db: Queryable, number: string): Promise<{ n
   return { note, invoice: invoice_number };
 }
 
-/** The `--json` shape of a credit note: amounts are negative, the opposite of the voided invoice's. */
-export function creditNoteJson(note: CreditNote, invoiceNumber: string) {
+/** The `--json` shape of a credit note: amounts are negative, the opposite of what it credits. */
+export function creditNoteJson(note: CreditNote, invoiceNumber: string, lineNumber: number | null = null) {
   const money = (amount: MinorAmount) => formatAmount(amount, note.currency);
   return {
     number: note.number,
@@ -400,13 +418,25 @@ export function creditNoteJson(note: CreditNote, invoiceNumber: string) {
     tax: money(note.tax),
     total: money(note.total),
     reason: note.reason,
+    /** the invoice line it credits, numbered as `invoices show` lists them; null: the whole invoice */
+    line: lineNumber,
+    days: note.days,
   };
 }
 
+/** The number of the line a credit note credits, as `invoices show` lists the invoice's lines (null: none). */
+export async function creditedLineNumber(db: Queryable, note: Pick<CreditNote, 'invoice_id' | 'line_id'>): Promise<number | null> {
+  if (note.line_id === null) return null;
+  const ids = await db.selectFrom('invoice_lines').select('id').where('invoice_id', '=', note.invoice_id).orderBy('id').execute();
+  const index = ids.findIndex((r) => r.id === note.line_id);
+  return index < 0 ? null : index + 1;
+}
+
 /**
- * Voids an invoice as of `asOf`: issues a credit note for its full amount (own gapless sequence, numbered in the
- * year of `asOf`), marks the invoice `void` and its lines voided (so their periods may be billed again), and
- * turns what was already paid on it into credit for the payer. Run it inside a transaction.
+ * Voids an invoice as of `asOf`: issues a credit note for what is left of it after its partial credit notes (own
+ * gapless sequence, numbered in the year of `asOf`), marks the invoice `void` and its lines voided (so their periods
+ * may be billed again), and turns what was already paid on it into credit for the payer. An invoice whose lines
+ * were all credited in full already is refused (65). Run it inside a transaction.
  */
 export async function voidInvoice(
   trx: Queryable,
@@ -417,7 +447,7 @@ export async function voidInvoice(
 ): Promise<{ invoice: Invoice; creditNote: CreditNote }> {
   const invoice = await requireInvoice(trx, number);
   if (invoice.status === 'void') {
-    const existing = await trx.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).where('charge_id', 'is', null).executeTakeFirst();
+    const existing = await trx.selectFrom('credit_notes').select('number').where('invoice_id', '=', invoice.id).where('charge_id', 'is', null).where('line_id', 'is', null).executeTakeFirst();
     throw dataError(`invoice ${invoice.number} is already void${existing ? ` (credit note ${existing.number})` : ''}`);
   }
   // a credit note for the whole invoice would credit a refunded deposit a second time
@@ -428,50 +458,45 @@ export async function voidInvoice(
       'correct the rest with a new charge or a payment instead',
     );
   }
-  const prefix = await getSetting(trx, 'credit-note-prefix');
-  const [creditNumber] = await allocateNumbers(trx, prefix, yearOf(asOf), 1);
-  // frozen as issued: the organisation as it is today, the buyer and the language of the invoice it voids (an
-  // invoice issued before snapshots has none yet: the credit note then takes them when first written)
-  const issuerId = await storeIssuer(trx, issuerSnapshot(await getIdentity(trx)), source.at);
-  const creditNote = await trx
-    .insertInto('credit_notes')
-    .values({
-      number: creditNumber!,
-      invoice_id: invoice.id,
-      date: asOf,
-      currency: invoice.currency,
-      net: -invoice.net,
-      tax: -invoice.tax,
-      total: -invoice.total,
-      reason,
-      created_at: source.at,
-      issuer_id: issuerId,
-      buyer: invoice.buyer,
-      language: invoice.language,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
   const voided = await trx
     .updateTable('invoices')
     .set({ status: 'void', void_reason: reason })
     .where('id', '=', invoice.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  // what partial credit notes credited already is not credited again (read once the invoice's row is held: a
+  // partial credit note issued at the same time is either seen here or refused)
+  const partial = await trx.selectFrom('credit_notes').select(['number', 'net', 'tax']).where('invoice_id', '=', invoice.id).where('line_id', 'is not', null).orderBy('id').execute();
+  const left = { net: invoice.net + partial.reduce((sum, n) => sum + n.net, 0), tax: invoice.tax + partial.reduce((sum, n) => sum + n.tax, 0) };
+  if (partial.length > 0 && left.net === 0 && left.tax === 0) {
+    throw dataError(`invoice ${invoice.number} is credited in full already, by credit ${partial.length === 1 ? 'note' : 'notes'} ${partial.map((n) => n.number).join(', ')}: nothing is left to void`);
+  }
   await trx.updateTable('invoice_lines').set({ voided: 1 }).where('invoice_id', '=', invoice.id).execute();
-  await reconcileInvoice(trx, voided, { date: asOf, paymentId: null, source });
+  const creditNote = await issueCreditNote(
+    trx,
+    {
+      invoice,
+      reason,
+      date: asOf,
+      amounts: left,
+      settle: 'credit',
+      audit: (note) => [
+        {
+          action: 'void',
+          entity: 'invoices',
+          entityId: invoice.number,
+          memberId: invoice.payer_id,
+          before: invoice,
+          after: { ...voided, creditNote: note.number },
+          summary: `invoice ${invoice.number} voided by credit note ${note.number}: ${reason}`,
+        },
+      ],
+    },
+    source,
+  );
   // what credit paid of it goes back where it came from: the money credit, or the plan grants still open
   const creditPayments = await trx.selectFrom('payments').select(['id', 'currency', 'method']).where('invoice_id', '=', invoice.id).where('status', '=', 'recorded').where('method', '=', 'credit').orderBy('id').execute();
   await giveBackCreditPayments(trx, creditPayments, { date: asOf, invoiceNumber: invoice.number, why: 'voided', memberId: invoice.payer_id, source });
-  await recordAudit(trx, source, {
-    action: 'void',
-    entity: 'invoices',
-    entityId: invoice.number,
-    memberId: invoice.payer_id,
-    before: invoice,
-    after: { ...voided, creditNote: creditNote.number },
-    summary: `invoice ${invoice.number} voided by credit note ${creditNote.number}: ${reason}`,
-  });
-  await queueMessages(trx, [{ kind: 'credit_note', subjectId: creditNote.id, stage: 'issued' }], { now: source.at });
   return { invoice: voided, creditNote };
 }
 

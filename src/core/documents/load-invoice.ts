@@ -11,6 +11,7 @@ import type { Database, Invoice, InvoiceLine } from '../../db/types.js';
 import { configError, dataError, notFoundError } from '../../errors.js';
 import { paidAmounts } from '../billing/invoice-balance.js';
 import { chunks, findCreditNote, findInvoice } from '../billing/invoices.js';
+import { type CreditedLine, creditedLines } from '../billing/credit-notes.js';
 import { formatRate, rateToScaled } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
@@ -186,6 +187,24 @@ function documentLine(line: InvoiceLine, identity: OrgIdentity, language: Invoic
   };
 }
 
+const partWords = {
+  fr: { days: (n: number) => `avoir de ${n} jour${n === 1 ? '' : 's'}`, part: 'avoir partiel', rest: 'solde' },
+  en: { days: (n: number) => `credit of ${n} day${n === 1 ? '' : 's'}`, part: 'partial credit', rest: 'balance' },
+};
+
+/**
+ * A line as a credit note credits it: the line itself, or a part of it (one unit of what it credits, the days it
+ * credits or what was left of it named after the description, the period those days cover).
+ */
+function creditedDocumentLine(part: CreditedLine, identity: OrgIdentity, language: InvoiceDocument['language'], currency: string, discounts: ReadonlyMap<number, LineDiscount>): DocumentLine {
+  const line = documentLine(part.line, identity, language, currency, discounts);
+  if (!part.part) return line;
+  const words = partWords[language];
+  const what = part.days !== null ? words.days(part.days) : part.part === 'rest' ? words.rest : words.part;
+  // what it credits is of the line's net, after its discount: the part carries none of its own
+  return { ...line, description: `${line.description} (${what})`, quantity: 1, unitPrice: part.net, net: part.net, tax: part.tax, periodStart: part.periodStart, periodEnd: part.periodEnd, discount: null };
+}
+
 /** The snapshot columns of an invoice or a credit note (both tables have the same). */
 interface Snapshot {
   issuer_id: number | null;
@@ -274,12 +293,18 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   const target = invoice ?? (await findInvoice(db, note!.invoice))!;
   const documentNumber = invoice ? invoice.number : note!.note.number;
 
-  // a void invoice's lines were all voided with it: its document still shows them, as does its credit note
-  let linesQuery = db.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', target.id).orderBy('id');
-  if (invoice && invoice.status !== 'void') linesQuery = linesQuery.where('voided', '=', 0);
-  // a deposit's refund credits its line only
-  if (note && note.note.charge_id !== null) linesQuery = linesQuery.where('charge_id', '=', note.note.charge_id);
-  const rows = await linesQuery.execute();
+  // a void invoice's lines were all voided with it: its document still shows them. A credit note shows what it
+  // credits of each line (`creditedLines`): its line for a partial one or a deposit's refund, what was left for a void
+  let rows: InvoiceLine[];
+  let parts: CreditedLine[] | null = null;
+  if (invoice) {
+    let linesQuery = db.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', target.id).orderBy('id');
+    if (invoice.status !== 'void') linesQuery = linesQuery.where('voided', '=', 0);
+    rows = await linesQuery.execute();
+  } else {
+    parts = await creditedLines(db, note!.note);
+    rows = parts.map((p) => p.line);
+  }
   // the discounts of discounted lines: never changed once written, so as they were at issue
   const discountIds = [...new Set(rows.flatMap((r) => (r.discount_id !== null && r.discount > 0 ? [r.discount_id] : [])))];
   const discounts = new Map<number, LineDiscount>();
@@ -294,7 +319,7 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   const { parties, freeze } = await frozenParties(db, { ...holder, number: documentNumber }, buyerNow, { vatLines }, options);
   const paid = invoice ? ((await paidAmounts(db, [invoice.id])).get(invoice.id) ?? 0) : 0;
   const build = ({ identity, buyer, language }: Parties) => {
-    const lines = rows.map((row) => documentLine(row, identity, language, target.currency, discounts));
+    const lines = parts ? parts.map((part) => creditedDocumentLine(part, identity, language, target.currency, discounts)) : rows.map((row) => documentLine(row, identity, language, target.currency, discounts));
     const base = { currency: target.currency, seller: sellerOf(identity), buyer, lines, paymentTerms: null, language };
     const document = invoice
       ? { ...base, kind: 'invoice' as const, number: invoice.number, issueDate: invoice.date, dueDate: invoice.due_date, totals: documentTotals(lines, paid) }

@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../../db/connect.js';
 import type { MailKind, MailMessage } from '../../db/types.js';
+import { creditedAmounts } from '../billing/invoice-balance.js';
 import { configError, dataError, UserError } from '../../errors.js';
 import { formatLongDate, formatter } from '../../writers/pdf/format.js';
 import type { PdfRenderer } from '../../writers/mail/pdf-renderer.js';
@@ -113,6 +114,8 @@ async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeC
     case 'reminder':
     case 'receipt': {
       const doc = await documentOf(db, 'invoices', message.subject_id, ctx, language);
+      // what partial credit notes took off is not due
+      const due = doc.totals.due - ((await creditedAmounts(db, [message.subject_id])).get(message.subject_id) ?? 0);
       const f = formatter(doc.currency, language);
       const starts = doc.lines.map((l) => l.periodStart).sort();
       const ends = doc.lines.map((l) => l.periodEnd).sort();
@@ -123,8 +126,8 @@ async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeC
         date: longDate(doc.issueDate),
         dueDate: longDate(doc.dueDate),
         total: f.money(doc.totals.total),
-        amountDue: f.money(doc.totals.due),
-        isPaid: doc.totals.due <= 0,
+        amountDue: f.money(due),
+        isPaid: due <= 0,
         period: starts.length > 0 ? `${longDate(starts[0])} - ${longDate(ends.at(-1))}` : '',
       };
       if (message.kind === 'invoice') return { values: base, document: doc };
@@ -145,10 +148,22 @@ async function placeholdersOf(db: Queryable, message: MailMessage, ctx: ComposeC
     }
     case 'credit_note': {
       const doc = await documentOf(db, 'credit_notes', message.subject_id, ctx, language);
+      const note = await db.selectFrom('credit_notes').select(['charge_id', 'line_id', 'reason']).where('id', '=', message.subject_id).executeTakeFirstOrThrow();
       if (doc.kind !== 'credit_note') throw dataError(`credit note ${doc.number} reads as an invoice`);
       const f = formatter(doc.currency, language);
       return {
-        values: { ...org, recipientName: doc.buyer.attention ?? doc.buyer.name, number: doc.number, date: longDate(doc.issueDate), invoiceNumber: doc.corrects.number, total: f.money(doc.totals.total) },
+        values: {
+          ...org,
+          recipientName: doc.buyer.attention ?? doc.buyer.name,
+          number: doc.number,
+          date: longDate(doc.issueDate),
+          invoiceNumber: doc.corrects.number,
+          total: f.money(doc.totals.total),
+          // a void cancels the invoice; a deposit's refund and a partial credit note do not
+          cancelsInvoice: note.charge_id === null && note.line_id === null,
+          refundsDeposit: note.charge_id !== null,
+          reason: note.reason,
+        },
         document: doc,
       };
     }

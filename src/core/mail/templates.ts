@@ -21,7 +21,7 @@ const extension: Record<TemplatePart, string> = { subject: 'subject.txt', text: 
 const common = ['orgName', 'orgEmail', 'orgPhone', 'orgAddress', 'recipientName'] as const;
 export const placeholders: Record<MailKind, readonly string[]> = {
   invoice: [...common, 'number', 'date', 'dueDate', 'total', 'amountDue', 'isPaid', 'period'],
-  credit_note: [...common, 'number', 'date', 'invoiceNumber', 'total'],
+  credit_note: [...common, 'number', 'date', 'invoiceNumber', 'total', 'cancelsInvoice', 'refundsDeposit', 'reason'],
   reminder: [...common, 'number', 'date', 'dueDate', 'total', 'amountDue', 'daysOverdue'],
   receipt: [...common, 'number', 'date', 'total', 'amountPaid', 'paidOn'],
   renewal_notice: [...common, 'memberName', 'plan', 'termStart', 'termEnd', 'price'],
@@ -54,11 +54,11 @@ const builtIn: Record<MailKind, Texts> = {
   credit_note: {
     fr: {
       subject: 'Avoir {{number}} - {{orgName}}',
-      text: 'Bonjour {{recipientName}},\n\nVeuillez trouver ci-joint l’avoir {{number}} du {{date}}, d’un montant de {{total}}, qui annule la facture {{invoiceNumber}}.',
+      text: 'Bonjour {{recipientName}},\n\nVeuillez trouver ci-joint l’avoir {{number}} du {{date}}, d’un montant de {{total}}, qui {{#if cancelsInvoice}}annule la facture {{invoiceNumber}}{{else}}{{#if refundsDeposit}}rembourse le dépôt de garantie de la facture {{invoiceNumber}}{{else}}porte sur une partie de la facture {{invoiceNumber}} ({{reason}}){{/if}}{{/if}}.',
     },
     en: {
       subject: 'Credit note {{number}} - {{orgName}}',
-      text: 'Hello {{recipientName}},\n\nPlease find attached credit note {{number}} of {{date}}, for {{total}}, which cancels invoice {{invoiceNumber}}.',
+      text: 'Hello {{recipientName}},\n\nPlease find attached credit note {{number}} of {{date}}, for {{total}}, which {{#if cancelsInvoice}}cancels invoice {{invoiceNumber}}{{else}}{{#if refundsDeposit}}refunds the deposit of invoice {{invoiceNumber}}{{else}}credits part of invoice {{invoiceNumber}} ({{reason}}){{/if}}{{/if}}.',
     },
   },
   reminder: {

@@ -229,6 +229,9 @@ const fields: Readonly<Record<string, readonly [label: string, kind?: ValueKind]
   discount: ['Discount'],
   delegate: ['Delegate'],
   bill_delegates_separately: ['Delegates billed separately', 'flag'],
+  // a partial credit note: the invoice line it credits (numbered as `invoices show` lists them); its days are `days`
+  creditNote: ['Credit note'],
+  line: ['Line'],
 };
 
 // how a membership came: its `source` column

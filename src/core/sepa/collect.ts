@@ -13,7 +13,7 @@ import { formatAmount } from '../kernel/money.js';
 import { getSetting } from '../kernel/settings.js';
 import { getIdentity } from '../org/org-store.js';
 import { describeMember, resolveMember } from '../people/refs.js';
-import { paidAmounts } from '../billing/invoice-balance.js';
+import { balancesDue } from '../billing/invoice-balance.js';
 import { mandateUses } from './mandates.js';
 import { collectionDateProblem, compactCode, mandateExpiresOn, mandateState, sepaIdentifier, sepaText, sequenceTypes } from './rules.js';
 import type { Pain008Batch, Pain008Input } from '../../writers/sepa/pain008.js';
@@ -159,10 +159,8 @@ async function planCollection(db: Queryable, options: CollectOptions, creditorIn
     for (const m of await db.selectFrom('sepa_mandates').selectAll().where('id', 'in', mandateIds.slice(i, i + 500)).execute()) mandates.set(m.id, m);
   }
   const uses = await mandateUses(db, mandateIds);
-  const paid = await paidAmounts(
-    db,
-    rows.map((r) => r.id),
-  );
+  // what is still due: the total less the partial credit notes and the payments
+  const due = await balancesDue(db, rows);
 
   const problems: CollectionProblem[] = [];
   const byMandate = new Map<number, typeof rows>();
@@ -183,7 +181,7 @@ async function planCollection(db: Queryable, options: CollectOptions, creditorIn
       problems.push({ code: 'not_euro', invoice: row.number, payer, message: `${row.number}: it is in ${row.currency}; SEPA Direct Debit collects euros only` });
       continue;
     }
-    if (row.total - (paid.get(row.id) ?? 0) <= 0) continue;
+    if (due.get(row.id)! <= 0) continue;
     const list = byMandate.get(mandate.id) ?? [];
     list.push(row);
     byMandate.set(mandate.id, list);
@@ -197,7 +195,7 @@ async function planCollection(db: Queryable, options: CollectOptions, creditorIn
     const sequences = sequenceTypes(uses.get(mandateId)!.used, invoices.length);
     invoices.forEach((row, index) => {
       const sequence = sequences[index]!;
-      const amount = row.total - (paid.get(row.id) ?? 0);
+      const amount = due.get(row.id)!;
       const payer = { id: row.payer_id!, name: row.payer_name };
       const endToEndId = sepaIdentifier(row.number);
       transactions.push({ invoice: row.number, payer, mandate: mandate.reference, scheme: mandate.scheme, sequence, amount, endToEndId });

@@ -28,5 +28,6 @@ export const migrations: readonly MigrationEntry[] = [
   ['0021_adjustments', () => import('./0021_adjustments.js')],
   ['0023_discounts', () => import('./0023_discounts.js')],
   ['0024_delegates', () => import('./0024_delegates.js')],
+  ['0025_partial_credit_notes', () => import('./0025_partial_credit_notes.js')],
   ['0026_merges', () => import('./0026_merges.js')],
 ];
