@@ -223,6 +223,10 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'unknown ref', 73: 'an `-o` file that cannot be written or that is the database', 74: 'a closed standard output' },
     json: 'without `-o` the document itself (whatever `--json`): `{"exportedAt", "person", "invoices", "creditNotes", "payments", "ledger", "charges", "mandates", "renewals", "messages", "paysFor"}`, `person` being the `members show --json` document (details, custom fields, tags, memberships, notes, history); with `-o` and `--json`: `{"file", "bytes"}`.',
   },
+  'members export': {
+    exits: { 64: 'an unknown `--format` or `--status`, or xlsx without `-o`', 65: 'an unknown `--plan`, `--company` or `--tag`' },
+    json: 'with `-o` only: `{"file", "format", "people", "rows", "skippedFields"}`, `skippedFields` the custom fields left out (named like a template column); without `-o` the file itself is on stdout. `--format json` writes a list of objects, one per row, keyed by the headers, empty cells null.',
+  },
   'members update': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read', 130: 'cancelled at the question' },
     json: 'the import shape.',
@@ -259,6 +263,10 @@ export const commandFacts: Record<string, CommandFacts> = {
       65: 'unknown membership or plan, `--next-invoice` into a billed period, dates out of order, `--plan` in another currency for a membership with its own price (without `--price`)',
     },
     json: 'the membership shape, after the change.',
+  },
+  'memberships list': {
+    exits: { 64: 'an unknown `--format` or `--status`, a malformed date, `--from` after `--to`, xlsx without `-o`', 65: 'an unknown `--member` or `--plan`' },
+    json: 'a list of membership shapes, each with `"member": {"id", "name"}` (also with `--format json`); with `-o` and `--json`: `{"file", "format", "memberships"}`.',
   },
   'memberships show': { exits: { 65: 'unknown membership' }, json: 'the membership shape.' },
   'memberships renew-now': {
