@@ -536,6 +536,39 @@ export function registerMembers(program: Command, action: Action): void {
       ),
     ['memberctl members export-data jane@example.org -o jane-data.json', 'memberctl members export-data 42 > data.json'],
   );
+
+  registerAnonymise(members, action);
+}
+
+/** `members anonymise REF`: erases a person's identifying data (core/people/anonymise.ts, docs/people.md). */
+function registerAnonymise(members: Command, action: Action): void {
+  examples(
+    members
+      .command('anonymise')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .description('erase what identifies a person (a request to be forgotten): invoices stay as issued')
+      .option('--force', 'also a person with an open invoice or a membership that has not ended')
+      .action(
+        action(async (ctx, ref: string, flags: { force?: boolean }) => {
+          const { anonymiseMember } = await import('../core/people/anonymise.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const db = await ctx.db();
+          const today = await ctx.today();
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const member = await resolveMember(trx, ref);
+            return anonymiseMember(trx, member, today, { force: Boolean(flags.force) }, auditSource(ctx.env));
+          });
+          const e = result.erased;
+          ctx.out.result(result, () =>
+            result.change === 'unchanged'
+              ? `#${result.member.id} was anonymised already.`
+              : `Anonymised #${result.member.id}${result.forced ? ' (forced)' : ''}: ${e.fields} custom fields, ${e.notes} notes, ${e.tags} tags and the addresses of ${e.messages} e-mails erased; ${e.auditEntries} audit entries scrubbed. Invoices keep their buyer as issued.`,
+          );
+        }),
+      ),
+    ['memberctl members anonymise jane@example.org', 'memberctl members anonymise 42 --force --json'],
+  );
 }
 
 /** What `members show --json` prints of a person, and what its human output is made of. */
