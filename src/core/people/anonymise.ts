@@ -153,18 +153,29 @@ export function scrubImage(value: unknown): unknown {
   return out;
 }
 
+/** Every value of an image erased, its keys kept. */
+function scrubValues(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrubValues);
+  if (value === null || typeof value !== 'object') return value === null ? null : erasedValue;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, scrubValues(inner)]));
+}
+
 /** Scrubs the audit entries of the person (and of the people merged into them); returns how many changed. */
 async function scrubAudit(db: Queryable, member: Member): Promise<number> {
   const ids = await historyMemberIds(db, member.id);
-  const rows = await db.selectFrom('audit_log').select(['id', 'before', 'after', 'summary']).where('member_id', 'in', ids).execute();
+  const rows = await db.selectFrom('audit_log').select(['id', 'entity', 'before', 'after', 'summary']).where('member_id', 'in', ids).execute();
   const known = [member.name, member.email, member.phone, member.tax_id, member.external_id].filter((v): v is string => v !== null && v.trim().length > 2);
   let changed = 0;
   for (const row of rows) {
-    const scrub = (stored: string | null) => (stored === null ? null : JSON.stringify(scrubImage(parseStored(stored))));
+    // custom fields are stored by name ({"Casier": "12"}): every value is the person's
+    const scrubbing = row.entity === 'member_fields' ? scrubValues : scrubImage;
+    const scrub = (stored: string | null) => (stored === null ? null : JSON.stringify(scrubbing(parseStored(stored))));
     const before = scrub(row.before);
     const after = scrub(row.after);
     let summary = row.summary;
     if (summary !== null) for (const text of known) summary = summary.split(text).join(erasedValue);
+    // "tagged VIP, Sport/Yoga": the tags were the person's
+    if (summary !== null && row.entity === 'member_tags') summary = summary.replace(/^(\S+) .*$/s, `$1 ${erasedValue}`);
     if (before === row.before && after === row.after && summary === row.summary) continue;
     await db.updateTable('audit_log').set({ before, after, summary }).where('id', '=', row.id).execute();
     changed += 1;
