@@ -122,7 +122,7 @@ describe.each(dialects)('members export on %s', (dialect) => {
     expect(afterXlsx).toEqual(membership);
   });
 
-  it('filters like members list, writes JSON, and refuses an unknown memberctl ID', { timeout: 120_000 }, async () => {
+  it('filters like members list, writes JSON, and refuses an unknown memberctl ID; memberships list', { timeout: 240_000 }, async () => {
     const db = await freshDbUrl(dialect);
     const dir = tempDir();
     const ok = async (args: string[], code = 0) => {
@@ -141,6 +141,34 @@ describe.each(dialects)('members export on %s', (dialect) => {
     expect(csv.split('\n').filter((line) => /^\d+,/.test(line)).map((line) => line.split(',')[1])).toEqual(['Élise Martin', 'Tom Petit']);
     await ok(['members', 'export', '--format', 'xlsx'], 64);
     await ok(['members', 'export', '--format', 'ods'], 64);
+
+    // memberships list: the same people's memberships, filtered, as JSON, CSV and xlsx
+    await ok(['memberships', 'add', 'Tom Petit', '--plan', 'Association Annual', '--start', '2025-01-01', '--end', '2025-12-31']);
+    const all = (await ok(['--json', 'memberships', 'list'])).json();
+    expect(all.map((m: { member: { name: string }; plan: string; status: string }) => [m.member.name, m.plan, m.status])).toEqual([
+      ['Élise Martin', 'Hot Desk', 'active'],
+      ['Tom Petit', 'Association Annual', 'ended'],
+      ['Tom Petit', 'Hot Desk', 'active'],
+    ]);
+    expect(all[0]).toMatchObject({ quantity: 2, price: '45.50', followsPlanPrice: false, startDate: '2026-01-10' });
+    expect((await ok(['--json', 'memberships', 'list', '--status', 'ended'])).json()).toHaveLength(1);
+    expect((await ok(['--json', 'memberships', 'list', '--member', 'Tom Petit', '--plan', 'Hot Desk'])).json()).toHaveLength(1);
+    expect((await ok(['--json', 'memberships', 'list', '--from', '2025-03-01', '--to', '2025-12-31'])).json().map((m: { plan: string }) => m.plan)).toEqual(['Association Annual']);
+    expect((await ok(['--json', 'memberships', 'list', '--from', '2026-01-05', '--to', '2026-01-05'])).json().map((m: { plan: string }) => m.plan)).toEqual(['Hot Desk']);
+    const listCsv = (await ok(['memberships', 'list', '--format', 'csv', '--status', 'active'])).stdout.trimEnd().split('\n');
+    expect(listCsv[0]).toBe('ID,Member ID,Member,Plan,Quantity,Price,Currency,Own price,Start date,Next invoice date,End date,Auto renew,Do not renew,Status');
+    expect(listCsv[1]).toMatch(/^\d+,\d+,Élise Martin,Hot Desk,2,45.50,EUR,yes,2026-01-10,2026-02-10,,yes,no,active$/);
+    const listXlsx = path.join(dir, 'memberships.xlsx');
+    expect((await ok(['--json', 'memberships', 'list', '-o', listXlsx])).json()).toEqual({ file: listXlsx, format: 'xlsx', memberships: 3 });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(listXlsx);
+    const first = book.worksheets[0]!.getRow(2);
+    expect(first.getCell(9).value).toEqual(new Date('2026-01-10T00:00:00Z'));
+    expect(first.getCell(6).value).toBe(45.5);
+    await ok(['memberships', 'list', '--status', 'paused'], 64);
+    await ok(['memberships', 'list', '--from', '2026-02-01', '--to', '2026-01-01'], 64);
+    await ok(['memberships', 'list', '--plan', 'No Such Plan'], 65);
+    await ok(['memberships', 'list', '--format', 'xlsx'], 64);
 
     const file = path.join(dir, 'unknown.csv');
     fs.writeFileSync(file, 'memberctl ID,Name,Email\n999,Nobody,nobody@example.org\n');
