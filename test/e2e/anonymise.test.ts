@@ -49,6 +49,8 @@ describe.each(dialects)('members anonymise on %s', (dialect) => {
     const [invoiceRow] = await rows(db, 'invoices', id);
     expect(invoiceRow!.buyer).toContain('Élise Martin');
 
+    const exported = path.join(tempDir(), 'before.csv');
+    await ok(['members', 'export', '-o', exported]);
     const refused = await ok(['members', 'anonymise', 'elise@example.fr'], 65);
     expect(refused.stderr).toContain(`open invoice ${number}`);
     expect(refused.stderr).toContain('Hot Desk, active');
@@ -78,6 +80,11 @@ describe.each(dialects)('members anonymise on %s', (dialect) => {
     expect(pdfText(pdf)).toContain('Élise Martin');
 
     expect((await ok(['--json', 'members', 'anonymise', String(id)])).json()).toMatchObject({ change: 'unchanged' });
+    // an export taken before does not bring the person back
+    const reimport = await runCli(['--json', 'import', exported, '--update', '--yes'], { db, today: '2026-03-10' });
+    expect(reimport.code).toBe(65);
+    expect(reimport.json().problems.filter((p: { severity: string }) => p.severity === 'error')).toMatchObject([{ row: 2, column: 'memberctl ID', code: 'conflict_existing' }]);
+    expect((await rows(db, 'members', id))[0]!.email).toBeNull();
     await ok(['members', 'anonymise', 'nobody@example.org'], 65);
   });
 
@@ -99,6 +106,9 @@ describe.each(dialects)('members anonymise on %s', (dialect) => {
     const issued = (await ok(['invoices', 'run', '--json'])).json().invoices as Array<{ number: string; payer: { name: string }; total: string }>;
     const paid = issued.find((i) => i.payer.name === 'Former Paid')!;
     await ok(['payments', 'record', paid.number, '--amount', paid.total, '--method', 'transfer']);
+    const contacts = path.join(tempDir(), 'contacts.csv');
+    fs.writeFileSync(contacts, 'Name,Email\nImported Contact,imported@example.org\n');
+    const batch = (await ok(['--json', 'import', contacts, '--yes'])).json().batch as string;
     const ids = Object.fromEntries((await ok(['members', 'list', '--json'])).json().map((m: { id: number; name: string }) => [m.name, m.id]));
 
     const later = '2030-06-01';
@@ -110,6 +120,7 @@ describe.each(dialects)('members anonymise on %s', (dialect) => {
     expect(dry.anonymised.map((p: { id: number; name: string }) => [p.id, p.name])).toEqual([
       [ids['Old Contact'], 'Old Contact'],
       [ids['Former Paid'], 'Former Paid'],
+      [ids['Imported Contact'], 'Imported Contact'],
     ]);
     expect(dry.kept).toMatchObject([{ id: ids['Former Owing'], reason: 'open invoice' }]);
     expect(JSON.stringify(await rows(db, 'members'))).toBe(members);
@@ -122,9 +133,15 @@ describe.each(dialects)('members anonymise on %s', (dialect) => {
     expect(run.privacy.anonymised.map((p: { id: number; name: null }) => [p.id, p.name])).toEqual([
       [ids['Old Contact'], null],
       [ids['Former Paid'], null],
+      [ids['Imported Contact'], null],
     ]);
+    // the import that brought the contact in is not undone over their anonymising
+    const undo = await ok(['import', 'undo', batch, '--yes'], 65, later);
+    expect(undo.stderr).toContain('anonymised');
     const names = (await ok(['members', 'list', '--json'], 0, later)).json().map((m: { name: string }) => m.name);
-    expect(names.sort()).toEqual([`Anonymised person #${ids['Former Paid']}`, `Anonymised person #${ids['Old Contact']}`, 'Former Owing', 'Recent Member'].sort());
+    expect(names.sort()).toEqual(
+      [`Anonymised person #${ids['Former Paid']}`, `Anonymised person #${ids['Old Contact']}`, `Anonymised person #${ids['Imported Contact']}`, 'Former Owing', 'Recent Member'].sort(),
+    );
     // run again: nobody new
     expect((await ok(['--json', 'privacy', 'run'], 0, later)).json().anonymised).toEqual([]);
   });

@@ -16,6 +16,8 @@ export interface ExistingMembers {
   withExternalId: Set<number>;
   /** every member's id (a memberctl ID cell names one) */
   ids: Set<number>;
+  /** members anonymised (`members anonymise`, `privacy run`): no file brings their data back */
+  anonymised: Set<number>;
   count: number;
 }
 
@@ -31,7 +33,7 @@ export interface Existing {
 const noCompany = -1;
 
 export async function loadExisting(db: Queryable): Promise<Existing> {
-  const members: ExistingMembers = { byExternalId: new Map(), byEmail: new Map(), byName: new Map(), paidBy: new Map(), withEmail: new Set(), withExternalId: new Set(), ids: new Set(), count: 0 };
+  const members: ExistingMembers = { byExternalId: new Map(), byEmail: new Map(), byName: new Map(), paidBy: new Map(), withEmail: new Set(), withExternalId: new Set(), ids: new Set(), anonymised: new Set(), count: 0 };
   const rows = await db.selectFrom('members').select(['id', 'name', 'email_key', 'external_id', 'company_id', 'paid_by_id']).execute();
   for (const m of rows) {
     members.count += 1;
@@ -49,6 +51,7 @@ export async function loadExisting(db: Queryable): Promise<Existing> {
     if (same) same.push(m.id, m.company_id ?? noCompany);
     else members.byName.set(m.name, [m.id, m.company_id ?? noCompany]);
   }
+  for (const a of await db.selectFrom('audit_log').select('member_id').where('action', '=', 'anonymise').execute()) if (a.member_id !== null) members.anonymised.add(a.member_id);
   const plans = new Map((await db.selectFrom('plans').selectAll().execute()).map((p) => [p.name, p]));
   const companies = new Map((await db.selectFrom('companies').select(['id', 'name']).execute()).map((c) => [c.name, c.id]));
   const mandates = new Map((await db.selectFrom('sepa_mandates').select(['reference', 'member_id']).execute()).map((m) => [m.reference, m.member_id]));
@@ -94,6 +97,7 @@ export function matchExisting(keys: MatchKeys, existing: Existing, keysOnly = fa
   const memberId = keys.memberId ?? null;
   if (memberId !== null) {
     if (!members.ids.has(memberId)) return { kind: 'unknown', message: `no member has the memberctl ID ${memberId} (merged or deleted since the export?): leave the cell empty to add the row as a new person` };
+    if (members.anonymised.has(memberId)) return { kind: 'conflict', message: `member #${memberId} was anonymised since the export: the row would bring their data back; remove it` };
     if (byExternalId !== undefined && byExternalId !== memberId) {
       return { kind: 'conflict', message: `External ID "${keys.externalId}" is member #${byExternalId}, not #${memberId} of the memberctl ID` };
     }
