@@ -19,6 +19,7 @@ import { registerOrg } from './commands/org.js';
 import { registerPayments } from './commands/payments.js';
 import { registerPasses } from './commands/passes.js';
 import { registerPlans } from './commands/plans.js';
+import { registerPrivacy } from './commands/privacy.js';
 import { registerRenewals } from './commands/renewals.js';
 import { registerSettings } from './commands/settings.js';
 import { registerTags } from './commands/tags.js';
@@ -52,6 +53,7 @@ const groups: Array<(program: Command, action: Action) => void> = [
   registerCredits,
   registerPasses,
   registerJobs,
+  registerPrivacy,
   registerMail,
   registerCompletion,
 ];

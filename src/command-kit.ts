@@ -87,3 +87,18 @@ export function exportFormat(flags: { format?: string; output?: string }, json: 
   if (json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
   return wanted;
 }
+
+/** `exportFormat` for the exports that also write JSON (`members export`): `--format json`, or a `.json` -o file. */
+export function exportFormatOrJson(flags: { format?: string; output?: string }, json: boolean): 'csv' | 'xlsx' | 'json' {
+  const wanted = flags.format?.trim().toLowerCase() ?? (flags.output?.toLowerCase().endsWith('.json') ? 'json' : undefined);
+  if (wanted !== 'json') {
+    try {
+      return exportFormat(flags, json);
+    } catch (error) {
+      if (flags.format !== undefined && !['csv', 'xlsx'].includes(flags.format.trim().toLowerCase())) throw usageError(`--format: "${flags.format}" is not a format; use csv, xlsx or json`);
+      throw error;
+    }
+  }
+  if (json && !flags.output) throw usageError('--json needs -o FILE: stdout carries the JSON summary');
+  return 'json';
+}

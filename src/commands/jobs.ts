@@ -11,7 +11,7 @@ export function registerJobs(program: Command, action: Action): void {
     runOptions(
       jobs
         .command('run')
-        .description('renewals, then invoices, then expiries, under one lock; prints nothing on stdout when nothing was due'),
+        .description('renewals, then invoices, then expiries, then (with retention-years) privacy, under one lock; prints nothing on stdout when nothing was due'),
     )
       .option('--smtp <url>', 'then send the queued e-mails through this server, once the job has committed (default: $MEMBERCTL_SMTP; without either, nothing is sent)')
       .action(
@@ -28,8 +28,15 @@ export function registerJobs(program: Command, action: Action): void {
         const { renewalRunSummary, reportRenewalRun } = await import('./renewals.js');
         reportRenewalRun(ctx, result.renewals, false);
         reportInvoiceRun(ctx, result.invoices, false);
+        const { privacySummary, reportPrivacyRun } = await import('./privacy.js');
+        if (result.privacy !== null) reportPrivacyRun(ctx, result.privacy);
         // one line for the whole morning's work
-        const done = [renewalRunSummary(result.renewals), invoiceRunSummary(result.invoices), outboxSummary(result.outbox)].filter((part): part is string => part !== null);
+        const done = [
+          renewalRunSummary(result.renewals),
+          invoiceRunSummary(result.invoices),
+          outboxSummary(result.outbox),
+          result.privacy === null ? null : privacySummary(result.privacy),
+        ].filter((part): part is string => part !== null);
         if (done.length === 0) ctx.out.info(`Nothing due as of ${result.asOf}: no renewal, invoice, status change or expiry.`);
         else if (result.dryRun) ctx.out.info(`Dry run as of ${result.asOf}, nothing was written: ${done.join('; ')} (would be).`);
         else ctx.out.info(`As of ${result.asOf}: ${done.join('; ')}.`);

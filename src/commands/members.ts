@@ -241,6 +241,45 @@ export function registerMembers(program: Command, action: Action): void {
 
   examples(
     members
+      .command('export')
+      .description('people in the import template\'s columns (plus their memberctl ID), to edit and give back to `import --update`')
+      .option('--status <status>', 'member, upcoming, grace, suspended, former or contact')
+      .option('--plan <name>', 'on this plan (a membership that has not ended; any with --status former)')
+      .option('--company <name>', 'of this company (exact name)')
+      .option('--tag <tag>', 'with this tag, or any tag of this category; repeatable (all must match)', collect)
+      .option('--search <text>', 'text in the name, e-mail or company (ignores case and accents)')
+      .option('--limit <n>', 'at most N people')
+      .option('--format <csv|xlsx|json>', 'file format (default: from the -o extension, else csv)')
+      .option('-o, --output <file>', 'write to this file (default for CSV and JSON: stdout)')
+      .action(
+        action(async (ctx, flags: Omit<ListFlags, 'format'> & { format?: string; output?: string }) => {
+          const { exportFormatOrJson } = await import('../command-kit.js');
+          const { parseMemberStatus } = await import('../core/people/members.js');
+          const { exportMembers } = await import('../core/people/member-export.js');
+          const { writeMemberExport } = await import('../writers/member-export.js');
+          const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');
+          const format = exportFormatOrJson(flags, ctx.out.json);
+          const limit = await parseLimit(flags.limit);
+          const status = flags.status === undefined ? undefined : parseMemberStatus(flags.status);
+          if (flags.output) checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
+          else assertStdoutOpen('the exported members');
+          const db = await ctx.db();
+          const exported = await exportMembers(db.kysely, await ctx.today(), { status, plan: flags.plan, company: flags.company, tags: flags.tag, search: flags.search, limit });
+          for (const key of exported.skipped) ctx.out.warn(`custom field "${key}" is not exported: its name is that of a template column, which an import would read instead`);
+          await writeMemberExport(exported, format, flags.output ? { file: flags.output, flag: '-o' } : { stream: process.stdout });
+          if (flags.output) ctx.out.result({ file: flags.output, format, people: exported.people, rows: exported.rows.length, skippedFields: exported.skipped }, () => null);
+          ctx.out.info(`Exported ${exported.people === 1 ? '1 person' : `${exported.people} people`} (${exported.rows.length === 1 ? '1 row' : `${exported.rows.length} rows`})${flags.output ? ` to ${flags.output}` : ''}.`);
+        }),
+      ),
+    [
+      'memberctl members export -o members.xlsx',
+      'memberctl members export --status member --plan "Hot Desk" -o hot-desk.csv',
+      'memberctl import members.xlsx --update --dry-run   # after editing the file',
+    ],
+  );
+
+  examples(
+    members
       .command('show')
       .argument('<ref>', 'member id, e-mail or exact name')
       .description('one person: details, memberships, notes and history')
@@ -536,6 +575,46 @@ export function registerMembers(program: Command, action: Action): void {
         }),
       ),
     ['memberctl members export-data jane@example.org -o jane-data.json', 'memberctl members export-data 42 > data.json'],
+  );
+
+  registerAnonymise(members, action);
+}
+
+/** `members anonymise REF`: erases a person's identifying data (core/people/anonymise.ts, docs/people.md). */
+function registerAnonymise(members: Command, action: Action): void {
+  examples(
+    members
+      .command('anonymise')
+      .argument('<ref>', 'member id, e-mail or exact name')
+      .description('erase what identifies a person (a request to be forgotten): invoices stay as issued')
+      .option('--force', 'also a person with an open invoice or a membership that has not ended')
+      .action(
+        action(async (ctx, ref: string, flags: { force?: boolean }) => {
+          const { anonymiseMember } = await import('../core/people/anonymise.js');
+          const { resolveMember } = await import('../core/people/refs.js');
+          const { auditSource } = await import('../core/kernel/audit.js');
+          const db = await ctx.db();
+          const today = await ctx.today();
+          if (ctx.interactive) {
+            const { confirmOrStop } = await import('../confirm.js');
+            const { wasAnonymised } = await import('../core/people/anonymise.js');
+            const member = await resolveMember(db.kysely, ref);
+            const summary = `Anonymise #${member.id} ${member.name}: their name, e-mail, phone, address, custom fields, notes and tags are erased for good; invoices keep their buyer as issued.`;
+            if (!(await wasAnonymised(db.kysely, member.id)) && !(await confirmOrStop(summary, { ctx }))) return 0;
+          }
+          const result = await db.kysely.transaction().execute(async (trx) => {
+            const member = await resolveMember(trx, ref);
+            return anonymiseMember(trx, member, today, { force: Boolean(flags.force) }, auditSource(ctx.env));
+          });
+          const e = result.erased;
+          ctx.out.result(result, () =>
+            result.change === 'unchanged'
+              ? `#${result.member.id} was anonymised already.`
+              : `Anonymised #${result.member.id}${result.forced ? ' (forced)' : ''}: ${e.fields} custom fields, ${e.notes} notes, ${e.tags} tags and the addresses of ${e.messages} e-mails erased; ${e.auditEntries} audit entries scrubbed. Invoices keep their buyer as issued.`,
+          );
+        }),
+      ),
+    ['memberctl members anonymise jane@example.org', 'memberctl members anonymise 42 --force --json'],
   );
 }
 

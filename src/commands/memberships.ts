@@ -113,6 +113,22 @@ function describe(json: MembershipJson): string {
   return `membership ${json.id} (${json.plan}): starts ${json.startDate}, next invoice ${json.nextInvoiceDate}${end}, ${priceText(json)} per period${discount}, ${json.status}`;
 }
 
+/**
+ * The format of `memberships list`: --format, else --json, else the -o extension (.xlsx, .json, else CSV), else a
+ * table. xlsx needs -o; a table goes to the terminal only; --json with another --format is a usage error.
+ */
+function membershipsListFormat(flags: { format?: string; output?: string }, json: boolean): 'table' | 'csv' | 'xlsx' | 'json' {
+  const given = flags.format?.trim().toLowerCase();
+  if (given !== undefined && !['table', 'csv', 'xlsx', 'json'].includes(given)) throw usageError(`--format: "${flags.format}" must be table, csv, xlsx or json`);
+  const output = flags.output?.toLowerCase();
+  const fromFile = output === undefined ? undefined : output.endsWith('.xlsx') ? 'xlsx' : output.endsWith('.json') ? 'json' : 'csv';
+  const wanted = (given ?? fromFile ?? (json ? 'json' : 'table')) as 'table' | 'csv' | 'xlsx' | 'json';
+  if (json && flags.output === undefined && wanted !== 'json') throw usageError(`--json and --format ${wanted} cannot be used together`);
+  if (wanted === 'xlsx' && !flags.output) throw usageError('an xlsx list needs -o FILE');
+  if (wanted === 'table' && flags.output) throw usageError('-o writes csv, xlsx or json: give --format or a file extension');
+  return wanted;
+}
+
 export function registerMemberships(program: Command, action: Action): void {
   const memberships = program.command('memberships').description('memberships: who is on which plan, from when, billed how');
 
@@ -320,6 +336,79 @@ export function registerMemberships(program: Command, action: Action): void {
       'memberctl memberships set 12 --discount 15% --discount-periods 3 --discount-reason "early bird"',
       'memberctl memberships set 12 --discount 20.00',
       'memberctl memberships set 12 --discount none',
+    ],
+  );
+
+  examples(
+    memberships
+      .command('list')
+      .description('memberships with their member and status; a table, CSV (stdout or -o), xlsx (-o) or JSON')
+      .option('--member <ref>', 'of this member (id, e-mail or exact name)')
+      .option('--plan <name>', 'on this plan (exact name)')
+      .option('--status <status>', 'upcoming, active, paused, grace, suspended or ended (as of --today)')
+      .option('--from <date>', 'running on or after this day: not ended before it (YYYY-MM-DD)', parseDateOption('--from'))
+      .option('--to <date>', 'running on or before this day: started by then (YYYY-MM-DD)', parseDateOption('--to'))
+      .option('--format <table|csv|xlsx|json>', 'output format (default table, or from the -o extension; --json is the same as --format json)')
+      .option('-o, --output <file>', 'write the CSV or xlsx to this file')
+      .action(
+        action(async (ctx, flags: { member?: string; plan?: string; status?: string; from?: string; to?: string; format?: string; output?: string }) => {
+          const { listMemberships, listedMembershipJson } = await import('../core/billing/membership-list.js');
+          const { membershipStatuses } = await import('../core/status/status.js');
+          const status = flags.status?.trim().toLowerCase();
+          if (status !== undefined && !(membershipStatuses as readonly string[]).includes(status)) {
+            throw usageError(`--status: "${flags.status}" is not a membership status; use one of ${membershipStatuses.join(', ')}`);
+          }
+          if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw usageError(`--from ${flags.from} is after --to ${flags.to}`);
+          const format = membershipsListFormat(flags, ctx.out.json);
+          const { assertStdoutOpen, checkOutput, outputGuard } = await import('../safe-file.js');
+          if (flags.output) checkOutput(flags.output, '-o', await outputGuard(ctx.dbUrl, []));
+          else if (format !== 'table') assertStdoutOpen('the memberships');
+          const db = await ctx.db();
+          const memberId = flags.member === undefined ? undefined : (await (await import('../core/people/refs.js')).resolveMember(db.kysely, flags.member)).id;
+          const listed = await listMemberships(db.kysely, await ctx.today(), {
+            memberId,
+            plan: flags.plan,
+            status: status as import('../core/status/status.js').MembershipStatus | undefined,
+            from: flags.from,
+            to: flags.to,
+          });
+          if (format === 'json' && !flags.output) {
+            const list = listed.map(listedMembershipJson);
+            ctx.out.result(list, () => JSON.stringify(list, null, 2));
+            return;
+          }
+          if (format === 'table') {
+            const { renderTable } = await import('../output.js');
+            if (listed.length === 0) ctx.out.print('No membership matches.');
+            else {
+              ctx.out.print(
+                renderTable(listed.map(listedMembershipJson), [
+                  { header: 'id', value: (m) => m.id, align: 'right' },
+                  { header: 'member', value: (m) => `#${m.member.id} ${escapeControls(m.member.name)}` },
+                  { header: 'plan', value: (m) => m.plan },
+                  { header: 'qty', value: (m) => m.quantity, align: 'right' },
+                  { header: 'price', value: (m) => `${m.price} ${m.currency}${m.followsPlanPrice ? '' : ' (own)'}`, align: 'right' },
+                  { header: 'start', value: (m) => m.startDate },
+                  { header: 'next invoice', value: (m) => m.nextInvoiceDate },
+                  { header: 'end', value: (m) => m.endDate },
+                  { header: 'status', value: (m) => m.status },
+                ]),
+              );
+              ctx.out.info(`${listed.length} ${listed.length === 1 ? 'membership' : 'memberships'}`);
+            }
+            return;
+          }
+          const { writeMembershipList } = await import('../writers/membership-list.js');
+          await writeMembershipList(listed, format, flags.output ? { file: flags.output, flag: '-o' } : { stream: process.stdout });
+          if (flags.output) ctx.out.result({ file: flags.output, format, memberships: listed.length }, () => null);
+          ctx.out.info(`Listed ${listed.length === 1 ? '1 membership' : `${listed.length} memberships`}${flags.output ? ` in ${flags.output}` : ''}.`);
+        }),
+      ),
+    [
+      'memberctl memberships list --plan "Hot Desk" --status active',
+      'memberctl memberships list --member jane@example.org --json',
+      'memberctl memberships list --from 2026-01-01 --to 2026-12-31 --format csv > memberships-2026.csv',
+      'memberctl memberships list --status ended -o ended.xlsx',
     ],
   );
 

@@ -239,6 +239,14 @@ export const commandFacts: Record<string, CommandFacts> = {
     exits: { 65: 'unknown ref', 73: 'an `-o` file that cannot be written or that is the database', 74: 'a closed standard output' },
     json: 'without `-o` the document itself (whatever `--json`): `{"exportedAt", "person", "invoices", "creditNotes", "payments", "ledger", "charges", "mandates", "renewals", "messages", "paysFor"}`, `person` being the `members show --json` document (details, custom fields, tags, memberships, notes, history); with `-o` and `--json`: `{"file", "bytes"}`.',
   },
+  'members export': {
+    exits: { 64: 'an unknown `--format` or `--status`, or xlsx without `-o`', 65: 'an unknown `--plan`, `--company` or `--tag`' },
+    json: 'with `-o` only: `{"file", "format", "people", "rows", "skippedFields"}`, `skippedFields` the custom fields left out (named like a template column); without `-o` the file itself is on stdout. `--format json` writes a list of objects, one per row, keyed by the headers, empty cells null.',
+  },
+  'members anonymise': {
+    exits: { 65: 'unknown ref, or (without `--force`) an open invoice or a membership that has not ended', 130: 'cancelled at the question' },
+    json: '`{"member": {"id", "name"}, "change", "forced", "erased": {"fields", "notes", "tags", "messages", "auditEntries"}}`: `change` is `anonymised`, or `unchanged` for a person anonymised already; `name` the placeholder.',
+  },
   'members update': {
     exits: { 65: 'a row has an error: nothing written', 66: 'the file cannot be read', 130: 'cancelled at the question' },
     json: 'the import shape.',
@@ -294,6 +302,10 @@ export const commandFacts: Record<string, CommandFacts> = {
       65: 'unknown membership or person, one delegate beyond the membership\'s quantity (its seats), its holder named its own delegate, `--remove` of someone who is not a delegate of it',
     },
     json: '`{"membership", "seats", "billSeparately", "delegates": [{"id", "name", "email", "since"}], "change"}`: `seats` is the membership\'s quantity, `delegates` those named, in the order they were, `change` (with `--add` or `--remove`) is `added`, `removed` or `unchanged` (already a delegate).',
+  },
+  'memberships list': {
+    exits: { 64: 'an unknown `--format` or `--status`, a malformed date, `--from` after `--to`, xlsx without `-o`', 65: 'an unknown `--member` or `--plan`' },
+    json: 'a list of membership shapes, each with `"member": {"id", "name"}` (also with `--format json`); with `-o` and `--json`: `{"file", "format", "memberships"}`.',
   },
   'memberships renew-now': {
     exits: { 65: 'first term, do-not-renew, ending before its next term, or renewing automatically' },
@@ -467,7 +479,11 @@ export const commandFacts: Record<string, CommandFacts> = {
       65: 'an item could not be processed (the rest was), or an e-mail failed',
       75: 'another job holds the lock, or the SMTP server cannot be reached (the job is done; its e-mails stay queued)',
     },
-    json: '`{"asOf", "dryRun", "renewals", "invoices"}`: the renewals run shape and the invoices run shape; with `--smtp` or `MEMBERCTL_SMTP`, also `"mail"`: what `mail send --json` prints.',
+    json: '`{"asOf", "dryRun", "renewals", "invoices", "outbox", "privacy"}`: the renewals run shape and the invoices run shape, `privacy` what `privacy run --json` prints (null when the `retention-years` setting is empty); with `--smtp` or `MEMBERCTL_SMTP`, also `"mail"`: what `mail send --json` prints.',
+  },
+  'privacy run': {
+    exits: { 64: 'neither `--inactive-years` nor the `retention-years` setting', 75: 'another job holds the lock' },
+    json: '`{"asOf", "dryRun", "inactiveYears", "cutoff", "anonymised", "kept"}`: `anonymised` a list of `{"id", "name", "lastActivity"}` (`name` only on a dry run, null once erased), `kept` the people inactive long enough but kept, `{"id", "lastActivity", "reason"}` (`open invoice`).',
   },
 };
 

@@ -1,5 +1,5 @@
 /**
- * Table exports (`invoices export`, `payments export`): rows as CSV (csv-stringify) or xlsx (exceljs, streamed to the
+ * Table exports (`invoices export`, `payments export`, `members export`, `memberships list`): rows as CSV (csv-stringify) or xlsx (exceljs, streamed to the
  * file), written through the safe-file module. Cells go through the shared cell writer: text that a spreadsheet would
  * run as a formula is inert (an apostrophe in CSV, a text cell in xlsx); amounts, quantities and rates stay numbers.
  */
@@ -12,7 +12,8 @@ export type ExportFormat = 'csv' | 'xlsx';
 export interface ExportColumn<R> {
   header: string;
   kind: 'text' | 'date' | 'amount' | 'number';
-  value: (row: R) => string | number;
+  /** null: an empty cell */
+  value: (row: R) => string | number | null;
 }
 
 /**
@@ -20,7 +21,11 @@ export interface ExportColumn<R> {
  * A file is written whole or not at all.
  */
 export async function exportTableCsv<R>(columns: readonly ExportColumn<R>[], rows: readonly R[], target: { file: string; flag: string } | { stream: NodeJS.WritableStream }): Promise<void> {
-  const cells = (row: R) => columns.map((c) => (c.kind === 'text' ? String(c.value(row)) : c.value(row)));
+  const cells = (row: R) =>
+    columns.map((c) => {
+      const value = c.value(row);
+      return value === null ? null : c.kind === 'text' ? String(value) : value;
+    });
   const chunks = function* () {
     yield csvLines([columns.map((c) => c.header)]);
     for (let i = 0; i < rows.length; i += 2000) yield csvLines(rows.slice(i, i + 2000).map(cells));
@@ -51,8 +56,9 @@ export async function exportTableXlsx<R extends { currency: string }>(columns: r
     for (const row of rows) {
       const decimals = minorUnits(row.currency);
       const amountFormat = decimals === 0 ? '#,##0' : `#,##0.${'0'.repeat(decimals)}`;
-      const values = columns.map((c): Date | number | string => {
+      const values = columns.map((c): Date | number | string | null => {
         const value = c.value(row);
+        if (value === null) return null;
         if (c.kind === 'date') return new Date(`${value}T00:00:00Z`);
         if (c.kind === 'amount' || c.kind === 'number') return Number(value);
         return String(value);

@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { columnLetter } from '../core/kernel/columns.js';
-import { type TemplateColumn, templateColumns, templateHeader } from '../core/import/template-columns.js';
+import { blankTemplateColumns as templateColumns, type TemplateColumn, templateHeader } from '../core/import/template-columns.js';
 import { writeOutput } from '../safe-file.js';
 import { csvLines, utf8Bom, xlsxCell } from './cells.js';
 

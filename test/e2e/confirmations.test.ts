@@ -117,6 +117,13 @@ const commands: Array<{ name: string; args: (db: string) => Promise<string[]>; s
     question: /Go ahead\?/,
     changed: (s) => s.mandate === 'revoked',
   },
+  {
+    name: 'members anonymise',
+    args: async () => ['members', 'anonymise', 'jane@example.org', '--force'],
+    summary: /Anonymise #1 Jane Doe: .* erased for good/,
+    question: /Go ahead\?/,
+    changed: (s) => !s.members.includes('Jane Doe'),
+  },
 ];
 
 describe.each(dialects)('confirmations on %s', (dialect) => {
@@ -158,7 +165,7 @@ describe.each(dialects)('confirmations on %s', (dialect) => {
     it('the rest ask too, default no: Enter alone writes nothing', { timeout: 240_000 }, async () => {
       const db = await setup(dialect);
       const before = await state(db);
-      for (const command of commands.filter((c) => ['invoices credit', 'plans archive', 'tags rename onto an existing tag', 'mandates revoke'].includes(c.name))) {
+      for (const command of commands.filter((c) => ['invoices credit', 'plans archive', 'tags rename onto an existing tag', 'mandates revoke', 'members anonymise'].includes(c.name))) {
         const result = await onTerminal(['--db', db, '--today', today, ...(await command.args(db))], [[command.question, '\r']]);
         expect(result.output, command.name).toMatch(command.summary);
         expect(result.output, command.name).toContain('Nothing was changed.');

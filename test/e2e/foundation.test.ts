@@ -96,6 +96,7 @@ describe.each(dialects)('plans and settings from the built CLI on %s', (dialect)
       'reminder-days': '7,21',
       'tacit-renewal-notice-days': '30',
       'mail-templates': '',
+      'retention-years': '',
       'sepa-creditor-id': '',
     });
     const outOfRange = await runCli(['settings', 'set', 'billing-day', '31'], { db });

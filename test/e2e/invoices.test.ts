@@ -127,6 +127,7 @@ describe.each(dialects)('invoicing from the built CLI on %s', (dialect) => {
       },
       invoices: { asOf: '2025-11-20', dryRun: false, count: 0, invoices: [], totals: {}, creditApplied: {}, problems: [] },
       outbox: { reminders: 0, renewalReminders: 0, queued: {} },
+      privacy: null,
     });
 
     expect((await ok(db, ['invoices', 'list', '--json'])).json()).toEqual([invoice]);

@@ -106,6 +106,8 @@ export interface MemberValues {
   tags: string[];
   notes: string | null;
   externalId: string | null;
+  /** the person's memberctl id (the memberctl ID column of `members export`): the row is that person */
+  memberId: number | null;
   custom: Array<[key: string, value: string]>;
   /** a VAT or company number (Stripe's Business Vat ID; the template has no column for it) */
   taxId?: string | null;
@@ -127,14 +129,14 @@ export function buildLayout(fileHeaders: readonly string[], headerRow: number, m
   let problems = mapping.problems.filter((p) => !(p.code === 'custom_field' && p.column === errorColumn));
   if (mode === 'update') {
     problems = problems.filter((p) => p.code !== 'missing_column');
-    if (index.email === undefined && index.externalId === undefined) {
+    if (index.email === undefined && index.externalId === undefined && index.memberId === undefined) {
       problems.push(
         problem({
           row: null,
           column: 'Email',
           code: 'missing_column',
           severity: 'error',
-          message: 'No "Email" or "External ID" column: `members update` finds each member by one of them',
+          message: 'No "Email", "External ID" or "memberctl ID" column: `members update` finds each member by one of them',
         }),
       );
     }
@@ -147,6 +149,15 @@ export function buildLayout(fileHeaders: readonly string[], headerRow: number, m
   const imported = new Set(used.map((u) => u.position));
   const notes = columns?.notes ?? new Map<string, string>();
   return { layout: { headers, fileHeaders, notes, index, custom, hasPlanColumns, mapping, used, imported }, problems };
+}
+
+/** A memberctl ID cell: a whole number from 1 (an xlsx number cell reads as its digits). */
+export function readMemberId(text: string | null, fail: (message: string) => void): number | null {
+  if (text === null) return null;
+  const digits = text.trim().replace(/^#/, '');
+  if (/^\d{1,15}$/.test(digits) && Number(digits) >= 1) return Number(digits);
+  fail(`"${text}" is not a memberctl ID: the id \`members export\` wrote, a whole number; leave it as it was, or empty for a new person`);
+  return null;
 }
 
 const schemes: Record<string, SepaScheme> = { core: 'core', sddcore: 'core', b2b: 'b2b', sddb2b: 'b2b' };
@@ -406,6 +417,7 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     tags: readTags(text('tags')),
     notes: text('notes'),
     externalId: text('externalId'),
+    memberId: readMemberId(text('memberId'), (message) => report('memberId', 'invalid_number', message)),
     custom: [],
   };
   for (const { index: position, key } of layout.custom) {
@@ -418,9 +430,9 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     return position !== undefined && cells[position] !== null && cells[position] !== undefined;
   };
   if (mode === 'import' && !given('name')) report('name', 'required', 'a name is required');
-  if (mode === 'update' && values.emailKey === null && values.externalId === null && !given('email') && !given('externalId')) {
+  if (mode === 'update' && values.emailKey === null && values.externalId === null && !given('email') && !given('externalId') && !given('memberId')) {
     problems.push(
-      problem({ row, column: header(layout.index.email !== undefined ? 'email' : 'externalId'), code: 'required', severity: 'error', message: 'an e-mail or an external id is needed to find the member' }),
+      problem({ row, column: header(layout.index.email !== undefined ? 'email' : 'externalId'), code: 'required', severity: 'error', message: 'an e-mail, an external id or a memberctl ID is needed to find the member' }),
     );
   }
   if (values.name !== null) {

@@ -1,5 +1,5 @@
 /**
- * "Paid by" references: an exact name or an e-mail of another member, in the file (in any order) or already in
+ * "Paid by" references: an exact name, an e-mail or the #id of another member, in the file (in any order) or already in
  * the database. Resolved after the first pass, when every row's keys are known; also finds payer loops, which
  * may run through existing members (A pays for B in the database, the file says B pays for A).
  */
@@ -53,7 +53,16 @@ export function resolvePayers(index: FileIndex, existing: Existing, layout: Layo
       self(row, ref);
       continue;
     }
-    if (ref.includes('@')) {
+    const byId = /^#(\d{1,15})$/.exec(ref);
+    if (byId) {
+      // a member's id, as `members export` writes a payer who has no e-mail
+      const id = Number(byId[1]);
+      if (!members.ids.has(id)) {
+        fail(row, ref, 'unknown_payer', `no member has the id ${ref} (write an exact name, an e-mail or #id of a member)`);
+        continue;
+      }
+      target = { kind: 'member', id };
+    } else if (ref.includes('@')) {
       const key = emailKey(ref.replace(/^mailto:/i, ''));
       const fileRow = index.byEmail.get(key);
       const memberId = members.byEmail.get(key);

@@ -8,7 +8,7 @@ import { classifyDateText, hasTimeOfDay, parseLooseDate } from '../kernel/dates.
 import { type Problem, problem } from '../kernel/problems.js';
 import { emailKey } from '../people/refs.js';
 import { type Existing, matchExisting } from './existing.js';
-import { columnText, headerOf, type ImportMode, type Layout } from './member-row.js';
+import { columnText, headerOf, type ImportMode, type Layout, readMemberId } from './member-row.js';
 
 export interface DateEvidence {
   row: number;
@@ -31,11 +31,14 @@ export interface FileIndex {
   /** e-mail key -> first row */
   byEmail: Map<string, number>;
   /**
-   * e-mail key -> the last row that continues its first row's person (import mode): a later row with that e-mail
-   * and a plan is another membership of the same person (docs/importing.md, "Several memberships for one person")
+   * person key (the memberctl ID when the row has one, else the e-mail key) -> the last row that continues its
+   * first row's person (import mode): a later row with that key and a plan is another membership of the same person
+   * (docs/importing.md, "Several memberships for one person")
    */
   personLastRow: Map<string, number>;
   byExternalId: Map<string, number>;
+  /** memberctl ID -> first row */
+  byMemberId: Map<number, number>;
   /** exact name -> first row */
   byName: Map<string, number>;
   /** names written on several rows -> those rows (the first few) and how many */
@@ -73,6 +76,7 @@ export function emptyIndex(): FileIndex {
     byEmail: new Map(),
     personLastRow: new Map(),
     byExternalId: new Map(),
+    byMemberId: new Map(),
     byName: new Map(),
     repeatedNames: new Map(),
     payerRefs: new Map(),
@@ -91,10 +95,15 @@ interface RowKeys {
   /** the e-mail as compared: lower case, without mailto: */
   key: string | null;
   externalId: string | null;
+  /** the memberctl ID cell, when it is a whole number (else its problem is the row's own) */
+  memberId: number | null;
   company: string | null;
   paidBy: string | null;
   planName: string | null;
 }
+
+/** The key of a memberctl ID among person keys: no e-mail key starts with a NUL. */
+const memberIdKey = (id: number) => `\u0000${id}`;
 
 function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
   const email = columnText(layout, cells, 'email');
@@ -103,6 +112,7 @@ function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
     email,
     key: email === null ? null : emailKey(email.startsWith('mailto:') || email.startsWith('MAILTO:') ? email.slice(7) : email),
     externalId: columnText(layout, cells, 'externalId'),
+    memberId: readMemberId(columnText(layout, cells, 'memberId'), () => {}),
     company: columnText(layout, cells, 'company'),
     paidBy: columnText(layout, cells, 'paidBy'),
     planName: columnText(layout, cells, 'planName'),
@@ -110,29 +120,46 @@ function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
 }
 
 /**
- * The first row of the person a row continues, or null: in an import, a row with a plan whose e-mail an earlier
- * row has is another membership of that row's person (whether their other values agree is checked when both are read).
+ * The person key of a row and the first row that has it: the memberctl ID when the row has one (a file of
+ * `members export`, whose later rows of a person may leave the e-mail empty), else the e-mail.
+ */
+function personOf(index: FileIndex, keys: RowKeys): { key: string; first: number | undefined } | null {
+  if (keys.memberId !== null) return { key: memberIdKey(keys.memberId), first: index.byMemberId.get(keys.memberId) };
+  if (keys.key !== null) return { key: keys.key, first: index.byEmail.get(keys.key) };
+  return null;
+}
+
+/**
+ * The first row of the person a row continues, or null: in an import, a row with a plan whose memberctl ID or
+ * e-mail an earlier row has is another membership of that row's person (whether their other values agree is
+ * checked when both are read).
  */
 function continues(index: FileIndex, row: number, keys: RowKeys, mode: ImportMode | 'alone'): number | null {
-  if (mode !== 'import' || keys.key === null || keys.planName === null) return null;
-  const first = index.byEmail.get(keys.key);
+  if (mode !== 'import' || keys.planName === null) return null;
+  const first = personOf(index, keys)?.first;
   return first === undefined || first === row ? null : first;
 }
 
 /** The first row of the person this row is another membership of (see `continues`), or null. */
 export function personHead(raw: RawRow, layout: Layout, index: FileIndex, mode: ImportMode): { head: number; last: number; key: string } | null {
   const keys = rowKeys(layout, raw.cells);
-  if (mode !== 'import' || keys.key === null) return null;
-  const last = index.personLastRow.get(keys.key);
+  if (mode !== 'import') return null;
+  const person = personOf(index, keys);
+  if (person === null) return null;
+  const last = index.personLastRow.get(person.key);
   if (last === undefined) return null;
-  const head = index.byEmail.get(keys.key)!;
+  const head = person.first!;
   if (raw.row !== head && keys.planName === null) return null;
-  return { head, last, key: keys.key };
+  return { head, last, key: person.key };
 }
 
-/** A row repeats an earlier one by External ID or e-mail: the first row that has either. */
+/** A row repeats an earlier one by memberctl ID, External ID or e-mail: the first row that has one of them. */
 function repeats(index: FileIndex, row: number, keys: RowKeys): boolean {
-  return (keys.externalId !== null && index.byExternalId.get(keys.externalId) !== row) || (keys.key !== null && index.byEmail.get(keys.key) !== row);
+  return (
+    (keys.memberId !== null && index.byMemberId.get(keys.memberId) !== row) ||
+    (keys.externalId !== null && index.byExternalId.get(keys.externalId) !== row) ||
+    (keys.key !== null && index.byEmail.get(keys.key) !== row)
+  );
 }
 
 /** Adds one row to the index. Its problems are found again by `indexProblems` in the second pass, never kept. */
@@ -143,8 +170,12 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   const { name, key, externalId, company, paidBy } = keys;
   if (externalId !== null && !index.byExternalId.has(externalId)) index.byExternalId.set(own(externalId), row);
   if (key !== null && !index.byEmail.has(key)) index.byEmail.set(own(key), row);
+  if (keys.memberId !== null && !index.byMemberId.has(keys.memberId)) index.byMemberId.set(keys.memberId, row);
   const head = continues(index, row, keys, mode);
-  if (head !== null) index.personLastRow.set(index.personLastRow.has(key!) ? key! : own(key!), row);
+  if (head !== null) {
+    const personKey = personOf(index, keys)!.key;
+    index.personLastRow.set(index.personLastRow.has(personKey) ? personKey : own(personKey), row);
+  }
   // another row of the same person does not make their name ambiguous (as a payer)
   if (name !== null && head === null) {
     const first = index.byName.get(name);
@@ -168,7 +199,7 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   }
 
   if (!repeats(index, row, keys)) {
-    const match = matchExisting({ externalId, emailKey: key, name, company }, existing, mode === 'update');
+    const match = matchExisting({ memberId: keys.memberId, externalId, emailKey: key, name, company }, existing, mode === 'update');
     if (match.kind === 'existing' && !index.rowOfMember.has(match.id)) {
       index.rowOfMember.set(match.id, row);
       index.matches.set(row, match.id);
@@ -199,6 +230,21 @@ export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, exi
   const keys = rowKeys(layout, cells);
   const { name, email, key, externalId, company } = keys;
   const head = continues(index, row, keys, alone ? 'alone' : mode);
+  if (keys.memberId !== null) {
+    const first = index.byMemberId.get(keys.memberId)!;
+    if (first !== row && first !== head) {
+      return [
+        problem({
+          row,
+          column: headerOf(layout, 'memberId'),
+          value: String(keys.memberId),
+          code: 'duplicate_member',
+          severity: 'error',
+          message: `memberctl ID ${keys.memberId} is already on row ${first}: a person's other rows give another plan (another membership)`,
+        }),
+      ];
+    }
+  }
   if (externalId !== null) {
     const first = index.byExternalId.get(externalId)!;
     // the same External ID on the rows of one person is theirs
@@ -224,8 +270,11 @@ export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, exi
     }
   }
   if (index.matches.has(row)) return [];
-  const match = matchExisting({ externalId, emailKey: key, name, company }, existing, mode === 'update');
-  const column = match.kind === 'new' && mode === 'import' ? '' : headerOf(layout, match.kind === 'existing' && match.by === 'name' ? 'name' : externalId !== null ? 'externalId' : 'email');
+  const match = matchExisting({ memberId: keys.memberId, externalId, emailKey: key, name, company }, existing, mode === 'update');
+  const column =
+    match.kind === 'new' && mode === 'import'
+      ? ''
+      : headerOf(layout, match.kind === 'existing' && match.by === 'name' ? 'name' : keys.memberId !== null ? 'memberId' : externalId !== null ? 'externalId' : 'email');
   switch (match.kind) {
     case 'existing':
       return [
@@ -240,6 +289,8 @@ export function indexProblems(raw: RawRow, layout: Layout, index: FileIndex, exi
       ];
     case 'conflict':
       return [problem({ row, column, value: externalId ?? email, code: 'conflict_existing', severity: 'error', message: match.message })];
+    case 'unknown':
+      return [problem({ row, column, value: String(keys.memberId), code: 'unknown_member', severity: 'error', message: match.message })];
     case 'ambiguous':
       return [
         problem({

@@ -36,6 +36,7 @@ export const memberColumnKeys = [
   'tags',
   'notes',
   'externalId',
+  'memberId',
 ] as const;
 export type MemberColumnKey = (typeof memberColumnKeys)[number];
 
@@ -448,7 +449,22 @@ export const templateColumns: readonly TemplateColumn[] = [
       fr: 'Facultatif. L’identifiant du membre dans l’ancien système ; une nouvelle importation retrouve d’abord les membres grâce à lui.',
     },
   },
+  {
+    key: 'memberId',
+    header: 'memberctl ID',
+    frenchHeaders: ['ID memberctl'],
+    aliases: ['memberctl id', 'Memberctl member ID'],
+    kind: 'number',
+    required: 'no',
+    instructions: {
+      en: 'Written by `members export`: the person’s id in memberctl; a re-import finds the person by it before anything else. Leave it as it is.',
+      fr: 'Écrit par `members export` : l’identifiant de la personne dans memberctl ; une nouvelle importation retrouve la personne grâce à lui avant tout. Ne le modifiez pas.',
+    },
+  },
 ];
+
+/** The columns the blank template has: all but the memberctl ID, which only an export of existing people writes. */
+export const blankTemplateColumns: readonly TemplateColumn[] = templateColumns.filter((c) => c.key !== 'memberId');
 
 /** The header the template writes for `column` in `lang`. */
 export const templateHeader = (column: TemplateColumn<string>, lang: 'en' | 'fr') =>

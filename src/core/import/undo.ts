@@ -188,7 +188,9 @@ export async function undoBlockers(db: Queryable, entries: readonly AuditEntry[]
   // later changes by people or other imports to what this batch wrote: undoing would lose them
   const lastId = entries.at(-1)?.id ?? 0;
   const undone = new Set((await db.selectFrom('import_batches').select('id').where('status', '=', 'undone').execute()).map((b) => b.id));
-  const later = (e: Pick<AuditEntry, 'job_id' | 'batch_id' | 'action'>) => e.job_id === null && e.action !== 'undo' && (e.batch_id === null || !undone.has(e.batch_id));
+  // an anonymised person stays anonymised, whether a person or `jobs run` (privacy) did it
+  const later = (e: Pick<AuditEntry, 'job_id' | 'batch_id' | 'action'>) =>
+    e.action === 'anonymise' || (e.job_id === null && e.action !== 'undo' && (e.batch_id === null || !undone.has(e.batch_id)));
   const people = [...new Set([...t.createdMembers, ...t.updatedMembers, ...t.mandateOwners])];
   await inChunks(people, async (ids) => {
     const rows = await db.selectFrom('audit_log').selectAll().where('id', '>', lastId).where('member_id', 'in', ids).orderBy('id').execute();

@@ -289,7 +289,7 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
   const match = index.matches.get(row) ?? (person && person.head !== row ? index.matches.get(person.head) : undefined) ?? null;
   if (pastNextInvoice && match === null) problems.push(pastNextInvoice);
   problems.push(...mandateProblems(raw, values, checks, person, match));
-  if (values.name !== null && values.emailKey === null && checks.mode === 'import') {
+  if (values.name !== null && values.emailKey === null && values.memberId === null && checks.mode === 'import') {
     const first = index.byName.get(values.name);
     if (first !== undefined && first !== row) {
       problems.push(

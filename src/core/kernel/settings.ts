@@ -149,6 +149,14 @@ export const settingDefinitions = {
     default: '',
     description: 'folder of e-mail templates overriding the built-in ones (`mail templates export` writes them); empty: built-in',
   },
+  'retention-years': {
+    schema: z
+      .string()
+      .trim()
+      .refine((s) => s === '' || (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 100), 'a whole number of years from 1 to 100, or empty'),
+    default: '',
+    description: 'years without activity after which `jobs run` anonymises former members and contacts (`privacy run`); empty: never',
+  },
   'sepa-creditor-id': {
     schema: creditorId,
     default: '',

@@ -144,6 +144,7 @@ export function unitRow(unit: StripeUnit, match: number | null, today: string): 
     tags: member.tags,
     notes: member.note,
     externalId: member.externalId,
+    memberId: null,
     custom: member.custom,
     taxId: member.taxId,
   };
