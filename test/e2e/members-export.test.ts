@@ -165,7 +165,7 @@ describe.each(dialects)('members export on %s', (dialect) => {
     const first = book.worksheets[0]!.getRow(2);
     expect(first.getCell(9).value).toEqual(new Date('2026-01-10T00:00:00Z'));
     expect(first.getCell(6).value).toBe(45.5);
-    await ok(['memberships', 'list', '--status', 'paused'], 64);
+    await ok(['memberships', 'list', '--status', 'frozen'], 64);
     await ok(['memberships', 'list', '--from', '2026-02-01', '--to', '2026-01-01'], 64);
     await ok(['memberships', 'list', '--plan', 'No Such Plan'], 65);
     await ok(['memberships', 'list', '--format', 'xlsx'], 64);
