@@ -162,16 +162,22 @@ describe.each(dialects)('confirmations on %s', (dialect) => {
       });
     }
 
-    it('the rest ask too, default no: Enter alone writes nothing', { timeout: 240_000 }, async () => {
+    it('the rest ask too: Enter alone (no) and Ctrl-C write nothing, yes runs each', { timeout: 480_000 }, async () => {
       const db = await setup(dialect);
-      const before = await state(db);
       for (const command of commands.filter((c) => ['invoices credit', 'plans archive', 'tags rename onto an existing tag', 'mandates revoke', 'members anonymise'].includes(c.name))) {
-        const result = await onTerminal(['--db', db, '--today', today, ...(await command.args(db))], [[command.question, '\r']]);
-        expect(result.output, command.name).toMatch(command.summary);
-        expect(result.output, command.name).toContain('Nothing was changed.');
-        expect(result.code, command.name).toBe(0);
+        const args = ['--db', db, '--today', today, ...(await command.args(db))];
+        const before = await state(db);
+        const no = await onTerminal(args, [[command.question, '\r']]);
+        expect(no.output, command.name).toMatch(command.summary);
+        expect(no.output, command.name).toContain('Nothing was changed.');
+        expect(no.code, command.name).toBe(0);
+        const cancelled = await onTerminal(args, [[command.question, '\u0003']]);
+        expect(cancelled.code, command.name).toBe(130);
+        expect(await state(db), command.name).toEqual(before);
+        const yes = await onTerminal(args, [[command.question, 'y\r']]);
+        expect(yes.code, `${command.name}: ${yes.output}`).toBe(0);
+        expect(command.changed(await state(db)), command.name).toBe(true);
       }
-      expect(await state(db)).toEqual(before);
     });
 
     it('--yes or CI at a terminal skips the question', { timeout: 240_000 }, async () => {
