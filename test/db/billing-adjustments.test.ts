@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { adjustmentJson } from '../../src/core/billing/adjustments.js';
+import { parseDiscount, setDiscount } from '../../src/core/billing/discounts.js';
 import { findInvoices, invoicesJson, voidInvoice } from '../../src/core/billing/invoices.js';
 import { changeMembership } from '../../src/core/billing/memberships.js';
 import { pauseMembership, resumeMembership } from '../../src/core/billing/pauses.js';
@@ -12,6 +14,12 @@ import { addPerson, addPlan, bill, gapless, invoiceNumbers, source, subscribe } 
 const pause = (db: Db, id: number, from: string, to: string, today: string) => db.kysely.transaction().execute((trx) => pauseMembership(trx, id, { from, to }, today, source));
 const resume = (db: Db, id: number, on: string, today = on) => db.kysely.transaction().execute((trx) => resumeMembership(trx, id, on, today, source));
 const changePlan = (db: Db, id: number, planId: number, from: string, prorate = true) => db.kysely.transaction().execute((trx) => changeMembership(trx, id, { planId, planFrom: from, prorate }, source));
+
+const discount = (db: Db, id: number, value: string) =>
+  db.kysely.transaction().execute(async (trx) => {
+    const membership = await trx.selectFrom('memberships').select(['id', 'member_id']).where('id', '=', id).executeTakeFirstOrThrow();
+    await setDiscount(trx, membership, { value: parseDiscount(value, 'EUR')!, periods: null, reason: null }, 'EUR', source);
+  });
 
 type Row = [description: string, quantity: number, net: string, tax: string];
 const rows = (invoice: { lines: Array<{ description: string; quantity: number; net: string; tax: string }> }): Row[] => invoice.lines.map((l) => [l.description, l.quantity, l.net, l.tax]);
@@ -47,6 +55,32 @@ describe.each(dialects)('adjustments, computed by hand, on %s', (dialect) => {
       ]);
       expect(july!.total).toBe('25.00');
       expect((await bill(db, '2026-07-01')).count).toBe(0);
+    });
+  });
+
+  it('a discounted line is corrected after its discount: the same proportion off as the line had', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const desk = await addPlan(db.kysely, 'Desk', { price: 5000 });
+      const basic = await addPlan(db.kysely, 'Basic', { price: 1000 });
+      const pro = await addPlan(db.kysely, 'Pro', { price: 2000 });
+      const ann = await subscribe(db.kysely, await addPerson(db.kysely, 'Ann'), desk, { startDate: '2026-07-01' });
+      const bob = await subscribe(db.kysely, await addPerson(db.kysely, 'Bob'), basic, { startDate: '2026-06-01' });
+      await discount(db, ann, '15%');
+      await discount(db, bob, '1.00');
+      await bill(db, '2026-06-01');
+      await bill(db, '2026-07-01');
+      // Ann's July: 50.00 less 15% = 42.50; 9 days paused: 5000 x 9/31 x 4250/5000 = 1233.87 -> 12.34 (not 14.52)
+      const { adjustments } = await pause(db, ann, '2026-07-01', '2026-07-09', '2026-07-10');
+      expect(adjustments.map((a) => adjustmentJson(a).net)).toEqual(['-12.34']);
+      // Bob's June and July: 10.00 less 1.00 = 9.00 each; moved to Pro on June 16: 15/30 of 10.00 x 9/10 = -4.50 and
+      // 15/30 of 20.00 x 9/10 = +9.00 for June, all of July at 9/10: -9.00 and +18.00
+      const change = await changePlan(db, bob, pro, '2026-06-16');
+      expect(change.adjustments.map((a) => adjustmentJson(a).net)).toEqual(['-4.50', '9.00', '-9.00', '18.00']);
+      const august = await bill(db, '2026-08-01');
+      const byPlan = (plan: string) => august.invoices.find((i) => i.lines.some((l) => l.plan === plan))!;
+      expect(rows(byPlan('Desk')).at(-1)).toEqual(['Desk, paused 2026-07-01 to 2026-07-09 (credit 9/31 days)', -1, '-12.34', '0.00']);
+      expect(byPlan('Desk').lines[0]!.net).toBe('42.50');
+      expect(rows(byPlan('Pro')).slice(-4).map((r) => r[2])).toEqual(['-4.50', '9.00', '-9.00', '18.00']);
     });
   });
 

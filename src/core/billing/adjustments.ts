@@ -10,19 +10,19 @@ import type { Adjustment, AdjustmentKind, InvoiceLine, Membership, Plan } from '
 import { type AuditSource, recordAudits } from '../kernel/audit.js';
 import { addDays, compareDates, daysBetween, type IsoDate, previousPeriodStart } from '../kernel/dates.js';
 import { formatAmount } from '../kernel/money.js';
-import { type AdjustmentReason, adjustmentAmounts, adjustmentDescription, type DayRange, pausedParts } from './rules.js';
+import { type AdjustmentReason, adjustmentAmounts, adjustmentDescription, type CorrectedLine, type DayRange, pausedParts } from './rules.js';
 
 const before = (a: IsoDate, b: IsoDate) => compareDates(a, b) < 0;
 
 /** A billed period of a membership: a line (not voided) of an invoice that is not void. */
-export type BilledLine = Pick<InvoiceLine, 'id' | 'plan_name' | 'period_start' | 'period_end' | 'quantity' | 'unit_price' | 'full_days'> & { number: string; currency: string };
+export type BilledLine = Pick<InvoiceLine, 'id' | 'plan_name' | 'period_start' | 'period_end' | 'quantity' | 'unit_price' | 'full_days' | 'net' | 'discount'> & { number: string; currency: string };
 
 /** The membership's billed periods with days in `range` (`end` null: no end), oldest first. */
 export async function billedLinesIn(db: Queryable, membershipId: number, range: { start: IsoDate; end: IsoDate | null }): Promise<BilledLine[]> {
   let query = db
     .selectFrom('invoice_lines as l')
     .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
-    .select(['l.id', 'l.plan_name', 'l.period_start', 'l.period_end', 'l.quantity', 'l.unit_price', 'l.full_days', 'i.number', 'i.currency'])
+    .select(['l.id', 'l.plan_name', 'l.period_start', 'l.period_end', 'l.quantity', 'l.unit_price', 'l.full_days', 'l.net', 'l.discount', 'i.number', 'i.currency'])
     .where('l.membership_id', '=', membershipId)
     .where('l.voided', '=', 0)
     .where('i.status', '<>', 'void')
@@ -97,9 +97,12 @@ export async function adjustmentsOver(
   return specs;
 }
 
+/** An adjustment with the line it corrects (a discounted line's days are corrected after its discount). */
+export type WrittenAdjustment = Adjustment & { corrected: CorrectedLine };
+
 /** The documented `--json` shape of an adjustment: money as decimal strings, the net before tax. */
-export function adjustmentJson(a: Adjustment) {
-  const { net } = adjustmentAmounts(a.unit_price, a.quantity, a.tax_rate, a.days, a.full_days);
+export function adjustmentJson(a: WrittenAdjustment) {
+  const { net } = adjustmentAmounts(a.unit_price, a.quantity, a.tax_rate, a.days, a.full_days, a.corrected);
   return {
     id: a.id,
     membership: a.membership_id,
@@ -121,8 +124,8 @@ export function adjustmentJson(a: Adjustment) {
 export type AdjustmentJson = ReturnType<typeof adjustmentJson>;
 
 /** Writes the adjustments and their audit entries. Run it inside the transaction of the change that makes them. */
-export async function writeAdjustments(trx: Queryable, specs: readonly AdjustmentSpec[], source: AuditSource): Promise<Adjustment[]> {
-  const written: Adjustment[] = [];
+export async function writeAdjustments(trx: Queryable, specs: readonly AdjustmentSpec[], source: AuditSource): Promise<WrittenAdjustment[]> {
+  const written: WrittenAdjustment[] = [];
   for (const spec of specs) {
     const description = adjustmentDescription(spec.planName, spec.quantity, spec.days, { days: spec.count, fullDays: spec.fullDays }, spec.reason);
     const row = await trx
@@ -147,7 +150,7 @@ export async function writeAdjustments(trx: Queryable, specs: readonly Adjustmen
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    written.push(row);
+    written.push({ ...row, corrected: { net: spec.line.net, discount: spec.line.discount } });
   }
   await recordAudits(
     trx,
@@ -157,7 +160,7 @@ export async function writeAdjustments(trx: Queryable, specs: readonly Adjustmen
       entity: 'adjustments',
       entityId: a.id,
       memberId: specs[i]!.membership.member_id,
-      after: a,
+      after: { ...a, corrected: undefined },
       summary: `adjustment ${a.id} of membership ${a.membership_id} for invoice ${specs[i]!.line.number}: ${a.description}, ${adjustmentJson(a).net} ${a.currency} on the next invoice`,
     })),
   );

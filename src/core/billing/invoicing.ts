@@ -499,6 +499,7 @@ async function planBatch(
       quantity: row.quantity,
       unitPrice: row.unit_price,
       currency: row.currency,
+      corrected: { net: row.corrected_net, discount: row.corrected_discount },
     };
     lines.push(adjustmentLine(adjustment, vat.rate, vat.category));
     adjustments.push({ id: row.id, membershipId: row.membership_id, memberId: row.member_id, description: row.description });
@@ -533,6 +534,8 @@ async function unbilledAdjustments(db: Queryable, ids: readonly number[]) {
           'ms.member_id',
           'm.name as member_name',
           'm.paid_by_id',
+          'corrected.net as corrected_net',
+          'corrected.discount as corrected_discount',
         ])
         .where('a.id', 'in', chunk)
         .where('a.removed_at', 'is', null)

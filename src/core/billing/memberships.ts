@@ -4,8 +4,8 @@
  * (first recurring date, anchor day, imported coverage, prorated first period) the same way for all of them.
  */
 import type { Queryable } from '../../db/connect.js';
-import type { Adjustment, Membership, NewMembership, Plan } from '../../db/types.js';
-import { adjustmentsOver, writeAdjustments } from './adjustments.js';
+import type { Membership, NewMembership, Plan } from '../../db/types.js';
+import { adjustmentsOver, type WrittenAdjustment, writeAdjustments } from './adjustments.js';
 import { dataError, notFoundError, usageError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { anchorDayOf, type BillingSchedule, duePeriods, earliestProratedStart, nextBillingDay, pauseDays } from './rules.js';
@@ -285,7 +285,7 @@ export async function setMembership(db: Queryable, id: number, changes: Membersh
 }
 
 /** `setMembership`, with the adjustments a prorated plan change made. */
-export async function changeMembership(db: Queryable, id: number, changes: MembershipChanges, source: AuditSource): Promise<{ membership: Membership; adjustments: Adjustment[] }> {
+export async function changeMembership(db: Queryable, id: number, changes: MembershipChanges, source: AuditSource): Promise<{ membership: Membership; adjustments: WrittenAdjustment[] }> {
   const membership = await requireMembership(db, id);
   let planChange: { from: Plan; to: Plan } | null = null;
   const update: Partial<Membership> = {};
@@ -374,7 +374,7 @@ export async function changeMembership(db: Queryable, id: number, changes: Membe
  * credited at the line's price and charged at the new plan's (its own price when it keeps one), prorated by the new
  * plan's full period ending where the line's ends. Billed on the next invoice (the next invoice date).
  */
-async function prorateChange(db: Queryable, old: Membership, updated: Membership, plans: { from: Plan; to: Plan }, from: IsoDate, source: AuditSource): Promise<Adjustment[]> {
+async function prorateChange(db: Queryable, old: Membership, updated: Membership, plans: { from: Plan; to: Plan }, from: IsoDate, source: AuditSource): Promise<WrittenAdjustment[]> {
   const pauses = (await db.selectFrom('pauses').select(['start_date', 'end_date']).where('membership_id', '=', old.id).where('cancelled_at', 'is', null).execute()).map(pauseDays);
   const price = updated.price ?? plans.to.price;
   const specs = await adjustmentsOver(db, old, { start: from, end: null }, pauses, (line) => {

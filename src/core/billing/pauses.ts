@@ -5,11 +5,11 @@
  * paused. Pauses of a membership never overlap.
  */
 import type { Queryable } from '../../db/connect.js';
-import type { Adjustment, Membership, Pause } from '../../db/types.js';
+import type { Membership, Pause } from '../../db/types.js';
 import { dataError } from '../../errors.js';
 import { type AuditSource, recordAudit } from '../kernel/audit.js';
 import { addDays, compareDates, type IsoDate } from '../kernel/dates.js';
-import { adjustmentsOver, writeAdjustments } from './adjustments.js';
+import { adjustmentsOver, type WrittenAdjustment, writeAdjustments } from './adjustments.js';
 import { requireMembership } from './memberships.js';
 import { type DayRange, pauseDays, untilResumed } from './rules.js';
 
@@ -43,7 +43,7 @@ export interface PauseInput {
  * already invoiced get a credit of their paused days, billed by the first run on or after `asOf` and the next invoice
  * date. Run it inside a transaction.
  */
-export async function pauseMembership(trx: Queryable, id: number, input: PauseInput, asOf: IsoDate, source: AuditSource): Promise<{ pause: Pause; adjustments: Adjustment[] }> {
+export async function pauseMembership(trx: Queryable, id: number, input: PauseInput, asOf: IsoDate, source: AuditSource): Promise<{ pause: Pause; adjustments: WrittenAdjustment[] }> {
   const membership = await requireMembership(trx, id);
   const { from, to } = input;
   if (to !== null && before(to, from)) throw dataError(`--to ${to} is before --from ${from}: --to is the last paused day`);
@@ -92,7 +92,7 @@ export async function pauseMembership(trx: Queryable, id: number, input: PauseIn
  * pause: refused (65). Days of invoiced periods no longer paused are charged back on the next invoice (their credit,
  * billed or not, stays as it is). Run it inside a transaction.
  */
-export async function resumeMembership(trx: Queryable, id: number, on: IsoDate, asOf: IsoDate, source: AuditSource): Promise<{ pause: Pause; cancelled: boolean; adjustments: Adjustment[] }> {
+export async function resumeMembership(trx: Queryable, id: number, on: IsoDate, asOf: IsoDate, source: AuditSource): Promise<{ pause: Pause; cancelled: boolean; adjustments: WrittenAdjustment[] }> {
   const membership = await requireMembership(trx, id);
   const standing = await pausesOf(trx, id);
   const current = standing.find((p) => !before(range(p).end, on));

@@ -15,7 +15,7 @@ import {
   previousPeriodStart,
 } from '../kernel/dates.js';
 import type { VatCategory } from '../documents/invoice-document.js';
-import { applyRate, formatAmount, type MinorAmount, multiplyRatio, type RatePercent } from '../kernel/money.js';
+import { applyRate, formatAmount, type MinorAmount, multiplyRatio, multiplyRatios, type RatePercent } from '../kernel/money.js';
 
 export interface BillingPlan {
   name: string;
@@ -373,12 +373,22 @@ export function earliestProratedStart(firstRecurringDate: IsoDate, interval: Int
  * quantity). Each is rounded half up on its magnitude, then given its sign, so that a credit is exactly the opposite
  * of the same charge: a credit of 15/30 of 10.01 is -5.01 (5.005 rounded half up), tax likewise.
  */
-export function adjustmentAmounts(unitPrice: MinorAmount, quantity: number, taxRate: RatePercent, days: number, fullDays: number): LineAmounts {
-  const net = multiplyRatio(unitPrice, Math.abs(quantity) * days, fullDays);
+export function adjustmentAmounts(unitPrice: MinorAmount, quantity: number, taxRate: RatePercent, days: number, fullDays: number, corrected?: CorrectedLine): LineAmounts {
+  // a discounted line's days are corrected at what they were billed: the same proportion off as the line had
+  const discounted = corrected !== undefined && corrected.discount > 0 && corrected.net > 0;
+  const net = discounted
+    ? multiplyRatios(unitPrice, [Math.abs(quantity), days, corrected.net], [fullDays, corrected.net + corrected.discount])
+    : multiplyRatio(unitPrice, Math.abs(quantity) * days, fullDays);
   const tax = applyRate(net, taxRate);
   // 0 - x: a credit of nothing is 0, not -0
   const signed = (amount: MinorAmount) => (quantity < 0 ? 0 - amount : amount);
   return { net: signed(net), tax: signed(tax), total: signed(net + tax) };
+}
+
+/** The invoice line an adjustment corrects, as far as its amount goes: its net (after its discount) and its discount. */
+export interface CorrectedLine {
+  net: MinorAmount;
+  discount: MinorAmount;
 }
 
 /** What an adjustment does, as its line says it (adjustments.ts). */
@@ -426,6 +436,8 @@ export interface BillableAdjustment {
   quantity: number;
   unitPrice: MinorAmount;
   currency: string;
+  /** the line it corrects: a discounted one's days are corrected after its discount */
+  corrected?: CorrectedLine;
 }
 
 /** The line of an adjustment, at `taxRate` in VAT category `vatCategory` (`lineVat`). */
@@ -448,7 +460,7 @@ export function adjustmentLine(adjustment: BillableAdjustment, taxRate: RatePerc
     unitPrice: adjustment.unitPrice,
     taxRate,
     vatCategory,
-    ...adjustmentAmounts(adjustment.unitPrice, adjustment.quantity, taxRate, adjustment.days, adjustment.fullDays),
+    ...adjustmentAmounts(adjustment.unitPrice, adjustment.quantity, taxRate, adjustment.days, adjustment.fullDays, adjustment.corrected),
   };
 }
 

@@ -284,6 +284,17 @@ function checkInteger(name: string, value: number): void {
 }
 
 /**
+ * round-half-up(amount x numerators / denominators), each a product of safe integers, computed exactly (the
+ * products may pass 2^53). Throws RangeError on a zero denominator or a result beyond 2^53.
+ */
+export function multiplyRatios(amount: MinorAmount, numerators: readonly number[], denominators: readonly number[]): MinorAmount {
+  checkInteger('amount', amount);
+  for (const n of [...numerators, ...denominators]) checkInteger('ratio term', n);
+  const product = (terms: readonly number[]) => terms.reduce((p, t) => p * BigInt(t), 1n);
+  return toMinor(divideRounded(BigInt(amount) * product(numerators), product(denominators)));
+}
+
+/**
  * round-half-up(amount x numerator / denominator), computed exactly: proration (17/31 of 10000 = 5484)
  * and quantities (amount x 3 / 1). Throws RangeError on a zero denominator or a result beyond 2^53.
  */
