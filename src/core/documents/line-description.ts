@@ -1,8 +1,9 @@
 /**
  * The description of an invoice line as a document prints it, in the document's language: invoice lines store
  * theirs in English with ISO dates (billing/rules.ts `lineDescription`), for bookkeepers; the PDF and the
- * e-invoices write this one, from what the line stores (plan, quantity, period, proration), so that they say the
- * same thing. A one-off charge's line says its quantity times its unit price. Pure, no I/O.
+ * e-invoices write this one, from what the line stores (plan, quantity, period) and the parts its stored text names
+ * (proration, paused days, a delegate's share, what an adjustment corrects), so that they say the same thing. A
+ * one-off charge's line says its quantity times its unit price. Pure, no I/O.
  */
 import type { InvoiceLine } from '../../db/types.js';
 import { type AdjustmentReason, adjustmentDescription, lineDescription } from '../billing/rules.js';
