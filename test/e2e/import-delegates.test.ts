@@ -89,6 +89,12 @@ describe.each(dialects)('delegates named by an import, from the built CLI on %s'
     expect(again).toMatchObject({ batch: null, created: { members: 0, memberships: 0 }, delegates: 0, unchanged: 5 });
     expect((await names(2)).delegates).toHaveLength(3);
 
+    // members export writes each delegate's holder and plan: imported back, nothing changes
+    const exported = files.path(`export-${dialect}-${kind}.${kind}`);
+    await ok(['members', 'export', '-o', exported]);
+    const back = (await ok(['--json', 'import', exported, '--update'])).json();
+    expect(back).toMatchObject({ batch: null, created: { members: 0, memberships: 0 }, updated: { members: 0, memberships: 0 }, delegates: 0, unchanged: 7 });
+
     // undo removes the delegates of its batch, and only those
     const undone = (await ok(['--json', 'import', 'undo', imported.batch, '--yes'])).json();
     expect(undone.removed).toMatchObject({ members: 5, memberships: 1, delegates: 4 });
