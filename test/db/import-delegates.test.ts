@@ -135,4 +135,16 @@ describe.each(dialects)('Delegate of in a member file on %s', (dialect) => {
       ['B (#3) named a delegate of membership 1', done.batch],
     ]);
   });
+
+  it('--on-error skip: a delegate whose holder row is rejected is imported without the delegation, with a warning', async () => {
+    db = await freshDb(dialect);
+    await seedPlan(db.kysely, 'Team');
+    const file = files.write('skip.csv', `${[header, 'Acme,acme@example.org,Teem,2026-01-01,2026-04-01,2,', 'A,a@example.org,,,,,Acme'].join('\n')}\n`);
+    const result = await importFile(db, { file, mode: 'import', today, dryRun: false, onError: 'skip', update: false, rejectsFile: `${file}.rejects.csv`, source: 'template', env: {} });
+    expect(result).toMatchObject({ written: true, rejected: 1, delegates: 0, created: { members: 1, memberships: 0 } });
+    expect([...result.problems].filter((p) => p.code === 'holder_rejected').map((p) => [p.row, p.column, p.severity, p.message])).toEqual([
+      [3, 'Delegate of', 'warning', 'the holder "Acme" (row 2) is not imported: this person is imported without being their delegate; name them later with `memberctl memberships delegates ID --add REF`'],
+    ]);
+    expect(await db.kysely.selectFrom('delegates').select('id').execute()).toEqual([]);
+  });
 });
