@@ -201,7 +201,7 @@ async function printImport(ctx: Context, result: ImportResult, human: () => Term
 
 /** `import --json` (docs/reference.md), plus the rejects file and the empty rows skipped; its problems are read from the list as it is written. */
 export function importJson(result: ImportResult) {
-  return { ...importDocument(result), delegates: result.delegates, rejects: result.rejects, emptyRows: result.emptyRows };
+  return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows, delegates: result.delegates };
 }
 
 export interface RunImportSettings {

@@ -102,7 +102,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'import',
     fields:
-      '`{"batch", "dryRun", "rows", "created": {"members", "companies", "memberships", "mandates"}, "updated": {"members", "memberships"}, "unchanged", "rejected", "problems", "delegates", "rejects", "emptyRows"}`: `batch` is null when nothing was written; `delegates` counts the delegates the file named that were not yet (the Delegate of column, see [the importing guide](importing.md#delegates)).',
+      '`{"batch", "dryRun", "rows", "created": {"members", "companies", "memberships", "mandates"}, "updated": {"members", "memberships"}, "unchanged", "rejected", "problems", "rejects", "emptyRows", "delegates"}`: `batch` is null when nothing was written; `delegates` counts the delegates the file named that were not yet (the Delegate of column, see [the importing guide](importing.md#delegates)).',
   },
   {
     name: 'validate',
