@@ -140,6 +140,7 @@ function importSummary(result: ImportResult): string {
   const parts: string[] = [];
   if (created.length > 0) parts.push(`${list(created)} created`);
   if (updated.length > 0) parts.push(`${list(updated)} updated`);
+  if (result.delegates > 0) parts.push(`${plural(result.delegates, 'delegate')} named`);
   if (result.unchanged > 0) parts.push(`${result.unchanged} unchanged`);
   if (result.rejected > 0) parts.push(`${result.rejected} rejected`);
   return parts.length > 0 ? parts.join(', ') : 'nothing to do';
@@ -189,7 +190,7 @@ async function printUnreadableImport(ctx: Context, error: FileError, dryRun: boo
   const { noCounts } = await import('../core/import/write-import.js');
   const { ProblemList } = await import('../core/kernel/problem-list.js');
   const problems = new ProblemList([fileProblem(error)]);
-  await printImport(ctx, { batch: null, dryRun, rows: 0, ...noCounts(), rejected: 0, problems, rejects: null, emptyRows: 0, written: false }, () => null);
+  await printImport(ctx, { batch: null, dryRun, rows: 0, ...noCounts(), rejected: 0, delegates: 0, problems, rejects: null, emptyRows: 0, written: false }, () => null);
 }
 
 /** Prints an import's result: under --json its document, every problem in it however many there are. */
@@ -200,7 +201,7 @@ async function printImport(ctx: Context, result: ImportResult, human: () => Term
 
 /** `import --json` (docs/reference.md), plus the rejects file and the empty rows skipped; its problems are read from the list as it is written. */
 export function importJson(result: ImportResult) {
-  return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows };
+  return { ...importDocument(result), rejects: result.rejects, emptyRows: result.emptyRows, delegates: result.delegates };
 }
 
 export interface RunImportSettings {
@@ -331,7 +332,7 @@ async function companyMap(flags: ReadFlags, file: string, interactive: boolean):
 }
 
 function needsWrite(result: ImportResult): boolean {
-  return result.created.members + result.created.memberships + result.created.companies + result.created.mandates + result.updated.members + result.updated.memberships > 0;
+  return result.created.members + result.created.memberships + result.created.companies + result.created.mandates + result.updated.members + result.updated.memberships + result.delegates > 0;
 }
 
 export function registerImport(program: Command, action: Action): void {
@@ -521,7 +522,7 @@ export function registerImport(program: Command, action: Action): void {
           const result = await undoBatch(db, batchId, auditSource(ctx.env));
           ctx.out.result(result, () => {
             const r = result.removed;
-            return `Undid import ${result.batch}: removed ${plural(r.members, 'member')}, ${plural(r.memberships, 'membership')}, ${plural(r.companies, 'company', 'companies')}, ${plural(r.tags, 'tag')}${r.mandates > 0 ? `, ${plural(r.mandates, 'mandate')}` : ''}; restored ${plural(result.restored.members, 'member')} and ${plural(result.restored.memberships, 'membership')}.`;
+            return `Undid import ${result.batch}: removed ${plural(r.members, 'member')}, ${plural(r.memberships, 'membership')}, ${plural(r.companies, 'company', 'companies')}, ${plural(r.tags, 'tag')}${r.mandates > 0 ? `, ${plural(r.mandates, 'mandate')}` : ''}${r.delegates > 0 ? `, ${plural(r.delegates, 'delegate')}` : ''}; restored ${plural(result.restored.members, 'member')} and ${plural(result.restored.memberships, 'membership')}.`;
           });
           return 0;
         }),

@@ -102,7 +102,7 @@ export const jsonShapes: Array<{ name: string; fields: string }> = [
   {
     name: 'import',
     fields:
-      '`{"batch", "dryRun", "rows", "created": {"members", "companies", "memberships", "mandates"}, "updated": {"members", "memberships"}, "unchanged", "rejected", "problems", "rejects", "emptyRows"}`: `batch` is null when nothing was written.',
+      '`{"batch", "dryRun", "rows", "created": {"members", "companies", "memberships", "mandates"}, "updated": {"members", "memberships"}, "unchanged", "rejected", "problems", "rejects", "emptyRows", "delegates"}`: `batch` is null when nothing was written; `delegates` counts the delegates the file named that were not yet (the Delegate of column, see [the importing guide](importing.md#delegates)).',
   },
   {
     name: 'validate',
@@ -201,7 +201,7 @@ export const commandFacts: Record<string, CommandFacts> = {
   },
   'import undo': {
     exits: { 65: 'unknown batch, or something since depends on it (the blockers are listed)', 130: 'cancelled at the question' },
-    json: '`{"batch", "removed": {"members", "companies", "memberships", "tags", "mandates"}, "restored": {"members", "memberships"}}`.',
+    json: '`{"batch", "removed": {"members", "companies", "memberships", "tags", "mandates", "delegates"}, "restored": {"members", "memberships"}}`.',
   },
   'import stripe': {
     exits: { 65: 'a customer or subscription has an error or was rejected', 66: 'an export cannot be read', 130: 'cancelled at a question' },

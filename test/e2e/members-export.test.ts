@@ -58,7 +58,7 @@ describe.each(dialects)('members export on %s', (dialect) => {
     expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const lines = bytes.toString('utf8').slice(1).trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'memberctl ID,Name,Plan name,Start date,Next invoice date,Email,Phone,Company,SIREN,VAT number,Paid by,Address,Postcode,City,Country,Language,Billing e-mail,Renewal e-mail,Cc,No mail,IBAN,BIC,Mandate reference,Mandate date,Mandate scheme,Quantity,Price,Prorate first invoice,Auto renew,End date,Tags,Notes,External ID,Casier,T-shirt',
+      'memberctl ID,Name,Plan name,Start date,Next invoice date,Email,Phone,Company,SIREN,VAT number,Paid by,Delegate of,Address,Postcode,City,Country,Language,Billing e-mail,Renewal e-mail,Cc,No mail,IBAN,BIC,Mandate reference,Mandate date,Mandate scheme,Quantity,Price,Prorate first invoice,Auto renew,End date,Tags,Notes,External ID,Casier,T-shirt',
     );
 
     // as exported: nothing to change

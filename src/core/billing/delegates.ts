@@ -75,8 +75,8 @@ export async function addDelegate(
   }
   await db.insertInto('delegates').values({ membership_id: membership.id, member_id: member.id, created_at: source.at }).execute();
   const summary = `${member.name} (#${member.id}) named a delegate of membership ${membership.id}`;
-  await recordAudit(db, source, { action: 'add_delegate', entity: 'memberships', entityId: membership.id, memberId: member.id, after: { delegate: member.name }, summary });
-  await recordAudit(db, source, { action: 'add_delegate', entity: 'memberships', entityId: membership.id, memberId: membership.member_id, after: { delegate: member.name }, summary });
+  await recordAudit(db, source, { action: 'add_delegate', entity: 'memberships', entityId: membership.id, memberId: member.id, after: { delegate: member.name, delegate_id: member.id }, summary });
+  await recordAudit(db, source, { action: 'add_delegate', entity: 'memberships', entityId: membership.id, memberId: membership.member_id, after: { delegate: member.name, delegate_id: member.id }, summary });
   return { added: true };
 }
 

@@ -72,6 +72,10 @@ export interface MemberValues {
   phone: string | null;
   company: string | null;
   paidBy: string | null;
+  /** Delegate of: the holder whose membership this person is a delegate of (import/resolve-delegates.ts) */
+  delegateOf: string | null;
+  /** with Delegate of, the Plan name cell: the holder's plan; the row has no plan of its own (planName null) */
+  delegatePlan: string | null;
   address: string | null;
   postcode: string | null;
   city: string | null;
@@ -393,6 +397,8 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     phone: text('phone'),
     company: text('company'),
     paidBy: text('paidBy'),
+    delegateOf: text('delegateOf'),
+    delegatePlan: null,
     address: party('address', readAddress),
     postcode: party('postcode', (raw) => readPostcode(raw, country ?? orgCountry)),
     city: party('city', readCity),
@@ -439,7 +445,20 @@ export function readMemberRow(raw: RawRow, layout: Layout, dates: DateReading, m
     if (isEmail(values.name)) report('name', 'name_looks_like_email', `the name "${values.name}" is an e-mail address`, null, 'warning');
     else if (looksLikePhone(values.name)) report('name', 'name_looks_like_phone', `the name "${values.name}" is a phone number`, null, 'warning');
   }
-  if (layout.hasPlanColumns) {
+  // with Delegate of, the plan named is the holder's: the row is a person without a membership of their own
+  if (values.delegateOf !== null) {
+    values.delegatePlan = values.planName;
+    values.planName = null;
+    const dated = (['startDate', 'nextInvoiceDate'] as const).filter(given);
+    if (dated.length > 0 && mode === 'import') {
+      report(
+        dated[0]!,
+        'delegate_dates',
+        `${dated.map(header).join(' and ')} ${dated.length === 1 ? 'is' : 'are'} given on a row with ${header('delegateOf')}: a delegate has no membership of their own (${header('planName')} names the holder's plan); leave ${dated.length === 1 ? 'it' : 'them'} empty, or give the person's own membership on a row of its own without ${header('delegateOf')}`,
+      );
+    }
+  }
+  if (layout.hasPlanColumns && values.delegateOf === null) {
     const hasPlan = given('planName');
     if (hasPlan && mode === 'import') {
       for (const key of ['startDate', 'nextInvoiceDate'] as const) {

@@ -22,6 +22,8 @@ import { bulkTarget, deferIndexes } from '../kernel/bulk.js';
 import { type Existing, loadExisting } from './existing.js';
 import { buildLayout, type DateReading, type ImportMode, type Layout } from './member-row.js';
 import { type PayerResolution, resolvePayers } from './resolve-payers.js';
+import { type DelegateResolution, noDelegates, resolveDelegates } from './resolve-delegates.js';
+import { writeDelegates } from './write-delegates.js';
 import { RejectsFile, rejectReason } from './rejects.js';
 import { emptyIndex, type FileIndex, indexProblems, inferredConvention, scanRow } from './scan.js';
 import { personRows } from './person-rows.js';
@@ -74,6 +76,7 @@ export interface Analysis {
   index: FileIndex;
   existing: Existing;
   payers: PayerResolution;
+  delegates: DelegateResolution;
   checks: RowChecks;
   /** the widest row, in cells */
   width: number;
@@ -240,6 +243,7 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
     fileProblems.push(problem({ code: 'empty_file', severity: 'warning', message: `${options.file} has a header row but no data rows: nothing to import` }));
   }
   const payers = fatal ? { targets: new Map(), problems: new Map(), payerRows: new Set<number>() } : resolvePayers(index, existing, layout);
+  const delegates = fatal ? noDelegates() : await resolveDelegates(db, index, existing, layout, options.today, options.planMap ?? new Map());
   const checks: RowChecks = {
     layout,
     columns,
@@ -248,6 +252,7 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
     dates,
     index,
     payers,
+    delegates,
     existing,
     today: options.today,
     planMap: options.planMap ?? new Map(),
@@ -259,8 +264,12 @@ export async function analyzeFile(db: Queryable, options: ReadOptions): Promise<
     orgCountry: await orgCountry(db),
   };
   const kept = memory.replay();
-  return { table, layout, fileProblems, fatal, index, existing, payers, checks, width, rows: kept ?? (() => table.rows) };
+  return { table, layout, fileProblems, fatal, index, existing, payers, delegates, checks, width, rows: kept ?? (() => table.rows) };
 }
+
+/** The rows whose member id the writer keeps: payers, delegates and holders. */
+const keptRows = (analysis: Analysis): ReadonlySet<number> =>
+  analysis.delegates.rows.size === 0 ? analysis.payers.payerRows : new Set([...analysis.payers.payerRows, ...analysis.delegates.rows]);
 
 /** The second pass: every row checked, in file order. */
 export async function* checkedRows(analysis: Analysis, onRows?: ReadOptions['onRows']): AsyncGenerator<CheckedRow> {
@@ -308,7 +317,7 @@ export async function validateFile(db: Queryable, options: ReadOptions & { updat
     update: options.update ?? options.mode === 'update',
     layout: analysis.layout,
     matches: analysis.index.matches,
-    payerRows: analysis.payers.payerRows,
+    payerRows: keptRows(analysis),
     onReject: (_row, p) => problems.add(p),
     onWarning: (_row, p) => problems.add(p),
     mode: options.mode,
@@ -343,6 +352,8 @@ export interface ImportResult extends ImportCounts {
   dryRun: boolean;
   rows: number;
   rejected: number;
+  /** delegates the file named that were not yet (docs/importing.md, "Delegates") */
+  delegates: number;
   /** every problem, file-level ones first, then in row order */
   problems: ProblemList;
   /** the rejects file written, if any */
@@ -467,6 +478,7 @@ async function importInTransaction(db: Db, trx: Queryable, options: ImportOption
     rows: analysis.index.dataRows,
     ...noCounts(),
     rejected: 0,
+    delegates: 0,
     problems,
     rejects: null,
     emptyRows: analysis.table.stats.emptyRows,
@@ -498,6 +510,7 @@ async function writeRows(
   const problems = result.problems;
   const skip = options.onError === 'skip';
   let failed = false;
+  const rejectedRows = new Set<number>();
   const reject = (row: CheckedRow, extra: Problem | null) => {
     if (extra) problems.add(extra);
     failed = true;
@@ -509,6 +522,7 @@ async function writeRows(
     const failing = [row, ...(row.others ?? [])].filter((one) => all.some((p) => p.row === one.row && p.severity === 'error'));
     const reason = [row.personFailed, ...failing.map((one) => `row ${one.row}: ${rejectReason(all.filter((p) => p.row === one.row))}`)].filter(Boolean).join('; ');
     for (const one of [row, ...(row.others ?? [])]) {
+      rejectedRows.add(one.row);
       result.rejected += 1;
       let why = one === row && extra ? [...own(one), extra] : own(one);
       if ((row.others || row.personFailed) && !why.some((p) => p.severity === 'error')) {
@@ -544,7 +558,7 @@ async function writeRows(
     update: options.update,
     layout: analysis.layout,
     matches: analysis.index.matches,
-    payerRows: analysis.payers.payerRows,
+    payerRows: keptRows(analysis),
     onReject: (row, p) => reject(row, p),
     onWarning: (_row, p) => problems.add(p),
     mode: options.mode,
@@ -609,15 +623,16 @@ async function writeRows(
   }
   if (waiting.size > 0) throw new Error(`payer rows never settled: ${[...waiting.keys()].join(', ')}`);
   await writer.finish();
-
   const aborted = failed && !skip;
+  if (!aborted) result.delegates = await writeDelegates(trx, analysis, (row) => (rejectedRows.has(row) ? undefined : writer.memberOf(row)), source, (p) => problems.add(p));
+
   if (!aborted) {
     result.created = writer.counts.created;
     result.updated = writer.counts.updated;
     result.unchanged = writer.counts.unchanged;
   }
   const changes =
-    result.created.members + result.created.companies + result.created.memberships + result.created.mandates + result.updated.members + result.updated.memberships;
+    result.created.members + result.created.companies + result.created.memberships + result.created.mandates + result.updated.members + result.updated.memberships + result.delegates;
   if (aborted || options.dryRun || changes === 0) {
     // rejected rows are still worth a file when nothing else was to be written
     if (aborted) rejects?.discard();

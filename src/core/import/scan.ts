@@ -47,6 +47,10 @@ export interface FileIndex {
   payerRefs: Map<number, string>;
   /** row with a "Paid by" -> its own name and e-mail key (a person naming themselves pays for themselves) */
   payerOwnKeys: Map<number, { name: string | null; emailKey: string | null }>;
+  /** row with a "Delegate of" -> its text, the holder's plan it names (Plan name) and the row's own name and e-mail key */
+  delegateRefs: Map<number, { ref: string; plan: string | null; name: string | null; emailKey: string | null }>;
+  /** first row of a person -> the memberships their rows give (plan name as written, quantity): a holder's seats */
+  plannedMemberships: Map<number, Array<{ row: number; plan: string; quantity: number }>>;
   /** company name -> first row */
   companies: Map<string, number>;
   /** mandate reference -> the first row that gives it, and that row's e-mail key (the rows of one person share it) */
@@ -81,6 +85,8 @@ export function emptyIndex(): FileIndex {
     repeatedNames: new Map(),
     payerRefs: new Map(),
     payerOwnKeys: new Map(),
+    delegateRefs: new Map(),
+    plannedMemberships: new Map(),
     companies: new Map(),
     mandateReferences: new Map(),
     matches: new Map(),
@@ -99,7 +105,11 @@ interface RowKeys {
   memberId: number | null;
   company: string | null;
   paidBy: string | null;
+  /** null on a row with a Delegate of: its Plan name is the holder's */
   planName: string | null;
+  delegateOf: string | null;
+  /** the Plan name cell as written */
+  planCell: string | null;
 }
 
 /** The key of a memberctl ID among person keys: no e-mail key starts with a NUL. */
@@ -107,6 +117,8 @@ const memberIdKey = (id: number) => `\u0000${id}`;
 
 function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
   const email = columnText(layout, cells, 'email');
+  const delegateOf = columnText(layout, cells, 'delegateOf');
+  const planCell = columnText(layout, cells, 'planName');
   return {
     name: columnText(layout, cells, 'name'),
     email,
@@ -115,7 +127,9 @@ function rowKeys(layout: Layout, cells: RawRow['cells']): RowKeys {
     memberId: readMemberId(columnText(layout, cells, 'memberId'), () => {}),
     company: columnText(layout, cells, 'company'),
     paidBy: columnText(layout, cells, 'paidBy'),
-    planName: columnText(layout, cells, 'planName'),
+    planName: delegateOf === null ? planCell : null,
+    delegateOf,
+    planCell,
   };
 }
 
@@ -191,6 +205,16 @@ export function scanRow(index: FileIndex, raw: RawRow, layout: Layout, existing:
   if (paidBy !== null) {
     index.payerRefs.set(row, own(paidBy));
     index.payerOwnKeys.set(row, { name: name === null ? null : own(name), emailKey: key === null ? null : own(key) });
+  }
+  if (keys.delegateOf !== null) {
+    index.delegateRefs.set(row, { ref: own(keys.delegateOf), plan: keys.planCell === null ? null : own(keys.planCell), name: name === null ? null : own(name), emailKey: key === null ? null : own(key) });
+  } else if (keys.planName !== null && layout.index.delegateOf !== undefined) {
+    // only a file that names delegates needs its holders' memberships
+    const first = head ?? row;
+    const quantity = Number(columnText(layout, cells, 'quantity') ?? '1');
+    const list = index.plannedMemberships.get(first) ?? [];
+    list.push({ row, plan: own(keys.planName), quantity: Number.isInteger(quantity) && quantity >= 1 ? quantity : 1 });
+    index.plannedMemberships.set(first, list);
   }
   if (company !== null && !index.companies.has(company)) index.companies.set(own(company), row);
   if (layout.index.mandateReference !== undefined) {

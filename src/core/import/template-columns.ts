@@ -14,6 +14,7 @@ export const memberColumnKeys = [
   'companySiren',
   'companyVatId',
   'paidBy',
+  'delegateOf',
   'address',
   'postcode',
   'city',
@@ -183,6 +184,18 @@ export const templateColumns: readonly TemplateColumn[] = [
     instructions: {
       en: 'Optional. The exact name or e-mail of the member who pays for this person, in this file or already in the database.',
       fr: 'Facultatif. Le nom exact ou l’e-mail du membre qui paie pour cette personne, dans ce fichier ou déjà enregistré.',
+    },
+  },
+  {
+    key: 'delegateOf',
+    header: 'Delegate of',
+    frenchHeaders: ['Délégué de', 'Déléguée de'],
+    aliases: ['Delegate for', 'Seat of', 'Seat holder', 'Délégué(e) de', 'Titulaire du siège'],
+    kind: 'text',
+    required: 'no',
+    instructions: {
+      en: 'Optional. The exact name or e-mail of the member whose membership (a company seat) this person is a delegate of, in this file or already in the database; Plan name then names that member’s plan, and the row gets no membership of its own.',
+      fr: 'Facultatif. Le nom exact ou l’e-mail du membre dont l’abonnement (un siège d’entreprise) a cette personne pour délégué, dans ce fichier ou déjà enregistré ; le Nom du forfait désigne alors le forfait de ce membre, et la ligne ne crée pas d’abonnement propre.',
     },
   },
   {

@@ -59,7 +59,7 @@ export async function listBatches(db: Queryable): Promise<BatchSummary[]> {
 
 export interface UndoResult {
   batch: string;
-  removed: { members: number; companies: number; memberships: number; tags: number; mandates: number };
+  removed: { members: number; companies: number; memberships: number; tags: number; mandates: number; delegates: number };
   restored: { members: number; memberships: number };
 }
 
@@ -106,6 +106,8 @@ interface Touched {
   revokedMandates: number[];
   /** the people whose mandates the batch added or revoked */
   mandateOwners: number[];
+  /** the delegates the batch named: membership and member */
+  createdDelegates: Array<{ membership: number; member: number }>;
 }
 
 function touched(entries: readonly AuditEntry[]): Touched {
@@ -130,6 +132,16 @@ function touched(entries: readonly AuditEntry[]): Touched {
     createdMandates: ids('sepa_mandates', 'insert'),
     revokedMandates: ids('sepa_mandates', 'revoke'),
     mandateOwners: [...new Set(entries.filter((e) => e.entity === 'sepa_mandates' && e.member_id !== null).map((e) => e.member_id!))],
+    // each delegate is audited on both people, with the delegate's id
+    createdDelegates: [
+      ...new Map(
+        entries
+          .filter((e) => e.entity === 'memberships' && e.action === 'add_delegate')
+          .map((e) => ({ membership: Number(e.entity_id), member: parse(e.after).delegate_id }))
+          .filter((d): d is { membership: number; member: number } => typeof d.member === 'number')
+          .map((d) => [`${d.membership}:${d.member}`, d] as const),
+      ).values(),
+    ],
   };
 }
 
@@ -240,11 +252,16 @@ async function undoBatchLocked(db: Db, id: string, source: AuditSource): Promise
         memberships: t.createdMemberships.length,
         tags: t.createdTags.length,
         mandates: t.createdMandates.length,
+        delegates: t.createdDelegates.length,
       },
       restored: { members: 0, memberships: 0 },
     };
     const audits: AuditChange[] = [];
     const summary = `undo of import ${batch.id}`;
+    // the delegates it named first: they refer to its people and memberships
+    for (const d of t.createdDelegates) {
+      await trx.deleteFrom('delegates').where('membership_id', '=', d.membership).where('member_id', '=', d.member).where('removed_at', 'is', null).execute();
+    }
     // payers among the deleted people first, so deleting them in any order breaks no reference
     await inChunks(t.createdMembers, async (ids) => {
       await trx.updateTable('members').set({ paid_by_id: null }).where('id', 'in', ids).execute();

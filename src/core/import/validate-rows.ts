@@ -17,6 +17,7 @@ import { computedNextInvoice, type ComputedNextInvoice } from './next-invoice.js
 import { type CompanyRespelling, respellCompany, settledSpelling } from './company-spellings.js';
 import { columnText, type DateReading, extraCells, headerOf, type ImportMode, hasMandateColumns, type Layout, mandateGaps, type MemberValues, readMemberRow } from './member-row.js';
 import type { PayerResolution, PayerTarget } from './resolve-payers.js';
+import type { DelegateResolution } from './resolve-delegates.js';
 import { type FileIndex, indexProblems, personHead } from './scan.js';
 import { plural } from '../kernel/words.js';
 
@@ -30,6 +31,8 @@ export interface RowChecks {
   dates: DateReading;
   index: FileIndex;
   payers: PayerResolution;
+  /** the holders' memberships of the rows with a Delegate of (none: the file names no delegates) */
+  delegates?: DelegateResolution;
   existing: Existing;
   /** the date the import acts as of (--today) */
   today: string;
@@ -157,6 +160,8 @@ export function checkRow(file: RawRow, checks: RowChecks): CheckedRow {
   problems.push(...indexProblems(raw, layout, index, existing, checks.mode));
   const payerProblem = checks.payers.problems.get(row);
   if (payerProblem) problems.push(payerProblem);
+  const delegateProblem = checks.delegates?.problems.get(row);
+  if (delegateProblem) problems.push(delegateProblem);
   const column = (key: Parameters<typeof headerOf>[1]) => headerOf(layout, key);
 
   let plan: Plan | null = null;

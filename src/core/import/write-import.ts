@@ -615,6 +615,11 @@ export class ImportWriter {
     if (this.chunk.length >= chunkRows) await this.flush();
   }
 
+  /** The member id of a row the writer keeps (`payerRows`), once written. */
+  memberOf(row: number): number | undefined {
+    return this.memberOfRow.get(row);
+  }
+
   /** Writes what is buffered, then links payees to payers written after them. */
   async finish(): Promise<void> {
     await this.flush();

@@ -237,8 +237,9 @@ const fields: Readonly<Record<string, readonly [label: string, kind?: ValueKind]
 // how a membership came: its `source` column
 const origins: Readonly<Record<string, string>> = { cli: 'command line', import: 'import', stripe: 'Stripe import' };
 
-// what the person's own history need not repeat: the person themselves, and images of whole documents
-const hiddenFields = new Set(['member_id', 'buyer', 'issuer_id', 'idempotency_key']);
+// what the person's own history need not repeat: the person themselves, images of whole documents, and a delegate's id
+// beside their name
+const hiddenFields = new Set(['member_id', 'buyer', 'issuer_id', 'idempotency_key', 'delegate_id']);
 
 /** `do_not_renew_reason` as words: Do not renew reason. */
 const words = (field: string): string => {

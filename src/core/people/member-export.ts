@@ -8,6 +8,9 @@
  * - Each cell holds what an import compares: Next invoice date is the first recurring invoice date the membership
  *   was given (billing moves the next invoice date on; `memberships list` shows that one), Price is empty for a
  *   membership that follows its plan's price, Paid by is the payer's e-mail, else `#id`.
+ * - A person without a membership of their own who is the delegate of exactly one membership in force (not ended
+ *   as of the export's day) has its holder in Delegate of (e-mail, else `#id`) and its plan in Plan name; other
+ *   delegations are not exported (a row gives one, on a row without a plan of its own).
  * - Notes are not exported (a note written in the column is added); the tax id, which the template has no column
  *   for, neither. A custom field named like a template column cannot be told from it and is left out (`skipped`).
  */
@@ -73,6 +76,25 @@ export async function exportMembers(db: Queryable, asOf: IsoDate, filters: Membe
     for (const p of await db.selectFrom('members').select(['id', 'email']).where('id', 'in', payerIds.slice(i, i + 500)).execute()) payers.set(p.id, p);
   }
 
+  // the one membership each person without memberships of their own is a delegate of
+  const delegation = new Map<number, { holder: string; plan: string }>();
+  const seated = ids.filter((id) => !membershipsOf.has(id));
+  for (let i = 0; i < seated.length; i += 500) {
+    const rows = await db
+      .selectFrom('delegates as d')
+      .innerJoin('memberships as ms', 'ms.id', 'd.membership_id')
+      .innerJoin('plans as p', 'p.id', 'ms.plan_id')
+      .innerJoin('members as h', 'h.id', 'ms.member_id')
+      .select(['d.member_id', 'h.id as holder_id', 'h.email as holder_email', 'p.name as plan'])
+      .where('d.member_id', 'in', seated.slice(i, i + 500))
+      .where('d.removed_at', 'is', null)
+      .where((eb) => eb.or([eb('ms.end_date', 'is', null), eb('ms.end_date', '>=', asOf)]))
+      .execute();
+    const count = new Map<number, number>();
+    for (const r of rows) count.set(r.member_id, (count.get(r.member_id) ?? 0) + 1);
+    for (const r of rows) if (count.get(r.member_id) === 1) delegation.set(r.member_id, { holder: r.holder_email ?? `#${r.holder_id}`, plan: r.plan });
+  }
+
   const fieldKeys = [...new Set(views.flatMap((v) => Object.keys(v.fields)))].sort();
   const skipped = fieldKeys.filter((k) => templateColumnNamed(k, templateColumns) !== undefined || k.trim().toLowerCase() === 'error');
   const customKeys = fieldKeys.filter((k) => !skipped.includes(k));
@@ -124,6 +146,11 @@ export async function exportMembers(db: Queryable, asOf: IsoDate, filters: Membe
         memberId: { kind: 'number', value: m.id },
         name: text(m.name),
       };
+      const seat = delegation.get(m.id);
+      if (ms === null && seat !== undefined) {
+        cells.delegateOf = text(seat.holder);
+        cells.planName = text(seat.plan);
+      }
       if (ms !== null) {
         cells.planName = text(ms.plan_name);
         cells.startDate = day(ms.start_date);

@@ -120,6 +120,8 @@ export function unitRow(unit: StripeUnit, match: number | null, today: string): 
     phone: member.phone,
     company: null,
     paidBy: null,
+    delegateOf: null,
+    delegatePlan: null,
     address: member.address,
     postcode: null,
     city: null,
