@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adjustmentJson } from '../../src/core/billing/adjustments.js';
+import { addCharge } from '../../src/core/billing/charges.js';
 import { parseDiscount, setDiscount } from '../../src/core/billing/discounts.js';
 import { findInvoices, invoicesJson, voidInvoice } from '../../src/core/billing/invoices.js';
 import { changeMembership } from '../../src/core/billing/memberships.js';
@@ -270,15 +271,18 @@ describe.each(dialects)('adjustments, computed by hand, on %s', (dialect) => {
     });
   });
 
-  it('the invoice numbers stay gapless and a rerun bills nothing new, whatever pauses and resumes come between runs', async () => {
+  it('the invoice numbers stay gapless and a rerun bills nothing new, whatever pauses, resumes and charges come between runs', async () => {
     const days = ['2026-01-01', '2026-01-15', '2026-02-01', '2026-02-14', '2026-03-01', '2026-03-20', '2026-04-01', '2026-05-01'];
     const step = fc.record({
       day: fc.integer({ min: 0, max: days.length - 1 }),
       who: fc.integer({ min: 0, max: 2 }),
-      kind: fc.constantFrom('pause', 'resume', 'bill'),
+      kind: fc.constantFrom('pause', 'resume', 'bill', 'charge'),
       length: fc.integer({ min: 1, max: 45 }),
       offset: fc.integer({ min: -20, max: 40 }),
+      cents: fc.integer({ min: 1, max: 99_999 }),
+      now: fc.boolean(),
     });
+    const people = ['Company', 'Ann', 'Bob'];
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
         await withFreshDb(dialect, async (db) => {
@@ -293,7 +297,12 @@ describe.each(dialects)('adjustments, computed by hand, on %s', (dialect) => {
             const today = days[s.day]!;
             const from = new Date(Date.parse(`${today}T00:00:00Z`) + s.offset * 86_400_000).toISOString().slice(0, 10);
             const to = new Date(Date.parse(`${from}T00:00:00Z`) + (s.length - 1) * 86_400_000).toISOString().slice(0, 10);
-            const change = s.kind === 'pause' ? pause(db, ids[s.who]!, from, to, today) : s.kind === 'resume' ? resume(db, ids[s.who]!, from, today) : bill(db, today);
+            const charge = () =>
+              db.kysely.transaction().execute((trx) =>
+                addCharge(trx, { memberRef: people[s.who]!, amount: (s.cents / 100).toFixed(2), description: 'Meeting room', date: from, invoiceNow: s.now }, today, source),
+              );
+            const change =
+              s.kind === 'pause' ? pause(db, ids[s.who]!, from, to, today) : s.kind === 'resume' ? resume(db, ids[s.who]!, from, today) : s.kind === 'charge' ? charge() : bill(db, today);
             await change.catch((e: unknown) => {
               if (!(e instanceof UserError)) throw e;
             });
@@ -314,6 +323,12 @@ describe.each(dialects)('adjustments, computed by hand, on %s', (dialect) => {
             .where((eb) => eb.not(eb.exists(eb.selectFrom('invoice_lines as l').select('l.id').whereRef('l.adjustment_id', '=', 'a.id'))))
             .execute();
           expect(unbilled).toEqual([]);
+          // every charge dated by then billed once, at its amount
+          const charges = await db.kysely.selectFrom('charges').select(['id', 'unit_price', 'date']).where('removed_at', 'is', null).execute();
+          const chargeLines = await db.kysely.selectFrom('invoice_lines').select(['charge_id', 'net']).where('charge_id', 'is not', null).where('voided', '=', 0).execute();
+          const billed = new Map(chargeLines.map((l) => [Number(l.charge_id), Number(l.net)]));
+          expect(chargeLines.length).toBe(billed.size);
+          for (const c of charges) expect(billed.get(Number(c.id))).toBe(c.date <= '2026-06-01' ? Number(c.unit_price) : undefined);
           const json = await invoicesJson(db.kysely, await findInvoices(db.kysely, {}));
           for (const invoice of json) expect(Number(invoice.total)).toBeCloseTo(invoice.lines.reduce((t, l) => t + Number(l.total), 0), 2);
         });
