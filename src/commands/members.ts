@@ -243,7 +243,7 @@ export function registerMembers(program: Command, action: Action): void {
     members
       .command('export')
       .description('people in the import template\'s columns (plus their memberctl ID), to edit and give back to `import --update`')
-      .option('--status <status>', 'member, upcoming, grace, suspended, former or contact')
+      .option('--status <status>', 'member, paused, upcoming, grace, suspended, former or contact')
       .option('--plan <name>', 'on this plan (a membership that has not ended; any with --status former)')
       .option('--company <name>', 'of this company (exact name)')
       .option('--tag <tag>', 'with this tag, or any tag of this category; repeatable (all must match)', collect)

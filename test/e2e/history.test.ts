@@ -76,5 +76,13 @@ describe.each(dialects)('members history as people read it, on %s', (dialect) =>
     // members show ends with the same lines
     const show = (await ok(['members', 'show', 'benoit@example.fr'])).stdout;
     expect(show).toContain('    Company: (none) → Atelier Nord');
+
+    // a merge shows what the removed person had, not values that read the same before and after
+    await ok(['members', 'add', '--name', 'Benoit Durand (old)', '--email', 'b.durand@example.fr']);
+    await ok(['members', 'merge', 'benoit@example.fr', 'b.durand@example.fr']);
+    const merged = (await ok(['members', 'history', 'benoit@example.fr'])).stdout;
+    expect(merged).toContain('    E-mail: b.durand@example.fr → (none)');
+    expect(merged).toMatch(/ {4}Merged into: \(none\) → #\d+ Benoît Durand/);
+    expect(merged).not.toMatch(/\(none\) → \(none\)|: \{\}/);
   });
 });

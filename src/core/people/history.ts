@@ -304,6 +304,7 @@ export async function labelHistory(db: Queryable, rows: readonly AuditEntry[], t
       if (kind === 'origin' && typeof value === 'string') return origins[value] ?? value;
       if (kind === 'list' && Array.isArray(value)) return value.length === 0 ? null : value.map(String).join(', ');
       if (field === 'paidBy' && isRecord(value)) return `#${String(value.id)} ${String(value.name)}`;
+      if (isRecord(value) && Object.keys(value).length === 0) return null;
       return typeof value === 'string' ? value : JSON.stringify(value);
     };
     const changes = e.changes
@@ -347,7 +348,8 @@ export function renderHistory(entries: readonly LabelledEntry[]): string {
     const what = e.summary ? summaryText(e.summary) : `${e.action} ${e.entity}`;
     lines.push(`${e.localTime}  ${source}  ${escapeControls(what)}`);
     const added = e.added;
-    const changes = added ? e.changes.filter((c) => c.afterText !== null && !(fields[c.field]?.[1] === 'flag' && c.afterText === 'no')) : e.changes;
+    // a value stored another way but shown the same (no tags, then none) is no change to a reader
+    const changes = added ? e.changes.filter((c) => c.afterText !== null && !(fields[c.field]?.[1] === 'flag' && c.afterText === 'no')) : e.changes.filter((c) => c.beforeText !== c.afterText);
     for (const c of changes.slice(0, 20)) {
       lines.push(added ? `    ${escapeControls(c.label)}: ${shown(c.afterText)}` : `    ${escapeControls(c.label)}: ${shown(c.beforeText)} → ${shown(c.afterText)}`);
     }
