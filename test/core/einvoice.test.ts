@@ -26,6 +26,8 @@ interface Read {
   buyerIds: string[];
   payment: string[];
   corrects: string[];
+  /** BT-22: the notes (a credit note's reason) */
+  notes: string[];
 }
 
 const date102 = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
@@ -50,6 +52,7 @@ function readCii(xml: string): Read {
     buyerIds: x('//ram:BuyerTradeParty/(ram:SpecifiedLegalOrganization/ram:ID, ram:SpecifiedTaxRegistration/ram:ID) ! concat(@schemeID, ":", .)'),
     payment: x(`${settlement}/ram:SpecifiedTradeSettlementPaymentMeans/(ram:TypeCode, .//ram:IBANID)`),
     corrects: x(`${settlement}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID`),
+    notes: x('/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:IncludedNote/ram:Content'),
   };
 }
 
@@ -70,6 +73,7 @@ function readUbl(xml: string): Read {
     buyerIds: x('//cac:AccountingCustomerParty/cac:Party/(cac:PartyLegalEntity/cbc:CompanyID, cac:PartyTaxScheme/cbc:CompanyID) ! concat(@schemeID, ":", .)'),
     payment: x('/*/cac:PaymentMeans/(cbc:PaymentMeansCode, cac:PayeeFinancialAccount/cbc:ID)'),
     corrects: x('/*/cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID'),
+    notes: x('/*/cbc:Note'),
   };
 }
 
@@ -105,6 +109,7 @@ function expected(doc: InvoiceDocument, syntax: 'cii' | 'ubl'): Read {
     buyerIds: ordered(buyer.siren === null ? [] : [`0002:${buyer.siren}`], buyer.vatId === null ? [] : [`${taxScheme.vat}:${buyer.vatId}`]),
     payment: doc.kind === 'invoice' && seller.iban !== null ? [doc.currency === 'EUR' ? '58' : '30', seller.iban] : [],
     corrects: doc.kind === 'credit_note' ? [doc.corrects.number] : [],
+    notes: doc.kind === 'credit_note' && doc.reason ? [doc.reason] : [],
   };
 }
 
@@ -162,6 +167,27 @@ describe('the e-invoice writers', () => {
     expect(xpathValues(ubl, 'name(/*)')).toEqual(['CreditNote']);
     expect(xpathValues(ubl, '/*/cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate')).toEqual(['2026-02-01']);
     expect(xpathValues(ubl, '/*/cac:PaymentMeans')).toEqual([]);
+  });
+
+  it('write a credit note\'s reason as its note (BT-22), escaped; none without a reason', () => {
+    const doc = scenarios['a credit note'] as Extract<InvoiceDocument, { kind: 'credit_note' }>;
+    const reason = 'Remise « fidélité » <10 %> & "geste" d\'accueil';
+    const withReason = { ...doc, reason };
+    const cii = writeCii(withReason);
+    expect(validateCiiSchema(cii)).toEqual({ valid: true, errors: [] });
+    expect(summary(validateEn16931(cii, 'cii'))).toEqual([]);
+    expect(xpathValues(cii, '/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:IncludedNote/ram:Content')).toEqual([reason]);
+    // D16B's order: the note follows the type code and the issue date
+    expect(xpathValues(cii, '/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/*/local-name()')).toEqual(['ID', 'TypeCode', 'IssueDateTime', 'IncludedNote']);
+    const ubl = writeUbl(withReason);
+    expect(summary(validateEn16931(ubl, 'ubl'))).toEqual([]);
+    expect(xpathValues(ubl, '/*/cbc:Note')).toEqual([reason]);
+    expect(xpathValues(ubl, '/*/cbc:Note/preceding-sibling::*[1]/local-name()')).toEqual(['CreditNoteTypeCode']);
+    expect(xpathValues(ubl, '/*/cbc:Note/following-sibling::*[1]/local-name()')).toEqual(['DocumentCurrencyCode']);
+    for (const none of [{ ...doc, reason: null }, scenarios['a credit note issued before reasons were printed']!]) {
+      expect(xpathValues(writeCii(none), '//ram:IncludedNote')).toEqual([]);
+      expect(xpathValues(writeUbl(none), '/*/cbc:Note')).toEqual([]);
+    }
   });
 
   it('write the reverse charge mention in the document language, with its VATEX code', () => {

@@ -108,9 +108,20 @@ describe('checkInvoiceDocument', () => {
     expect(problems({ ...doc, lines: credits, totals: { ...totals, due: totals.total } })).toContain('totals.total: negative total (a credit note carries positive amounts)');
   });
 
+  it("a credit note's reason is optional, never empty, and carries no control character", () => {
+    const doc = scenarios['a credit note'] as Extract<(typeof scenarios)[string], { kind: 'credit_note' }>;
+    const { reason: _, ...withoutReason } = doc;
+    expect(problems(withoutReason)).toEqual([]);
+    expect(problems({ ...doc, reason: null })).toEqual([]);
+    expect(problems({ ...doc, reason: '  ' })).toEqual(['reason: the reason is empty']);
+    expect(problems({ ...doc, reason: 'wrong\u0007plan' })).toEqual(['reason: the reason contains a control character']);
+    const check = checkInvoiceDocument({ ...doc, reason: '  billed twice ' });
+    expect(check.ok && check.document.kind === 'credit_note' && check.document.reason).toBe('billed twice');
+  });
+
   it('an invoice may carry credit lines: a negative quantity with a negative amount', () => {
     const doc = scenarios['a credit note']!;
-    const { corrects: _, ...fields } = doc as Extract<typeof doc, { kind: 'credit_note' }>;
+    const { corrects: _, reason: _reason, ...fields } = doc as Extract<typeof doc, { kind: 'credit_note' }>;
     const credit = { ...doc.lines[0]!, quantity: -1, net: -doc.lines[0]!.net, tax: -doc.lines[0]!.tax };
     const lines = [...doc.lines, credit];
     const invoice = { ...fields, kind: 'invoice' as const, dueDate: doc.issueDate, lines, totals: documentTotals(lines, 0) };

@@ -14,13 +14,15 @@ import type { Db } from '../../src/db/connect.js';
 import { UserError } from '../../src/errors.js';
 import { writeCii } from '../../src/writers/einvoice/cii.js';
 import { writeUbl } from '../../src/writers/einvoice/ubl.js';
+import { renderInvoicePdf } from '../../src/writers/pdf/invoice-pdf.js';
 import { dialects, withFreshDb } from '../helpers/db.js';
-import { validateEn16931 } from '../helpers/einvoice.js';
+import { validateCiiSchema, validateEn16931, xpathValues } from '../helpers/einvoice.js';
+import { PdfProbe } from '../helpers/poppler.js';
 import { addPerson, addPlan, bill, gapless, source, subscribe } from './invoicing-fixtures.js';
 
 const identity = { name: 'Coworking Lumière', address: '12 rue de la République', postcode: '69001', city: 'Lyon', siren: '732829320', vatId: 'FR44732829320' };
 
-const credit = (db: Db, number: string, input: Omit<LineCreditInput, 'reason'>, asOf = '2026-03-05') =>
+const credit = (db: Db, number: string, input: Omit<LineCreditInput, 'reason'> & { reason?: string }, asOf = '2026-03-05') =>
   db.kysely.transaction().execute(async (trx) => (await creditInvoiceLine(trx, await requireInvoice(trx, number), { reason: 'test', ...input }, asOf, source)).creditNote);
 
 const pay = (db: Db, number: string, amount: string, date = '2026-03-05') =>
@@ -185,6 +187,60 @@ describe.each(dialects)('partial credit notes on %s', (dialect) => {
       // each credit note is e-mailed (queued)
       const queued = await db.kysely.selectFrom('mail_messages').select('subject_id').where('kind', '=', 'credit_note').execute();
       expect(queued).toHaveLength(3);
+    });
+  });
+
+  it('every kind of credit note carries its reason: on its PDF under the invoice it corrects, as its e-invoices\' note', async () => {
+    await withFreshDb(dialect, async (db) => {
+      const { ann, membership, number } = await oneLine(db, 10000, '20');
+      // a deposit bears no VAT: its documents say why
+      await setIdentity(db.kysely, { ...identity, vatExemption: 'Dépôt de garantie, hors du champ de la TVA' }, source);
+      const line = await credit(db, number, { line: 1, amount: '10', reason: 'salle indisponible un matin' });
+      const deposit = await db.kysely.transaction().execute((trx) => addCharge(trx, { memberRef: String(ann), amount: '50', description: 'Badge', deposit: true, invoiceNow: true }, '2026-03-05', source));
+      await pay(db, deposit.invoice!.number!, '50');
+      const refund = await db.kysely.transaction().execute((trx) => refundDeposit(trx, String(deposit.view.charge.id), null, '2026-03-06', source));
+      const [unused] = await db.kysely.transaction().execute((trx) => creditUnusedDays(trx, membership, '2026-03-20', '2026-03-21', source));
+      // stored as typed: its line breaks, tab and control character do not reach the documents
+      const typed = 'mauvaise formule\n\t<Hot Desk> & "Bureau"\u0007 ';
+      const { creditNote: voided } = await db.kysely.transaction().execute((trx) => voidInvoice(trx, number, typed, '2026-03-21', source));
+      expect((await findCreditNote(db.kysely, voided.number))!.note.reason).toBe(typed);
+
+      const expected: [string, string][] = [
+        [line.number, 'salle indisponible un matin'],
+        [refund.creditNote, 'deposit refunded: Badge'],
+        [unused!.creditNote.number, `membership ${membership} ends on 2026-03-20: 11 unused days`],
+        [voided.number, 'mauvaise formule <Hot Desk> & "Bureau"'],
+      ];
+      for (const [cn, reason] of expected) {
+        const doc = await loadInvoiceDocument(db.kysely, cn);
+        expect(doc.kind === 'credit_note' && doc.reason, cn).toBe(reason);
+        const probe = new PdfProbe(await renderInvoicePdf(doc));
+        try {
+          expect(probe.rawText().replace(/\s+/g, ' '), cn).toContain(`Motif : ${reason}`);
+        } finally {
+          probe.remove();
+        }
+        const cii = writeCii(doc);
+        expect(validateCiiSchema(cii), cn).toEqual({ valid: true, errors: [] });
+        expect(validateEn16931(cii, 'cii'), cn).toEqual([]);
+        expect(xpathValues(cii, "//*[local-name()='ExchangedDocument']/*[local-name()='IncludedNote']/*[local-name()='Content']"), cn).toEqual([reason]);
+        const ubl = writeUbl(doc);
+        expect(validateEn16931(ubl, 'ubl'), cn).toEqual([]);
+        expect(xpathValues(ubl, "/*/*[local-name()='Note']"), cn).toEqual([reason]);
+      }
+
+      // a credit note whose reason holds nothing printable still renders, with no reason
+      await db.kysely.updateTable('credit_notes').set({ reason: ' \u0007 ' }).where('number', '=', line.number).execute();
+      const doc = await loadInvoiceDocument(db.kysely, line.number);
+      expect(doc.kind === 'credit_note' && doc.reason).toBeNull();
+      const probe = new PdfProbe(await renderInvoicePdf(doc));
+      try {
+        expect(probe.rawText()).not.toContain('Motif');
+      } finally {
+        probe.remove();
+      }
+      expect(xpathValues(writeCii(doc), "//*[local-name()='IncludedNote']")).toEqual([]);
+      expect(xpathValues(writeUbl(doc), "/*/*[local-name()='Note']")).toEqual([]);
     });
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dialects, freshDbUrl, tempDir } from '../helpers/db.js';
 import { validateEn16931, xpathValues } from '../helpers/einvoice.js';
 import { noStackTrace, runExpecting } from '../helpers/errors.js';
+import { PdfProbe } from '../helpers/poppler.js';
 import { gapless } from '../db/invoicing-fixtures.js';
 
 const identity = [
@@ -45,6 +46,8 @@ describe.each(dialects)('partial credit notes from the built CLI on %s', (dialec
       await ok(['invoices', 'einvoice', 'CN-2026-00001', '--format', format, '-o', file]);
       const xml = fs.readFileSync(file, 'utf8');
       expect(validateEn16931(xml, format), format).toEqual([]);
+      // its reason is the document's note (BT-22)
+      expect(xpathValues(xml, "/*/*[local-name()='ExchangedDocument']/*[local-name()='IncludedNote']/*[local-name()='Content'] | /*/*[local-name()='Note']"), format).toEqual(['left on the 20th']);
       if (format === 'cii') {
         expect(xpathValues(xml, '//*[local-name()="TypeCode" and parent::*[local-name()="ExchangedDocument"]]')).toEqual(['381']);
         expect(xpathValues(xml, '//*[local-name()="InvoiceReferencedDocument"]/*[local-name()="IssuerAssignedID"]')).toEqual(['INV-2026-00001']);
@@ -53,6 +56,9 @@ describe.each(dialects)('partial credit notes from the built CLI on %s', (dialec
     }
     await ok(['invoices', 'pdf', 'CN-2026-00001', '-o', path.join(dir, 'CN-1.pdf')]);
     expect(fs.readFileSync(path.join(dir, 'CN-1.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
+    const pdf = new PdfProbe(fs.readFileSync(path.join(dir, 'CN-1.pdf')));
+    expect(pdf.rawText().replace(/\s+/g, ' ')).toContain('Motif : left on the 20th');
+    pdf.remove();
     expect((await ok(['invoices', 'show', 'CN-2026-00001'])).stdout).toContain('credit note of 2026-03-05 crediting 11 days of line 1 of invoice INV-2026-00001: left on the 20th');
     const mail = (await ok(['mail', 'preview', 'credit_note', '--invoice', 'CN-2026-00001'])).stdout;
     expect(mail).toContain('qui porte sur une partie de la facture INV-2026-00001 (left on the 20th).');

@@ -174,6 +174,14 @@ export const scenarios: Record<string, InvoiceDocument> = {
     dueDate: null,
     paymentTerms: 'Avoir imputé sur vos prochaines factures.',
     corrects: { number: 'INV-2026-00012', issueDate: '2026-02-01' },
+    reason: 'Février facturé deux fois : la facture INV-2026-00012 double la facture INV-2026-00009',
+  },
+  'a credit note issued before reasons were printed': {
+    ...invoice({ number: 'CN-2026-00001', issueDate: '2026-03-04', lines: [hotDesk('2026-02-01', '2026-02-28')] }),
+    kind: 'credit_note',
+    dueDate: null,
+    paymentTerms: null,
+    corrects: { number: 'INV-2026-00010', issueDate: '2026-02-01' },
   },
   'a partly paid invoice': invoice({
     number: 'INV-2026-00013',

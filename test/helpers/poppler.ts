@@ -72,17 +72,17 @@ export class PdfProbe {
   }
 
   /** Every word with its box, in points (`pdftotext -bbox`), page by page. */
-  words(): { page: number; pageWidth: number; xMin: number; xMax: number; text: string }[] {
+  words(): { page: number; pageWidth: number; xMin: number; xMax: number; yMin: number; text: string }[] {
     const html = run('pdftotext', ['-bbox', '-enc', 'UTF-8', this.file, '-']);
-    const words: { page: number; pageWidth: number; xMin: number; xMax: number; text: string }[] = [];
+    const words: { page: number; pageWidth: number; xMin: number; xMax: number; yMin: number; text: string }[] = [];
     let page = 0;
     let pageWidth = 0;
-    for (const match of html.matchAll(/<page width="([\d.]+)"|<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<\/word>/g)) {
+    for (const match of html.matchAll(/<page width="([\d.]+)"|<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<\/word>/g)) {
       if (match[1] !== undefined) {
         page += 1;
         pageWidth = Number(match[1]);
       } else {
-        words.push({ page, pageWidth, xMin: Number(match[2]), xMax: Number(match[3]), text: unescapeXml(match[4]!) });
+        words.push({ page, pageWidth, xMin: Number(match[2]), xMax: Number(match[4]), yMin: Number(match[3]), text: unescapeXml(match[5]!) });
       }
     }
     return words;

@@ -141,6 +141,47 @@ describe('the PDF of every scenario', () => {
     expect(text).not.toContain("Date d'échéance");
   });
 
+  it("a credit note prints its reason under the invoice it corrects, in the document's language; none without one", async () => {
+    const doc = scenarios['a credit note'] as Extract<InvoiceDocument, { kind: 'credit_note' }>;
+    const text = squeeze((await render(doc)).rawText());
+    expect(text).toContain('Avoir sur la facture INV-2026-00012 du 1er février 2026 Motif : Février facturé deux fois : la facture INV-2026-00012 double la facture INV-2026-00009');
+    const english = squeeze((await render({ ...doc, language: 'en', reason: 'billed the wrong plan' })).rawText());
+    expect(english).toContain('Credit note for invoice INV-2026-00012 of February 1, 2026 Reason: billed the wrong plan');
+    for (const none of [{ ...doc, reason: null }, scenarios['a credit note issued before reasons were printed']!]) {
+      const plainText = squeeze((await render(none)).rawText());
+      expect(plainText).toContain('Avoir sur la facture');
+      expect(plainText).not.toContain('Motif');
+    }
+  });
+
+  it("a long reason wraps inside the title block, every word kept; a very long one is cut short with … and the page's blocks keep their place", async () => {
+    const doc = scenarios['a credit note'] as Extract<InvoiceDocument, { kind: 'credit_note' }>;
+    const reason = "Résiliation anticipée acceptée à titre commercial : l'adhérente quitte Lyon pour Montréal et la période non consommée lui est remboursée intégralement";
+    const probe = await render({ ...doc, reason });
+    const words = probe.words();
+    const text = words.map((w) => w.text).join(' ');
+    for (const word of reason.split(/\s+/)) expect(text).toContain(word);
+    for (const word of words) expect(word.xMax, word.text).toBeLessThanOrEqual(word.pageWidth - 47.5);
+    // on several lines, all in the right half of the page
+    const lines = probe.rawText().split('\n');
+    expect(lines.some((l) => l.includes(reason))).toBe(false);
+    for (const word of words.filter((w) => ['Résiliation', 'Montréal', 'intégralement'].includes(w.text))) {
+      expect(word.xMin, word.text).toBeGreaterThanOrEqual(word.pageWidth / 2 - 48);
+    }
+
+    const endless = Array.from({ length: 400 }, (_, i) => `motif${i + 1}`).join(' ');
+    const cut = await render({ ...doc, reason: endless });
+    expect(cut.pages()).toHaveLength(1);
+    const cutText = squeeze(cut.rawText());
+    expect(cutText).toContain('Motif : motif1 motif2');
+    expect(cutText).toMatch(/motif\d+…/);
+    expect(cutText).not.toContain('motif400');
+    expect(cutText).toContain("Total de l'avoir TTC 240,00 €");
+    const reasonWords = cut.words().filter((w) => w.text.startsWith('motif'));
+    const rows = new Set(reasonWords.map((w) => Math.round(w.yMin)));
+    expect(rows.size).toBe(6);
+  });
+
   it('yen without decimals', async () => {
     const text = squeeze((await render(scenarios['a JPY plan']!)).rawText());
     expect(text).toContain('¥15,000');

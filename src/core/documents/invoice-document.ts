@@ -175,6 +175,11 @@ export const invoiceDocumentSchema = z.discriminatedUnion('kind', [
       kind: z.literal('credit_note'),
       /** BT-25, BT-26: the invoice this credit note corrects */
       corrects: z.object({ number: xmlText('the corrected invoice number'), issueDate: isoDate }),
+      /**
+       * BT-22, a note: why it was issued (`credit_notes.reason`), on one line. Absent or null: none (the PDF and the
+       * e-invoices then carry no reason).
+       */
+      reason: optionalText('the reason').optional(),
     }),
   ]);
 

@@ -72,6 +72,20 @@ export function sellerOf(identity: OrgIdentity): Seller {
   };
 }
 
+/**
+ * A credit note's reason as its documents carry it (BT-22): on one line, its line breaks and tabs as spaces, without
+ * the characters XML 1.0 forbids nor the other controls (C1, bidirectional overrides) a printed text must not hide;
+ * null when nothing is left. The reason is stored as typed (`--reason`), so this is where it is made fit to print.
+ */
+export function documentReason(reason: string | null | undefined): string | null {
+  const text = (reason ?? '')
+    .replace(/[\t\n\r\u2028\u2029]/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  return text === '' ? null : text;
+}
+
 /** Street lines as documents print them: one per stored line, at most three (the third takes the rest, comma-separated). */
 function streetLines(address: string | null): string[] {
   const lines = (address ?? '')
@@ -331,6 +345,7 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
           dueDate: null,
           totals: documentTotals(lines, 0),
           corrects: { number: target.number, issueDate: target.date },
+          reason: documentReason(note!.note.reason),
         };
     const checked = checkInvoiceDocument(document);
     if (!checked.ok) throw dataError(`${documentNumber} cannot be written as a document: ${checked.problems.join('; ')}`);

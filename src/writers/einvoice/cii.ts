@@ -56,6 +56,8 @@ export function writeCii(input: InvoiceDocument): string {
   ram(header, 'ID', doc.number);
   ram(header, 'TypeCode', typeCode(doc));
   dateTime(header, 'IssueDateTime', doc.issueDate);
+  // BG-1, BT-22: a credit note's reason, the header's note (after IssueDateTime in D16B's ExchangedDocument)
+  if (doc.kind === 'credit_note' && doc.reason) ram(ram(header, 'IncludedNote'), 'Content', doc.reason);
   const legal = sellerLegalInformation(doc);
 
   const transaction = root.ele(ns.rsm, 'rsm:SupplyChainTradeTransaction');

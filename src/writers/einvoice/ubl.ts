@@ -48,6 +48,8 @@ export function writeUbl(input: InvoiceDocument): string {
   // a CreditNote has no DueDate of its own (BT-9 would be in PaymentMeans), and memberctl's have nothing to pay
   if (invoice && doc.dueDate !== null) cbc(root, 'DueDate', doc.dueDate);
   cbc(root, invoice ? 'InvoiceTypeCode' : 'CreditNoteTypeCode', typeCode(doc));
+  // BT-22: a credit note's reason, its Note (between the type code and the currency in UBL's sequence)
+  if (doc.kind === 'credit_note' && doc.reason) cbc(root, 'Note', doc.reason);
   const legal = sellerLegalInformation(doc);
   cbc(root, 'DocumentCurrencyCode', currency);
   const period = documentPeriod(doc.lines);

@@ -300,6 +300,29 @@ function height(ctx: Context, value: string, width: number): number {
   return ctx.pdf.heightOfString(value, { width, lineGap: 1 });
 }
 
+/** A credit note's reason takes at most this many lines of the title block (the e-invoices carry it whole). */
+const maxReasonLines = 6;
+
+/**
+ * `value` as it fits in `lines` lines of `width` in the current font: whole when it does, else cut at a word (or,
+ * for a word longer than that, anywhere) and ended with "…", so that a long text cannot push the page's blocks
+ * off it.
+ */
+function clipped(ctx: Context, value: string, width: number, lines: number): string {
+  const limit = height(ctx, Array(lines).fill('X').join('\n'), width) + 0.5;
+  if (height(ctx, value, width) <= limit) return value;
+  let low = 0;
+  let high = value.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (height(ctx, `${value.slice(0, mid).trimEnd()}…`, width) <= limit) low = mid;
+    else high = mid - 1;
+  }
+  const cut = value.slice(0, low);
+  const atWord = cut.lastIndexOf(' ');
+  return `${(atWord > cut.length / 2 ? cut.slice(0, atWord) : cut).trimEnd()}…`;
+}
+
 function newPage(ctx: Context): void {
   ctx.pdf.addPage();
   const title = `${ctx.doc.kind === 'invoice' ? ctx.t.invoice : ctx.t.creditNote} ${ctx.doc.number} (${ctx.t.continued})`;
@@ -352,6 +375,10 @@ function drawHeader(ctx: Context): void {
   if (doc.kind === 'credit_note') {
     font(ctx, 'bold', size.body, colors.accent);
     y += text(ctx, t.corrects(doc.corrects.number, f.date(doc.corrects.issueDate)), right, y + 2, rightWidth, { align: 'right' }) + 2;
+    if (doc.reason) {
+      font(ctx, 'regular', size.body);
+      y += text(ctx, clipped(ctx, t.reason(doc.reason), rightWidth, maxReasonLines), right, y, rightWidth, { align: 'right' }) + 2;
+    }
   }
 
   // the issuer, on the left, under the logo

@@ -8,6 +8,8 @@ export interface PdfStrings {
   issueDate: string;
   dueDate: string;
   corrects: (number: string, date: string) => string;
+  /** why a credit note was issued */
+  reason: (text: string) => string;
   billTo: string;
   attention: string;
   memberNumber: string;
@@ -55,6 +57,7 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     issueDate: "Date d'émission",
     dueDate: "Date d'échéance",
     corrects: (number, date) => `Avoir sur la facture ${number} du ${date}`,
+    reason: (text) => `Motif : ${text}`,
     billTo: 'Facturé à',
     attention: "À l'attention de",
     memberNumber: 'N° de membre',
@@ -99,6 +102,7 @@ export const pdfStrings: Record<DocumentLanguage, PdfStrings> = {
     issueDate: 'Issue date',
     dueDate: 'Due date',
     corrects: (number, date) => `Credit note for invoice ${number} of ${date}`,
+    reason: (text) => `Reason: ${text}`,
     billTo: 'Bill to',
     attention: 'Attn.',
     memberNumber: 'Member no.',
