@@ -59,7 +59,8 @@ export const mark = (pass) => (pass ? 'OK' : 'MISSED');
 
 /**
  * Writes the CSV (`writeCsv(file)`) in a temporary folder, then measures with `measureDialect(dialect, db, csv)`
- * on SQLite, then on a new PostgreSQL database (bench/pg.mjs).
+ * on SQLite, then on a new PostgreSQL database (bench/pg.mjs). `results` holds what each dialect returned, SQLite's
+ * first (PostgreSQL's is `leftOut` with MEMBERCTL_BENCH_PG=off).
  */
 export async function measureDialects(writeCsv, measureDialect) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memberctl-bench-'));
@@ -68,8 +69,8 @@ export async function measureDialects(writeCsv, measureDialect) {
   try {
     const results = [await measureDialect('sqlite', path.join(dir, 'bench.db'), csv)];
     if (postgresWanted()) results.push(await measureDialect('postgres', await newPostgresDatabase(), csv));
-    else results.push({ ok: true, lines: ['postgres: left out (MEMBERCTL_BENCH_PG=off)'] });
-    return { ok: results.every((r) => r.ok), lines: results.flatMap((r) => r.lines) };
+    else results.push({ ok: true, lines: ['postgres: left out (MEMBERCTL_BENCH_PG=off)'], leftOut: true });
+    return { ok: results.every((r) => r.ok), lines: results.flatMap((r) => r.lines), results };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
