@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AdjustmentReason, adjustmentDescription, delegateLines, type DraftLine, draftLines, type Period } from '../../src/core/billing/rules.js';
-import { documentLineDescription } from '../../src/core/documents/line-description.js';
+import { creditNoteReason, documentLineDescription } from '../../src/core/documents/line-description.js';
 import type { IsoDate } from '../../src/core/kernel/dates.js';
 
 const nbsp = (text: string) => text.replace(/\u00a0/g, ' ');
@@ -131,5 +131,19 @@ describe('stored line descriptions in the document language', () => {
   ])('keeps a custom description close to a stored shape as it is: %s', (_, line) => {
     expect(documentLineDescription(line, 'fr')).toBe(line.description);
     expect(documentLineDescription(line, 'en')).toBe(line.description);
+  });
+});
+
+describe('credit note reasons in the document language', () => {
+  it.each([
+    ['deposit refunded: Casier 12', 'Remboursement du dépôt de garantie : Casier 12', 'Deposit refunded: Casier 12'],
+    ['membership 7 ends on 2026-03-20: 11 unused days', 'Fin de l’abonnement 7 le 20\u00a0mars\u00a02026 : 11 jours non utilisés', 'Membership 7 ends on Mar\u00a020,\u00a02026: 11 unused days'],
+    ['membership 7 ends on 2026-03-30: 1 unused days', 'Fin de l’abonnement 7 le 30\u00a0mars\u00a02026 : 1 jour non utilisé', 'Membership 7 ends on Mar\u00a030,\u00a02026: 1 unused day'],
+    // what someone typed stays as typed, even close to a reason memberctl writes
+    ['salle indisponible', 'salle indisponible', 'salle indisponible'],
+    ['membership 7 ends on 2026-03-20: 11 unused days, said Ann', 'membership 7 ends on 2026-03-20: 11 unused days, said Ann', 'membership 7 ends on 2026-03-20: 11 unused days, said Ann'],
+  ])('%s', (stored, fr, en) => {
+    expect(creditNoteReason(stored, 'fr')).toBe(fr);
+    expect(creditNoteReason(stored, 'en')).toBe(en);
   });
 });

@@ -214,3 +214,26 @@ export function discountLabel(discount: { percent: string | null; amount: number
       : `${decimal(formatAmount(discount.amount ?? 0, currency))}\u00a0${currency}`;
   return `${language === 'fr' ? 'Remise' : 'Discount'} ${value}${discount.reason ? ` (${discount.reason})` : ''}`;
 }
+
+const depositRefunded = /^deposit refunded: (.+)$/;
+const unusedDays = new RegExp(`^membership (\\d+) ends on ${isoDate}: (\\d+) unused days$`);
+
+/**
+ * A credit note's reason as its documents print it: the reasons memberctl writes itself (a deposit's refund, the
+ * unused days after an end: billing/charges.ts, billing/credit-notes.ts) in the document's language, dates as the
+ * lines write them; a reason someone typed stays as typed.
+ */
+export function creditNoteReason(reason: string, language: Language): string {
+  const deposit = depositRefunded.exec(reason);
+  if (deposit) return language === 'fr' ? `Remboursement du dépôt de garantie : ${deposit[1]}` : `Deposit refunded: ${deposit[1]}`;
+  const unused = unusedDays.exec(reason);
+  if (unused) {
+    const [, membership, end, count] = unused;
+    const days = Number(count);
+    const date = shortDate(end!, language);
+    return language === 'fr'
+      ? `Fin de l’abonnement ${membership} le ${date} : ${days} ${days === 1 ? 'jour non utilisé' : 'jours non utilisés'}`
+      : `Membership ${membership} ends on ${date}: ${days} unused ${days === 1 ? 'day' : 'days'}`;
+  }
+  return reason;
+}

@@ -17,7 +17,7 @@ import { getSetting } from '../kernel/settings.js';
 import { rankByCloseness } from '../kernel/suggest.js';
 import { missingForInvoices, type OrgIdentity } from '../org/identity.js';
 import { getIdentity } from '../org/org-store.js';
-import { discountLabel, documentLineDescription } from './line-description.js';
+import { creditNoteReason, discountLabel, documentLineDescription } from './line-description.js';
 import { issuerSnapshot, readIssuer, storeIssuer } from './issuers.js';
 import { type Buyer, checkInvoiceDocument, type DocumentLine, documentTotals, type InvoiceDocument, type Seller } from './invoice-document.js';
 
@@ -332,6 +332,7 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
   const buyerNow = async (country: string) => (target.buyer !== null ? (JSON.parse(target.buyer) as Buyer) : buyerAtIssue(db, target, country));
   const { parties, freeze } = await frozenParties(db, { ...holder, number: documentNumber }, buyerNow, { vatLines }, options);
   const paid = invoice ? ((await paidAmounts(db, [invoice.id])).get(invoice.id) ?? 0) : 0;
+  const reason = note ? documentReason(note.note.reason) : null;
   const build = ({ identity, buyer, language }: Parties) => {
     const lines = parts ? parts.map((part) => creditedDocumentLine(part, identity, language, target.currency, discounts)) : rows.map((row) => documentLine(row, identity, language, target.currency, discounts));
     const base = { currency: target.currency, seller: sellerOf(identity), buyer, lines, paymentTerms: null, language };
@@ -345,7 +346,7 @@ export async function loadInvoiceDocument(db: Queryable, number: string, options
           dueDate: null,
           totals: documentTotals(lines, 0),
           corrects: { number: target.number, issueDate: target.date },
-          reason: documentReason(note!.note.reason),
+          reason: reason === null ? null : creditNoteReason(reason, language),
         };
     const checked = checkInvoiceDocument(document);
     if (!checked.ok) throw dataError(`${documentNumber} cannot be written as a document: ${checked.problems.join('; ')}`);
