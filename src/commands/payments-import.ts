@@ -28,7 +28,9 @@ export const entryJson = (e: ImportedEntry) => ({
   note: e.note,
 });
 
-const json = (value: string | number | null) => (value === null ? 'null' : JSON.stringify(value));
+/** What JSON.stringify writes otherwise than as itself in a string: quotes, backslashes, control characters, surrogates. */
+const escaped = /["\\\u0000-\u001f\ud800-\udfff]/;
+const json = (value: string | number | null) => (value === null ? 'null' : typeof value === 'string' && !escaped.test(value) ? `"${value}"` : JSON.stringify(value));
 
 /**
  * `entryJson(e)` as the `--json` document lists it (`listItemJson`), written field by field: the document of a
