@@ -10,7 +10,8 @@ import { fmt, mark, measureCliOk, measureDialects, writeCsvLines } from './lib.m
 const count = Number(process.env.MEMBERCTL_BENCH_BANK ?? 50_000);
 const asOf = '2026-01-01';
 
-function writeCsv(file) {
+/** The members' CSV at `file`, and the statement of their credits beside it (`statement.xml`). */
+export function writeCsv(file) {
   writeCsvLines(file, 'Name,Email,Plan name,Start date,Next invoice date', count, (i) => `Member ${i},member${i}@example.org,Desk,2025-12-01,${asOf}`);
   // the statement, beside the members
   const camt = path.join(path.dirname(file), 'statement.xml');
@@ -33,12 +34,17 @@ function writeCsv(file) {
   fs.closeSync(fd);
 }
 
-/** The members of `csv` imported, one open invoice each, then the statement next to it imported once. */
-async function importStatement(db, csv) {
-  const statement = path.join(path.dirname(csv), 'statement.xml');
+/** The members of `csv` imported, one open invoice each. */
+export async function setUpInvoices(db, csv) {
   await measureCliOk(['--db', db, 'plans', 'add', 'Desk', '--price', '49.90'], 'plans add');
   await measureCliOk(['--db', db, '--today', '2025-12-15', 'import', csv, '--yes'], 'import');
   await measureCliOk(['--db', db, '--today', asOf, 'invoices', 'run'], 'invoices run');
+}
+
+/** The members of `csv` imported, one open invoice each, then the statement next to it imported once. */
+async function importStatement(db, csv) {
+  const statement = path.join(path.dirname(csv), 'statement.xml');
+  await setUpInvoices(db, csv);
   const imported = await measureCliOk(['--db', db, '--json', '--today', '2026-02-01', 'payments', 'import', statement], 'payments import');
   return { statement, imported, counts: JSON.parse(imported.stdout).counts };
 }

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { ImportedEntry, StatementImportResult } from '../core/bank/statement-import.js';
 import { formatAmount } from '../core/kernel/money.js';
 import { plural } from '../core/kernel/words.js';
+import { listItemJson } from '../writers/json-document.js';
 
 export interface PaymentsImportFlags {
   format?: string;
@@ -13,26 +14,42 @@ export interface PaymentsImportFlags {
   columns?: string;
 }
 
-/** The `--json` shape of an import. */
-export function statementJson(result: StatementImportResult) {
-  return {
-    file: result.file,
-    format: result.format,
-    dryRun: result.dryRun,
-    entries: result.entries.map((e) => ({
-      date: e.date,
-      amount: formatAmount(e.direction === 'debit' ? -e.amount : e.amount, e.currency),
-      currency: e.currency,
-      reference: e.reference,
-      label: e.label,
-      debtor: e.debtor,
-      status: e.status,
-      invoice: e.invoice,
-      payment: e.payment,
-      note: e.note,
-    })),
-    counts: result.counts,
-  };
+/** An entry in the `--json` document (its other fields: file, format, dryRun, entries, counts). */
+export const entryJson = (e: ImportedEntry) => ({
+  date: e.date,
+  amount: formatAmount(e.direction === 'debit' ? -e.amount : e.amount, e.currency),
+  currency: e.currency,
+  reference: e.reference,
+  label: e.label,
+  debtor: e.debtor,
+  status: e.status,
+  invoice: e.invoice,
+  payment: e.payment,
+  note: e.note,
+});
+
+/** What JSON.stringify writes otherwise than as itself in a string: quotes, backslashes, control characters, surrogates. */
+const escaped = /["\\\u0000-\u001f\ud800-\udfff]/;
+const json = (value: string | number | null) => (value === null ? 'null' : typeof value === 'string' && !escaped.test(value) ? `"${value}"` : JSON.stringify(value));
+
+/**
+ * `entryJson(e)` as the `--json` document lists it (`listItemJson`), written field by field: the document of a
+ * statement of 50,000 entries is then written in pieces, without an object for each entry nor one string of it all.
+ */
+export function entryJsonText(e: ImportedEntry): string {
+  if (e.reference === undefined || e.debtor === undefined || e.invoice === undefined || e.payment === undefined || e.note === undefined) return listItemJson(entryJson(e));
+  return `{
+      "date": ${json(e.date)},
+      "amount": ${json(formatAmount(e.direction === 'debit' ? -e.amount : e.amount, e.currency))},
+      "currency": ${json(e.currency)},
+      "reference": ${json(e.reference)},
+      "label": ${json(e.label)},
+      "debtor": ${json(e.debtor)},
+      "status": ${json(e.status)},
+      "invoice": ${json(e.invoice)},
+      "payment": ${json(e.payment)},
+      "note": ${json(e.note)}
+    }`;
 }
 
 const money = (e: ImportedEntry) => `${formatAmount(e.amount, e.currency)} ${e.currency}`;
@@ -115,7 +132,8 @@ export async function paymentsImport(ctx: Context, file: string, flags: Payments
         throw error;
       }
     }
-    ctx.out.result(statementJson(result), () => summary(result, accepted === false));
+    const document = { file: result.file, format: result.format, dryRun: result.dryRun, entries: [], counts: result.counts };
+    await ctx.out.resultWithList(document, 'entries', result.entries, () => summary(result, accepted === false), entryJsonText);
     return 0;
   } finally {
     input.dispose();

@@ -333,8 +333,23 @@ function repeated(entry: StatementEntry, key: string, before: RecordedEntry | un
   done.status = 'duplicate';
   done.invoice = before?.invoice_number ?? null;
   done.payment = before?.payment_id ?? null;
-  done.note = before ? `recorded on ${before.created_at.slice(0, 10)} from ${before.file} as ${before.status}` : 'repeats an entry above';
+  done.note = before ? recordedNote(before) : 'repeats an entry above';
   return done;
+}
+
+/** The notes of entries recorded before, one string for each day, file and status: a statement imported again keeps them all. */
+const recordedNotes = new Map<string, string>();
+
+function recordedNote(before: RecordedEntry): string {
+  const day = before.created_at.slice(0, 10);
+  const key = `${day}\u0000${before.file}\u0000${before.status}`;
+  let note = recordedNotes.get(key);
+  if (note === undefined) {
+    note = `recorded on ${day} from ${before.file} as ${before.status}`;
+    if (recordedNotes.size >= 1000) recordedNotes.clear();
+    recordedNotes.set(key, note);
+  }
+  return note;
 }
 
 /**

@@ -59,8 +59,26 @@ const newTransaction = (): Transaction => ({
 /** An element's place below the statement, shared by every element of that path. */
 interface Place {
   path: string | null;
+  /** what its opening tag does, from its path: worked out once, not by comparing the path at every tag */
+  open: Opening;
   close: ((value: string) => void) | null;
   children: Map<string, Place>;
+  /** the child met last, and its name: the elements of an entry come in the same order each time */
+  lastName: string | null;
+  lastChild: Place | null;
+}
+
+const Opening = { Nothing: 0, Statement: 1, Entry: 2, Transaction: 3, EntryAmount: 4, TransactionAmount: 5 } as const;
+type Opening = (typeof Opening)[keyof typeof Opening];
+
+function openingOf(name: string, path: string | null): Opening {
+  if (name === 'Stmt' || name === 'Ntfctn') return Opening.Statement;
+  if (path === 'Ntry') return Opening.Entry;
+  if (path === 'Ntry/NtryDtls/TxDtls') return Opening.Transaction;
+  if (name !== 'Amt') return Opening.Nothing;
+  if (path === 'Ntry/Amt') return Opening.EntryAmount;
+  if (path === 'Ntry/NtryDtls/TxDtls/Amt' || path === 'Ntry/NtryDtls/TxDtls/AmtDtls/TxAmt/Amt') return Opening.TransactionAmount;
+  return Opening.Nothing;
 }
 
 const localName = (name: string) => name.slice(name.indexOf(':') + 1);
@@ -84,15 +102,18 @@ export async function* readCamt(file: string, path: string, encoding: TextEncodi
   // each open element's place below the statement (`Stmt`/`Ntfctn`): its path, as `Ntry/NtryDtls/TxDtls/Refs/EndToEndId`
   // ('' for the statement itself, null outside it), and what its closing tag does with its text; made once for each
   // kind of element, from its parent's, so the 50,000 entries of a statement share a dozen places
-  const outside: Place = { path: null, close: null, children: new Map() };
+  const outside: Place = { path: null, open: Opening.Nothing, close: null, children: new Map(), lastName: null, lastChild: null };
   const places: Place[] = [];
   const placeOf = (parent: Place, name: string): Place => {
+    if (parent.lastName === name) return parent.lastChild!;
     let place = parent.children.get(name);
     if (place === undefined) {
       const path = parent.path !== null ? (parent.path === '' ? name : `${parent.path}/${name}`) : name === 'Stmt' || name === 'Ntfctn' ? '' : null;
-      place = { path, close: path === null ? null : closing(path), children: new Map() };
+      place = { path, open: openingOf(name, path), close: path === null ? null : closing(path), children: new Map(), lastName: null, lastChild: null };
       parent.children.set(name, place);
     }
+    parent.lastName = name;
+    parent.lastChild = place;
     return place;
   };
 
@@ -173,7 +194,7 @@ export async function* readCamt(file: string, path: string, encoding: TextEncodi
 
   parser.on('opentag', (tag) => {
     const name = localName(tag.name);
-    const place = placeOf(places[places.length - 1] ?? outside, name);
+    const place = placeOf(places.length === 0 ? outside : places[places.length - 1]!, name);
     places.push(place);
     text = '';
     if (places.length === 1) {
@@ -184,22 +205,28 @@ export async function* readCamt(file: string, path: string, encoding: TextEncodi
       else if (!camtVersions.test(version)) fail(`${version} is not a version memberctl reads: camt.053 or camt.054, versions .001.02 to .001.08`);
       return;
     }
-    if (name === 'Stmt' || name === 'Ntfctn') {
-      account = null;
-      accountCurrency = null;
-      return;
-    }
-    const path = place.path ?? '';
-    if (path === 'Ntry') {
-      entry = { line: parser.line, amount: null, currency: null, direction: null, reversal: false, status: null, bookingDate: null, valueDate: null, reference: null, info: null, transactions: [] };
-    } else if (path === 'Ntry/NtryDtls/TxDtls' && entry) {
-      tx = newTransaction();
-      entry.transactions.push(tx);
-    }
-    if (name === 'Amt' && (path === 'Ntry/Amt' || path.startsWith('Ntry/NtryDtls/TxDtls/'))) {
-      const currency = String(tag.attributes.Ccy ?? '') || null;
-      if (path === 'Ntry/Amt' && entry) entry.currency = currency;
-      else if (tx && (path === 'Ntry/NtryDtls/TxDtls/Amt' || path === 'Ntry/NtryDtls/TxDtls/AmtDtls/TxAmt/Amt')) tx.currency = currency;
+    switch (place.open) {
+      case Opening.Nothing:
+        return;
+      case Opening.Statement:
+        account = null;
+        accountCurrency = null;
+        return;
+      case Opening.Entry:
+        entry = { line: parser.line, amount: null, currency: null, direction: null, reversal: false, status: null, bookingDate: null, valueDate: null, reference: null, info: null, transactions: [] };
+        return;
+      case Opening.Transaction:
+        if (entry) {
+          tx = newTransaction();
+          entry.transactions.push(tx);
+        }
+        return;
+      case Opening.EntryAmount:
+        if (entry) entry.currency = String(tag.attributes.Ccy ?? '') || null;
+        return;
+      case Opening.TransactionAmount:
+        if (tx) tx.currency = String(tag.attributes.Ccy ?? '') || null;
+        return;
     }
   });
 
