@@ -55,6 +55,38 @@ describe.each(dialects)('bulk writes of imports on %s', (dialect) => {
     });
   });
 
+  it('stores every kind of value as given, through one array per column on PostgreSQL', async () => {
+    db = await freshDb(dialect);
+    // what an array literal has to escape: quotes, backslashes, braces, commas, spaces, the word NULL; then
+    // accents, emoji, an empty string and a real null
+    const texts = ['it\'s "quoted"', 'back\\slash \\"', '{braces}, commas', '  spaced  ', 'NULL', 'null', 'Zoë Müller-Ångström', 'emoji 🎉👩‍💻', '', null, 'line\nbreak\ttab'];
+    await db.kysely.transaction().execute(async (trx) => {
+      const target = bulkTarget(db, trx);
+      const people = texts.map((phone, i) => [`Person ${i}`, phone, at, at]);
+      const peopleIds = await insertRows(target, 'members', ['name', 'phone', 'created_at', 'updated_at'], people, true);
+      const stored = await trx.selectFrom('members').select(['id', 'phone']).where('id', 'in', peopleIds).execute();
+      const phoneOf = new Map(stored.map((m) => [m.id, m.phone]));
+      expect(peopleIds.map((id) => phoneOf.get(id))).toEqual(texts);
+      const member = peopleIds[0];
+      // integers (negative, zero, large), dates, nulls among them, and a constant column
+      const entries = [
+        [member!, 'credit', 'import', -1250, 'EUR', '2026-02-28', null],
+        [member!, 'credit', 'import', 0, null, '2024-02-29', '2027-12-31'],
+        [member!, 'credit', 'import', 2_000_000_000, 'CHF', '1999-01-01', null],
+      ];
+      const ids = await insertRows(target, 'ledger_entries', ['member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on'], entries, true, { description: 'ça "va" ✓', created_at: at });
+      expect(ids).toHaveLength(entries.length);
+      const rows = await trx
+        .selectFrom('ledger_entries')
+        .select(['id', 'member_id', 'unit', 'kind', 'amount', 'currency', 'date', 'expires_on', 'description', 'created_at'])
+        .where('id', 'in', ids)
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      expect(ids.map((id) => { const r = byId.get(id)!; return [r.member_id, r.unit, r.kind, Number(r.amount), r.currency, r.date, r.expires_on]; })).toEqual(entries);
+      expect(rows.map((r) => [r.description, r.created_at])).toEqual(entries.map(() => ['ça "va" ✓', at]));
+    });
+  });
+
   it('refuses a row with the wrong number of values rather than shifting the ones after it', async () => {
     db = await freshDb(dialect);
     const rows = Array.from({ length: 40 }, (_, i) => [`Member ${i}`, at, at]);

@@ -1,7 +1,8 @@
 /**
- * Bulk INSERT and UPDATE for imports, inside the caller's transaction. PostgreSQL: multi-row statements of a
- * few hundred rows, values bound as parameters (well below its 65535-parameter limit), so 100k rows take a few
- * hundred round trips. SQLite: prepared multi-row statements of a few dozen rows, run on the very connection the
+ * Bulk INSERT and UPDATE for imports, inside the caller's transaction. PostgreSQL: `insert ... select from
+ * unnest(...)` with one array parameter per column, so the statement text is the same whatever its number of
+ * rows (short to send, parse and plan, unlike a VALUES list of thousands of parameters) and no statement comes
+ * near the 65535-parameter limit. SQLite: prepared multi-row statements of a few dozen rows, run on the very connection the
  * kysely transaction holds (no round trips there; each statement is compiled once, not once per use).
  */
 import { CompiledQuery } from 'kysely';
@@ -17,7 +18,7 @@ export interface BulkTarget {
 
 export const bulkTarget = (db: Db, query: Queryable): BulkTarget => ({ query, dialect: db.dialect, sqlite: db.sqlite });
 
-/** Bound parameters per multi-row statement. */
+/** Bound parameters per multi-row statement (SQLite through kysely alone). */
 const maxParameters = 30_000;
 /** Rows per multi-row statement: keeps each statement and its result small. */
 const maxRows = 500;
@@ -137,23 +138,101 @@ export async function insertRows(
     }
     return ids;
   }
-  // PostgreSQL numbers its parameters, so the rows of a statement share the constants' ones; SQLite reached through
-  // kysely alone binds its parameters in order, so each row repeats them
-  const once = target.dialect === 'postgres';
-  const rowColumns = once ? columns : [...columns, ...constantColumns];
-  const size = chunkSize(rowColumns.length, once ? shared.length : 0);
+  if (target.dialect === 'postgres') {
+    for (const row of rows) checked(row);
+    return insertUnnest(target, table, columns, rows, returnIds, constantColumns, shared);
+  }
+  // SQLite reached through kysely alone binds its parameters in order, so each row repeats the constants
+  const rowColumns = [...columns, ...constantColumns];
+  const size = chunkSize(rowColumns.length);
   for (let i = 0; i < rows.length; i += size) {
     const part = rows.slice(i, i + size);
-    const text = `${insertText(target.dialect, table, rowColumns, once ? constantColumns : [], part.length)}${returnIds ? ' returning "id"' : ''}`;
-    const values: SqlValue[] = once ? [...shared] : [];
+    const text = `${insertText(target.dialect, table, rowColumns, [], part.length)}${returnIds ? ' returning "id"' : ''}`;
+    const values: SqlValue[] = [];
     for (const row of part) {
       for (const value of checked(row)) values.push(value);
-      if (!once) values.push(...shared);
+      values.push(...shared);
     }
     const result = await target.query.executeQuery<{ id: number }>(CompiledQuery.raw(text, values));
     if (returnIds) {
       const got = result.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
       if (got.length !== part.length) throw new Error(`insert into ${table}: expected ${part.length} ids, got ${got.length}`);
+      ids.push(...got);
+    }
+  }
+  return ids;
+}
+
+/** Rows per PostgreSQL `unnest` statement: its parameters are one array per column, so only the statement's size bounds it. */
+const unnestRows = 5000;
+
+/** The PostgreSQL types of the columns of each table written through a target, looked up once per target. */
+const columnTypes = new WeakMap<BulkTarget, Map<string, Promise<Map<string, string>>>>();
+
+function typesOf(target: BulkTarget, table: string): Promise<Map<string, string>> {
+  let tables = columnTypes.get(target);
+  if (!tables) {
+    tables = new Map();
+    columnTypes.set(target, tables);
+  }
+  let types = tables.get(table);
+  if (!types) {
+    types = target.query
+      .executeQuery<{ name: string; type: string }>(
+        CompiledQuery.raw(
+          'select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = cast($1 as regclass) and attnum > 0 and not attisdropped',
+          [quote(table)],
+        ),
+      )
+      .then((result) => new Map(result.rows.map((r) => [r.name, r.type])));
+    // a failed look-up is not kept: the transaction it ran in fails with it
+    types.catch(() => tables.delete(table));
+    tables.set(table, types);
+  }
+  return types;
+}
+
+/**
+ * PostgreSQL: `insert into t (a, b, k) select u.*, $3 from unnest($1::text[], $2::integer[]) as u`, one array
+ * parameter per column (the constants after them, bound once), so a statement of thousands of rows is parsed
+ * and planned as fast as one of a single row. unnest gives the rows in the order of the arrays, and one
+ * statement takes its ids from the sequence in the order it inserts them: the ids, sorted, are those of `rows`.
+ */
+async function insertUnnest(
+  target: BulkTarget,
+  table: string,
+  columns: readonly string[],
+  rows: readonly SqlValue[][],
+  returnIds: boolean,
+  constantColumns: readonly string[],
+  shared: readonly SqlValue[],
+): Promise<number[]> {
+  const types = await typesOf(target, table);
+  const typeOf = (column: string) => {
+    const type = types.get(column);
+    if (type === undefined) throw new Error(`insert into ${table}: no column ${column}`);
+    return type;
+  };
+  const width = columns.length;
+  const arrays = columns.map((column, c) => `cast($${c + 1} as ${typeOf(column)}[])`);
+  const constants = constantColumns.map((column, k) => `cast($${width + k + 1} as ${typeOf(column)})`);
+  const names = columns.map((_, c) => `"u"."c${c}"`);
+  const text =
+    `insert into ${quote(table)} (${[...columns, ...constantColumns].map(quote).join(', ')}) ` +
+    `select ${[...names, ...constants].join(', ')} from unnest(${arrays.join(', ')}) as "u"(${columns.map((_, c) => `"c${c}"`).join(', ')})` +
+    (returnIds ? ' returning "id"' : '');
+  const ids: number[] = [];
+  for (let i = 0; i < rows.length; i += unnestRows) {
+    const end = Math.min(rows.length, i + unnestRows);
+    const values: SqlValue[][] = columns.map(() => new Array(end - i));
+    for (let r = i; r < end; r += 1) {
+      const row = rows[r]!;
+      for (let c = 0; c < width; c += 1) values[c]![r - i] = row[c]!;
+    }
+    const result = await target.query.executeQuery<{ id: number }>(CompiledQuery.raw(text, [...values, ...shared]));
+    if (returnIds) {
+      const got = result.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+      if (got.length !== end - i) throw new Error(`insert into ${table}: expected ${end - i} ids, got ${got.length}`);
       ids.push(...got);
     }
   }
@@ -179,6 +258,17 @@ export async function updateColumnById(target: BulkTarget, table: string, column
   if (target.sqlite) {
     const statement = cachedStatement(target.sqlite, `update ${quote(table)} set ${quote(column)} = ? where "id" = ?`);
     for (const [id, value] of pairs) statement.run(value, id);
+    return;
+  }
+  if (target.dialect === 'postgres') {
+    // one array per column, as insertRows does: thousands of rows per statement
+    for (let i = 0; i < pairs.length; i += unnestRows) {
+      const part = pairs.slice(i, i + unnestRows);
+      const text =
+        `update ${quote(table)} set ${quote(column)} = "v"."value" ` +
+        `from unnest(cast($1 as integer[]), cast($2 as integer[])) as "v"("id", "value") where ${quote(table)}."id" = "v"."id"`;
+      await target.query.executeQuery(CompiledQuery.raw(text, [part.map((p) => p[0]), part.map((p) => p[1])]));
+    }
     return;
   }
   const size = chunkSize(2);
