@@ -27,44 +27,26 @@ export type SqlValue = string | number | null;
 
 const quote = (name: string) => `"${name}"`;
 
-function placeholders(dialect: Dialect, rows: number, columns: number, first = 1, cast: readonly (string | null)[] = []): string {
-  const groups: string[] = [];
-  let n = first;
-  for (let r = 0; r < rows; r += 1) {
-    const cells: string[] = [];
-    for (let c = 0; c < columns; c += 1) {
-      const mark = dialect === 'postgres' ? `$${n}` : '?';
-      const type = cast[c];
-      cells.push(type ? `cast(${mark} as ${type})` : mark);
-      n += 1;
-    }
-    groups.push(`(${cells.join(', ')})`);
-  }
-  return groups.join(', ');
+/** `(cast(? as integer), ...), ...`: `rows` groups of `columns` parameters, each cast to its type when it has one. */
+function placeholders(rows: number, columns: number, cast: readonly (string | null)[] = []): string {
+  const cells: string[] = [];
+  for (let c = 0; c < columns; c += 1) cells.push(cast[c] ? `cast(? as ${cast[c]})` : '?');
+  return new Array(rows).fill(`(${cells.join(', ')})`).join(', ');
 }
 
-/** Rows per PostgreSQL statement of `columns` values each, with `shared` more parameters for the whole statement. */
-const chunkSize = (columns: number, shared = 0) => Math.max(1, Math.min(maxRows, Math.floor((maxParameters - shared) / columns)));
+/** Rows per statement of `columns` values each. */
+const chunkSize = (columns: number) => Math.max(1, Math.min(maxRows, Math.floor(maxParameters / columns)));
 
 /** Values the same in every row of an insert, by column: bound once per statement rather than once per row. */
 export type SameInEveryRow = Readonly<Record<string, SqlValue>>;
 
 /**
- * `insert into t (a, b, c) values (...), (...)` for `rows` rows of `columns`, then the `constants` columns, which every
- * row takes from the same parameters: on SQLite `(?, ?, @c0)` (the constants bound by name), on PostgreSQL
- * `($2, $3, $1)` (the constants first).
+ * SQLite: `insert into t (a, b, c) values (?, ?, @c0), (?, ?, @c0)` for `rows` rows of `columns`, then the `constants`
+ * columns, which every row takes from the same parameters, bound by name.
  */
-function insertText(dialect: Dialect, table: string, columns: readonly string[], constants: readonly string[], rows: number): string {
-  const postgres = dialect === 'postgres';
-  const shared = constants.map((_, i) => (postgres ? `$${i + 1}` : `@c${i}`));
-  const groups: string[] = [];
-  let n = constants.length;
-  for (let r = 0; r < rows; r += 1) {
-    const cells: string[] = [];
-    for (let c = 0; c < columns.length; c += 1) cells.push(postgres ? `$${++n}` : '?');
-    groups.push(`(${[...cells, ...shared].join(', ')})`);
-  }
-  return `insert into ${quote(table)} (${[...columns, ...constants].map(quote).join(', ')}) values ${groups.join(', ')}`;
+function insertText(table: string, columns: readonly string[], constants: readonly string[], rows: number): string {
+  const group = `(${[...columns.map(() => '?'), ...constants.map((_, i) => `@c${i}`)].join(', ')})`;
+  return `insert into ${quote(table)} (${[...columns, ...constants].map(quote).join(', ')}) values ${new Array(rows).fill(group).join(', ')}`;
 }
 
 /** Rows per prepared multi-row INSERT on SQLite: fewer steps than one per row, shorter statements than a long one. */
@@ -90,7 +72,7 @@ function cachedStatement(sqlite: SqliteStatements, text: string) {
 /**
  * Inserts `rows` (values in the order of `columns`), each with the values of `constants` too. With `returnIds`,
  * returns the new ids in the order of `rows` (PostgreSQL: the ids of one statement in ascending order, the order it
- * inserts VALUES rows in).
+ * inserts unnest's rows in).
  */
 export async function insertRows(
   target: BulkTarget,
@@ -117,7 +99,7 @@ export async function insertRows(
     const values: SqlValue[] = new Array(group * width);
     let start = 0;
     if (rows.length >= group && group > 1) {
-      const grouped = cachedStatement(target.sqlite, insertText('sqlite', table, columns, constantColumns, group));
+      const grouped = cachedStatement(target.sqlite, insertText(table, columns, constantColumns, group));
       for (; start + group <= rows.length; start += group) {
         let n = 0;
         for (let r = start; r < start + group; r += 1) for (const value of checked(rows[r]!)) values[n++] = value;
@@ -131,7 +113,7 @@ export async function insertRows(
         }
       }
     }
-    const statement = cachedStatement(target.sqlite, insertText('sqlite', table, columns, constantColumns, 1));
+    const statement = cachedStatement(target.sqlite, insertText(table, columns, constantColumns, 1));
     for (let r = start; r < rows.length; r += 1) {
       const info = statement.run(checked(rows[r]!), named);
       if (returnIds) ids.push(Number(info.lastInsertRowid));
@@ -147,7 +129,7 @@ export async function insertRows(
   const size = chunkSize(rowColumns.length);
   for (let i = 0; i < rows.length; i += size) {
     const part = rows.slice(i, i + size);
-    const text = `${insertText(target.dialect, table, rowColumns, [], part.length)}${returnIds ? ' returning "id"' : ''}`;
+    const text = `${insertText(table, rowColumns, [], part.length)}${returnIds ? ' returning "id"' : ''}`;
     const values: SqlValue[] = [];
     for (const row of part) {
       for (const value of checked(row)) values.push(value);
@@ -251,8 +233,10 @@ export async function insertAudits(target: BulkTarget, source: AuditSource, chan
 }
 
 /**
- * Sets one integer column of many rows by id (`pairs`: [id, value]), a statement per chunk, on both databases:
- * `with v(id, value) as (values ...) update t set col = (select value from v where v.id = t.id) where id in (select id from v)`.
+ * Sets one integer column of many rows by id (`pairs`: [id, value]): on SQLite a prepared update per row, on
+ * PostgreSQL `update t set col = v.value from unnest(ids, values) as v(id, value) where t.id = v.id` per chunk, on
+ * SQLite reached through kysely alone `with v(id, value) as (values ...) update t set col = (select value from v
+ * where v.id = t.id) where id in (select id from v)`.
  */
 export async function updateColumnById(target: BulkTarget, table: string, column: string, pairs: ReadonlyArray<readonly [number, number | null]>): Promise<void> {
   if (target.sqlite) {
@@ -274,7 +258,7 @@ export async function updateColumnById(target: BulkTarget, table: string, column
   const size = chunkSize(2);
   for (let i = 0; i < pairs.length; i += size) {
     const part = pairs.slice(i, i + size);
-    const values = placeholders(target.dialect, part.length, 2, 1, ['integer', 'integer']);
+    const values = placeholders(part.length, 2, ['integer', 'integer']);
     const text =
       `with "v"("id", "value") as (values ${values}) ` +
       `update ${quote(table)} set ${quote(column)} = (select "value" from "v" where "v"."id" = ${quote(table)}."id") ` +
