@@ -3,7 +3,6 @@ import type { Context } from '../context.js';
 import type { ImportedEntry, StatementImportResult } from '../core/bank/statement-import.js';
 import { formatAmount } from '../core/kernel/money.js';
 import { plural } from '../core/kernel/words.js';
-import { listItemJson } from '../writers/json-document.js';
 
 export interface PaymentsImportFlags {
   format?: string;
@@ -33,23 +32,14 @@ const escaped = /["\\\u0000-\u001f\ud800-\udfff]/;
 const json = (value: string | number | null) => (value === null ? 'null' : typeof value === 'string' && !escaped.test(value) ? `"${value}"` : JSON.stringify(value));
 
 /**
- * `entryJson(e)` as the `--json` document lists it (`listItemJson`), written field by field: the document of a
- * statement of 50,000 entries is then written in pieces, without an object for each entry nor one string of it all.
+ * `entryJson(e)` as the `--json` document lists it (`listItemJson`), each field written without JSON.stringify's
+ * general walk: the document of a statement of 50,000 entries is then written in pieces, without one string of it all.
  */
 export function entryJsonText(e: ImportedEntry): string {
-  if (e.reference === undefined || e.debtor === undefined || e.invoice === undefined || e.payment === undefined || e.note === undefined) return listItemJson(entryJson(e));
-  return `{
-      "date": ${json(e.date)},
-      "amount": ${json(formatAmount(e.direction === 'debit' ? -e.amount : e.amount, e.currency))},
-      "currency": ${json(e.currency)},
-      "reference": ${json(e.reference)},
-      "label": ${json(e.label)},
-      "debtor": ${json(e.debtor)},
-      "status": ${json(e.status)},
-      "invoice": ${json(e.invoice)},
-      "payment": ${json(e.payment)},
-      "note": ${json(e.note)}
-    }`;
+  const fields: string[] = [];
+  // JSON.stringify leaves out a field that is undefined
+  for (const [key, value] of Object.entries(entryJson(e))) if (value !== undefined) fields.push(`\n      "${key}": ${json(value)}`);
+  return `{${fields.join(',')}\n    }`;
 }
 
 const money = (e: ImportedEntry) => `${formatAmount(e.amount, e.currency)} ${e.currency}`;
